@@ -1,0 +1,545 @@
+//! The form parser: dispatch on the first character of each form, collections with their
+//! delimiters, prefixes (`'`, `^`, `#_`, `#tag`, `#:ns`) and the depth limit. Token-level
+//! work is in [`crate::lex`].
+
+use std::sync::Arc;
+
+use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
+use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
+use crate::lex;
+use crate::source::{Source, Span};
+
+/// Reader settings.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    /// The deepest nesting accepted; deeper input is a [`ReadErrorKind::TooDeep`] error.
+    /// Collections, quotes, tags, metadata and discards each count as one level.
+    pub max_depth: u32,
+}
+
+impl Default for ReadOptions {
+    fn default() -> ReadOptions {
+        ReadOptions { max_depth: 512 }
+    }
+}
+
+/// A failure inside the parser: the kind with byte offsets into the text.
+#[derive(Clone, Copy, Debug)]
+struct Fail {
+    kind: ReadErrorKind,
+    start: usize,
+    end: usize,
+    related: Option<(usize, usize)>,
+}
+
+type Parsed<'a, T> = Result<(&'a str, T), Fail>;
+
+/// Reads every form of `source`.
+pub fn read_all(source: &Arc<Source>) -> Result<Vec<Form>, ReadError> {
+    read_all_with(source, ReadOptions::default())
+}
+
+/// Reads every form of `source` with explicit options.
+pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, ReadError> {
+    let text = source.text();
+    let error = |f: Fail| {
+        ReadError::new(
+            f.kind,
+            source.span(f.start, f.end),
+            f.related.map(|(s, e)| source.span(s, e)),
+            source.clone(),
+        )
+    };
+    if text.len() > u32::MAX as usize {
+        return Err(error(Fail {
+            kind: ReadErrorKind::TooLarge,
+            start: 0,
+            end: 0,
+            related: None,
+        }));
+    }
+    let mut parser = Parser {
+        text,
+        source: source.as_ref(),
+        depth: 0,
+        max_depth: options.max_depth,
+    };
+    parser.forms().map_err(error)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    source: &'a Source,
+    depth: u32,
+    max_depth: u32,
+}
+
+impl<'a> Parser<'a> {
+    fn offset(&self, rest: &str) -> usize {
+        self.text.len() - rest.len()
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        self.source.span(start, end)
+    }
+
+    fn fail<T>(&self, kind: ReadErrorKind, start: usize, end: usize) -> Result<T, Fail> {
+        Err(Fail {
+            kind,
+            start,
+            end,
+            related: None,
+        })
+    }
+
+    fn forms(&mut self) -> Result<Vec<Form>, Fail> {
+        let mut rest = self.text.strip_prefix('\u{feff}').unwrap_or(self.text);
+        let mut forms = Vec::new();
+        loop {
+            rest = self.trivia(rest)?;
+            let Some(c) = rest.chars().next() else {
+                return Ok(forms);
+            };
+            if matches!(c, ')' | ']' | '}') {
+                let at = self.offset(rest);
+                return self.fail(ReadErrorKind::UnexpectedCloser(c), at, at + 1);
+            }
+            let (r, form) = self.form(rest)?;
+            forms.push(form);
+            rest = r;
+        }
+    }
+
+    /// Skips whitespace, commas, comments and discarded forms.
+    fn trivia(&mut self, mut rest: &'a str) -> Result<&'a str, Fail> {
+        loop {
+            rest = lex::skip_space(rest);
+            if let Some(r) = rest.strip_prefix(';') {
+                rest = lex::skip_line(r);
+            } else if let Some(r) = rest.strip_prefix("#!") {
+                rest = lex::skip_line(r);
+            } else if let Some(r) = rest.strip_prefix("#_") {
+                let start = self.offset(rest);
+                self.enter(start, start + 2)?;
+                let (r, _) = self.required_form(r, Prefix::Discard, start, start + 2)?;
+                self.depth -= 1;
+                rest = r;
+            } else {
+                return Ok(rest);
+            }
+        }
+    }
+
+    fn enter(&mut self, start: usize, end: usize) -> Result<(), Fail> {
+        self.depth += 1;
+        if self.depth > self.max_depth {
+            return self.fail(ReadErrorKind::TooDeep(self.max_depth), start, end);
+        }
+        Ok(())
+    }
+
+    /// Reads the form that a prefix (spanning `start..end`) applies to.
+    fn required_form(&mut self, rest: &'a str, prefix: Prefix, start: usize, end: usize) -> Parsed<'a, Form> {
+        let rest = self.trivia(rest)?;
+        match rest.chars().next() {
+            None | Some(')' | ']' | '}') => self.fail(ReadErrorKind::MissingForm(prefix), start, end),
+            Some(_) => self.form(rest),
+        }
+    }
+
+    /// Reads one form; `rest` starts at its first character (not trivia, not a closer).
+    fn form(&mut self, rest: &'a str) -> Parsed<'a, Form> {
+        let start = self.offset(rest);
+        let bytes = rest.as_bytes();
+        match bytes[0] {
+            b'(' => self.sequence(&rest[1..], Delim::List, start, 1),
+            b'[' => self.sequence(&rest[1..], Delim::Vector, start, 1),
+            b'{' => self.map(&rest[1..], start, 1),
+            b'"' => self.string(&rest[1..], start),
+            b'#' => self.dispatch(rest, start),
+            b'\'' => self.quote(&rest[1..], start),
+            b'^' => self.metadata(&rest[1..], start),
+            b'\\' => self.character(&rest[1..], start),
+            b'`' => self.fail(ReadErrorKind::Unsupported(Unsupported::SyntaxQuote), start, start + 1),
+            b'~' if bytes.get(1) == Some(&b'@') => {
+                self.fail(ReadErrorKind::Unsupported(Unsupported::UnquoteSplicing), start, start + 2)
+            }
+            b'~' => self.fail(ReadErrorKind::Unsupported(Unsupported::Unquote), start, start + 1),
+            b'@' => self.fail(ReadErrorKind::Unsupported(Unsupported::Deref), start, start + 1),
+            _ => self.atom(rest, start),
+        }
+    }
+
+    fn atom(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        let (after, tok) = lex::token(rest);
+        let end = start + tok.len();
+        let kind = if lex::starts_like_number(tok) {
+            lex::number(tok).or_else(|kind| self.fail(kind, start, end))?
+        } else if let Some(name) = tok.strip_prefix(':') {
+            lex::check_name(name, true).or_else(|p| self.fail(ReadErrorKind::BadKeyword(p), start, end))?;
+            FormKind::Keyword(Symbol::new(name))
+        } else {
+            match tok {
+                "nil" => FormKind::Nil,
+                "true" => FormKind::Bool(true),
+                "false" => FormKind::Bool(false),
+                _ => {
+                    lex::check_name(tok, false).or_else(|p| self.fail(ReadErrorKind::BadSymbol(p), start, end))?;
+                    FormKind::Symbol(Symbol::new(tok))
+                }
+            }
+        };
+        Ok((after, Form::new(kind, self.span(start, end))))
+    }
+
+    fn string(&mut self, body: &'a str, start: usize) -> Parsed<'a, Form> {
+        let body_start = start + 1;
+        match lex::string_body(body) {
+            Ok((after, value)) => {
+                let text: Arc<str> = match value {
+                    lex::StrValue::Borrowed(s) => s.into(),
+                    lex::StrValue::Owned(s) => s.into(),
+                };
+                let end = self.offset(after);
+                Ok((after, Form::new(FormKind::Str(text), self.span(start, end))))
+            }
+            Err((ReadErrorKind::UnterminatedString, _, _)) => {
+                self.fail(ReadErrorKind::UnterminatedString, start, start + 1)
+            }
+            Err((kind, s, e)) => self.fail(kind, body_start + s, body_start + e),
+        }
+    }
+
+    fn character(&mut self, after_backslash: &'a str, start: usize) -> Parsed<'a, Form> {
+        match after_backslash.chars().next() {
+            None => return self.fail(ReadErrorKind::BadCharacter, start, start + 1),
+            Some(c) if c.is_whitespace() => {
+                return self.fail(ReadErrorKind::BadCharacter, start, start + 1 + c.len_utf8());
+            }
+            Some(_) => {}
+        }
+        let (after, tok) = lex::token(after_backslash);
+        let end = start + 1 + tok.len();
+        let c = lex::character(tok).or_else(|kind| self.fail(kind, start, end))?;
+        Ok((after, Form::new(FormKind::Char(c), self.span(start, end))))
+    }
+
+    fn sequence(&mut self, rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Form> {
+        self.enter(start, start + open_len)?;
+        let (after, items) = self.items(rest, delim, start, open_len)?;
+        self.depth -= 1;
+        let span = self.span(start, self.offset(after));
+        let kind = match delim {
+            Delim::List => FormKind::List(items),
+            Delim::Vector => FormKind::Vector(items),
+            Delim::Set => {
+                if let Some((first, again)) = first_duplicate(&items, |f| f) {
+                    return Err(self.duplicate(ReadErrorKind::DuplicateSetElement, items[first].span, items[again].span));
+                }
+                FormKind::Set(items)
+            }
+            Delim::Map => unreachable!("maps are read by Parser::map"),
+        };
+        Ok((after, Form::new(kind, span)))
+    }
+
+    fn duplicate(&self, kind: ReadErrorKind, first: Span, again: Span) -> Fail {
+        Fail {
+            kind,
+            start: again.start as usize,
+            end: again.end as usize,
+            related: Some((first.start as usize, first.end as usize)),
+        }
+    }
+
+    /// Reads forms up to the closing delimiter and returns the rest after it.
+    fn items(&mut self, mut rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Vec<Form>> {
+        let mut items = Vec::new();
+        loop {
+            rest = self.trivia(rest)?;
+            match rest.as_bytes().first() {
+                None => {
+                    let end = self.text.len();
+                    return Err(Fail {
+                        kind: ReadErrorKind::UnclosedDelimiter(delim),
+                        start: end,
+                        end,
+                        related: Some((start, start + open_len)),
+                    });
+                }
+                Some(&b @ (b')' | b']' | b'}')) => {
+                    let found = b as char;
+                    if found == delim.close() {
+                        return Ok((&rest[1..], items));
+                    }
+                    let at = self.offset(rest);
+                    return Err(Fail {
+                        kind: ReadErrorKind::MismatchedDelimiter { open: delim, found },
+                        start: at,
+                        end: at + 1,
+                        related: Some((start, start + open_len)),
+                    });
+                }
+                Some(_) => {
+                    let (r, form) = self.form(rest)?;
+                    items.push(form);
+                    rest = r;
+                }
+            }
+        }
+    }
+
+    fn map(&mut self, rest: &'a str, start: usize, open_len: usize) -> Parsed<'a, Form> {
+        self.enter(start, start + open_len)?;
+        let (after, items) = self.items(rest, Delim::Map, start, open_len)?;
+        self.depth -= 1;
+        let entries = self.pairs(items)?;
+        Ok((after, Form::new(FormKind::Map(entries), self.span(start, self.offset(after)))))
+    }
+
+    fn pairs(&self, items: Vec<Form>) -> Result<Vec<(Form, Form)>, Fail> {
+        if items.len() % 2 == 1 {
+            let key = items[items.len() - 1].span;
+            return self.fail(ReadErrorKind::OddMap, key.start as usize, key.end as usize);
+        }
+        let mut entries = Vec::with_capacity(items.len() / 2);
+        let mut iter = items.into_iter();
+        while let (Some(k), Some(v)) = (iter.next(), iter.next()) {
+            entries.push((k, v));
+        }
+        if let Some((first, again)) = first_duplicate(&entries, |(k, _)| k) {
+            return Err(self.duplicate(ReadErrorKind::DuplicateKey, entries[first].0.span, entries[again].0.span));
+        }
+        Ok(entries)
+    }
+
+    fn quote(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        self.enter(start, start + 1)?;
+        let (after, quoted) = self.required_form(rest, Prefix::Quote, start, start + 1)?;
+        self.depth -= 1;
+        let quote = Form::new(FormKind::Symbol(Symbol::new("quote")), self.span(start, start + 1));
+        let span = self.span(start, quoted.span.end as usize);
+        Ok((after, Form::new(FormKind::List(vec![quote, quoted]), span)))
+    }
+
+    fn metadata(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        self.enter(start, start + 1)?;
+        let (rest, meta) = self.required_form(rest, Prefix::Metadata, start, start + 1)?;
+        let meta = self.meta_map(meta)?;
+        let (after, mut target) = self.required_form(rest, Prefix::Metadata, start, meta.span.end as usize)?;
+        self.depth -= 1;
+        if !matches!(
+            target.kind,
+            FormKind::Symbol(_) | FormKind::List(_) | FormKind::Vector(_) | FormKind::Map(_) | FormKind::Set(_)
+        ) {
+            return self.fail(
+                ReadErrorKind::MetadataTarget,
+                target.span.start as usize,
+                target.span.end as usize,
+            );
+        }
+        target.meta = Some(Box::new(match target.meta.take() {
+            None => meta,
+            Some(inner) => merge_meta(meta, *inner),
+        }));
+        Ok((after, target))
+    }
+
+    fn meta_map(&self, meta: Form) -> Result<Form, Fail> {
+        let span = meta.span;
+        let entry = match meta.kind {
+            FormKind::Map(_) => return Ok(meta),
+            FormKind::Keyword(_) => (meta, Form::new(FormKind::Bool(true), span)),
+            FormKind::Symbol(_) | FormKind::Str(_) => (Form::new(FormKind::Keyword(Symbol::new("tag")), span), meta),
+            _ => return self.fail(ReadErrorKind::BadMetadata, span.start as usize, span.end as usize),
+        };
+        Ok(Form::new(FormKind::Map(vec![entry]), span))
+    }
+
+    fn dispatch(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        let unsupported = |u: Unsupported, len: usize| Fail {
+            kind: ReadErrorKind::Unsupported(u),
+            start,
+            end: start + len,
+            related: None,
+        };
+        let after_hash = &rest[1..];
+        match after_hash.as_bytes().first() {
+            Some(b'{') => self.sequence(&rest[2..], Delim::Set, start, 2),
+            Some(b':') => self.namespaced_map(&rest[2..], start),
+            Some(b'#') => self.symbolic(&rest[2..], start),
+            Some(b'(') => Err(unsupported(Unsupported::AnonymousFn, 2)),
+            Some(b'"') => Err(unsupported(Unsupported::Regex, 2)),
+            Some(b'\'') => Err(unsupported(Unsupported::VarQuote, 2)),
+            Some(b'?') => Err(unsupported(Unsupported::ReaderConditional, 2)),
+            Some(b'=') => Err(unsupported(Unsupported::EvalReader, 2)),
+            Some(_) if after_hash.chars().next().is_some_and(char::is_alphabetic) => self.tagged(after_hash, start),
+            Some(&b) if b.is_ascii_punctuation() && !matches!(b, b')' | b']' | b'}' | b';' | b',') => {
+                if b == b'/' || b.is_ascii_digit() {
+                    let (_, tok) = lex::token(after_hash);
+                    return self.fail(ReadErrorKind::BadTag(NameProblem::EmptyNamespace), start, start + 1 + tok.len());
+                }
+                Err(unsupported(Unsupported::UnknownDispatch, 2))
+            }
+            Some(_) => {
+                let (_, tok) = lex::token(after_hash);
+                if tok.is_empty() || tok.starts_with(|c: char| lex::ends_token(c)) {
+                    return self.fail(ReadErrorKind::MissingForm(Prefix::Tag), start, start + 1);
+                }
+                self.fail(ReadErrorKind::BadTag(NameProblem::StartsLikeNumber), start, start + 1 + tok.len())
+            }
+            None => self.fail(ReadErrorKind::MissingForm(Prefix::Tag), start, start + 1),
+        }
+    }
+
+    fn tagged(&mut self, after_hash: &'a str, start: usize) -> Parsed<'a, Form> {
+        let (rest, tok) = lex::token(after_hash);
+        let tag_end = start + 1 + tok.len();
+        lex::check_name(tok, false).or_else(|p| self.fail(ReadErrorKind::BadTag(p), start, tag_end))?;
+        self.enter(start, tag_end)?;
+        let (after, form) = self.required_form(rest, Prefix::Tag, start, tag_end)?;
+        self.depth -= 1;
+        let tag = Symbol::new(tok);
+        if !literal_is_valid(&tag, &form) {
+            return self.fail(ReadErrorKind::BadLiteral, form.span.start as usize, form.span.end as usize);
+        }
+        let span = self.span(start, form.span.end as usize);
+        let tagged = Tagged {
+            tag,
+            tag_span: self.span(start, tag_end),
+            form,
+        };
+        Ok((after, Form::new(FormKind::Tagged(Box::new(tagged)), span)))
+    }
+
+    fn symbolic(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        let (after, tok) = if rest.is_empty() || rest.starts_with(lex::ends_token) {
+            (rest, "")
+        } else {
+            lex::token(rest)
+        };
+        let end = start + 2 + tok.len();
+        let value = match tok {
+            "Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            "NaN" => f64::NAN,
+            _ => return self.fail(ReadErrorKind::Unsupported(Unsupported::SymbolicValue), start, end),
+        };
+        Ok((after, Form::new(FormKind::Float(value), self.span(start, end))))
+    }
+
+    fn namespaced_map(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        let (rest, ns) = if rest.is_empty() || rest.starts_with(lex::ends_token) {
+            (rest, "")
+        } else {
+            lex::token(rest)
+        };
+        let prefix_end = start + 2 + ns.len();
+        if ns.starts_with(':') {
+            return self.fail(ReadErrorKind::BadKeyword(NameProblem::AutoResolved), start, prefix_end);
+        }
+        if ns.is_empty() {
+            return self.fail(ReadErrorKind::MissingForm(Prefix::NamespacedMap), start, prefix_end);
+        }
+        if ns.contains('/') {
+            return self.fail(ReadErrorKind::BadKeyword(NameProblem::TooManySlashes), start, prefix_end);
+        }
+        lex::check_name(ns, false).or_else(|p| self.fail(ReadErrorKind::BadKeyword(p), start, prefix_end))?;
+        let rest = self.trivia(rest)?;
+        let Some(body) = rest.strip_prefix('{') else {
+            return self.fail(ReadErrorKind::MissingForm(Prefix::NamespacedMap), start, prefix_end);
+        };
+        let open_at = self.offset(rest);
+        self.enter(start, prefix_end)?;
+        let (after, items) = self.items(body, Delim::Map, open_at, 1)?;
+        self.depth -= 1;
+        let items = items.into_iter().enumerate().map(|(i, f)| if i % 2 == 0 { qualify(f, ns) } else { f }).collect();
+        let entries = self.pairs(items)?;
+        Ok((after, Form::new(FormKind::Map(entries), self.span(start, self.offset(after)))))
+    }
+}
+
+/// Applies a namespaced map's namespace to a key: plain keywords and symbols get it, `_/x`
+/// loses its namespace, anything else is kept.
+fn qualify(key: Form, ns: &str) -> Form {
+    let requalify = |s: &Symbol| match s.namespace() {
+        None => Some(Symbol::new(format!("{ns}/{}", s.as_str()))),
+        Some("_") => Some(Symbol::new(s.name())),
+        Some(_) => None,
+    };
+    let kind = match &key.kind {
+        FormKind::Keyword(k) => requalify(k).map(FormKind::Keyword),
+        FormKind::Symbol(s) => requalify(s).map(FormKind::Symbol),
+        _ => None,
+    };
+    match kind {
+        Some(kind) => Form { kind, ..key },
+        None => key,
+    }
+}
+
+/// Outer metadata written before inner: `^:a ^:b x` carries both; inner wins on a clash.
+fn merge_meta(outer: Form, inner: Form) -> Form {
+    let (FormKind::Map(mut outer_entries), FormKind::Map(inner_entries)) = (outer.kind, inner.kind) else {
+        unreachable!("metadata is always a map form")
+    };
+    for (k, v) in inner_entries {
+        outer_entries.retain(|(ok, _)| !ok.equiv(&k));
+        outer_entries.push((k, v));
+    }
+    Form::new(FormKind::Map(outer_entries), inner.span)
+}
+
+/// `#uuid` and `#inst` keep their EDN meaning, so their strings are checked here.
+fn literal_is_valid(tag: &Symbol, form: &Form) -> bool {
+    let text = match (&form.kind, tag.as_str()) {
+        (FormKind::Str(s), "uuid" | "inst") => s,
+        (_, "uuid" | "inst") => return false,
+        _ => return true,
+    };
+    if tag.as_str() == "uuid" {
+        let groups: Vec<&str> = text.split('-').collect();
+        return groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+            && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    valid_timestamp(text)
+}
+
+/// RFC 3339 as EDN's `#inst` takes it: a year, then optional month, day, time, fraction and offset.
+fn valid_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |from: usize, n: usize| b.len() >= from + n && b[from..from + n].iter().all(u8::is_ascii_digit);
+    if !digits(0, 4) {
+        return false;
+    }
+    let mut i = 4;
+    for (sep, len) in [(b'-', 2), (b'-', 2), (b'T', 2), (b':', 2), (b':', 2)] {
+        if i == b.len() {
+            return true;
+        }
+        if b[i] != sep || !digits(i + 1, len) {
+            return i >= 16 && offset_ok(&b[i..]);
+        }
+        i += 1 + len;
+    }
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == b.len() || offset_ok(&b[i..])
+}
+
+fn offset_ok(b: &[u8]) -> bool {
+    b == b"Z"
+        || (b.len() == 6
+            && matches!(b[0], b'+' | b'-')
+            && b[1..3].iter().all(u8::is_ascii_digit)
+            && b[3] == b':'
+            && b[4..6].iter().all(u8::is_ascii_digit))
+}

@@ -1,0 +1,238 @@
+//! Source texts and positions: [`SourceId`], [`Span`], [`Source`] (a named text with a
+//! line index) and [`SourceMap`] (every text read in one run).
+//!
+//! Spans are byte ranges; [`Source::location`] turns a byte offset into a 1-based line and
+//! column, counted both in characters and in UTF-16 code units (what editors expect).
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// Identifies one text in a [`SourceMap`]. Ids are dense indices, starting at 0.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u32);
+
+/// A byte range in one source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// The text the range belongs to.
+    pub source: SourceId,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset one past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from `start` to `end` in `source`.
+    pub fn new(source: SourceId, start: usize, end: usize) -> Span {
+        Span {
+            source,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The span's length in bytes.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// Whether the span covers no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both `self` and `other` (same source assumed).
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            source: self.source,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new((span.start as usize).into(), span.len())
+    }
+}
+
+/// A 1-based position in a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Line number, starting at 1.
+    pub line: usize,
+    /// Column in Unicode scalar values, starting at 1.
+    pub column: usize,
+    /// Column in UTF-16 code units, starting at 1 (the Language Server Protocol's unit).
+    pub column_utf16: usize,
+}
+
+/// One named source text with a lazily built line index.
+pub struct Source {
+    id: SourceId,
+    name: Arc<str>,
+    text: Arc<str>,
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("len", &self.text.len())
+            .finish()
+    }
+}
+
+impl Source {
+    /// A source that is not part of any [`SourceMap`] (its id is 0). Handy for tests and
+    /// for reading a single text.
+    pub fn standalone(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Arc<Source> {
+        Arc::new(Source::new(SourceId(0), name.into(), text.into()))
+    }
+
+    fn new(id: SourceId, name: Arc<str>, text: Arc<str>) -> Source {
+        Source {
+            id,
+            name,
+            text,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// This source's id.
+    pub fn id(&self) -> SourceId {
+        self.id
+    }
+
+    /// The name shown in diagnostics (usually a file path).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The full text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A span covering `start..end` in this source.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.id, start, end)
+    }
+
+    /// The text a span covers (empty when the span lies outside this text).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| i as u32 + 1),
+                )
+                .collect()
+        })
+    }
+
+    /// The line and column of a byte offset (clamped to the text and to a char boundary).
+    pub fn location(&self, offset: usize) -> Location {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.line_starts();
+        let line_index = starts.partition_point(|&s| s as usize <= offset) - 1;
+        let line_text = &self.text[starts[line_index] as usize..offset];
+        Location {
+            line: line_index + 1,
+            column: line_text.chars().count() + 1,
+            column_utf16: line_text.encode_utf16().count() + 1,
+        }
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents =
+            self.text
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// Every source text of one run, indexed by [`SourceId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    sources: Vec<Arc<Source>>,
+}
+
+impl SourceMap {
+    /// An empty map.
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Adds a text and returns it with its new id.
+    pub fn add(&mut self, name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Arc<Source> {
+        let id = SourceId(self.sources.len() as u32);
+        let source = Arc::new(Source::new(id, name.into(), text.into()));
+        self.sources.push(source.clone());
+        source
+    }
+
+    /// The source with this id, if it was added to this map.
+    pub fn get(&self, id: SourceId) -> Option<&Arc<Source>> {
+        self.sources.get(id.0 as usize)
+    }
+
+    /// All sources, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Source>> {
+        self.sources.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_count_lines_and_columns_from_one() {
+        let src = Source::standalone("t", "ab\ncé𝄞x\n");
+        assert_eq!(src.location(0).line, 1);
+        assert_eq!(src.location(1).column, 2);
+        let x = src.text().find('x').unwrap();
+        let loc = src.location(x);
+        assert_eq!((loc.line, loc.column, loc.column_utf16), (2, 4, 5));
+        assert_eq!(src.location(src.text().len()).line, 3);
+    }
+
+    #[test]
+    fn offsets_inside_a_character_clamp_to_its_start() {
+        let src = Source::standalone("t", "é");
+        assert_eq!(src.location(1).column, 1);
+    }
+}
