@@ -262,7 +262,7 @@ impl ReadErrorKind {
     fn help(&self) -> Option<String> {
         Some(match self {
             ReadErrorKind::UnclosedDelimiter(d) => format!(
-                "add `{}` to close the {} opened here, or remove the opening `{}`",
+                "add `{}` to close the {}, or remove the opening `{}`",
                 d.close(),
                 d.noun(),
                 d.open()
@@ -275,7 +275,7 @@ impl ReadErrorKind {
             ReadErrorKind::UnexpectedCloser(_) => "remove it, or add the opening delimiter it belongs to".into(),
             ReadErrorKind::UnterminatedString => "add the closing `\"`; write a quote inside a string as `\\\"`".into(),
             ReadErrorKind::BadEscape => {
-                "strings accept \\t \\r \\n \\b \\f \\\\ \\\" and \\uXXXX; write a backslash as \\\\".into()
+                "the escapes are \\t \\r \\n \\b \\f \\\\ \\\" and \\uXXXX; to write a backslash (as in a Windows path), double it".into()
             }
             ReadErrorKind::BadCharacter => {
                 "characters are \\c, \\uXXXX, \\oNNN or one of \\newline \\space \\tab \\return \\backspace \\formfeed".into()
@@ -354,7 +354,12 @@ pub struct ReadError {
 }
 
 impl ReadError {
-    pub(crate) fn new(kind: ReadErrorKind, span: Span, related: Option<Span>, source: Arc<Source>) -> ReadError {
+    pub(crate) fn new(
+        kind: ReadErrorKind,
+        span: Span,
+        related: Option<Span>,
+        source: Arc<Source>,
+    ) -> ReadError {
         ReadError {
             kind,
             span,

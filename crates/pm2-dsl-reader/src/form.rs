@@ -96,13 +96,13 @@ pub enum FormKind {
     /// A keyword; the symbol holds its text without the colon.
     Keyword(Symbol),
     /// `( ... )`; `'x` reads as `(quote x)`.
-    List(Vec<Form>),
+    List(Box<[Form]>),
     /// `[ ... ]`
-    Vector(Vec<Form>),
+    Vector(Box<[Form]>),
     /// `{ ... }` in source order; keys are distinct.
-    Map(Vec<(Form, Form)>),
+    Map(Box<[(Form, Form)]>),
     /// `#{ ... }` in source order; elements are distinct.
-    Set(Vec<Form>),
+    Set(Box<[Form]>),
     /// `#tag form`
     Tagged(Box<Tagged>),
 }
@@ -326,7 +326,10 @@ impl PartialEq for ByValue<'_> {
 impl Eq for ByValue<'_> {}
 
 /// Finds the first item whose key equals an earlier one: returns `(earlier, later)` indices.
-pub(crate) fn first_duplicate<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a Form) -> Option<(usize, usize)> {
+pub(crate) fn first_duplicate<'a, T>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> &'a Form,
+) -> Option<(usize, usize)> {
     if items.len() <= 12 {
         for later in 1..items.len() {
             let later_key = key(&items[later]);
@@ -347,4 +350,14 @@ pub(crate) fn first_duplicate<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a 
         seen.insert(ByValue(key(item)), index);
     }
     None
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_stay_small() {
+        // The reader's speed depends on this; a bigger Form is a measurable slowdown.
+        assert_eq!(std::mem::size_of::<Form>(), 48);
+    }
 }

@@ -65,7 +65,20 @@ pub(crate) fn token(input: &str) -> (&str, &str) {
         if b < 0x80 {
             if matches!(
                 b,
-                b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b';' | b',' | b' ' | b'\n' | b'\t' | b'\r' | 0x0b | 0x0c
+                b'(' | b')'
+                    | b'['
+                    | b']'
+                    | b'{'
+                    | b'}'
+                    | b'"'
+                    | b';'
+                    | b','
+                    | b' '
+                    | b'\n'
+                    | b'\t'
+                    | b'\r'
+                    | 0x0b
+                    | 0x0c
             ) {
                 break;
             }
@@ -92,9 +105,18 @@ pub(crate) fn starts_like_number(text: &str) -> bool {
 }
 
 enum NumberSyntax<'a> {
-    Int { digits: &'a str, big: bool },
-    Ratio { numerator: &'a str, denominator: &'a str },
-    Float { text: &'a str, decimal: bool },
+    Int {
+        digits: &'a str,
+        big: bool,
+    },
+    Ratio {
+        numerator: &'a str,
+        denominator: &'a str,
+    },
+    Float {
+        text: &'a str,
+        decimal: bool,
+    },
 }
 
 fn signed_digits(input: &str) -> IResult<&str, &str, ()> {
@@ -145,6 +167,11 @@ fn has_leading_zero(signed: &str) -> bool {
 /// Reads a number token (one for which [`starts_like_number`] holds).
 pub(crate) fn number(token: &str) -> Result<FormKind, ReadErrorKind> {
     let bad = ReadErrorKind::BadNumber;
+    let unsigned = token.strip_prefix('-').unwrap_or(token);
+    if unsigned.len() < 19 && unsigned.bytes().all(|b| b.is_ascii_digit()) && !has_leading_zero(unsigned) {
+        // The common case, a plain integer that fits: no grammar needed.
+        return token.parse().map(FormKind::Int).map_err(|_| bad);
+    }
     let (_, syntax) = number_syntax(token).map_err(|_| bad)?;
     match syntax {
         NumberSyntax::Int { digits, big } => {
@@ -242,7 +269,8 @@ pub(crate) fn check_name(text: &str, keyword: bool) -> Result<(), NameProblem> {
     }
     let leading_number = |part: &str| {
         let b = part.as_bytes();
-        b[0].is_ascii_digit() || (matches!(b[0], b'+' | b'-' | b'.') && b.get(1).is_some_and(u8::is_ascii_digit))
+        b[0].is_ascii_digit()
+            || (matches!(b[0], b'+' | b'-' | b'.') && b.get(1).is_some_and(u8::is_ascii_digit))
     };
     let first_part = ns.unwrap_or(name);
     if (!keyword && leading_number(first_part)) || (ns.is_some() && leading_number(name)) {
@@ -258,7 +286,22 @@ fn is_name_char(c: char) -> bool {
     c.is_alphanumeric()
         || matches!(
             c,
-            '.' | '*' | '+' | '!' | '-' | '_' | '?' | '$' | '%' | '&' | '=' | '<' | '>' | '#' | ':' | '/' | '\''
+            '.' | '*'
+                | '+'
+                | '!'
+                | '-'
+                | '_'
+                | '?'
+                | '$'
+                | '%'
+                | '&'
+                | '='
+                | '<'
+                | '>'
+                | '#'
+                | ':'
+                | '/'
+                | '\''
         )
         || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
 }
@@ -295,7 +338,11 @@ pub(crate) fn string_body(input: &str) -> Result<(&str, StrValue<'_>), (ReadErro
             }
             Err(_) => {
                 let len = 1 + after.chars().next().map_or(0, char::len_utf8);
-                let len = if after.starts_with('u') { 1 + after.len().min(5) } else { len };
+                let len = if after.starts_with('u') {
+                    1 + after.len().min(5)
+                } else {
+                    len
+                };
                 let len = len.min(input.len() - escape_at);
                 return Err((ReadErrorKind::BadEscape, escape_at, escape_at + len));
             }
@@ -325,7 +372,10 @@ fn escape(input: &str) -> IResult<&str, char, ()> {
 
 fn hex4(input: &str) -> IResult<&str, u32, ()> {
     let (rest, hex) = take_while_m_n(4, 4, |c: char| c.is_ascii_hexdigit()).parse(input)?;
-    Ok((rest, u32::from_str_radix(hex, 16).map_err(|_| nom::Err::Error(()))?))
+    Ok((
+        rest,
+        u32::from_str_radix(hex, 16).map_err(|_| nom::Err::Error(()))?,
+    ))
 }
 
 fn unicode_escape(input: &str) -> IResult<&str, char, ()> {
@@ -362,7 +412,10 @@ pub(crate) fn character(token: &str) -> Result<char, ReadErrorKind> {
 }
 
 fn octal_char(input: &str) -> IResult<&str, char, ()> {
-    let (rest, digits) = (char('o'), take_while_m_n(1, 3, |c: char| ('0'..='7').contains(&c)))
+    let (rest, digits) = (
+        char('o'),
+        take_while_m_n(1, 3, |c: char| ('0'..='7').contains(&c)),
+    )
         .map(|(_, d)| d)
         .parse(input)?;
     let n = u32::from_str_radix(digits, 8).map_err(|_| nom::Err::Error(()))?;
@@ -388,14 +441,25 @@ mod tests {
         assert!(matches!(number("1M"), Ok(FormKind::BigDec(_))));
         assert!(matches!(number("1/2"), Ok(FormKind::Ratio(_))));
         assert!(matches!(number("4/2"), Ok(FormKind::Int(2))));
-        for bad in ["0cat", "-4cats", "1/0", "1.2.3", "012", "1e", "1N2", "0x10", "1.5N"] {
+        for bad in [
+            "0cat", "-4cats", "1/0", "1.2.3", "012", "1e", "1N2", "0x10", "1.5N",
+        ] {
             assert_eq!(number(bad).err(), Some(ReadErrorKind::BadNumber), "{bad}");
         }
     }
 
     #[test]
     fn names_follow_edn_rules() {
-        for ok in ["a", "/", "a/b", "a.b.c/d-e", "some:sort:of:symbol", "some#sort", ".another", "foo'"] {
+        for ok in [
+            "a",
+            "/",
+            "a/b",
+            "a.b.c/d-e",
+            "some:sort:of:symbol",
+            "some#sort",
+            ".another",
+            "foo'",
+        ] {
             assert_eq!(check_name(ok, false), Ok(()), "{ok}");
         }
         assert_eq!(check_name("#/:a", true), Ok(()));
@@ -425,8 +489,17 @@ mod tests {
         assert_eq!(rest, " tail");
         let StrValue::Owned(s) = s else { panic!() };
         assert_eq!(s, "a\tb\u{e9}\u{1F600}\"");
-        assert!(matches!(string_body(r#"a\qb""#), Err((ReadErrorKind::BadEscape, 1, 3))));
-        assert!(matches!(string_body(r#"\uD800x""#), Err((ReadErrorKind::BadEscape, 0, 6))));
-        assert!(matches!(string_body("abc"), Err((ReadErrorKind::UnterminatedString, _, _))));
+        assert!(matches!(
+            string_body(r#"a\qb""#),
+            Err((ReadErrorKind::BadEscape, 1, 3))
+        ));
+        assert!(matches!(
+            string_body(r#"\uD800x""#),
+            Err((ReadErrorKind::BadEscape, 0, 6))
+        ));
+        assert!(matches!(
+            string_body("abc"),
+            Err((ReadErrorKind::UnterminatedString, _, _))
+        ));
     }
 }

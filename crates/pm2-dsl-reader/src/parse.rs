@@ -2,7 +2,10 @@
 //! delimiters, prefixes (`'`, `^`, `#_`, `#tag`, `#:ns`) and the depth limit. Token-level
 //! work is in [`crate::lex`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use foldhash::fast::FixedState;
 
 use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
@@ -19,18 +22,21 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { max_depth: 512 }
+        ReadOptions { max_depth: 128 }
     }
 }
 
 /// A failure inside the parser: the kind with byte offsets into the text.
 #[derive(Clone, Copy, Debug)]
-struct Fail {
+struct FailInfo {
     kind: ReadErrorKind,
     start: usize,
     end: usize,
     related: Option<(usize, usize)>,
 }
+
+/// Failures are boxed: they are rare, and a small `Err` keeps every `Ok` cheap to move.
+type Fail = Box<FailInfo>;
 
 type Parsed<'a, T> = Result<(&'a str, T), Fail>;
 
@@ -43,6 +49,7 @@ pub fn read_all(source: &Arc<Source>) -> Result<Vec<Form>, ReadError> {
 pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, ReadError> {
     let text = source.text();
     let error = |f: Fail| {
+        let f = *f;
         ReadError::new(
             f.kind,
             source.span(f.start, f.end),
@@ -51,18 +58,20 @@ pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<F
         )
     };
     if text.len() > u32::MAX as usize {
-        return Err(error(Fail {
+        return Err(error(Box::new(FailInfo {
             kind: ReadErrorKind::TooLarge,
             start: 0,
             end: 0,
             related: None,
-        }));
+        })));
     }
     let mut parser = Parser {
         text,
         source: source.as_ref(),
         depth: 0,
         max_depth: options.max_depth,
+        scratch: Vec::new(),
+        names: HashMap::default(),
     };
     parser.forms().map_err(error)
 }
@@ -72,6 +81,12 @@ struct Parser<'a> {
     source: &'a Source,
     depth: u32,
     max_depth: u32,
+    /// Elements of the collections being read, innermost last; each collection takes its
+    /// own elements off the end when it closes, so it is allocated once at its exact size.
+    scratch: Vec<Form>,
+    /// Symbols and keywords already read (keyed by their token, `:` included), so that a
+    /// repeated name is validated and allocated once.
+    names: HashMap<&'a str, Symbol, FixedState>,
 }
 
 impl<'a> Parser<'a> {
@@ -84,12 +99,12 @@ impl<'a> Parser<'a> {
     }
 
     fn fail<T>(&self, kind: ReadErrorKind, start: usize, end: usize) -> Result<T, Fail> {
-        Err(Fail {
+        Err(Box::new(FailInfo {
             kind,
             start,
             end,
             related: None,
-        })
+        }))
     }
 
     fn forms(&mut self) -> Result<Vec<Form>, Fail> {
@@ -160,10 +175,16 @@ impl<'a> Parser<'a> {
             b'\'' => self.quote(&rest[1..], start),
             b'^' => self.metadata(&rest[1..], start),
             b'\\' => self.character(&rest[1..], start),
-            b'`' => self.fail(ReadErrorKind::Unsupported(Unsupported::SyntaxQuote), start, start + 1),
-            b'~' if bytes.get(1) == Some(&b'@') => {
-                self.fail(ReadErrorKind::Unsupported(Unsupported::UnquoteSplicing), start, start + 2)
-            }
+            b'`' => self.fail(
+                ReadErrorKind::Unsupported(Unsupported::SyntaxQuote),
+                start,
+                start + 1,
+            ),
+            b'~' if bytes.get(1) == Some(&b'@') => self.fail(
+                ReadErrorKind::Unsupported(Unsupported::UnquoteSplicing),
+                start,
+                start + 2,
+            ),
             b'~' => self.fail(ReadErrorKind::Unsupported(Unsupported::Unquote), start, start + 1),
             b'@' => self.fail(ReadErrorKind::Unsupported(Unsupported::Deref), start, start + 1),
             _ => self.atom(rest, start),
@@ -175,21 +196,45 @@ impl<'a> Parser<'a> {
         let end = start + tok.len();
         let kind = if lex::starts_like_number(tok) {
             lex::number(tok).or_else(|kind| self.fail(kind, start, end))?
-        } else if let Some(name) = tok.strip_prefix(':') {
-            lex::check_name(name, true).or_else(|p| self.fail(ReadErrorKind::BadKeyword(p), start, end))?;
-            FormKind::Keyword(Symbol::new(name))
         } else {
             match tok {
                 "nil" => FormKind::Nil,
                 "true" => FormKind::Bool(true),
                 "false" => FormKind::Bool(false),
                 _ => {
-                    lex::check_name(tok, false).or_else(|p| self.fail(ReadErrorKind::BadSymbol(p), start, end))?;
-                    FormKind::Symbol(Symbol::new(tok))
+                    let keyword = tok.starts_with(':');
+                    let name = self.name(tok).or_else(|p| {
+                        let kind = if keyword {
+                            ReadErrorKind::BadKeyword(p)
+                        } else {
+                            ReadErrorKind::BadSymbol(p)
+                        };
+                        self.fail(kind, start, end)
+                    })?;
+                    if keyword {
+                        FormKind::Keyword(name)
+                    } else {
+                        FormKind::Symbol(name)
+                    }
                 }
             }
         };
         Ok((after, Form::new(kind, self.span(start, end))))
+    }
+
+    /// The symbol of a symbol or keyword token, validated and interned.
+    fn name(&mut self, tok: &'a str) -> Result<Symbol, NameProblem> {
+        if let Some(name) = self.names.get(tok) {
+            return Ok(name.clone());
+        }
+        let (text, keyword) = match tok.strip_prefix(':') {
+            Some(text) => (text, true),
+            None => (tok, false),
+        };
+        lex::check_name(text, keyword)?;
+        let name = Symbol::new(text);
+        self.names.insert(tok, name.clone());
+        Ok(name)
     }
 
     fn string(&mut self, body: &'a str, start: usize) -> Parsed<'a, Form> {
@@ -226,15 +271,20 @@ impl<'a> Parser<'a> {
 
     fn sequence(&mut self, rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Form> {
         self.enter(start, start + open_len)?;
-        let (after, items) = self.items(rest, delim, start, open_len)?;
+        let (after, first) = self.items(rest, delim, start, open_len)?;
         self.depth -= 1;
+        let items: Box<[Form]> = self.scratch.drain(first..).collect();
         let span = self.span(start, self.offset(after));
         let kind = match delim {
             Delim::List => FormKind::List(items),
             Delim::Vector => FormKind::Vector(items),
             Delim::Set => {
                 if let Some((first, again)) = first_duplicate(&items, |f| f) {
-                    return Err(self.duplicate(ReadErrorKind::DuplicateSetElement, items[first].span, items[again].span));
+                    return Err(self.duplicate(
+                        ReadErrorKind::DuplicateSetElement,
+                        items[first].span,
+                        items[again].span,
+                    ));
                 }
                 FormKind::Set(items)
             }
@@ -244,45 +294,46 @@ impl<'a> Parser<'a> {
     }
 
     fn duplicate(&self, kind: ReadErrorKind, first: Span, again: Span) -> Fail {
-        Fail {
+        Box::new(FailInfo {
             kind,
             start: again.start as usize,
             end: again.end as usize,
             related: Some((first.start as usize, first.end as usize)),
-        }
+        })
     }
 
-    /// Reads forms up to the closing delimiter and returns the rest after it.
-    fn items(&mut self, mut rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Vec<Form>> {
-        let mut items = Vec::new();
+    /// Reads forms up to the closing delimiter onto the scratch stack; returns the rest
+    /// after the delimiter and where the collection's elements start on the stack.
+    fn items(&mut self, mut rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, usize> {
+        let first = self.scratch.len();
         loop {
             rest = self.trivia(rest)?;
             match rest.as_bytes().first() {
                 None => {
-                    let end = self.text.len();
-                    return Err(Fail {
+                    let end = self.text.trim_end().len();
+                    return Err(Box::new(FailInfo {
                         kind: ReadErrorKind::UnclosedDelimiter(delim),
                         start: end,
                         end,
                         related: Some((start, start + open_len)),
-                    });
+                    }));
                 }
                 Some(&b @ (b')' | b']' | b'}')) => {
                     let found = b as char;
                     if found == delim.close() {
-                        return Ok((&rest[1..], items));
+                        return Ok((&rest[1..], first));
                     }
                     let at = self.offset(rest);
-                    return Err(Fail {
+                    return Err(Box::new(FailInfo {
                         kind: ReadErrorKind::MismatchedDelimiter { open: delim, found },
                         start: at,
                         end: at + 1,
                         related: Some((start, start + open_len)),
-                    });
+                    }));
                 }
                 Some(_) => {
                     let (r, form) = self.form(rest)?;
-                    items.push(form);
+                    self.scratch.push(form);
                     rest = r;
                 }
             }
@@ -291,46 +342,64 @@ impl<'a> Parser<'a> {
 
     fn map(&mut self, rest: &'a str, start: usize, open_len: usize) -> Parsed<'a, Form> {
         self.enter(start, start + open_len)?;
-        let (after, items) = self.items(rest, Delim::Map, start, open_len)?;
+        let (after, first) = self.items(rest, Delim::Map, start, open_len)?;
         self.depth -= 1;
-        let entries = self.pairs(items)?;
-        Ok((after, Form::new(FormKind::Map(entries), self.span(start, self.offset(after)))))
+        let entries = self.pairs(first, |k| k)?;
+        Ok((
+            after,
+            Form::new(FormKind::Map(entries), self.span(start, self.offset(after))),
+        ))
     }
 
-    fn pairs(&self, items: Vec<Form>) -> Result<Vec<(Form, Form)>, Fail> {
-        if items.len() % 2 == 1 {
-            let key = items[items.len() - 1].span;
+    /// Takes the map elements from `first` on off the scratch stack as key/value pairs,
+    /// passing each key through `key` first.
+    fn pairs(&mut self, first: usize, key: impl Fn(Form) -> Form) -> Result<Box<[(Form, Form)]>, Fail> {
+        if (self.scratch.len() - first) % 2 == 1 {
+            let key = self.scratch[self.scratch.len() - 1].span;
             return self.fail(ReadErrorKind::OddMap, key.start as usize, key.end as usize);
         }
-        let mut entries = Vec::with_capacity(items.len() / 2);
-        let mut iter = items.into_iter();
+        let mut entries = Vec::with_capacity((self.scratch.len() - first) / 2);
+        let mut iter = self.scratch.drain(first..);
         while let (Some(k), Some(v)) = (iter.next(), iter.next()) {
-            entries.push((k, v));
+            entries.push((key(k), v));
         }
+        drop(iter);
         if let Some((first, again)) = first_duplicate(&entries, |(k, _)| k) {
-            return Err(self.duplicate(ReadErrorKind::DuplicateKey, entries[first].0.span, entries[again].0.span));
+            return Err(self.duplicate(
+                ReadErrorKind::DuplicateKey,
+                entries[first].0.span,
+                entries[again].0.span,
+            ));
         }
-        Ok(entries)
+        Ok(entries.into_boxed_slice())
     }
 
     fn quote(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
         self.enter(start, start + 1)?;
         let (after, quoted) = self.required_form(rest, Prefix::Quote, start, start + 1)?;
         self.depth -= 1;
-        let quote = Form::new(FormKind::Symbol(Symbol::new("quote")), self.span(start, start + 1));
+        let quote = Form::new(
+            FormKind::Symbol(Symbol::new("quote")),
+            self.span(start, start + 1),
+        );
         let span = self.span(start, quoted.span.end as usize);
-        Ok((after, Form::new(FormKind::List(vec![quote, quoted]), span)))
+        Ok((after, Form::new(FormKind::List(Box::new([quote, quoted])), span)))
     }
 
     fn metadata(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
         self.enter(start, start + 1)?;
         let (rest, meta) = self.required_form(rest, Prefix::Metadata, start, start + 1)?;
         let meta = self.meta_map(meta)?;
-        let (after, mut target) = self.required_form(rest, Prefix::Metadata, start, meta.span.end as usize)?;
+        let (after, mut target) =
+            self.required_form(rest, Prefix::Metadata, start, meta.span.end as usize)?;
         self.depth -= 1;
         if !matches!(
             target.kind,
-            FormKind::Symbol(_) | FormKind::List(_) | FormKind::Vector(_) | FormKind::Map(_) | FormKind::Set(_)
+            FormKind::Symbol(_)
+                | FormKind::List(_)
+                | FormKind::Vector(_)
+                | FormKind::Map(_)
+                | FormKind::Set(_)
         ) {
             return self.fail(
                 ReadErrorKind::MetadataTarget,
@@ -350,18 +419,22 @@ impl<'a> Parser<'a> {
         let entry = match meta.kind {
             FormKind::Map(_) => return Ok(meta),
             FormKind::Keyword(_) => (meta, Form::new(FormKind::Bool(true), span)),
-            FormKind::Symbol(_) | FormKind::Str(_) => (Form::new(FormKind::Keyword(Symbol::new("tag")), span), meta),
+            FormKind::Symbol(_) | FormKind::Str(_) => {
+                (Form::new(FormKind::Keyword(Symbol::new("tag")), span), meta)
+            }
             _ => return self.fail(ReadErrorKind::BadMetadata, span.start as usize, span.end as usize),
         };
-        Ok(Form::new(FormKind::Map(vec![entry]), span))
+        Ok(Form::new(FormKind::Map(Box::new([entry])), span))
     }
 
     fn dispatch(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
-        let unsupported = |u: Unsupported, len: usize| Fail {
-            kind: ReadErrorKind::Unsupported(u),
-            start,
-            end: start + len,
-            related: None,
+        let unsupported = |u: Unsupported, len: usize| {
+            Box::new(FailInfo {
+                kind: ReadErrorKind::Unsupported(u),
+                start,
+                end: start + len,
+                related: None,
+            })
         };
         let after_hash = &rest[1..];
         match after_hash.as_bytes().first() {
@@ -373,11 +446,17 @@ impl<'a> Parser<'a> {
             Some(b'\'') => Err(unsupported(Unsupported::VarQuote, 2)),
             Some(b'?') => Err(unsupported(Unsupported::ReaderConditional, 2)),
             Some(b'=') => Err(unsupported(Unsupported::EvalReader, 2)),
-            Some(_) if after_hash.chars().next().is_some_and(char::is_alphabetic) => self.tagged(after_hash, start),
+            Some(_) if after_hash.chars().next().is_some_and(char::is_alphabetic) => {
+                self.tagged(after_hash, start)
+            }
             Some(&b) if b.is_ascii_punctuation() && !matches!(b, b')' | b']' | b'}' | b';' | b',') => {
                 if b == b'/' || b.is_ascii_digit() {
                     let (_, tok) = lex::token(after_hash);
-                    return self.fail(ReadErrorKind::BadTag(NameProblem::EmptyNamespace), start, start + 1 + tok.len());
+                    return self.fail(
+                        ReadErrorKind::BadTag(NameProblem::EmptyNamespace),
+                        start,
+                        start + 1 + tok.len(),
+                    );
                 }
                 Err(unsupported(Unsupported::UnknownDispatch, 2))
             }
@@ -386,7 +465,11 @@ impl<'a> Parser<'a> {
                 if tok.is_empty() || tok.starts_with(|c: char| lex::ends_token(c)) {
                     return self.fail(ReadErrorKind::MissingForm(Prefix::Tag), start, start + 1);
                 }
-                self.fail(ReadErrorKind::BadTag(NameProblem::StartsLikeNumber), start, start + 1 + tok.len())
+                self.fail(
+                    ReadErrorKind::BadTag(NameProblem::StartsLikeNumber),
+                    start,
+                    start + 1 + tok.len(),
+                )
             }
             None => self.fail(ReadErrorKind::MissingForm(Prefix::Tag), start, start + 1),
         }
@@ -401,7 +484,11 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
         let tag = Symbol::new(tok);
         if !literal_is_valid(&tag, &form) {
-            return self.fail(ReadErrorKind::BadLiteral, form.span.start as usize, form.span.end as usize);
+            return self.fail(
+                ReadErrorKind::BadLiteral,
+                form.span.start as usize,
+                form.span.end as usize,
+            );
         }
         let span = self.span(start, form.span.end as usize);
         let tagged = Tagged {
@@ -436,26 +523,44 @@ impl<'a> Parser<'a> {
         };
         let prefix_end = start + 2 + ns.len();
         if ns.starts_with(':') {
-            return self.fail(ReadErrorKind::BadKeyword(NameProblem::AutoResolved), start, prefix_end);
+            return self.fail(
+                ReadErrorKind::BadKeyword(NameProblem::AutoResolved),
+                start,
+                prefix_end,
+            );
         }
         if ns.is_empty() {
-            return self.fail(ReadErrorKind::MissingForm(Prefix::NamespacedMap), start, prefix_end);
+            return self.fail(
+                ReadErrorKind::MissingForm(Prefix::NamespacedMap),
+                start,
+                prefix_end,
+            );
         }
         if ns.contains('/') {
-            return self.fail(ReadErrorKind::BadKeyword(NameProblem::TooManySlashes), start, prefix_end);
+            return self.fail(
+                ReadErrorKind::BadKeyword(NameProblem::TooManySlashes),
+                start,
+                prefix_end,
+            );
         }
         lex::check_name(ns, false).or_else(|p| self.fail(ReadErrorKind::BadKeyword(p), start, prefix_end))?;
         let rest = self.trivia(rest)?;
         let Some(body) = rest.strip_prefix('{') else {
-            return self.fail(ReadErrorKind::MissingForm(Prefix::NamespacedMap), start, prefix_end);
+            return self.fail(
+                ReadErrorKind::MissingForm(Prefix::NamespacedMap),
+                start,
+                prefix_end,
+            );
         };
         let open_at = self.offset(rest);
         self.enter(start, prefix_end)?;
-        let (after, items) = self.items(body, Delim::Map, open_at, 1)?;
+        let (after, first) = self.items(body, Delim::Map, open_at, 1)?;
         self.depth -= 1;
-        let items = items.into_iter().enumerate().map(|(i, f)| if i % 2 == 0 { qualify(f, ns) } else { f }).collect();
-        let entries = self.pairs(items)?;
-        Ok((after, Form::new(FormKind::Map(entries), self.span(start, self.offset(after)))))
+        let entries = self.pairs(first, |k| qualify(k, ns))?;
+        Ok((
+            after,
+            Form::new(FormKind::Map(entries), self.span(start, self.offset(after))),
+        ))
     }
 }
 
@@ -480,14 +585,15 @@ fn qualify(key: Form, ns: &str) -> Form {
 
 /// Outer metadata written before inner: `^:a ^:b x` carries both; inner wins on a clash.
 fn merge_meta(outer: Form, inner: Form) -> Form {
-    let (FormKind::Map(mut outer_entries), FormKind::Map(inner_entries)) = (outer.kind, inner.kind) else {
+    let (FormKind::Map(outer_entries), FormKind::Map(inner_entries)) = (outer.kind, inner.kind) else {
         unreachable!("metadata is always a map form")
     };
+    let mut entries = outer_entries.into_vec();
     for (k, v) in inner_entries {
-        outer_entries.retain(|(ok, _)| !ok.equiv(&k));
-        outer_entries.push((k, v));
+        entries.retain(|(ok, _)| !ok.equiv(&k));
+        entries.push((k, v));
     }
-    Form::new(FormKind::Map(outer_entries), inner.span)
+    Form::new(FormKind::Map(entries.into_boxed_slice()), inner.span)
 }
 
 /// `#uuid` and `#inst` keep their EDN meaning, so their strings are checked here.
@@ -508,7 +614,8 @@ fn literal_is_valid(tag: &Symbol, form: &Form) -> bool {
 /// RFC 3339 as EDN's `#inst` takes it: a year, then optional month, day, time, fraction and offset.
 fn valid_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
-    let digits = |from: usize, n: usize| b.len() >= from + n && b[from..from + n].iter().all(u8::is_ascii_digit);
+    let digits =
+        |from: usize, n: usize| b.len() >= from + n && b[from..from + n].iter().all(u8::is_ascii_digit);
     if !digits(0, 4) {
         return false;
     }

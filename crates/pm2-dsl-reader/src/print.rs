@@ -22,7 +22,9 @@ pub fn to_pretty(form: &Form, width: usize) -> String {
 
 fn write_meta(form: &Form, out: &mut String, pretty: Option<(usize, usize)>) -> usize {
     let Some(meta) = &form.meta else { return 0 };
-    let FormKind::Map(entries) = &meta.kind else { return 0 };
+    let FormKind::Map(entries) = &meta.kind else {
+        return 0;
+    };
     let start = out.len();
     let flags = entries
         .iter()
@@ -170,9 +172,11 @@ fn write_atom(form: &Form, out: &mut String) {
             out.push(':');
             out.push_str(k.as_str());
         }
-        FormKind::List(_) | FormKind::Vector(_) | FormKind::Set(_) | FormKind::Map(_) | FormKind::Tagged(_) => {
-            write_compact(form, out)
-        }
+        FormKind::List(_)
+        | FormKind::Vector(_)
+        | FormKind::Set(_)
+        | FormKind::Map(_)
+        | FormKind::Tagged(_) => write_compact(form, out),
     }
 }
 

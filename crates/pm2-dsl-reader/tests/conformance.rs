@@ -47,15 +47,21 @@ fn untag(form: Form) -> Form {
     let kind = match form.kind {
         FormKind::Tagged(t) if !matches!(t.tag.as_str(), "inst" | "uuid") => {
             let key = |k: &str| Form::new(FormKind::Keyword(Symbol::new(k)), span);
-            FormKind::Map(vec![
+            FormKind::Map(Box::new([
                 (key("tag"), Form::new(FormKind::Symbol(t.tag.clone()), span)),
                 (key("value"), untag(t.form)),
-            ])
+            ]))
         }
-        FormKind::List(items) => FormKind::List(items.into_iter().map(untag).collect()),
-        FormKind::Vector(items) => FormKind::Vector(items.into_iter().map(untag).collect()),
-        FormKind::Set(items) => FormKind::Set(items.into_iter().map(untag).collect()),
-        FormKind::Map(entries) => FormKind::Map(entries.into_iter().map(|(k, v)| (untag(k), untag(v))).collect()),
+        FormKind::List(items) => FormKind::List(items.into_vec().into_iter().map(untag).collect()),
+        FormKind::Vector(items) => FormKind::Vector(items.into_vec().into_iter().map(untag).collect()),
+        FormKind::Set(items) => FormKind::Set(items.into_vec().into_iter().map(untag).collect()),
+        FormKind::Map(entries) => FormKind::Map(
+            entries
+                .into_vec()
+                .into_iter()
+                .map(|(k, v)| (untag(k), untag(v)))
+                .collect(),
+        ),
         other => other,
     };
     Form::new(kind, span)
@@ -112,7 +118,11 @@ fn invalid_cases_fail_inside_the_input_with_the_expected_code() {
         let len = std::fs::read_to_string(&path).unwrap().len() as u32;
         let err = read_file(&path).expect_err(stem);
         assert_eq!(err.kind.code(), code, "{stem}");
-        assert!(err.span.end <= len && err.span.start <= err.span.end, "{stem}: span {:?}", err.span);
+        assert!(
+            err.span.end <= len && err.span.start <= err.span.end,
+            "{stem}: span {:?}",
+            err.span
+        );
     }
 }
 
