@@ -1,14 +1,99 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! `pm2-dsl-eval` evaluates a small Clojure dialect, in the style of the Clojure config
+//! libraries Aero and Baum, to pure data.
+//!
+//! Embedding it takes a few lines: evaluate a file with a profile, then deserialize the
+//! result into your own type.
+//!
+//! ```
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("app.edn");
+//! # std::fs::write(&path, r#"{:port #profile {:dev 8080 :prod #long #or [#env PORT 80]} :name "api"}"#).unwrap();
+//! # let path = path.to_str().unwrap();
+//! #[derive(serde::Deserialize)]
+//! struct Config { port: u16, name: String }
+//!
+//! let options = pm2_dsl_eval::Options::new().profile("prod").env(pm2_dsl_eval::Env::empty());
+//! let mut evaluator = pm2_dsl_eval::Evaluator::new(options, pm2_dsl_eval::FsLoader);
+//! let value = evaluator.eval_file(path)?;
+//! let config: Config = pm2_dsl_eval::from_value(&value)?;
+//! assert_eq!((config.port, config.name.as_str()), (80, "api"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The language
+//!
+//! A file is a sequence of forms evaluated in order; `def`, `defn` and
+//! `(import "f" :as alias)` bind names in the file's own scope, and the file's value is
+//! its last form that is not a definition. A file that is one EDN map is therefore a
+//! program whose value is that map.
+//!
+//! - Special forms: `def`, `defn`, `fn`, `let` (sequential, with vector and
+//!   `{:keys [...]}` destructuring), `if`, `when`, `when-not`, `cond`, `case`, `do`,
+//!   `quote`, `and`, `or`, `->`, `->>`, `for` (with `:when` and `:let`), `import`,
+//!   `import?`, `comment`.
+//! - Built-in functions: `merge`, `deep-merge`, `assoc`, `assoc-in`, `dissoc`, `update`,
+//!   `update-in`, `get`, `get-in`, `select-keys`, `keys`, `vals`, `contains?`, `count`,
+//!   `empty?`, `first`, `second`, `last`, `rest`, `nth`, `conj`, `concat`, `into`, `vec`,
+//!   `set`, `hash-map`, `vector`, `list`, `zipmap`, `map`, `mapv`, `filter`, `remove`,
+//!   `some`, `every?`, `reduce`, `range`, `apply`, `identity`, `str`, `keyword`, `name`,
+//!   `format`, `str/join`, `str/split`, `str/upper-case`, `str/lower-case`, `str/trim`,
+//!   `str/replace`, `str/blank?`, `str/starts-with?`, `str/ends-with?`, `str/includes?`,
+//!   `+ - * / mod inc dec min max even? odd? zero? pos? neg?`, `= not= < > <= >=`, `not`, `nil?`, `some?`,
+//!   `string?`, `number?`, `int?`, `boolean?`, `keyword?`, `map?`, `vector?`, `fn?`,
+//!   `env`, `profile`. Functions that build sequences return vectors. Keywords, maps
+//!   and sets can be called as functions, as in Clojure.
+//! - Reader tags with Aero's meanings: `#env`, `#envf`, `#or`, `#profile`, `#long`,
+//!   `#double`, `#keyword`, `#boolean`, `#join`, `#merge`, `#deep-merge`, `#include`,
+//!   `#include?`, `#ref`; `#inst` and `#uuid` stay tagged data. See the `tags` module
+//!   notes in [`Evaluator`]'s documentation of inputs below.
+//! - `deep-merge` follows Baum's merge-tree, with `^:append`, `^:prepend`, `^:replace`
+//!   and `^:displace` markers.
+//!
+//! # Inputs and limits
+//!
+//! Everything an evaluation reads is explicit ([`Options`]): the profile, the
+//! environment variables (the process environment only through [`Env::from_process`]),
+//! the [`Loader`] for imports ([`FsLoader`], [`MemoryLoader`], or your own) and the
+//! [`Limits`] on recursion depth and steps. Each file is read and evaluated once per
+//! [`Evaluator`]; imported files see the same profile and environment but never the
+//! importing file's definitions.
+//!
+//! Choices where Clojure tools differ: `#envf` reads a missing variable as "" (Aero
+//! prints "null"); `#boolean` is true only for `true` or a string equal to "true"
+//! ignoring case; `#long`, `#double` and `#keyword` of nil are errors that name the
+//! environment variable behind them; unknown tags are errors (with a suggestion) except
+//! `#inst` and `#uuid`.
+//!
+//! Errors are [`EvalError`]s: `miette` diagnostics with a stable code, a label on the
+//! source text, help, and for errors in imported files a note at each import.
+//! Evaluation grows its stack on demand, so [`Limits::max_depth`] is the only bound on
+//! recursion, on any thread.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod builtins;
+mod de;
+mod destructure;
+mod error;
+mod eval;
+mod evaluator;
+mod function;
+mod loader;
+mod merge;
+mod options;
+mod refs;
+mod scope;
+mod ser;
+mod special;
+mod suggest;
+mod tags;
+mod value;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use de::{DeError, from_value};
+pub use error::{EvalError, EvalErrorKind, Limit, Note};
+pub use evaluator::{Evaluator, LoadedFile};
+pub use function::Function;
+pub use loader::{FsLoader, Loader, MemoryLoader, resolve_path};
+pub use merge::deep_merge;
+pub use options::{Env, Limits, Options};
+pub use ser::key_text;
+pub use suggest::closest;
+pub use value::{Map, Markers, Origin, Seq, Set, Value, ValueKind};

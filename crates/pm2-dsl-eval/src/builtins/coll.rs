@@ -1,0 +1,527 @@
+//! Collection functions: maps (`assoc`, `get-in`, `merge`, ...), sequences (`first`,
+//! `conj`, `map`, `filter`, `reduce`, `range`, ...) and constructors. Functions that make
+//! sequences return vectors.
+
+use std::sync::Arc;
+
+use super::{Builtin, Call, builtin};
+use crate::error::{EvalError, EvalErrorKind};
+use crate::evaluator::Evaluator;
+use crate::merge::{deep_merge_all, merge_all};
+use crate::value::{Map, Seq, Set, Value, ValueKind};
+
+pub(crate) const FUNCTIONS: &[Builtin] = &[
+    builtin("merge", 0, None, merge),
+    builtin("deep-merge", 0, None, deep_merge),
+    builtin("assoc", 3, None, assoc),
+    builtin("assoc-in", 3, Some(3), assoc_in),
+    builtin("dissoc", 1, None, dissoc),
+    builtin("update", 3, None, update),
+    builtin("update-in", 3, None, update_in),
+    builtin("get", 2, Some(3), get),
+    builtin("get-in", 2, Some(3), get_in),
+    builtin("select-keys", 2, Some(2), select_keys),
+    builtin("keys", 1, Some(1), keys),
+    builtin("vals", 1, Some(1), vals),
+    builtin("contains?", 2, Some(2), contains),
+    builtin("count", 1, Some(1), count),
+    builtin("empty?", 1, Some(1), empty),
+    builtin("first", 1, Some(1), first),
+    builtin("second", 1, Some(1), second),
+    builtin("last", 1, Some(1), last),
+    builtin("rest", 1, Some(1), rest),
+    builtin("nth", 2, Some(3), nth),
+    builtin("conj", 1, None, conj),
+    builtin("concat", 0, None, concat),
+    builtin("into", 2, Some(2), into),
+    builtin("vec", 1, Some(1), vec),
+    builtin("set", 1, Some(1), set),
+    builtin("hash-map", 0, None, hash_map),
+    builtin("vector", 0, None, vector),
+    builtin("list", 0, None, list),
+    builtin("zipmap", 2, Some(2), zipmap),
+    builtin("map", 2, None, map),
+    builtin("mapv", 2, None, map),
+    builtin("filter", 2, Some(2), filter),
+    builtin("remove", 2, Some(2), remove),
+    builtin("some", 2, Some(2), some),
+    builtin("every?", 2, Some(2), every),
+    builtin("reduce", 2, Some(3), reduce),
+    builtin("range", 1, Some(3), range),
+    builtin("apply", 2, None, apply),
+    builtin("identity", 1, Some(1), identity),
+];
+
+fn merge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    merge_all(call.name, call.args, call.span)
+}
+
+fn deep_merge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    deep_merge_all(call.name, call.args, call.span)
+}
+
+/// `(assoc coll k v)` on one level: maps (nil is an empty map) and vectors (index up to
+/// the length).
+fn assoc_one(
+    call: &Call,
+    target_arg: usize,
+    target: &Value,
+    key: Value,
+    value: Value,
+) -> Result<Value, EvalError> {
+    match target.kind() {
+        ValueKind::Map(_) | ValueKind::Nil => {
+            let mut map = target.as_map().cloned().unwrap_or_default();
+            map.insert(key, value);
+            Ok(Value::new(
+                ValueKind::Map(map),
+                target.origin().or(Some(call.span)),
+            ))
+        }
+        ValueKind::Vector(items) => {
+            let mut items = (**items).clone();
+            let index = match key.kind() {
+                ValueKind::Int(n) => usize::try_from(*n).ok().filter(|&n| n <= items.len()),
+                _ => None,
+            };
+            let Some(index) = index else {
+                return Err(EvalError::new(
+                    EvalErrorKind::Type {
+                        function: call.name.to_string(),
+                        expected: format!("an index from 0 to {}", items.len()),
+                        actual: key.to_edn(),
+                    },
+                    key.origin().or(Some(call.span)),
+                ));
+            };
+            if index == items.len() {
+                items.push_back(value);
+            } else {
+                items.set(index, value);
+            }
+            Ok(Value::new(ValueKind::Vector(Arc::new(items)), target.origin()))
+        }
+        _ => Err(call.type_error(target_arg, "a map or vector")),
+    }
+}
+
+fn assoc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    if call.args.len().is_multiple_of(2) {
+        return Err(EvalError::new(
+            EvalErrorKind::Arity {
+                function: "assoc".into(),
+                expected: "a collection and key/value pairs".into(),
+                got: call.args.len(),
+            },
+            Some(call.span),
+        ));
+    }
+    let mut result = call.args[0].clone();
+    for pair in call.args[1..].chunks(2) {
+        result = assoc_one(&call, 0, &result, pair[0].clone(), pair[1].clone())?;
+    }
+    Ok(result)
+}
+
+fn path(call: &Call, i: usize) -> Result<Vec<Value>, EvalError> {
+    match call.args[i].kind() {
+        ValueKind::Vector(items) | ValueKind::List(items) => Ok(items.iter().cloned().collect()),
+        _ => Err(call.type_error(i, "a path vector")),
+    }
+}
+
+fn lookup(coll: &Value, key: &Value) -> Option<Value> {
+    match (coll.kind(), key.kind()) {
+        (ValueKind::Map(m), _) => m.get(key).cloned(),
+        (ValueKind::Vector(items) | ValueKind::List(items), ValueKind::Int(i)) => {
+            usize::try_from(*i).ok().and_then(|i| items.get(i)).cloned()
+        }
+        (ValueKind::Set(s), _) => s.contains(key).then(|| key.clone()),
+        _ => None,
+    }
+}
+
+fn assoc_in_path(call: &Call, target: &Value, path: &[Value], value: Value) -> Result<Value, EvalError> {
+    let Some((key, rest)) = path.split_first() else {
+        return Ok(value);
+    };
+    let inner = lookup(target, key).unwrap_or_else(Value::nil);
+    let inner = assoc_in_path(call, &inner, rest, value)?;
+    let holder = Call::new(call.name, vec![target.clone()], call.span);
+    assoc_one(&holder, 0, target, key.clone(), inner)
+}
+
+fn assoc_in(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let path = path(&call, 1)?;
+    assoc_in_path(&call, &call.args[0], &path, call.args[2].clone())
+}
+
+fn dissoc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    if call.args[0].is_nil() {
+        return Ok(call.args[0].clone());
+    }
+    let mut map = call.map(0)?;
+    for key in &call.args[1..] {
+        map.remove(key);
+    }
+    Ok(Value::new(ValueKind::Map(map), call.args[0].origin()))
+}
+
+fn update(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let target = &call.args[0];
+    let key = call.args[1].clone();
+    let old = lookup(target, &key).unwrap_or_else(Value::nil);
+    let mut args = vec![old];
+    args.extend(call.args[3..].iter().cloned());
+    let new = ev.apply(&call.args[2], args, call.span)?;
+    assoc_one(&call, 0, target, key, new)
+}
+
+fn update_in(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let path = path(&call, 1)?;
+    let mut old = call.args[0].clone();
+    for key in &path {
+        old = lookup(&old, key).unwrap_or_else(Value::nil);
+    }
+    let mut args = vec![old];
+    args.extend(call.args[3..].iter().cloned());
+    let new = ev.apply(&call.args[2], args, call.span)?;
+    assoc_in_path(&call, &call.args[0], &path, new)
+}
+
+fn get(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let default = call
+        .args
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| call.value(ValueKind::Nil));
+    Ok(lookup(&call.args[0], &call.args[1]).unwrap_or(default))
+}
+
+fn get_in(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let default = call
+        .args
+        .get(2)
+        .cloned()
+        .unwrap_or_else(|| call.value(ValueKind::Nil));
+    let mut current = call.args[0].clone();
+    for key in path(&call, 1)? {
+        match lookup(&current, &key) {
+            Some(next) => current = next,
+            None => return Ok(default),
+        }
+    }
+    Ok(current)
+}
+
+fn select_keys(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let map = call.map(0)?;
+    let keys = call.seq(1)?;
+    let selected: Map = keys
+        .into_iter()
+        .filter_map(|k| map.get_entry(&k).map(|(k, v)| (k.clone(), v.clone())))
+        .collect();
+    Ok(call.value(ValueKind::Map(selected)))
+}
+
+fn keys(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let map = call.map(0)?;
+    Ok(call.vector(map.keys().cloned()))
+}
+
+fn vals(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let map = call.map(0)?;
+    Ok(call.vector(map.values().cloned()))
+}
+
+fn contains(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let found = match call.args[0].kind() {
+        ValueKind::Map(m) => m.contains_key(&call.args[1]),
+        ValueKind::Set(s) => s.contains(&call.args[1]),
+        ValueKind::Vector(_) | ValueKind::List(_) => lookup(&call.args[0], &call.args[1]).is_some(),
+        ValueKind::Nil => false,
+        _ => return Err(call.type_error(0, "a map, set or vector")),
+    };
+    Ok(call.value(ValueKind::Bool(found)))
+}
+
+fn length(call: &Call, i: usize) -> Result<usize, EvalError> {
+    Ok(match call.args[i].kind() {
+        ValueKind::Map(m) => m.len(),
+        ValueKind::Set(s) => s.len(),
+        ValueKind::List(s) | ValueKind::Vector(s) => s.len(),
+        ValueKind::Str(s) => s.chars().count(),
+        ValueKind::Nil => 0,
+        _ => return Err(call.type_error(i, "a collection or string")),
+    })
+}
+
+fn count(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::Int(length(&call, 0)? as i64)))
+}
+
+fn empty(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::Bool(length(&call, 0)? == 0)))
+}
+
+fn nth_item(call: &Call, index: usize) -> Result<Option<Value>, EvalError> {
+    Ok(call.seq(0)?.into_iter().nth(index))
+}
+
+fn first(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(nth_item(&call, 0)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
+}
+
+fn second(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(nth_item(&call, 1)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
+}
+
+fn last(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.seq(0)?.pop().unwrap_or_else(|| call.value(ValueKind::Nil)))
+}
+
+fn rest(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let items = call.seq(0)?;
+    Ok(call.vector(items.into_iter().skip(1)))
+}
+
+fn nth(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let items = call.seq(0)?;
+    let index = call.int(1)?;
+    match usize::try_from(index).ok().and_then(|i| items.get(i)) {
+        Some(v) => Ok(v.clone()),
+        None => match call.args.get(2) {
+            Some(default) => Ok(default.clone()),
+            None => Err(EvalError::new(
+                EvalErrorKind::Index {
+                    index,
+                    len: items.len(),
+                },
+                call.args[1].origin().or(Some(call.span)),
+            )),
+        },
+    }
+}
+
+/// Adds `items` to `target` the way `conj` does.
+fn conj_into(
+    call: &Call,
+    target: &Value,
+    items: impl IntoIterator<Item = Value>,
+) -> Result<Value, EvalError> {
+    let origin = target.origin().or(Some(call.span));
+    Ok(match target.kind() {
+        ValueKind::Vector(s) => {
+            let mut s = (**s).clone();
+            s.extend(items);
+            Value::new(ValueKind::Vector(Arc::new(s)), origin)
+        }
+        ValueKind::List(s) => {
+            let mut s = (**s).clone();
+            for item in items {
+                s.push_front(item);
+            }
+            Value::new(ValueKind::List(Arc::new(s)), origin)
+        }
+        ValueKind::Nil => {
+            let mut s = Seq::new();
+            for item in items {
+                s.push_front(item);
+            }
+            Value::new(ValueKind::List(Arc::new(s)), origin)
+        }
+        ValueKind::Set(set) => {
+            let mut set = set.clone();
+            for item in items {
+                set.insert(item);
+            }
+            Value::new(ValueKind::Set(set), origin)
+        }
+        ValueKind::Map(map) => {
+            let mut map = map.clone();
+            for item in items {
+                match item.kind() {
+                    ValueKind::Map(m) => m.iter().for_each(|(k, v)| map.insert(k.clone(), v.clone())),
+                    ValueKind::Vector(kv) if kv.len() == 2 => map.insert(kv[0].clone(), kv[1].clone()),
+                    _ => {
+                        return Err(EvalError::new(
+                            EvalErrorKind::Type {
+                                function: call.name.to_string(),
+                                expected: "[key value] entries or maps".into(),
+                                actual: item.type_name().into(),
+                            },
+                            item.origin().or(Some(call.span)),
+                        ));
+                    }
+                }
+            }
+            Value::new(ValueKind::Map(map), origin)
+        }
+        _ => return Err(call.type_error(0, "a collection")),
+    })
+}
+
+fn conj(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    conj_into(&call, &call.args[0], call.args[1..].iter().cloned())
+}
+
+fn concat(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let mut out = Vec::new();
+    for i in 0..call.args.len() {
+        out.extend(call.seq(i)?);
+    }
+    Ok(call.vector(out))
+}
+
+fn into(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let items = call.seq(1)?;
+    conj_into(&call, &call.args[0], items)
+}
+
+fn vec(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.vector(call.seq(0)?))
+}
+
+fn set(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::Set(call.seq(0)?.into_iter().collect::<Set>())))
+}
+
+fn hash_map(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    if call.args.len() % 2 == 1 {
+        return Err(EvalError::new(
+            EvalErrorKind::Arity {
+                function: "hash-map".into(),
+                expected: "an even number of".into(),
+                got: call.args.len(),
+            },
+            Some(call.span),
+        ));
+    }
+    let map: Map = call
+        .args
+        .chunks(2)
+        .map(|kv| (kv[0].clone(), kv[1].clone()))
+        .collect();
+    Ok(call.value(ValueKind::Map(map)))
+}
+
+fn vector(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.vector(call.args.iter().cloned()))
+}
+
+fn list(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::List(Arc::new(call.args.iter().cloned().collect()))))
+}
+
+fn zipmap(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let map: Map = call.seq(0)?.into_iter().zip(call.seq(1)?).collect();
+    Ok(call.value(ValueKind::Map(map)))
+}
+
+fn map(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let colls = (1..call.args.len())
+        .map(|i| call.seq(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = colls.iter().map(Vec::len).min().unwrap_or(0);
+    ev.steps_by(n as u64, call.span)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let args = colls.iter().map(|c| c[i].clone()).collect();
+        out.push(ev.apply(&call.args[0], args, call.span)?);
+    }
+    Ok(call.vector(out))
+}
+
+fn keep(ev: &mut Evaluator, call: &Call, wanted: bool) -> Result<Value, EvalError> {
+    let items = call.seq(1)?;
+    ev.steps_by(items.len() as u64, call.span)?;
+    let mut out = Vec::new();
+    for item in items {
+        if ev.apply(&call.args[0], vec![item.clone()], call.span)?.is_falsy() != wanted {
+            out.push(item);
+        }
+    }
+    Ok(call.vector(out))
+}
+
+fn filter(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    keep(ev, &call, true)
+}
+
+fn remove(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    keep(ev, &call, false)
+}
+
+fn some(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    for item in call.seq(1)? {
+        let result = ev.apply(&call.args[0], vec![item], call.span)?;
+        if !result.is_falsy() {
+            return Ok(result);
+        }
+    }
+    Ok(call.value(ValueKind::Nil))
+}
+
+fn every(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    for item in call.seq(1)? {
+        if ev.apply(&call.args[0], vec![item], call.span)?.is_falsy() {
+            return Ok(call.value(ValueKind::Bool(false)));
+        }
+    }
+    Ok(call.value(ValueKind::Bool(true)))
+}
+
+fn reduce(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let (init, items) = if call.args.len() == 3 {
+        (Some(call.args[1].clone()), call.seq(2)?)
+    } else {
+        (None, call.seq(1)?)
+    };
+    ev.steps_by(items.len() as u64, call.span)?;
+    let mut items = items.into_iter();
+    let mut acc = match init.or_else(|| items.next()) {
+        Some(acc) => acc,
+        None => return ev.apply(&call.args[0], Vec::new(), call.span),
+    };
+    for item in items {
+        acc = ev.apply(&call.args[0], vec![acc, item], call.span)?;
+    }
+    Ok(acc)
+}
+
+fn range(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let (start, end, step) = match call.args.len() {
+        1 => (0, call.int(0)?, 1),
+        2 => (call.int(0)?, call.int(1)?, 1),
+        _ => (call.int(0)?, call.int(1)?, call.int(2)?),
+    };
+    if step == 0 {
+        return Err(EvalError::new(
+            EvalErrorKind::Arithmetic {
+                message: "range with a step of 0 never ends".into(),
+            },
+            Some(call.span),
+        ));
+    }
+    let len = if (step > 0 && end > start) || (step < 0 && end < start) {
+        ((end as i128 - start as i128)
+            .unsigned_abs()
+            .div_ceil(step.unsigned_abs() as u128)) as u64
+    } else {
+        0
+    };
+    ev.steps_by(len, call.span)?;
+    let items = (0..len).map(|i| Value::new(ValueKind::Int(start + step * i as i64), Some(call.span)));
+    Ok(call.vector(items))
+}
+
+fn apply(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let last = call.args.len() - 1;
+    let mut args: Vec<Value> = call.args[1..last].to_vec();
+    args.extend(call.seq(last)?);
+    ev.apply(&call.args[0], args, call.span)
+}
+
+fn identity(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.args[0].clone())
+}

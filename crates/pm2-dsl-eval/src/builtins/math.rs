@@ -1,0 +1,281 @@
+//! Numbers: `+ - * / mod inc dec min max even? odd? zero? pos? neg?` on 64-bit integers and floats (mixing them
+//! gives a float; integer overflow and division by zero are errors; `/` on integers that
+//! do not divide gives a ratio), and comparison: `=` and `not=` on any values, `< > <= >=`
+//! on numbers.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use pm2_dsl_reader::BigInt;
+
+use super::{Builtin, Call, builtin};
+use crate::error::{EvalError, EvalErrorKind};
+use crate::evaluator::Evaluator;
+use crate::value::{Value, ValueKind};
+
+pub(crate) const FUNCTIONS: &[Builtin] = &[
+    builtin("+", 0, None, add),
+    builtin("-", 1, None, sub),
+    builtin("*", 0, None, mul),
+    builtin("/", 1, None, div),
+    builtin("mod", 2, Some(2), modulo),
+    builtin("inc", 1, Some(1), inc),
+    builtin("dec", 1, Some(1), dec),
+    builtin("min", 1, None, min),
+    builtin("max", 1, None, max),
+    builtin("even?", 1, Some(1), even),
+    builtin("odd?", 1, Some(1), odd),
+    builtin("zero?", 1, Some(1), zero),
+    builtin("pos?", 1, Some(1), pos),
+    builtin("neg?", 1, Some(1), neg),
+    builtin("=", 1, None, eq),
+    builtin("not=", 1, None, not_eq),
+    builtin("<", 1, None, lt),
+    builtin(">", 1, None, gt),
+    builtin("<=", 1, None, le),
+    builtin(">=", 1, None, ge),
+];
+
+#[derive(Clone, Copy)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    fn as_f64(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+}
+
+fn num(call: &Call, i: usize) -> Result<Num, EvalError> {
+    match call.args[i].kind() {
+        ValueKind::Int(n) => Ok(Num::Int(*n)),
+        ValueKind::Float(f) => Ok(Num::Float(*f)),
+        _ => Err(call.type_error(i, "a number (integer or float)")),
+    }
+}
+
+fn overflow(call: &Call) -> EvalError {
+    EvalError::new(
+        EvalErrorKind::Arithmetic {
+            message: format!("integer overflow in `{}`", call.name),
+        },
+        Some(call.span),
+    )
+}
+
+fn to_value(call: &Call, n: Num) -> Value {
+    call.value(match n {
+        Num::Int(i) => ValueKind::Int(i),
+        Num::Float(f) => ValueKind::Float(f),
+    })
+}
+
+/// Folds the arguments with an integer operation (checked) and a float one.
+fn fold(
+    call: &Call,
+    init: Num,
+    ints: fn(i64, i64) -> Option<i64>,
+    floats: fn(f64, f64) -> f64,
+) -> Result<Value, EvalError> {
+    let mut acc = init;
+    for i in 0..call.args.len() {
+        acc = match (acc, num(call, i)?) {
+            (Num::Int(a), Num::Int(b)) => Num::Int(ints(a, b).ok_or_else(|| overflow(call))?),
+            (a, b) => Num::Float(floats(a.as_f64(), b.as_f64())),
+        };
+    }
+    Ok(to_value(call, acc))
+}
+
+fn add(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    fold(&call, Num::Int(0), i64::checked_add, |a, b| a + b)
+}
+
+fn mul(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    fold(&call, Num::Int(1), i64::checked_mul, |a, b| a * b)
+}
+
+fn sub(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let first = num(&call, 0)?;
+    if call.args.len() == 1 {
+        return match first {
+            Num::Int(i) => Ok(to_value(
+                &call,
+                Num::Int(i.checked_neg().ok_or_else(|| overflow(&call))?),
+            )),
+            Num::Float(f) => Ok(to_value(&call, Num::Float(-f))),
+        };
+    }
+    let rest = Call::new(call.name, call.args[1..].to_vec(), call.span);
+    fold(&rest, first, i64::checked_sub, |a, b| a - b)
+}
+
+fn divide_by_zero(call: &Call, i: usize) -> EvalError {
+    EvalError::new(
+        EvalErrorKind::Arithmetic {
+            message: "division by zero".into(),
+        },
+        call.args[i].origin().or(Some(call.span)),
+    )
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a as i64
+}
+
+fn div(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let (mut acc, start) = if call.args.len() == 1 {
+        (Num::Int(1), 0)
+    } else {
+        (num(&call, 0)?, 1)
+    };
+    for i in start..call.args.len() {
+        acc = match (acc, num(&call, i)?) {
+            (Num::Int(_), Num::Int(0)) => return Err(divide_by_zero(&call, i)),
+            (Num::Int(a), Num::Int(b)) if a % b == 0 => {
+                Num::Int(a.checked_div(b).ok_or_else(|| overflow(&call))?)
+            }
+            (Num::Int(a), Num::Int(b)) if i + 1 == call.args.len() => {
+                let g = gcd(a, b);
+                let (mut n, mut d) = (a / g, b / g);
+                if d < 0 {
+                    (n, d) = (-n, -d);
+                }
+                return Ok(call.value(ValueKind::Ratio(Arc::new((BigInt::from(n), BigInt::from(d))))));
+            }
+            (a, b) => Num::Float(a.as_f64() / b.as_f64()),
+        };
+    }
+    Ok(to_value(&call, acc))
+}
+
+fn modulo(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let result = match (num(&call, 0)?, num(&call, 1)?) {
+        (Num::Int(_), Num::Int(0)) => return Err(divide_by_zero(&call, 1)),
+        (Num::Int(a), Num::Int(b)) => Num::Int(((a % b) + b) % b),
+        (a, b) => {
+            let (a, b) = (a.as_f64(), b.as_f64());
+            Num::Float(((a % b) + b) % b)
+        }
+    };
+    Ok(to_value(&call, result))
+}
+
+fn step(call: &Call, delta: i64) -> Result<Value, EvalError> {
+    match num(call, 0)? {
+        Num::Int(i) => Ok(to_value(
+            call,
+            Num::Int(i.checked_add(delta).ok_or_else(|| overflow(call))?),
+        )),
+        Num::Float(f) => Ok(to_value(call, Num::Float(f + delta as f64))),
+    }
+}
+
+fn inc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    step(&call, 1)
+}
+
+fn dec(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    step(&call, -1)
+}
+
+fn extreme(call: &Call, want: Ordering) -> Result<Value, EvalError> {
+    let mut best = 0;
+    for i in 1..call.args.len() {
+        if num(call, i)?.as_f64().partial_cmp(&num(call, best)?.as_f64()) == Some(want) {
+            best = i;
+        }
+    }
+    num(call, best)?;
+    Ok(call.args[best].clone())
+}
+
+fn min(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    extreme(&call, Ordering::Less)
+}
+
+fn max(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    extreme(&call, Ordering::Greater)
+}
+
+fn parity(call: &Call, odd: bool) -> Result<Value, EvalError> {
+    let n = call.int(0)?;
+    Ok(call.value(ValueKind::Bool((n % 2 != 0) == odd)))
+}
+
+fn even(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    parity(&call, false)
+}
+
+fn odd(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    parity(&call, true)
+}
+
+fn sign(call: &Call, holds: fn(Ordering) -> bool) -> Result<Value, EvalError> {
+    let order = match num(call, 0)? {
+        Num::Int(i) => Some(i.cmp(&0)),
+        Num::Float(f) => f.partial_cmp(&0.0),
+    };
+    Ok(call.value(ValueKind::Bool(order.is_some_and(holds))))
+}
+
+fn zero(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    sign(&call, Ordering::is_eq)
+}
+
+fn pos(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    sign(&call, Ordering::is_gt)
+}
+
+fn neg(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    sign(&call, Ordering::is_lt)
+}
+
+fn eq(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let all = call.args.windows(2).all(|w| w[0] == w[1]);
+    Ok(call.value(ValueKind::Bool(all)))
+}
+
+fn not_eq(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let all = call.args.windows(2).all(|w| w[0] == w[1]);
+    Ok(call.value(ValueKind::Bool(!all)))
+}
+
+fn compare(call: &Call, holds: fn(Ordering) -> bool) -> Result<Value, EvalError> {
+    let nums = (0..call.args.len())
+        .map(|i| num(call, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let all = nums.windows(2).all(|w| {
+        let order = match (w[0], w[1]) {
+            (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
+            (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+        };
+        order.is_some_and(holds)
+    });
+    Ok(call.value(ValueKind::Bool(all)))
+}
+
+fn lt(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    compare(&call, Ordering::is_lt)
+}
+
+fn gt(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    compare(&call, Ordering::is_gt)
+}
+
+fn le(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    compare(&call, Ordering::is_le)
+}
+
+fn ge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    compare(&call, Ordering::is_ge)
+}

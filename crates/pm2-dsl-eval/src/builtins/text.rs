@@ -1,0 +1,247 @@
+//! Strings and names: `str`, `keyword`, `name`, `format` and the `str/` functions.
+//! `str/split` splits on a literal separator (there are no regex literals).
+
+use std::fmt::Write;
+
+use pm2_dsl_reader::Symbol;
+
+use super::{Builtin, Call, builtin};
+use crate::error::{EvalError, EvalErrorKind};
+use crate::evaluator::Evaluator;
+use crate::value::{Value, ValueKind};
+
+pub(crate) const FUNCTIONS: &[Builtin] = &[
+    builtin("str", 0, None, str),
+    builtin("keyword", 1, Some(2), keyword),
+    builtin("name", 1, Some(1), name),
+    builtin("format", 1, None, format_fn),
+    builtin("str/join", 1, Some(2), join),
+    builtin("str/split", 2, Some(2), split),
+    builtin("str/upper-case", 1, Some(1), upper_case),
+    builtin("str/lower-case", 1, Some(1), lower_case),
+    builtin("str/trim", 1, Some(1), trim),
+    builtin("str/replace", 3, Some(3), replace),
+    builtin("str/blank?", 1, Some(1), blank),
+    builtin("str/starts-with?", 2, Some(2), starts_with),
+    builtin("str/ends-with?", 2, Some(2), ends_with),
+    builtin("str/includes?", 2, Some(2), includes),
+];
+
+/// A value as Clojure's `str` shows it: nil is "", strings and characters are
+/// themselves, keywords keep their colon, numbers print plainly, and collections print
+/// as EDN.
+pub(crate) fn str_of(value: &Value) -> String {
+    match value.kind() {
+        ValueKind::Nil => String::new(),
+        ValueKind::Str(s) => s.to_string(),
+        ValueKind::Char(c) => c.to_string(),
+        ValueKind::Symbol(s) => s.as_str().to_string(),
+        ValueKind::BigInt(b) => b.to_string(),
+        ValueKind::BigDec(d) => d.to_string(),
+        _ => value.to_edn(),
+    }
+}
+
+/// Java-style formatting as Clojure's `format` does it, for the common conversions:
+/// `%s`, `%d`, `%f` (with precision, as in `%.2f`), `%x`, `%X`, `%n` and `%%`, with the
+/// `-` and `0` flags and a width.
+pub(crate) fn format(fmt: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = String::new();
+        let conv = loop {
+            match chars.next() {
+                Some(c) if c.is_ascii_digit() || c == '-' || c == '.' => spec.push(c),
+                Some(c) => break c,
+                None => return Err("the format string ends inside a % conversion".into()),
+            }
+        };
+        let left = spec.starts_with('-');
+        let spec = spec.trim_start_matches('-');
+        let zero = spec.starts_with('0');
+        let (width, precision) = match spec.split_once('.') {
+            Some((w, p)) => (
+                w,
+                Some(
+                    p.parse::<usize>()
+                        .map_err(|_| format!("bad precision in %{spec}{conv}"))?,
+                ),
+            ),
+            None => (spec, None),
+        };
+        let width: usize = if width.is_empty() {
+            0
+        } else {
+            width.parse().map_err(|_| "bad width".to_string())?
+        };
+        let text = match conv {
+            '%' => "%".to_string(),
+            'n' => "\n".to_string(),
+            's' | 'd' | 'f' | 'x' | 'X' => {
+                let arg = args
+                    .next()
+                    .ok_or_else(|| format!("%{conv} has no argument left"))?;
+                match (conv, arg.kind()) {
+                    ('s', _) => str_of(arg),
+                    ('d', ValueKind::Int(i)) => i.to_string(),
+                    ('d', ValueKind::BigInt(b)) => b.to_string(),
+                    ('f', ValueKind::Float(f)) => format!("{f:.*}", precision.unwrap_or(6)),
+                    ('f', ValueKind::Int(i)) => format!("{:.*}", precision.unwrap_or(6), *i as f64),
+                    ('x', ValueKind::Int(i)) => format!("{i:x}"),
+                    ('X', ValueKind::Int(i)) => format!("{i:X}"),
+                    _ => return Err(format!("%{conv} cannot format a {}", arg.type_name())),
+                }
+            }
+            other => return Err(format!("%{other} is not a supported conversion")),
+        };
+        let pad = width.saturating_sub(text.chars().count());
+        if left {
+            out.push_str(&text);
+            out.extend(std::iter::repeat_n(' ', pad));
+        } else {
+            let fill = if zero && conv != 's' { '0' } else { ' ' };
+            let (sign, digits) = match text.strip_prefix('-') {
+                Some(d) if fill == '0' => ("-", d),
+                _ => ("", text.as_str()),
+            };
+            let _ = write!(out, "{sign}");
+            out.extend(std::iter::repeat_n(fill, pad));
+            out.push_str(digits);
+        }
+    }
+    Ok(out)
+}
+
+fn string_value(call: &Call, s: impl Into<std::sync::Arc<str>>) -> Value {
+    call.value(ValueKind::Str(s.into()))
+}
+
+fn str(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let text: String = call.args.iter().map(str_of).collect();
+    Ok(string_value(&call, text))
+}
+
+fn keyword(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let text = match (call.args.len(), call.args[0].kind()) {
+        (1, ValueKind::Keyword(_)) => return Ok(call.args[0].clone()),
+        (1, ValueKind::Nil) => return Ok(call.value(ValueKind::Nil)),
+        (1, ValueKind::Symbol(s)) => s.as_str().to_string(),
+        (1, _) => call.string(0)?.to_string(),
+        _ => format!("{}/{}", call.string(0)?, call.string(1)?),
+    };
+    Ok(call.value(ValueKind::Keyword(Symbol::new(text))))
+}
+
+fn name(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    match call.args[0].kind() {
+        ValueKind::Keyword(k) | ValueKind::Symbol(k) => Ok(string_value(&call, k.name())),
+        ValueKind::Str(_) => Ok(call.args[0].clone()),
+        _ => Err(call.type_error(0, "a keyword, symbol or string")),
+    }
+}
+
+fn format_fn(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let text = format(call.string(0)?, &call.args[1..]).map_err(|message| {
+        EvalError::new(
+            EvalErrorKind::Format { message },
+            call.args[0].origin().or(Some(call.span)),
+        )
+    })?;
+    Ok(string_value(&call, text))
+}
+
+fn join(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let (sep, items) = match call.args.len() {
+        1 => (String::new(), call.seq(0)?),
+        _ => (str_of(&call.args[0]), call.seq(1)?),
+    };
+    let parts: Vec<String> = items.iter().map(str_of).collect();
+    Ok(string_value(&call, parts.join(&sep)))
+}
+
+fn split(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let text = call.string(0)?;
+    let sep = call.string(1)?;
+    let mut parts: Vec<&str> = if sep.is_empty() {
+        text.char_indices()
+            .map(|(i, c)| &text[i..i + c.len_utf8()])
+            .collect()
+    } else {
+        text.split(sep).collect()
+    };
+    while parts.last() == Some(&"") {
+        parts.pop();
+    }
+    Ok(call.vector(parts.into_iter().map(|p| string_value(&call, p))))
+}
+
+fn upper_case(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(string_value(&call, str_of(&call.args[0]).to_uppercase()))
+}
+
+fn lower_case(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(string_value(&call, str_of(&call.args[0]).to_lowercase()))
+}
+
+fn trim(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(string_value(&call, call.string(0)?.trim()))
+}
+
+fn replace(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(string_value(
+        &call,
+        call.string(0)?.replace(call.string(1)?, call.string(2)?),
+    ))
+}
+
+fn blank(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let blank = call.args[0].is_nil() || call.string(0)?.trim().is_empty();
+    Ok(call.value(ValueKind::Bool(blank)))
+}
+
+fn test_str(call: &Call, f: fn(&str, &str) -> bool) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::Bool(f(call.string(0)?, call.string(1)?))))
+}
+
+fn starts_with(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    test_str(&call, |a, b| a.starts_with(b))
+}
+
+fn ends_with(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    test_str(&call, |a, b| a.ends_with(b))
+}
+
+fn includes(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    test_str(&call, |a, b| a.contains(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_covers_the_common_conversions() {
+        let args = [
+            Value::string("api"),
+            Value::int(42),
+            Value::new(ValueKind::Float(1.5), None),
+        ];
+        assert_eq!(format("%s:%d %.2f %%", &args).unwrap(), "api:42 1.50 %");
+        assert_eq!(
+            format(
+                "[%5d|%-4s|%03d]",
+                &[Value::int(7), Value::string("a"), Value::int(-5)]
+            )
+            .unwrap(),
+            "[    7|a   |-05]"
+        );
+        assert!(format("%s %s", &args[..1]).is_err());
+        assert!(format("%q", &args).is_err());
+    }
+}

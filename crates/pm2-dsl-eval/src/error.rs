@@ -1,0 +1,515 @@
+//! Evaluation errors: [`EvalErrorKind`] says what went wrong, [`EvalError`] adds where
+//! (a span in some source, with the source attached once evaluation stops) and the
+//! chain of imports that led there. Both are reported as `miette` diagnostics.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+use pm2_dsl_reader::{ReadError, Source, SourceMap, Span};
+
+/// Which evaluation limit was exceeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Nested calls and special forms deeper than [`crate::Limits::max_depth`].
+    Depth,
+    /// More evaluation steps than [`crate::Limits::max_steps`].
+    Steps,
+}
+
+/// What went wrong during evaluation. Every kind has a stable code ([`EvalErrorKind::code`]).
+#[derive(Clone, Debug)]
+pub enum EvalErrorKind {
+    /// The text of a file could not be read as forms.
+    Read(Box<ReadError>),
+    /// A symbol with no binding in scope.
+    UnboundSymbol {
+        /// The symbol as written.
+        name: String,
+        /// The closest name in scope, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A function called with a number of arguments it does not take.
+    Arity {
+        /// The function's name.
+        function: String,
+        /// What it takes, such as "1 or 2".
+        expected: String,
+        /// How many it got.
+        got: usize,
+    },
+    /// An argument of the wrong type.
+    Type {
+        /// The function, special form or tag that received it.
+        function: String,
+        /// The type it needs.
+        expected: String,
+        /// The type it got.
+        actual: String,
+    },
+    /// A coercion tag (`#long`, `#double`, `#keyword`) could not convert its value.
+    Coercion {
+        /// The tag, such as `#long`.
+        tag: String,
+        /// The value as printed, or "nil".
+        value: String,
+        /// The environment variable the value came from, when it came from `#env`.
+        env_var: Option<String>,
+    },
+    /// A special form or tag written in a shape it does not accept.
+    Syntax {
+        /// The form or tag, such as `let` or `#or`.
+        form: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// An imported or included file that does not exist.
+    ImportNotFound {
+        /// The path as written.
+        path: String,
+        /// Where it was looked for.
+        resolved: String,
+    },
+    /// An imported or included file that exists but could not be read.
+    ImportIo {
+        /// Where it was looked for.
+        resolved: String,
+        /// The I/O error.
+        message: String,
+    },
+    /// Files that import each other.
+    ImportCycle {
+        /// The files in import order, the first repeated at the end.
+        chain: Vec<String>,
+    },
+    /// A `#ref` whose path leads nowhere in the file's result.
+    DanglingRef {
+        /// The path as printed.
+        path: String,
+    },
+    /// `#ref`s that refer to each other.
+    CyclicRef {
+        /// The path that closes the cycle.
+        path: String,
+    },
+    /// A function, or a reference used before it could be resolved, left in the result.
+    NotData {
+        /// What was found, such as "function `app`".
+        what: String,
+    },
+    /// Recursion or work beyond the configured limits.
+    Limit {
+        /// Which limit.
+        limit: Limit,
+        /// Its value.
+        max: u64,
+    },
+    /// A reader tag the evaluator does not know.
+    UnknownTag {
+        /// The tag as written, without `#`.
+        tag: String,
+        /// The closest known tag, if one is close.
+        suggestion: Option<String>,
+    },
+    /// Something called as a function that is not one.
+    NotCallable {
+        /// Its type.
+        what: String,
+    },
+    /// Integer overflow or division by zero.
+    Arithmetic {
+        /// What happened.
+        message: String,
+    },
+    /// A map whose evaluated keys repeat.
+    DuplicateKey {
+        /// The key as printed.
+        key: String,
+    },
+    /// A `format` string that does not fit its arguments.
+    Format {
+        /// What is wrong.
+        message: String,
+    },
+    /// A `case` whose clauses do not match the value and that has no default.
+    NoMatchingClause {
+        /// The value as printed.
+        value: String,
+    },
+    /// `nth` past the end.
+    Index {
+        /// The index asked for.
+        index: i64,
+        /// The collection's length.
+        len: usize,
+    },
+}
+
+impl EvalErrorKind {
+    /// The stable diagnostic code, such as `eval::unbound-symbol`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvalErrorKind::Read(e) => e.kind.code(),
+            EvalErrorKind::UnboundSymbol { .. } => "eval::unbound-symbol",
+            EvalErrorKind::Arity { .. } => "eval::arity",
+            EvalErrorKind::Type { .. } => "eval::type",
+            EvalErrorKind::Coercion { .. } => "eval::coercion",
+            EvalErrorKind::Syntax { .. } => "eval::syntax",
+            EvalErrorKind::ImportNotFound { .. } => "eval::import-not-found",
+            EvalErrorKind::ImportIo { .. } => "eval::import-io",
+            EvalErrorKind::ImportCycle { .. } => "eval::import-cycle",
+            EvalErrorKind::DanglingRef { .. } => "eval::dangling-ref",
+            EvalErrorKind::CyclicRef { .. } => "eval::cyclic-ref",
+            EvalErrorKind::NotData { .. } => "eval::not-data",
+            EvalErrorKind::Limit { .. } => "eval::limit",
+            EvalErrorKind::UnknownTag { .. } => "eval::unknown-tag",
+            EvalErrorKind::NotCallable { .. } => "eval::not-callable",
+            EvalErrorKind::Arithmetic { .. } => "eval::arithmetic",
+            EvalErrorKind::DuplicateKey { .. } => "eval::duplicate-key",
+            EvalErrorKind::Format { .. } => "eval::format",
+            EvalErrorKind::NoMatchingClause { .. } => "eval::no-matching-clause",
+            EvalErrorKind::Index { .. } => "eval::index",
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            EvalErrorKind::Read(_) => String::new(),
+            EvalErrorKind::UnboundSymbol { .. } => "not defined".into(),
+            EvalErrorKind::Arity { got, .. } => format!("called with {got}"),
+            EvalErrorKind::Type { expected, actual, .. } => {
+                format!("expected {expected}, found {}", with_article(actual))
+            }
+            EvalErrorKind::Coercion { value, .. } => format!("this is {value}"),
+            EvalErrorKind::Syntax { message, .. } => message.clone(),
+            EvalErrorKind::ImportNotFound { resolved, .. } => format!("no file at {resolved}"),
+            EvalErrorKind::ImportIo { message, .. } => message.clone(),
+            EvalErrorKind::ImportCycle { .. } => "this import closes the cycle".into(),
+            EvalErrorKind::DanglingRef { .. } => "nothing at this path".into(),
+            EvalErrorKind::CyclicRef { .. } => "this reference leads back to itself".into(),
+            EvalErrorKind::NotData { .. } => "made here".into(),
+            EvalErrorKind::Limit { .. } => "while evaluating this".into(),
+            EvalErrorKind::UnknownTag { .. } => "unknown tag".into(),
+            EvalErrorKind::NotCallable { what } => format!("{}, not a function", with_article(what)),
+            EvalErrorKind::Arithmetic { message } => message.clone(),
+            EvalErrorKind::DuplicateKey { .. } => "this key is already in the map".into(),
+            EvalErrorKind::Format { message } => message.clone(),
+            EvalErrorKind::NoMatchingClause { value } => format!("this is {value}"),
+            EvalErrorKind::Index { len, .. } => format!("the collection has {len} elements"),
+        }
+    }
+
+    fn default_help(&self) -> Option<String> {
+        match self {
+            EvalErrorKind::UnboundSymbol { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
+            EvalErrorKind::UnboundSymbol { .. } => Some(
+                "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data"
+                    .into(),
+            ),
+            EvalErrorKind::Coercion { env_var: Some(var), tag, value } if value == "nil" => Some(format!(
+                "set {var}, or give a default: {tag} #or [#env {var} <default>]"
+            )),
+            EvalErrorKind::ImportNotFound { .. } => Some(
+                "paths are relative to the importing file; use import? or #include? for a file that may be absent"
+                    .into(),
+            ),
+            EvalErrorKind::ImportCycle { .. } => {
+                Some("move what both files need into a third file that both import".into())
+            }
+            EvalErrorKind::DanglingRef { .. } => {
+                Some("#ref paths are keys from the top of this file's result, such as #ref [:apps 0 :name]".into())
+            }
+            EvalErrorKind::NotData { .. } => Some(
+                "a file's result must be data: call the function instead of returning it, or remove it".into(),
+            ),
+            EvalErrorKind::Limit { limit: Limit::Depth, .. } => Some(
+                "a function that calls itself without end? otherwise raise Limits::max_depth".into(),
+            ),
+            EvalErrorKind::Limit { limit: Limit::Steps, .. } => {
+                Some("the program does too much work; otherwise raise Limits::max_steps".into())
+            }
+            EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
+            EvalErrorKind::UnknownTag { .. } => Some(
+                "the tags are #env #envf #or #profile #long #double #keyword #boolean #join #merge #deep-merge #include #include? #ref #inst #uuid".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EvalErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalErrorKind::Read(e) => fmt::Display::fmt(e, f),
+            EvalErrorKind::UnboundSymbol { name, .. } => write!(f, "unable to resolve symbol `{name}`"),
+            EvalErrorKind::Arity {
+                function,
+                expected,
+                got,
+            } => write!(f, "`{function}` takes {expected} argument(s), but got {got}"),
+            EvalErrorKind::Type {
+                function,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "`{function}` expects {expected}, but got {}",
+                with_article(actual)
+            ),
+            EvalErrorKind::Coercion {
+                tag,
+                value,
+                env_var: Some(var),
+            } if value == "nil" => write!(
+                f,
+                "{tag} needs a value, but environment variable {var} is not set"
+            ),
+            EvalErrorKind::Coercion {
+                tag,
+                value,
+                env_var: Some(var),
+            } => write!(
+                f,
+                "{tag} cannot convert {value} (from environment variable {var})"
+            ),
+            EvalErrorKind::Coercion {
+                tag,
+                value,
+                env_var: None,
+            } => write!(f, "{tag} cannot convert {value}"),
+            EvalErrorKind::Syntax { form, .. } => write!(f, "malformed `{form}`"),
+            EvalErrorKind::ImportNotFound { path, .. } => write!(f, "cannot find imported file \"{path}\""),
+            EvalErrorKind::ImportIo { resolved, .. } => write!(f, "cannot read {resolved}"),
+            EvalErrorKind::ImportCycle { chain } => write!(f, "import cycle: {}", chain.join(" → ")),
+            EvalErrorKind::DanglingRef { path } => write!(f, "#ref {path} points at nothing"),
+            EvalErrorKind::CyclicRef { path } => write!(f, "#ref {path} is part of a reference cycle"),
+            EvalErrorKind::NotData { what } => write!(f, "the result holds {what}, which is not data"),
+            EvalErrorKind::Limit {
+                limit: Limit::Depth,
+                max,
+            } => {
+                write!(f, "evaluation nested deeper than the limit of {max}")
+            }
+            EvalErrorKind::Limit {
+                limit: Limit::Steps,
+                max,
+            } => {
+                write!(f, "evaluation took more than the limit of {max} steps")
+            }
+            EvalErrorKind::UnknownTag { tag, .. } => write!(f, "unknown tag #{tag}"),
+            EvalErrorKind::NotCallable { what } => write!(f, "cannot call {}", with_article(what)),
+            EvalErrorKind::Arithmetic { message } => write!(f, "arithmetic error: {message}"),
+            EvalErrorKind::DuplicateKey { key } => write!(f, "duplicate key {key} in map"),
+            EvalErrorKind::Format { message } => write!(f, "bad format string: {message}"),
+            EvalErrorKind::NoMatchingClause { value } => write!(f, "no case clause matches {value}"),
+            EvalErrorKind::Index { index, .. } => write!(f, "index {index} is out of bounds"),
+        }
+    }
+}
+
+/// "an integer", "a map", "nil": a type name as a noun phrase.
+fn with_article(type_name: &str) -> String {
+    match type_name {
+        "nil" | "#ref" => type_name.to_string(),
+        _ if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {type_name}"),
+        _ => format!("a {type_name}"),
+    }
+}
+
+/// A secondary location, possibly in another file (such as the line that imported the
+/// file where the error is).
+#[derive(Clone, Debug)]
+pub struct Note {
+    /// What the location shows.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    source: Option<Arc<Source>>,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_deref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.message.clone()),
+            self.span,
+        ))))
+    }
+}
+
+/// An evaluation error with its location. Boxed inside, so results stay small.
+#[derive(Clone)]
+pub struct EvalError(Box<ErrorData>);
+
+#[derive(Clone)]
+struct ErrorData {
+    kind: EvalErrorKind,
+    span: Option<Span>,
+    labels: Vec<(Span, String)>,
+    notes: Vec<Note>,
+    help: Option<String>,
+    source: Option<Arc<Source>>,
+}
+
+impl EvalError {
+    /// An error of `kind` at `span`.
+    pub fn new(kind: EvalErrorKind, span: Option<Span>) -> EvalError {
+        EvalError(Box::new(ErrorData {
+            kind,
+            span,
+            labels: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+            source: None,
+        }))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &EvalErrorKind {
+        &self.0.kind
+    }
+
+    /// The offending text, when known.
+    pub fn span(&self) -> Option<Span> {
+        self.0.span
+    }
+
+    /// Further labels in the same source as [`EvalError::span`].
+    pub fn labels(&self) -> &[(Span, String)] {
+        &self.0.labels
+    }
+
+    /// Locations in other files, innermost first (the import chain).
+    pub fn notes(&self) -> &[Note] {
+        &self.0.notes
+    }
+
+    /// Adds a label in the same source.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> EvalError {
+        self.0.labels.push((span, message.into()));
+        self
+    }
+
+    /// Replaces the kind's default help.
+    pub fn with_help(mut self, help: impl Into<String>) -> EvalError {
+        self.0.help = Some(help.into());
+        self
+    }
+
+    /// Adds a location in another file, such as the import that led here.
+    pub fn with_note(mut self, span: Span, message: impl Into<String>) -> EvalError {
+        self.0.notes.push(Note {
+            message: message.into(),
+            span,
+            source: None,
+        });
+        self
+    }
+
+    /// The source the error points into, once attached.
+    pub fn source_text(&self) -> Option<&Arc<Source>> {
+        match &self.0.kind {
+            EvalErrorKind::Read(e) => Some(e.source_text()),
+            _ => self.0.source.as_ref(),
+        }
+    }
+
+    /// Attaches the source texts of every span, so the error can be reported on its own.
+    pub fn attach_sources(mut self, sources: &SourceMap) -> EvalError {
+        let data = &mut *self.0;
+        if let Some(span) = data.span {
+            data.source = sources.get(span.source).cloned();
+            // Labels in another source than the primary span cannot be shown with it.
+            data.labels.retain(|(s, _)| s.source == span.source);
+        }
+        for note in &mut data.notes {
+            note.source = sources.get(note.span.source).cloned();
+        }
+        self
+    }
+}
+
+impl From<ReadError> for EvalError {
+    fn from(e: ReadError) -> EvalError {
+        let span = e.span;
+        EvalError::new(EvalErrorKind::Read(Box::new(e)), Some(span))
+    }
+}
+
+impl fmt::Debug for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.kind.code(), self.0.kind)?;
+        if let (Some(span), Some(source)) = (self.0.span, self.source_text()) {
+            let loc = source.location(span.start as usize);
+            write!(f, " at {}:{}:{}", source.name(), loc.line, loc.column)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.kind, f)
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+impl Diagnostic for EvalError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.0.kind.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        if let EvalErrorKind::Read(e) = &self.0.kind {
+            return e.help();
+        }
+        self.0
+            .help
+            .clone()
+            .or_else(|| self.0.kind.default_help())
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source_text().map(|s| &**s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if let EvalErrorKind::Read(e) = &self.0.kind {
+            return e.labels();
+        }
+        let span = self.0.span?;
+        self.0.source.as_ref()?;
+        let primary = LabeledSpan::new_primary_with_span(Some(self.0.kind.label()), span);
+        let others = self
+            .0
+            .labels
+            .iter()
+            .map(|(s, m)| LabeledSpan::new_with_span(Some(m.clone()), *s));
+        Some(Box::new(std::iter::once(primary).chain(others)))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.0.notes.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.0.notes.iter().map(|n| n as &dyn Diagnostic)))
+    }
+}

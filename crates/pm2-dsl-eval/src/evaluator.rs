@@ -1,0 +1,320 @@
+//! The [`Evaluator`]: one run over a root file and everything it imports. It owns the
+//! loaded sources, evaluates each file once, detects import cycles and checks that the
+//! root file's result is data.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use pm2_dsl_reader::{Form, FormKind, SourceMap, Span, read_all};
+
+use crate::error::{EvalError, EvalErrorKind, Limit};
+use crate::loader::Loader;
+use crate::options::Options;
+use crate::refs;
+use crate::scope::{FileId, FileState, Scope};
+use crate::value::{Value, ValueKind};
+
+/// A file loaded during a run, and the files it imports or includes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedFile {
+    /// Where the loader found it.
+    pub location: String,
+    /// The locations of the files it imports or includes, in the order written.
+    pub imports: Vec<String>,
+}
+
+/// Evaluates programs. One evaluator is one run: each file is read and evaluated at most
+/// once, however many files import it, and every source it read stays available for
+/// reporting errors ([`Evaluator::sources`]).
+pub struct Evaluator {
+    pub(crate) options: Options,
+    loader: Box<dyn Loader>,
+    pub(crate) sources: SourceMap,
+    pub(crate) files: Vec<FileState>,
+    by_location: HashMap<String, FileId>,
+    /// The files being evaluated, outermost first (for cycle detection).
+    loading: Vec<FileId>,
+    steps: u64,
+    pub(crate) depth: u32,
+    pub(crate) profiles_seen: BTreeSet<String>,
+}
+
+impl Evaluator {
+    /// An evaluator with these inputs, loading imports through `loader`.
+    pub fn new(options: Options, loader: impl Loader + 'static) -> Evaluator {
+        Evaluator {
+            options,
+            loader: Box::new(loader),
+            sources: SourceMap::new(),
+            files: Vec::new(),
+            by_location: HashMap::new(),
+            loading: Vec::new(),
+            steps: 0,
+            depth: 0,
+            profiles_seen: BTreeSet::new(),
+        }
+    }
+
+    /// The inputs of this run.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Evaluates the file at `path` (resolved by the loader) and returns its value, which
+    /// is checked to be data: no functions, no unresolved references.
+    pub fn eval_file(&mut self, path: &str) -> Result<Value, EvalError> {
+        let location = self.loader.resolve(None, path);
+        let result = self.root(|ev| {
+            let id = ev.load(None, path, &location, None)?;
+            Ok(ev.files[id.0].result.clone().unwrap_or_else(Value::nil))
+        });
+        result.map_err(|e| e.attach_sources(&self.sources))
+    }
+
+    /// Evaluates `text` as a file named `name` (imports resolve relative to `name`).
+    pub fn eval_str(&mut self, name: &str, text: &str) -> Result<Value, EvalError> {
+        let name = self.loader.resolve(None, name);
+        let result = self.root(|ev| {
+            let id = ev.evaluate_text(name.clone(), text.to_string())?;
+            Ok(ev.files[id.0].result.clone().unwrap_or_else(Value::nil))
+        });
+        result.map_err(|e| e.attach_sources(&self.sources))
+    }
+
+    fn root(
+        &mut self,
+        run: impl FnOnce(&mut Evaluator) -> Result<Value, EvalError>,
+    ) -> Result<Value, EvalError> {
+        let value = run(self)?;
+        if let Some(bad) = value.find_non_data() {
+            let what = match bad.kind() {
+                ValueKind::Fn(f) => format!("the function `{}`", f.name()),
+                _ => "a #ref used inside a computation".to_string(),
+            };
+            return Err(EvalError::new(EvalErrorKind::NotData { what }, bad.origin()));
+        }
+        Ok(value)
+    }
+
+    /// Every source read so far, for rendering diagnostics.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// The profile names that appeared as keys of `#profile` maps evaluated so far
+    /// (chosen or not), without the colon.
+    pub fn profiles_seen(&self) -> impl Iterator<Item = &str> {
+        self.profiles_seen.iter().map(String::as_str)
+    }
+
+    /// Every file loaded so far, in load order, with its imports.
+    pub fn loaded_files(&self) -> Vec<LoadedFile> {
+        self.files
+            .iter()
+            .map(|f| LoadedFile {
+                location: f.location.clone(),
+                imports: f
+                    .imports
+                    .iter()
+                    .map(|(id, _)| self.files[id.0].location.clone())
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Counts one evaluation step.
+    pub(crate) fn step(&mut self, span: Span) -> Result<(), EvalError> {
+        self.steps_by(1, span)
+    }
+
+    /// Counts `n` evaluation steps (for work proportional to a size, such as `range`).
+    pub(crate) fn steps_by(&mut self, n: u64, span: Span) -> Result<(), EvalError> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > self.options.limits.max_steps {
+            let max = self.options.limits.max_steps;
+            return Err(EvalError::new(
+                EvalErrorKind::Limit {
+                    limit: Limit::Steps,
+                    max,
+                },
+                Some(span),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Enters one level of nesting; pair with `self.depth -= 1`.
+    pub(crate) fn enter(&mut self, span: Span) -> Result<(), EvalError> {
+        self.depth += 1;
+        if self.depth > self.options.limits.max_depth {
+            self.depth -= 1;
+            let max = self.options.limits.max_depth.into();
+            return Err(EvalError::new(
+                EvalErrorKind::Limit {
+                    limit: Limit::Depth,
+                    max,
+                },
+                Some(span),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Loads and evaluates the file `path`, written in file `from` at `at`, and returns its
+    /// id. `location` is `path` resolved by the loader.
+    fn load(
+        &mut self,
+        from: Option<FileId>,
+        path: &str,
+        location: &str,
+        at: Option<Span>,
+    ) -> Result<FileId, EvalError> {
+        if let Some(&id) = self.by_location.get(location) {
+            if let Some(pos) = self.loading.iter().position(|&l| l == id) {
+                let mut chain: Vec<String> = self.loading[pos..]
+                    .iter()
+                    .map(|l| self.files[l.0].location.clone())
+                    .collect();
+                chain.push(location.to_string());
+                return Err(EvalError::new(EvalErrorKind::ImportCycle { chain }, at));
+            }
+            self.record_import(from, id, at);
+            return Ok(id);
+        }
+        let text = match self.loader.read(location) {
+            Ok(Some(text)) => text,
+            Ok(None) => {
+                let kind = EvalErrorKind::ImportNotFound {
+                    path: path.to_string(),
+                    resolved: location.to_string(),
+                };
+                return Err(EvalError::new(kind, at));
+            }
+            Err(e) => {
+                let kind = EvalErrorKind::ImportIo {
+                    resolved: location.to_string(),
+                    message: e.to_string(),
+                };
+                return Err(EvalError::new(kind, at));
+            }
+        };
+        let id = self.evaluate_text_from(location.to_string(), text, from, at)?;
+        Ok(id)
+    }
+
+    fn record_import(&mut self, from: Option<FileId>, id: FileId, at: Option<Span>) {
+        if let (Some(from), Some(at)) = (from, at) {
+            self.files[from.0].imports.push((id, at));
+        }
+    }
+
+    fn evaluate_text(&mut self, location: String, text: String) -> Result<FileId, EvalError> {
+        self.evaluate_text_from(location, text, None, None)
+    }
+
+    fn evaluate_text_from(
+        &mut self,
+        location: String,
+        text: String,
+        from: Option<FileId>,
+        at: Option<Span>,
+    ) -> Result<FileId, EvalError> {
+        let source = self.sources.add(location.clone(), text);
+        let id = FileId(self.files.len());
+        self.files.push(FileState {
+            location: location.clone(),
+            source: source.clone(),
+            defs: HashMap::new(),
+            aliases: HashMap::new(),
+            imports: Vec::new(),
+            result: None,
+        });
+        self.by_location.insert(location, id);
+        self.record_import(from, id, at);
+        let forms = read_all(&source)?;
+        self.loading.push(id);
+        let result = self.eval_top_level(id, &forms);
+        self.loading.pop();
+        self.files[id.0].result = Some(result?);
+        Ok(id)
+    }
+
+    /// Evaluates a file's forms in order; its value is its last form that is not a
+    /// definition, with `#ref`s resolved against it.
+    fn eval_top_level(&mut self, id: FileId, forms: &[Form]) -> Result<Value, EvalError> {
+        let scope = Scope::top(id);
+        let mut result = None;
+        for form in forms {
+            let value = self.eval(form, &scope)?;
+            if !is_definition(form) {
+                result = Some(value);
+            }
+        }
+        refs::resolve(result.unwrap_or_else(Value::nil))
+    }
+
+    /// Loads the file `path` for an `import` or `#include` written at `at` in `scope`'s
+    /// file. Returns `None` for an optional file that does not exist. Errors inside the
+    /// loaded file get a note pointing at `at`.
+    pub(crate) fn import(
+        &mut self,
+        scope: &Scope,
+        path: &str,
+        at: Span,
+        optional: bool,
+    ) -> Result<Option<FileId>, EvalError> {
+        let from = &self.files[scope.file.0].location;
+        let location = self.loader.resolve(Some(from), path);
+        if optional
+            && !self.by_location.contains_key(&location)
+            && let Ok(None) = self.loader.read(&location)
+        {
+            return Ok(None);
+        }
+        let importer = self.files[scope.file.0].source.clone();
+        self.load(Some(scope.file), path, &location, Some(at))
+            .map(Some)
+            .map_err(|e| {
+                if e.span().is_some_and(|s| s.source != importer.id()) {
+                    e.with_note(at, format!("imported from {}", importer.name()))
+                } else {
+                    e
+                }
+            })
+    }
+
+    /// The value of a loaded file.
+    pub(crate) fn file_value(&self, id: FileId) -> Value {
+        self.files[id.0].result.clone().unwrap_or_else(Value::nil)
+    }
+
+    /// The names a file defines (for suggestions).
+    pub(crate) fn names_in_scope(&self, scope: &Scope) -> Vec<Arc<str>> {
+        let file = &self.files[scope.file.0];
+        let mut names: Vec<Arc<str>> = scope.locals.keys().cloned().collect();
+        names.extend(file.defs.keys().cloned());
+        for (alias, id) in &file.aliases {
+            names.extend(
+                self.files[id.0]
+                    .defs
+                    .keys()
+                    .map(|d| Arc::from(format!("{alias}/{d}"))),
+            );
+        }
+        names
+    }
+}
+
+/// Whether a top-level form only defines names (`def`, `defn`, `import ... :as`).
+fn is_definition(form: &Form) -> bool {
+    let FormKind::List(items) = &form.kind else {
+        return false;
+    };
+    match items.first().and_then(Form::as_symbol).map(|s| s.as_str()) {
+        Some("def" | "defn") => true,
+        Some("import" | "import?") => items
+            .iter()
+            .any(|f| f.as_keyword().is_some_and(|k| k.as_str() == "as")),
+        _ => false,
+    }
+}

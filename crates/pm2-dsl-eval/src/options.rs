@@ -1,0 +1,98 @@
+//! The explicit inputs of an evaluation: the profile, the environment variables and the
+//! limits. Nothing is read from the process unless the embedder asks ([`Env::from_process`]).
+
+use std::collections::BTreeMap;
+
+/// Environment variables visible to `#env`, `#envf` and `(env ...)`.
+#[derive(Clone, Debug, Default)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    /// No variables.
+    pub fn empty() -> Env {
+        Env::default()
+    }
+
+    /// The variables of the current process (those whose name and value are UTF-8).
+    pub fn from_process() -> Env {
+        Env(std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect())
+    }
+
+    /// Sets a variable (replacing any value it had).
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.0.insert(name.into(), value.into());
+    }
+
+    /// The same variables with one more set.
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<String>) -> Env {
+        self.set(name, value);
+        self
+    }
+
+    /// A variable's value. An empty string is a value: only absent variables are `None`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Env {
+        Env(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+}
+
+/// Bounds on evaluation, so runaway programs stop with an error.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// How deeply calls and special forms may nest (default 200).
+    pub max_depth: u32,
+    /// How many evaluation steps a whole run may take, imports included (default 2,000,000).
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 200,
+            max_steps: 2_000_000,
+        }
+    }
+}
+
+/// The inputs of an evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The selected profile, as a keyword name without the colon (`"prod"`), if any.
+    pub profile: Option<String>,
+    /// The environment variables.
+    pub env: Env,
+    /// The limits.
+    pub limits: Limits,
+}
+
+impl Options {
+    /// Default options: no profile, no environment variables, default limits.
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// The same options with a profile selected (a leading `:` is dropped).
+    pub fn profile(mut self, profile: impl AsRef<str>) -> Options {
+        self.profile = Some(profile.as_ref().trim_start_matches(':').to_string());
+        self
+    }
+
+    /// The same options with these environment variables.
+    pub fn env(mut self, env: Env) -> Options {
+        self.env = env;
+        self
+    }
+
+    /// The same options with these limits.
+    pub fn limits(mut self, limits: Limits) -> Options {
+        self.limits = limits;
+        self
+    }
+}

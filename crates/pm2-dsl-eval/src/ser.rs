@@ -1,0 +1,91 @@
+//! `serde::Serialize` for [`Value`]: how data maps to JSON (and any serde format).
+//!
+//! | EDN | JSON |
+//! |---|---|
+//! | `nil`, `true`, `false` | `null`, `true`, `false` |
+//! | integers | numbers (a big integer beyond 64 bits: a string of its digits) |
+//! | floats | numbers (`##NaN` and `##Inf` are an error: JSON has no such numbers) |
+//! | big decimals (`1.5M`) | strings of their digits, so no precision is lost |
+//! | ratios | numbers (the nearest float) |
+//! | strings, characters | strings |
+//! | keywords, symbols | strings of their text without the colon: `:a/b` is `"a/b"` |
+//! | lists, vectors, sets | arrays (sets in insertion order) |
+//! | maps | objects; keys that are strings, keywords or symbols become their text, other keys their EDN text |
+//! | tagged literals | `{"tag": "inst", "value": ...}` |
+//! | functions, unresolved `#ref`s | an error |
+
+use serde::ser::{Error, SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+use crate::value::{Value, ValueKind};
+
+/// The text a map key takes in a format whose keys are strings.
+pub fn key_text(key: &Value) -> String {
+    match key.kind() {
+        ValueKind::Str(s) => s.to_string(),
+        ValueKind::Keyword(k) | ValueKind::Symbol(k) => k.as_str().to_string(),
+        _ => key.to_edn(),
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.kind() {
+            ValueKind::Nil => s.serialize_unit(),
+            ValueKind::Bool(b) => s.serialize_bool(*b),
+            ValueKind::Int(i) => s.serialize_i64(*i),
+            ValueKind::BigInt(b) => match (i64::try_from(&**b), u64::try_from(&**b)) {
+                (Ok(i), _) => s.serialize_i64(i),
+                (_, Ok(u)) => s.serialize_u64(u),
+                _ => s.serialize_str(&b.to_string()),
+            },
+            ValueKind::Float(f) if f.is_finite() => s.serialize_f64(*f),
+            ValueKind::Float(_) => Err(S::Error::custom(format!(
+                "{} has no JSON representation",
+                self.to_edn()
+            ))),
+            ValueKind::BigDec(d) => s.serialize_str(&d.to_string()),
+            ValueKind::Ratio(r) => {
+                let (n, d) = (&r.0, &r.1);
+                let value = n.to_string().parse::<f64>().unwrap_or(f64::NAN)
+                    / d.to_string().parse::<f64>().unwrap_or(f64::NAN);
+                s.serialize_f64(value)
+            }
+            ValueKind::Char(c) => s.serialize_char(*c),
+            ValueKind::Str(x) => s.serialize_str(x),
+            ValueKind::Keyword(k) | ValueKind::Symbol(k) => s.serialize_str(k.as_str()),
+            ValueKind::List(items) | ValueKind::Vector(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            ValueKind::Set(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items.iter() {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            ValueKind::Map(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m.iter() {
+                    map.serialize_entry(&key_text(k), v)?;
+                }
+                map.end()
+            }
+            ValueKind::Tagged(t) => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("tag", t.0.as_str())?;
+                map.serialize_entry("value", &t.1)?;
+                map.end()
+            }
+            ValueKind::Fn(f) => Err(S::Error::custom(format!(
+                "the function `{}` is not data",
+                f.name()
+            ))),
+            ValueKind::Ref(_) => Err(S::Error::custom("an unresolved #ref is not data")),
+        }
+    }
+}

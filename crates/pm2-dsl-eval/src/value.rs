@@ -1,0 +1,709 @@
+//! [`Value`]: the pure data a program evaluates to, with persistent collections and the
+//! origin (source span) of every value.
+//!
+//! Vectors and lists are `imbl` vectors; maps and sets keep insertion order (`indexmap`
+//! behind an `Arc`, copied on write), so output order equals source order. Equality is
+//! Clojure's `=`: origins and merge markers are ignored, lists equal vectors with the
+//! same elements, maps and sets compare without regard to order, numbers compare within
+//! their category (`1` = `1N`, `1` ≠ `1.0`).
+
+use std::fmt;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use foldhash::fast::FixedState;
+use indexmap::{Equivalent, IndexMap, IndexSet};
+use pm2_dsl_reader::{BigDecimal, BigInt, Form, FormKind, Span, Symbol, Tagged};
+
+use crate::function::Function;
+
+/// A persistent sequence (the contents of a list or vector).
+pub type Seq = imbl::Vector<Value>;
+
+const HASH_SEED: u64 = 0x7e57_da7a;
+
+/// A value's origin: where in which source text it was written or computed.
+pub type Origin = Option<Span>;
+
+/// Merge markers carried from `^:append`, `^:prepend`, `^:replace` and `^:displace`
+/// metadata (see `deep-merge`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Markers(u8);
+
+impl Markers {
+    /// `^:append`: concatenate after the left vector.
+    pub const APPEND: Markers = Markers(1);
+    /// `^:prepend`: concatenate before the left vector.
+    pub const PREPEND: Markers = Markers(2);
+    /// `^:replace`: take the right value as is.
+    pub const REPLACE: Markers = Markers(4);
+    /// `^:displace`: a left value that any right value replaces whole.
+    pub const DISPLACE: Markers = Markers(8);
+
+    /// Whether every marker of `other` is set.
+    pub fn contains(self, other: Markers) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// Both sets of markers.
+    pub fn union(self, other: Markers) -> Markers {
+        Markers(self.0 | other.0)
+    }
+
+    /// The markers a form's metadata asks for.
+    pub fn of_form(form: &Form) -> Markers {
+        [
+            ("append", Markers::APPEND),
+            ("prepend", Markers::PREPEND),
+            ("replace", Markers::REPLACE),
+            ("displace", Markers::DISPLACE),
+        ]
+        .into_iter()
+        .filter(|(flag, _)| form.has_meta_flag(flag))
+        .fold(Markers::default(), |acc, (_, m)| acc.union(m))
+    }
+}
+
+/// What a value is.
+#[derive(Clone)]
+pub enum ValueKind {
+    /// `nil`
+    Nil,
+    /// `true` / `false`
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A big integer (`42N`, or a literal too large for 64 bits).
+    BigInt(Arc<BigInt>),
+    /// A double.
+    Float(f64),
+    /// A big decimal (`1.5M`).
+    BigDec(Arc<BigDecimal>),
+    /// A ratio in lowest terms (`1/3`).
+    Ratio(Arc<(BigInt, BigInt)>),
+    /// A character.
+    Char(char),
+    /// A string.
+    Str(Arc<str>),
+    /// A symbol (only as quoted data).
+    Symbol(Symbol),
+    /// A keyword (its text without the colon).
+    Keyword(Symbol),
+    /// A list.
+    List(Arc<Seq>),
+    /// A vector.
+    Vector(Arc<Seq>),
+    /// A map in insertion order.
+    Map(Map),
+    /// A set in insertion order.
+    Set(Set),
+    /// A tagged literal kept as data (`#inst "..."`, `#uuid "..."`).
+    Tagged(Arc<(Symbol, Value)>),
+    /// A function. Exists during evaluation only: a function in a file's result is an error.
+    Fn(Function),
+    /// An unresolved `#ref [path]`. Exists during evaluation only: references are
+    /// resolved against the file's result when the file is done.
+    Ref(Arc<[Value]>),
+}
+
+/// A value with its origin and merge markers.
+#[derive(Clone)]
+pub struct Value {
+    kind: ValueKind,
+    origin: Origin,
+    markers: Markers,
+}
+
+impl Value {
+    /// A value of `kind` that came from `origin`.
+    pub fn new(kind: ValueKind, origin: Origin) -> Value {
+        Value {
+            kind,
+            origin,
+            markers: Markers::default(),
+        }
+    }
+
+    /// `nil` with no origin.
+    pub fn nil() -> Value {
+        Value::new(ValueKind::Nil, None)
+    }
+
+    /// A string with no origin.
+    pub fn string(s: impl Into<Arc<str>>) -> Value {
+        Value::new(ValueKind::Str(s.into()), None)
+    }
+
+    /// A keyword with no origin, from its text without the colon.
+    pub fn keyword(name: impl Into<Arc<str>>) -> Value {
+        Value::new(ValueKind::Keyword(Symbol::new(name)), None)
+    }
+
+    /// An integer with no origin.
+    pub fn int(i: i64) -> Value {
+        Value::new(ValueKind::Int(i), None)
+    }
+
+    /// A boolean with no origin.
+    pub fn bool(b: bool) -> Value {
+        Value::new(ValueKind::Bool(b), None)
+    }
+
+    /// A vector with no origin.
+    pub fn vector(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::new(ValueKind::Vector(Arc::new(items.into_iter().collect())), None)
+    }
+
+    /// A map with no origin.
+    pub fn map(map: Map) -> Value {
+        Value::new(ValueKind::Map(map), None)
+    }
+
+    /// What the value is.
+    pub fn kind(&self) -> &ValueKind {
+        &self.kind
+    }
+
+    /// Takes the value apart.
+    pub fn into_kind(self) -> ValueKind {
+        self.kind
+    }
+
+    /// Where the value was written or computed, if known.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// The same value with another origin.
+    pub fn with_origin(mut self, origin: Origin) -> Value {
+        self.origin = origin;
+        self
+    }
+
+    /// The same value with an origin if it has none yet.
+    pub fn or_origin(mut self, origin: Origin) -> Value {
+        if self.origin.is_none() {
+            self.origin = origin;
+        }
+        self
+    }
+
+    /// The merge markers this value carries.
+    pub fn markers(&self) -> Markers {
+        self.markers
+    }
+
+    /// The same value with these markers.
+    pub fn with_markers(mut self, markers: Markers) -> Value {
+        self.markers = markers;
+        self
+    }
+
+    /// Whether the value is `nil` or `false` (Clojure's falsy values).
+    pub fn is_falsy(&self) -> bool {
+        matches!(self.kind, ValueKind::Nil | ValueKind::Bool(false))
+    }
+
+    /// Whether the value is `nil`.
+    pub fn is_nil(&self) -> bool {
+        matches!(self.kind, ValueKind::Nil)
+    }
+
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValueKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The keyword's text (without colon), if this is a keyword.
+    pub fn as_keyword(&self) -> Option<&str> {
+        match &self.kind {
+            ValueKind::Keyword(k) => Some(k.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The map, if this is a map.
+    pub fn as_map(&self) -> Option<&Map> {
+        match &self.kind {
+            ValueKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The elements, if this is a list or vector.
+    pub fn as_seq(&self) -> Option<&Seq> {
+        match &self.kind {
+            ValueKind::List(s) | ValueKind::Vector(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The name of the value's type, for messages ("string", "map", ...).
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            ValueKind::Nil => "nil",
+            ValueKind::Bool(_) => "boolean",
+            ValueKind::Int(_) | ValueKind::BigInt(_) => "integer",
+            ValueKind::Float(_) => "float",
+            ValueKind::BigDec(_) => "decimal",
+            ValueKind::Ratio(_) => "ratio",
+            ValueKind::Char(_) => "character",
+            ValueKind::Str(_) => "string",
+            ValueKind::Symbol(_) => "symbol",
+            ValueKind::Keyword(_) => "keyword",
+            ValueKind::List(_) => "list",
+            ValueKind::Vector(_) => "vector",
+            ValueKind::Map(_) => "map",
+            ValueKind::Set(_) => "set",
+            ValueKind::Tagged(_) => "tagged literal",
+            ValueKind::Fn(_) => "function",
+            ValueKind::Ref(_) => "#ref",
+        }
+    }
+
+    /// The value as data from a form, as `quote` gives it: symbols stay symbols, metadata
+    /// merge markers are kept, and every value's origin is its form's span.
+    pub fn from_form(form: &Form) -> Value {
+        let origin = Some(form.span);
+        let seq = |items: &[Form]| Arc::new(items.iter().map(Value::from_form).collect::<Seq>());
+        let kind = match &form.kind {
+            FormKind::Nil => ValueKind::Nil,
+            FormKind::Bool(b) => ValueKind::Bool(*b),
+            FormKind::Int(i) => ValueKind::Int(*i),
+            FormKind::BigInt(b) => ValueKind::BigInt(Arc::new((**b).clone())),
+            FormKind::Float(f) => ValueKind::Float(*f),
+            FormKind::BigDec(d) => ValueKind::BigDec(Arc::new((**d).clone())),
+            FormKind::Ratio(r) => ValueKind::Ratio(Arc::new((**r).clone())),
+            FormKind::Char(c) => ValueKind::Char(*c),
+            FormKind::Str(s) => ValueKind::Str(s.clone()),
+            FormKind::Symbol(s) => ValueKind::Symbol(s.clone()),
+            FormKind::Keyword(k) => ValueKind::Keyword(k.clone()),
+            FormKind::List(items) => ValueKind::List(seq(items)),
+            FormKind::Vector(items) => ValueKind::Vector(seq(items)),
+            FormKind::Map(entries) => ValueKind::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Value::from_form(k), Value::from_form(v)))
+                    .collect(),
+            ),
+            FormKind::Set(items) => ValueKind::Set(items.iter().map(Value::from_form).collect()),
+            FormKind::Tagged(t) => ValueKind::Tagged(Arc::new((t.tag.clone(), Value::from_form(&t.form)))),
+        };
+        Value::new(kind, origin).with_markers(Markers::of_form(form))
+    }
+
+    /// The value as a form (spans are the origins, or empty), for printing as EDN.
+    /// Functions print as `#function "name"` and unresolved references as `#ref [...]`.
+    pub fn to_form(&self) -> Form {
+        let span = self.origin.unwrap_or_default();
+        let seq = |items: &Seq| items.iter().map(Value::to_form).collect::<Box<[Form]>>();
+        let tagged = |tag: &str, form: Form| {
+            FormKind::Tagged(Box::new(Tagged {
+                tag: Symbol::new(tag),
+                tag_span: span,
+                form,
+            }))
+        };
+        let kind = match &self.kind {
+            ValueKind::Nil => FormKind::Nil,
+            ValueKind::Bool(b) => FormKind::Bool(*b),
+            ValueKind::Int(i) => FormKind::Int(*i),
+            ValueKind::BigInt(b) => FormKind::BigInt(Box::new((**b).clone())),
+            ValueKind::Float(f) => FormKind::Float(*f),
+            ValueKind::BigDec(d) => FormKind::BigDec(Box::new((**d).clone())),
+            ValueKind::Ratio(r) => FormKind::Ratio(Box::new((**r).clone())),
+            ValueKind::Char(c) => FormKind::Char(*c),
+            ValueKind::Str(s) => FormKind::Str(s.clone()),
+            ValueKind::Symbol(s) => FormKind::Symbol(s.clone()),
+            ValueKind::Keyword(k) => FormKind::Keyword(k.clone()),
+            ValueKind::List(items) => FormKind::List(seq(items)),
+            ValueKind::Vector(items) => FormKind::Vector(seq(items)),
+            ValueKind::Map(m) => FormKind::Map(m.iter().map(|(k, v)| (k.to_form(), v.to_form())).collect()),
+            ValueKind::Set(s) => FormKind::Set(s.iter().map(Value::to_form).collect()),
+            ValueKind::Tagged(t) => tagged(t.0.as_str(), t.1.to_form()),
+            ValueKind::Fn(f) => tagged("function", Form::new(FormKind::Str(f.name().into()), span)),
+            ValueKind::Ref(path) => tagged(
+                "ref",
+                Form::new(FormKind::Vector(path.iter().map(Value::to_form).collect()), span),
+            ),
+        };
+        Form::new(kind, span)
+    }
+
+    /// The value printed as one line of EDN.
+    pub fn to_edn(&self) -> String {
+        pm2_dsl_reader::to_compact(&self.to_form())
+    }
+
+    /// The value printed as EDN within `width` columns where possible.
+    pub fn to_edn_pretty(&self, width: usize) -> String {
+        pm2_dsl_reader::to_pretty(&self.to_form(), width)
+    }
+
+    /// The first function or unresolved reference inside the value, if any.
+    pub fn find_non_data(&self) -> Option<&Value> {
+        match &self.kind {
+            ValueKind::Fn(_) | ValueKind::Ref(_) => Some(self),
+            ValueKind::List(items) | ValueKind::Vector(items) => items.iter().find_map(Value::find_non_data),
+            ValueKind::Map(m) => m
+                .iter()
+                .find_map(|(k, v)| k.find_non_data().or_else(|| v.find_non_data())),
+            ValueKind::Set(s) => s.iter().find_map(Value::find_non_data),
+            ValueKind::Tagged(t) => t.1.find_non_data(),
+            _ => None,
+        }
+    }
+
+    fn hash_into<H: Hasher>(&self, state: &mut H) {
+        match &self.kind {
+            ValueKind::Nil => state.write_u8(0),
+            ValueKind::Bool(b) => {
+                state.write_u8(1);
+                b.hash(state);
+            }
+            ValueKind::Int(i) => {
+                state.write_u8(2);
+                i.hash(state);
+            }
+            ValueKind::BigInt(b) => {
+                state.write_u8(2);
+                match i64::try_from(&**b) {
+                    Ok(i) => i.hash(state),
+                    Err(_) => b.hash(state),
+                }
+            }
+            ValueKind::Float(f) => {
+                state.write_u8(3);
+                (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state);
+            }
+            ValueKind::BigDec(d) => {
+                state.write_u8(4);
+                d.hash(state);
+            }
+            ValueKind::Ratio(r) => {
+                state.write_u8(5);
+                r.hash(state);
+            }
+            ValueKind::Char(c) => {
+                state.write_u8(6);
+                c.hash(state);
+            }
+            ValueKind::Str(s) => {
+                state.write_u8(7);
+                s.hash(state);
+            }
+            ValueKind::Symbol(s) => {
+                state.write_u8(8);
+                s.hash(state);
+            }
+            ValueKind::Keyword(k) => hash_keyword(k.as_str(), state),
+            ValueKind::List(items) | ValueKind::Vector(items) => {
+                state.write_u8(10);
+                state.write_usize(items.len());
+                items.iter().for_each(|v| v.hash_into(state));
+            }
+            ValueKind::Map(m) => {
+                state.write_u8(11);
+                state.write_u64(m.iter().fold(0u64, |acc, (k, v)| {
+                    let mut h = FixedState::with_seed(HASH_SEED).build_hasher();
+                    k.hash_into(&mut h);
+                    v.hash_into(&mut h);
+                    acc.wrapping_add(h.finish())
+                }));
+            }
+            ValueKind::Set(s) => {
+                state.write_u8(12);
+                state.write_u64(s.iter().fold(0u64, |acc, v| {
+                    acc.wrapping_add(FixedState::with_seed(HASH_SEED).hash_one(v))
+                }));
+            }
+            ValueKind::Tagged(t) => {
+                state.write_u8(13);
+                t.0.hash(state);
+                t.1.hash_into(state);
+            }
+            ValueKind::Fn(f) => {
+                state.write_u8(14);
+                f.identity().hash(state);
+            }
+            ValueKind::Ref(path) => {
+                state.write_u8(15);
+                path.iter().for_each(|v| v.hash_into(state));
+            }
+        }
+    }
+}
+
+fn hash_keyword<H: Hasher>(text: &str, state: &mut H) {
+    state.write_u8(9);
+    text.hash(state);
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use ValueKind::*;
+        match (&self.kind, &other.kind) {
+            (Nil, Nil) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => **b == (*a).into(),
+            (BigInt(a), BigInt(b)) => a == b,
+            (Float(a), Float(b)) => a == b,
+            (BigDec(a), BigDec(b)) => a == b,
+            (Ratio(a), Ratio(b)) => a == b,
+            (Char(a), Char(b)) => a == b,
+            (Str(a), Str(b)) => a == b,
+            (Symbol(a), Symbol(b)) | (Keyword(a), Keyword(b)) => a == b,
+            (List(a) | Vector(a), List(b) | Vector(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
+            (Set(a), Set(b)) => a.len() == b.len() && a.iter().all(|v| b.contains(v)),
+            (Tagged(a), Tagged(b)) => a.0 == b.0 && a.1 == b.1,
+            (Fn(a), Fn(b)) => a.identity() == b.identity(),
+            (Ref(a), Ref(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// `NaN` is the one value not equal to itself; maps and sets treat it like any key.
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.hash_into(state)
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_edn())
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_edn())
+    }
+}
+
+/// Looks up a keyword key by its text without building a [`Value`].
+struct KeywordKey<'a>(&'a str);
+
+impl Hash for KeywordKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_keyword(self.0, state)
+    }
+}
+
+impl Equivalent<Value> for KeywordKey<'_> {
+    fn equivalent(&self, key: &Value) -> bool {
+        key.as_keyword() == Some(self.0)
+    }
+}
+
+type Entries = IndexMap<Value, Value, FixedState>;
+
+/// An insertion-ordered map, shared and copied on write.
+#[derive(Clone)]
+pub struct Map(Arc<Entries>);
+
+impl Default for Map {
+    fn default() -> Map {
+        Map(Arc::new(IndexMap::with_hasher(FixedState::with_seed(HASH_SEED))))
+    }
+}
+
+impl Map {
+    /// An empty map.
+    pub fn new() -> Map {
+        Map::default()
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the map has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// The stored key and value under `key` (the stored key keeps its own origin).
+    pub fn get_entry(&self, key: &Value) -> Option<(&Value, &Value)> {
+        self.0.get_key_value(key)
+    }
+
+    /// The value under the keyword `:name`.
+    pub fn get_keyword(&self, name: &str) -> Option<&Value> {
+        self.0.get(&KeywordKey(name))
+    }
+
+    /// The stored key and value under the keyword `:name`.
+    pub fn get_keyword_entry(&self, name: &str) -> Option<(&Value, &Value)> {
+        self.0.get_key_value(&KeywordKey(name))
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &Value) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Entries in insertion order.
+    pub fn iter(&self) -> indexmap::map::Iter<'_, Value, Value> {
+        self.0.iter()
+    }
+
+    /// Keys in insertion order.
+    pub fn keys(&self) -> indexmap::map::Keys<'_, Value, Value> {
+        self.0.keys()
+    }
+
+    /// Values in insertion order.
+    pub fn values(&self) -> indexmap::map::Values<'_, Value, Value> {
+        self.0.values()
+    }
+
+    /// Sets `key` to `value`. A key already present keeps its place (and its stored key);
+    /// a new one goes last.
+    pub fn insert(&mut self, key: Value, value: Value) {
+        Arc::make_mut(&mut self.0).insert(key, value);
+    }
+
+    /// Removes `key`, keeping the order of the rest.
+    pub fn remove(&mut self, key: &Value) -> Option<Value> {
+        Arc::make_mut(&mut self.0).shift_remove(key)
+    }
+}
+
+impl FromIterator<(Value, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (Value, Value)>>(iter: I) -> Map {
+        let mut entries = Entries::with_hasher(FixedState::with_seed(HASH_SEED));
+        entries.extend(iter);
+        Map(Arc::new(entries))
+    }
+}
+
+impl PartialEq for Map {
+    fn eq(&self, other: &Map) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Map {
+    type Item = (&'a Value, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, Value, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// An insertion-ordered set, shared and copied on write.
+#[derive(Clone)]
+pub struct Set(Arc<IndexSet<Value, FixedState>>);
+
+impl Default for Set {
+    fn default() -> Set {
+        Set(Arc::new(IndexSet::with_hasher(FixedState::with_seed(HASH_SEED))))
+    }
+}
+
+impl Set {
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `value` is an element.
+    pub fn contains(&self, value: &Value) -> bool {
+        self.0.contains(value)
+    }
+
+    /// Elements in insertion order.
+    pub fn iter(&self) -> indexmap::set::Iter<'_, Value> {
+        self.0.iter()
+    }
+
+    /// Adds an element (no change if present).
+    pub fn insert(&mut self, value: Value) {
+        Arc::make_mut(&mut self.0).insert(value);
+    }
+
+    /// Removes an element, keeping the order of the rest.
+    pub fn remove(&mut self, value: &Value) {
+        Arc::make_mut(&mut self.0).shift_remove(value);
+    }
+}
+
+impl FromIterator<Value> for Set {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Set {
+        let mut set = IndexSet::with_hasher(FixedState::with_seed(HASH_SEED));
+        set.extend(iter);
+        Set(Arc::new(set))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pm2_dsl_reader::{Source, read_all};
+
+    fn data(text: &str) -> Value {
+        Value::from_form(&read_all(&Source::standalone("t", text)).unwrap()[0])
+    }
+
+    #[test]
+    fn equality_is_clojure_equality() {
+        assert_eq!(data("[1 2]"), data("(1 2)"));
+        assert_eq!(data("{:a 1 :b 2}"), data("{:b 2 :a 1}"));
+        assert_eq!(data("#{1 2}"), data("#{2 1}"));
+        assert_eq!(data("1"), data("1N"));
+        assert_ne!(data("1"), data("1.0"));
+        assert_ne!(data(":a"), data("\"a\""));
+    }
+
+    #[test]
+    fn keyword_lookup_needs_no_allocation_and_agrees_with_hashing() {
+        let v = data("{:name \"api\" :other/name 2}");
+        let m = v.as_map().unwrap();
+        assert_eq!(m.get_keyword("name").unwrap().as_str(), Some("api"));
+        assert_eq!(m.get(&Value::keyword("other/name")), Some(&Value::int(2)));
+        assert!(m.get_keyword("missing").is_none());
+    }
+
+    #[test]
+    fn maps_keep_insertion_order_and_copy_on_write() {
+        let v = data("{:c 1 :a 2 :b 3}");
+        let original = v.as_map().unwrap().clone();
+        let mut m = original.clone();
+        m.insert(Value::keyword("a"), Value::int(9));
+        m.insert(Value::keyword("d"), Value::int(4));
+        m.remove(&Value::keyword("c"));
+        let keys: Vec<_> = m.keys().map(|k| k.as_keyword().unwrap().to_string()).collect();
+        assert_eq!(keys, ["a", "b", "d"]);
+        assert_eq!(original.len(), 3);
+        assert_eq!(original.get_keyword("a"), Some(&Value::int(2)));
+    }
+
+    #[test]
+    fn from_form_keeps_origins_and_markers() {
+        let v = data("{:v ^:append [1]}");
+        let inner = v.as_map().unwrap().get_keyword("v").unwrap();
+        assert!(inner.markers().contains(Markers::APPEND));
+        assert_eq!(inner.origin().map(|s| (s.start, s.end)), Some((13, 16)));
+    }
+}
