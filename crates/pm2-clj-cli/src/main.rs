@@ -1,3 +1,67 @@
-fn main() {
-    println!("Hello, world!");
+//! The `pm2-clj` command: argument parsing, then one verb, then the exit code.
+//! Language and PM2 logic live in the library crates; this crate only wires them to the
+//! command line, files and the real `pm2`.
+
+mod commands;
+mod failure;
+mod input;
+mod output;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::failure::Failure;
+use crate::report::MessageFormat;
+
+/// Write PM2 ecosystem files in a small Clojure dialect (`*.pm2.edn`), get precise
+/// errors, and run PM2 with files that do exactly what was written.
+#[derive(Parser, Debug)]
+#[command(name = "pm2-clj", version, about, max_term_width = 100)]
+struct Cli {
+    /// How to report problems: miette's report on stderr, or JSON lines on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse a file and print its forms without evaluating them.
+    Read(commands::read::ReadArgs),
+    /// Evaluate a file and print its value.
+    Eval(commands::eval::EvalArgs),
+}
+
+fn run(cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Read(args) => commands::read::run(args),
+        Command::Eval(args) => commands::eval::run(args),
+    }
+}
+
+/// Evaluation recurses; a large stack (only touched pages are used) keeps deep but
+/// legal programs, and dropping deep values, off the guard page.
+const STACK_SIZE: usize = 512 << 20;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
+        let result = run(&cli);
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(failure) => {
+                let reports = failure.reports();
+                let diagnostics: Vec<&dyn miette::Diagnostic> = reports.iter().map(|r| r.as_ref()).collect();
+                report::emit(&diagnostics, cli.message_format);
+                failure.exit_code()
+            }
+        }
+    });
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => ExitCode::from(101),
+    }
 }

@@ -322,6 +322,8 @@ fn with_article(type_name: &str) -> String {
 pub struct Note {
     /// What the location shows.
     pub message: String,
+    /// The label on the location.
+    pub label: String,
     /// Where.
     pub span: Span,
     source: Option<Arc<Source>>,
@@ -347,7 +349,7 @@ impl Diagnostic for Note {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.message.clone()),
+            Some(self.label.clone()),
             self.span,
         ))))
     }
@@ -413,9 +415,15 @@ impl EvalError {
     }
 
     /// Adds a location in another file, such as the import that led here.
-    pub fn with_note(mut self, span: Span, message: impl Into<String>) -> EvalError {
+    pub fn with_note(
+        mut self,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> EvalError {
         self.0.notes.push(Note {
             message: message.into(),
+            label: label.into(),
             span,
             source: None,
         });

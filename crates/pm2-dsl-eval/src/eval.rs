@@ -53,7 +53,7 @@ impl Evaluator {
                     .with_markers(Markers::of_form(form)))
             }
             FormKind::Map(entries) => {
-                let mut map = Map::new();
+                let mut map = Map::with_capacity(entries.len());
                 for (k, v) in entries.iter() {
                     let key = self.eval(k, scope)?;
                     let value = self.eval(v, scope)?;

@@ -11,7 +11,7 @@ use crate::error::{EvalError, EvalErrorKind, Limit};
 use crate::loader::Loader;
 use crate::options::Options;
 use crate::refs;
-use crate::scope::{FileId, FileState, Scope};
+use crate::scope::{FileId, FileState, NameMap, Scope};
 use crate::value::{Value, ValueKind};
 
 /// A file loaded during a run, and the files it imports or includes.
@@ -224,8 +224,8 @@ impl Evaluator {
         self.files.push(FileState {
             location: location.clone(),
             source: source.clone(),
-            defs: HashMap::new(),
-            aliases: HashMap::new(),
+            defs: NameMap::default(),
+            aliases: NameMap::default(),
             imports: Vec::new(),
             result: None,
         });
@@ -276,7 +276,8 @@ impl Evaluator {
             .map(Some)
             .map_err(|e| {
                 if e.span().is_some_and(|s| s.source != importer.id()) {
-                    e.with_note(at, format!("imported from {}", importer.name()))
+                    let message = format!("{location} is imported from {}", importer.name());
+                    e.with_note(at, message, "imported here")
                 } else {
                     e
                 }

@@ -73,13 +73,16 @@ pub fn deep_merge(left: &Value, right: &Value) -> Value {
     }
     match (left.kind(), right.kind()) {
         (ValueKind::Map(l), ValueKind::Map(r)) => {
-            let mut map: Map = l.clone();
-            for (k, rv) in r.iter() {
-                let merged = match l.get(k) {
-                    Some(lv) => deep_merge(lv, rv),
-                    None => unmarked(rv),
+            let mut map = Map::with_capacity(l.len() + r.len());
+            for (k, lv) in l.iter() {
+                let merged = match r.get(k) {
+                    Some(rv) => deep_merge(lv, rv),
+                    None => lv.clone(),
                 };
                 map.insert(k.clone(), merged);
+            }
+            for (k, rv) in r.iter().filter(|(k, _)| !l.contains_key(k)) {
+                map.insert(k.clone(), unmarked(rv));
             }
             Value::new(ValueKind::Map(map), right.origin().or(left.origin()))
         }

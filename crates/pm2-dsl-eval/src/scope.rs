@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use foldhash::fast::FixedState;
+
 use pm2_dsl_reader::{Source, Span};
 
 use crate::value::Value;
@@ -14,7 +16,12 @@ use crate::value::Value;
 pub(crate) struct FileId(pub usize);
 
 /// Local bindings.
-pub(crate) type Locals = imbl::HashMap<Arc<str>, Value>;
+pub(crate) type Locals =
+    imbl::GenericHashMap<Arc<str>, Value, FixedState, imbl::shared_ptr::DefaultSharedPtr>;
+
+/// Maps keyed by names, hashed with a fast fixed hasher (names are not attacker-chosen
+/// keys into a long-lived table).
+pub(crate) type NameMap<V> = HashMap<Arc<str>, V, FixedState>;
 
 /// Where a form is evaluated: its file and its local bindings.
 #[derive(Clone)]
@@ -28,7 +35,7 @@ impl Scope {
     pub fn top(file: FileId) -> Scope {
         Scope {
             file,
-            locals: Locals::new(),
+            locals: Locals::default(),
         }
     }
 
@@ -44,9 +51,9 @@ pub(crate) struct FileState {
     pub location: String,
     pub source: Arc<Source>,
     /// `def` and `defn` bindings, in definition order.
-    pub defs: HashMap<Arc<str>, Value>,
+    pub defs: NameMap<Value>,
     /// `(import "f" :as alias)` bindings.
-    pub aliases: HashMap<Arc<str>, FileId>,
+    pub aliases: NameMap<FileId>,
     /// The files it imports or includes, with where.
     pub imports: Vec<(FileId, Span)>,
     /// Its value, once evaluated.

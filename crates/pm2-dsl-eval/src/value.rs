@@ -522,6 +522,14 @@ impl Map {
         Map::default()
     }
 
+    /// An empty map with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Map {
+        Map(Arc::new(IndexMap::with_capacity_and_hasher(
+            n,
+            FixedState::with_seed(HASH_SEED),
+        )))
+    }
+
     /// The number of entries.
     pub fn len(&self) -> usize {
         self.0.len()

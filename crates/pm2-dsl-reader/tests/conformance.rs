@@ -6,17 +6,7 @@ use std::path::{Path, PathBuf};
 use pm2_dsl_reader::{Form, FormKind, Source, Symbol, read_all};
 
 fn corpus() -> PathBuf {
-    let dir = match std::env::var_os("PM2_CLJ_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"),
-    };
-    let suite = dir.join("edn-tests");
-    assert!(
-        suite.is_dir(),
-        "the EDN conformance corpus is missing: expected {} (set PM2_CLJ_CORPUS to the corpus folder)",
-        suite.display()
-    );
-    suite
+    pm2_clj_testkit::corpus("edn-tests")
 }
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {

@@ -9,6 +9,8 @@ mod math;
 mod text;
 
 use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
 use std::sync::{Arc, LazyLock};
 
 use pm2_dsl_reader::Span;
@@ -61,7 +63,7 @@ pub(crate) const fn builtin(
     Builtin { name, min, max, call }
 }
 
-static TABLE: LazyLock<HashMap<&'static str, &'static Builtin>> = LazyLock::new(|| {
+static TABLE: LazyLock<HashMap<&'static str, &'static Builtin, FixedState>> = LazyLock::new(|| {
     [
         coll::FUNCTIONS,
         text::FUNCTIONS,

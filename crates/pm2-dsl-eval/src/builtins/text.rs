@@ -31,14 +31,28 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
 /// themselves, keywords keep their colon, numbers print plainly, and collections print
 /// as EDN.
 pub(crate) fn str_of(value: &Value) -> String {
+    let mut out = String::new();
+    push_str_of(value, &mut out);
+    out
+}
+
+/// Appends [`str_of`]`(value)` to `out`.
+pub(crate) fn push_str_of(value: &Value, out: &mut String) {
     match value.kind() {
-        ValueKind::Nil => String::new(),
-        ValueKind::Str(s) => s.to_string(),
-        ValueKind::Char(c) => c.to_string(),
-        ValueKind::Symbol(s) => s.as_str().to_string(),
-        ValueKind::BigInt(b) => b.to_string(),
-        ValueKind::BigDec(d) => d.to_string(),
-        _ => value.to_edn(),
+        ValueKind::Nil => {}
+        ValueKind::Str(s) => out.push_str(s),
+        ValueKind::Char(c) => out.push(*c),
+        ValueKind::Symbol(s) => out.push_str(s.as_str()),
+        ValueKind::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        ValueKind::BigInt(b) => {
+            let _ = write!(out, "{b}");
+        }
+        ValueKind::BigDec(d) => {
+            let _ = write!(out, "{d}");
+        }
+        _ => out.push_str(&value.to_edn()),
     }
 }
 
@@ -123,7 +137,8 @@ fn string_value(call: &Call, s: impl Into<std::sync::Arc<str>>) -> Value {
 }
 
 fn str(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    let text: String = call.args.iter().map(str_of).collect();
+    let mut text = String::new();
+    call.args.iter().for_each(|a| push_str_of(a, &mut text));
     Ok(string_value(&call, text))
 }
 

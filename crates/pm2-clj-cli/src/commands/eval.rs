@@ -1,0 +1,31 @@
+//! `pm2-clj eval FILE`: evaluate a file and print its value.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::failure::Failure;
+use crate::input::{EvalInputs, evaluate};
+use crate::output::{DataFormat, write_stdout};
+
+/// Arguments of `eval`.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The file to evaluate.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub inputs: EvalInputs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DataFormat::Edn)]
+    pub format: DataFormat,
+}
+
+/// Runs `eval`.
+pub fn run(args: &EvalArgs) -> Result<(), Failure> {
+    let evaluated = evaluate(&args.file, &args.inputs)?;
+    let out = match args.format {
+        DataFormat::Edn => evaluated.value.to_edn_pretty(80) + "\n",
+        DataFormat::Json => crate::output::json(&evaluated.value)?,
+    };
+    write_stdout(&out)
+}

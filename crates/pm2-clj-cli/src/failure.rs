@@ -1,0 +1,61 @@
+//! How a command fails, and the exit code of each way: 1 when the input is wrong
+//! (diagnostics explain it), 2 for a usage error, 3 when pm2 failed.
+
+use std::process::ExitCode;
+
+use miette::{Diagnostic, MietteDiagnostic, Report};
+
+/// A failed command.
+pub enum Failure {
+    /// The input is wrong: the diagnostics say how (exit code 1).
+    Input(Vec<Report>),
+    /// The command line asks for something impossible (exit code 2).
+    Usage(Report),
+    /// pm2 failed or could not be run (exit code 3).
+    Pm2(Report),
+}
+
+impl Failure {
+    /// One diagnostic about the input.
+    pub fn input(diagnostic: impl Diagnostic + Send + Sync + 'static) -> Failure {
+        Failure::Input(vec![Report::new(diagnostic)])
+    }
+
+    /// A diagnostic without source text, with a stable code and optional help.
+    pub fn plain(code: &str, message: impl Into<String>, help: Option<String>) -> MietteDiagnostic {
+        let d = MietteDiagnostic::new(message).with_code(code);
+        match help {
+            Some(help) => d.with_help(help),
+            None => d,
+        }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Failure::Input(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::Pm2(_) => 3,
+        })
+    }
+
+    /// The diagnostics to show.
+    pub fn reports(&self) -> Vec<&Report> {
+        match self {
+            Failure::Input(reports) => reports.iter().collect(),
+            Failure::Usage(report) | Failure::Pm2(report) => vec![report],
+        }
+    }
+}
+
+impl From<pm2_dsl_eval::EvalError> for Failure {
+    fn from(e: pm2_dsl_eval::EvalError) -> Failure {
+        Failure::input(e)
+    }
+}
+
+impl From<pm2_dsl_reader::ReadError> for Failure {
+    fn from(e: pm2_dsl_reader::ReadError) -> Failure {
+        Failure::input(e)
+    }
+}

@@ -1,0 +1,197 @@
+//! The real pm2 for end-to-end tests: installed on demand, isolated per test in a short
+//! temporary `PM2_HOME`, and killed when the handle drops.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::repo_root;
+
+/// The `pm2` executable: `PM2_BIN`, or `tools/pm2/node_modules/.bin/pm2`, installed with
+/// `npm ci` when missing. Panics when pm2 cannot be had.
+pub fn pm2_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("PM2_BIN") {
+            return PathBuf::from(bin);
+        }
+        let tools = repo_root().join("tools/pm2");
+        let bin = tools.join("node_modules/.bin/pm2");
+        let lock_path = repo_root().join("target/pm2-install.lock");
+        std::fs::create_dir_all(lock_path.parent().unwrap()).expect("target dir");
+        let lock = File::create(&lock_path).expect("install lock file");
+        lock.lock().expect("install lock");
+        if !bin.exists() {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&tools)
+                .status()
+                .expect("npm must be installed to fetch pm2 for the end-to-end tests");
+            assert!(status.success(), "npm ci --prefix tools/pm2 failed: {status}");
+        }
+        assert!(bin.exists(), "pm2 is not at {} after npm ci", bin.display());
+        bin
+    })
+    .clone()
+}
+
+/// One app in `pm2 jlist` (one instance of it, for cluster apps).
+#[derive(Clone, Debug)]
+pub struct App {
+    /// The whole jlist entry.
+    pub raw: Json,
+}
+
+impl App {
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        self.raw["name"].as_str().unwrap_or("")
+    }
+
+    /// `pm2_env.status`: online, stopped, errored, launching, ...
+    pub fn status(&self) -> &str {
+        self.raw["pm2_env"]["status"].as_str().unwrap_or("")
+    }
+
+    /// A field of `pm2_env`.
+    pub fn env_field(&self, key: &str) -> &Json {
+        &self.raw["pm2_env"][key]
+    }
+
+    /// An environment variable of the app (`pm2_env.env.KEY`).
+    pub fn env_var(&self, key: &str) -> Option<&str> {
+        self.raw["pm2_env"]["env"][key].as_str()
+    }
+
+    /// `pm2_env.restart_time`.
+    pub fn restarts(&self) -> u64 {
+        self.env_field("restart_time").as_u64().unwrap_or(0)
+    }
+
+    /// `pm2_env.pm_uptime`.
+    pub fn uptime(&self) -> u64 {
+        self.env_field("pm_uptime").as_u64().unwrap_or(0)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u64 {
+        self.raw["pid"].as_u64().unwrap_or(0)
+    }
+}
+
+/// A pm2 daemon of its own: a short temporary `PM2_HOME` (a long one breaks pm2's
+/// socket), killed with `pm2 kill`, then by pid, when dropped.
+pub struct Pm2 {
+    home: tempfile::TempDir,
+    bin: PathBuf,
+}
+
+impl Pm2 {
+    /// Starts an isolated daemon (`pm2 ping`).
+    pub fn start() -> Pm2 {
+        let bin = pm2_bin();
+        let home = tempfile::Builder::new()
+            .prefix("pm2c")
+            .tempdir_in("/tmp")
+            .expect("temporary PM2_HOME");
+        let pm2 = Pm2 { home, bin };
+        let out = pm2.run(&["ping"]);
+        assert!(
+            out.status.success(),
+            "pm2 ping failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        pm2
+    }
+
+    /// `PM2_HOME`.
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// The pm2 executable.
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    /// A command for `program` with this daemon's environment (`PM2_HOME`, `PM2_BIN`,
+    /// `PM2_SILENT`), for running pm2-clj against it.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("PM2_HOME", self.home.path())
+            .env("PM2_BIN", &self.bin)
+            .env("PM2_SILENT", "true")
+            .env_remove("NO_COLOR");
+        cmd
+    }
+
+    /// Runs pm2 with `args` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(&self.bin).args(args).output().expect("run pm2")
+    }
+
+    /// `pm2 jlist`.
+    pub fn jlist(&self) -> Vec<App> {
+        let out = self.run(&["jlist"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let start = text
+            .find('[')
+            .unwrap_or_else(|| panic!("pm2 jlist printed no JSON: {text}"));
+        let list: Json =
+            serde_json::from_str(text[start..].trim()).unwrap_or_else(|e| panic!("pm2 jlist: {e}: {text}"));
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .map(|raw| App { raw: raw.clone() })
+            .collect()
+    }
+
+    /// The jlist entries named `name`.
+    pub fn app(&self, name: &str) -> Vec<App> {
+        self.jlist().into_iter().filter(|a| a.name() == name).collect()
+    }
+
+    /// Waits until `check` holds for the jlist (polling), or panics after `timeout`.
+    pub fn wait_for(&self, what: &str, timeout: Duration, check: impl Fn(&[App]) -> bool) -> Vec<App> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let apps = self.jlist();
+            if check(&apps) {
+                return apps;
+            }
+            if Instant::now() > deadline {
+                let summary: Vec<String> = apps
+                    .iter()
+                    .map(|a| format!("{}:{}", a.name(), a.status()))
+                    .collect();
+                panic!("timed out waiting for {what}; pm2 has {summary:?}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits until every listed app has all its instances online.
+    pub fn wait_online(&self, names: &[&str]) -> Vec<App> {
+        self.wait_for(&format!("{names:?} online"), Duration::from_secs(30), |apps| {
+            names.iter().all(|n| {
+                let instances: Vec<&App> = apps.iter().filter(|a| a.name() == *n).collect();
+                !instances.is_empty() && instances.iter().all(|a| a.status() == "online")
+            })
+        })
+    }
+}
+
+impl Drop for Pm2 {
+    fn drop(&mut self) {
+        let _ = self.command(&self.bin).arg("kill").output();
+        if let Ok(pid) = std::fs::read_to_string(self.home.path().join("pm2.pid"))
+            && let Ok(pid) = pid.trim().parse::<i32>()
+        {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Snapshot tests of rendered evaluation errors (miette's graphical report, no colour,
+//! 80 columns).
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+use pm2_dsl_eval::{Env, Evaluator, MemoryLoader, Options};
+
+fn report_with(options: Options, loader: MemoryLoader, main: &str) -> String {
+    let err = Evaluator::new(options, loader)
+        .eval_str("main.pm2.edn", main)
+        .expect_err("the program must fail");
+    let mut out = String::new();
+    GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+        .with_width(80)
+        .render_report(&mut out, &err)
+        .unwrap();
+    out
+}
+
+fn report(main: &str) -> String {
+    report_with(Options::new(), MemoryLoader::new(), main)
+}
+
+#[test]
+fn unbound_symbol_with_suggestion() {
+    insta::assert_snapshot!(report(
+        "(def base-app {:script \"a.js\"})\n(merge base-ap {:name \"api\"})"
+    ));
+}
+
+#[test]
+fn wrong_argument_type() {
+    insta::assert_snapshot!(report("{:apps [{:name \"api\" :instances (inc \"4\")}]}"));
+}
+
+#[test]
+fn wrong_arity() {
+    insta::assert_snapshot!(report(
+        "(defn app [name script] {:name name :script script})\n(app \"api\")"
+    ));
+}
+
+#[test]
+fn coercion_of_a_missing_env_var() {
+    insta::assert_snapshot!(report_with(
+        Options::new().env(Env::empty()),
+        MemoryLoader::new(),
+        "{:apps [{:name \"api\" :env {:PORT #long #env PORT}}]}"
+    ));
+}
+
+#[test]
+fn missing_import() {
+    insta::assert_snapshot!(report("(import \"base.pm2.edn\")"));
+}
+
+#[test]
+fn import_cycle() {
+    let loader = MemoryLoader::new().with_file("base.pm2.edn", "(import \"main.pm2.edn\")");
+    insta::assert_snapshot!(report_with(Options::new(), loader, "(import \"base.pm2.edn\")"));
+}
+
+#[test]
+fn error_inside_an_imported_file() {
+    let loader =
+        MemoryLoader::new().with_file("lib/base.pm2.edn", "{:script \"a.js\"\n :instances (inc \"x\")}");
+    insta::assert_snapshot!(report_with(
+        Options::new(),
+        loader,
+        "(merge\n  (import \"lib/base.pm2.edn\")\n  {:name \"api\"})"
+    ));
+}
+
+#[test]
+fn runaway_recursion() {
+    insta::assert_snapshot!(report("(defn loop-forever [] (loop-forever))\n(loop-forever)"));
+}
+
+#[test]
+fn unknown_tag() {
+    insta::assert_snapshot!(report("{:port #evn PORT}"));
+}
+
+#[test]
+fn dangling_ref() {
+    insta::assert_snapshot!(report("{:port 80 :url #ref [:prot]}"));
+}
+
+#[test]
+fn function_left_in_the_result() {
+    insta::assert_snapshot!(report("(defn app [n] {:name n})\n{:apps [app]}"));
+}
+
+#[test]
+fn read_error_in_a_file() {
+    insta::assert_snapshot!(report("{:apps [{:name \"api\"}}"));
+}
