@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{ReadError, Source, SourceMap, Span};
+use pm2_dsl_reader::{Locations, Note, ReadError, Source, SourceMap, Span};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,45 +316,6 @@ fn with_article(type_name: &str) -> String {
     }
 }
 
-/// A secondary location, possibly in another file (such as the line that imported the
-/// file where the error is).
-#[derive(Clone, Debug)]
-pub struct Note {
-    /// What the location shows.
-    pub message: String,
-    /// The label on the location.
-    pub label: String,
-    /// Where.
-    pub span: Span,
-    source: Option<Arc<Source>>,
-}
-
-impl fmt::Display for Note {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Note {}
-
-impl Diagnostic for Note {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_deref().map(|s| s as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source.as_ref()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(self.label.clone()),
-            self.span,
-        ))))
-    }
-}
-
 /// An evaluation error with its location. Boxed inside, so results stay small.
 #[derive(Clone)]
 pub struct EvalError(Box<ErrorData>);
@@ -362,11 +323,8 @@ pub struct EvalError(Box<ErrorData>);
 #[derive(Clone)]
 struct ErrorData {
     kind: EvalErrorKind,
-    span: Option<Span>,
-    labels: Vec<(Span, String)>,
-    notes: Vec<Note>,
+    at: Locations,
     help: Option<String>,
-    source: Option<Arc<Source>>,
 }
 
 impl EvalError {
@@ -374,11 +332,8 @@ impl EvalError {
     pub fn new(kind: EvalErrorKind, span: Option<Span>) -> EvalError {
         EvalError(Box::new(ErrorData {
             kind,
-            span,
-            labels: Vec::new(),
-            notes: Vec::new(),
+            at: Locations::at(span),
             help: None,
-            source: None,
         }))
     }
 
@@ -389,22 +344,22 @@ impl EvalError {
 
     /// The offending text, when known.
     pub fn span(&self) -> Option<Span> {
-        self.0.span
+        self.0.at.span
     }
 
     /// Further labels in the same source as [`EvalError::span`].
     pub fn labels(&self) -> &[(Span, String)] {
-        &self.0.labels
+        &self.0.at.labels
     }
 
     /// Locations in other files, innermost first (the import chain).
     pub fn notes(&self) -> &[Note] {
-        &self.0.notes
+        &self.0.at.notes
     }
 
     /// Adds a label in the same source.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> EvalError {
-        self.0.labels.push((span, message.into()));
+        self.0.at.labels.push((span, message.into()));
         self
     }
 
@@ -415,18 +370,8 @@ impl EvalError {
     }
 
     /// Adds a location in another file, such as the import that led here.
-    pub fn with_note(
-        mut self,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> EvalError {
-        self.0.notes.push(Note {
-            message: message.into(),
-            label: label.into(),
-            span,
-            source: None,
-        });
+    pub fn with_note(mut self, span: Span, message: impl Into<String>, label: impl Into<String>) -> EvalError {
+        self.0.at.notes.push(Note::new(span, message, label));
         self
     }
 
@@ -434,21 +379,13 @@ impl EvalError {
     pub fn source_text(&self) -> Option<&Arc<Source>> {
         match &self.0.kind {
             EvalErrorKind::Read(e) => Some(e.source_text()),
-            _ => self.0.source.as_ref(),
+            _ => self.0.at.source(),
         }
     }
 
     /// Attaches the source texts of every span, so the error can be reported on its own.
     pub fn attach_sources(mut self, sources: &SourceMap) -> EvalError {
-        let data = &mut *self.0;
-        if let Some(span) = data.span {
-            data.source = sources.get(span.source).cloned();
-            // Labels in another source than the primary span cannot be shown with it.
-            data.labels.retain(|(s, _)| s.source == span.source);
-        }
-        for note in &mut data.notes {
-            note.source = sources.get(note.span.source).cloned();
-        }
+        self.0.at.attach(sources);
         self
     }
 }
@@ -463,7 +400,7 @@ impl From<ReadError> for EvalError {
 impl fmt::Debug for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.0.kind.code(), self.0.kind)?;
-        if let (Some(span), Some(source)) = (self.0.span, self.source_text()) {
+        if let (Some(span), Some(source)) = (self.0.at.span, self.source_text()) {
             let loc = source.location(span.start as usize);
             write!(f, " at {}:{}:{}", source.name(), loc.line, loc.column)?;
         }
@@ -503,21 +440,10 @@ impl Diagnostic for EvalError {
         if let EvalErrorKind::Read(e) = &self.0.kind {
             return e.labels();
         }
-        let span = self.0.span?;
-        self.0.source.as_ref()?;
-        let primary = LabeledSpan::new_primary_with_span(Some(self.0.kind.label()), span);
-        let others = self
-            .0
-            .labels
-            .iter()
-            .map(|(s, m)| LabeledSpan::new_with_span(Some(m.clone()), *s));
-        Some(Box::new(std::iter::once(primary).chain(others)))
+        self.0.at.labeled_spans(self.0.kind.label())
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.0.notes.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.0.notes.iter().map(|n| n as &dyn Diagnostic)))
+        self.0.at.related()
     }
 }

@@ -88,7 +88,8 @@ mod tags;
 mod value;
 
 pub use de::{DeError, from_value};
-pub use error::{EvalError, EvalErrorKind, Limit, Note};
+pub use error::{EvalError, EvalErrorKind, Limit};
+pub use pm2_dsl_reader::Note;
 pub use evaluator::{Evaluator, LoadedFile};
 pub use function::Function;
 pub use loader::{FsLoader, Loader, MemoryLoader, resolve_path};

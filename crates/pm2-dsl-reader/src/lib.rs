@@ -25,12 +25,14 @@
 mod error;
 mod form;
 mod lex;
+mod located;
 mod parse;
 mod print;
 mod source;
 
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged};
+pub use located::{Locations, Note};
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
 pub use source::{Location, Source, SourceId, SourceMap, Span};

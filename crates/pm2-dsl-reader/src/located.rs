@@ -1,0 +1,119 @@
+//! The location half of a diagnostic, shared by the later stages' errors: a primary
+//! span, more labels in the same source, [`Note`]s in other sources (such as the import
+//! that led to an error), and the source texts, attached once the run is over so the
+//! diagnostic can be rendered on its own.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+
+use crate::source::{Source, SourceMap, Span};
+
+/// A secondary location, possibly in another source, shown as a related diagnostic.
+#[derive(Clone, Debug)]
+pub struct Note {
+    /// What the location shows.
+    pub message: String,
+    /// The label on the location.
+    pub label: String,
+    /// Where.
+    pub span: Span,
+    source: Option<Arc<Source>>,
+}
+
+impl Note {
+    /// A note at `span`.
+    pub fn new(span: Span, message: impl Into<String>, label: impl Into<String>) -> Note {
+        Note {
+            message: message.into(),
+            label: label.into(),
+            span,
+            source: None,
+        }
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_deref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some(self.label.clone()),
+            self.span,
+        ))))
+    }
+}
+
+/// Where a diagnostic points.
+#[derive(Clone, Debug, Default)]
+pub struct Locations {
+    /// The offending text, when known.
+    pub span: Option<Span>,
+    /// Further labels; only those in the primary span's source are shown.
+    pub labels: Vec<(Span, String)>,
+    /// Locations in other sources, innermost first.
+    pub notes: Vec<Note>,
+    source: Option<Arc<Source>>,
+}
+
+impl Locations {
+    /// Locations with a primary span.
+    pub fn at(span: Option<Span>) -> Locations {
+        Locations {
+            span,
+            ..Locations::default()
+        }
+    }
+
+    /// The primary span's source, once attached.
+    pub fn source(&self) -> Option<&Arc<Source>> {
+        self.source.as_ref()
+    }
+
+    /// Attaches the source texts of every span from `sources`.
+    pub fn attach(&mut self, sources: &SourceMap) {
+        if let Some(span) = self.span {
+            self.source = sources.get(span.source).cloned();
+            self.labels.retain(|(s, _)| s.source == span.source);
+        }
+        for note in &mut self.notes {
+            note.source = sources.get(note.span.source).cloned();
+        }
+    }
+
+    /// The labels for `miette`, the primary one carrying `primary_label`.
+    pub fn labeled_spans(&self, primary_label: String) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        self.source.as_ref()?;
+        let primary = LabeledSpan::new_primary_with_span(Some(primary_label), span);
+        let others = self
+            .labels
+            .iter()
+            .map(|(s, m)| LabeledSpan::new_with_span(Some(m.clone()), *s));
+        Some(Box::new(std::iter::once(primary).chain(others)))
+    }
+
+    /// The notes as related diagnostics for `miette`.
+    pub fn related(&self) -> Option<Box<dyn Iterator<Item = &dyn Diagnostic> + '_>> {
+        if self.notes.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.notes.iter().map(|n| n as &dyn Diagnostic)))
+    }
+}
