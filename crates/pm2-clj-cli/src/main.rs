@@ -3,7 +3,9 @@
 //! command line, files and the real `pm2`.
 
 mod commands;
+mod ecosystem;
 mod failure;
+mod files;
 mod input;
 mod output;
 mod report;
@@ -33,12 +35,18 @@ enum Command {
     Read(commands::read::ReadArgs),
     /// Evaluate a file and print its value.
     Eval(commands::eval::EvalArgs),
+    /// Evaluate, validate and write the ecosystem file PM2 loads (JSON, CJS or MJS).
+    Render(commands::render::RenderArgs),
+    /// Evaluate and validate files; report every problem.
+    Check(commands::check::CheckArgs),
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Read(args) => commands::read::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::Render(args) => commands::render::run(args, cli.message_format),
+        Command::Check(args) => commands::check::run(args, cli.message_format),
     }
 }
 

@@ -9,7 +9,7 @@
 
 mod pm2;
 
-pub use pm2::{App, Pm2, pm2_bin};
+pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads};
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,7 @@ pub fn corpus(name: &str) -> PathBuf {
         None => repo_root().join("../shared/corpus"),
     };
     let dir = base.join(name);
+    let dir = dir.canonicalize().unwrap_or(dir);
     assert!(
         dir.is_dir(),
         "the test corpus is missing: expected {} (set PM2_CLJ_CORPUS to the corpus folder)",

@@ -39,6 +39,56 @@ pub fn pm2_bin() -> PathBuf {
     .clone()
 }
 
+/// The installed pm2 package's directory (the one holding `lib/API/schema.json`).
+pub fn pm2_package_dir() -> PathBuf {
+    let bin = pm2_bin().canonicalize().expect("pm2 executable");
+    bin.parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .expect("pm2's bin/ sits inside its package")
+}
+
+/// How pm2 reads one ecosystem file (see `tools/pm2/pm2-reads.js`).
+#[derive(Clone, Debug)]
+pub struct Pm2Read {
+    /// The file.
+    pub file: PathBuf,
+    /// The config object pm2 loaded, when it loaded one.
+    pub raw: Option<Json>,
+    /// The apps after `Common.verifyConfs`, when pm2 accepts the file.
+    pub apps: Option<Json>,
+    /// Why pm2 rejects the file.
+    pub error: Option<String>,
+}
+
+/// Reads `files` the way the installed pm2 does, with one `node` process.
+pub fn pm2_reads(files: &[PathBuf]) -> Vec<Pm2Read> {
+    let home = tempfile::Builder::new().prefix("pm2r").tempdir_in("/tmp").expect("temporary PM2_HOME");
+    let script = repo_root().join("tools/pm2/pm2-reads.js");
+    let out = Command::new("node")
+        .arg(&script)
+        .args(files)
+        .env("PM2_PACKAGE_DIR", pm2_package_dir())
+        .env("PM2_HOME", home.path())
+        .output()
+        .expect("node must be installed");
+    assert!(out.status.success(), "pm2-reads.js failed: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .map(|line| {
+            let v: Json = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("pm2-reads.js printed {line:?} ({e}) for {files:?}; all output: {stdout}"));
+            Pm2Read {
+                file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
+                raw: v.get("raw").cloned(),
+                apps: v.get("apps").cloned(),
+                error: v.get("error").and_then(Json::as_str).map(str::to_string),
+            }
+        })
+        .collect()
+}
+
 /// One app in `pm2 jlist` (one instance of it, for cluster apps).
 #[derive(Clone, Debug)]
 pub struct App {

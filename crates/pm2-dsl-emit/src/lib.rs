@@ -1,14 +1,57 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! `pm2-dsl-emit` turns an evaluated `.pm2.edn` value into the files PM2 loads, so that
+//! what is written is what runs.
+//!
+//! ```
+//! use pm2_dsl_emit::{build, render, Header, OutputFormat, Settings};
+//! use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+//!
+//! let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+//! let value = evaluator
+//!     .eval_str("app.pm2.edn", r#"{:apps [{:name "api" :script "server.js" :max-restarts 0}]}"#)
+//!     .unwrap();
+//! let settings = Settings {
+//!     profile: None,
+//!     profiles_seen: &[],
+//!     sources: evaluator.sources(),
+//!     base_dir: std::path::Path::new("/srv"),
+//!     keep_relative_paths: false,
+//! };
+//! let built = build(&value, &settings).unwrap();
+//! let header = Header { source: "app.pm2.edn".into(), profile: None };
+//! let js = render(&built.ecosystem, OutputFormat::Cjs, &header);
+//! assert!(js.contains("\"max_restarts\": 0,\n      \"maxRestarts\": 0"));
+//! ```
+//!
+//! - **The model** ([`build`]): `:apps` (a vector of app maps, or one map), `:deploy`
+//!   (environment names to pm2-deploy settings), `:static` (passed through) and
+//!   `:profiles`. With a profile, its overlay is deep-merged over the base and apps
+//!   merge by `:name` (same name: merged; new name: appended; `:pm2-clj/remove true`:
+//!   removed). A profile that neither `:profiles` nor any `#profile` names is an error.
+//! - **Keys** ([`keys`]): kebab-case, snake_case, camelCase and PM2's aliases all name
+//!   PM2's canonical option; deploy keys take pm2-deploy's spelling; environment variable
+//!   names are kept verbatim.
+//! - **Validation** against PM2's own option table ([`schema`]): unknown keys (which PM2
+//!   drops silently) are errors with a suggestion; so are wrong types, bad formats,
+//!   `min_uptime` under 100 ms, environment values that are not scalars, duplicate app
+//!   names and apps without `script`. `trace` and `deep_monitoring`, which make PM2
+//!   install packages, are warnings. Nil values mean "not set" and are left out.
+//! - **Paths**: a relative `cwd` is made absolute against the directory of the file it is
+//!   written in (PM2 would resolve it against wherever pm2 was started), unless
+//!   [`Settings::keep_relative_paths`].
+//! - **Output** ([`render`]): JSON, CommonJS or an ES module, with a header, stable for the
+//!   same input, falsy values written so that PM2 keeps them (see [`render`]'s module).
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod build;
+pub mod convert;
+mod cron;
+mod error;
+pub mod keys;
+mod model;
+mod render;
+pub mod schema;
+mod validate;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use build::{Built, Settings, build};
+pub use error::{EmitError, EmitErrorKind};
+pub use model::{App, DeployTarget, Ecosystem};
+pub use render::{Header, OutputFormat, app_json, render};

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, Note, ReadError, Source, SourceMap, Span};
+use pm2_dsl_reader::{Locations, Note, ReadError, Source, SourceMap, Span, with_article};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -304,15 +304,6 @@ impl fmt::Display for EvalErrorKind {
             EvalErrorKind::NoMatchingClause { value } => write!(f, "no case clause matches {value}"),
             EvalErrorKind::Index { index, .. } => write!(f, "index {index} is out of bounds"),
         }
-    }
-}
-
-/// "an integer", "a map", "nil": a type name as a noun phrase.
-fn with_article(type_name: &str) -> String {
-    match type_name {
-        "nil" | "#ref" => type_name.to_string(),
-        _ if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {type_name}"),
-        _ => format!("a {type_name}"),
     }
 }
 

@@ -32,7 +32,7 @@ mod source;
 
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged};
-pub use located::{Locations, Note};
+pub use located::{Locations, Note, with_article};
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
 pub use source::{Location, Source, SourceId, SourceMap, Span};

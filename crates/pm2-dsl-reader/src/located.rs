@@ -117,3 +117,12 @@ impl Locations {
         Some(Box::new(self.notes.iter().map(|n| n as &dyn Diagnostic)))
     }
 }
+
+/// A type name as a noun phrase for messages: "an integer", "a map", "nil".
+pub fn with_article(type_name: &str) -> String {
+    match type_name {
+        "nil" | "#ref" => type_name.to_string(),
+        _ if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {type_name}"),
+        _ => format!("a {type_name}"),
+    }
+}

@@ -1,0 +1,47 @@
+//! `pm2-clj check FILE...`: evaluate and validate files without writing anything; every
+//! problem of every file is reported.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use miette::Diagnostic;
+
+use crate::ecosystem::{BuildInputs, load};
+use crate::failure::Failure;
+use crate::report::{MessageFormat, emit};
+
+/// Arguments of `check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The `.pm2.edn` files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: BuildInputs,
+}
+
+/// Runs `check`: diagnostics as they are found; exit 1 when any file has an error.
+pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failure> {
+    let mut failed = 0;
+    for file in &args.files {
+        match load(file, &args.inputs) {
+            Ok(loaded) => {
+                let warnings = loaded.warnings();
+                emit(&warnings.iter().map(|w| w as &dyn Diagnostic).collect::<Vec<_>>(), message_format);
+                if message_format == MessageFormat::Human {
+                    let apps = loaded.built.ecosystem.apps.len();
+                    eprintln!("ok: {} ({apps} app{})", file.display(), if apps == 1 { "" } else { "s" });
+                }
+            }
+            Err(failure) => {
+                failed += 1;
+                let reports = failure.reports();
+                emit(&reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(), message_format);
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::Input(Vec::new()));
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! `pm2-clj render FILE`: evaluate, validate and write the file PM2 loads.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use pm2_dsl_emit::{OutputFormat, render};
+
+use crate::ecosystem::{BuildInputs, load};
+use crate::failure::Failure;
+use crate::files::write_if_changed;
+use crate::output::write_stdout;
+use crate::report::{MessageFormat, emit};
+
+/// The file formats PM2 loads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// JSON (PM2 reads `.json` ecosystem files).
+    Json,
+    /// CommonJS, for `ecosystem.config.cjs` or `.js`.
+    Cjs,
+    /// An ES module, for `ecosystem.config.mjs` (`export const apps`).
+    Mjs,
+}
+
+impl Format {
+    /// The format a file name asks for.
+    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+        match path.extension()?.to_str()? {
+            "json" => Some(Format::Json),
+            "cjs" | "js" => Some(Format::Cjs),
+            "mjs" => Some(Format::Mjs),
+            _ => None,
+        }
+    }
+
+    /// The emitter's format.
+    pub fn output(self) -> OutputFormat {
+        match self {
+            Format::Json => OutputFormat::Json,
+            Format::Cjs => OutputFormat::Cjs,
+            Format::Mjs => OutputFormat::Mjs,
+        }
+    }
+}
+
+/// Arguments of `render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The `.pm2.edn` file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub inputs: BuildInputs,
+    /// Output format; by default the output file's extension decides, else JSON.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+    /// Write here (atomically) instead of to stdout.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `render`.
+pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failure> {
+    let loaded = load(&args.file, &args.inputs)?;
+    let warnings = loaded.warnings();
+    emit(&warnings.iter().map(|w| w as &dyn miette::Diagnostic).collect::<Vec<_>>(), message_format);
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(Format::of_path))
+        .unwrap_or(Format::Json);
+    let text = render(&loaded.built.ecosystem, format.output(), &loaded.header(&args.inputs));
+    match &args.output {
+        Some(path) => write_if_changed(path, &text).map(|_| ()),
+        None => write_stdout(&text),
+    }
+}

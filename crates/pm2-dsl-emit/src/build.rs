@@ -1,0 +1,421 @@
+//! From a file's value to an [`Ecosystem`]: the top-level sections, the profile overlay
+//! (deep-merged over the base, apps merged by `:name`), key normalisation, validation,
+//! duplicate names, missing scripts, and `cwd` made absolute against the directory of
+//! the file it was written in.
+
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use pm2_dsl_eval::{Map, Value, ValueKind, closest, deep_merge, resolve_path};
+use pm2_dsl_reader::{SourceMap, Span};
+
+use crate::error::{EmitError, EmitErrorKind};
+use crate::keys::{AppKey, app_key, deploy_key, key_text};
+use crate::model::{App, DeployTarget, Ecosystem};
+use crate::schema::JsType;
+use crate::validate::{check_env_block, check_option, js_type, text};
+
+/// How to build an ecosystem.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings<'a> {
+    /// The selected profile (without colon), if any.
+    pub profile: Option<&'a str>,
+    /// Profile names the evaluation saw in `#profile` maps (they are known profiles too).
+    pub profiles_seen: &'a [String],
+    /// The evaluation's sources, to find the file each `cwd` was written in.
+    pub sources: &'a SourceMap,
+    /// The directory relative `cwd`s resolve against when their file is unknown.
+    pub base_dir: &'a Path,
+    /// Leave relative `cwd`s as written.
+    pub keep_relative_paths: bool,
+}
+
+/// A built ecosystem and the warnings found on the way.
+#[derive(Debug)]
+pub struct Built {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Problems that do not stop rendering.
+    pub warnings: Vec<EmitError>,
+}
+
+const SECTIONS: &[&str] = &["apps", "deploy", "profiles", "static"];
+
+/// An app as written: options by canonical name, each with the key as written.
+struct Draft {
+    entries: IndexMap<String, (Value, Value)>,
+    remove: Option<Value>,
+    origin: Option<Span>,
+}
+
+impl Draft {
+    fn name(&self) -> Option<String> {
+        self.entries.get("name").and_then(|(_, v)| text(v))
+    }
+
+    fn name_origin(&self) -> Option<Span> {
+        self.entries.get("name").and_then(|(k, v)| v.origin().or(k.origin()))
+    }
+}
+
+/// Builds the ecosystem a file's value describes. All problems are reported together:
+/// errors (with the warnings) in `Err`, or warnings alone beside the ecosystem.
+pub fn build(value: &Value, settings: &Settings) -> Result<Built, Vec<EmitError>> {
+    let mut problems = Vec::new();
+    let ecosystem = build_ecosystem(value, settings, &mut problems);
+    if problems.iter().any(|p| !p.kind().is_warning()) {
+        return Err(problems);
+    }
+    Ok(Built {
+        ecosystem,
+        warnings: problems,
+    })
+}
+
+fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitError>) -> Ecosystem {
+    let (mut apps_value, mut deploy, mut profiles, mut statics) = (None, None, None, None);
+    let mut profiles_key = None;
+    match value.kind() {
+        ValueKind::Map(top) => {
+            for (key, v) in top.iter() {
+                match key_text(key) {
+                    Some("apps") => apps_value = Some(v.clone()),
+                    Some("deploy") => deploy = Some(v.clone()),
+                    Some("profiles") => {
+                        profiles = Some(v.clone());
+                        profiles_key = key.origin();
+                    }
+                    Some("static") => statics = Some(v.clone()),
+                    other => problems.push(unknown_section(key, other)),
+                }
+            }
+        }
+        ValueKind::Vector(_) | ValueKind::List(_) => apps_value = Some(value.clone()),
+        _ => {
+            problems.push(EmitError::new(
+                EmitErrorKind::NotAnEcosystem {
+                    actual: value.type_name().to_string(),
+                },
+                value.origin(),
+            ));
+            return Ecosystem::default();
+        }
+    }
+    let mut drafts = apps_value.map(|v| drafts_of(&v, problems)).unwrap_or_default();
+    if let Some(profile) = settings.profile {
+        if let Some(overlay) = overlay_for(profiles.as_ref(), profiles_key, profile, settings, problems) {
+            apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
+        }
+    }
+    let apps = finish_apps(drafts, settings, problems);
+    Ecosystem {
+        apps,
+        deploy: deploy.map(|d| deploy_targets(&d, problems)).unwrap_or_default(),
+        statics,
+    }
+}
+
+fn unknown_section(key: &Value, text: Option<&str>) -> EmitError {
+    let written = key.to_edn();
+    let suggestion = text
+        .and_then(|t| closest(t, SECTIONS.iter().copied()))
+        .map(|s| format!(":{s}"));
+    EmitError::new(EmitErrorKind::UnknownTopLevelKey { key: written, suggestion }, key.origin())
+}
+
+/// The apps of an `:apps` value (a vector of maps, or one map), as drafts.
+fn drafts_of(apps: &Value, problems: &mut Vec<EmitError>) -> Vec<Draft> {
+    match apps.kind() {
+        ValueKind::Map(_) => draft(apps, problems).into_iter().collect(),
+        ValueKind::Vector(items) | ValueKind::List(items) => items.iter().filter_map(|a| draft(a, problems)).collect(),
+        ValueKind::Nil => Vec::new(),
+        _ => {
+            problems.push(app_shape(apps));
+            Vec::new()
+        }
+    }
+}
+
+fn app_shape(value: &Value) -> EmitError {
+    EmitError::new(
+        EmitErrorKind::AppShape {
+            actual: value.type_name().to_string(),
+        },
+        value.origin(),
+    )
+}
+
+/// One app map, its keys normalised.
+fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
+    let Some(map) = app.as_map() else {
+        problems.push(app_shape(app));
+        return None;
+    };
+    let mut draft = Draft {
+        entries: IndexMap::new(),
+        remove: None,
+        origin: app.origin(),
+    };
+    for (key, value) in map.iter() {
+        let canonical = match app_key(key) {
+            AppKey::Option(spec) => spec.name.to_string(),
+            AppKey::EnvFor(name) => name,
+            AppKey::Remove => {
+                draft.remove = Some(value.clone());
+                continue;
+            }
+            AppKey::Unknown { written, suggestion } => {
+                problems.push(EmitError::new(EmitErrorKind::UnknownKey { key: written, suggestion }, key.origin()));
+                continue;
+            }
+            AppKey::NotAName => {
+                problems.push(EmitError::new(
+                    EmitErrorKind::KeyNotAName {
+                        actual: key.type_name().to_string(),
+                    },
+                    key.origin(),
+                ));
+                continue;
+            }
+        };
+        if let Some((first, _)) = draft.entries.get(&canonical) {
+            problems.push(
+                EmitError::new(EmitErrorKind::DuplicateOption { option: canonical }, key.origin())
+                    .with_label(first.origin(), "first written here"),
+            );
+            continue;
+        }
+        draft.entries.insert(canonical, (key.clone(), value.clone()));
+    }
+    Some(draft)
+}
+
+/// The overlay of `profile`, or an error if no profile of that name is known.
+fn overlay_for(
+    profiles: Option<&Value>,
+    profiles_key: Option<Span>,
+    profile: &str,
+    settings: &Settings,
+    problems: &mut Vec<EmitError>,
+) -> Option<Value> {
+    let mut known: Vec<String> = settings.profiles_seen.to_vec();
+    if let Some(profiles) = profiles {
+        let Some(map) = profiles.as_map() else {
+            problems.push(EmitError::new(
+                EmitErrorKind::ProfileShape {
+                    actual: profiles.type_name().to_string(),
+                },
+                profiles.origin(),
+            ));
+            return None;
+        };
+        for (key, overlay) in map.iter() {
+            let Some(name) = key_text(key) else { continue };
+            if name == profile {
+                return Some(overlay.clone());
+            }
+            known.push(name.to_string());
+        }
+    }
+    if settings.profiles_seen.iter().any(|p| p == profile) {
+        return None;
+    }
+    known.sort();
+    known.dedup();
+    let suggestion = closest(profile, known.iter().map(String::as_str)).map(|s| format!(":{s}"));
+    problems.push(EmitError::new(
+        EmitErrorKind::UnknownProfile {
+            profile: profile.to_string(),
+            suggestion,
+            known: known.iter().map(|k| format!(":{k}")).collect(),
+        },
+        profiles_key,
+    ));
+    None
+}
+
+/// Deep-merges a profile overlay over the base: apps by `:name` (same name: merged;
+/// new name: appended; `:pm2-clj/remove true`: removed), `:deploy` as a map.
+fn apply_overlay(overlay: &Value, drafts: &mut Vec<Draft>, deploy: &mut Option<Value>, problems: &mut Vec<EmitError>) {
+    let Some(map) = overlay.as_map() else {
+        problems.push(EmitError::new(
+            EmitErrorKind::ProfileShape {
+                actual: overlay.type_name().to_string(),
+            },
+            overlay.origin(),
+        ));
+        return;
+    };
+    for (key, value) in map.iter() {
+        match key_text(key) {
+            Some("apps") => {
+                for over in drafts_of(value, problems) {
+                    merge_app(drafts, over, problems);
+                }
+            }
+            Some("deploy") => {
+                *deploy = Some(match deploy.take() {
+                    Some(base) => deep_merge(&base, value),
+                    None => value.clone(),
+                });
+            }
+            other => problems.push(unknown_section(key, other)),
+        }
+    }
+}
+
+fn merge_app(drafts: &mut Vec<Draft>, over: Draft, problems: &mut Vec<EmitError>) {
+    let Some(name) = over.name() else {
+        problems.push(EmitError::new(EmitErrorKind::ProfileAppWithoutName, over.origin));
+        return;
+    };
+    let removing = over.remove.as_ref().is_some_and(|r| !r.is_falsy());
+    let Some(index) = drafts.iter().position(|d| d.name().as_deref() == Some(name.as_str())) else {
+        if removing {
+            problems.push(EmitError::new(EmitErrorKind::RemoveUnknownApp { name }, over.name_origin()));
+        } else {
+            drafts.push(over);
+        }
+        return;
+    };
+    if removing {
+        drafts.remove(index);
+        return;
+    }
+    let base = &mut drafts[index];
+    for (option, (key, value)) in over.entries {
+        let merged = match base.entries.get(&option) {
+            Some((_, base_value)) => deep_merge(base_value, &value),
+            None => value,
+        };
+        match base.entries.get_mut(&option) {
+            Some(slot) => slot.1 = merged,
+            None => {
+                base.entries.insert(option, (key, merged));
+            }
+        }
+    }
+}
+
+/// Validates the drafts and turns them into apps.
+fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitError>) -> Vec<App> {
+    let mut apps = Vec::with_capacity(drafts.len());
+    let mut names: Vec<(String, Option<Span>)> = Vec::new();
+    for draft in drafts {
+        if draft.remove.as_ref().is_some_and(|r| !r.is_falsy()) {
+            continue;
+        }
+        if let Some(name) = draft.name() {
+            if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
+                problems.push(
+                    EmitError::new(EmitErrorKind::DuplicateApp { name: name.clone() }, draft.name_origin())
+                        .with_label(*first, "first app with this name"),
+                );
+            }
+            names.push((name, draft.name_origin()));
+        }
+        if !draft.entries.contains_key("script") {
+            problems.push(EmitError::new(EmitErrorKind::MissingScript { app: draft.name() }, draft.origin));
+        }
+        let mut options = Vec::with_capacity(draft.entries.len());
+        for (option, (key, value)) in draft.entries {
+            if value.is_nil() {
+                continue;
+            }
+            match crate::schema::option(&option) {
+                Some(spec) => check_option(spec, &key, &value, problems),
+                None => check_env_block(&option, &key, &value, problems),
+            }
+            let value = if option == "cwd" { resolve_cwd(value, settings) } else { value };
+            options.push((option, without_nil_env(value)));
+        }
+        apps.push(App { options });
+    }
+    apps
+}
+
+/// Env blocks leave out variables whose value is nil.
+fn without_nil_env(value: Value) -> Value {
+    let Some(map) = value.as_map() else { return value };
+    if !map.values().any(Value::is_nil) {
+        return value;
+    }
+    let kept: Map = map.iter().filter(|(_, v)| !v.is_nil()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    Value::new(ValueKind::Map(kept), value.origin())
+}
+
+/// A relative `cwd`, made absolute against the directory of the file it was written in.
+fn resolve_cwd(value: Value, settings: &Settings) -> Value {
+    let Some(cwd) = value.as_str() else { return value };
+    if settings.keep_relative_paths || Path::new(cwd).is_absolute() {
+        return value;
+    }
+    let file_dir = value
+        .origin()
+        .and_then(|o| settings.sources.get(o.source))
+        .and_then(|s| Path::new(s.name()).parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| settings.base_dir.to_path_buf());
+    let dir: PathBuf = std::path::absolute(&file_dir).unwrap_or(file_dir);
+    let joined = resolve_path(None, &dir.join(cwd).to_string_lossy());
+    let joined = joined.strip_suffix('/').filter(|j| !j.is_empty()).unwrap_or(&joined).to_string();
+    Value::new(ValueKind::Str(joined.into()), value.origin())
+}
+
+/// The deploy section: environment names to settings under pm2-deploy's key names.
+fn deploy_targets(deploy: &Value, problems: &mut Vec<EmitError>) -> Vec<DeployTarget> {
+    let shape = |v: &Value| {
+        EmitError::new(
+            EmitErrorKind::DeployShape {
+                actual: v.type_name().to_string(),
+            },
+            v.origin(),
+        )
+    };
+    let Some(map) = deploy.as_map() else {
+        problems.push(shape(deploy));
+        return Vec::new();
+    };
+    let mut targets = Vec::new();
+    for (env, settings) in map.iter() {
+        let (Some(name), Some(entries)) = (key_text(env), settings.as_map()) else {
+            problems.push(shape(settings));
+            continue;
+        };
+        let mut out = Vec::new();
+        for (key, value) in entries.iter() {
+            match deploy_key(key) {
+                Ok(_) if value.is_nil() => {}
+                Ok(canonical) => {
+                    if canonical == "env" {
+                        check_env_block("deploy env", key, value, problems);
+                    } else if !matches!(
+                        js_type(value),
+                        Some(JsType::String | JsType::Number | JsType::Boolean | JsType::Array)
+                    ) {
+                        problems.push(EmitError::new(
+                            EmitErrorKind::WrongType {
+                                option: format!("deploy {canonical}"),
+                                expected: "a string".into(),
+                                actual: value.type_name().to_string(),
+                            },
+                            value.origin(),
+                        ));
+                    }
+                    out.push((canonical.to_string(), value.clone()));
+                }
+                Err(suggestion) => problems.push(EmitError::new(
+                    EmitErrorKind::UnknownDeployKey {
+                        key: key.to_edn(),
+                        suggestion,
+                    },
+                    key.origin(),
+                )),
+            }
+        }
+        targets.push(DeployTarget {
+            name: name.to_string(),
+            settings: out,
+        });
+    }
+    targets
+}

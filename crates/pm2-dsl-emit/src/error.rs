@@ -1,0 +1,382 @@
+//! Problems with an ecosystem: [`EmitErrorKind`] says what, [`EmitError`] adds where
+//! (the source text of the offending key or value) and whether it is an error or a
+//! warning. Reported as `miette` diagnostics.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
+use pm2_dsl_reader::{Locations, Source, SourceMap, Span, with_article};
+
+/// What is wrong with the ecosystem. Every kind has a stable code ([`EmitErrorKind::code`]).
+#[derive(Clone, Debug)]
+pub enum EmitErrorKind {
+    /// The file's value is not a map (or a vector of apps).
+    NotAnEcosystem {
+        /// The value's type.
+        actual: String,
+    },
+    /// A top-level key other than `:apps`, `:deploy`, `:profiles` and `:static`.
+    UnknownTopLevelKey {
+        /// The key as written.
+        key: String,
+        /// The closest known key.
+        suggestion: Option<String>,
+    },
+    /// `:apps` is neither a vector of maps nor one map, or an app is not a map.
+    AppShape {
+        /// The offending value's type.
+        actual: String,
+    },
+    /// A key that is not a PM2 option (PM2 would drop it without a word).
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// The closest option, spelt in the key's style.
+        suggestion: Option<String>,
+    },
+    /// A map key that is not a keyword, symbol or string.
+    KeyNotAName {
+        /// The key's type.
+        actual: String,
+    },
+    /// The same option written twice in one app (under two spellings).
+    DuplicateOption {
+        /// The canonical option name.
+        option: String,
+    },
+    /// An option value of a type PM2 does not accept.
+    WrongType {
+        /// The canonical option name.
+        option: String,
+        /// The accepted types, as PM2's schema names them.
+        expected: String,
+        /// The value's type.
+        actual: String,
+    },
+    /// An option value that fails the option's format.
+    BadFormat {
+        /// The canonical option name.
+        option: String,
+        /// The value as written.
+        value: String,
+        /// What the format is.
+        expected: String,
+    },
+    /// A number under the option's minimum.
+    BelowMinimum {
+        /// The canonical option name.
+        option: String,
+        /// The minimum.
+        min: i64,
+        /// The value (in milliseconds for durations).
+        value: f64,
+    },
+    /// A `cron_restart` pattern that is not a cron pattern.
+    BadCron {
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// An environment variable whose value is not a string, number or boolean.
+    EnvValue {
+        /// The variable.
+        var: String,
+        /// The value's type.
+        actual: String,
+    },
+    /// Two apps with the same name.
+    DuplicateApp {
+        /// The name.
+        name: String,
+    },
+    /// An app without `script`.
+    MissingScript {
+        /// The app's name, if it has one.
+        app: Option<String>,
+    },
+    /// A profile that neither `:profiles` nor any `#profile` mentions.
+    UnknownProfile {
+        /// The profile asked for.
+        profile: String,
+        /// The closest known profile.
+        suggestion: Option<String>,
+        /// Every known profile.
+        known: Vec<String>,
+    },
+    /// An app in a profile overlay without `:name`, so it cannot be merged.
+    ProfileAppWithoutName,
+    /// `:pm2-clj/remove` for an app no base app has.
+    RemoveUnknownApp {
+        /// The name.
+        name: String,
+    },
+    /// A key pm2-deploy does not read.
+    UnknownDeployKey {
+        /// The key as written.
+        key: String,
+        /// The closest deploy key.
+        suggestion: Option<String>,
+    },
+    /// A profile overlay that is not a map.
+    ProfileShape {
+        /// The overlay's type.
+        actual: String,
+    },
+    /// `:deploy` is not a map of environment names to maps.
+    DeployShape {
+        /// The offending value's type.
+        actual: String,
+    },
+    /// An option that makes PM2 install packages from npm when the app starts.
+    InstallsPackages {
+        /// The option.
+        option: String,
+    },
+}
+
+impl EmitErrorKind {
+    /// The stable diagnostic code, such as `emit::unknown-key`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EmitErrorKind::NotAnEcosystem { .. } => "emit::not-an-ecosystem",
+            EmitErrorKind::UnknownTopLevelKey { .. } => "emit::unknown-top-level-key",
+            EmitErrorKind::AppShape { .. } => "emit::app-shape",
+            EmitErrorKind::UnknownKey { .. } => "emit::unknown-key",
+            EmitErrorKind::KeyNotAName { .. } => "emit::key-not-a-name",
+            EmitErrorKind::DuplicateOption { .. } => "emit::duplicate-option",
+            EmitErrorKind::WrongType { .. } => "emit::wrong-type",
+            EmitErrorKind::BadFormat { .. } => "emit::bad-format",
+            EmitErrorKind::BelowMinimum { .. } => "emit::below-minimum",
+            EmitErrorKind::BadCron { .. } => "emit::bad-cron",
+            EmitErrorKind::EnvValue { .. } => "emit::env-value",
+            EmitErrorKind::DuplicateApp { .. } => "emit::duplicate-app",
+            EmitErrorKind::MissingScript { .. } => "emit::missing-script",
+            EmitErrorKind::UnknownProfile { .. } => "emit::unknown-profile",
+            EmitErrorKind::ProfileAppWithoutName => "emit::profile-app-without-name",
+            EmitErrorKind::RemoveUnknownApp { .. } => "emit::remove-unknown-app",
+            EmitErrorKind::UnknownDeployKey { .. } => "emit::unknown-deploy-key",
+            EmitErrorKind::ProfileShape { .. } => "emit::profile-shape",
+            EmitErrorKind::DeployShape { .. } => "emit::deploy-shape",
+            EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
+        }
+    }
+
+    /// Whether this is only a warning.
+    pub fn is_warning(&self) -> bool {
+        matches!(self, EmitErrorKind::InstallsPackages { .. })
+    }
+
+    fn label(&self) -> String {
+        match self {
+            EmitErrorKind::NotAnEcosystem { actual } => format!("this is {}", with_article(actual)),
+            EmitErrorKind::UnknownTopLevelKey { .. } => "not an ecosystem section".into(),
+            EmitErrorKind::AppShape { actual } => format!("this is {}", with_article(actual)),
+            EmitErrorKind::UnknownKey { .. } => "not a PM2 option".into(),
+            EmitErrorKind::KeyNotAName { actual } => format!("{} key", with_article(actual)),
+            EmitErrorKind::DuplicateOption { .. } => "written again here".into(),
+            EmitErrorKind::WrongType { expected, .. } => format!("expected {expected}"),
+            EmitErrorKind::BadFormat { expected, .. } => format!("expected {expected}"),
+            EmitErrorKind::BelowMinimum { min, .. } => format!("must be at least {min}"),
+            EmitErrorKind::BadCron { problem } => problem.clone(),
+            EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
+            EmitErrorKind::DuplicateApp { .. } => "this name is taken".into(),
+            EmitErrorKind::MissingScript { .. } => "this app has no :script".into(),
+            EmitErrorKind::UnknownProfile { profile, .. } => format!("no profile :{profile} here"),
+            EmitErrorKind::ProfileAppWithoutName => "no :name to merge by".into(),
+            EmitErrorKind::RemoveUnknownApp { .. } => "no app has this name".into(),
+            EmitErrorKind::UnknownDeployKey { .. } => "pm2-deploy does not read this key".into(),
+            EmitErrorKind::ProfileShape { actual } | EmitErrorKind::DeployShape { actual } => {
+                format!("this is {}", with_article(actual))
+            }
+            EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
+        }
+    }
+
+    fn default_help(&self) -> Option<String> {
+        Some(match self {
+            EmitErrorKind::NotAnEcosystem { .. } => "an ecosystem is a map: {:apps [{:name \"api\" :script \"server.js\"}]}".into(),
+            EmitErrorKind::UnknownTopLevelKey { suggestion: Some(s), .. }
+            | EmitErrorKind::UnknownKey { suggestion: Some(s), .. }
+            | EmitErrorKind::UnknownDeployKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            EmitErrorKind::UnknownTopLevelKey { .. } => "the top level holds :apps, :deploy, :profiles and :static".into(),
+            EmitErrorKind::UnknownKey { .. } => {
+                "PM2 drops keys it does not know without a word; see the options in PM2's lib/API/schema.json".into()
+            }
+            EmitErrorKind::UnknownDeployKey { .. } => format!("pm2-deploy reads {}", crate::schema::DEPLOY_KEYS.join(", ")),
+            EmitErrorKind::KeyNotAName { .. } => "option keys are keywords, such as :max-restarts".into(),
+            EmitErrorKind::DuplicateOption { .. } => "keep one of the two spellings".into(),
+            EmitErrorKind::AppShape { .. } => ":apps is a vector of app maps (or one app map)".into(),
+            EmitErrorKind::BadFormat { option, .. } if option == "exec_mode" => "use :fork or :cluster".into(),
+            EmitErrorKind::BelowMinimum { option, .. } if option == "min_uptime" => {
+                "PM2 rejects min_uptime under 100 ms; write it as \"1s\" or 1000".into()
+            }
+            EmitErrorKind::BadCron { .. } => {
+                "a cron pattern has 5 or 6 fields, such as \"0 3 * * *\" (03:00 every day), or is @daily, @hourly, ...".into()
+            }
+            EmitErrorKind::EnvValue { .. } => {
+                "environment variables hold strings; write a nested value as a string, e.g. with (str ...)".into()
+            }
+            EmitErrorKind::DuplicateApp { .. } => {
+                "PM2 matches apps by name: rename one, or merge them with a profile overlay".into()
+            }
+            EmitErrorKind::MissingScript { .. } => "add :script, the file or command PM2 runs".into(),
+            EmitErrorKind::UnknownProfile {
+                suggestion: Some(s), ..
+            } => format!("did you mean {s}?"),
+            EmitErrorKind::UnknownProfile { known, .. } if known.is_empty() => {
+                "this file has no profiles: add :profiles {:name {...}} or #profile {...}".into()
+            }
+            EmitErrorKind::UnknownProfile { known, .. } => format!("known profiles: {}", known.join(", ")),
+            EmitErrorKind::ProfileAppWithoutName => {
+                "apps in a profile merge into the base app with the same :name; add :name".into()
+            }
+            EmitErrorKind::InstallsPackages { .. } => {
+                "PM2 fetches OpenTelemetry packages from npm when this is on; leave it out unless you want that".into()
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for EmitErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitErrorKind::NotAnEcosystem { actual } => {
+                write!(f, "the file's value is {}, not an ecosystem map", with_article(actual))
+            }
+            EmitErrorKind::UnknownTopLevelKey { key, .. } => write!(f, "unknown top-level key {key}"),
+            EmitErrorKind::AppShape { actual } => write!(f, "an app must be a map, not {}", with_article(actual)),
+            EmitErrorKind::UnknownKey { key, .. } => write!(f, "{key} is not a PM2 app option"),
+            EmitErrorKind::KeyNotAName { actual } => write!(f, "option keys must be names, not {}", with_article(actual)),
+            EmitErrorKind::DuplicateOption { option } => write!(f, "{option} is set twice in one app"),
+            EmitErrorKind::WrongType {
+                option,
+                expected,
+                actual,
+            } => write!(f, "{option} must be {expected}, not {}", with_article(actual)),
+            EmitErrorKind::BadFormat { option, value, expected } => {
+                write!(f, "{option} {value} is not {expected}")
+            }
+            EmitErrorKind::BelowMinimum { option, min, value } => {
+                write!(f, "{option} is {value}, under PM2's minimum of {min}")
+            }
+            EmitErrorKind::BadCron { .. } => f.write_str("cron_restart is not a valid cron pattern"),
+            EmitErrorKind::EnvValue { var, actual } => {
+                write!(f, "environment variable {var} is {}, not a string, number or boolean", with_article(actual))
+            }
+            EmitErrorKind::DuplicateApp { name } => write!(f, "two apps are named \"{name}\""),
+            EmitErrorKind::MissingScript { app: Some(name) } => write!(f, "app \"{name}\" has no script"),
+            EmitErrorKind::MissingScript { app: None } => f.write_str("an app has no script"),
+            EmitErrorKind::UnknownProfile { profile, .. } => write!(f, "unknown profile :{profile}"),
+            EmitErrorKind::ProfileAppWithoutName => f.write_str("an app in a profile has no :name"),
+            EmitErrorKind::RemoveUnknownApp { name } => write!(f, "no app \"{name}\" to remove"),
+            EmitErrorKind::UnknownDeployKey { key, .. } => write!(f, "{key} is not a deploy option"),
+            EmitErrorKind::ProfileShape { actual } => {
+                write!(f, "a profile overlay must be a map, not {}", with_article(actual))
+            }
+            EmitErrorKind::DeployShape { actual } => {
+                write!(f, ":deploy must map environment names to maps, not hold {}", with_article(actual))
+            }
+            EmitErrorKind::InstallsPackages { option } => {
+                write!(f, "{option} makes PM2 install packages from npm when the app starts")
+            }
+        }
+    }
+}
+
+/// A problem with the ecosystem, with its location.
+#[derive(Clone)]
+pub struct EmitError {
+    kind: EmitErrorKind,
+    at: Locations,
+    help: Option<String>,
+}
+
+impl EmitError {
+    /// A problem of `kind` at `span`.
+    pub fn new(kind: EmitErrorKind, span: Option<Span>) -> EmitError {
+        EmitError {
+            kind,
+            at: Locations::at(span),
+            help: None,
+        }
+    }
+
+    /// Replaces the kind's default help.
+    pub fn with_help(mut self, help: impl Into<String>) -> EmitError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// What is wrong.
+    pub fn kind(&self) -> &EmitErrorKind {
+        &self.kind
+    }
+
+    /// The offending text, when known.
+    pub fn span(&self) -> Option<Span> {
+        self.at.span
+    }
+
+    /// Adds a label (shown when in the same source as the primary span).
+    pub fn with_label(mut self, span: Option<Span>, message: impl Into<String>) -> EmitError {
+        if let Some(span) = span {
+            self.at.labels.push((span, message.into()));
+        }
+        self
+    }
+
+    /// The source the error points into, once attached.
+    pub fn source_text(&self) -> Option<&Arc<Source>> {
+        self.at.source()
+    }
+
+    /// Attaches source texts so the error can be rendered on its own.
+    pub fn attach_sources(mut self, sources: &SourceMap) -> EmitError {
+        self.at.attach(sources);
+        self
+    }
+}
+
+impl fmt::Debug for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.code(), self.kind)
+    }
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+impl Diagnostic for EmitError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.kind.code()))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(if self.kind.is_warning() { Severity::Warning } else { Severity::Error })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .clone()
+            .or_else(|| self.kind.default_help())
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.at.source().map(|s| &**s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.at.labeled_spans(self.kind.label())
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.at.related()
+    }
+}

@@ -1,0 +1,44 @@
+//! The ecosystem as PM2 will get it: apps as canonical options in source order, and the
+//! deploy section under pm2-deploy's key names.
+
+use pm2_dsl_eval::Value;
+
+/// One app: canonical option names (and `env_<name>` blocks) with their values, in the
+/// order the source gives them. Nil values are left out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct App {
+    /// The options.
+    pub options: Vec<(String, Value)>,
+}
+
+impl App {
+    /// The value of an option.
+    pub fn get(&self, option: &str) -> Option<&Value> {
+        self.options.iter().find(|(k, _)| k == option).map(|(_, v)| v)
+    }
+
+    /// The app's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.get("name").and_then(Value::as_str)
+    }
+}
+
+/// One deploy environment: pm2-deploy's keys with their values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeployTarget {
+    /// The environment's name (`production`, ...).
+    pub name: String,
+    /// Its settings, in source order.
+    pub settings: Vec<(String, Value)>,
+}
+
+/// A whole ecosystem.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ecosystem {
+    /// The apps, in order.
+    pub apps: Vec<App>,
+    /// The deploy environments, in order.
+    pub deploy: Vec<DeployTarget>,
+    /// The `static` section (PM2's static file servers), passed through as written.
+    pub statics: Option<Value>,
+}

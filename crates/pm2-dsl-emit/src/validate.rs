@@ -1,0 +1,259 @@
+//! Checks of option values against PM2's schema: types (with PM2's own leniency: a
+//! string that parses as a number is a number, `instances` may be "max"), formats
+//! (`max_memory_restart`, `min_uptime`, `exec_mode`, `cron_restart`), minimums, string
+//! arrays, and environment blocks (maps of scalar values). Stricter than PM2 in two
+//! deliberate ways: `min_uptime` durations such as "0s" are checked against the 100 ms
+//! minimum too, and `env`/`env_<name>` must be maps (PM2 would take a string and
+//! misread it).
+
+use pm2_dsl_eval::{Value, ValueKind};
+
+use crate::cron;
+use crate::error::{EmitError, EmitErrorKind};
+use crate::keys::key_text;
+use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec};
+
+/// The JSON type a value renders as (`None` for nil and values that are not data).
+pub(crate) fn js_type(value: &Value) -> Option<JsType> {
+    Some(match value.kind() {
+        ValueKind::Str(_) | ValueKind::Keyword(_) | ValueKind::Symbol(_) | ValueKind::Char(_) => JsType::String,
+        ValueKind::Int(_) | ValueKind::BigInt(_) | ValueKind::Float(_) | ValueKind::BigDec(_) | ValueKind::Ratio(_) => {
+            JsType::Number
+        }
+        ValueKind::Bool(_) => JsType::Boolean,
+        ValueKind::List(_) | ValueKind::Vector(_) | ValueKind::Set(_) => JsType::Array,
+        ValueKind::Map(_) => JsType::Object,
+        ValueKind::Nil | ValueKind::Tagged(_) | ValueKind::Fn(_) | ValueKind::Ref(_) => return None,
+    })
+}
+
+/// The text of a string-like value.
+pub(crate) fn text(value: &Value) -> Option<String> {
+    match value.kind() {
+        ValueKind::Str(s) => Some(s.to_string()),
+        ValueKind::Keyword(k) | ValueKind::Symbol(k) => Some(k.as_str().to_string()),
+        ValueKind::Char(c) => Some(c.to_string()),
+        _ => None,
+    }
+}
+
+/// The value as a number, as PM2 reads it (numbers, and strings that parse as numbers).
+fn number(value: &Value) -> Option<f64> {
+    match value.kind() {
+        ValueKind::Int(i) => Some(*i as f64),
+        ValueKind::Float(f) => Some(*f),
+        ValueKind::BigInt(b) => b.to_string().parse().ok(),
+        ValueKind::BigDec(d) => d.to_string().parse().ok(),
+        _ => text(value).and_then(|t| t.trim().parse::<f64>().ok().filter(|_| !t.trim().is_empty())),
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match js_type(value) {
+        Some(t) => t.name().to_string(),
+        None => value.type_name().to_string(),
+    }
+}
+
+fn all_digits_then(text: &str, suffixes: &[char]) -> bool {
+    let body = text.strip_suffix(suffixes).unwrap_or(text);
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Milliseconds of a `min_uptime`-style duration: a number, or digits with h, m or s.
+fn duration_ms(value: &Value) -> Option<f64> {
+    if let Some(n) = number(value) {
+        return Some(n);
+    }
+    let t = text(value)?;
+    let unit = match t.chars().last()? {
+        'h' => 3_600_000.0,
+        'm' => 60_000.0,
+        's' => 1_000.0,
+        _ => return None,
+    };
+    t[..t.len() - 1].parse::<f64>().ok().map(|n| n * unit)
+}
+
+/// Checks one option; problems go to `problems`.
+pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, problems: &mut Vec<EmitError>) {
+    let origin = value.origin().or(key.origin());
+    let wrong_type = |expected: String| {
+        EmitError::new(
+            EmitErrorKind::WrongType {
+                option: spec.name.to_string(),
+                expected,
+                actual: describe(value),
+            },
+            origin,
+        )
+    };
+    if spec.name == "env" {
+        return check_env_block("env", key, value, problems);
+    }
+    let Some(actual) = js_type(value) else {
+        return problems.push(wrong_type(types_text(spec.types)));
+    };
+    let numeric_string = actual == JsType::String && spec.types.contains(&JsType::Number) && number(value).is_some();
+    let max_instances = spec.name == "instances" && text(value).is_some_and(|t| t == "max");
+    if !spec.types.contains(&actual) && !numeric_string && !max_instances {
+        let expected = if spec.name == "instances" {
+            "a number or \"max\"".to_string()
+        } else {
+            types_text(spec.types)
+        };
+        return problems.push(wrong_type(expected));
+    }
+    if actual == JsType::String && !numeric_string {
+        check_format(spec, value, problems);
+    }
+    if let Some(min) = spec.min {
+        let amount = if spec.format == Some(Format::Duration) { duration_ms(value) } else { number(value) };
+        if let Some(amount) = amount.filter(|a| *a < min as f64) {
+            problems.push(EmitError::new(
+                EmitErrorKind::BelowMinimum {
+                    option: spec.name.to_string(),
+                    min,
+                    value: amount,
+                },
+                origin,
+            ));
+        }
+    }
+    if spec.name == "cron_restart" {
+        check_cron(value, problems);
+    }
+    if actual == JsType::Array {
+        let element = if spec.name == "stop_exit_codes" { JsType::Number } else { JsType::String };
+        check_elements(spec.name, value, element, problems);
+    }
+    if INSTALLS_PACKAGES.contains(&spec.name) && matches!(value.kind(), ValueKind::Bool(true)) {
+        problems.push(EmitError::new(
+            EmitErrorKind::InstallsPackages {
+                option: spec.name.to_string(),
+            },
+            origin,
+        ));
+    }
+}
+
+fn types_text(types: &[JsType]) -> String {
+    let names: Vec<String> = types
+        .iter()
+        .map(|t| match t {
+            JsType::Array | JsType::Object => format!("an {}", t.name()),
+            _ => format!("a {}", t.name()),
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+fn check_format(spec: &OptionSpec, value: &Value, problems: &mut Vec<EmitError>) {
+    let Some(format) = spec.format else { return };
+    let Some(t) = text(value) else { return };
+    let (ok, expected) = match format {
+        Format::MemorySize => (
+            all_digits_then(&t, &['G', 'M', 'K']),
+            "a size such as 512M, 1G, 300K or a number of bytes",
+        ),
+        Format::Duration => (
+            all_digits_then(&t, &['h', 'm', 's']),
+            "a duration such as 10s, 5m, 1h or a number of milliseconds",
+        ),
+        Format::ExecMode => (
+            matches!(t.as_str(), "fork" | "cluster" | "fork_mode" | "cluster_mode"),
+            "fork or cluster",
+        ),
+    };
+    if !ok {
+        problems.push(EmitError::new(
+            EmitErrorKind::BadFormat {
+                option: spec.name.to_string(),
+                value: value.to_edn(),
+                expected: expected.to_string(),
+            },
+            value.origin(),
+        ));
+    }
+}
+
+fn check_cron(value: &Value, problems: &mut Vec<EmitError>) {
+    let problem = match (text(value), number(value)) {
+        (Some(t), _) if t.trim() == "0" => None,
+        (Some(t), _) => cron::check(&t).err(),
+        (None, Some(n)) if n == 0.0 => None,
+        (None, Some(_)) => Some("a number here can only be 0 (no cron restart)".to_string()),
+        (None, None) => None,
+    };
+    if let Some(problem) = problem {
+        problems.push(EmitError::new(EmitErrorKind::BadCron { problem }, value.origin()));
+    }
+}
+
+fn check_elements(option: &str, value: &Value, element: JsType, problems: &mut Vec<EmitError>) {
+    let items: Vec<&Value> = match value.kind() {
+        ValueKind::List(s) | ValueKind::Vector(s) => s.iter().collect(),
+        ValueKind::Set(s) => s.iter().collect(),
+        _ => return,
+    };
+    for item in items {
+        if js_type(item) != Some(element) {
+            problems.push(EmitError::new(
+                EmitErrorKind::WrongType {
+                    option: format!("each element of {option}"),
+                    expected: format!("a {}", element.name()),
+                    actual: describe(item),
+                },
+                item.origin().or(value.origin()),
+            ));
+        }
+    }
+}
+
+/// Checks an `env` or `env_<name>` block: a map whose values are strings, numbers or
+/// booleans (nil values are left out).
+pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems: &mut Vec<EmitError>) {
+    let Some(map) = value.as_map() else {
+        let mut error = EmitError::new(
+            EmitErrorKind::WrongType {
+                option: option.to_string(),
+                expected: "a map of environment variables".into(),
+                actual: describe(value),
+            },
+            value.origin().or(key.origin()),
+        )
+        .with_label(key.origin(), "this key");
+        if option == "env_file" {
+            error = error.with_help(
+                "PM2 has no env_file option: it would read this as the variables of `--env file`. \
+                 Put the variables in :env, or read them with #env / (env \"NAME\")",
+            );
+        }
+        return problems.push(error);
+    };
+    for (var, v) in map.iter() {
+        let Some(name) = key_text(var) else {
+            problems.push(EmitError::new(
+                EmitErrorKind::KeyNotAName {
+                    actual: var.type_name().to_string(),
+                },
+                var.origin(),
+            ));
+            continue;
+        };
+        let scalar = matches!(js_type(v), Some(JsType::String | JsType::Number | JsType::Boolean)) || v.is_nil();
+        if !scalar {
+            problems.push(EmitError::new(
+                EmitErrorKind::EnvValue {
+                    var: name.to_string(),
+                    actual: describe(v),
+                },
+                v.origin().or(var.origin()),
+            ));
+        }
+    }
+}

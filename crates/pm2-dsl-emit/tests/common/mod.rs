@@ -1,0 +1,46 @@
+//! Helpers shared by the emitter's tests: evaluate a program and build its ecosystem.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use pm2_dsl_emit::{Built, EmitError, Settings, build};
+use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+
+/// Evaluates `text` as `/srv/app/main.pm2.edn` and builds it.
+pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Result<Built, Vec<EmitError>> {
+    let options = match profile {
+        Some(p) => Options::new().profile(p),
+        None => Options::new(),
+    };
+    let mut evaluator = Evaluator::new(options, MemoryLoader::new());
+    let value = evaluator
+        .eval_str("/srv/app/main.pm2.edn", text)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let seen: Vec<String> = evaluator.profiles_seen().map(str::to_string).collect();
+    let settings = Settings {
+        profile,
+        profiles_seen: &seen,
+        sources: evaluator.sources(),
+        base_dir: Path::new("/srv/app"),
+        keep_relative_paths: keep_relative,
+    };
+    build(&value, &settings).map_err(|errors| errors.into_iter().map(|e| e.attach_sources(evaluator.sources())).collect())
+}
+
+/// Builds `text` without a profile; panics on errors.
+pub fn built(text: &str) -> Built {
+    build_with(text, None, false).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// The codes of the problems `text` has (with an optional profile).
+pub fn codes(text: &str, profile: Option<&str>) -> Vec<&'static str> {
+    match build_with(text, profile, false) {
+        Ok(b) => b.warnings.iter().map(|w| w.kind().code()).collect(),
+        Err(errors) => errors.iter().map(|e| e.kind().code()).collect(),
+    }
+}
+
+/// The ecosystem's apps as JSON (as PM2 will read them).
+pub fn apps_json(built: &Built) -> Vec<serde_json::Value> {
+    built.ecosystem.apps.iter().map(pm2_dsl_emit::app_json).collect()
+}
