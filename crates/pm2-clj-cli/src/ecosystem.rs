@@ -32,14 +32,22 @@ impl Loaded {
     pub fn header(&self, inputs: &BuildInputs) -> Header {
         Header {
             source: self.evaluated.path.display().to_string(),
-            profile: inputs.eval.profile.as_ref().map(|p| p.trim_start_matches(':').to_string()),
+            profile: inputs
+                .eval
+                .profile
+                .as_ref()
+                .map(|p| p.trim_start_matches(':').to_string()),
         }
     }
 
     /// The warnings, with sources attached.
     pub fn warnings(&self) -> Vec<EmitError> {
         let sources = self.evaluated.evaluator.sources();
-        self.built.warnings.iter().map(|w| w.clone().attach_sources(sources)).collect()
+        self.built
+            .warnings
+            .iter()
+            .map(|w| w.clone().attach_sources(sources))
+            .collect()
     }
 }
 

@@ -63,7 +63,10 @@ pub struct Pm2Read {
 
 /// Reads `files` the way the installed pm2 does, with one `node` process.
 pub fn pm2_reads(files: &[PathBuf]) -> Vec<Pm2Read> {
-    let home = tempfile::Builder::new().prefix("pm2r").tempdir_in("/tmp").expect("temporary PM2_HOME");
+    let home = tempfile::Builder::new()
+        .prefix("pm2r")
+        .tempdir_in("/tmp")
+        .expect("temporary PM2_HOME");
     let script = repo_root().join("tools/pm2/pm2-reads.js");
     let out = Command::new("node")
         .arg(&script)
@@ -72,13 +75,18 @@ pub fn pm2_reads(files: &[PathBuf]) -> Vec<Pm2Read> {
         .env("PM2_HOME", home.path())
         .output()
         .expect("node must be installed");
-    assert!(out.status.success(), "pm2-reads.js failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pm2-reads.js failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
         .lines()
         .map(|line| {
-            let v: Json = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("pm2-reads.js printed {line:?} ({e}) for {files:?}; all output: {stdout}"));
+            let v: Json = serde_json::from_str(line).unwrap_or_else(|e| {
+                panic!("pm2-reads.js printed {line:?} ({e}) for {files:?}; all output: {stdout}")
+            });
             Pm2Read {
                 file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
                 raw: v.get("raw").cloned(),

@@ -54,7 +54,9 @@ impl Draft {
     }
 
     fn name_origin(&self) -> Option<Span> {
-        self.entries.get("name").and_then(|(k, v)| v.origin().or(k.origin()))
+        self.entries
+            .get("name")
+            .and_then(|(k, v)| v.origin().or(k.origin()))
     }
 }
 
@@ -102,10 +104,10 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
         }
     }
     let mut drafts = apps_value.map(|v| drafts_of(&v, problems)).unwrap_or_default();
-    if let Some(profile) = settings.profile {
-        if let Some(overlay) = overlay_for(profiles.as_ref(), profiles_key, profile, settings, problems) {
-            apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
-        }
+    if let Some(profile) = settings.profile
+        && let Some(overlay) = overlay_for(profiles.as_ref(), profiles_key, profile, settings, problems)
+    {
+        apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
     }
     let apps = finish_apps(drafts, settings, problems);
     Ecosystem {
@@ -120,14 +122,22 @@ fn unknown_section(key: &Value, text: Option<&str>) -> EmitError {
     let suggestion = text
         .and_then(|t| closest(t, SECTIONS.iter().copied()))
         .map(|s| format!(":{s}"));
-    EmitError::new(EmitErrorKind::UnknownTopLevelKey { key: written, suggestion }, key.origin())
+    EmitError::new(
+        EmitErrorKind::UnknownTopLevelKey {
+            key: written,
+            suggestion,
+        },
+        key.origin(),
+    )
 }
 
 /// The apps of an `:apps` value (a vector of maps, or one map), as drafts.
 fn drafts_of(apps: &Value, problems: &mut Vec<EmitError>) -> Vec<Draft> {
     match apps.kind() {
         ValueKind::Map(_) => draft(apps, problems).into_iter().collect(),
-        ValueKind::Vector(items) | ValueKind::List(items) => items.iter().filter_map(|a| draft(a, problems)).collect(),
+        ValueKind::Vector(items) | ValueKind::List(items) => {
+            items.iter().filter_map(|a| draft(a, problems)).collect()
+        }
         ValueKind::Nil => Vec::new(),
         _ => {
             problems.push(app_shape(apps));
@@ -165,7 +175,13 @@ fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
                 continue;
             }
             AppKey::Unknown { written, suggestion } => {
-                problems.push(EmitError::new(EmitErrorKind::UnknownKey { key: written, suggestion }, key.origin()));
+                problems.push(EmitError::new(
+                    EmitErrorKind::UnknownKey {
+                        key: written,
+                        suggestion,
+                    },
+                    key.origin(),
+                ));
                 continue;
             }
             AppKey::NotAName => {
@@ -236,7 +252,12 @@ fn overlay_for(
 
 /// Deep-merges a profile overlay over the base: apps by `:name` (same name: merged;
 /// new name: appended; `:pm2-clj/remove true`: removed), `:deploy` as a map.
-fn apply_overlay(overlay: &Value, drafts: &mut Vec<Draft>, deploy: &mut Option<Value>, problems: &mut Vec<EmitError>) {
+fn apply_overlay(
+    overlay: &Value,
+    drafts: &mut Vec<Draft>,
+    deploy: &mut Option<Value>,
+    problems: &mut Vec<EmitError>,
+) {
     let Some(map) = overlay.as_map() else {
         problems.push(EmitError::new(
             EmitErrorKind::ProfileShape {
@@ -270,9 +291,15 @@ fn merge_app(drafts: &mut Vec<Draft>, over: Draft, problems: &mut Vec<EmitError>
         return;
     };
     let removing = over.remove.as_ref().is_some_and(|r| !r.is_falsy());
-    let Some(index) = drafts.iter().position(|d| d.name().as_deref() == Some(name.as_str())) else {
+    let Some(index) = drafts
+        .iter()
+        .position(|d| d.name().as_deref() == Some(name.as_str()))
+    else {
         if removing {
-            problems.push(EmitError::new(EmitErrorKind::RemoveUnknownApp { name }, over.name_origin()));
+            problems.push(EmitError::new(
+                EmitErrorKind::RemoveUnknownApp { name },
+                over.name_origin(),
+            ));
         } else {
             drafts.push(over);
         }
@@ -308,14 +335,20 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
         if let Some(name) = draft.name() {
             if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
                 problems.push(
-                    EmitError::new(EmitErrorKind::DuplicateApp { name: name.clone() }, draft.name_origin())
-                        .with_label(*first, "first app with this name"),
+                    EmitError::new(
+                        EmitErrorKind::DuplicateApp { name: name.clone() },
+                        draft.name_origin(),
+                    )
+                    .with_label(*first, "first app with this name"),
                 );
             }
             names.push((name, draft.name_origin()));
         }
         if !draft.entries.contains_key("script") {
-            problems.push(EmitError::new(EmitErrorKind::MissingScript { app: draft.name() }, draft.origin));
+            problems.push(EmitError::new(
+                EmitErrorKind::MissingScript { app: draft.name() },
+                draft.origin,
+            ));
         }
         let mut options = Vec::with_capacity(draft.entries.len());
         for (option, (key, value)) in draft.entries {
@@ -326,7 +359,11 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
                 Some(spec) => check_option(spec, &key, &value, problems),
                 None => check_env_block(&option, &key, &value, problems),
             }
-            let value = if option == "cwd" { resolve_cwd(value, settings) } else { value };
+            let value = if option == "cwd" {
+                resolve_cwd(value, settings)
+            } else {
+                value
+            };
             options.push((option, without_nil_env(value)));
         }
         apps.push(App { options });
@@ -340,7 +377,11 @@ fn without_nil_env(value: Value) -> Value {
     if !map.values().any(Value::is_nil) {
         return value;
     }
-    let kept: Map = map.iter().filter(|(_, v)| !v.is_nil()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let kept: Map = map
+        .iter()
+        .filter(|(_, v)| !v.is_nil())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     Value::new(ValueKind::Map(kept), value.origin())
 }
 
@@ -357,7 +398,11 @@ fn resolve_cwd(value: Value, settings: &Settings) -> Value {
         .unwrap_or_else(|| settings.base_dir.to_path_buf());
     let dir: PathBuf = std::path::absolute(&file_dir).unwrap_or(file_dir);
     let joined = resolve_path(None, &dir.join(cwd).to_string_lossy());
-    let joined = joined.strip_suffix('/').filter(|j| !j.is_empty()).unwrap_or(&joined).to_string();
+    let joined = joined
+        .strip_suffix('/')
+        .filter(|j| !j.is_empty())
+        .unwrap_or(&joined)
+        .to_string();
     Value::new(ValueKind::Str(joined.into()), value.origin())
 }
 

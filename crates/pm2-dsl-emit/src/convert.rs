@@ -65,7 +65,9 @@ pub fn json_data(json: &Json) -> Form {
         },
         Json::String(s) => FormKind::Str(s.as_str().into()),
         Json::Array(items) => FormKind::Vector(items.iter().map(json_data).collect()),
-        Json::Object(entries) => FormKind::Map(entries.iter().map(|(k, v)| (name_key(k), json_data(v))).collect()),
+        Json::Object(entries) => {
+            FormKind::Map(entries.iter().map(|(k, v)| (name_key(k), json_data(v))).collect())
+        }
     })
 }
 
@@ -122,14 +124,21 @@ pub fn to_pm2_edn(config: &Json, source: &str, notes: &[String]) -> Result<Conve
     let (apps, deploy, statics) = match config {
         Json::Array(_) => (config, None, None),
         Json::Object(top) if top.contains_key("apps") || top.contains_key("pm2") => {
-            for key in top.keys().filter(|k| !matches!(k.as_str(), "apps" | "pm2" | "deploy" | "static")) {
+            for key in top
+                .keys()
+                .filter(|k| !matches!(k.as_str(), "apps" | "pm2" | "deploy" | "static"))
+            {
                 dropped.push(format!("top-level \"{key}\""));
             }
             let apps = top.get("apps").or_else(|| top.get("pm2")).unwrap_or(&Json::Null);
             (apps, top.get("deploy"), top.get("static"))
         }
         Json::Object(_) => (config, None, None),
-        _ => return Err(ConvertError("the ecosystem is neither an object nor an array of apps".into())),
+        _ => {
+            return Err(ConvertError(
+                "the ecosystem is neither an object nor an array of apps".into(),
+            ));
+        }
     };
     let app_forms = match apps {
         Json::Array(items) => items
@@ -176,13 +185,25 @@ mod tests {
         )
         .unwrap();
         let conversion = to_pm2_edn(&config, "ecosystem.config.js", &["note".into()]).unwrap();
-        assert!(conversion.text.contains(":script \"node a.js\""), "{}", conversion.text);
+        assert!(
+            conversion.text.contains(":script \"node a.js\""),
+            "{}",
+            conversion.text
+        );
         assert!(conversion.text.contains(":max-memory-restart \"1G\""));
-        assert!(conversion.text.contains(":env {:NODE_ENV \"production\" \"my var\" 1}"));
+        assert!(
+            conversion
+                .text
+                .contains(":env {:NODE_ENV \"production\" \"my var\" 1}")
+        );
         assert!(conversion.text.contains(":env_production {:X \"1\"}"));
         assert!(conversion.text.contains(":post-deploy \"npm i\""));
         assert!(conversion.text.contains(":ssh-options \"A=B\""));
         assert_eq!(conversion.dropped, ["top-level \"name\"", "apps[0] \"max\""]);
-        assert!(conversion.text.starts_with(";; Converted by pm2-clj from ecosystem.config.js.\n;; note\n"));
+        assert!(
+            conversion
+                .text
+                .starts_with(";; Converted by pm2-clj from ecosystem.config.js.\n;; note\n")
+        );
     }
 }

@@ -5,8 +5,18 @@
 //! one of the nicknames `@yearly`, `@annually`, `@monthly`, `@weekly`, `@daily`,
 //! `@hourly`.
 
-const NICKNAMES: &[&str] = &["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly", "@midnight"];
-const MONTHS: &[&str] = &["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const NICKNAMES: &[&str] = &[
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@hourly",
+    "@midnight",
+];
+const MONTHS: &[&str] = &[
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 const DAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 struct Field {
@@ -105,7 +115,10 @@ fn check_field(text: &str, field: &Field) -> Result<(), String> {
             if let Some(p) = previous
                 && value < p
             {
-                return Err(format!("range `{range}` runs backwards in the {} field", field.name));
+                return Err(format!(
+                    "range `{range}` runs backwards in the {} field",
+                    field.name
+                ));
             }
             previous = Some(value);
         }
@@ -127,7 +140,10 @@ fn value_of(text: &str, field: &Field) -> Result<u32, String> {
     }
     match core.parse::<u32>() {
         Ok(v) if (field.min..=field.max).contains(&v) => Ok(v),
-        Ok(v) => Err(format!("{v} is outside {}-{} in the {} field", field.min, field.max, field.name)),
+        Ok(v) => Err(format!(
+            "{v} is outside {}-{} in the {} field",
+            field.min, field.max, field.name
+        )),
         Err(_) => Err(format!("`{text}` is not valid in the {} field", field.name)),
     }
 }
@@ -154,7 +170,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_cron() {
-        for bad in ["every day", "* * *", "61 * * * *", "0 24 * * *", "*/0 * * * *", "5-1 * * * *", "@sometimes", "0 0 * FOO *"] {
+        for bad in [
+            "every day",
+            "* * *",
+            "61 * * * *",
+            "0 24 * * *",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "@sometimes",
+            "0 0 * FOO *",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
     }

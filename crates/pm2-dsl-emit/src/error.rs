@@ -175,7 +175,7 @@ impl EmitErrorKind {
             EmitErrorKind::KeyNotAName { actual } => format!("{} key", with_article(actual)),
             EmitErrorKind::DuplicateOption { .. } => "written again here".into(),
             EmitErrorKind::WrongType { expected, .. } => format!("expected {expected}"),
-            EmitErrorKind::BadFormat { expected, .. } => format!("expected {expected}"),
+            EmitErrorKind::BadFormat { .. } => "not in this format".into(),
             EmitErrorKind::BelowMinimum { min, .. } => format!("must be at least {min}"),
             EmitErrorKind::BadCron { problem } => problem.clone(),
             EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
@@ -242,19 +242,31 @@ impl fmt::Display for EmitErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EmitErrorKind::NotAnEcosystem { actual } => {
-                write!(f, "the file's value is {}, not an ecosystem map", with_article(actual))
+                write!(
+                    f,
+                    "the file's value is {}, not an ecosystem map",
+                    with_article(actual)
+                )
             }
             EmitErrorKind::UnknownTopLevelKey { key, .. } => write!(f, "unknown top-level key {key}"),
-            EmitErrorKind::AppShape { actual } => write!(f, "an app must be a map, not {}", with_article(actual)),
+            EmitErrorKind::AppShape { actual } => {
+                write!(f, "an app must be a map, not {}", with_article(actual))
+            }
             EmitErrorKind::UnknownKey { key, .. } => write!(f, "{key} is not a PM2 app option"),
-            EmitErrorKind::KeyNotAName { actual } => write!(f, "option keys must be names, not {}", with_article(actual)),
+            EmitErrorKind::KeyNotAName { actual } => {
+                write!(f, "option keys must be names, not {}", with_article(actual))
+            }
             EmitErrorKind::DuplicateOption { option } => write!(f, "{option} is set twice in one app"),
             EmitErrorKind::WrongType {
                 option,
                 expected,
                 actual,
             } => write!(f, "{option} must be {expected}, not {}", with_article(actual)),
-            EmitErrorKind::BadFormat { option, value, expected } => {
+            EmitErrorKind::BadFormat {
+                option,
+                value,
+                expected,
+            } => {
                 write!(f, "{option} {value} is not {expected}")
             }
             EmitErrorKind::BelowMinimum { option, min, value } => {
@@ -262,7 +274,11 @@ impl fmt::Display for EmitErrorKind {
             }
             EmitErrorKind::BadCron { .. } => f.write_str("cron_restart is not a valid cron pattern"),
             EmitErrorKind::EnvValue { var, actual } => {
-                write!(f, "environment variable {var} is {}, not a string, number or boolean", with_article(actual))
+                write!(
+                    f,
+                    "environment variable {var} is {}, not a string, number or boolean",
+                    with_article(actual)
+                )
             }
             EmitErrorKind::DuplicateApp { name } => write!(f, "two apps are named \"{name}\""),
             EmitErrorKind::MissingScript { app: Some(name) } => write!(f, "app \"{name}\" has no script"),
@@ -275,10 +291,17 @@ impl fmt::Display for EmitErrorKind {
                 write!(f, "a profile overlay must be a map, not {}", with_article(actual))
             }
             EmitErrorKind::DeployShape { actual } => {
-                write!(f, ":deploy must map environment names to maps, not hold {}", with_article(actual))
+                write!(
+                    f,
+                    ":deploy must map environment names to maps, not hold {}",
+                    with_article(actual)
+                )
             }
             EmitErrorKind::InstallsPackages { option } => {
-                write!(f, "{option} makes PM2 install packages from npm when the app starts")
+                write!(
+                    f,
+                    "{option} makes PM2 install packages from npm when the app starts"
+                )
             }
         }
     }
@@ -358,7 +381,11 @@ impl Diagnostic for EmitError {
     }
 
     fn severity(&self) -> Option<Severity> {
-        Some(if self.kind.is_warning() { Severity::Warning } else { Severity::Error })
+        Some(if self.kind.is_warning() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        })
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {

@@ -104,7 +104,11 @@ pub fn app_key(key: &Value) -> AppKey {
     {
         return AppKey::Option(option);
     }
-    let prefix = if matches!(key.kind(), ValueKind::Keyword(_)) { ":" } else { "" };
+    let prefix = if matches!(key.kind(), ValueKind::Keyword(_)) {
+        ":"
+    } else {
+        ""
+    };
     let snake_text = snake(text);
     let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name))
         .map(|s| format!("{prefix}{}", in_style_of(text, &snake(&s))));
@@ -167,9 +171,16 @@ mod tests {
 
     #[test]
     fn unknown_keys_get_a_suggestion_in_their_style() {
-        let AppKey::Unknown { written, suggestion } = app_key(&kw("max-memory-restrat")) else { panic!() };
-        assert_eq!((written.as_str(), suggestion.as_deref()), (":max-memory-restrat", Some(":max-memory-restart")));
-        let AppKey::Unknown { suggestion, .. } = app_key(&kw("dotenv")) else { panic!() };
+        let AppKey::Unknown { written, suggestion } = app_key(&kw("max-memory-restrat")) else {
+            panic!()
+        };
+        assert_eq!(
+            (written.as_str(), suggestion.as_deref()),
+            (":max-memory-restrat", Some(":max-memory-restart"))
+        );
+        let AppKey::Unknown { suggestion, .. } = app_key(&kw("dotenv")) else {
+            panic!()
+        };
         assert_eq!(suggestion, None);
         assert!(matches!(app_key(&kw("other/script")), AppKey::Unknown { .. }));
     }

@@ -174,10 +174,16 @@ pub fn render(ecosystem: &Ecosystem, format: OutputFormat, header: &Header) -> S
                 js_literal(&Apps(&ecosystem.apps))
             );
             if !ecosystem.deploy.is_empty() {
-                out.push_str(&format!("export const deploy = {};\n", js_literal(&Deploy(&ecosystem.deploy))));
+                out.push_str(&format!(
+                    "export const deploy = {};\n",
+                    js_literal(&Deploy(&ecosystem.deploy))
+                ));
             }
             if let Some(statics) = &ecosystem.statics {
-                out.push_str(&format!("export const static_ = {};\nexport {{ static_ as static }};\n", js_literal(statics)));
+                out.push_str(&format!(
+                    "export const static_ = {};\nexport {{ static_ as static }};\n",
+                    js_literal(statics)
+                ));
             }
             out
         }

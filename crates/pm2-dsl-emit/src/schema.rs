@@ -104,16 +104,37 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("cwd", &[S], &[], None, None, false),
     opt("args", &[A, S], &[], None, None, false),
     opt("exec_interpreter", &[S], &["interpreter"], None, None, false),
-    opt("node_args", &[A, S], &["interpreterArgs", "interpreter_args"], None, None, false),
+    opt(
+        "node_args",
+        &[A, S],
+        &["interpreterArgs", "interpreter_args"],
+        None,
+        None,
+        false,
+    ),
     opt("out_file", &[S], &["out", "output", "out_log"], None, None, false),
-    opt("error_file", &[S], &["error", "err", "err_file", "err_log"], None, None, false),
+    opt(
+        "error_file",
+        &[S],
+        &["error", "err", "err_file", "err_log"],
+        None,
+        None,
+        false,
+    ),
     opt("log_file", &[B, S], &["log"], None, None, false),
     opt("disable_logs", &[B], &[], None, None, false),
     opt("log_type", &[S], &[], None, None, false),
     opt("log_date_format", &[S], &[], None, None, false),
     opt("time", &[B], &[], None, None, false),
     opt("env", &[O, S], &[], None, None, false),
-    opt("max_memory_restart", &[S, N], &[], Some(Format::MemorySize), None, false),
+    opt(
+        "max_memory_restart",
+        &[S, N],
+        &[],
+        Some(Format::MemorySize),
+        None,
+        false,
+    ),
     opt("pid_file", &[S], &["pid"], None, None, false),
     opt("restart_delay", &[N], &[], None, None, false),
     opt("exp_backoff_restart_delay", &[N], &[], None, None, false),
@@ -134,7 +155,14 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("watch", &[B, A, S], &[], None, None, false),
     opt("ignore_watch", &[A, S], &[], None, None, false),
     opt("watch_options", &[O], &[], None, None, false),
-    opt("min_uptime", &[N, S], &[], Some(Format::Duration), Some(100), false),
+    opt(
+        "min_uptime",
+        &[N, S],
+        &[],
+        Some(Format::Duration),
+        Some(100),
+        false,
+    ),
     opt("max_restarts", &[N], &[], None, Some(0), false),
     opt("execute_command", &[B], &[], None, None, false),
     opt("exec_mode", &[S], &[], Some(Format::ExecMode), None, false),
@@ -183,7 +211,10 @@ pub fn camel_alias(name: &str) -> String {
         .map(|(i, part)| {
             if i > 0 && part.len() > 1 {
                 let mut chars = part.chars();
-                chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+                chars
+                    .next()
+                    .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
             } else {
                 part.to_string()
             }

@@ -16,10 +16,14 @@ use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec};
 /// The JSON type a value renders as (`None` for nil and values that are not data).
 pub(crate) fn js_type(value: &Value) -> Option<JsType> {
     Some(match value.kind() {
-        ValueKind::Str(_) | ValueKind::Keyword(_) | ValueKind::Symbol(_) | ValueKind::Char(_) => JsType::String,
-        ValueKind::Int(_) | ValueKind::BigInt(_) | ValueKind::Float(_) | ValueKind::BigDec(_) | ValueKind::Ratio(_) => {
-            JsType::Number
+        ValueKind::Str(_) | ValueKind::Keyword(_) | ValueKind::Symbol(_) | ValueKind::Char(_) => {
+            JsType::String
         }
+        ValueKind::Int(_)
+        | ValueKind::BigInt(_)
+        | ValueKind::Float(_)
+        | ValueKind::BigDec(_)
+        | ValueKind::Ratio(_) => JsType::Number,
         ValueKind::Bool(_) => JsType::Boolean,
         ValueKind::List(_) | ValueKind::Vector(_) | ValueKind::Set(_) => JsType::Array,
         ValueKind::Map(_) => JsType::Object,
@@ -94,7 +98,8 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
     let Some(actual) = js_type(value) else {
         return problems.push(wrong_type(types_text(spec.types)));
     };
-    let numeric_string = actual == JsType::String && spec.types.contains(&JsType::Number) && number(value).is_some();
+    let numeric_string =
+        actual == JsType::String && spec.types.contains(&JsType::Number) && number(value).is_some();
     let max_instances = spec.name == "instances" && text(value).is_some_and(|t| t == "max");
     if !spec.types.contains(&actual) && !numeric_string && !max_instances {
         let expected = if spec.name == "instances" {
@@ -108,7 +113,11 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
         check_format(spec, value, problems);
     }
     if let Some(min) = spec.min {
-        let amount = if spec.format == Some(Format::Duration) { duration_ms(value) } else { number(value) };
+        let amount = if spec.format == Some(Format::Duration) {
+            duration_ms(value)
+        } else {
+            number(value)
+        };
         if let Some(amount) = amount.filter(|a| *a < min as f64) {
             problems.push(EmitError::new(
                 EmitErrorKind::BelowMinimum {
@@ -124,7 +133,11 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
         check_cron(value, problems);
     }
     if actual == JsType::Array {
-        let element = if spec.name == "stop_exit_codes" { JsType::Number } else { JsType::String };
+        let element = if spec.name == "stop_exit_codes" {
+            JsType::Number
+        } else {
+            JsType::String
+        };
         check_elements(spec.name, value, element, problems);
     }
     if INSTALLS_PACKAGES.contains(&spec.name) && matches!(value.kind(), ValueKind::Bool(true)) {
@@ -185,7 +198,7 @@ fn check_cron(value: &Value, problems: &mut Vec<EmitError>) {
     let problem = match (text(value), number(value)) {
         (Some(t), _) if t.trim() == "0" => None,
         (Some(t), _) => cron::check(&t).err(),
-        (None, Some(n)) if n == 0.0 => None,
+        (None, Some(0.0)) => None,
         (None, Some(_)) => Some("a number here can only be 0 (no cron restart)".to_string()),
         (None, None) => None,
     };
@@ -245,7 +258,10 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
             ));
             continue;
         };
-        let scalar = matches!(js_type(v), Some(JsType::String | JsType::Number | JsType::Boolean)) || v.is_nil();
+        let scalar = matches!(
+            js_type(v),
+            Some(JsType::String | JsType::Number | JsType::Boolean)
+        ) || v.is_nil();
         if !scalar {
             problems.push(EmitError::new(
                 EmitErrorKind::EnvValue {

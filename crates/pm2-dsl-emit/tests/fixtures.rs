@@ -21,7 +21,11 @@ fn fixture_files(tmp: &Path) -> Vec<PathBuf> {
     let mut files = files_under(&dir, &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"]);
     for tpl in files_under(&dir, &[".tpl"]) {
         let text = std::fs::read_to_string(&tpl).unwrap();
-        let ext = if text.contains("export default") { "config.mjs" } else { "config.js" };
+        let ext = if text.contains("export default") {
+            "config.mjs"
+        } else {
+            "config.js"
+        };
         let stem = tpl.file_stem().unwrap().to_string_lossy();
         let copy = tmp.join(format!("{stem}.{ext}"));
         std::fs::write(&copy, text).unwrap();
@@ -49,21 +53,38 @@ fn app_objects(raw: &Json) -> Vec<&serde_json::Map<String, Json>> {
 /// its problems are ones pm2 hides.
 fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
     let raw = read.raw.as_ref().unwrap();
-    let pm2_apps: &[Json] = read.apps.as_ref().and_then(Json::as_array).map(Vec::as_slice).unwrap_or(&[]);
+    let pm2_apps: &[Json] = read
+        .apps
+        .as_ref()
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
     let edn = pm2_dsl_reader::to_compact(&json_data(raw));
     let program = if raw.get("apps").is_some() || raw.is_array() || raw.get("pm2").is_none() {
-        if raw.is_array() || raw.get("apps").is_some() { edn } else { format!("{{:apps [{edn}]}}") }
+        if raw.is_array() || raw.get("apps").is_some() {
+            edn
+        } else {
+            format!("{{:apps [{edn}]}}")
+        }
     } else {
-        format!("{{:apps {}}}", pm2_dsl_reader::to_compact(&json_data(&raw["pm2"])))
+        format!(
+            "{{:apps {}}}",
+            pm2_dsl_reader::to_compact(&json_data(&raw["pm2"]))
+        )
     };
     let name = read.file.with_extension("pm2.edn").to_string_lossy().into_owned();
     let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
-    let value = evaluator.eval_str(&name, &program).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let value = evaluator
+        .eval_str(&name, &program)
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
     // Sections pm2 ignores are not under test here.
     let value = match value.as_map() {
         Some(m) if raw.get("apps").is_some() || raw.get("pm2").is_some() => {
-            let kept: pm2_dsl_eval::Map =
-                m.iter().filter(|(k, _)| matches!(k.as_keyword(), Some("apps" | "deploy"))).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let kept: pm2_dsl_eval::Map = m
+                .iter()
+                .filter(|(k, _)| matches!(k.as_keyword(), Some("apps" | "deploy")))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Value::map(kept)
         }
         _ => value,
@@ -77,7 +98,14 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
     };
     match build(&value, &settings) {
         Ok(built) => {
-            let text = render(&built.ecosystem, OutputFormat::Cjs, &Header { source: name.clone(), profile: None });
+            let text = render(
+                &built.ecosystem,
+                OutputFormat::Cjs,
+                &Header {
+                    source: name.clone(),
+                    profile: None,
+                },
+            );
             let stem = read.file.to_string_lossy().replace(['/', '.'], "_");
             let out = tmp.join(format!("{stem}.config.cjs"));
             std::fs::write(&out, text).unwrap();
@@ -141,7 +169,12 @@ fn assert_same_apps(file: &Path, raw: &Json, theirs: &[Json], ours: &[Json]) {
                     canonical == key.as_str() && camel_alias(canonical) != canonical && falsy
                 })
             });
-            assert!(kept_falsy, "{} app {i}: {key} is {value} for us, {:?} for pm2", file.display(), t.get(key));
+            assert!(
+                kept_falsy,
+                "{} app {i}: {key} is {value} for us, {:?} for pm2",
+                file.display(),
+                t.get(key)
+            );
         }
         for key in t.keys() {
             assert!(o.contains_key(key), "{} app {i}: we lose {key}", file.display());
@@ -159,32 +192,80 @@ fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
         match (&read.apps, &read.error) {
             (Some(_), _) => match translate(read, tmp.path()) {
                 Outcome::Rendered(out) => rendered.push((read, out)),
-                Outcome::Reported(problems) => reported.push(format!("{}: {}", read.file.display(), problems.join("; "))),
+                Outcome::Reported(problems) => {
+                    reported.push(format!("{}: {}", read.file.display(), problems.join("; ")))
+                }
             },
-            (None, error) => rejected.push(format!("{}: {}", read.file.display(), error.clone().unwrap_or_default())),
+            (None, error) => rejected.push(format!(
+                "{}: {}",
+                read.file.display(),
+                error.clone().unwrap_or_default()
+            )),
         }
     }
     let ours = pm2_reads(&rendered.iter().map(|(_, out)| out.clone()).collect::<Vec<_>>());
     for ((original, _), ours) in rendered.iter().zip(&ours) {
-        let our_apps = ours.apps.as_ref().unwrap_or_else(|| panic!("{}: pm2 rejects our output: {:?}", original.file.display(), ours.error));
+        let our_apps = ours.apps.as_ref().unwrap_or_else(|| {
+            panic!(
+                "{}: pm2 rejects our output: {:?}",
+                original.file.display(),
+                ours.error
+            )
+        });
         let pm2_apps = original.apps.as_ref().unwrap().as_array().unwrap();
-        assert_same_apps(&original.file, original.raw.as_ref().unwrap(), pm2_apps, our_apps.as_array().unwrap());
+        assert_same_apps(
+            &original.file,
+            original.raw.as_ref().unwrap(),
+            pm2_apps,
+            our_apps.as_array().unwrap(),
+        );
     }
-    eprintln!("pm2 accepts {} of {} fixtures", rendered.len() + reported.len(), reads.len());
+    eprintln!(
+        "pm2 accepts {} of {} fixtures",
+        rendered.len() + reported.len(),
+        reads.len()
+    );
     eprintln!("{} render to the same apps as pm2 reads", rendered.len());
-    eprintln!("{} have problems pm2 would hide:\n  {}", reported.len(), reported.join("\n  "));
-    eprintln!("{} pm2 itself rejects:\n  {}", rejected.len(), rejected.join("\n  "));
-    assert!(rendered.len() >= 85, "only {} fixtures round-trip", rendered.len());
-    assert!(!reported.is_empty(), "the fixtures hold files with unknown keys; none were reported");
+    eprintln!(
+        "{} have problems pm2 would hide:\n  {}",
+        reported.len(),
+        reported.join("\n  ")
+    );
+    eprintln!(
+        "{} pm2 itself rejects:\n  {}",
+        rejected.len(),
+        rejected.join("\n  ")
+    );
+    assert!(
+        rendered.len() >= 85,
+        "only {} fixtures round-trip",
+        rendered.len()
+    );
+    assert!(
+        !reported.is_empty(),
+        "the fixtures hold files with unknown keys; none were reported"
+    );
 }
 
 #[test]
 fn a_value_pm2_rejects_is_reported_with_the_right_error() {
     let file = corpus("pm2-fixtures").join("examples/misc-examples/apps/cluster-pm2.json");
     let read = &pm2_reads(std::slice::from_ref(&file))[0];
-    assert!(read.error.as_deref().is_some_and(|e| e.contains("min_uptime")), "{:?}", read.error);
+    assert!(
+        read.error.as_deref().is_some_and(|e| e.contains("min_uptime")),
+        "{:?}",
+        read.error
+    );
     let raw: Json = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let read = Pm2Read { raw: Some(raw), ..read.clone() };
-    let Outcome::Reported(problems) = translate(&read, Path::new("/tmp")) else { panic!("rendered a file pm2 rejects") };
-    assert!(problems.iter().any(|p| p.starts_with("emit::below-minimum")), "{problems:?}");
+    let read = Pm2Read {
+        raw: Some(raw),
+        ..read.clone()
+    };
+    let Outcome::Reported(problems) = translate(&read, Path::new("/tmp")) else {
+        panic!("rendered a file pm2 rejects")
+    };
+    assert!(
+        problems.iter().any(|p| p.starts_with("emit::below-minimum")),
+        "{problems:?}"
+    );
 }

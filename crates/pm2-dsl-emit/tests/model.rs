@@ -23,13 +23,20 @@ fn every_spelling_renders_to_the_canonical_option() {
 
 #[test]
 fn keyword_values_render_as_strings_and_nil_means_unset() {
-    let b = built(r#"{:apps [{:name "api" :script "a.js" :exec-mode :cluster :instances nil :env {:A nil :B 1}}]}"#);
-    assert_eq!(apps_json(&b)[0], json!({"name": "api", "script": "a.js", "exec_mode": "cluster", "env": {"B": 1}}));
+    let b = built(
+        r#"{:apps [{:name "api" :script "a.js" :exec-mode :cluster :instances nil :env {:A nil :B 1}}]}"#,
+    );
+    assert_eq!(
+        apps_json(&b)[0],
+        json!({"name": "api", "script": "a.js", "exec_mode": "cluster", "env": {"B": 1}})
+    );
 }
 
 #[test]
 fn falsy_values_are_written_so_pm2_keeps_them() {
-    let b = built(r#"{:apps [{:name "a" :script "a.js" :max-restarts 0 :merge-logs false :watch false :instances 0}]}"#);
+    let b = built(
+        r#"{:apps [{:name "a" :script "a.js" :max-restarts 0 :merge-logs false :watch false :instances 0}]}"#,
+    );
     assert_eq!(
         apps_json(&b)[0],
         json!({"name": "a", "script": "a.js", "max_restarts": 0, "maxRestarts": 0, "merge_logs": false,
@@ -59,7 +66,11 @@ fn profiles_deep_merge_apps_by_name() {
         ]
     );
     let base = build_with(PROFILED, None, false).unwrap();
-    assert_eq!(base.ecosystem.apps.len(), 3, "without a profile, :profiles is dropped");
+    assert_eq!(
+        base.ecosystem.apps.len(),
+        3,
+        "without a profile, :profiles is dropped"
+    );
 }
 
 #[test]
@@ -70,7 +81,10 @@ fn overlay_spellings_merge_with_base_spellings() {
         false,
     )
     .unwrap();
-    assert_eq!(apps_json(&b)[0], json!({"name": "a", "script": "a.js", "max_restarts": 5}));
+    assert_eq!(
+        apps_json(&b)[0],
+        json!({"name": "a", "script": "a.js", "max_restarts": 5})
+    );
 }
 
 #[test]
@@ -84,11 +98,17 @@ fn unknown_profiles_are_errors_unless_a_profile_tag_names_them() {
 #[test]
 fn profile_overlay_problems() {
     assert_eq!(
-        codes(r#"{:apps [] :profiles {:p {:apps [{:script "x.js"}]}}}"#, Some("p")),
+        codes(
+            r#"{:apps [] :profiles {:p {:apps [{:script "x.js"}]}}}"#,
+            Some("p")
+        ),
         ["emit::profile-app-without-name"]
     );
     assert_eq!(
-        codes(r#"{:apps [] :profiles {:p {:apps [{:name "x" :pm2-clj/remove true}]}}}"#, Some("p")),
+        codes(
+            r#"{:apps [] :profiles {:p {:apps [{:name "x" :pm2-clj/remove true}]}}}"#,
+            Some("p")
+        ),
         ["emit::remove-unknown-app"]
     );
 }
@@ -96,26 +116,74 @@ fn profile_overlay_problems() {
 #[test]
 fn validation_errors() {
     let cases = [
-        (r#"{:apps [{:name "a" :script "a.js" :max-memory-restrat "1G"}]}"#, "emit::unknown-key"),
-        (r#"{:apps [{:name "a" :script "a.js" :autorestart "yes"}]}"#, "emit::wrong-type"),
-        (r#"{:apps [{:name "a" :script "a.js" :max-memory-restart "1GB"}]}"#, "emit::bad-format"),
-        (r#"{:apps [{:name "a" :script "a.js" :min-uptime "10 seconds"}]}"#, "emit::bad-format"),
-        (r#"{:apps [{:name "a" :script "a.js" :min-uptime 50}]}"#, "emit::below-minimum"),
-        (r#"{:apps [{:name "a" :script "a.js" :min-uptime "0s"}]}"#, "emit::below-minimum"),
-        (r#"{:apps [{:name "a" :script "a.js" :exec-mode :threads}]}"#, "emit::bad-format"),
-        (r#"{:apps [{:name "a" :script "a.js" :cron-restart "every day"}]}"#, "emit::bad-cron"),
-        (r#"{:apps [{:name "a" :script "a.js" :env {:X {:nested 1}}}]}"#, "emit::env-value"),
-        (r#"{:apps [{:name "a" :script "a.js" :env_file "a/.env"}]}"#, "emit::wrong-type"),
-        (r#"{:apps [{:name "a" :script "a.js"} {:name "a" :script "b.js"}]}"#, "emit::duplicate-app"),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :max-memory-restrat "1G"}]}"#,
+            "emit::unknown-key",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :autorestart "yes"}]}"#,
+            "emit::wrong-type",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :max-memory-restart "1GB"}]}"#,
+            "emit::bad-format",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :min-uptime "10 seconds"}]}"#,
+            "emit::bad-format",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :min-uptime 50}]}"#,
+            "emit::below-minimum",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :min-uptime "0s"}]}"#,
+            "emit::below-minimum",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :exec-mode :threads}]}"#,
+            "emit::bad-format",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :cron-restart "every day"}]}"#,
+            "emit::bad-cron",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :env {:X {:nested 1}}}]}"#,
+            "emit::env-value",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :env_file "a/.env"}]}"#,
+            "emit::wrong-type",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js"} {:name "a" :script "b.js"}]}"#,
+            "emit::duplicate-app",
+        ),
         (r#"{:apps [{:name "a"}]}"#, "emit::missing-script"),
-        (r#"{:apps [{:name "a" :script "a.js" :args ["--port" 80]}]}"#, "emit::wrong-type"),
-        (r#"{:apps [{:name "a" :script "a.js" :max_restarts 1 :max-restarts 2}]}"#, "emit::duplicate-option"),
-        (r#"{:apps [{:name "a" :script "a.js" 42 1}]}"#, "emit::key-not-a-name"),
-        (r#"{:apps [{:name "a" :script "a.js"}] :app []}"#, "emit::unknown-top-level-key"),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :args ["--port" 80]}]}"#,
+            "emit::wrong-type",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" :max_restarts 1 :max-restarts 2}]}"#,
+            "emit::duplicate-option",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js" 42 1}]}"#,
+            "emit::key-not-a-name",
+        ),
+        (
+            r#"{:apps [{:name "a" :script "a.js"}] :app []}"#,
+            "emit::unknown-top-level-key",
+        ),
         (r#"{:apps [1]}"#, "emit::app-shape"),
         (r#"[{:name "a" :script "a.js"} 2]"#, "emit::app-shape"),
         (r#""apps""#, "emit::not-an-ecosystem"),
-        (r#"{:apps [] :deploy {:production {:post-deplyo "x"}}}"#, "emit::unknown-deploy-key"),
+        (
+            r#"{:apps [] :deploy {:production {:post-deplyo "x"}}}"#,
+            "emit::unknown-deploy-key",
+        ),
         (r#"{:apps [] :deploy [1]}"#, "emit::deploy-shape"),
     ];
     for (text, code) in cases {
@@ -135,7 +203,12 @@ fn every_problem_is_reported_at_once() {
     let text = r#"{:apps [{:name "a" :scrip "a.js" :instances "many"} {:name "a" :script "b.js"}]}"#;
     assert_eq!(
         codes(text, None),
-        ["emit::unknown-key", "emit::missing-script", "emit::wrong-type", "emit::duplicate-app"]
+        [
+            "emit::unknown-key",
+            "emit::missing-script",
+            "emit::wrong-type",
+            "emit::duplicate-app"
+        ]
     );
 }
 
@@ -148,19 +221,37 @@ fn options_that_install_packages_are_warnings() {
 
 #[test]
 fn relative_cwd_resolves_against_the_files_directory() {
-    let b = built(r#"{:apps [{:name "a" :script "a.js" :cwd "services/a"} {:name "b" :script "b.js" :cwd "../b/"} {:name "c" :script "c.js" :cwd "/opt/c"}]}"#);
+    let b = built(
+        r#"{:apps [{:name "a" :script "a.js" :cwd "services/a"} {:name "b" :script "b.js" :cwd "../b/"} {:name "c" :script "c.js" :cwd "/opt/c"}]}"#,
+    );
     let cwds: Vec<_> = apps_json(&b).iter().map(|a| a["cwd"].clone()).collect();
-    assert_eq!(cwds, [json!("/srv/app/services/a"), json!("/srv/b"), json!("/opt/c")]);
-    let kept = build_with(r#"{:apps [{:name "a" :script "a.js" :cwd "services/a"}]}"#, None, true).unwrap();
+    assert_eq!(
+        cwds,
+        [json!("/srv/app/services/a"), json!("/srv/b"), json!("/opt/c")]
+    );
+    let kept = build_with(
+        r#"{:apps [{:name "a" :script "a.js" :cwd "services/a"}]}"#,
+        None,
+        true,
+    )
+    .unwrap();
     assert_eq!(apps_json(&kept)[0]["cwd"], json!("services/a"));
 }
 
 #[test]
 fn deploy_keys_take_pm2_deploys_spelling() {
-    let b = built(r#"{:apps [] :deploy {:production {:user "u" :host ["a" "b"] :post_deploy "npm i" :ssh-options "X=Y" :env {:A 1}}}}"#);
+    let b = built(
+        r#"{:apps [] :deploy {:production {:user "u" :host ["a" "b"] :post_deploy "npm i" :ssh-options "X=Y" :env {:A 1}}}}"#,
+    );
     let d = &b.ecosystem.deploy[0];
     let keys: Vec<&str> = d.settings.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!((d.name.as_str(), keys), ("production", vec!["user", "host", "post-deploy", "ssh_options", "env"]));
+    assert_eq!(
+        (d.name.as_str(), keys),
+        (
+            "production",
+            vec!["user", "host", "post-deploy", "ssh_options", "env"]
+        )
+    );
 }
 
 #[test]

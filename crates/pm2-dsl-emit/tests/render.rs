@@ -82,8 +82,16 @@ fn nasty_strings_survive_loading_with_node() {
         let script = format!(
             "const p = process.argv[1]; const apps = {loader}; process.stdout.write(JSON.stringify([apps[0].name, apps[0].env.X]));"
         );
-        let out = Command::new("node").args(["-e", &script]).arg(&path).output().expect("node");
-        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("node")
+            .args(["-e", &script])
+            .arg(&path)
+            .output()
+            .expect("node");
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(got, [NASTY, NASTY], "{file}");
     }

@@ -9,8 +9,11 @@ fn option_table_matches_the_installed_pm2_schema() {
     let path = pm2_clj_testkit::pm2_package_dir().join("lib/API/schema.json");
     let schema: serde_json::Map<String, Value> =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let fixed: std::collections::BTreeSet<&str> =
-        schema.keys().map(String::as_str).filter(|k| !k.starts_with('^')).collect();
+    let fixed: std::collections::BTreeSet<&str> = schema
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !k.starts_with('^'))
+        .collect();
     let ours: std::collections::BTreeSet<&str> = OPTIONS.iter().map(|o| o.name).collect();
     assert_eq!(fixed, ours, "option names");
     assert!(schema.contains_key(ENV_PATTERN));
@@ -30,8 +33,18 @@ fn option_table_matches_the_installed_pm2_schema() {
             _ => vec![],
         };
         assert_eq!(aliases, option.aliases, "{} aliases", option.name);
-        assert_eq!(entry["regex"].as_str(), option.format.map(Format::regex), "{} format", option.name);
+        assert_eq!(
+            entry["regex"].as_str(),
+            option.format.map(Format::regex),
+            "{} format",
+            option.name
+        );
         assert_eq!(entry["min"].as_i64(), option.min, "{} min", option.name);
-        assert_eq!(entry["require"].as_bool().unwrap_or(false), option.required, "{} require", option.name);
+        assert_eq!(
+            entry["require"].as_bool().unwrap_or(false),
+            option.required,
+            "{} require",
+            option.name
+        );
     }
 }

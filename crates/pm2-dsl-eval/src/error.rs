@@ -361,7 +361,12 @@ impl EvalError {
     }
 
     /// Adds a location in another file, such as the import that led here.
-    pub fn with_note(mut self, span: Span, message: impl Into<String>, label: impl Into<String>) -> EvalError {
+    pub fn with_note(
+        mut self,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> EvalError {
         self.0.at.notes.push(Note::new(span, message, label));
         self
     }

@@ -89,12 +89,12 @@ mod value;
 
 pub use de::{DeError, from_value};
 pub use error::{EvalError, EvalErrorKind, Limit};
-pub use pm2_dsl_reader::Note;
 pub use evaluator::{Evaluator, LoadedFile};
 pub use function::Function;
 pub use loader::{FsLoader, Loader, MemoryLoader, resolve_path};
 pub use merge::deep_merge;
 pub use options::{Env, Limits, Options};
+pub use pm2_dsl_reader::Note;
 pub use ser::key_text;
 pub use suggest::closest;
 pub use value::{Map, Markers, Origin, Seq, Set, Value, ValueKind};

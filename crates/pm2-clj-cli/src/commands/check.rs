@@ -27,16 +27,26 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
         match load(file, &args.inputs) {
             Ok(loaded) => {
                 let warnings = loaded.warnings();
-                emit(&warnings.iter().map(|w| w as &dyn Diagnostic).collect::<Vec<_>>(), message_format);
+                emit(
+                    &warnings.iter().map(|w| w as &dyn Diagnostic).collect::<Vec<_>>(),
+                    message_format,
+                );
                 if message_format == MessageFormat::Human {
                     let apps = loaded.built.ecosystem.apps.len();
-                    eprintln!("ok: {} ({apps} app{})", file.display(), if apps == 1 { "" } else { "s" });
+                    eprintln!(
+                        "ok: {} ({apps} app{})",
+                        file.display(),
+                        if apps == 1 { "" } else { "s" }
+                    );
                 }
             }
             Err(failure) => {
                 failed += 1;
                 let reports = failure.reports();
-                emit(&reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(), message_format);
+                emit(
+                    &reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
+                    message_format,
+                );
             }
         }
     }

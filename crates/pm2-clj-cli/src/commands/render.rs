@@ -62,12 +62,22 @@ pub struct RenderArgs {
 pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failure> {
     let loaded = load(&args.file, &args.inputs)?;
     let warnings = loaded.warnings();
-    emit(&warnings.iter().map(|w| w as &dyn miette::Diagnostic).collect::<Vec<_>>(), message_format);
+    emit(
+        &warnings
+            .iter()
+            .map(|w| w as &dyn miette::Diagnostic)
+            .collect::<Vec<_>>(),
+        message_format,
+    );
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::of_path))
         .unwrap_or(Format::Json);
-    let text = render(&loaded.built.ecosystem, format.output(), &loaded.header(&args.inputs));
+    let text = render(
+        &loaded.built.ecosystem,
+        format.output(),
+        &loaded.header(&args.inputs),
+    );
     match &args.output {
         Some(path) => write_if_changed(path, &text).map(|_| ()),
         None => write_stdout(&text),

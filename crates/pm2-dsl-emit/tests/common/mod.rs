@@ -24,7 +24,19 @@ pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Res
         base_dir: Path::new("/srv/app"),
         keep_relative_paths: keep_relative,
     };
-    build(&value, &settings).map_err(|errors| errors.into_iter().map(|e| e.attach_sources(evaluator.sources())).collect())
+    let sources = evaluator.sources();
+    let attach = |problems: Vec<EmitError>| {
+        problems
+            .into_iter()
+            .map(|p| p.attach_sources(sources))
+            .collect::<Vec<_>>()
+    };
+    build(&value, &settings)
+        .map(|built| Built {
+            warnings: attach(built.warnings),
+            ecosystem: built.ecosystem,
+        })
+        .map_err(attach)
 }
 
 /// Builds `text` without a profile; panics on errors.

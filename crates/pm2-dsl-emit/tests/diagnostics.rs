@@ -1,0 +1,113 @@
+//! Snapshot tests of rendered ecosystem diagnostics (miette's graphical report, no colour,
+//! 80 columns).
+
+mod common;
+
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+fn report(text: &str, profile: Option<&str>) -> String {
+    let problems = match common::build_with(text, profile, false) {
+        Ok(built) => built.warnings,
+        Err(errors) => errors,
+    };
+    assert!(!problems.is_empty(), "expected a problem");
+    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
+    let mut out = String::new();
+    for problem in &problems {
+        handler.render_report(&mut out, problem).unwrap();
+    }
+    out
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\"\n         :script \"server.js\"\n         :max-memory-restrat \"1G\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn wrong_type() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :autorestart \"yes\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn bad_memory_size() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :max-memory-restart \"1GB\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn min_uptime_below_minimum() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :min-uptime 10}]}",
+        None
+    ));
+}
+
+#[test]
+fn bad_exec_mode() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :exec-mode :threads}]}",
+        None
+    ));
+}
+
+#[test]
+fn bad_cron() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :cron-restart \"0 25 * * *\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn nested_env_value() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :env {:DB {:host \"db\" :port 5432}}}]}",
+        None
+    ));
+}
+
+#[test]
+fn env_file_is_not_an_option() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :env_file \".env\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn duplicate_app_names() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"}\n        {:name \"api\" :script \"b.js\"}]}",
+        None
+    ));
+}
+
+#[test]
+fn missing_script() {
+    insta::assert_snapshot!(report("{:apps [{:name \"api\" :instances 2}]}", None));
+}
+
+#[test]
+fn unknown_profile() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"}]\n :profiles {:prod {} :staging {}}}",
+        Some("prd")
+    ));
+}
+
+#[test]
+fn trace_installs_packages() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :trace true}]}",
+        None
+    ));
+}
