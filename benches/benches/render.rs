@@ -33,6 +33,7 @@ fn render_program() -> String {
         sources: evaluator.sources(),
         base_dir: Path::new("/srv"),
         keep_relative_paths: false,
+        overrides: &[],
     };
     let built = build(&value, &settings).unwrap();
     let header = Header {

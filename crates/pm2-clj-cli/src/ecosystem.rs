@@ -8,7 +8,7 @@ use miette::Report;
 use pm2_dsl_emit::{Built, EmitError, Header, Settings, build};
 
 use crate::failure::Failure;
-use crate::input::{EvalInputs, Evaluated, evaluate};
+use crate::input::{EvalInputs, Evaluated, evaluate, overrides};
 
 /// Options of the commands that build an ecosystem.
 #[derive(Args, Clone, Debug, Default)]
@@ -53,7 +53,8 @@ impl Loaded {
 
 /// Evaluates `path` and builds its ecosystem.
 pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
-    let evaluated = evaluate(path, &inputs.eval)?;
+    let mut evaluated = evaluate(path, &inputs.eval)?;
+    let overrides = overrides(&inputs.eval, &mut evaluated.evaluator)?;
     let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let settings = Settings {
@@ -62,6 +63,7 @@ pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
         sources: evaluated.evaluator.sources(),
         base_dir,
         keep_relative_paths: inputs.keep_relative_paths,
+        overrides: &overrides,
     };
     match build(&evaluated.value, &settings) {
         Ok(built) => Ok(Loaded { evaluated, built }),

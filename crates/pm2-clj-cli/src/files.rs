@@ -35,10 +35,11 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, Failure> 
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| write_failure(path, e))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".pm2-clj-")
-        .tempfile_in(dir)
-        .map_err(|e| write_failure(path, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pm2-clj-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder.tempfile_in(dir).map_err(|e| write_failure(path, e))?;
     temp.write_all(content.as_bytes())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| write_failure(path, e))?;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use pm2_dsl_emit::overrides::{Override, parse_set, parse_unset};
 use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options, Value};
 
 use crate::failure::Failure;
@@ -22,6 +23,15 @@ pub struct EvalInputs {
     /// Ignores the process environment: only `--env` values are visible.
     #[arg(long)]
     pub no_process_env: bool,
+    /// Overrides a value after evaluation and profiles: `apps.NAME.OPTION=VALUE`
+    /// (`apps.api.env.PORT=9000`) or another dotted path (`deploy.production.host=h`).
+    /// VALUE reads as a number, boolean, nil or :keyword, else as a string. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    /// Removes a value after evaluation and profiles (a dotted path as for --set).
+    /// Repeatable.
+    #[arg(long = "unset", value_name = "PATH")]
+    pub unset: Vec<String>,
 }
 
 fn parse_env_pair(text: &str) -> Result<(String, String), String> {
@@ -71,6 +81,21 @@ pub fn read_source(path: &Path) -> Result<String, Failure> {
             Some("save the file as UTF-8".into()),
         ))
     })
+}
+
+/// The `--set` and `--unset` overrides, their text registered with the evaluator so
+/// diagnostics can point into the command line.
+pub fn overrides(inputs: &EvalInputs, evaluator: &mut Evaluator) -> Result<Vec<Override>, Failure> {
+    let mut out = Vec::new();
+    for text in &inputs.set {
+        let source = evaluator.add_source("--set", text);
+        out.push(parse_set(source).map_err(|e| Failure::input(e.attach_sources(evaluator.sources())))?);
+    }
+    for text in &inputs.unset {
+        let source = evaluator.add_source("--unset", text);
+        out.push(parse_unset(source).map_err(|e| Failure::input(e.attach_sources(evaluator.sources())))?);
+    }
+    Ok(out)
 }
 
 /// A source file evaluated: the evaluator (for its sources and the files it loaded)

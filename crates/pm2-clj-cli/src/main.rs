@@ -8,12 +8,14 @@ mod failure;
 mod files;
 mod input;
 mod output;
+mod pm2;
 mod report;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::pm2_verbs::Verb;
 use crate::failure::Failure;
 use crate::report::MessageFormat;
 
@@ -39,6 +41,16 @@ enum Command {
     Render(commands::render::RenderArgs),
     /// Evaluate and validate files; report every problem.
     Check(commands::check::CheckArgs),
+    /// Start the file's apps under pm2 (only those not running yet, unless --restart).
+    Start(commands::pm2_verbs::Pm2Args),
+    /// Restart the file's apps (pm2 restart).
+    Restart(commands::pm2_verbs::Pm2Args),
+    /// Reload the file's apps (pm2 reload: zero-downtime for cluster apps).
+    Reload(commands::pm2_verbs::Pm2Args),
+    /// Stop the file's apps.
+    Stop(commands::pm2_verbs::Pm2Args),
+    /// Stop the file's apps and remove them from pm2.
+    Delete(commands::pm2_verbs::Pm2Args),
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
@@ -47,6 +59,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Eval(args) => commands::eval::run(args),
         Command::Render(args) => commands::render::run(args, cli.message_format),
         Command::Check(args) => commands::check::run(args, cli.message_format),
+        Command::Start(args) => commands::pm2_verbs::run(Verb::Start, args, cli.message_format),
+        Command::Restart(args) => commands::pm2_verbs::run(Verb::Restart, args, cli.message_format),
+        Command::Reload(args) => commands::pm2_verbs::run(Verb::Reload, args, cli.message_format),
+        Command::Stop(args) => commands::pm2_verbs::run(Verb::Stop, args, cli.message_format),
+        Command::Delete(args) => commands::pm2_verbs::run(Verb::Delete, args, cli.message_format),
     }
 }
 

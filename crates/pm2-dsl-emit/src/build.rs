@@ -12,6 +12,7 @@ use pm2_dsl_reader::{SourceMap, Span};
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::model::{App, DeployTarget, Ecosystem};
+use crate::overrides::{Override, app_index, set_in};
 use crate::schema::JsType;
 use crate::validate::{check_env_block, check_option, js_type, text};
 
@@ -28,6 +29,8 @@ pub struct Settings<'a> {
     pub base_dir: &'a Path,
     /// Leave relative `cwd`s as written.
     pub keep_relative_paths: bool,
+    /// `--set` / `--unset` overrides, applied after the profile.
+    pub overrides: &'a [Override],
 }
 
 /// A built ecosystem and the warnings found on the way.
@@ -109,12 +112,87 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
     {
         apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
     }
+    for o in settings.overrides {
+        if let Err(problem) = apply_override(o, &mut drafts, &mut deploy, &mut statics) {
+            problems.push(problem);
+        }
+    }
     let apps = finish_apps(drafts, settings, problems);
     Ecosystem {
         apps,
         deploy: deploy.map(|d| deploy_targets(&d, problems)).unwrap_or_default(),
         statics,
     }
+}
+
+/// Applies one override: `apps.NAME.OPTION...` to the app's draft (the option in any
+/// spelling), `deploy...` and `static...` to those sections.
+fn apply_override(
+    o: &Override,
+    drafts: &mut [Draft],
+    deploy: &mut Option<Value>,
+    statics: &mut Option<Value>,
+) -> Result<(), EmitError> {
+    let bad = |message: &str| {
+        EmitError::new(
+            EmitErrorKind::BadOverride {
+                message: message.to_string(),
+            },
+            Some(o.source.span(0, o.source.text().len())),
+        )
+    };
+    let section = match o.path.first().map(String::as_str) {
+        Some("apps") => {
+            let [_, name, option, nested @ ..] = o.path.as_slice() else {
+                return Err(bad("name an app and an option, as in apps.api.instances=2"));
+            };
+            let names: Vec<String> = drafts.iter().map(|d| d.name().unwrap_or_default()).collect();
+            let draft = &mut drafts[app_index(&names, name, o)?];
+            let key = Value::keyword(option.as_str());
+            let canonical = match app_key(&key) {
+                AppKey::Option(spec) => spec.name.to_string(),
+                AppKey::EnvFor(name) => name,
+                AppKey::Unknown { written, suggestion } => {
+                    return Err(EmitError::new(
+                        EmitErrorKind::UnknownKey {
+                            key: written,
+                            suggestion,
+                        },
+                        Some(o.source.span(0, o.source.text().len())),
+                    ));
+                }
+                AppKey::Remove | AppKey::NotAName => return Err(bad("that is not an option")),
+            };
+            let current = draft
+                .entries
+                .get(&canonical)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(Value::nil);
+            let updated = if nested.is_empty() {
+                o.value.clone()
+            } else {
+                Some(set_in(&current, nested, o.value.as_ref(), o)?)
+            };
+            match updated {
+                Some(value) => match draft.entries.get_mut(&canonical) {
+                    Some(slot) => slot.1 = value,
+                    None => {
+                        draft.entries.insert(canonical, (key, value));
+                    }
+                },
+                None => {
+                    draft.entries.shift_remove(&canonical);
+                }
+            }
+            return Ok(());
+        }
+        Some("deploy") => deploy,
+        Some("static") => statics,
+        _ => return Err(bad("paths start with apps, deploy or static")),
+    };
+    let current = section.take().unwrap_or_else(Value::nil);
+    *section = Some(set_in(&current, &o.path[1..], o.value.as_ref(), o)?);
+    Ok(())
 }
 
 fn unknown_section(key: &Value, text: Option<&str>) -> EmitError {

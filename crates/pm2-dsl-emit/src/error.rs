@@ -127,6 +127,11 @@ pub enum EmitErrorKind {
         /// The offending value's type.
         actual: String,
     },
+    /// A `--set` or `--unset` that cannot be applied.
+    BadOverride {
+        /// What is wrong.
+        message: String,
+    },
     /// An option that makes PM2 install packages from npm when the app starts.
     InstallsPackages {
         /// The option.
@@ -157,6 +162,7 @@ impl EmitErrorKind {
             EmitErrorKind::UnknownDeployKey { .. } => "emit::unknown-deploy-key",
             EmitErrorKind::ProfileShape { .. } => "emit::profile-shape",
             EmitErrorKind::DeployShape { .. } => "emit::deploy-shape",
+            EmitErrorKind::BadOverride { .. } => "emit::bad-override",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
         }
     }
@@ -188,6 +194,7 @@ impl EmitErrorKind {
             EmitErrorKind::ProfileShape { actual } | EmitErrorKind::DeployShape { actual } => {
                 format!("this is {}", with_article(actual))
             }
+            EmitErrorKind::BadOverride { .. } => "this override".into(),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
         }
     }
@@ -303,6 +310,7 @@ impl fmt::Display for EmitErrorKind {
                     "{option} makes PM2 install packages from npm when the app starts"
                 )
             }
+            EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
         }
     }
 }

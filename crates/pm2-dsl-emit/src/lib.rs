@@ -15,6 +15,7 @@
 //!     sources: evaluator.sources(),
 //!     base_dir: std::path::Path::new("/srv"),
 //!     keep_relative_paths: false,
+//!     overrides: &[],
 //! };
 //! let built = build(&value, &settings).unwrap();
 //! let header = Header { source: "app.pm2.edn".into(), profile: None };
@@ -47,6 +48,7 @@ mod cron;
 mod error;
 pub mod keys;
 mod model;
+pub mod overrides;
 mod render;
 pub mod schema;
 mod validate;

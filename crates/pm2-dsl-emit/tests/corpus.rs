@@ -54,6 +54,7 @@ fn every_real_file_renders_with_each_of_its_profiles() {
                 sources: evaluator.sources(),
                 base_dir: file.parent().unwrap(),
                 keep_relative_paths: false,
+                overrides: &[],
             };
             let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
             assert!(!built.ecosystem.apps.is_empty(), "{path}");
@@ -97,6 +98,7 @@ fn render_apps(apps: &Json) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
         sources: evaluator.sources(),
         base_dir: Path::new("/home/err/devel"),
         keep_relative_paths: true,
+        overrides: &[],
     };
     build(&value, &settings)
         .map(|b| b.ecosystem.apps.iter().map(app_json).collect())

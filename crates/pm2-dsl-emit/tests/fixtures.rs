@@ -95,6 +95,7 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         sources: evaluator.sources(),
         base_dir: read.file.parent().unwrap(),
         keep_relative_paths: true,
+        overrides: &[],
     };
     match build(&value, &settings) {
         Ok(built) => {

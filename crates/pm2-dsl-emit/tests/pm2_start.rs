@@ -30,6 +30,7 @@ fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, ou
         sources: evaluator.sources(),
         base_dir: &examples(),
         keep_relative_paths: false,
+        overrides: &[],
     };
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{e:?}"));
     let header = Header {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use pm2_dsl_reader::{Form, FormKind, SourceMap, Span, read_all};
+use pm2_dsl_reader::{Form, FormKind, Source, SourceMap, Span, read_all};
 
 use crate::error::{EvalError, EvalErrorKind, Limit};
 use crate::loader::Loader;
@@ -99,6 +99,12 @@ impl Evaluator {
     /// Every source read so far, for rendering diagnostics.
     pub fn sources(&self) -> &SourceMap {
         &self.sources
+    }
+
+    /// Registers a text that values may come from without being evaluated (a command-line
+    /// override, say), so diagnostics can point into it like into any file.
+    pub fn add_source(&mut self, name: &str, text: &str) -> Arc<Source> {
+        self.sources.add(name, text)
     }
 
     /// The profile names that appeared as keys of `#profile` maps evaluated so far

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::failure::Failure;
-use crate::input::{EvalInputs, evaluate};
+use pm2_dsl_emit::overrides::apply_to_value;
+
+use crate::input::{EvalInputs, evaluate, overrides};
 use crate::output::{DataFormat, write_stdout};
 
 /// Arguments of `eval`.
@@ -22,10 +24,13 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
-    let evaluated = evaluate(&args.file, &args.inputs)?;
+    let mut evaluated = evaluate(&args.file, &args.inputs)?;
+    let overrides = overrides(&args.inputs, &mut evaluated.evaluator)?;
+    let value = apply_to_value(&evaluated.value, &overrides)
+        .map_err(|e| Failure::input(e.attach_sources(evaluated.evaluator.sources())))?;
     let out = match args.format {
-        DataFormat::Edn => evaluated.value.to_edn_pretty(80) + "\n",
-        DataFormat::Json => crate::output::json(&evaluated.value)?,
+        DataFormat::Edn => value.to_edn_pretty(80) + "\n",
+        DataFormat::Json => crate::output::json(&value)?,
     };
     write_stdout(&out)
 }

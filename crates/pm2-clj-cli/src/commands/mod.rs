@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod eval;
+pub mod pm2_verbs;
 pub mod read;
 pub mod render;

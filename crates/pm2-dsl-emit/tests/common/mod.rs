@@ -23,6 +23,7 @@ pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Res
         sources: evaluator.sources(),
         base_dir: Path::new("/srv/app"),
         keep_relative_paths: keep_relative,
+        overrides: &[],
     };
     let sources = evaluator.sources();
     let attach = |problems: Vec<EmitError>| {

@@ -1,0 +1,193 @@
+//! Running the real pm2: finding it (`PM2_BIN`, else `pm2` on `PATH`), running a verb,
+//! and reading `pm2 jlist`. Every failure here is a pm2 failure (exit code 3).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+
+use crate::failure::Failure;
+
+/// One process in `pm2 jlist` (one instance, for cluster apps).
+#[derive(Clone, Debug)]
+pub struct Process {
+    /// The app name.
+    pub name: String,
+    /// `pm2_env.status`: online, stopped, errored, launching, ...
+    pub status: String,
+    /// `pm2_env`, with the app's environment flattened onto it.
+    pub env: Json,
+}
+
+impl Process {
+    /// Whether the process is up (or coming up).
+    pub fn is_running(&self) -> bool {
+        matches!(self.status.as_str(), "online" | "launching")
+    }
+}
+
+/// The pm2 executable.
+pub struct Pm2 {
+    bin: PathBuf,
+}
+
+fn pm2_failure(code: &str, message: String, help: Option<String>) -> Failure {
+    Failure::Pm2(miette::Report::new(Failure::plain(code, message, help)))
+}
+
+impl Pm2 {
+    /// Finds pm2: `PM2_BIN` when set (it must exist), else `pm2` on `PATH`.
+    pub fn locate() -> Result<Pm2, Failure> {
+        if let Some(bin) = std::env::var_os("PM2_BIN").filter(|b| !b.is_empty()) {
+            let bin = PathBuf::from(bin);
+            if !bin.is_file() {
+                return Err(pm2_failure(
+                    "cli::pm2-missing",
+                    format!("PM2_BIN points to {}, which is not a file", bin.display()),
+                    Some("set PM2_BIN to the pm2 executable, or unset it to use pm2 from PATH".into()),
+                ));
+            }
+            return Ok(Pm2 { bin });
+        }
+        which::which("pm2").map(|bin| Pm2 { bin }).map_err(|_| {
+            pm2_failure(
+                "cli::pm2-missing",
+                "cannot find pm2 on PATH".into(),
+                Some("install it with `npm install -g pm2`, or set PM2_BIN to its path".into()),
+            )
+        })
+    }
+
+    fn command(&self) -> Command {
+        Command::new(&self.bin)
+    }
+
+    /// Runs `pm2 ARGS` in `dir`, its output passed through; a non-zero exit is a failure.
+    pub fn run(&self, args: &[String], dir: &Path) -> Result<(), Failure> {
+        let status = self.command().args(args).current_dir(dir).status().map_err(|e| {
+            pm2_failure(
+                "cli::pm2-failed",
+                format!("cannot run {}: {e}", self.bin.display()),
+                None,
+            )
+        })?;
+        if !status.success() {
+            return Err(pm2_failure(
+                "cli::pm2-failed",
+                format!("pm2 {} failed ({status})", args.join(" ")),
+                Some("pm2's own message is above".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `pm2 ARGS` quietly and returns its stdout.
+    pub fn output(&self, args: &[&str]) -> Result<String, Failure> {
+        let out = self
+            .command()
+            .args(args)
+            .env("PM2_SILENT", "true")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                pm2_failure(
+                    "cli::pm2-failed",
+                    format!("cannot run {}: {e}", self.bin.display()),
+                    None,
+                )
+            })?;
+        if !out.status.success() {
+            return Err(pm2_failure(
+                "cli::pm2-failed",
+                format!(
+                    "pm2 {} failed: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
+                None,
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `pm2 jlist`.
+    pub fn jlist(&self) -> Result<Vec<Process>, Failure> {
+        let text = self.output(&["jlist"])?;
+        let start = text.find('[').ok_or_else(|| {
+            pm2_failure(
+                "cli::pm2-failed",
+                format!("pm2 jlist printed no process list: {}", text.trim()),
+                None,
+            )
+        })?;
+        let list: Json = serde_json::from_str(text[start..].trim()).map_err(|e| {
+            pm2_failure(
+                "cli::pm2-failed",
+                format!("pm2 jlist printed something that is not JSON: {e}"),
+                None,
+            )
+        })?;
+        Ok(list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| Process {
+                name: p["name"].as_str().unwrap_or_default().to_string(),
+                status: p["pm2_env"]["status"].as_str().unwrap_or_default().to_string(),
+                env: p["pm2_env"].clone(),
+            })
+            .collect())
+    }
+
+    /// Waits until every instance of every app in `names` is online. An app that errors
+    /// or stops, or is not online within `timeout`, is a failure: `pm2 start` itself
+    /// exits 0 when an app crashes at once.
+    pub fn wait_online(&self, names: &[String], timeout: Duration) -> Result<(), Failure> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let processes = self.jlist()?;
+            let statuses = |name: &str| -> Vec<&str> {
+                processes
+                    .iter()
+                    .filter(|p| p.name == name)
+                    .map(|p| p.status.as_str())
+                    .collect()
+            };
+            let failed: Vec<String> = names
+                .iter()
+                .filter(|n| statuses(n).iter().any(|s| matches!(*s, "errored" | "stopped")))
+                .cloned()
+                .collect();
+            if !failed.is_empty() {
+                return Err(pm2_failure(
+                    "cli::app-crashed",
+                    format!("{} did not stay up", failed.join(", ")),
+                    Some(format!("see why with `pm2 logs {} --lines 50`", failed[0])),
+                ));
+            }
+            let waiting: Vec<String> = names
+                .iter()
+                .filter(|n| {
+                    let s = statuses(n);
+                    s.is_empty() || s.iter().any(|s| *s != "online")
+                })
+                .cloned()
+                .collect();
+            if waiting.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(pm2_failure(
+                    "cli::app-not-online",
+                    format!("{} not online after {}s", waiting.join(", "), timeout.as_secs()),
+                    Some(
+                        "check `pm2 list` and `pm2 logs`; pass a longer --wait if the app starts slowly"
+                            .into(),
+                    ),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Command-line overrides, `--set PATH=VALUE` and `--unset PATH`, applied after profiles
+//! so they win over everything the files say.
+//!
+//! A path is dotted: `apps.NAME.OPTION...` addresses an app by its `:name` (the option in
+//! any spelling), other paths address nested keys (`deploy.production.host`). Values are
+//! read as EDN scalars: numbers, booleans, nil and keywords; anything else is a string.
+
+use std::sync::Arc;
+
+use pm2_dsl_eval::{Map, Value, ValueKind, closest};
+use pm2_dsl_reader::{FormKind, Source, read_all};
+
+use crate::error::{EmitError, EmitErrorKind};
+use crate::keys::key_text;
+
+/// One override.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// The dotted path, split.
+    pub path: Vec<String>,
+    /// The new value, or `None` to remove the key.
+    pub value: Option<Value>,
+    /// The override's text (as a source, so errors can point at it).
+    pub source: Arc<Source>,
+}
+
+fn bad(message: String, source: &Source) -> EmitError {
+    EmitError::new(
+        EmitErrorKind::BadOverride { message },
+        Some(source.span(0, source.text().len())),
+    )
+}
+
+fn split_path(path: &str, source: &Source) -> Result<Vec<String>, EmitError> {
+    let parts: Vec<String> = path.split('.').map(str::to_string).collect();
+    if parts.iter().any(String::is_empty) {
+        return Err(bad(
+            format!("`{path}` has an empty part; write a dotted path such as apps.api.env.PORT"),
+            source,
+        ));
+    }
+    Ok(parts)
+}
+
+/// Parses `--set PATH=VALUE`; `source` holds exactly that text.
+pub fn parse_set(source: Arc<Source>) -> Result<Override, EmitError> {
+    let text = source.text();
+    let Some((path, raw)) = text.split_once('=') else {
+        return Err(bad(format!("`{text}` has no `=`; write PATH=VALUE"), &source));
+    };
+    let path = split_path(path, &source)?;
+    let start = text.len() - raw.len();
+    let span = Some(source.span(start, text.len()));
+    let scalar = read_all(&source).ok().and_then(|_| {
+        let value_source = Source::standalone("value", raw.to_string());
+        let forms = read_all(&value_source).ok()?;
+        match forms.as_slice() {
+            [form] => match &form.kind {
+                FormKind::Nil
+                | FormKind::Bool(_)
+                | FormKind::Int(_)
+                | FormKind::BigInt(_)
+                | FormKind::Float(_)
+                | FormKind::BigDec(_)
+                | FormKind::Keyword(_) => Some(Value::from_form(form).with_origin(span)),
+                _ => None,
+            },
+            _ => None,
+        }
+    });
+    let value = scalar.unwrap_or_else(|| Value::new(ValueKind::Str(raw.into()), span));
+    Ok(Override {
+        path,
+        value: Some(value),
+        source,
+    })
+}
+
+/// Parses `--unset PATH`; `source` holds exactly that text.
+pub fn parse_unset(source: Arc<Source>) -> Result<Override, EmitError> {
+    let path = split_path(source.text(), &source)?;
+    Ok(Override {
+        path,
+        value: None,
+        source,
+    })
+}
+
+/// The key of `map` that a path segment names: a keyword or string with that text.
+fn find_key(map: &Map, segment: &str) -> Option<Value> {
+    map.keys().find(|k| key_text(k) == Some(segment)).cloned()
+}
+
+/// Sets (or removes) `path` inside `target`, creating maps on the way.
+pub(crate) fn set_in(
+    target: &Value,
+    path: &[String],
+    value: Option<&Value>,
+    o: &Override,
+) -> Result<Value, EmitError> {
+    let Some((segment, rest)) = path.split_first() else {
+        return Ok(value.cloned().unwrap_or_else(Value::nil));
+    };
+    let mut map = match target.kind() {
+        ValueKind::Map(m) => m.clone(),
+        ValueKind::Nil => Map::new(),
+        _ => {
+            return Err(bad(
+                format!(
+                    "`{segment}` is inside {}, which has no keys",
+                    pm2_dsl_reader::with_article(target.type_name())
+                ),
+                &o.source,
+            ));
+        }
+    };
+    let key = find_key(&map, segment).unwrap_or_else(|| Value::keyword(segment.as_str()));
+    if rest.is_empty() && value.is_none() {
+        map.remove(&key);
+    } else {
+        let inner = map.get(&key).cloned().unwrap_or_else(Value::nil);
+        let updated = set_in(&inner, rest, value, o)?;
+        map.insert(key, updated);
+    }
+    Ok(Value::new(ValueKind::Map(map), target.origin()))
+}
+
+/// Applies overrides to a whole value, as `eval` shows it: `apps.NAME` finds the app in
+/// `:apps` by name.
+pub fn apply_to_value(value: &Value, overrides: &[Override]) -> Result<Value, EmitError> {
+    let mut value = value.clone();
+    for o in overrides {
+        value = match o.path.split_first() {
+            Some((apps, rest)) if apps == "apps" && !rest.is_empty() => {
+                let Some(map) = value.as_map() else {
+                    return Err(bad("the file's value is not a map with :apps".into(), &o.source));
+                };
+                let key = find_key(map, "apps").unwrap_or_else(|| Value::keyword("apps"));
+                let list = map.get(&key).and_then(Value::as_seq).cloned().unwrap_or_default();
+                let names: Vec<String> = list.iter().filter_map(app_name).collect();
+                let index = app_index(&names, &rest[0], o)?;
+                let app = set_in(&list[index], &rest[1..], o.value.as_ref(), o)?;
+                let mut list = list.clone();
+                list.set(index, app);
+                let mut map = map.clone();
+                map.insert(key, Value::new(ValueKind::Vector(Arc::new(list)), None));
+                Value::new(ValueKind::Map(map), value.origin())
+            }
+            _ => set_in(&value, &o.path, o.value.as_ref(), o)?,
+        };
+    }
+    Ok(value)
+}
+
+fn app_name(app: &Value) -> Option<String> {
+    app.as_map()?.get_keyword("name")?.as_str().map(str::to_string)
+}
+
+/// The position of the app named `name` among `names`, or an error with a suggestion.
+pub(crate) fn app_index(names: &[String], name: &str, o: &Override) -> Result<usize, EmitError> {
+    names.iter().position(|n| n == name).ok_or_else(|| {
+        let hint = match closest(name, names.iter().map(String::as_str)) {
+            Some(s) => format!("; did you mean {s}?"),
+            None => format!("; the apps are {}", names.join(", ")),
+        };
+        bad(format!("no app is named \"{name}\"{hint}"), &o.source)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pm2_dsl_reader::{Source, read_all};
+
+    fn data(text: &str) -> Value {
+        Value::from_form(&read_all(&Source::standalone("t", text)).unwrap()[0])
+    }
+
+    fn set(text: &str) -> Override {
+        parse_set(Source::standalone("--set", text)).unwrap()
+    }
+
+    #[test]
+    fn values_read_as_edn_scalars_or_strings() {
+        assert_eq!(set("a=9000").value.unwrap(), Value::int(9000));
+        assert_eq!(set("a=true").value.unwrap(), Value::bool(true));
+        assert_eq!(set("a=:cluster").value.unwrap(), Value::keyword("cluster"));
+        assert!(set("a=nil").value.unwrap().is_nil());
+        assert_eq!(set("a=hello world").value.unwrap(), Value::string("hello world"));
+        assert_eq!(set("a=[1 2]").value.unwrap(), Value::string("[1 2]"));
+        assert_eq!(set("a=x=y").value.unwrap(), Value::string("x=y"));
+        assert!(parse_set(Source::standalone("--set", "novalue")).is_err());
+        assert!(parse_set(Source::standalone("--set", "a..b=1")).is_err());
+    }
+
+    #[test]
+    fn paths_address_apps_by_name_and_nested_keys() {
+        let v = data(r#"{:apps [{:name "api" :env {:A "1"}} {:name "web"}] :deploy {:prod {:host "h"}}}"#);
+        let o = [
+            set("apps.api.env.PORT=9000"),
+            set("apps.web.instances=2"),
+            set("deploy.prod.host=other"),
+            parse_unset(Source::standalone("--unset", "apps.api.env.A")).unwrap(),
+        ];
+        assert_eq!(
+            apply_to_value(&v, &o).unwrap(),
+            data(
+                r#"{:apps [{:name "api" :env {:PORT 9000}} {:name "web" :instances 2}] :deploy {:prod {:host "other"}}}"#
+            )
+        );
+        let err = apply_to_value(&v, &[set("apps.apj.x=1")]).unwrap_err();
+        assert!(err.to_string().contains("did you mean api"), "{err}");
+    }
+}
