@@ -3,6 +3,7 @@
 //! command line, files and the real `pm2`.
 
 mod commands;
+mod convert;
 mod ecosystem;
 mod failure;
 mod files;
@@ -41,6 +42,8 @@ enum Command {
     Render(commands::render::RenderArgs),
     /// Evaluate and validate files; report every problem.
     Check(commands::check::CheckArgs),
+    /// Convert an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml into a .pm2.edn.
+    Convert(convert::ConvertArgs),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
     Start(commands::pm2_verbs::Pm2Args),
     /// Restart the file's apps (pm2 restart).
@@ -51,6 +54,8 @@ enum Command {
     Stop(commands::pm2_verbs::Pm2Args),
     /// Stop the file's apps and remove them from pm2.
     Delete(commands::pm2_verbs::Pm2Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
@@ -59,11 +64,13 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Eval(args) => commands::eval::run(args),
         Command::Render(args) => commands::render::run(args, cli.message_format),
         Command::Check(args) => commands::check::run(args, cli.message_format),
+        Command::Convert(args) => convert::run(args),
         Command::Start(args) => commands::pm2_verbs::run(Verb::Start, args, cli.message_format),
         Command::Restart(args) => commands::pm2_verbs::run(Verb::Restart, args, cli.message_format),
         Command::Reload(args) => commands::pm2_verbs::run(Verb::Reload, args, cli.message_format),
         Command::Stop(args) => commands::pm2_verbs::run(Verb::Stop, args, cli.message_format),
         Command::Delete(args) => commands::pm2_verbs::run(Verb::Delete, args, cli.message_format),
+        Command::Completions(args) => commands::completions::run::<Cli>(args),
     }
 }
 

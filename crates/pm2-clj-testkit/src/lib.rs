@@ -7,8 +7,10 @@
 //! binaries install it once). A test that needs pm2 fails when it cannot be had; it
 //! never skips.
 
+mod compare;
 mod pm2;
 
+pub use compare::assert_same_apps;
 pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads};
 
 use std::path::{Path, PathBuf};

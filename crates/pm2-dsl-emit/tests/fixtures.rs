@@ -4,12 +4,10 @@
 //! pm2's own `verifyConfs` on both sides), or every problem reported is one pm2 hides:
 //! a key pm2 drops without a word, or a value pm2 misreads.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use pm2_clj_testkit::{Pm2Read, corpus, files_under, pm2_reads};
+use pm2_clj_testkit::{Pm2Read, assert_same_apps, corpus, files_under, pm2_reads};
 use pm2_dsl_emit::keys::{AppKey, app_key};
-use pm2_dsl_emit::schema::camel_alias;
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, convert::json_data, render};
 use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
 use serde_json::Value as Json;
@@ -38,15 +36,6 @@ enum Outcome {
     /// Rendered to this file, to be read by pm2 and compared.
     Rendered(PathBuf),
     Reported(Vec<String>),
-}
-
-fn app_objects(raw: &Json) -> Vec<&serde_json::Map<String, Json>> {
-    let apps = raw.get("apps").or_else(|| raw.get("pm2")).unwrap_or(raw);
-    match apps {
-        Json::Array(items) => items.iter().filter_map(Json::as_object).collect(),
-        Json::Object(o) => vec![o],
-        _ => vec![],
-    }
 }
 
 /// Builds the key-for-key translation of a file pm2 read, and renders it or checks that
@@ -144,42 +133,11 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
     }
 }
 
-/// Our apps, read by pm2, equal pm2's reading of the original, except where pm2 loses a
-/// falsy value under a canonical name (which pm2-clj keeps on purpose; pm2 then reads it
-/// as written, so an empty `node_args` string becomes an empty list).
-fn assert_same_apps(file: &Path, raw: &Json, theirs: &[Json], ours: &[Json]) {
-    assert_eq!(theirs.len(), ours.len(), "{}", file.display());
-    let raw_apps = app_objects(raw);
-    for (i, (t, o)) in theirs.iter().zip(ours).enumerate() {
-        let (t, o): (BTreeMap<_, _>, BTreeMap<_, _>) = (
-            t.as_object().unwrap().iter().collect(),
-            o.as_object().unwrap().iter().collect(),
-        );
-        for (key, value) in &o {
-            if t.get(key) == Some(value) {
-                continue;
-            }
-            let kept_falsy = raw_apps.get(i).is_some_and(|raw_app| {
-                raw_app.iter().any(|(rk, rv)| {
-                    let canonical = match app_key(&Value::string(rk.as_str())) {
-                        AppKey::Option(spec) => spec.name,
-                        _ => return false,
-                    };
-                    let falsy = matches!(rv, Json::Bool(false) | Json::String(_) | Json::Number(_))
-                        && (rv == &Json::Bool(false) || rv == &Json::from("") || rv.as_f64() == Some(0.0));
-                    canonical == key.as_str() && camel_alias(canonical) != canonical && falsy
-                })
-            });
-            assert!(
-                kept_falsy,
-                "{} app {i}: {key} is {value} for us, {:?} for pm2",
-                file.display(),
-                t.get(key)
-            );
-        }
-        for key in t.keys() {
-            assert!(o.contains_key(key), "{} app {i}: we lose {key}", file.display());
-        }
+/// The canonical option a raw key names, for the comparison.
+fn canonical(key: &str) -> Option<String> {
+    match app_key(&Value::string(key)) {
+        AppKey::Option(spec) => Some(spec.name.to_string()),
+        _ => None,
     }
 }
 
@@ -219,6 +177,7 @@ fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
             original.raw.as_ref().unwrap(),
             pm2_apps,
             our_apps.as_array().unwrap(),
+            canonical,
         );
     }
     eprintln!(

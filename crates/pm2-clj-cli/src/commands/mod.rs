@@ -1,6 +1,7 @@
 //! One module per verb; each has its clap arguments and a `run` function.
 
 pub mod check;
+pub mod completions;
 pub mod eval;
 pub mod pm2_verbs;
 pub mod read;

@@ -1,0 +1,218 @@
+//! CLI snapshot tests: `--help` of every verb, human diagnostics (no colour, 80 columns)
+//! and JSON diagnostics for editors; exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn cli(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "80")
+        .env_remove("PM2_BIN")
+        .output()
+        .expect("run pm2-clj")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_of_every_verb() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut all = text(&cli(dir, &["--help"]).stdout);
+    for verb in [
+        "read",
+        "eval",
+        "render",
+        "check",
+        "convert",
+        "start",
+        "stop",
+        "completions",
+    ] {
+        let out = cli(dir, &[verb, "--help"]);
+        assert!(out.status.success());
+        all.push_str(&format!("\n===== pm2-clj {verb} --help\n{}", text(&out.stdout)));
+    }
+    insta::assert_snapshot!(all);
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.pm2.edn"),
+        "(def defaults {:autorestart true :instances (inc \"2\")})\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.pm2.edn"),
+        "{:apps [{:name \"api\"\n         :script \"server.js\"\n         :max-memory-restrat \"1G\"\n         :min-uptime 10}]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("imports.pm2.edn"),
+        "(import \"base.pm2.edn\" :as base)\n{:apps [(merge base/defaults {:name \"api\" :script \"a.js\"})]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("unclosed.pm2.edn"),
+        ";; 𝄞 wide\n{:apps [{:name \"é\" :script \"a.js\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("good.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"a.js\"}]}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn human_diagnostics() {
+    let dir = project();
+    let mut all = String::new();
+    for (args, code) in [
+        (vec!["check", "broken.pm2.edn"], 1),
+        (vec!["render", "imports.pm2.edn"], 1),
+        (vec!["eval", "unclosed.pm2.edn"], 1),
+        (vec!["render", "good.pm2.edn", "--profile", "prod"], 1),
+        (vec!["eval", "missing.pm2.edn"], 1),
+    ] {
+        let out = cli(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        all.push_str(&format!(
+            "===== pm2-clj {}\n{}",
+            args.join(" "),
+            text(&out.stderr)
+        ));
+    }
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn json_diagnostics_for_editors() {
+    let dir = project();
+    let out = cli(
+        dir.path(),
+        &[
+            "check",
+            "broken.pm2.edn",
+            "unclosed.pm2.edn",
+            "good.pm2.edn",
+            "--message-format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines.len(),
+        3,
+        "two problems in broken, one in unclosed, none in good"
+    );
+    let codes: Vec<&str> = lines.iter().map(|l| l["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        [
+            "emit::unknown-key",
+            "emit::below-minimum",
+            "read::unclosed-delimiter"
+        ]
+    );
+    assert_eq!(
+        (lines[0]["line"].as_u64(), lines[0]["column"].as_u64()),
+        (Some(3), Some(10))
+    );
+    assert_eq!(lines[0]["help"], "did you mean :max-memory-restart?");
+    assert_eq!(lines[0]["file"], "broken.pm2.edn");
+    // The third: after `;; 𝄞 wide` the opener `[` on line 2; columns count UTF-16 units.
+    let opener = &lines[2]["labels"].as_array().unwrap()[1];
+    assert_eq!(
+        (opener["line"].as_u64(), opener["column"].as_u64()),
+        (Some(2), Some(8))
+    );
+    let unclosed_end = &lines[2];
+    assert_eq!(unclosed_end["line"].as_u64(), Some(2));
+    insta::assert_snapshot!(text(&out.stdout));
+}
+
+#[test]
+fn utf16_columns_count_surrogate_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("wide.pm2.edn"),
+        "{:apps [{:name \"𝄞\" :script 1}]}",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["check", "wide.pm2.edn", "--message-format", "json"]);
+    let line: serde_json::Value = serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
+    // `1` is at byte 30 (𝄞 is 4 bytes), character column 28, UTF-16 column 29 (𝄞 is a
+    // surrogate pair).
+    assert_eq!(
+        (line["offset"].as_u64(), line["column"].as_u64()),
+        (Some(30), Some(29))
+    );
+}
+
+#[test]
+fn exit_codes() {
+    let dir = project();
+    assert_eq!(cli(dir.path(), &["check", "good.pm2.edn"]).status.code(), Some(0));
+    assert_eq!(
+        cli(dir.path(), &["check", "broken.pm2.edn"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(cli(dir.path(), &["check"]).status.code(), Some(2));
+    assert_eq!(cli(dir.path(), &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        cli(dir.path(), &["render", "good.pm2.edn", "--env", "NOEQUALS"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn render_writes_atomically_and_only_on_change() {
+    let dir = project();
+    let out = dir.path().join("out/ecosystem.config.mjs");
+    assert!(
+        cli(
+            dir.path(),
+            &["render", "good.pm2.edn", "-o", out.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("export const apps = ["),
+        "the extension picks the format"
+    );
+    let modified = std::fs::metadata(&out).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(
+        cli(
+            dir.path(),
+            &["render", "good.pm2.edn", "-o", out.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().modified().unwrap(),
+        modified,
+        "unchanged output is not rewritten"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.parent().unwrap()).unwrap().count(),
+        1,
+        "no temporary files left"
+    );
+}
