@@ -16,8 +16,6 @@ pub struct Process {
     pub name: String,
     /// `pm2_env.status`: online, stopped, errored, launching, ...
     pub status: String,
-    /// `pm2_env`, with the app's environment flattened onto it.
-    pub env: Json,
 }
 
 impl Process {
@@ -135,7 +133,6 @@ impl Pm2 {
             .map(|p| Process {
                 name: p["name"].as_str().unwrap_or_default().to_string(),
                 status: p["pm2_env"]["status"].as_str().unwrap_or_default().to_string(),
-                env: p["pm2_env"].clone(),
             })
             .collect())
     }

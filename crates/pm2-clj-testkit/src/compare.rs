@@ -30,7 +30,7 @@ fn camel(name: &str) -> String {
 }
 
 fn falsy(v: &Json) -> bool {
-    *v == Json::Bool(false) || *v == Json::from("") || v.as_f64() == Some(0.0)
+    *v == Json::Bool(false) || v.as_str() == Some("") || v.as_f64() == Some(0.0)
 }
 
 /// Asserts that pm2 reads the same apps from our output (`ours`) as from the original

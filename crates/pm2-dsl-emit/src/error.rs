@@ -315,9 +315,12 @@ impl fmt::Display for EmitErrorKind {
     }
 }
 
-/// A problem with the ecosystem, with its location.
+/// A problem with the ecosystem, with its location. Boxed inside, so results stay small.
 #[derive(Clone)]
-pub struct EmitError {
+pub struct EmitError(Box<Problem>);
+
+#[derive(Clone)]
+struct Problem {
     kind: EmitErrorKind,
     at: Locations,
     help: Option<String>,
@@ -326,58 +329,58 @@ pub struct EmitError {
 impl EmitError {
     /// A problem of `kind` at `span`.
     pub fn new(kind: EmitErrorKind, span: Option<Span>) -> EmitError {
-        EmitError {
+        EmitError(Box::new(Problem {
             kind,
             at: Locations::at(span),
             help: None,
-        }
+        }))
     }
 
     /// Replaces the kind's default help.
     pub fn with_help(mut self, help: impl Into<String>) -> EmitError {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 
     /// What is wrong.
     pub fn kind(&self) -> &EmitErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The offending text, when known.
     pub fn span(&self) -> Option<Span> {
-        self.at.span
+        self.0.at.span
     }
 
     /// Adds a label (shown when in the same source as the primary span).
     pub fn with_label(mut self, span: Option<Span>, message: impl Into<String>) -> EmitError {
         if let Some(span) = span {
-            self.at.labels.push((span, message.into()));
+            self.0.at.labels.push((span, message.into()));
         }
         self
     }
 
     /// The source the error points into, once attached.
     pub fn source_text(&self) -> Option<&Arc<Source>> {
-        self.at.source()
+        self.0.at.source()
     }
 
     /// Attaches source texts so the error can be rendered on its own.
     pub fn attach_sources(mut self, sources: &SourceMap) -> EmitError {
-        self.at.attach(sources);
+        self.0.at.attach(sources);
         self
     }
 }
 
 impl fmt::Debug for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind.code(), self.kind)
+        write!(f, "{}: {}", self.0.kind.code(), self.0.kind)
     }
 }
 
 impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.kind, f)
+        fmt::Display::fmt(&self.0.kind, f)
     }
 }
 
@@ -385,11 +388,11 @@ impl std::error::Error for EmitError {}
 
 impl Diagnostic for EmitError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.kind.code()))
+        Some(Box::new(self.0.kind.code()))
     }
 
     fn severity(&self) -> Option<Severity> {
-        Some(if self.kind.is_warning() {
+        Some(if self.0.kind.is_warning() {
             Severity::Warning
         } else {
             Severity::Error
@@ -397,21 +400,22 @@ impl Diagnostic for EmitError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.0
+            .help
             .clone()
-            .or_else(|| self.kind.default_help())
+            .or_else(|| self.0.kind.default_help())
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.at.source().map(|s| &**s as &dyn SourceCode)
+        self.0.at.source().map(|s| &**s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.at.labeled_spans(self.kind.label())
+        self.0.at.labeled_spans(self.0.kind.label())
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        self.at.related()
+        self.0.at.related()
     }
 }
