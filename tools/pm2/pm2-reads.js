@@ -9,6 +9,10 @@ const path = require('path');
 
 const pm2Dir = process.env.PM2_PACKAGE_DIR || path.join(__dirname, 'node_modules', 'pm2');
 const Common = require(path.join(pm2Dir, 'lib', 'Common'));
+// An app with `trace: true` makes pm2 install OpenTelemetry packages from npm while it
+// reads the file; reading must not install anything, so pretend they are there (pm2's
+// reading is then the same: trace stays on).
+require(path.join(pm2Dir, 'lib', 'OtelManager')).ensureInstalled = () => true;
 
 // pm2 prints its validation warnings; keep stdout for the JSON lines.
 const log = console.log;
