@@ -18,9 +18,15 @@ use nom::{IResult, Parser};
 use crate::error::{NameProblem, ReadErrorKind};
 use crate::form::FormKind;
 
+/// Whether `c` is whitespace to the reader: Unicode whitespace, commas, and U+FEFF (a
+/// byte-order mark, invisible, is never part of a name).
+pub(crate) fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == ',' || c == '\u{feff}'
+}
+
 /// Whether `c` ends a bare token (symbol, keyword, number, character name).
 pub(crate) fn ends_token(c: char) -> bool {
-    matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"' | ';' | ',') || c.is_whitespace()
+    matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"' | ';') || is_space(c)
 }
 
 /// Skips whitespace and commas; returns the rest.
@@ -45,7 +51,7 @@ pub(crate) fn skip_space(input: &str) -> &str {
 }
 
 fn space_run(input: &str) -> IResult<&str, &str, ()> {
-    take_while(|c: char| c.is_whitespace() || c == ',').parse(input)
+    take_while(is_space).parse(input)
 }
 
 /// Skips the rest of a line comment (the `;` or `#!` is already consumed).
@@ -303,7 +309,7 @@ fn is_name_char(c: char) -> bool {
                 | '/'
                 | '\''
         )
-        || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+        || (!c.is_ascii() && !is_space(c) && !c.is_control())
 }
 
 /// Reads a string body (after the opening quote). Returns the rest after the closing
