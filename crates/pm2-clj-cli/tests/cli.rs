@@ -216,3 +216,57 @@ fn render_writes_atomically_and_only_on_change() {
         "no temporary files left"
     );
 }
+
+#[test]
+fn every_example_renders_in_every_format() {
+    let examples = pm2_clj_testkit::repo_root().join("examples");
+    let files = pm2_clj_testkit::files_under(&examples, &[".pm2.edn"]);
+    assert!(files.len() >= 6, "{files:?}");
+    let out_dir = tempfile::tempdir().unwrap();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let mut profiles = vec![None];
+        if text.contains(":profiles") || text.contains("#profile") {
+            profiles.push(Some("prod"));
+        }
+        for profile in profiles {
+            for ext in ["json", "cjs", "mjs"] {
+                let out = out_dir.path().join(format!("out.config.{ext}"));
+                let mut args = vec![
+                    "render",
+                    file.to_str().unwrap(),
+                    "--no-process-env",
+                    "-o",
+                    out.to_str().unwrap(),
+                ];
+                if let Some(p) = profile {
+                    args.extend(["--profile", p]);
+                }
+                let run = cli(&examples, &args);
+                assert!(
+                    run.status.success(),
+                    "{} {profile:?} {ext}: {}",
+                    file.display(),
+                    text_of(&run.stderr)
+                );
+                let node = Command::new("node")
+                    .args([
+                        "-e",
+                        "const m = require(process.argv[1]); if (!m.apps || !m.apps.length) process.exit(1)",
+                    ])
+                    .arg(&out)
+                    .status()
+                    .unwrap();
+                assert!(
+                    node.success(),
+                    "{} {ext}: node cannot load the output",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+fn text_of(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -44,7 +44,11 @@ fn a_file_is_a_sequence_of_forms() {
     assert_eq!(read("").len(), 0);
     assert_eq!(read("#!/usr/bin/env pm2-clj\n{}").len(), 1);
     assert_eq!(read("\u{feff}{}").len(), 1);
-    assert_eq!(read("\t\u{feff}").len(), 0, "a byte-order mark anywhere is whitespace");
+    assert_eq!(
+        read("\t\u{feff}").len(),
+        0,
+        "a byte-order mark anywhere is whitespace"
+    );
 }
 
 #[test]
