@@ -257,6 +257,11 @@ pub(crate) fn check_name(text: &str, keyword: bool) -> Result<(), NameProblem> {
     if keyword && text.starts_with(':') {
         return Err(NameProblem::AutoResolved);
     }
+    // A symbol starting with one of these would print as something else (a tag, a
+    // keyword, a quote).
+    if let Some(c @ ('#' | ':' | '\'')) = text.chars().next().filter(|_| !keyword) {
+        return Err(NameProblem::BadChar(c));
+    }
     if text.contains("::") {
         return Err(NameProblem::BadColon);
     }
@@ -477,6 +482,8 @@ mod tests {
         assert_eq!(check_name("_:", false), Err(NameProblem::BadColon));
         assert_eq!(check_name(":a", true), Err(NameProblem::AutoResolved));
         assert_eq!(check_name("a^", false), Err(NameProblem::BadChar('^')));
+        assert_eq!(check_name("#Y", false), Err(NameProblem::BadChar('#')));
+        assert_eq!(check_name("'a", false), Err(NameProblem::BadChar('\'')));
     }
 
     #[test]
