@@ -1,11 +1,11 @@
-//! The shared front of every command that reads a source file: the input options
-//! (`--profile`, `--env`), reading the file, and evaluating it.
+//! The command-line inputs of every command that reads a source file (`--profile`,
+//! `--env`, `--set`, `--unset`, ...), turned into the load pipeline's settings.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Args;
-use pm2_dsl_emit::overrides::{Override, parse_set, parse_unset};
-use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options, Value};
+use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded};
+use pm2_dsl_eval::Env;
 
 use crate::failure::Failure;
 
@@ -41,9 +41,21 @@ fn parse_env_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// Options of the commands that build an ecosystem.
+#[derive(Args, Clone, Debug, Default)]
+pub struct BuildInputs {
+    #[command(flatten)]
+    pub eval: EvalInputs,
+    /// Leave relative `cwd`s as written (by default they become absolute, against the
+    /// directory of the file they are written in).
+    #[arg(long)]
+    pub keep_relative_paths: bool,
+}
+
 impl EvalInputs {
-    /// The evaluation options these inputs describe.
-    pub fn options(&self) -> Options {
+    /// The environment these inputs describe: the process's, unless
+    /// `--no-process-env`, with `--env` values on top.
+    pub fn env(&self) -> Env {
         let mut env = if self.no_process_env {
             Env::empty()
         } else {
@@ -52,69 +64,43 @@ impl EvalInputs {
         for (name, value) in &self.env {
             env.set(name, value);
         }
-        let options = Options::new().env(env);
-        match &self.profile {
-            Some(profile) => options.profile(profile),
-            None => options,
+        env
+    }
+}
+
+impl BuildInputs {
+    /// The load pipeline's settings.
+    pub fn settings(&self) -> LoadSettings {
+        LoadSettings {
+            profile: self.eval.profile.clone(),
+            env: self.eval.env(),
+            keep_relative_paths: self.keep_relative_paths,
+            set: self.eval.set.clone(),
+            unset: self.eval.unset.clone(),
         }
     }
 }
 
-/// A source file's text, or a diagnostic saying why it cannot be read.
-pub fn read_source(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Failure::input(Failure::plain(
-            "cli::read-file",
-            format!("cannot read {}: {e}", path.display()),
-            (e.kind() == std::io::ErrorKind::NotFound)
-                .then(|| "check the path; it is relative to the current directory".into()),
-        ))
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        Failure::input(Failure::plain(
-            "cli::not-utf8",
-            format!(
-                "{} is not UTF-8 (invalid byte at offset {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
-            Some("save the file as UTF-8".into()),
-        ))
-    })
-}
-
-/// The `--set` and `--unset` overrides, their text registered with the evaluator so
-/// diagnostics can point into the command line.
-pub fn overrides(inputs: &EvalInputs, evaluator: &mut Evaluator) -> Result<Vec<Override>, Failure> {
-    let mut out = Vec::new();
-    for text in &inputs.set {
-        let source = evaluator.add_source("--set", text);
-        out.push(parse_set(source).map_err(|e| Failure::input(e.attach_sources(evaluator.sources())))?);
-    }
-    for text in &inputs.unset {
-        let source = evaluator.add_source("--unset", text);
-        out.push(parse_unset(source).map_err(|e| Failure::input(e.attach_sources(evaluator.sources())))?);
-    }
-    Ok(out)
-}
-
-/// A source file evaluated: the evaluator (for its sources and the files it loaded)
-/// and the file's value.
-pub struct Evaluated {
-    pub evaluator: Evaluator,
-    pub value: Value,
-    pub path: PathBuf,
+fn failure(f: LoadFailure) -> Failure {
+    Failure::Input(f.reports)
 }
 
 /// Reads and evaluates `path`.
 pub fn evaluate(path: &Path, inputs: &EvalInputs) -> Result<Evaluated, Failure> {
-    // Read it here first, so a missing or non-UTF-8 root file gets the CLI's diagnostic.
-    read_source(path)?;
-    let mut evaluator = Evaluator::new(inputs.options(), FsLoader);
-    let value = evaluator.eval_file(&path.to_string_lossy())?;
-    Ok(Evaluated {
-        evaluator,
-        value,
-        path: path.to_path_buf(),
-    })
+    let settings = BuildInputs {
+        eval: inputs.clone(),
+        keep_relative_paths: false,
+    }
+    .settings();
+    load::evaluate(path, &settings).map_err(failure)
+}
+
+/// Reads, evaluates and builds `path`.
+pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
+    load::load(path, &inputs.settings()).map_err(failure)
+}
+
+/// A source file's text, or a diagnostic saying why it cannot be read.
+pub fn read_source(path: &Path) -> Result<String, Failure> {
+    load::read_source(path).map_err(|r| Failure::Input(vec![r]))
 }

@@ -4,7 +4,6 @@
 
 mod commands;
 mod convert;
-mod ecosystem;
 mod failure;
 mod files;
 mod input;

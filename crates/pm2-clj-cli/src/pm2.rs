@@ -5,25 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value as Json;
+use pm2_clj_sync::process::{Process, parse_jlist};
 
 use crate::failure::Failure;
-
-/// One process in `pm2 jlist` (one instance, for cluster apps).
-#[derive(Clone, Debug)]
-pub struct Process {
-    /// The app name.
-    pub name: String,
-    /// `pm2_env.status`: online, stopped, errored, launching, ...
-    pub status: String,
-}
-
-impl Process {
-    /// Whether the process is up (or coming up).
-    pub fn is_running(&self) -> bool {
-        matches!(self.status.as_str(), "online" | "launching")
-    }
-}
 
 /// The pm2 executable.
 pub struct Pm2 {
@@ -112,29 +96,7 @@ impl Pm2 {
     /// `pm2 jlist`.
     pub fn jlist(&self) -> Result<Vec<Process>, Failure> {
         let text = self.output(&["jlist"])?;
-        let start = text.find('[').ok_or_else(|| {
-            pm2_failure(
-                "cli::pm2-failed",
-                format!("pm2 jlist printed no process list: {}", text.trim()),
-                None,
-            )
-        })?;
-        let list: Json = serde_json::from_str(text[start..].trim()).map_err(|e| {
-            pm2_failure(
-                "cli::pm2-failed",
-                format!("pm2 jlist printed something that is not JSON: {e}"),
-                None,
-            )
-        })?;
-        Ok(list
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| Process {
-                name: p["name"].as_str().unwrap_or_default().to_string(),
-                status: p["pm2_env"]["status"].as_str().unwrap_or_default().to_string(),
-            })
-            .collect())
+        parse_jlist(&text).map_err(|message| pm2_failure("cli::pm2-failed", message, None))
     }
 
     /// Waits until every instance of every app in `names` is online. An app that errors

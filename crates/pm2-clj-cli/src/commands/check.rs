@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use miette::Diagnostic;
 
-use crate::ecosystem::{BuildInputs, load};
 use crate::failure::Failure;
+use crate::input::{BuildInputs, load};
 use crate::report::{MessageFormat, emit};
 
 /// Arguments of `check`.
@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
     for file in &args.files {
         match load(file, &args.inputs) {
             Ok(loaded) => {
-                let warnings = loaded.warnings();
+                let warnings = &loaded.built.warnings;
                 emit(
                     &warnings.iter().map(|w| w as &dyn Diagnostic).collect::<Vec<_>>(),
                     message_format,

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::failure::Failure;
-use pm2_dsl_emit::overrides::apply_to_value;
-
-use crate::input::{EvalInputs, evaluate, overrides};
+use crate::input::{EvalInputs, evaluate};
 use crate::output::{DataFormat, write_stdout};
 
 /// Arguments of `eval`.
@@ -24,10 +22,8 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
-    let mut evaluated = evaluate(&args.file, &args.inputs)?;
-    let overrides = overrides(&args.inputs, &mut evaluated.evaluator)?;
-    let value = apply_to_value(&evaluated.value, &overrides)
-        .map_err(|e| Failure::input(e.attach_sources(evaluated.evaluator.sources())))?;
+    let evaluated = evaluate(&args.file, &args.inputs)?;
+    let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
     let out = match args.format {
         DataFormat::Edn => value.to_edn_pretty(80) + "\n",
         DataFormat::Json => crate::output::json(&value)?,

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use pm2_dsl_emit::{OutputFormat, render};
 
-use crate::ecosystem::{BuildInputs, load};
 use crate::failure::Failure;
 use crate::files::write_if_changed;
+use crate::input::{BuildInputs, load};
 use crate::output::write_stdout;
 use crate::report::{MessageFormat, emit};
 
@@ -61,7 +61,7 @@ pub struct RenderArgs {
 /// Runs `render`.
 pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failure> {
     let loaded = load(&args.file, &args.inputs)?;
-    let warnings = loaded.warnings();
+    let warnings = &loaded.built.warnings;
     emit(
         &warnings
             .iter()
@@ -76,7 +76,7 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
     let text = render(
         &loaded.built.ecosystem,
         format.output(),
-        &loaded.header(&args.inputs),
+        &loaded.header(&args.inputs.settings()),
     );
     match &args.output {
         Some(path) => write_if_changed(path, &text).map(|_| ()),

@@ -1,0 +1,213 @@
+//! The pipeline from a `.pm2.edn` file to a validated ecosystem: read the file, evaluate
+//! it, apply `--set` / `--unset` overrides, build the ecosystem. Every diagnostic comes
+//! back with its source attached, ready to report.
+
+use std::path::{Path, PathBuf};
+
+use miette::{MietteDiagnostic, Report};
+use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
+use pm2_dsl_emit::{Built, EmitError, Header, Settings, build};
+use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options, Value};
+
+/// The inputs of loading a source file.
+#[derive(Clone, Debug, Default)]
+pub struct LoadSettings {
+    /// The selected profile, if any (a leading colon is ignored).
+    pub profile: Option<String>,
+    /// The environment variables the file sees.
+    pub env: Env,
+    /// Leave relative `cwd`s as written.
+    pub keep_relative_paths: bool,
+    /// `--set PATH=VALUE` overrides.
+    pub set: Vec<String>,
+    /// `--unset PATH` overrides.
+    pub unset: Vec<String>,
+}
+
+impl LoadSettings {
+    /// The profile without its colon.
+    pub fn profile_name(&self) -> Option<&str> {
+        self.profile.as_deref().map(|p| p.trim_start_matches(':'))
+    }
+
+    fn options(&self) -> Options {
+        let options = Options::new().env(self.env.clone());
+        match self.profile_name() {
+            Some(p) => options.profile(p),
+            None => options,
+        }
+    }
+}
+
+/// A source file evaluated: the evaluator (its sources, the files it loaded) and the
+/// value, with overrides applied.
+pub struct Evaluated {
+    /// The evaluator, for sources and dependencies.
+    pub evaluator: Evaluator,
+    /// The file's value.
+    pub value: Value,
+    /// The file as given.
+    pub path: PathBuf,
+    overrides: Vec<Override>,
+}
+
+/// A source file loaded into an ecosystem.
+pub struct Loaded {
+    /// The evaluation.
+    pub evaluated: Evaluated,
+    /// The ecosystem and its warnings (sources attached).
+    pub built: Built,
+}
+
+impl Loaded {
+    /// The header generated files carry.
+    pub fn header(&self, settings: &LoadSettings) -> Header {
+        Header {
+            source: self.evaluated.path.display().to_string(),
+            profile: settings.profile_name().map(str::to_string),
+        }
+    }
+
+    /// The files the source loaded, itself first.
+    pub fn files(&self) -> Vec<PathBuf> {
+        self.evaluated
+            .evaluator
+            .loaded_files()
+            .into_iter()
+            .map(|f| PathBuf::from(f.location))
+            .collect()
+    }
+}
+
+/// A diagnostic without source text.
+fn plain(code: &str, message: String, help: &str) -> Report {
+    Report::new(MietteDiagnostic::new(message).with_code(code).with_help(help))
+}
+
+/// A source file's text, or a diagnostic saying why it cannot be read.
+pub fn read_source(path: &Path) -> Result<String, Report> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let help = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; it is relative to the current directory"
+        } else {
+            "check the file's permissions"
+        };
+        plain(
+            "load::read-file",
+            format!("cannot read {}: {e}", path.display()),
+            help,
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        plain(
+            "load::not-utf8",
+            format!(
+                "{} is not UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        )
+    })
+}
+
+fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluator) -> Vec<Report> {
+    errors
+        .into_iter()
+        .map(|e| Report::new(e.attach_sources(evaluator.sources())))
+        .collect()
+}
+
+/// Why a source could not be loaded, and the files it read on the way (so a watcher
+/// knows what to watch even for a broken file).
+pub struct LoadFailure {
+    /// The diagnostics.
+    pub reports: Vec<Report>,
+    /// The files read before the failure, the source first.
+    pub files: Vec<PathBuf>,
+}
+
+impl LoadFailure {
+    fn new(reports: Vec<Report>, evaluator: Option<&Evaluator>, path: &Path) -> LoadFailure {
+        let mut files = vec![path.to_path_buf()];
+        if let Some(evaluator) = evaluator {
+            files.extend(
+                evaluator
+                    .loaded_files()
+                    .into_iter()
+                    .map(|f| PathBuf::from(f.location))
+                    .skip(1),
+            );
+        }
+        LoadFailure { reports, files }
+    }
+}
+
+/// Reads and evaluates `path`, then parses its overrides.
+pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
+    let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
+    let mut evaluator = Evaluator::new(settings.options(), FsLoader);
+    let value = match evaluator.eval_str(&path.to_string_lossy(), &text) {
+        Ok(value) => value,
+        Err(e) => return Err(LoadFailure::new(vec![Report::new(e)], Some(&evaluator), path)),
+    };
+    let mut overrides = Vec::new();
+    for text in &settings.set {
+        let source = evaluator.add_source("--set", text);
+        let parsed = parse_set(source)
+            .map_err(|e| LoadFailure::new(emit_reports([e], &evaluator), Some(&evaluator), path))?;
+        overrides.push(parsed);
+    }
+    for text in &settings.unset {
+        let source = evaluator.add_source("--unset", text);
+        let parsed = parse_unset(source)
+            .map_err(|e| LoadFailure::new(emit_reports([e], &evaluator), Some(&evaluator), path))?;
+        overrides.push(parsed);
+    }
+    Ok(Evaluated {
+        evaluator,
+        value,
+        path: path.to_path_buf(),
+        overrides,
+    })
+}
+
+impl Evaluated {
+    /// The value with the overrides applied as plain data paths (what `eval` shows).
+    pub fn value_with_overrides(&self) -> Result<Value, Vec<Report>> {
+        apply_to_value(&self.value, &self.overrides).map_err(|e| emit_reports([e], &self.evaluator))
+    }
+}
+
+/// Reads, evaluates and builds `path`.
+pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
+    let evaluated = evaluate(path, settings)?;
+    let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let build_settings = Settings {
+        profile: settings.profile_name(),
+        profiles_seen: &profiles_seen,
+        sources: evaluated.evaluator.sources(),
+        base_dir,
+        keep_relative_paths: settings.keep_relative_paths,
+        overrides: &evaluated.overrides,
+    };
+    match build(&evaluated.value, &build_settings) {
+        Ok(built) => {
+            let sources = evaluated.evaluator.sources();
+            let built = Built {
+                warnings: built
+                    .warnings
+                    .into_iter()
+                    .map(|w| w.attach_sources(sources))
+                    .collect(),
+                ecosystem: built.ecosystem,
+            };
+            Ok(Loaded { evaluated, built })
+        }
+        Err(problems) => {
+            let reports = emit_reports(problems, &evaluated.evaluator);
+            Err(LoadFailure::new(reports, Some(&evaluated.evaluator), path))
+        }
+    }
+}
