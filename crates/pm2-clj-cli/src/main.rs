@@ -10,6 +10,7 @@ mod input;
 mod output;
 mod pm2;
 mod report;
+mod syncer;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,10 @@ enum Command {
     Stop(commands::pm2_verbs::Pm2Args),
     /// Stop the file's apps and remove them from pm2.
     Delete(commands::pm2_verbs::Pm2Args),
+    /// Make pm2's running apps match a tree of *.pm2.edn sources (start, reload, recreate, delete).
+    Sync(commands::sync::SyncArgs),
+    /// Sync a directory, then keep pm2 in sync as its files change.
+    Watch(commands::watch::WatchArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::CompletionsArgs),
 }
@@ -69,6 +74,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Reload(args) => commands::pm2_verbs::run(Verb::Reload, args, cli.message_format),
         Command::Stop(args) => commands::pm2_verbs::run(Verb::Stop, args, cli.message_format),
         Command::Delete(args) => commands::pm2_verbs::run(Verb::Delete, args, cli.message_format),
+        Command::Sync(args) => commands::sync::run(args, cli.message_format),
+        Command::Watch(args) => commands::watch::run(args, cli.message_format),
         Command::Completions(args) => commands::completions::run::<Cli>(args),
     }
 }

@@ -64,6 +64,42 @@ impl Pm2 {
         Ok(())
     }
 
+    /// Runs `pm2 ARGS` in `dir` with its output captured; the error is pm2's message.
+    pub fn run_quiet(&self, args: &[String], dir: &Path) -> Result<(), String> {
+        let out = self
+            .command()
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.bin.display()))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line = text
+            .lines()
+            .rev()
+            .find(|l| l.contains("ERR") || l.contains("rror"))
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        Err(format!(
+            "pm2 {} failed ({}){}",
+            args.join(" "),
+            out.status,
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!(": {line}")
+            }
+        ))
+    }
+
     /// Runs `pm2 ARGS` quietly and returns its stdout.
     pub fn output(&self, args: &[&str]) -> Result<String, Failure> {
         let out = self

@@ -6,3 +6,5 @@ pub mod eval;
 pub mod pm2_verbs;
 pub mod read;
 pub mod render;
+pub mod sync;
+pub mod watch;
