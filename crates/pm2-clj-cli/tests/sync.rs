@@ -3,7 +3,7 @@
 //! started by hand that must never be touched.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Output};
 use std::time::Duration;
 
@@ -354,4 +354,39 @@ fn watch_keeps_pm2_in_sync_as_files_change() {
     assert!(stamped("-/+ recreate beta-web"), "{log}");
     assert!(stamped("gamma/ecosystem.pm2.edn: not loaded"), "{log}");
     assert!(stamped("-   delete   alpha-web"), "{log}");
+}
+
+#[test]
+fn the_watcher_example_runs_under_pm2_and_syncs_the_daemons_tree() {
+    let pm2 = Pm2::start();
+    let examples = repo_root().join("examples");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = pm2
+        .command(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(["start", "watcher.pm2.edn"])
+        .current_dir(&examples)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let apps = pm2.wait_online(&["pm2-clj-watch", "web-frontend", "web-api", "jobs-scheduler"]);
+    let api = apps.iter().find(|a| a.name() == "web-api").unwrap();
+    assert!(
+        api.env_var("PM2_CLJ_SOURCE")
+            .is_some_and(|s| s.ends_with("daemons/web/ecosystem.pm2.edn"))
+    );
+    assert!(examples.join("daemons/web/dist/ecosystem.config.cjs").exists());
+    let watcher = apps.iter().find(|a| a.name() == "pm2-clj-watch").unwrap();
+    assert!(
+        watcher.env_var("PM2_CLJ_SOURCE").is_none(),
+        "the watcher does not own itself"
+    );
 }
