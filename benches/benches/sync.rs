@@ -25,14 +25,14 @@ const DAEMONS: usize = 1000;
 const APPS: usize = 5;
 
 fn daemon_text(i: usize, version: usize) -> String {
-    let import = if i % 2 == 0 {
+    let import = if i.is_multiple_of(2) {
         "(import \"../../lib/base.edn\" :as base)\n"
     } else {
         ""
     };
     let mut text = format!("{import}{{:apps [\n");
     for a in 0..APPS {
-        let base = if i % 2 == 0 {
+        let base = if i.is_multiple_of(2) {
             "base/defaults"
         } else {
             "{:autorestart true :max-memory-restart \"300M\"}"

@@ -381,7 +381,7 @@ impl Value {
             }
             ValueKind::BigDec(d) => {
                 state.write_u8(4);
-                d.hash(state);
+                pm2_dsl_reader::hash_decimal(d, state);
             }
             ValueKind::Ratio(r) => {
                 state.write_u8(5);

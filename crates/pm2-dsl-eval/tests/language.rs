@@ -436,6 +436,19 @@ fn type_errors_name_the_function_and_both_types() {
 }
 
 #[test]
+fn decimals_with_huge_exponents_hash_without_expanding() {
+    // Found by the eval fuzz target: hashing this once tried to allocate 4 TB.
+    check(
+        "{888818144444447E4400481630444M 1}",
+        "{888818144444447E4400481630444M 1}",
+    );
+    check(
+        "(set [1E-4400481630444M 1.0M 1.00M])",
+        "#{1E-4400481630444M 1.0M}",
+    );
+}
+
+#[test]
 fn evaluated_map_keys_must_be_distinct() {
     fails("{(keyword \"a\") 1 :a 2}", "eval::duplicate-key");
 }

@@ -238,7 +238,7 @@ impl Form {
             }
             BigDec(d) => {
                 state.write_u8(4);
-                d.hash(state)
+                hash_decimal(d, state)
             }
             Ratio(r) => {
                 state.write_u8(5);
@@ -297,6 +297,15 @@ impl PartialEq for Form {
     fn eq(&self, other: &Form) -> bool {
         self.equiv(other)
     }
+}
+
+/// Hashes a decimal by value (`1.0M` and `1.00M` alike) in time proportional to its
+/// digits. (`BigDecimal`'s own `Hash` writes out the zeros of its exponent, so
+/// `1E4400481630444M` would allocate terabytes.)
+pub fn hash_decimal<H: Hasher>(d: &BigDecimal, state: &mut H) {
+    let (digits, scale) = d.normalized().into_bigint_and_exponent();
+    digits.hash(state);
+    scale.hash(state);
 }
 
 fn fixed_hasher() -> impl Hasher {

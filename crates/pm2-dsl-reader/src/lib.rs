@@ -31,7 +31,7 @@ mod print;
 mod source;
 
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
-pub use form::{Form, FormKind, Symbol, Tagged};
+pub use form::{Form, FormKind, Symbol, Tagged, hash_decimal};
 pub use located::{Locations, Note, with_article};
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
