@@ -4,6 +4,8 @@
 //! ([`process`]), the plan ([`plan`]), and the dependency graph `watch` uses
 //! ([`graph`]). Running pm2 and writing files are the CLI's job.
 
+#![warn(missing_docs)]
+
 pub mod desired;
 pub mod graph;
 pub mod load;

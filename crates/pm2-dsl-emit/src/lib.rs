@@ -42,6 +42,8 @@
 //! - **Output** ([`render`]): JSON, CommonJS or an ES module, with a header, stable for the
 //!   same input, falsy values written so that PM2 keeps them (see [`render`]'s module).
 
+#![warn(missing_docs)]
+
 mod build;
 pub mod convert;
 mod cron;

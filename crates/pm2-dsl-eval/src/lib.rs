@@ -69,6 +69,8 @@
 //! Evaluation grows its stack on demand, so [`Limits::max_depth`] is the only bound on
 //! recursion, on any thread.
 
+#![warn(missing_docs)]
+
 mod builtins;
 mod de;
 mod destructure;

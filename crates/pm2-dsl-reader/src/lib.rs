@@ -22,6 +22,8 @@
 //! exact text and help. Nesting depth is bounded ([`ReadOptions::max_depth`]), so deep
 //! input gives an error rather than a stack overflow.
 
+#![warn(missing_docs)]
+
 mod error;
 mod form;
 mod lex;
