@@ -21,11 +21,6 @@ impl Graph {
         self.files_of.remove(source);
     }
 
-    /// The known sources.
-    pub fn sources(&self) -> impl Iterator<Item = &PathBuf> {
-        self.files_of.keys()
-    }
-
     /// The sources a change to `changed` affects: sources among them, and sources that
     /// read any of them.
     pub fn affected(&self, changed: &[PathBuf]) -> BTreeSet<PathBuf> {

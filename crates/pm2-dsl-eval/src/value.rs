@@ -555,11 +555,6 @@ impl Map {
         self.0.get(&KeywordKey(name))
     }
 
-    /// The stored key and value under the keyword `:name`.
-    pub fn get_keyword_entry(&self, name: &str) -> Option<(&Value, &Value)> {
-        self.0.get_key_value(&KeywordKey(name))
-    }
-
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &Value) -> bool {
         self.0.contains_key(key)
