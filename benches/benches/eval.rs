@@ -6,9 +6,8 @@
 
 use std::hint::black_box;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
 
-use pm2_clj_benches::app_program;
+use pm2_clj_benches::{app_program, median, time};
 use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
 
 static LOADER: LazyLock<MemoryLoader> = LazyLock::new(|| {
@@ -25,17 +24,6 @@ fn evaluate() -> Value {
 }
 
 static JSON: LazyLock<String> = LazyLock::new(|| serde_json::to_string(&evaluate()).unwrap());
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time(f: impl Fn()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
 
 fn main() {
     let apps = evaluate();

@@ -7,26 +7,15 @@
 
 use std::hint::black_box;
 use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use pm2_clj_benches::records;
+use pm2_clj_benches::{median, records, time};
 use pm2_dsl_reader::{Source, read_all};
 
 static DOC: LazyLock<(Arc<Source>, String)> = LazyLock::new(|| {
     let (edn, json) = records(5_000_000);
     (Source::standalone("records.edn", edn), json)
 });
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time(f: impl Fn()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
 
 fn main() {
     let (source, json) = &*DOC;

@@ -12,9 +12,8 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
 
-use pm2_clj_benches::app_program;
+use pm2_clj_benches::{app_program, median, time};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
 use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
 
@@ -48,17 +47,6 @@ static APPS_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
     let start = text.find('{').unwrap();
     serde_json::from_str(text[start..].trim_end().trim_end_matches(';')).unwrap()
 });
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time(mut f: impl FnMut()) -> Duration {
-    let start = Instant::now();
-    f();
-    start.elapsed()
-}
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -11,8 +11,9 @@
 //! Targets: full plan under 500 ms, one-file re-plan under 20 ms.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use pm2_clj_benches::median;
 use pm2_clj_sync::desired::{SourceState, prepare};
 use pm2_clj_sync::graph::Graph;
 use pm2_clj_sync::load::LoadSettings;
@@ -77,11 +78,6 @@ fn running_as(states: &[SourceState]) -> Vec<Process> {
             markers: Some(d.markers.clone()),
         })
         .collect()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn main() {

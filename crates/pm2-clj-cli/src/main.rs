@@ -91,9 +91,7 @@ fn main() -> ExitCode {
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(failure) => {
-                let reports = failure.reports();
-                let diagnostics: Vec<&dyn miette::Diagnostic> = reports.iter().map(|r| r.as_ref()).collect();
-                report::emit(&diagnostics, cli.message_format);
+                report::emit_reports(failure.reports(), cli.message_format);
                 failure.exit_code()
             }
         }

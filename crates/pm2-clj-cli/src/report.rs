@@ -47,6 +47,28 @@ pub fn render_human(diagnostic: &dyn Diagnostic, colour: bool, width: usize) -> 
     out
 }
 
+/// Writes `miette` reports in the chosen format.
+pub fn emit_reports<'a>(reports: impl IntoIterator<Item = &'a miette::Report>, format: MessageFormat) {
+    emit(
+        &reports.into_iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
+        format,
+    );
+}
+
+/// Writes diagnostics of one type (warnings, say) in the chosen format.
+pub fn emit_each<'a, D: Diagnostic + 'a>(
+    diagnostics: impl IntoIterator<Item = &'a D>,
+    format: MessageFormat,
+) {
+    emit(
+        &diagnostics
+            .into_iter()
+            .map(|d| d as &dyn Diagnostic)
+            .collect::<Vec<_>>(),
+        format,
+    );
+}
+
 /// Writes diagnostics in the chosen format.
 pub fn emit(diagnostics: &[&dyn Diagnostic], format: MessageFormat) {
     match format {

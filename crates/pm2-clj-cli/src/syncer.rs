@@ -20,7 +20,7 @@ use crate::commands::render::Format;
 use crate::failure::Failure;
 use crate::files::write_if_changed;
 use crate::pm2::Pm2;
-use crate::report::{MessageFormat, emit};
+use crate::report::{MessageFormat, emit_reports};
 
 /// How `sync` prints its plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -101,10 +101,7 @@ impl Syncer {
         for state in states {
             match &state.result {
                 Err(reports) => {
-                    emit(
-                        &reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-                        self.message_format,
-                    );
+                    emit_reports(reports.iter(), self.message_format);
                     self.say(&format!(
                         "! {}: not loaded; its apps are left as they run",
                         display(&state.path)
@@ -112,19 +109,12 @@ impl Syncer {
                     outcome.failed_sources.push(state.path.clone());
                 }
                 Ok(prepared) => {
-                    emit(
-                        &prepared.warnings.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-                        self.message_format,
-                    );
+                    emit_reports(prepared.warnings.iter(), self.message_format);
                     if !self.dry_run {
                         let text = render(&prepared.ecosystem, self.emit.output(), &prepared.header);
                         if let Err(failure) = write_if_changed(&dist_path(&state.path, ext(self.emit)), &text)
                         {
-                            let reports = failure.reports();
-                            emit(
-                                &reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-                                self.message_format,
-                            );
+                            emit_reports(failure.reports(), self.message_format);
                         }
                     }
                 }
@@ -133,11 +123,7 @@ impl Syncer {
         let running = match self.pm2.jlist() {
             Ok(running) => running,
             Err(failure) => {
-                let reports = failure.reports();
-                emit(
-                    &reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-                    self.message_format,
-                );
+                emit_reports(failure.reports(), self.message_format);
                 outcome.pm2_failures.push("pm2 jlist".into());
                 return outcome;
             }

@@ -22,23 +22,22 @@ fn not_a_map(function: &str, value: &Value, span: Span) -> EvalError {
     )
 }
 
-/// Shallow merge of maps, left to right; nil arguments are skipped. Nil when every
-/// argument is nil.
-pub(crate) fn merge_all(function: &str, values: Vec<Value>, span: Span) -> Result<Value, EvalError> {
+/// Folds maps left to right with `combine`; nil arguments are skipped, and the result is
+/// nil when every argument is.
+fn fold_maps(
+    function: &str,
+    values: Vec<Value>,
+    span: Span,
+    combine: fn(&Value, &Value) -> Value,
+) -> Result<Value, EvalError> {
     let mut result: Option<Value> = None;
     for value in values {
         match value.kind() {
             ValueKind::Nil => {}
-            ValueKind::Map(right) => {
+            ValueKind::Map(_) => {
                 result = Some(match result {
-                    None => value.clone(),
-                    Some(left) => {
-                        let mut map = left.as_map().cloned().unwrap_or_default();
-                        for (k, v) in right.iter() {
-                            map.insert(k.clone(), v.clone());
-                        }
-                        Value::new(ValueKind::Map(map), left.origin())
-                    }
+                    None => value,
+                    Some(left) => combine(&left, &value),
                 });
             }
             _ => return Err(not_a_map(function, &value, span)),
@@ -47,22 +46,23 @@ pub(crate) fn merge_all(function: &str, values: Vec<Value>, span: Span) -> Resul
     Ok(result.unwrap_or_else(|| Value::new(ValueKind::Nil, Some(span))))
 }
 
-/// Deep merge of maps, left to right; nil arguments are skipped.
-pub(crate) fn deep_merge_all(function: &str, values: Vec<Value>, span: Span) -> Result<Value, EvalError> {
-    let mut result: Option<Value> = None;
-    for value in values {
-        match value.kind() {
-            ValueKind::Nil => {}
-            ValueKind::Map(_) => {
-                result = Some(match result {
-                    None => value,
-                    Some(left) => deep_merge(&left, &value),
-                });
-            }
-            _ => return Err(not_a_map(function, &value, span)),
-        }
+/// Shallow merge: the right map's entries replace the left's.
+fn shallow_merge(left: &Value, right: &Value) -> Value {
+    let mut map = left.as_map().cloned().unwrap_or_default();
+    for (k, v) in right.as_map().into_iter().flatten() {
+        map.insert(k.clone(), v.clone());
     }
-    Ok(result.unwrap_or_else(|| Value::new(ValueKind::Nil, Some(span))))
+    Value::new(ValueKind::Map(map), left.origin())
+}
+
+/// Shallow merge of maps, left to right (`merge`, `#merge`).
+pub(crate) fn merge_all(function: &str, values: Vec<Value>, span: Span) -> Result<Value, EvalError> {
+    fold_maps(function, values, span, shallow_merge)
+}
+
+/// Deep merge of maps, left to right (`deep-merge`, `#deep-merge`).
+pub(crate) fn deep_merge_all(function: &str, values: Vec<Value>, span: Span) -> Result<Value, EvalError> {
+    fold_maps(function, values, span, deep_merge)
 }
 
 /// Merges `right` into `left` following the merge-tree rules.

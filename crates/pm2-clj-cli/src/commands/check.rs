@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use miette::Diagnostic;
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, load};
-use crate::report::{MessageFormat, emit};
+use crate::report::{MessageFormat, emit_each, emit_reports};
 
 /// Arguments of `check`.
 #[derive(Args, Debug)]
@@ -27,10 +26,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
         match load(file, &args.inputs) {
             Ok(loaded) => {
                 let warnings = &loaded.built.warnings;
-                emit(
-                    &warnings.iter().map(|w| w as &dyn Diagnostic).collect::<Vec<_>>(),
-                    message_format,
-                );
+                emit_each(warnings.iter(), message_format);
                 if message_format == MessageFormat::Human {
                     let apps = loaded.built.ecosystem.apps.len();
                     eprintln!(
@@ -42,11 +38,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
             }
             Err(failure) => {
                 failed += 1;
-                let reports = failure.reports();
-                emit(
-                    &reports.iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
-                    message_format,
-                );
+                emit_reports(failure.reports(), message_format);
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::failure::Failure;
 use crate::files::write_if_changed;
 use crate::input::{BuildInputs, load};
 use crate::pm2::Pm2;
-use crate::report::{MessageFormat, emit};
+use crate::report::{MessageFormat, emit_each};
 use pm2_clj_sync::load::Loaded;
 
 /// The pm2 verbs pm2-clj drives.
@@ -144,13 +144,7 @@ fn write_generated(loaded: &Loaded, args: &Pm2Args, ecosystem: &Ecosystem) -> Re
 pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<(), Failure> {
     let loaded = load(&args.file, &args.inputs)?;
     let warnings = &loaded.built.warnings;
-    emit(
-        &warnings
-            .iter()
-            .map(|w| w as &dyn miette::Diagnostic)
-            .collect::<Vec<_>>(),
-        message_format,
-    );
+    emit_each(warnings.iter(), message_format);
     let pm2 = Pm2::locate()?;
     let mut ecosystem = select(&loaded.built.ecosystem, &args.only)?;
     match verb {

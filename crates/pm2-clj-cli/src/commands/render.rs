@@ -9,7 +9,7 @@ use crate::failure::Failure;
 use crate::files::write_if_changed;
 use crate::input::{BuildInputs, load};
 use crate::output::write_stdout;
-use crate::report::{MessageFormat, emit};
+use crate::report::{MessageFormat, emit_each};
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -62,13 +62,7 @@ pub struct RenderArgs {
 pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failure> {
     let loaded = load(&args.file, &args.inputs)?;
     let warnings = &loaded.built.warnings;
-    emit(
-        &warnings
-            .iter()
-            .map(|w| w as &dyn miette::Diagnostic)
-            .collect::<Vec<_>>(),
-        message_format,
-    );
+    emit_each(warnings.iter(), message_format);
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::of_path))
