@@ -31,6 +31,8 @@ fn help_of_every_verb() {
         "convert",
         "start",
         "stop",
+        "sync",
+        "watch",
         "completions",
     ] {
         let out = cli(dir, &[verb, "--help"]);
