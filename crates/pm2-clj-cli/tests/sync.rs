@@ -390,3 +390,38 @@ fn the_watcher_example_runs_under_pm2_and_syncs_the_daemons_tree() {
         "the watcher does not own itself"
     );
 }
+
+#[test]
+fn watch_follows_shared_files_outside_the_tree() {
+    let pm2 = Pm2::start();
+    let tree = Tree::new();
+    let shared = tree.dir.path().join("shared.edn");
+    std::fs::write(&shared, "(def version \"1\")\n").unwrap();
+    let server = tree.dir.path().join("server.js");
+    std::fs::write(
+        tree.file("alpha"),
+        format!(
+            "(import \"../../shared.edn\" :as s)\n{{:apps [{{:name \"alpha-web\" :script {server:?} :env {{:VERSION s/version}}}}]}}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(tree.daemons().join("beta")).unwrap();
+    std::fs::remove_dir_all(tree.daemons().join("gamma")).unwrap();
+    let child = pm2
+        .command(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(["watch", tree.daemons().to_str().unwrap(), "--debounce", "200"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _watcher = Watcher(child);
+    pm2.wait_for("alpha-web at version 1", Duration::from_secs(30), |apps| {
+        apps.iter()
+            .any(|a| a.name() == "alpha-web" && a.env_var("VERSION") == Some("1"))
+    });
+    std::fs::write(&shared, "(def version \"2\")\n").unwrap();
+    pm2.wait_for("alpha-web at version 2", Duration::from_secs(30), |apps| {
+        apps.iter()
+            .any(|a| a.name() == "alpha-web" && a.env_var("VERSION") == Some("2") && a.status() == "online")
+    });
+}

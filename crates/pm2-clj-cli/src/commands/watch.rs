@@ -1,18 +1,20 @@
 //! `pm2-clj watch DIR`: sync once, then keep PM2 in sync as files change. On each
 //! (debounced) change only the changed sources and the sources that import a changed
-//! file are loaded again, their `dist/` files rewritten, and the plan applied for their
+//! file (inside the tree, or a shared file outside it) are loaded again, their `dist/`
+//! files rewritten, and the plan applied for their
 //! apps alone. A broken file is reported and its apps keep running as they were. One
 //! line per action, with a timestamp. Runs happily under PM2 itself (see
 //! `examples/watcher.pm2.edn`; keep that file outside the watched tree).
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::Args;
-use notify::RecursiveMode;
 use notify::event::{EventKind, ModifyKind};
-use notify_debouncer_full::new_debouncer;
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{Debouncer, RecommendedCache, new_debouncer};
 use pm2_clj_sync::desired::prepare;
 use pm2_clj_sync::graph::Graph;
 use pm2_clj_sync::scan::{Scope, absolute, is_source};
@@ -62,6 +64,28 @@ fn changes_content(kind: &EventKind) -> bool {
     )
 }
 
+/// Watches the folders of imported files that lie outside the watched tree, so a change
+/// to a shared file elsewhere still reaches the sources that import it.
+fn watch_imports_outside(
+    debouncer: &mut Debouncer<RecommendedWatcher, RecommendedCache>,
+    root: &Path,
+    files: &[PathBuf],
+    watched: &mut BTreeSet<PathBuf>,
+    syncer: &Syncer,
+) {
+    for dir in files
+        .iter()
+        .filter(|f| !f.starts_with(root))
+        .filter_map(|f| f.parent())
+    {
+        if watched.insert(dir.to_path_buf())
+            && let Err(e) = debouncer.watch(dir, RecursiveMode::NonRecursive)
+        {
+            syncer.say(&format!("! cannot watch {}: {e}", dir.display()));
+        }
+    }
+}
+
 /// Runs `watch` until killed.
 pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failure> {
     if !args.dir.is_dir() {
@@ -92,8 +116,10 @@ pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failur
     let scope = Scope::of(std::slice::from_ref(&root));
     let states: Vec<_> = scope.sources().iter().map(|s| prepare(s, &settings)).collect();
     let mut graph = Graph::default();
+    let mut outside = BTreeSet::new();
     for state in &states {
         graph.set(&state.path, state.files.clone());
+        watch_imports_outside(&mut debouncer, &root, &state.files, &mut outside, &syncer);
     }
     syncer.say(&format!("watching {} ({} sources)", root.display(), states.len()));
     let _ = syncer.run(&scope, &states);
@@ -130,6 +156,7 @@ pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failur
             if source.exists() {
                 let state = prepare(source, &settings);
                 graph.set(source, state.files.clone());
+                watch_imports_outside(&mut debouncer, &root, &state.files, &mut outside, &syncer);
                 states.push(state);
             } else {
                 graph.remove(source);
