@@ -201,10 +201,11 @@ impl Syncer {
             args.extend(a.pm_ids.iter().map(u64::to_string));
             run(args, Path::new("."));
         }
-        for (kinds, verb) in [
-            ([ActionKind::Start, ActionKind::Recreate], "start"),
-            ([ActionKind::Reload, ActionKind::Reload], "reload"),
-        ] {
+        let phases: [(&[ActionKind], &str); 2] = [
+            (&[ActionKind::Start, ActionKind::Recreate], "start"),
+            (&[ActionKind::Reload], "reload"),
+        ];
+        for (kinds, verb) in phases {
             let mut by_source: BTreeMap<&Path, Vec<&Action>> = BTreeMap::new();
             for a in plan.actions.iter().filter(|a| kinds.contains(&a.kind)) {
                 by_source.entry(a.source.as_path()).or_default().push(a);
