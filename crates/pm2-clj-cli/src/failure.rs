@@ -54,6 +54,12 @@ impl From<pm2_dsl_eval::EvalError> for Failure {
     }
 }
 
+impl From<pm2_clj_runtime::RuntimeError> for Failure {
+    fn from(e: pm2_clj_runtime::RuntimeError) -> Failure {
+        Failure::input(e)
+    }
+}
+
 impl From<pm2_dsl_reader::ReadError> for Failure {
     fn from(e: pm2_dsl_reader::ReadError) -> Failure {
         Failure::input(e)

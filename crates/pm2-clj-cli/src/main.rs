@@ -5,7 +5,6 @@
 mod commands;
 mod convert;
 mod failure;
-mod files;
 mod input;
 mod output;
 mod pm2;

@@ -18,9 +18,9 @@ use serde_json::json;
 
 use crate::commands::render::Format;
 use crate::failure::Failure;
-use crate::files::write_if_changed;
 use crate::pm2::Pm2;
 use crate::report::{MessageFormat, emit_reports};
+use pm2_clj_runtime::files::write_if_changed;
 
 /// How `sync` prints its plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -112,9 +112,8 @@ impl Syncer {
                     emit_reports(prepared.warnings.iter(), self.message_format);
                     if !self.dry_run {
                         let text = render(&prepared.ecosystem, self.emit.output(), &prepared.header);
-                        if let Err(failure) = write_if_changed(&dist_path(&state.path, ext(self.emit)), &text)
-                        {
-                            emit_reports(failure.reports(), self.message_format);
+                        if let Err(e) = write_if_changed(&dist_path(&state.path, ext(self.emit)), &text) {
+                            crate::report::emit(&[&e], self.message_format);
                         }
                     }
                 }

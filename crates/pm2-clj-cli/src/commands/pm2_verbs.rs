@@ -18,10 +18,10 @@ use pm2_dsl_emit::{Ecosystem, OutputFormat, render};
 use pm2_dsl_eval::closest;
 
 use crate::failure::Failure;
-use crate::files::write_if_changed;
 use crate::input::{BuildInputs, load};
 use crate::pm2::Pm2;
 use crate::report::{MessageFormat, emit_each};
+use pm2_clj_runtime::files::write_if_changed;
 use pm2_clj_sync::load::Loaded;
 
 /// The pm2 verbs pm2-clj drives.

@@ -6,10 +6,10 @@ use clap::{Args, ValueEnum};
 use pm2_dsl_emit::{OutputFormat, render};
 
 use crate::failure::Failure;
-use crate::files::write_if_changed;
 use crate::input::{BuildInputs, load};
 use crate::output::write_stdout;
 use crate::report::{MessageFormat, emit_each};
+use pm2_clj_runtime::files::write_if_changed;
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -73,7 +73,7 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
         &loaded.header(&args.inputs.settings()),
     );
     match &args.output {
-        Some(path) => write_if_changed(path, &text).map(|_| ()),
+        Some(path) => Ok(write_if_changed(path, &text).map(|_| ())?),
         None => write_stdout(&text),
     }
 }

@@ -16,8 +16,8 @@ use pm2_dsl_emit::convert::to_pm2_edn;
 use serde_json::Value as Json;
 
 use crate::failure::Failure;
-use crate::files::write_if_changed;
 use crate::output::write_stdout;
+use pm2_clj_runtime::files::write_if_changed;
 
 /// Arguments of `convert`.
 #[derive(Args, Debug)]

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::failure::Failure;
+use crate::error::{RuntimeError, RuntimeErrorKind};
 
 /// Whether a write changed the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,17 +16,16 @@ pub enum Written {
     Unchanged,
 }
 
-fn write_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure::input(Failure::plain(
-        "cli::write-file",
-        format!("cannot write {}: {e}", path.display()),
-        None,
-    ))
+fn write_failure(path: &Path, e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::new(RuntimeErrorKind::WriteFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 /// Writes `content` to `path` atomically, creating its directory, unless it already
 /// holds exactly `content`.
-pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, Failure> {
+pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, RuntimeError> {
     if std::fs::read(path).is_ok_and(|old| old == content.as_bytes()) {
         return Ok(Written::Unchanged);
     }
