@@ -17,7 +17,7 @@ use pm2_clj_benches::median;
 use pm2_clj_sync::desired::{SourceState, prepare};
 use pm2_clj_sync::graph::Graph;
 use pm2_clj_sync::load::LoadSettings;
-use pm2_clj_sync::plan::plan;
+use pm2_clj_sync::plan::{PlanOptions, plan};
 use pm2_clj_sync::process::Process;
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_emit::{OutputFormat, render};
@@ -71,12 +71,7 @@ fn running_as(states: &[SourceState]) -> Vec<Process> {
         .filter_map(|s| s.result.as_ref().ok())
         .flat_map(|p| &p.desired)
         .enumerate()
-        .map(|(id, d)| Process {
-            name: d.name.clone(),
-            pm_id: id as u64,
-            status: "online".into(),
-            markers: Some(d.markers.clone()),
-        })
+        .map(|(id, d)| d.as_process(id as u64, "online"))
         .collect()
 }
 
@@ -88,7 +83,7 @@ fn main() {
     let scope = Scope::of(&[root.join("daemons")]);
 
     // The running side, and the equivalent JSON files for the baseline.
-    let states: Vec<SourceState> = scope.sources().iter().map(|s| prepare(s, &settings)).collect();
+    let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings);
     assert!(states.iter().all(SourceState::loaded));
     let running = running_as(&states);
     assert_eq!(running.len(), DAEMONS * APPS);
@@ -105,8 +100,8 @@ fn main() {
     let (mut full, mut baseline) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let start = Instant::now();
-        let states: Vec<SourceState> = scope.sources().iter().map(|s| prepare(s, &settings)).collect();
-        let p = plan(&states, &running, &scope);
+        let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings);
+        let p = plan(&states, &running, &scope, PlanOptions::default());
         full.push(start.elapsed());
         assert_eq!(p.unchanged.len(), DAEMONS * APPS);
         assert!(p.actions.is_empty());
@@ -153,6 +148,7 @@ fn main() {
                 dirs: vec![],
                 files: affected,
             },
+            PlanOptions::default(),
         );
         one.push(start.elapsed());
         assert_eq!(p.actions.len(), APPS, "only the changed file's apps");

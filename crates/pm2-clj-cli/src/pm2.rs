@@ -142,16 +142,20 @@ impl Pm2 {
         let deadline = Instant::now() + timeout;
         loop {
             let processes = self.jlist()?;
-            let statuses = |name: &str| -> Vec<&str> {
+            let statuses = |name: &str| -> Vec<String> {
                 processes
                     .iter()
                     .filter(|p| p.name == name)
-                    .map(|p| p.status.as_str())
+                    .map(|p| p.status.as_str().to_string())
                     .collect()
             };
             let failed: Vec<String> = names
                 .iter()
-                .filter(|n| statuses(n).iter().any(|s| matches!(*s, "errored" | "stopped")))
+                .filter(|n| {
+                    statuses(n)
+                        .iter()
+                        .any(|s| matches!(s.as_str(), "errored" | "stopped"))
+                })
                 .cloned()
                 .collect();
             if !failed.is_empty() {

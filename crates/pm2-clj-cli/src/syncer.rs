@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use pm2_clj_sync::desired::SourceState;
-use pm2_clj_sync::plan::{Action, ActionKind, Plan, plan};
+use pm2_clj_sync::plan::{Action, ActionKind, Plan, PlanOptions, plan};
 use pm2_clj_sync::scan::{Scope, dist_path};
 use pm2_dsl_emit::render;
 use serde_json::json;
@@ -127,7 +127,7 @@ impl Syncer {
                 return outcome;
             }
         };
-        outcome.plan = plan(states, &running, scope);
+        outcome.plan = plan(states, &running, scope, PlanOptions::default());
         self.print(&outcome);
         if !self.dry_run {
             self.apply(&outcome.plan, &mut outcome.pm2_failures);
@@ -148,7 +148,7 @@ impl Syncer {
                     "dry_run": self.dry_run,
                     "actions": actions,
                     "unchanged": plan.unchanged,
-                    "conflicts": plan.conflicts,
+                    "conflicts": plan.conflicts.iter().map(ToString::to_string).collect::<Vec<_>>(),
                     "failed_sources": outcome.failed_sources,
                 });
                 println!("{report}");

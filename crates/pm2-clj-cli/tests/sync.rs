@@ -242,7 +242,7 @@ fn a_name_taken_by_an_app_pm2_clj_does_not_own_is_left_alone() {
     let out = sync(&pm2, &tree, &[]);
     assert_eq!(out.status.code(), Some(1), "a conflict is reported");
     assert!(
-        stdout(&out).contains("alpha-web: the name is taken by an app pm2-clj does not own"),
+        stdout(&out).contains("alpha-web (") && stdout(&out).contains("pm2-clj did not start it"),
         "{}",
         stdout(&out)
     );

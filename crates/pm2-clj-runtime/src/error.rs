@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use miette::Diagnostic;
 
@@ -17,13 +18,47 @@ pub enum RuntimeErrorKind {
         /// The operating system's reason.
         reason: String,
     },
+    /// pm2 cannot be found: `PM2_BIN` names no file, or no `pm2` is on `PATH` (nor in a
+    /// `node_modules/.bin` above the current folder).
+    Pm2Missing {
+        /// What was looked for.
+        reason: String,
+    },
+    /// A pm2 call failed: pm2 answered with an error (`Script not found: ...`), or its
+    /// helper or command exited.
+    Pm2Failed {
+        /// What was asked (`start`, `reload`, `list`, ...).
+        action: String,
+        /// pm2's words.
+        message: String,
+    },
+    /// A pm2 call took longer than the timeout (a hung or stopped daemon).
+    Pm2Timeout {
+        /// What was asked.
+        action: String,
+        /// The timeout.
+        after: Duration,
+    },
 }
 
 impl RuntimeErrorKind {
+    /// Whether pm2 failed (as opposed to the input or the files).
+    pub fn is_pm2_failure(&self) -> bool {
+        matches!(
+            self,
+            RuntimeErrorKind::Pm2Missing { .. }
+                | RuntimeErrorKind::Pm2Failed { .. }
+                | RuntimeErrorKind::Pm2Timeout { .. }
+        )
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         match self {
             RuntimeErrorKind::WriteFile { .. } => "runtime::write-file",
+            RuntimeErrorKind::Pm2Missing { .. } => "runtime::pm2-missing",
+            RuntimeErrorKind::Pm2Failed { .. } => "runtime::pm2-failed",
+            RuntimeErrorKind::Pm2Timeout { .. } => "runtime::pm2-timeout",
         }
     }
 
@@ -32,6 +67,14 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::WriteFile { .. } => {
                 Some("check that the folder exists and is writable, and that the disk has room".into())
             }
+            RuntimeErrorKind::Pm2Missing { .. } => Some(
+                "install it with `npm install pm2` (in the project) or `npm install -g pm2`, or set PM2_BIN to its path"
+                    .into(),
+            ),
+            RuntimeErrorKind::Pm2Failed { .. } => None,
+            RuntimeErrorKind::Pm2Timeout { .. } => Some(
+                "pm2 did not answer; check `pm2 ping`, or give it longer with --pm2-timeout".into(),
+            ),
         }
     }
 }
@@ -41,6 +84,11 @@ impl fmt::Display for RuntimeErrorKind {
         match self {
             RuntimeErrorKind::WriteFile { path, reason } => {
                 write!(f, "cannot write {}: {reason}", path.display())
+            }
+            RuntimeErrorKind::Pm2Missing { reason } => write!(f, "cannot find pm2: {reason}"),
+            RuntimeErrorKind::Pm2Failed { action, message } => write!(f, "pm2 {action} failed: {message}"),
+            RuntimeErrorKind::Pm2Timeout { action, after } => {
+                write!(f, "pm2 {action} did not finish within {}s", after.as_secs_f64())
             }
         }
     }

@@ -7,5 +7,6 @@
 
 mod error;
 pub mod files;
+pub mod pm2;
 
 pub use error::{RuntimeError, RuntimeErrorKind};

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use miette::{MietteDiagnostic, Report};
-use pm2_dsl_emit::{Ecosystem, Header};
+use pm2_dsl_emit::{App, Ecosystem, Header};
+use pm2_dsl_eval::{Value, ValueKind};
 
+use crate::conflict::Place;
 use crate::load::{LoadSettings, load};
 use crate::markers::Markers;
 
@@ -18,6 +20,41 @@ pub struct Desired {
     pub source: PathBuf,
     /// The markers it must carry.
     pub markers: Markers,
+    /// Whether pm2 should run it (`autostart`, true unless the source says false).
+    pub autostart: bool,
+    /// How many processes it runs, when the source fixes the number (`instances` as a
+    /// positive integer, or unset: one); `None` when pm2 derives it from the CPUs.
+    pub instances: Option<u64>,
+    /// Where its `:name` is written.
+    pub name_place: Option<Place>,
+}
+
+impl Desired {
+    /// The process pm2 lists once this app runs (as `pm_id`, with `status`): its
+    /// markers in its environment, in its folder. For planning against a pm2 that is not
+    /// there (tests, benchmarks, dry runs of embedders).
+    pub fn as_process(&self, pm_id: u64, status: &str) -> crate::process::Process {
+        let env: serde_json::Map<String, serde_json::Value> = self
+            .markers
+            .variables()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+            .collect();
+        crate::process::Process::from_json(&serde_json::json!({
+            "name": self.name,
+            "pm_id": pm_id,
+            "pm2_env": {"status": status, "pm_cwd": self.markers.cwd, "env": env},
+        }))
+    }
+}
+
+/// The number of processes `app` runs, when the source fixes it.
+fn instance_count(app: &App) -> Option<u64> {
+    match app.get("instances").map(Value::kind) {
+        None => Some(1),
+        Some(ValueKind::Int(n)) if *n > 0 => u64::try_from(*n).ok(),
+        _ => None,
+    }
 }
 
 /// A source that loaded: its apps, and the ecosystem (markers added) for `dist/`.
@@ -43,6 +80,34 @@ pub struct SourceState {
 }
 
 impl SourceState {
+    /// A file or folder that could not be read: its apps are kept as they run.
+    pub fn unreadable(path: &Path, reason: &str) -> SourceState {
+        let report = Report::new(
+            MietteDiagnostic::new(format!("cannot read {}: {reason}", path.display()))
+                .with_code("sync::unreadable")
+                .with_help(
+                    "pm2-clj keeps the apps of sources it cannot read; fix the permissions and sync again",
+                ),
+        );
+        SourceState {
+            path: path.to_path_buf(),
+            result: Err(vec![report]),
+            files: vec![path.to_path_buf()],
+        }
+    }
+
+    /// Loads every source `found`, and marks what could not be read.
+    pub fn all(found: &crate::scan::Found, settings: &LoadSettings) -> Vec<SourceState> {
+        let mut states: Vec<SourceState> = found.sources.iter().map(|s| prepare(s, settings)).collect();
+        states.extend(
+            found
+                .unreadable
+                .iter()
+                .map(|(p, why)| SourceState::unreadable(p, why)),
+        );
+        states
+    }
+
     /// Whether the source loaded.
     pub fn loaded(&self) -> bool {
         self.result.is_ok()
@@ -51,6 +116,7 @@ impl SourceState {
 
 /// Loads a source for `sync`. Every app must have a `:name` (pm2 matches apps by name).
 pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
+    let path = &crate::scan::absolute(path);
     let loaded = match load(path, settings) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -80,12 +146,25 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
     let mut desired = Vec::with_capacity(ecosystem.apps.len());
     for app in marked.apps.iter_mut() {
         let markers = Markers::of(app, path);
-        *app = markers.apply(app);
+        let name_place = app.get("name").and_then(Value::origin).and_then(|span| {
+            let source = loaded.evaluated.evaluator.sources().get(span.source)?;
+            Some(Place {
+                source: source.clone(),
+                span,
+            })
+        });
         desired.push(Desired {
             name: app.name().unwrap_or_default().to_string(),
             source: path.to_path_buf(),
-            markers,
+            autostart: !matches!(
+                app.get("autostart").map(Value::kind),
+                Some(ValueKind::Bool(false))
+            ),
+            instances: instance_count(app),
+            name_place,
+            markers: markers.clone(),
         });
+        *app = markers.apply(app);
     }
     let header = loaded.header(settings);
     let warnings = loaded

@@ -1,12 +1,15 @@
 //! `pm2-clj-sync` loads `.pm2.edn` sources and keeps the running PM2 set equal to them:
 //! the load pipeline shared by every command ([`load`]), source discovery ([`scan`]),
 //! ownership markers ([`markers`]), the desired side ([`desired`]), the running side
-//! ([`process`]), the plan ([`plan`]), and the dependency graph `watch` uses
-//! ([`graph`]). Running pm2 and writing files are the CLI's job.
+//! ([`process`]), what pm2 does that plans depend on ([`facts`]), the plan ([`plan`])
+//! and its conflicts ([`conflict`]), and the dependency graph `watch` uses ([`graph`]).
+//! Running pm2 and writing files are `pm2-clj-runtime`'s job.
 
 #![warn(missing_docs)]
 
+pub mod conflict;
 pub mod desired;
+pub mod facts;
 pub mod graph;
 pub mod load;
 pub mod markers;

@@ -1,24 +1,33 @@
-//! Ownership markers: the environment variables `sync` puts on every app it starts,
-//! naming the source file and hashing the rendered config, so a later `sync` knows which
-//! apps it owns and what changed.
+//! Ownership markers: the environment variables pm2-clj puts on every app it starts
+//! (`start` and `sync` alike), naming the source file and hashing the rendered config,
+//! so a later run knows which apps it owns and what changed.
 //!
 //! - `PM2_CLJ_SOURCE`: the absolute path of the source file;
+//! - `PM2_CLJ_NAME`: the app's name, and `PM2_CLJ_CWD`: the folder pm2 runs it in. pm2
+//!   copies the environment of whoever starts an app into it, so an app started by hand
+//!   from inside a managed app (or from a shell that has these variables) carries copies
+//!   of them; such copies name another app or another folder, and are not ownership;
 //! - `PM2_CLJ_HASH`: a hash of the app as PM2 reads it (markers excluded);
-//! - `PM2_CLJ_FIXED`: a hash of the options PM2 does not apply on reload (script,
-//!   exec_mode, instances, cwd, interpreter, log and pid paths, namespace): when it
-//!   changes, the app is deleted and started again;
+//! - `PM2_CLJ_FIXED`: a hash of the options PM2 does not apply on reload
+//!   ([`KEPT_ON_RELOAD`]): when it changes, the app is deleted and started again;
 //! - `PM2_CLJ_ENV`: the names of the app's environment variables, comma-separated: a
 //!   variable that disappears persists through a reload, so its removal recreates too.
 
 use std::path::Path;
 
 use pm2_dsl_emit::{App, app_json};
-use pm2_dsl_eval::{Map, Value, ValueKind};
+use pm2_dsl_eval::{Map, Value, ValueKind, resolve_path};
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
+use crate::facts::KEPT_ON_RELOAD;
+
 /// The source file marker.
 pub const SOURCE: &str = "PM2_CLJ_SOURCE";
+/// The app name marker.
+pub const NAME: &str = "PM2_CLJ_NAME";
+/// The working folder marker.
+pub const CWD: &str = "PM2_CLJ_CWD";
 /// The whole-config hash marker.
 pub const HASH: &str = "PM2_CLJ_HASH";
 /// The fixed-options hash marker.
@@ -26,26 +35,18 @@ pub const FIXED: &str = "PM2_CLJ_FIXED";
 /// The environment names marker.
 pub const ENV: &str = "PM2_CLJ_ENV";
 
-/// Options a `pm2 reload` or `restart` does not apply (PM2 keeps the old ones).
-pub const FIXED_OPTIONS: &[&str] = &[
-    "script",
-    "exec_mode",
-    "instances",
-    "cwd",
-    "exec_interpreter",
-    "out_file",
-    "error_file",
-    "log_file",
-    "pid_file",
-    "merge_logs",
-    "namespace",
-];
+/// Every marker variable.
+pub const ALL: [&str; 6] = [SOURCE, NAME, CWD, HASH, FIXED, ENV];
 
 /// The markers of one app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Markers {
     /// `PM2_CLJ_SOURCE`.
     pub source: String,
+    /// `PM2_CLJ_NAME`.
+    pub name: String,
+    /// `PM2_CLJ_CWD`.
+    pub cwd: String,
     /// `PM2_CLJ_HASH`.
     pub hash: String,
     /// `PM2_CLJ_FIXED`.
@@ -60,11 +61,19 @@ fn digest(json: &Json) -> String {
     hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
+/// The folder pm2 runs an app in: its `cwd` (against the source's folder when
+/// relative), else the source's folder, which is where pm2-clj runs pm2.
+pub fn run_dir(app: &App, source: &Path) -> String {
+    let source = source.to_string_lossy();
+    let cwd = app.get("cwd").and_then(Value::as_str).unwrap_or(".");
+    resolve_path(Some(&source), cwd)
+}
+
 impl Markers {
-    /// The markers `app`, from `source`, should carry.
+    /// The markers `app`, from `source` (absolute), should carry.
     pub fn of(app: &App, source: &Path) -> Markers {
         let json = app_json(app);
-        let fixed: serde_json::Map<String, Json> = FIXED_OPTIONS
+        let fixed: serde_json::Map<String, Json> = KEPT_ON_RELOAD
             .iter()
             .filter_map(|k| json.get(*k).map(|v| (k.to_string(), v.clone())))
             .collect();
@@ -75,22 +84,28 @@ impl Markers {
         env.sort();
         Markers {
             source: source.to_string_lossy().into_owned(),
+            name: app.name().unwrap_or_default().to_string(),
+            cwd: run_dir(app, source),
             hash: digest(&json),
             fixed: digest(&Json::Object(fixed)),
             env,
         }
     }
 
-    /// The markers of a running process (from `pm2_env`), if it has them.
-    pub fn read(pm2_env: &Json) -> Option<Markers> {
+    /// The markers of a running process named `name`, running in `cwd` (from its
+    /// `pm2_env`), when it has them and they are its own: markers naming another app or
+    /// another folder were copied from the environment of whoever started it.
+    pub fn read(pm2_env: &Json, name: &str, cwd: &str) -> Option<Markers> {
         let get = |key: &str| {
             pm2_env["env"][key]
                 .as_str()
                 .or_else(|| pm2_env[key].as_str())
                 .map(str::to_string)
         };
-        Some(Markers {
+        let markers = Markers {
             source: get(SOURCE)?,
+            name: get(NAME)?,
+            cwd: get(CWD)?,
             hash: get(HASH).unwrap_or_default(),
             fixed: get(FIXED).unwrap_or_default(),
             env: get(ENV)
@@ -101,7 +116,20 @@ impl Markers {
                         .collect()
                 })
                 .unwrap_or_default(),
-        })
+        };
+        (markers.name == name && markers.cwd == cwd).then_some(markers)
+    }
+
+    /// The marker variables and their values.
+    pub fn variables(&self) -> [(&'static str, String); 6] {
+        [
+            (SOURCE, self.source.clone()),
+            (NAME, self.name.clone()),
+            (CWD, self.cwd.clone()),
+            (HASH, self.hash.clone()),
+            (FIXED, self.fixed.clone()),
+            (ENV, self.env.join(",")),
+        ]
     }
 
     /// `app` with the markers added to its `env`.
@@ -111,13 +139,8 @@ impl Markers {
             .and_then(Value::as_map)
             .cloned()
             .unwrap_or_else(Map::new);
-        for (key, value) in [
-            (SOURCE, &self.source),
-            (HASH, &self.hash),
-            (FIXED, &self.fixed),
-            (ENV, &self.env.join(",")),
-        ] {
-            env.insert(Value::string(key), Value::string(value.as_str()));
+        for (key, value) in self.variables() {
+            env.insert(Value::string(key), Value::string(value));
         }
         let env = Value::new(ValueKind::Map(env), None);
         let mut options: Vec<(String, Value)> =

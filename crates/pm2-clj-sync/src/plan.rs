@@ -1,28 +1,39 @@
 //! The plan, like a terraform plan: from the desired apps and the running processes,
 //! what to start (`+`), reload (`~`), delete and start again (`-/+`) and delete (`-`).
 //!
-//! Only apps pm2-clj owns (they carry its markers) are ever reloaded or deleted. A
-//! source that fails to load keeps its apps exactly as they run. When no source could be
-//! read at all, nothing is deleted.
+//! - Only apps pm2-clj owns (they carry its markers) are ever reloaded or deleted; an app
+//!   of the same name that it did not start is a conflict, unless the run adopts it.
+//! - An app two sources define is applied from neither.
+//! - The desired state is running: an owned app found stopped or errored is started
+//!   (unless its source says `:autostart false`), and one running another number of
+//!   instances than its source says (`pm2 scale`) is started again.
+//! - A source that fails to load, or a folder that cannot be read, keeps its apps
+//!   exactly as they run. When no source could be read at all, nothing is deleted.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::conflict::{Conflict, claimed_twice};
 use crate::desired::{Desired, SourceState};
-use crate::markers::removed_env;
+use crate::markers::{Markers, removed_env};
 use crate::process::Process;
 use crate::scan::Scope;
 
 /// What to do with one app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionKind {
-    /// `+` start a new app.
+    /// `+` start an app: a new one, or the app's stopped processes ([`Action::pm_ids`])
+    /// with its current definition.
     Start,
-    /// `~` reload a changed app.
+    /// `~` reload a changed app (zero-downtime for cluster apps).
     Reload,
+    /// restart an app with its current definition (the `restart` verb).
+    Restart,
     /// `-/+` delete and start again: the change is one pm2 would not apply on reload.
     Recreate,
-    /// `-` stop and delete an app whose definition is gone.
+    /// stop an app, keeping it in pm2's list (the `stop` verb).
+    Stop,
+    /// `-` stop and delete an app.
     Delete,
 }
 
@@ -31,9 +42,9 @@ impl ActionKind {
     pub fn symbol(self) -> &'static str {
         match self {
             ActionKind::Start => "+",
-            ActionKind::Reload => "~",
+            ActionKind::Reload | ActionKind::Restart => "~",
             ActionKind::Recreate => "-/+",
-            ActionKind::Delete => "-",
+            ActionKind::Stop | ActionKind::Delete => "-",
         }
     }
 
@@ -42,9 +53,19 @@ impl ActionKind {
         match self {
             ActionKind::Start => "start",
             ActionKind::Reload => "reload",
+            ActionKind::Restart => "restart",
             ActionKind::Recreate => "recreate",
+            ActionKind::Stop => "stop",
             ActionKind::Delete => "delete",
         }
+    }
+
+    /// Whether the app runs its source's definition afterwards (so it is verified).
+    pub fn starts(self) -> bool {
+        matches!(
+            self,
+            ActionKind::Start | ActionKind::Reload | ActionKind::Restart | ActionKind::Recreate
+        )
     }
 }
 
@@ -59,24 +80,72 @@ pub struct Action {
     pub source: PathBuf,
     /// Why.
     pub reason: String,
-    /// The pm2 ids of the running processes to delete (delete and recreate).
+    /// The pm2 ids of the app's processes (empty for a new app).
     pub pm_ids: Vec<u64>,
 }
 
 /// A plan.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
-    /// The actions, in source order (deletions last).
+    /// The actions, in source order (deletions of apps whose definition is gone last).
     pub actions: Vec<Action>,
     /// Apps that are up to date.
     pub unchanged: Vec<String>,
-    /// Apps left alone because acting would touch something pm2-clj does not own, or
-    /// because two sources define them.
-    pub conflicts: Vec<String>,
+    /// Apps left alone, and why.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// How to plan.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlanOptions {
+    /// Take over apps of the same name that pm2-clj did not start (they are started
+    /// again from their source).
+    pub adopt: bool,
+}
+
+/// What the running processes of one app say about it.
+fn compare(
+    desired: &Desired,
+    markers: &Markers,
+    processes: &[&Process],
+    ids: Vec<u64>,
+) -> Option<(ActionKind, String, Vec<u64>)> {
+    let fixed_changed = markers.fixed != desired.markers.fixed;
+    if desired.autostart && processes.iter().any(|p| p.status.is_down()) {
+        let status = processes
+            .iter()
+            .find(|p| p.status.is_down())
+            .map(|p| p.status.as_str());
+        let reason = format!("{} in pm2", status.unwrap_or("down"));
+        let kind = if fixed_changed {
+            ActionKind::Recreate
+        } else {
+            ActionKind::Start
+        };
+        return Some((kind, reason, ids));
+    }
+    if let Some(n) = desired.instances
+        && processes.len() as u64 != n
+    {
+        let reason = format!("{} instances run, the source says {n}", processes.len());
+        return Some((ActionKind::Recreate, reason, ids));
+    }
+    if markers.hash == desired.markers.hash {
+        return None;
+    }
+    if fixed_changed {
+        let reason = "an option pm2 keeps on reload changed".to_string();
+        return Some((ActionKind::Recreate, reason, ids));
+    }
+    if let removed @ [_, ..] = removed_env(&markers.env, &desired.markers.env).as_slice() {
+        let reason = format!("env {} removed (it would survive a reload)", removed.join(", "));
+        return Some((ActionKind::Recreate, reason, ids));
+    }
+    Some((ActionKind::Reload, "changed".into(), ids))
 }
 
 /// Plans what makes the running processes match the sources in `scope`.
-pub fn plan(states: &[SourceState], running: &[Process], scope: &Scope) -> Plan {
+pub fn plan(states: &[SourceState], running: &[Process], scope: &Scope, options: PlanOptions) -> Plan {
     let mut by_name: HashMap<&str, Vec<&Process>> = HashMap::new();
     for p in running {
         by_name.entry(p.name.as_str()).or_default().push(p);
@@ -95,86 +164,83 @@ pub fn plan(states: &[SourceState], running: &[Process], scope: &Scope) -> Plan 
     let nothing_read =
         (states.is_empty() && !scope.dirs.is_empty()) || (!states.is_empty() && loaded.is_empty());
 
-    let mut plan = Plan::default();
-    let mut wanted: HashMap<&str, &Desired> = HashMap::new();
+    let mut plan = Plan {
+        conflicts: claimed_twice(states),
+        ..Plan::default()
+    };
+    let twice: HashSet<String> = plan.conflicts.iter().map(|c| c.app().to_string()).collect();
+    let mut wanted: HashSet<&str> = twice.iter().map(String::as_str).collect();
     for desired in states
         .iter()
         .filter_map(|s| s.result.as_ref().ok())
         .flat_map(|p| &p.desired)
+        .filter(|d| !twice.contains(&d.name))
     {
-        if let Some(first) = wanted.get(desired.name.as_str()) {
-            plan.conflicts.push(format!(
-                "{}: defined in {} and in {}; left as it is",
-                desired.name,
-                first.source.display(),
-                desired.source.display()
-            ));
-            continue;
-        }
-        wanted.insert(&desired.name, desired);
-        let action = |kind, reason: &str, ids: Vec<u64>| Action {
+        wanted.insert(&desired.name);
+        let action = |kind, reason: String, ids: Vec<u64>| Action {
             kind,
             app: desired.name.clone(),
             source: desired.source.clone(),
-            reason: reason.to_string(),
+            reason,
             pm_ids: ids,
         };
         let processes = by_name.get(desired.name.as_str()).cloned().unwrap_or_default();
         if processes.is_empty() {
-            plan.actions.push(action(ActionKind::Start, "new", Vec::new()));
-            continue;
-        }
-        if processes.iter().any(|p| p.markers.is_none()) {
-            plan.conflicts.push(format!(
-                "{}: the name is taken by an app pm2-clj does not own; left as it is",
-                desired.name
-            ));
+            plan.actions
+                .push(action(ActionKind::Start, "new".into(), Vec::new()));
             continue;
         }
         let ids: Vec<u64> = processes.iter().map(|p| p.pm_id).collect();
-        let markers = processes[0].markers.as_ref().expect("owned");
-        let owner = PathBuf::from(&markers.source);
-        if owner != desired.source {
+        if processes.iter().any(|p| p.markers.is_none()) {
+            if options.adopt {
+                plan.actions.push(action(
+                    ActionKind::Recreate,
+                    "adopted: pm2-clj did not start it".into(),
+                    ids,
+                ));
+            } else {
+                plan.conflicts.push(Conflict::NotOwned {
+                    app: desired.name.clone(),
+                    source: desired.source.clone(),
+                });
+            }
+            continue;
+        }
+        let markers: Vec<&Markers> = processes.iter().filter_map(|p| p.markers.as_ref()).collect();
+        let owner = markers
+            .iter()
+            .map(|m| PathBuf::from(&m.source))
+            .find(|owner| *owner != desired.source);
+        if let Some(owner) = owner {
             let owner_released = scope.covers(&owner)
                 && !failed.contains(owner.as_path())
                 && (loaded.contains(owner.as_path()) || !listed.contains(owner.as_path()));
             if owner_released {
                 let reason = format!("moved from {}", owner.display());
-                plan.actions.push(action(ActionKind::Recreate, &reason, ids));
+                plan.actions.push(action(ActionKind::Recreate, reason, ids));
             } else {
-                plan.conflicts.push(format!(
-                    "{}: owned by {}; left as it is",
-                    desired.name,
-                    owner.display()
-                ));
+                plan.conflicts.push(Conflict::OwnedElsewhere {
+                    app: desired.name.clone(),
+                    source: desired.source.clone(),
+                    owner,
+                });
             }
             continue;
         }
-        if markers.hash == desired.markers.hash {
-            plan.unchanged.push(desired.name.clone());
-        } else if markers.fixed != desired.markers.fixed {
-            plan.actions.push(action(
-                ActionKind::Recreate,
-                "an option pm2 keeps on reload changed",
-                ids,
-            ));
-        } else if let removed @ [_, ..] = removed_env(&markers.env, &desired.markers.env).as_slice() {
-            let reason = format!("env {} removed (it would survive a reload)", removed.join(", "));
-            plan.actions.push(action(ActionKind::Recreate, &reason, ids));
-        } else {
-            plan.actions
-                .push(action(ActionKind::Reload, "changed", Vec::new()));
+        match compare(desired, markers[0], &processes, ids) {
+            Some((kind, reason, ids)) => plan.actions.push(action(kind, reason, ids)),
+            None => plan.unchanged.push(desired.name.clone()),
         }
     }
 
     let mut deleted: HashSet<&str> = HashSet::new();
     for p in running {
         let Some(markers) = &p.markers else { continue };
-        if wanted.contains_key(p.name.as_str()) || deleted.contains(p.name.as_str()) || nothing_read {
+        if wanted.contains(p.name.as_str()) || deleted.contains(p.name.as_str()) || nothing_read {
             continue;
         }
         let source = PathBuf::from(&markers.source);
-        if !scope.covers(&source) || failed.contains(source.as_path()) {
+        if !scope.covers(&source) || failed.iter().any(|f| source.starts_with(f)) {
             continue;
         }
         let reason = if loaded.contains(source.as_path()) {

@@ -1,6 +1,8 @@
 //! Finding source files: every `*.pm2.edn` under the given directories (skipping
 //! generated `dist/` and `.pm2-clj/` folders, `node_modules` and hidden folders), plus
-//! the files given by name.
+//! the files given by name. Symbolic links are followed only while they stay inside the
+//! directory being searched; a folder that cannot be read is reported, never taken as
+//! a folder without sources.
 
 use std::path::{Path, PathBuf};
 
@@ -16,20 +18,53 @@ fn skipped_dir(name: &str) -> bool {
     matches!(name, "dist" | "node_modules" | ".pm2-clj") || (name.starts_with('.') && name.len() > 1)
 }
 
-/// The source files under `dir`, sorted, as absolute paths.
-pub fn sources_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = WalkDir::new(dir)
+/// What a search found.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    /// The source files, absolute, files named first, then each directory's sorted.
+    pub sources: Vec<PathBuf>,
+    /// Paths that could not be read, absolute, with the reason.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Searches `dir` for source files into `found`.
+fn search(dir: &Path, found: &mut Found) {
+    let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let inside = |path: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(&root));
+    let mut sources = Vec::new();
+    let walk = WalkDir::new(dir)
         .follow_links(true)
         .into_iter()
         .filter_entry(|e| {
-            e.depth() == 0 || !(e.file_type().is_dir() && skipped_dir(&e.file_name().to_string_lossy()))
-        })
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && is_source(e.path()))
-        .map(|e| absolute(e.path()))
-        .collect();
-    out.sort();
-    out
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_type().is_dir() && skipped_dir(&e.file_name().to_string_lossy()) {
+                return false;
+            }
+            !e.path_is_symlink() || inside(e.path())
+        });
+    for entry in walk {
+        match entry {
+            Ok(e) if e.file_type().is_file() && is_source(e.path()) => sources.push(absolute(e.path())),
+            Ok(_) => {}
+            Err(e) if e.loop_ancestor().is_some() => {}
+            Err(e) => {
+                let path = e.path().map(absolute).unwrap_or_else(|| absolute(dir));
+                let reason = e
+                    .io_error()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| e.to_string());
+                found.unreadable.push((path, reason));
+            }
+        }
+    }
+    sources.sort();
+    for s in sources {
+        if !found.sources.contains(&s) {
+            found.sources.push(s);
+        }
+    }
 }
 
 /// An absolute, lexically normal path (no `.` or `..`), without touching the disk.
@@ -62,22 +97,25 @@ impl Scope {
         scope
     }
 
-    /// The source files in scope (files given by name first).
-    pub fn sources(&self) -> Vec<PathBuf> {
-        let mut out = self.files.clone();
+    /// The source files in scope (files given by name first), and what could not be
+    /// read.
+    pub fn scan(&self) -> Found {
+        let mut found = Found {
+            sources: self.files.clone(),
+            unreadable: Vec::new(),
+        };
         for dir in &self.dirs {
-            for file in sources_under(dir) {
-                if !out.contains(&file) {
-                    out.push(file);
-                }
-            }
+            search(dir, &mut found);
         }
-        out
+        found
     }
 
-    /// Whether the source at `path` is covered.
+    /// Whether the source at `path` is covered: named, or a `*.pm2.edn` under a
+    /// directory (a file synced by name is not covered by a later run over its folder
+    /// when the folder's search would not find it).
     pub fn covers(&self, path: &Path) -> bool {
-        self.files.iter().any(|f| f == path) || self.dirs.iter().any(|d| path.starts_with(d))
+        self.files.iter().any(|f| f == path)
+            || (is_source(path) && self.dirs.iter().any(|d| path.starts_with(d)))
     }
 }
 

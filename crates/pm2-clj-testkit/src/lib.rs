@@ -9,9 +9,11 @@
 
 mod compare;
 mod pm2;
+mod unprivileged;
 
 pub use compare::assert_same_apps;
 pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads};
+pub use unprivileged::{unprivileged, unprivileged_command};
 
 use std::path::{Path, PathBuf};
 

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_clj_sync::desired::prepare;
+use pm2_clj_sync::desired::SourceState;
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::scan::Scope;
 
@@ -83,7 +83,7 @@ pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure
     }
     let scope = Scope::of(&args.paths);
     let settings = args.inputs.settings();
-    let states: Vec<_> = scope.sources().iter().map(|s| prepare(s, &settings)).collect();
+    let states = SourceState::all(&scope.scan(), &settings);
     let syncer = Syncer {
         pm2: Pm2::locate()?,
         emit: args.inputs.emit,

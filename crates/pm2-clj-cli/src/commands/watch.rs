@@ -15,7 +15,7 @@ use clap::Args;
 use notify::event::{EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{Debouncer, RecommendedCache, new_debouncer};
-use pm2_clj_sync::desired::prepare;
+use pm2_clj_sync::desired::{SourceState, prepare};
 use pm2_clj_sync::graph::Graph;
 use pm2_clj_sync::scan::{Scope, absolute, is_source};
 
@@ -114,7 +114,7 @@ pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failur
         .map_err(watch_failure)?;
 
     let scope = Scope::of(std::slice::from_ref(&root));
-    let states: Vec<_> = scope.sources().iter().map(|s| prepare(s, &settings)).collect();
+    let states = SourceState::all(&scope.scan(), &settings);
     let mut graph = Graph::default();
     let mut outside = BTreeSet::new();
     for state in &states {

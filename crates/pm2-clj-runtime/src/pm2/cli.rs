@@ -1,0 +1,222 @@
+//! The fallback driver: the `pm2` command line, one process per call, for when pm2's
+//! package cannot be loaded. pm2's command line reads a process id first as an app
+//! name, and acts on apps of a config file by name; so each call checks that the names
+//! and ids it hands over cannot mean another app, and refuses when they could.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use pm2_clj_sync::process::{Process, parse_jlist};
+use serde_json::{Value as Json, json};
+use wait_timeout::ChildExt;
+
+use super::{Located, Pm2, Pm2Options, Restart, environment};
+use crate::error::{RuntimeError, RuntimeErrorKind};
+
+/// The driver.
+pub(super) struct CliDriver {
+    bin: PathBuf,
+    options: Pm2Options,
+}
+
+fn failed(action: &str, message: String) -> RuntimeError {
+    RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+        action: action.to_string(),
+        message,
+    })
+}
+
+/// Why pm2's command line would read `name` as something other than one app: `all`
+/// (every app), digits (a pm2 id), `/.../` (a regular expression).
+fn misread(name: &str) -> Option<&'static str> {
+    if name == "all" {
+        Some("every app")
+    } else if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        Some("a pm2 id")
+    } else if name.len() > 1 && name.starts_with('/') && name.ends_with('/') {
+        Some("a regular expression")
+    } else {
+        None
+    }
+}
+
+impl CliDriver {
+    /// Refuses an app pm2's command line would act on by a name it misreads.
+    fn check_name(action: &str, app: &Json) -> Result<(), RuntimeError> {
+        let name = app["name"].as_str().unwrap_or_default();
+        match misread(name) {
+            Some(meaning) => Err(failed(
+                action,
+                format!("pm2's command line reads the name {name:?} as {meaning}; rename the app"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    pub(super) fn new(located: &Located, options: &Pm2Options) -> CliDriver {
+        CliDriver {
+            bin: located.bin.clone(),
+            options: options.clone(),
+        }
+    }
+
+    /// Runs `pm2 ARGS` in `dir` and returns its stdout; a non-zero exit, or running past
+    /// the timeout (pm2 is then killed), is a failure carrying pm2's last words.
+    fn run(&self, action: &str, args: &[String], dir: &Path) -> Result<String, RuntimeError> {
+        let mut command = Command::new(&self.bin);
+        if action == "list" {
+            // Without pm2's banner, which a new daemon prints before the list.
+            command.env("PM2_SILENT", "true");
+        }
+        command
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        environment(&mut command, &self.options);
+        let mut child = command
+            .spawn()
+            .map_err(|e| failed(action, format!("cannot run {}: {e}", self.bin.display())))?;
+        let pipe = |mut r: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = r.read_to_string(&mut text);
+                text
+            })
+        };
+        let out = pipe(Box::new(child.stdout.take().expect("piped stdout")));
+        let err = pipe(Box::new(child.stderr.take().expect("piped stderr")));
+        let status = match child.wait_timeout(self.options.timeout) {
+            Ok(Some(status)) => status,
+            Ok(None) | Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(RuntimeError::new(RuntimeErrorKind::Pm2Timeout {
+                    action: action.to_string(),
+                    after: self.options.timeout,
+                }));
+            }
+        };
+        let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+        if status.success() {
+            return Ok(out);
+        }
+        let said = format!("{out}\n{err}");
+        let last = said
+            .lines()
+            .rev()
+            .find(|l| l.contains("ERR") || l.contains("rror"))
+            .or_else(|| said.lines().rev().find(|l| !l.trim().is_empty()))
+            .unwrap_or("")
+            .trim();
+        Err(failed(
+            action,
+            format!("pm2 {} exited with {status}: {last}", args.join(" ")),
+        ))
+    }
+
+    /// Writes `apps` (cwd made absolute against `dir`) to a private temporary config.
+    fn config(
+        &self,
+        action: &str,
+        apps: &[Json],
+        dir: &Path,
+    ) -> Result<tempfile::NamedTempFile, RuntimeError> {
+        let apps: Vec<Json> = apps
+            .iter()
+            .map(|app| {
+                let mut app = app.clone();
+                let cwd = dir.join(app["cwd"].as_str().unwrap_or("."));
+                app["cwd"] = json!(pm2_clj_sync::scan::absolute(&cwd));
+                app
+            })
+            .collect();
+        let mut file = tempfile::Builder::new()
+            .prefix("pm2-clj-")
+            .suffix(".json")
+            .tempfile()
+            .map_err(|e| failed(action, format!("cannot write a temporary config: {e}")))?;
+        file.write_all(json!({ "apps": apps }).to_string().as_bytes())
+            .map_err(|e| failed(action, format!("cannot write a temporary config: {e}")))?;
+        Ok(file)
+    }
+
+    /// Refuses ids that pm2's command line would read as the name of an app.
+    fn ids(&self, action: &str, ids: &[u64]) -> Result<Vec<String>, RuntimeError> {
+        let list = self.list()?;
+        let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+        if let Some(p) = list.iter().find(|p| ids.contains(&p.name)) {
+            return Err(failed(
+                action,
+                format!("pm2's command line would read id {} as the app named {0}", p.name),
+            ));
+        }
+        Ok(ids)
+    }
+}
+
+impl Pm2 for CliDriver {
+    fn list(&self) -> Result<Vec<Process>, RuntimeError> {
+        let text = self.run("list", &["jlist".into()], Path::new("/"))?;
+        parse_jlist(&text).map_err(|e| failed("list", e))
+    }
+
+    fn start(&self, apps: &[Json], dir: &Path) -> Result<Vec<u64>, RuntimeError> {
+        for app in apps {
+            CliDriver::check_name("start", app)?;
+        }
+        let before: Vec<u64> = self.list()?.iter().map(|p| p.pm_id).collect();
+        let config = self.config("start", apps, dir)?;
+        let path = config.path().to_string_lossy().into_owned();
+        self.run("start", &["start".into(), path], dir)?;
+        let names: Vec<&str> = apps.iter().filter_map(|a| a["name"].as_str()).collect();
+        Ok(self
+            .list()?
+            .iter()
+            .filter(|p| !before.contains(&p.pm_id) && names.contains(&p.name.as_str()))
+            .map(|p| p.pm_id)
+            .collect())
+    }
+
+    fn restart(&self, how: Restart, app: &Json, dir: &Path, ids: &[u64]) -> Result<(), RuntimeError> {
+        let verb = match how {
+            Restart::Reload => "reload",
+            Restart::Restart => "restart",
+        };
+        CliDriver::check_name(verb, app)?;
+        let name = app["name"].as_str().unwrap_or_default();
+        let named: Vec<u64> = self
+            .list()?
+            .iter()
+            .filter(|p| p.name == name)
+            .map(|p| p.pm_id)
+            .collect();
+        if named.iter().any(|id| !ids.contains(id)) {
+            return Err(failed(
+                verb,
+                format!("pm2's command line acts on every app named {name}, and another one runs"),
+            ));
+        }
+        let config = self.config(verb, std::slice::from_ref(app), dir)?;
+        let path = config.path().to_string_lossy().into_owned();
+        self.run(verb, &[verb.into(), path], dir).map(drop)
+    }
+
+    fn stop(&self, ids: &[u64]) -> Result<(), RuntimeError> {
+        let mut args = vec!["stop".to_string()];
+        args.extend(self.ids("stop", ids)?);
+        self.run("stop", &args, Path::new("/")).map(drop)
+    }
+
+    fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
+        let mut args = vec!["delete".to_string()];
+        args.extend(self.ids("delete", ids)?);
+        self.run("delete", &args, Path::new("/")).map(drop)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} (command line)", self.bin.display())
+    }
+}

@@ -1,0 +1,223 @@
+//! Why an app is left alone: its name is taken by an app pm2-clj does not own, it is
+//! owned by a source outside this run, or two sources claim it. As data for the plan and
+//! as `miette` diagnostics for the report.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+use pm2_dsl_reader::{Source, Span};
+
+use crate::desired::{Desired, SourceState};
+
+/// Where an app's `:name` is written.
+#[derive(Clone, Debug)]
+pub struct Place {
+    /// The text it is written in.
+    pub source: Arc<Source>,
+    /// The name's span in it.
+    pub span: Span,
+}
+
+/// An app the plan leaves as it is, and why.
+#[derive(Clone, Debug)]
+pub enum Conflict {
+    /// An app of that name runs, and pm2-clj did not start it (`sync --adopt` takes it
+    /// over).
+    NotOwned {
+        /// The app.
+        app: String,
+        /// The source that defines it.
+        source: PathBuf,
+    },
+    /// The app runs, started by pm2-clj from another source that this run cannot
+    /// release (outside the run, or it failed to load).
+    OwnedElsewhere {
+        /// The app.
+        app: String,
+        /// The source that defines it now.
+        source: PathBuf,
+        /// The source it was started from.
+        owner: PathBuf,
+    },
+    /// Two or more sources define an app of this name; none of them is applied.
+    ClaimedTwice {
+        /// The app.
+        app: String,
+        /// The sources, in order.
+        sources: Vec<PathBuf>,
+        /// Where each writes the name, when known.
+        places: Vec<Place>,
+    },
+}
+
+impl Conflict {
+    /// The app.
+    pub fn app(&self) -> &str {
+        match self {
+            Conflict::NotOwned { app, .. }
+            | Conflict::OwnedElsewhere { app, .. }
+            | Conflict::ClaimedTwice { app, .. } => app,
+        }
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Conflict::NotOwned { .. } => "sync::not-owned",
+            Conflict::OwnedElsewhere { .. } => "sync::owned-elsewhere",
+            Conflict::ClaimedTwice { .. } => "sync::name-claimed-twice",
+        }
+    }
+
+    fn help(&self) -> String {
+        match self {
+            Conflict::NotOwned { app, .. } => format!(
+                "pm2-clj never touches apps it did not start; `pm2-clj sync --adopt` takes {app} over, or rename one of them"
+            ),
+            Conflict::OwnedElsewhere { owner, .. } => format!(
+                "sync {} in the same run to move the app, or remove it from one of the files",
+                owner.display()
+            ),
+            Conflict::ClaimedTwice { .. } => {
+                "give each app one source: rename or remove one definition".into()
+            }
+        }
+    }
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Conflict::NotOwned { app, source } => write!(
+                f,
+                "{app} ({}): an app of that name runs and pm2-clj did not start it; left as it is",
+                source.display()
+            ),
+            Conflict::OwnedElsewhere { app, owner, .. } => {
+                write!(f, "{app}: started from {}; left as it is", owner.display())
+            }
+            Conflict::ClaimedTwice { app, sources, .. } => {
+                let files: Vec<String> = sources.iter().map(|s| s.display().to_string()).collect();
+                write!(f, "{app}: defined in {}; left as it is", files.join(" and in "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Conflict {}
+
+/// Another place of a name claimed twice, as a related diagnostic.
+#[derive(Debug)]
+struct AlsoHere(Place);
+
+impl fmt::Display for AlsoHere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "also defined in {}", self.0.source.name())
+    }
+}
+
+impl std::error::Error for AlsoHere {}
+
+impl Diagnostic for AlsoHere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&*self.0.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some("also defined here".into()),
+            self.0.span,
+        ))))
+    }
+}
+
+/// A conflict as a diagnostic: the places of a name claimed twice are labelled.
+#[derive(Debug)]
+pub struct ConflictReport {
+    conflict: Conflict,
+    also: Vec<AlsoHere>,
+}
+
+impl From<Conflict> for ConflictReport {
+    fn from(conflict: Conflict) -> ConflictReport {
+        let also = match &conflict {
+            Conflict::ClaimedTwice { places, .. } => places.iter().skip(1).cloned().map(AlsoHere).collect(),
+            _ => Vec::new(),
+        };
+        ConflictReport { conflict, also }
+    }
+}
+
+impl fmt::Display for ConflictReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.conflict.fmt(f)
+    }
+}
+
+impl std::error::Error for ConflictReport {}
+
+impl ConflictReport {
+    fn first_place(&self) -> Option<&Place> {
+        match &self.conflict {
+            Conflict::ClaimedTwice { places, .. } => places.first(),
+            _ => None,
+        }
+    }
+}
+
+impl Diagnostic for ConflictReport {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.conflict.code()))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.conflict.help()))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.first_place().map(|p| &*p.source as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let place = self.first_place()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some("defined here".into()),
+            place.span,
+        ))))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.also.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.also.iter().map(|a| a as &dyn Diagnostic)))
+    }
+}
+
+/// The app names that more than one loaded source defines, each with every definition.
+pub fn claimed_twice(states: &[SourceState]) -> Vec<Conflict> {
+    let mut by_name: BTreeMap<&str, Vec<&Desired>> = BTreeMap::new();
+    for desired in states
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|p| &p.desired)
+    {
+        by_name.entry(desired.name.as_str()).or_default().push(desired);
+    }
+    by_name
+        .into_iter()
+        .filter(|(_, defs)| defs.len() > 1)
+        .map(|(name, defs)| Conflict::ClaimedTwice {
+            app: name.to_string(),
+            sources: defs.iter().map(|d| d.source.clone()).collect(),
+            places: defs.iter().filter_map(|d| d.name_place.clone()).collect(),
+        })
+        .collect()
+}
