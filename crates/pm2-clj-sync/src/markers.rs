@@ -146,7 +146,10 @@ impl Markers {
         let mut options: Vec<(String, Value)> =
             app.options.iter().filter(|(k, _)| k != "env").cloned().collect();
         options.push(("env".to_string(), env));
-        App { options }
+        App {
+            options,
+            health: app.health.clone(),
+        }
     }
 }
 

@@ -152,6 +152,7 @@ fn apply_override(
             let canonical = match app_key(&key) {
                 AppKey::Option(spec) => spec.name.to_string(),
                 AppKey::EnvFor(name) => name,
+                AppKey::Health => "health".to_string(),
                 AppKey::Unknown { written, suggestion } => {
                     return Err(EmitError::new(
                         EmitErrorKind::UnknownKey {
@@ -248,6 +249,7 @@ fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
         let canonical = match app_key(key) {
             AppKey::Option(spec) => spec.name.to_string(),
             AppKey::EnvFor(name) => name,
+            AppKey::Health => "health".to_string(),
             AppKey::Remove => {
                 draft.remove = Some(value.clone());
                 continue;
@@ -429,8 +431,13 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
             ));
         }
         let mut options = Vec::with_capacity(draft.entries.len());
+        let mut health = None;
         for (option, (key, value)) in draft.entries {
             if value.is_nil() {
+                continue;
+            }
+            if option == "health" {
+                health = crate::health::health(&key, &value, problems);
                 continue;
             }
             match crate::schema::option(&option) {
@@ -444,7 +451,7 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
             };
             options.push((option, without_nil_env(value)));
         }
-        apps.push(App { options });
+        apps.push(App { options, health });
     }
     apps
 }

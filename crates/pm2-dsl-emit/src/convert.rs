@@ -85,7 +85,7 @@ fn convert_app(index: usize, app: &Json, dropped: &mut Vec<String>) -> Result<Fo
             AppKey::Option(spec) if spec.name == "script" => keyword("script"),
             AppKey::Option(_) => keyword(&kebab(key)),
             AppKey::EnvFor(_) => name_key(key),
-            AppKey::Remove | AppKey::Unknown { .. } | AppKey::NotAName => {
+            AppKey::Remove | AppKey::Health | AppKey::Unknown { .. } | AppKey::NotAName => {
                 dropped.push(format!("apps[{index}] \"{key}\""));
                 continue;
             }

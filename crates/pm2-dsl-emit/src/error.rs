@@ -132,6 +132,19 @@ pub enum EmitErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// A key in a `:health` map that pm2-clj does not read (`:health {:url "..."}`).
+    UnknownHealthKey {
+        /// The key as written.
+        key: String,
+        /// The closest key.
+        suggestion: Option<String>,
+    },
+    /// A `:health` value that is not one check: not a map (`:health "http://..."`), no
+    /// probe or two of them (`{:tcp 80 :http "..."}`), or `:status` without `:http`.
+    HealthShape {
+        /// What is wrong.
+        problem: String,
+    },
     /// An option that makes PM2 install packages from npm when the app starts.
     InstallsPackages {
         /// The option.
@@ -163,6 +176,8 @@ impl EmitErrorKind {
             EmitErrorKind::ProfileShape { .. } => "emit::profile-shape",
             EmitErrorKind::DeployShape { .. } => "emit::deploy-shape",
             EmitErrorKind::BadOverride { .. } => "emit::bad-override",
+            EmitErrorKind::UnknownHealthKey { .. } => "emit::unknown-health-key",
+            EmitErrorKind::HealthShape { .. } => "emit::health-shape",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
         }
     }
@@ -195,6 +210,8 @@ impl EmitErrorKind {
                 format!("this is {}", with_article(actual))
             }
             EmitErrorKind::BadOverride { .. } => "this override".into(),
+            EmitErrorKind::UnknownHealthKey { .. } => "not a :health key".into(),
+            EmitErrorKind::HealthShape { .. } => "not one health check".into(),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
         }
     }
@@ -204,7 +221,12 @@ impl EmitErrorKind {
             EmitErrorKind::NotAnEcosystem { .. } => "an ecosystem is a map: {:apps [{:name \"api\" :script \"server.js\"}]}".into(),
             EmitErrorKind::UnknownTopLevelKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownKey { suggestion: Some(s), .. }
-            | EmitErrorKind::UnknownDeployKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            | EmitErrorKind::UnknownDeployKey { suggestion: Some(s), .. }
+            | EmitErrorKind::UnknownHealthKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            EmitErrorKind::UnknownHealthKey { .. } | EmitErrorKind::HealthShape { .. } => format!(
+                "a check is one of {{:http \"http://127.0.0.1:8080/health\"}}, {{:tcp 8080}} or {{:command [\"node\" \"check.js\"]}}, with optional {}",
+                crate::health::KEYS.iter().filter(|k| k.optional).map(|k| format!(":{}", k.name)).collect::<Vec<_>>().join(", ")
+            ),
             EmitErrorKind::UnknownTopLevelKey { .. } => "the top level holds :apps, :deploy, :profiles and :static".into(),
             EmitErrorKind::UnknownKey { .. } => {
                 "PM2 drops keys it does not know without a word; see the options in PM2's lib/API/schema.json".into()
@@ -311,6 +333,8 @@ impl fmt::Display for EmitErrorKind {
                 )
             }
             EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
+            EmitErrorKind::UnknownHealthKey { key, .. } => write!(f, "{key} is not a :health key"),
+            EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum AppKey {
     EnvFor(String),
     /// `:pm2-clj/remove`, which removes the app (in a profile overlay).
     Remove,
+    /// `:health`, pm2-clj's health check (see [`crate::health`]).
+    Health,
     /// Nothing PM2 knows.
     Unknown {
         /// The key as written.
@@ -96,6 +98,9 @@ pub fn app_key(key: &Value) -> AppKey {
     if text == "pm2-clj/remove" {
         return AppKey::Remove;
     }
+    if text == "health" {
+        return AppKey::Health;
+    }
     if let Some(name) = text.strip_prefix("env_").or_else(|| text.strip_prefix("env-")) {
         return AppKey::EnvFor(format!("env_{name}"));
     }
@@ -110,7 +115,7 @@ pub fn app_key(key: &Value) -> AppKey {
         ""
     };
     let snake_text = snake(text);
-    let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name))
+    let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name).chain(["health"]))
         .map(|s| format!("{prefix}{}", in_style_of(text, &snake(&s))));
     AppKey::Unknown {
         written: format!("{prefix}{text}"),

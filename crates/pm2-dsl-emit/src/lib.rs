@@ -48,6 +48,7 @@ mod build;
 pub mod convert;
 mod cron;
 mod error;
+pub mod health;
 pub mod keys;
 mod model;
 pub mod overrides;

@@ -1,17 +1,33 @@
 //! The ecosystem as PM2 will get it: apps as canonical options in source order, and the
 //! deploy section under pm2-deploy's key names.
 
+use std::time::Duration;
+
 use pm2_dsl_eval::Value;
 
+use crate::health::Health;
+
 /// One app: canonical option names (and `env_<name>` blocks) with their values, in the
-/// order the source gives them. Nil values are left out.
+/// order the source gives them (nil values left out), and pm2-clj's own settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct App {
     /// The options.
     pub options: Vec<(String, Value)>,
+    /// Its `:health` check (not written into the PM2 file).
+    pub health: Option<Health>,
 }
 
 impl App {
+    /// `min_uptime` (PM2's default of 1 s when unset): how long the app must stay up
+    /// before pm2 counts a start as stable.
+    pub fn min_uptime(&self) -> Duration {
+        self.get("min_uptime")
+            .and_then(crate::validate::duration_ms)
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            .map(|ms| Duration::from_millis(ms as u64))
+            .unwrap_or(Duration::from_millis(1000))
+    }
+
     /// The value of an option.
     pub fn get(&self, option: &str) -> Option<&Value> {
         self.options.iter().find(|(k, _)| k == option).map(|(_, v)| v)

@@ -65,7 +65,7 @@ fn all_digits_then(text: &str, suffixes: &[char]) -> bool {
 }
 
 /// Milliseconds of a `min_uptime`-style duration: a number, or digits with h, m or s.
-fn duration_ms(value: &Value) -> Option<f64> {
+pub(crate) fn duration_ms(value: &Value) -> Option<f64> {
     if let Some(n) = number(value) {
         return Some(n);
     }
