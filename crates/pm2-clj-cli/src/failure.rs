@@ -11,8 +11,8 @@ pub enum Failure {
     Input(Vec<Report>),
     /// The command line asks for something impossible (exit code 2).
     Usage(Report),
-    /// pm2 failed or could not be run (exit code 3).
-    Pm2(Report),
+    /// pm2 failed or could not be run, or an app did not verify (exit code 3).
+    Pm2(Vec<Report>),
 }
 
 impl Failure {
@@ -42,8 +42,8 @@ impl Failure {
     /// The diagnostics to show.
     pub fn reports(&self) -> Vec<&Report> {
         match self {
-            Failure::Input(reports) => reports.iter().collect(),
-            Failure::Usage(report) | Failure::Pm2(report) => vec![report],
+            Failure::Input(reports) | Failure::Pm2(reports) => reports.iter().collect(),
+            Failure::Usage(report) => vec![report],
         }
     }
 }
@@ -56,7 +56,26 @@ impl From<pm2_dsl_eval::EvalError> for Failure {
 
 impl From<pm2_clj_runtime::RuntimeError> for Failure {
     fn from(e: pm2_clj_runtime::RuntimeError) -> Failure {
-        Failure::input(e)
+        use pm2_clj_runtime::RuntimeErrorKind;
+        if e.kind().is_pm2_failure() {
+            Failure::Pm2(vec![Report::new(e)])
+        } else if matches!(e.kind(), RuntimeErrorKind::UnknownApp { .. }) {
+            Failure::Usage(Report::new(e))
+        } else {
+            Failure::input(e)
+        }
+    }
+}
+
+impl Failure {
+    /// The exit of a run that reported everything already, by its verdict.
+    pub fn of(verdict: pm2_clj_runtime::outcome::Verdict) -> Result<(), Failure> {
+        use pm2_clj_runtime::outcome::Verdict;
+        match verdict {
+            Verdict::Success => Ok(()),
+            Verdict::InputProblem => Err(Failure::Input(Vec::new())),
+            Verdict::Pm2Problem => Err(Failure::Pm2(Vec::new())),
+        }
     }
 }
 

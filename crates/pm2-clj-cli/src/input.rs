@@ -34,7 +34,8 @@ pub struct EvalInputs {
     pub unset: Vec<String>,
 }
 
-fn parse_env_pair(text: &str) -> Result<(String, String), String> {
+/// `NAME=VALUE`.
+pub fn parse_env_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{text}`")),
@@ -103,4 +104,54 @@ pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
 /// A source file's text, or a diagnostic saying why it cannot be read.
 pub fn read_source(path: &Path) -> Result<String, Failure> {
     load::read_source(path).map_err(|r| Failure::Input(vec![r]))
+}
+
+/// A duration on the command line: `30s`, `500ms`, `2m`, or whole seconds (`20`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("expected a duration such as 30s, 500ms or 2m ({e})"))
+}
+
+/// How to reach pm2 and how long to wait for it.
+#[derive(Args, Clone, Debug)]
+pub struct Pm2Inputs {
+    /// The longest one pm2 call may take before it counts as failed (a hung daemon).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub pm2_timeout: std::time::Duration,
+    /// How long to wait for another pm2-clj run on the same pm2 to finish.
+    #[arg(long, value_name = "DURATION", default_value = "120s", value_parser = parse_duration)]
+    pub lock_wait: std::time::Duration,
+}
+
+impl Pm2Inputs {
+    /// Connects to pm2 (its API, or its command line with a note).
+    pub fn connect(
+        &self,
+        printer: &crate::printer::Printer,
+    ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, Failure> {
+        use pm2_clj_runtime::events::{Event, Reporter};
+        let options = pm2_clj_runtime::pm2::Pm2Options {
+            timeout: self.pm2_timeout,
+            ..Default::default()
+        };
+        let connection = pm2_clj_runtime::pm2::connect(&options)?;
+        if let Some(note) = connection.note {
+            printer.report(Event::Note(note));
+        }
+        Ok(connection.pm2)
+    }
+}
+
+/// How long started apps get to prove themselves, and whether a failure is undone.
+#[derive(Args, Clone, Debug)]
+pub struct VerifyInputs {
+    /// The longest verification may take: every started or changed app online, stable
+    /// for its min_uptime, and passing its :health check.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+    /// Keep changes that do not verify (by default they are rolled back).
+    #[arg(long)]
+    pub no_rollback: bool,
 }

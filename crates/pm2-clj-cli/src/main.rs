@@ -7,17 +7,16 @@ mod convert;
 mod failure;
 mod input;
 mod output;
-mod pm2;
+mod printer;
 mod report;
-mod syncer;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::pm2_verbs::Verb;
 use crate::failure::Failure;
 use crate::report::MessageFormat;
+use pm2_clj_runtime::verbs::Verb;
 
 /// Write PM2 ecosystem files in a small Clojure dialect (`*.pm2.edn`), get precise
 /// errors, and run PM2 with files that do exactly what was written.
@@ -57,6 +56,12 @@ enum Command {
     Sync(commands::sync::SyncArgs),
     /// Sync a directory, then keep pm2 in sync as its files change.
     Watch(commands::watch::WatchArgs),
+    /// Show the sources' apps: what pm2 runs, who owns it, and how it drifts from its source.
+    Status(commands::status::StatusArgs),
+    /// Show pm2's logs of the file's apps.
+    Logs(commands::logs::LogsArgs),
+    /// Run the apps' health checks now; exit 0 only when all pass.
+    Health(commands::health::HealthArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::CompletionsArgs),
 }
@@ -68,13 +73,18 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Render(args) => commands::render::run(args, cli.message_format),
         Command::Check(args) => commands::check::run(args, cli.message_format),
         Command::Convert(args) => convert::run(args),
-        Command::Start(args) => commands::pm2_verbs::run(Verb::Start, args, cli.message_format),
+        Command::Start(args) => {
+            commands::pm2_verbs::run(Verb::Start { restart: false }, args, cli.message_format)
+        }
         Command::Restart(args) => commands::pm2_verbs::run(Verb::Restart, args, cli.message_format),
         Command::Reload(args) => commands::pm2_verbs::run(Verb::Reload, args, cli.message_format),
         Command::Stop(args) => commands::pm2_verbs::run(Verb::Stop, args, cli.message_format),
         Command::Delete(args) => commands::pm2_verbs::run(Verb::Delete, args, cli.message_format),
         Command::Sync(args) => commands::sync::run(args, cli.message_format),
         Command::Watch(args) => commands::watch::run(args, cli.message_format),
+        Command::Status(args) => commands::status::run(args, cli.message_format),
+        Command::Logs(args) => commands::logs::run(args, cli.message_format),
+        Command::Health(args) => commands::health::run(args, cli.message_format),
         Command::Completions(args) => commands::completions::run::<Cli>(args),
     }
 }

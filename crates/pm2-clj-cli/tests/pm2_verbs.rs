@@ -118,7 +118,13 @@ fn a_second_start_does_not_restart_running_apps() {
         .collect();
     let out = cli(&pm2, dir.path(), &["start", file]);
     ok(&out);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already running, left as they are: alpha, beta"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    for app in ["alpha", "beta"] {
+        assert!(
+            said.contains(&format!("{app} is already running; use --restart")),
+            "{said}"
+        );
+    }
     pm2.wait_online(&["alpha", "beta", "gamma"]);
     for (name, restarts, pid) in before {
         let app = &pm2.app(&name)[0];
@@ -178,7 +184,7 @@ fn pm2_bin_pointing_nowhere_is_exit_3_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("cli::pm2-missing") && stderr.contains("/nonexistent/pm2"),
+        stderr.contains("runtime::pm2-missing") && stderr.contains("/nonexistent/pm2"),
         "{stderr}"
     );
     assert!(pm2.jlist().is_empty());

@@ -386,8 +386,10 @@ fn the_watcher_example_runs_under_pm2_and_syncs_the_daemons_tree() {
     assert!(examples.join("daemons/web/dist/ecosystem.config.cjs").exists());
     let watcher = apps.iter().find(|a| a.name() == "pm2-clj-watch").unwrap();
     assert!(
-        watcher.env_var("PM2_CLJ_SOURCE").is_none(),
-        "the watcher does not own itself"
+        watcher
+            .env_var("PM2_CLJ_SOURCE")
+            .is_some_and(|s| s.ends_with("examples/watcher.pm2.edn")),
+        "the watcher is owned by its own file, outside the tree it watches"
     );
 }
 

@@ -39,6 +39,35 @@ pub enum RuntimeErrorKind {
         /// The timeout.
         after: Duration,
     },
+    /// A change cannot be undone: no verified definition of the app was recorded (it
+    /// was started before pm2-clj kept them, or `.last-good/` was deleted).
+    NoLastGood {
+        /// The app.
+        app: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// `--only` names an app the source does not define (`--only apii`).
+    UnknownApp {
+        /// The name given.
+        app: String,
+        /// The closest app of the source.
+        suggestion: Option<String>,
+    },
+    /// Watching files failed (the system's limit on watches is reached, the folder went
+    /// away while being set up).
+    Watch {
+        /// Why.
+        reason: String,
+    },
+    /// The lock that keeps runs apart cannot be had: another run holds it past the
+    /// wait, or `PM2_HOME` cannot be written.
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl RuntimeErrorKind {
@@ -49,6 +78,7 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::Pm2Missing { .. }
                 | RuntimeErrorKind::Pm2Failed { .. }
                 | RuntimeErrorKind::Pm2Timeout { .. }
+                | RuntimeErrorKind::Lock { .. }
         )
     }
 
@@ -59,6 +89,10 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::Pm2Missing { .. } => "runtime::pm2-missing",
             RuntimeErrorKind::Pm2Failed { .. } => "runtime::pm2-failed",
             RuntimeErrorKind::Pm2Timeout { .. } => "runtime::pm2-timeout",
+            RuntimeErrorKind::Lock { .. } => "runtime::lock",
+            RuntimeErrorKind::NoLastGood { .. } => "runtime::no-last-good",
+            RuntimeErrorKind::UnknownApp { .. } => "runtime::unknown-app",
+            RuntimeErrorKind::Watch { .. } => "runtime::watch",
         }
     }
 
@@ -75,6 +109,17 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::Pm2Timeout { .. } => Some(
                 "pm2 did not answer; check `pm2 ping`, or give it longer with --pm2-timeout".into(),
             ),
+            RuntimeErrorKind::UnknownApp { suggestion: Some(s), .. } => Some(format!("did you mean {s}?")),
+            RuntimeErrorKind::UnknownApp { .. } => Some("--only takes the :name of apps the file defines".into()),
+            RuntimeErrorKind::Watch { .. } => Some(
+                "on Linux, raise fs.inotify.max_user_watches if the tree is large".into(),
+            ),
+            RuntimeErrorKind::NoLastGood { .. } => Some(
+                "the app keeps its new, failed definition; fix the source and apply it again".into(),
+            ),
+            RuntimeErrorKind::Lock { .. } => Some(
+                "another pm2-clj run (sync, watch or a verb) is changing pm2; wait for it, or stop it".into(),
+            ),
         }
     }
 }
@@ -89,6 +134,16 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::Pm2Failed { action, message } => write!(f, "pm2 {action} failed: {message}"),
             RuntimeErrorKind::Pm2Timeout { action, after } => {
                 write!(f, "pm2 {action} did not finish within {}s", after.as_secs_f64())
+            }
+            RuntimeErrorKind::Lock { path, reason } => write!(f, "cannot lock {}: {reason}", path.display()),
+            RuntimeErrorKind::UnknownApp { app, .. } => write!(f, "the file defines no app named {app}"),
+            RuntimeErrorKind::Watch { reason } => write!(f, "cannot watch: {reason}"),
+            RuntimeErrorKind::NoLastGood { app, path } => {
+                write!(
+                    f,
+                    "no verified definition of {app} to go back to in {}",
+                    path.display()
+                )
             }
         }
     }

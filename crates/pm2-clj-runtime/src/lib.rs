@@ -1,12 +1,32 @@
-//! `pm2-clj-runtime` holds every effect pm2-clj has on the world: writing generated
-//! files ([`files`]) and, built on it, driving the real pm2. The pure crates below it
-//! (`pm2-clj-sync`, `pm2-dsl-emit`, ...) decide what should happen; this crate makes it
-//! happen and reports what did, as typed values the CLI turns into text.
+//! `pm2-clj-runtime` holds every effect pm2-clj has on the world. The pure crates below
+//! it (`pm2-clj-sync`, `pm2-dsl-emit`, ...) decide what should happen; this crate makes
+//! it happen and reports what did, as typed [`events`] and an [`outcome`] the CLI turns
+//! into text, JSON lines and exit codes.
+//!
+//! - [`pm2`]: the driver (pm2's own API through a Node helper, or its command line);
+//! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;
+//! - [`apply`]: actions as transactions, verified ([`verify`], [`probe`]) and rolled back;
+//! - [`generated`] and [`files`]: the generated configs and their last good versions;
+//! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files.
 
 #![warn(missing_docs)]
 
+pub mod apply;
 mod error;
+pub mod events;
+#[cfg(test)]
+mod fake;
 pub mod files;
+pub mod generated;
+pub mod health;
+pub mod lock;
+pub mod logs;
+pub mod outcome;
 pub mod pm2;
+pub mod probe;
+pub mod reconcile;
+pub mod verbs;
+pub mod verify;
+pub mod watch;
 
 pub use error::{RuntimeError, RuntimeErrorKind};

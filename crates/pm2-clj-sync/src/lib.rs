@@ -16,3 +16,4 @@ pub mod markers;
 pub mod plan;
 pub mod process;
 pub mod scan;
+pub mod status;

@@ -40,6 +40,17 @@ pub enum Probe {
     },
 }
 
+impl Probe {
+    /// The probe's kind: `http`, `tcp` or `command`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Probe::Http { .. } => "http",
+            Probe::Tcp { .. } => "tcp",
+            Probe::Command { .. } => "command",
+        }
+    }
+}
+
 /// An app's health check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Health {

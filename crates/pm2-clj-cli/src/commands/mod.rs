@@ -3,8 +3,11 @@
 pub mod check;
 pub mod completions;
 pub mod eval;
+pub mod health;
+pub mod logs;
 pub mod pm2_verbs;
 pub mod read;
 pub mod render;
+pub mod status;
 pub mod sync;
 pub mod watch;

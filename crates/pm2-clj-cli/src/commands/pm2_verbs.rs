@@ -1,50 +1,18 @@
-//! `pm2-clj start|restart|reload|stop|delete FILE`: render FILE to a generated config in
-//! `.pm2-clj/` beside it and run the real pm2 with it, fixing PM2's traps:
-//! - `--only a,b` works for every verb (the config pm2 gets holds only those apps; PM2's
-//!   own `stop|delete FILE --only a,b` silently does nothing);
-//! - `start` starts only the apps not running yet, unless `--restart` (PM2's `start FILE`
-//!   restarts running apps), and waits until they are online (PM2 exits 0 when an app
-//!   crashes at once);
-//! - `stop` and `delete` act only on apps pm2 has, so a second `stop` is not an error.
-//!
-//! A file that fails to evaluate or validate never reaches pm2. pm2 runs in the source
-//! file's directory, so a relative `script` resolves there.
+//! `pm2-clj start|restart|reload|stop|delete FILE`: the pm2 verbs on one source, through
+//! the runtime's verb policy (see `pm2_clj_runtime::verbs`): `--only` for every verb,
+//! `start` starts only what is not running, only apps pm2-clj started are touched, and
+//! what starts or changes is verified and rolled back when it does not verify.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::Args;
-use pm2_dsl_emit::{Ecosystem, OutputFormat, render};
-use pm2_dsl_eval::closest;
+use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb};
+use pm2_clj_sync::desired::prepare;
 
 use crate::failure::Failure;
-use crate::input::{BuildInputs, load};
-use crate::pm2::Pm2;
-use crate::report::{MessageFormat, emit_each};
-use pm2_clj_runtime::files::write_if_changed;
-use pm2_clj_sync::load::Loaded;
-
-/// The pm2 verbs pm2-clj drives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verb {
-    Start,
-    Restart,
-    Reload,
-    Stop,
-    Delete,
-}
-
-impl Verb {
-    fn pm2_name(self) -> &'static str {
-        match self {
-            Verb::Start => "start",
-            Verb::Restart => "restart",
-            Verb::Reload => "reload",
-            Verb::Stop => "stop",
-            Verb::Delete => "delete",
-        }
-    }
-}
+use crate::input::{BuildInputs, Pm2Inputs, VerifyInputs};
+use crate::printer::Printer;
+use crate::report::MessageFormat;
 
 /// Arguments of the pm2 verbs.
 #[derive(Args, Debug)]
@@ -59,159 +27,43 @@ pub struct Pm2Args {
     /// `start` only: restart apps that are already running too (as `pm2 start` does).
     #[arg(long)]
     pub restart: bool,
-    /// Seconds to wait for started apps to be online (0: do not wait).
-    #[arg(long, value_name = "SECONDS", default_value_t = 20)]
-    pub wait: u64,
-    /// Arguments passed on to pm2 (after `--`).
-    #[arg(last = true, value_name = "PM2 ARGS")]
-    pub pm2_args: Vec<String>,
+    #[command(flatten)]
+    pub verify: VerifyInputs,
+    #[command(flatten)]
+    pub pm2: Pm2Inputs,
 }
 
-/// The generated config's path: `<dir>/.pm2-clj/<name>[.<profile>].config.cjs` (pm2
-/// recognises a config by `.config.cjs` in its name).
-pub fn generated_path(source: &Path, profile: Option<&str>) -> PathBuf {
-    let dir = source.parent().unwrap_or(Path::new("."));
-    let file = source
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = file
-        .strip_suffix(".pm2.edn")
-        .or_else(|| file.strip_suffix(".edn"))
-        .unwrap_or(&file);
-    let profile = profile
-        .map(|p| format!(".{}", p.trim_start_matches(':')))
-        .unwrap_or_default();
-    dir.join(".pm2-clj").join(format!("{stem}{profile}.config.cjs"))
-}
-
-fn usage(message: String) -> Failure {
-    Failure::Usage(miette::Report::new(Failure::plain("cli::usage", message, None)))
-}
-
-/// Keeps the apps `--only` names (all when empty); unknown names are a usage error.
-fn select(ecosystem: &Ecosystem, only: &[String]) -> Result<Ecosystem, Failure> {
-    if only.is_empty() {
-        return Ok(ecosystem.clone());
-    }
-    let names: Vec<&str> = ecosystem.apps.iter().filter_map(|a| a.name()).collect();
-    for wanted in only {
-        if !names.contains(&wanted.as_str()) {
-            let hint = closest(wanted, names.iter().copied())
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-            return Err(usage(format!(
-                "--only names an app the file does not have: {wanted}{hint}"
-            )));
-        }
-    }
-    let apps = ecosystem
-        .apps
-        .iter()
-        .filter(|a| a.name().is_some_and(|n| only.iter().any(|o| o == n)))
-        .cloned()
-        .collect();
-    Ok(Ecosystem {
-        apps,
-        ..ecosystem.clone()
-    })
-}
-
-fn names(ecosystem: &Ecosystem) -> Vec<String> {
-    ecosystem
-        .apps
-        .iter()
-        .filter_map(|a| a.name().map(str::to_string))
-        .collect()
-}
-
-/// Writes the config pm2 gets, and a `.gitignore` that keeps the folder out of git.
-fn write_generated(loaded: &Loaded, args: &Pm2Args, ecosystem: &Ecosystem) -> Result<PathBuf, Failure> {
-    let path = generated_path(&args.file, args.inputs.eval.profile.as_deref());
-    let text = render(
-        ecosystem,
-        OutputFormat::Cjs,
-        &loaded.header(&args.inputs.settings()),
-    );
-    write_if_changed(&path, &text)?;
-    if let Some(dir) = path.parent() {
-        write_if_changed(&dir.join(".gitignore"), "# Generated by pm2-clj.\n*\n")?;
-    }
-    Ok(path)
-}
-
-/// Runs a pm2 verb.
+/// Runs a pm2 verb (`start` with `--restart` restarts running apps too).
 pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<(), Failure> {
-    let loaded = load(&args.file, &args.inputs)?;
-    let warnings = &loaded.built.warnings;
-    emit_each(warnings.iter(), message_format);
-    let pm2 = Pm2::locate()?;
-    let mut ecosystem = select(&loaded.built.ecosystem, &args.only)?;
-    match verb {
-        Verb::Start if !args.restart => {
-            let running: Vec<String> = pm2
-                .jlist()?
-                .into_iter()
-                .filter(|p| p.is_running())
-                .map(|p| p.name)
-                .collect();
-            let (already, to_start): (Vec<_>, Vec<_>) = ecosystem
-                .apps
-                .into_iter()
-                .partition(|a| a.name().is_some_and(|n| running.iter().any(|r| r == n)));
-            if !already.is_empty() {
-                let list: Vec<&str> = already.iter().filter_map(|a| a.name()).collect();
-                eprintln!(
-                    "pm2-clj: already running, left as they are: {} (use --restart to restart them)",
-                    list.join(", ")
-                );
-            }
-            ecosystem.apps = to_start;
-        }
-        Verb::Stop | Verb::Delete => {
-            let known: Vec<String> = pm2.jlist()?.into_iter().map(|p| p.name).collect();
-            ecosystem
-                .apps
-                .retain(|a| a.name().is_some_and(|n| known.iter().any(|k| k == n)));
-        }
-        _ => {}
-    }
-    if ecosystem.apps.is_empty() {
-        eprintln!("pm2-clj: nothing to {}", verb.pm2_name());
-        return Ok(());
-    }
-    let config = write_generated(&loaded, args, &ecosystem)?;
-    let dir = args
-        .file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let config_arg = std::path::absolute(&config).unwrap_or(config);
-    let mut pm2_args = vec![
-        verb.pm2_name().to_string(),
-        config_arg.to_string_lossy().into_owned(),
-    ];
-    pm2_args.extend(args.pm2_args.iter().cloned());
-    pm2.run(&pm2_args, dir)?;
-    if matches!(verb, Verb::Start | Verb::Restart | Verb::Reload) && args.wait > 0 {
-        pm2.wait_online(&names(&ecosystem), Duration::from_secs(args.wait))?;
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_configs_live_beside_the_source() {
-        assert_eq!(
-            generated_path(Path::new("conf/api.pm2.edn"), Some(":prod")),
-            Path::new("conf/.pm2-clj/api.prod.config.cjs")
-        );
-        assert_eq!(
-            generated_path(Path::new("api.pm2.edn"), None),
-            Path::new(".pm2-clj/api.config.cjs")
-        );
-    }
+    let verb = match verb {
+        Verb::Start { .. } => Verb::Start {
+            restart: args.restart,
+        },
+        other => other,
+    };
+    let settings = args.inputs.settings();
+    let state = prepare(&args.file, &settings);
+    let header = match &state.result {
+        Ok(prepared) => prepared.header.clone(),
+        Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
+    };
+    let printer = Printer::new(message_format, false);
+    let pm2 = args.pm2.connect(&printer)?;
+    let options = VerbOptions {
+        only: args.only.clone(),
+        rollback: !args.verify.no_rollback,
+        wait: args.verify.wait,
+        lock_wait: args.pm2.lock_wait,
+        home: None,
+    };
+    let outcome = run_verb(
+        &*pm2,
+        verb,
+        &state,
+        &header,
+        settings.profile_name(),
+        &options,
+        &printer,
+    )?;
+    Failure::of(outcome.verdict())
 }

@@ -1,27 +1,28 @@
 //! `pm2-clj sync DIR|FILE...`: make the running PM2 set equal to a tree of daemon
-//! definitions. Every `*.pm2.edn` under the directories (and every file named) is loaded,
-//! its generated config written to `dist/` beside it, and a plan applied: `+` start new
-//! apps, `~` reload changed ones, `-/+` delete and start again when the change is one
-//! pm2 would not apply on reload, `-` delete apps whose definition is gone. Only apps
-//! pm2-clj started (they carry its markers) are ever touched.
+//! definitions (see `pm2_clj_runtime::reconcile`): `+` start new apps, `~` reload
+//! changed ones, `-/+` delete and start again when the change is one pm2 would not apply
+//! on reload, `-` delete apps whose definition is gone. Only apps pm2-clj started are
+//! ever touched (`--adopt` takes over the others explicitly).
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
+use pm2_clj_runtime::events::{Event, Reporter};
+use pm2_clj_runtime::reconcile::{Held, SyncOptions, sync};
 use pm2_clj_sync::desired::SourceState;
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
 use crate::failure::Failure;
-use crate::pm2::Pm2;
+use crate::input::{Pm2Inputs, VerifyInputs, parse_env_pair};
+use crate::printer::Printer;
 use crate::report::MessageFormat;
-use crate::syncer::{PlanFormat, Syncer};
 
-/// The inputs of `sync` and `watch`.
+/// The inputs of `sync`, `watch` and `status`.
 #[derive(Args, Clone, Debug)]
 pub struct SyncInputs {
-    /// The profile to select for every source.
+    /// The profile to select for every source (a source without it is used as it is).
     #[arg(long, short = 'p', value_name = "PROFILE")]
     pub profile: Option<String>,
     /// Sets an environment variable for `#env` over the process environment. Repeatable.
@@ -30,13 +31,6 @@ pub struct SyncInputs {
     /// The format of the generated `dist/` files.
     #[arg(long, value_enum, default_value_t = Format::Cjs)]
     pub emit: Format,
-}
-
-fn parse_env_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
-        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
-    }
 }
 
 impl SyncInputs {
@@ -54,6 +48,15 @@ impl SyncInputs {
     }
 }
 
+/// How `sync` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// One line per action.
+    Text,
+    /// JSON lines only (as `--message-format json`).
+    Json,
+}
+
 /// Arguments of `sync`.
 #[derive(Args, Debug)]
 pub struct SyncArgs {
@@ -65,32 +68,86 @@ pub struct SyncArgs {
     /// Print the plan; change nothing (no pm2 commands, no files written).
     #[arg(long)]
     pub dry_run: bool,
-    /// How to print the plan.
+    /// Take over apps of the same name that pm2-clj did not start (they are started
+    /// again from their source).
+    #[arg(long)]
+    pub adopt: bool,
+    /// How to print the plan and what happens.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub format: PlanFormat,
+    #[command(flatten)]
+    pub verify: VerifyInputs,
+    #[command(flatten)]
+    pub pm2: Pm2Inputs,
+}
+
+/// The options of a sync from the command line.
+pub fn options(
+    inputs: &SyncInputs,
+    verify: &VerifyInputs,
+    pm2: &Pm2Inputs,
+    dry_run: bool,
+    adopt: bool,
+) -> SyncOptions {
+    SyncOptions {
+        dry_run,
+        adopt,
+        rollback: !verify.no_rollback,
+        wait: verify.wait,
+        emit: inputs.emit.output(),
+        lock_wait: pm2.lock_wait,
+        home: None,
+    }
+}
+
+/// Checks that every path exists.
+pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
+    match paths.iter().find(|p| !p.exists()) {
+        Some(missing) => Err(Failure::Usage(miette::Report::new(Failure::plain(
+            "cli::usage",
+            format!("{} does not exist", missing.display()),
+            None,
+        )))),
+        None => Ok(()),
+    }
+}
+
+/// Loads the sources under `paths`, reporting those that fail.
+pub fn load_reporting(
+    paths: &[PathBuf],
+    inputs: &SyncInputs,
+    printer: &Printer,
+) -> Result<(Scope, Vec<SourceState>), Failure> {
+    existing(paths)?;
+    let scope = Scope::of(paths);
+    let states = SourceState::all(&scope.scan(), &inputs.settings());
+    for state in &states {
+        if let Err(reports) = &state.result {
+            printer.report(Event::SourceFailed {
+                path: &state.path,
+                reports,
+            });
+        }
+    }
+    Ok((scope, states))
 }
 
 /// Runs `sync`.
 pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure> {
-    for path in &args.paths {
-        if !path.exists() {
-            return Err(Failure::Usage(miette::Report::new(Failure::plain(
-                "cli::usage",
-                format!("{} does not exist", path.display()),
-                None,
-            ))));
-        }
-    }
-    let scope = Scope::of(&args.paths);
-    let settings = args.inputs.settings();
-    let states = SourceState::all(&scope.scan(), &settings);
-    let syncer = Syncer {
-        pm2: Pm2::locate()?,
-        emit: args.inputs.emit,
-        dry_run: args.dry_run,
-        format: args.format,
-        message_format,
-        timestamps: false,
+    existing(&args.paths)?;
+    let format = if args.format == PlanFormat::Json {
+        MessageFormat::Json
+    } else {
+        message_format
     };
-    syncer.run(&scope, &states).result()
+    let printer = Printer::new(format, false);
+    let scope = Scope::of(&args.paths);
+    let states = SourceState::all(&scope.scan(), &args.inputs.settings());
+    let pm2 = args.pm2.connect(&printer)?;
+    let options = options(&args.inputs, &args.verify, &args.pm2, args.dry_run, args.adopt);
+    let outcome = sync(&*pm2, &scope, &states, &options, &Held::new(), &printer);
+    for e in &outcome.errors {
+        crate::report::emit(&[e as &dyn miette::Diagnostic], format);
+    }
+    Failure::of(outcome.verdict())
 }

@@ -1,0 +1,69 @@
+//! `pm2-clj health FILE|DIR... [--only a,b]`: run each app's check now against what
+//! pm2 runs; one line per app (or JSON lines); exit 0 only when every app passes.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use pm2_clj_runtime::health::check_now;
+use serde_json::json;
+
+use crate::commands::status::StatusFormat;
+use crate::commands::sync::{SyncInputs, load_reporting};
+use crate::failure::Failure;
+use crate::input::{Pm2Inputs, parse_duration};
+use crate::printer::Printer;
+use crate::report::MessageFormat;
+
+/// Arguments of `health`.
+#[derive(Args, Debug)]
+pub struct HealthArgs {
+    /// Source files and directories.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SyncInputs,
+    /// Only these apps (comma-separated names).
+    #[arg(long, value_name = "APP,...", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// The longest one check may take.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// How to print.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    #[command(flatten)]
+    pub pm2: Pm2Inputs,
+}
+
+/// Runs `health`.
+pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failure> {
+    let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
+    let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
+    let (_, states) = load_reporting(&args.paths, &args.inputs, &printer)?;
+    let pm2 = args.pm2.connect(&printer)?;
+    let answers = check_now(&*pm2, &states, &args.only, args.timeout)?;
+    for a in &answers {
+        if json {
+            let (ok, detail) = match &a.result {
+                Ok(d) => (true, d),
+                Err(d) => (false, d),
+            };
+            println!(
+                "{}",
+                json!({"app": a.app, "source": a.source, "healthy": ok, "detail": detail})
+            );
+        } else {
+            match &a.result {
+                Ok(detail) => println!("ok    {}: {detail}", a.app),
+                Err(problem) => println!("FAIL  {}: {problem}", a.app),
+            }
+        }
+    }
+    if answers.iter().any(|a| a.result.is_err()) {
+        return Err(Failure::Pm2(Vec::new()));
+    }
+    if states.iter().any(|s| !s.loaded()) {
+        return Err(Failure::Input(Vec::new()));
+    }
+    Ok(())
+}

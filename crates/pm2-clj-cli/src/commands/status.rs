@@ -1,0 +1,156 @@
+//! `pm2-clj status [FILE|DIR]...`: for the apps of the sources, what pm2 runs, whether
+//! pm2-clj owns it and how it drifts from its source, as a table or JSON lines, with a
+//! summary.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use pm2_clj_sync::facts::Status;
+use pm2_clj_sync::status::{AppStatus, status};
+use serde_json::json;
+
+use crate::commands::sync::{SyncInputs, load_reporting};
+use crate::failure::Failure;
+use crate::input::Pm2Inputs;
+use crate::printer::{Printer, display};
+use crate::report::MessageFormat;
+
+/// How `status` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// A table.
+    Text,
+    /// One JSON object per app, then a summary object.
+    Json,
+}
+
+/// Arguments of `status`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// Source files and directories (the current directory when none).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SyncInputs,
+    /// How to print.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+    #[command(flatten)]
+    pub pm2: Pm2Inputs,
+}
+
+/// A duration as `5s`, `3m`, `2h` or `4d`.
+fn age(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1}MB", bytes as f64 / 1_048_576.0)
+}
+
+/// The row of one app: status (with the instance count), pid, uptime, restarts, cpu,
+/// memory.
+fn figures(row: &AppStatus) -> (String, Option<u32>, Option<u64>, u64, f64, u64) {
+    let procs = &row.processes;
+    let now = pm2_clj_runtime::verify::now_ms();
+    let status = match procs.first() {
+        None => "-".to_string(),
+        Some(first) if procs.iter().all(|p| p.status == first.status) && procs.len() > 1 => {
+            format!("{} x{}", first.status.as_str(), procs.len())
+        }
+        Some(_) if procs.len() > 1 => "mixed".to_string(),
+        Some(first) => first.status.as_str().to_string(),
+    };
+    let uptime = procs
+        .iter()
+        .filter(|p| p.status == Status::Online)
+        .map(|p| now.saturating_sub(p.started_at))
+        .min();
+    (
+        status,
+        procs.iter().find_map(|p| p.pid),
+        uptime,
+        procs.iter().map(|p| p.restarts).sum(),
+        procs.iter().map(|p| p.cpu).sum(),
+        procs.iter().map(|p| p.memory).sum(),
+    )
+}
+
+/// Runs `status`.
+pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failure> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
+    let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
+    let (scope, states) = load_reporting(&paths, &args.inputs, &printer)?;
+    let pm2 = args.pm2.connect(&printer)?;
+    let running = pm2.list()?;
+    let (rows, _) = status(&states, &running, &scope);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in &rows {
+        *counts.entry(row.drift.text()).or_default() += 1;
+    }
+    let failed = states.iter().filter(|s| !s.loaded()).count();
+    if json {
+        for row in &rows {
+            let (status, pid, uptime, restarts, cpu, memory) = figures(row);
+            let line = json!({
+                "app": row.app, "source": row.source, "status": status, "pid": pid,
+                "uptime_ms": uptime, "restarts": restarts, "cpu": cpu, "memory": memory,
+                "instances": row.processes.len(), "owned": row.owned, "drift": row.drift.text(),
+            });
+            println!("{line}");
+        }
+        println!(
+            "{}",
+            json!({"summary": {"apps": rows.len(), "drift": counts, "failed_sources": failed}})
+        );
+    } else {
+        let header = [
+            "APP", "STATUS", "PID", "UPTIME", "RESTARTS", "CPU", "MEMORY", "OWNED", "DRIFT", "SOURCE",
+        ];
+        let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+        for row in &rows {
+            let (status, pid, uptime, restarts, cpu, memory) = figures(row);
+            table.push(vec![
+                row.app.clone(),
+                status,
+                pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                uptime.map(age).unwrap_or_else(|| "-".into()),
+                restarts.to_string(),
+                format!("{cpu:.0}%"),
+                megabytes(memory),
+                if row.owned { "yes" } else { "no" }.to_string(),
+                row.drift.text().to_string(),
+                display(&row.source),
+            ]);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| table.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        for r in &table {
+            let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+            println!("{}", cells.join("  ").trim_end());
+        }
+        let parts: Vec<String> = counts.iter().map(|(d, n)| format!("{n} {d}")).collect();
+        let failed = if failed > 0 {
+            format!("; {failed} source(s) failed to load")
+        } else {
+            String::new()
+        };
+        println!("{} apps: {}{failed}", rows.len(), parts.join(", "));
+    }
+    if failed > 0 {
+        return Err(Failure::Input(Vec::new()));
+    }
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! Printing what a run reports: one line per event on stdout (timestamped in `watch`),
+//! diagnostics on stderr; or, with `--message-format json`, one JSON object per event
+//! and per diagnostic on stdout and nothing else there.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+
+use miette::Diagnostic;
+use pm2_clj_runtime::events::{Event, Reporter};
+use pm2_clj_sync::conflict::{Conflict, ConflictReport};
+use pm2_clj_sync::plan::{Action, Plan};
+use serde_json::{Value as Json, json};
+
+use crate::report::{MessageFormat, emit, emit_reports, to_json};
+
+/// Prints events.
+pub struct Printer {
+    json: bool,
+    timestamps: bool,
+    lock: Mutex<()>,
+}
+
+/// A path as the user would type it: relative to the current folder when inside it.
+pub fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+}
+
+fn action_json(a: &Action) -> Json {
+    json!({"action": a.kind.verb(), "app": a.app, "source": a.source, "reason": a.reason, "pm_ids": a.pm_ids})
+}
+
+fn conflict_json(c: &Conflict) -> Json {
+    json!({"code": c.code(), "app": c.app(), "message": c.to_string()})
+}
+
+impl Printer {
+    /// A printer in `format`; `timestamps` prefixes each line (for `watch`).
+    pub fn new(format: MessageFormat, timestamps: bool) -> Printer {
+        Printer {
+            json: format == MessageFormat::Json,
+            timestamps,
+            lock: Mutex::new(()),
+        }
+    }
+
+    fn format(&self) -> MessageFormat {
+        if self.json {
+            MessageFormat::Json
+        } else {
+            MessageFormat::Human
+        }
+    }
+
+    /// Prints a line (with a timestamp in `watch`).
+    pub fn say(&self, line: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = if self.timestamps {
+            let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+            writeln!(out, "{now} {line}")
+        } else {
+            writeln!(out, "{line}")
+        };
+    }
+
+    fn json_line(&self, value: Json) {
+        let _ = writeln!(std::io::stdout().lock(), "{value}");
+    }
+
+    fn plan(&self, plan: &Plan, dry_run: bool) {
+        if self.json {
+            return self.json_line(json!({
+                "event": "plan",
+                "dry_run": dry_run,
+                "actions": plan.actions.iter().map(action_json).collect::<Vec<_>>(),
+                "unchanged": plan.unchanged,
+                "conflicts": plan.conflicts.iter().map(conflict_json).collect::<Vec<_>>(),
+            }));
+        }
+        for a in &plan.actions {
+            self.say(&format!(
+                "{:<4}{:<9}{}  ({}: {})",
+                a.kind.symbol(),
+                a.kind.verb(),
+                a.app,
+                display(&a.source),
+                a.reason
+            ));
+        }
+        let summary = format!(
+            "{} to change, {} unchanged{}",
+            plan.actions.len(),
+            plan.unchanged.len(),
+            if dry_run {
+                " (dry run: nothing changed)"
+            } else {
+                ""
+            }
+        );
+        if !self.timestamps || !plan.actions.is_empty() {
+            self.say(&summary);
+        }
+    }
+
+    fn conflict(&self, conflict: &Conflict) {
+        if self.json {
+            return self.json_line(json!({"event": "conflict", "conflict": conflict_json(conflict)}));
+        }
+        self.say(&format!("!   conflict {conflict}"));
+        let report = ConflictReport::from(conflict.clone());
+        if matches!(conflict, Conflict::ClaimedTwice { .. }) {
+            emit(&[&report as &dyn Diagnostic], MessageFormat::Human);
+        }
+    }
+}
+
+impl Reporter for Printer {
+    fn report(&self, event: Event<'_>) {
+        let _turn = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        match event {
+            Event::Note(note) if self.json => self.json_line(json!({"event": "note", "message": note})),
+            Event::Note(note) => self.say(&format!("pm2-clj: {note}")),
+            Event::SourceFailed { path, reports } if self.json => self.json_line(json!({
+                "event": "source-failed",
+                "source": path,
+                "diagnostics": reports.iter().map(|r| to_json(r.as_ref())).collect::<Vec<_>>(),
+            })),
+            Event::SourceFailed { path, reports } => {
+                emit_reports(reports.iter(), MessageFormat::Human);
+                self.say(&format!(
+                    "! {}: not loaded; its apps are left as they run",
+                    display(path)
+                ));
+            }
+            Event::Warnings(reports) => emit_reports(reports.iter(), self.format()),
+            Event::Planned { plan, dry_run } => {
+                self.plan(&plan, dry_run);
+                for conflict in &plan.conflicts {
+                    self.conflict(conflict);
+                }
+            }
+            Event::Conflict(conflict) => self.conflict(&conflict),
+            Event::Started(action) if self.json => {
+                self.json_line(json!({"event": "started", "action": action_json(&action)}));
+            }
+            Event::Started(_) => {}
+            Event::Done(action) if self.json => {
+                self.json_line(json!({"event": "done", "action": action_json(&action)}))
+            }
+            Event::Done(_) => {}
+            Event::Failed(action, error) if self.json => self.json_line(json!({
+                "event": "failed",
+                "action": action_json(&action),
+                "error": to_json(&error),
+            })),
+            Event::Failed(action, error) => self.say(&format!(
+                "! {} {} failed: {error}",
+                action.kind.verb(),
+                action.app
+            )),
+            Event::Verified(v) if self.json => self.json_line(json!({
+                "event": "verified",
+                "app": v.app,
+                "instances": v.instances,
+                "stable_ms": v.window.as_millis() as u64,
+                "check": v.check,
+                "seconds": v.took.as_secs_f64(),
+            })),
+            Event::Verified(v) => {
+                let check = v.check.map(|c| format!(", {c} check passes")).unwrap_or_default();
+                self.say(&format!(
+                    "ok  {}: {} online, up {}ms{check} ({:.1}s)",
+                    v.app,
+                    v.instances,
+                    v.window.as_millis(),
+                    v.took.as_secs_f64()
+                ));
+            }
+            Event::Unhealthy(u) if self.json => self.json_line(json!({
+                "event": "unhealthy",
+                "app": u.app,
+                "check": u.check,
+                "saw": u.saw,
+                "log": u.log,
+                "help": u.help,
+                "code": "runtime::unhealthy",
+            })),
+            Event::Unhealthy(u) => {
+                self.say(&format!("!   {}: {} check failed: {}", u.app, u.check, u.saw));
+                emit(&[&u as &dyn Diagnostic], MessageFormat::Human);
+            }
+            Event::RollingBack { source } if self.json => {
+                self.json_line(json!({"event": "rolling-back", "source": source}));
+            }
+            Event::RollingBack { source } => self.say(&format!("<<  rolling back {}", display(&source))),
+            Event::Undone { app, what, result } if self.json => self.json_line(json!({
+                "event": "undone",
+                "app": app,
+                "what": what,
+                "ok": result.is_ok(),
+                "error": result.as_ref().err().map(|e| to_json(e)),
+            })),
+            Event::Undone { app, what, result } => match result {
+                Ok(()) => self.say(&format!("    undo {app}: {what}")),
+                Err(e) => self.say(&format!("!   undo {app} failed: {e}")),
+            },
+            Event::RolledBack { source, healthy } if self.json => {
+                self.json_line(json!({"event": "rolled-back", "source": source, "healthy": healthy}));
+            }
+            Event::RolledBack { source, healthy } => self.say(&format!(
+                "<<  rolled back {}; the restored apps are {}",
+                display(&source),
+                if healthy { "healthy" } else { "NOT healthy" }
+            )),
+            Event::Held { source } if self.json => self.json_line(json!({"event": "held", "source": source})),
+            Event::Held { source } => self.say(&format!(
+                "=   {}: its last change failed; held at its last good definition until it changes",
+                display(&source)
+            )),
+        }
+    }
+}

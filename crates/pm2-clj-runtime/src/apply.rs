@@ -1,0 +1,709 @@
+//! Carrying out actions as transactions: each [`Unit`] (one source's actions, or a verb's
+//! apps) runs its actions in order, recording how to undo each; then verifies every app
+//! it started or changed. When an action or a verification fails, the unit is rolled
+//! back (unless told not to): the undo steps run last-first, a step that fails is
+//! reported and the others still run, and the restored apps are verified again. A unit
+//! that verifies records its apps as the last good definitions.
+//!
+//! Units run side by side (apps start concurrently); a unit that deletes apps to start
+//! them again (`-/+`) holds the downtime token, so at most one unit's apps are down at a
+//! time.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use pm2_clj_sync::plan::{Action, ActionKind};
+use pm2_dsl_emit::health::Health;
+use serde_json::Value as Json;
+
+use crate::error::RuntimeError;
+use crate::events::{Event, Reporter};
+use crate::generated::Generated;
+use crate::pm2::Restart;
+use crate::verify::{Expect, Monitor, Unhealthy, now_ms, verify};
+
+/// How many units run at once.
+const PARALLEL: usize = 8;
+
+/// One app of a unit, as pm2 should run it.
+#[derive(Clone, Debug)]
+pub struct UnitApp {
+    /// The app object for pm2 (markers included).
+    pub json: Json,
+    /// Its health check.
+    pub health: Option<Health>,
+    /// How long it must stay up to count as stable.
+    pub window: Duration,
+    /// How many processes it runs, when fixed.
+    pub instances: Option<u64>,
+    /// Whether pm2 runs it (`autostart`).
+    pub autostart: bool,
+    /// Its folder.
+    pub cwd: PathBuf,
+}
+
+impl UnitApp {
+    fn name(&self) -> &str {
+        self.json["name"].as_str().unwrap_or_default()
+    }
+}
+
+/// One transaction.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// The source.
+    pub source: PathBuf,
+    /// The folder relative paths resolve against (the source's).
+    pub dir: PathBuf,
+    /// The source's apps (those the actions start or change among them).
+    pub apps: Vec<UnitApp>,
+    /// What to do, in order.
+    pub actions: Vec<Action>,
+    /// Where its generated files are.
+    pub generated: Generated,
+}
+
+/// How to apply.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyOptions {
+    /// Undo a unit whose changes do not verify.
+    pub rollback: bool,
+    /// The longest verification may take, for the whole run.
+    pub wait: Duration,
+}
+
+/// What became of a unit.
+#[derive(Debug, Default)]
+pub struct UnitOutcome {
+    /// The source.
+    pub source: PathBuf,
+    /// Actions pm2 refused, and undo steps that failed.
+    pub errors: Vec<RuntimeError>,
+    /// Apps that did not verify.
+    pub unhealthy: Vec<Unhealthy>,
+    /// Whether it was rolled back.
+    pub rolled_back: bool,
+    /// After a rollback, whether the restored apps verified.
+    pub restored: Option<bool>,
+}
+
+impl UnitOutcome {
+    /// Whether everything applied and verified.
+    pub fn succeeded(&self) -> bool {
+        self.errors.is_empty() && self.unhealthy.is_empty()
+    }
+}
+
+/// How to undo one step.
+#[derive(Debug)]
+enum Undo {
+    /// A new app was started: delete it.
+    Delete { app: String, ids: Vec<u64> },
+    /// Stopped processes were started: stop them again.
+    Stop { app: String, ids: Vec<u64> },
+    /// An app was reloaded or restarted with a new definition: give it the last good one.
+    Restore {
+        app: String,
+        ids: Vec<u64>,
+        how: Restart,
+    },
+    /// An app was deleted and started again: delete the new one, start the last good one.
+    Recreate { app: String, ids: Vec<u64> },
+    /// An app was deleted: start its last good definition.
+    Start { app: String },
+}
+
+/// Applies `units`, reporting as it goes.
+pub fn apply(
+    monitor: &Monitor,
+    units: Vec<Unit>,
+    options: ApplyOptions,
+    reporter: &dyn Reporter,
+) -> Vec<UnitOutcome> {
+    let deadline = Instant::now() + options.wait;
+    let queue = Mutex::new(units.into_iter().enumerate().collect::<VecDeque<_>>());
+    let downtime = Mutex::new(());
+    let outcomes = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..PARALLEL {
+            s.spawn(|| {
+                while let Some((i, unit)) = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() {
+                    let recreates = unit.actions.iter().any(|a| a.kind == ActionKind::Recreate);
+                    let _token = recreates.then(|| downtime.lock().unwrap_or_else(|p| p.into_inner()));
+                    let outcome = run_unit(monitor, &unit, options, deadline, reporter);
+                    outcomes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((i, outcome));
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    outcomes.sort_by_key(|(i, _)| *i);
+    outcomes.into_iter().map(|(_, o)| o).collect()
+}
+
+/// What to verify after a step.
+struct Check {
+    app: String,
+    since: u64,
+    fresh: bool,
+    /// Whether the app should be gone rather than running.
+    gone: bool,
+}
+
+impl Check {
+    fn running(app: &str, since: u64, fresh: bool) -> Check {
+        Check {
+            app: app.to_string(),
+            since,
+            fresh,
+            gone: false,
+        }
+    }
+
+    fn gone(app: &str, since: u64) -> Check {
+        Check {
+            app: app.to_string(),
+            since,
+            fresh: false,
+            gone: true,
+        }
+    }
+}
+
+/// What an app must show: its definition in the unit, or for an app the unit no longer
+/// defines (restored by a rollback), pm2's defaults.
+fn expectations(unit: &Unit, app: &str) -> (Option<u64>, Duration, Option<Health>, PathBuf) {
+    match unit.apps.iter().find(|a| a.name() == app) {
+        Some(a) => (a.instances, a.window, a.health.clone(), a.cwd.clone()),
+        None => (
+            None,
+            Duration::from_millis(pm2_clj_sync::facts::DEFAULT_MIN_UPTIME_MS),
+            None,
+            unit.dir.clone(),
+        ),
+    }
+}
+
+fn run_unit(
+    monitor: &Monitor,
+    unit: &Unit,
+    options: ApplyOptions,
+    deadline: Instant,
+    reporter: &dyn Reporter,
+) -> UnitOutcome {
+    let pm2 = monitor.pm2();
+    let mut outcome = UnitOutcome {
+        source: unit.source.clone(),
+        ..UnitOutcome::default()
+    };
+    let mut undo: Vec<Undo> = Vec::new();
+    let mut checks: Vec<Check> = Vec::new();
+    let app_of = |name: &str| unit.apps.iter().find(|a| a.name() == name);
+    for action in &unit.actions {
+        reporter.report(Event::Started(action.clone()));
+        let since = now_ms();
+        let app = app_of(&action.app);
+        let ids = action.pm_ids.clone();
+        let name = action.app.clone();
+        let result = (|| -> Result<(), RuntimeError> {
+            let json = || {
+                app.map(|a| &a.json)
+                    .expect("an app the unit starts is one of its apps")
+            };
+            match action.kind {
+                ActionKind::Start if ids.is_empty() => {
+                    let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                    undo.push(Undo::Delete {
+                        app: name.clone(),
+                        ids: new,
+                    });
+                }
+                ActionKind::Start => {
+                    pm2.restart(Restart::Restart, json(), &unit.dir, &ids)?;
+                    undo.push(Undo::Stop {
+                        app: name.clone(),
+                        ids,
+                    });
+                }
+                ActionKind::Reload | ActionKind::Restart => {
+                    let how = if action.kind == ActionKind::Reload {
+                        Restart::Reload
+                    } else {
+                        Restart::Restart
+                    };
+                    pm2.restart(how, json(), &unit.dir, &ids)?;
+                    undo.push(Undo::Restore {
+                        app: name.clone(),
+                        ids,
+                        how,
+                    });
+                }
+                ActionKind::Recreate => {
+                    pm2.delete(&ids)?;
+                    undo.push(Undo::Start { app: name.clone() });
+                    let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                    undo.pop();
+                    undo.push(Undo::Recreate {
+                        app: name.clone(),
+                        ids: new,
+                    });
+                }
+                ActionKind::Stop => pm2.stop(&ids)?,
+                ActionKind::Delete => {
+                    pm2.delete(&ids)?;
+                    undo.push(Undo::Start { app: name.clone() });
+                }
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                reporter.report(Event::Done(action.clone()));
+                let fresh = action.kind == ActionKind::Recreate
+                    || (action.kind == ActionKind::Start && action.pm_ids.is_empty());
+                if action.kind == ActionKind::Delete {
+                    checks.push(Check::gone(&name, since));
+                } else if action.kind.starts() && app.is_some_and(|a| a.autostart) {
+                    checks.push(Check::running(&name, since, fresh));
+                }
+            }
+            Err(e) => {
+                reporter.report(Event::Failed(action.clone(), e.clone()));
+                outcome.errors.push(e);
+                break;
+            }
+        }
+    }
+    if outcome.errors.is_empty() {
+        outcome.unhealthy = check_all(monitor, unit, &checks, deadline, reporter);
+    }
+    if outcome.succeeded() {
+        record_last_good(unit, &mut outcome);
+        return outcome;
+    }
+    if !options.rollback || undo.is_empty() {
+        return outcome;
+    }
+    reporter.report(Event::RollingBack {
+        source: unit.source.clone(),
+    });
+    outcome.rolled_back = true;
+    let restored = roll_back(monitor, unit, undo, &mut outcome, reporter);
+    let unhealthy = check_all(
+        monitor,
+        unit,
+        &restored,
+        Instant::now() + restore_wait(options),
+        reporter,
+    );
+    outcome.restored = Some(unhealthy.is_empty());
+    reporter.report(Event::RolledBack {
+        source: unit.source.clone(),
+        healthy: unhealthy.is_empty(),
+    });
+    outcome
+}
+
+/// The time a restored state gets to verify.
+fn restore_wait(options: ApplyOptions) -> Duration {
+    options.wait.min(Duration::from_secs(30))
+}
+
+/// Verifies the apps `checks` name, side by side; reports each result.
+fn check_all(
+    monitor: &Monitor,
+    unit: &Unit,
+    checks: &[Check],
+    deadline: Instant,
+    reporter: &dyn Reporter,
+) -> Vec<Unhealthy> {
+    let unhealthy = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for check in checks {
+            let unhealthy = &unhealthy;
+            s.spawn(move || {
+                let result = if check.gone {
+                    verify_gone(monitor, &check.app, deadline)
+                } else {
+                    let (instances, window, health, cwd) = expectations(unit, &check.app);
+                    let expect = Expect {
+                        app: check.app.clone(),
+                        instances,
+                        window,
+                        health,
+                        cwd,
+                        since: check.since,
+                        fresh: check.fresh,
+                    };
+                    verify(monitor, &expect, deadline).map(|v| reporter.report(Event::Verified(v)))
+                };
+                if let Err(bad) = result {
+                    reporter.report(Event::Unhealthy(bad.clone()));
+                    unhealthy.lock().unwrap_or_else(|p| p.into_inner()).push(bad);
+                }
+            });
+        }
+    });
+    unhealthy.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Waits until no process of `app` is left.
+fn verify_gone(monitor: &Monitor, app: &str, deadline: Instant) -> Result<(), Unhealthy> {
+    let unhealthy = |saw: String| Unhealthy {
+        app: app.to_string(),
+        check: "deleted",
+        saw,
+        log: Vec::new(),
+        help: "check `pm2 list`".into(),
+    };
+    loop {
+        let left = monitor
+            .list()
+            .map_err(|e| unhealthy(e.to_string()))?
+            .iter()
+            .filter(|p| p.name == app)
+            .count();
+        if left == 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(unhealthy(format!("{left} process(es) still in pm2's list")));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs the undo steps last-first; returns what to verify afterwards.
+fn roll_back(
+    monitor: &Monitor,
+    unit: &Unit,
+    undo: Vec<Undo>,
+    outcome: &mut UnitOutcome,
+    reporter: &dyn Reporter,
+) -> Vec<Check> {
+    let pm2 = monitor.pm2();
+    let mut restored = Vec::new();
+    for step in undo.into_iter().rev() {
+        let since = now_ms();
+        let (app, what, result) = match step {
+            Undo::Delete { app, ids } => {
+                let r = pm2.delete(&ids);
+                if r.is_ok() {
+                    restored.push(Check::gone(&app, since));
+                }
+                (app, "deleted the new app".to_string(), r)
+            }
+            Undo::Stop { app, ids } => (app, "stopped it again".to_string(), pm2.stop(&ids)),
+            Undo::Restore { app, ids, how } => {
+                let r = unit
+                    .generated
+                    .last_good(&app)
+                    .and_then(|json| pm2.restart(how, &json, &unit.dir, &ids));
+                if r.is_ok() {
+                    restored.push(Check::running(&app, since, false));
+                }
+                (app, "gave it back its last good definition".to_string(), r)
+            }
+            Undo::Recreate { app, ids } => {
+                let r = unit
+                    .generated
+                    .last_good(&app)
+                    .and_then(|json| pm2.delete(&ids).map(|()| json))
+                    .and_then(|json| pm2.start(&[json], &unit.dir).map(drop));
+                if r.is_ok() {
+                    restored.push(Check::running(&app, since, true));
+                }
+                (app, "started its last good definition again".to_string(), r)
+            }
+            Undo::Start { app } => {
+                let r = unit
+                    .generated
+                    .last_good(&app)
+                    .and_then(|json| pm2.start(&[json], &unit.dir).map(drop));
+                if r.is_ok() {
+                    restored.push(Check::running(&app, since, true));
+                }
+                (app, "started its last good definition again".to_string(), r)
+            }
+        };
+        if let Err(e) = &result {
+            outcome.errors.push(e.clone());
+        }
+        reporter.report(Event::Undone { app, what, result });
+    }
+    restored
+}
+
+/// Records the unit's apps that now run their definition as its last good ones.
+fn record_last_good(unit: &Unit, outcome: &mut UnitOutcome) {
+    let deleted: Vec<&str> = unit
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Delete)
+        .map(|a| a.app.as_str())
+        .collect();
+    let apps: Vec<Json> = unit
+        .apps
+        .iter()
+        .filter(|a| !deleted.contains(&a.name()))
+        .map(|a| a.json.clone())
+        .collect();
+    if let Err(e) = unit.generated.write_last_good(&apps, &deleted) {
+        outcome.errors.push(e);
+    }
+}
+
+impl Unit {
+    /// The unit of `actions` on the apps of the loaded source `prepared` (`None` when
+    /// its file is gone), leaving out the apps named in `left_alone`.
+    pub fn of(
+        source: &std::path::Path,
+        prepared: Option<&pm2_clj_sync::desired::Prepared>,
+        actions: Vec<Action>,
+        generated: Generated,
+        left_alone: &[&str],
+    ) -> Unit {
+        let apps = prepared
+            .map(|p| {
+                p.ecosystem
+                    .apps
+                    .iter()
+                    .zip(&p.desired)
+                    .filter(|(_, d)| !left_alone.contains(&d.name.as_str()))
+                    .map(|(app, d)| UnitApp {
+                        json: pm2_dsl_emit::app_json(app),
+                        health: app.health.clone(),
+                        window: app.min_uptime(),
+                        instances: d.instances,
+                        autostart: d.autostart,
+                        cwd: PathBuf::from(&d.markers.cwd),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Unit {
+            source: source.to_path_buf(),
+            dir: source.parent().unwrap_or(std::path::Path::new("/")).to_path_buf(),
+            apps,
+            actions,
+            generated,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use pm2_clj_sync::desired::SourceState;
+    use pm2_clj_sync::load::LoadSettings;
+
+    use super::*;
+    use crate::events::Event;
+    use crate::fake::FakePm2;
+    use crate::pm2::Pm2;
+
+    /// Keeps the undo steps and rollbacks reported.
+    #[derive(Default)]
+    struct Log(Mutex<Vec<String>>);
+
+    impl Reporter for Log {
+        fn report(&self, event: Event<'_>) {
+            let line = match event {
+                Event::Undone { app, result, .. } => {
+                    format!("undone {app}: {}", if result.is_ok() { "ok" } else { "failed" })
+                }
+                Event::RolledBack { healthy, .. } => format!("rolled back, healthy: {healthy}"),
+                Event::Unhealthy(u) => format!("unhealthy {}: {}", u.app, u.saw),
+                _ => return,
+            };
+            self.0.lock().unwrap().push(line);
+        }
+    }
+
+    /// A source defining `apps` (name, script) in a temporary folder, loaded.
+    fn source(dir: &Path, apps: &[(&str, &str)]) -> SourceState {
+        let apps: Vec<String> = apps
+            .iter()
+            .map(|(name, script)| format!("{{:name {name:?} :script {script:?} :min-uptime 100}}"))
+            .collect();
+        let path = dir.join("s.pm2.edn");
+        std::fs::write(&path, format!("{{:apps [{}]}}", apps.join(" "))).unwrap();
+        let state = pm2_clj_sync::desired::prepare(&path, &LoadSettings::default());
+        assert!(state.loaded());
+        state
+    }
+
+    fn unit(state: &SourceState, actions: Vec<(ActionKind, &str, Vec<u64>)>) -> Unit {
+        let actions = actions
+            .into_iter()
+            .map(|(kind, app, pm_ids)| Action {
+                kind,
+                app: app.into(),
+                source: state.path.clone(),
+                reason: String::new(),
+                pm_ids,
+            })
+            .collect();
+        let generated = Generated::dist(&state.path, pm2_dsl_emit::OutputFormat::Cjs);
+        Unit::of(&state.path, state.result.as_ref().ok(), actions, generated, &[])
+    }
+
+    const OPTIONS: ApplyOptions = ApplyOptions {
+        rollback: true,
+        wait: Duration::from_secs(5),
+    };
+
+    #[test]
+    fn a_unit_that_verifies_records_its_last_good_definitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        let good = source(dir.path(), &[("web", "web.js"), ("job", "job.js")]);
+        let u = unit(
+            &good,
+            vec![
+                (ActionKind::Start, "web", vec![]),
+                (ActionKind::Start, "job", vec![]),
+            ],
+        );
+        let log = Log::default();
+        let outcomes = apply(&Monitor::new(&pm2), vec![u.clone()], OPTIONS, &log);
+        assert!(outcomes[0].succeeded(), "{outcomes:?}");
+        assert!(!outcomes[0].rolled_back);
+        let recorded: Vec<Json> = u.generated.last_good_apps();
+        assert_eq!(
+            recorded
+                .iter()
+                .map(|a| a["name"].as_str().unwrap())
+                .collect::<Vec<_>>(),
+            ["web", "job"]
+        );
+    }
+
+    #[test]
+    fn a_failed_change_is_undone_last_first_and_a_failed_undo_does_not_stop_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        let monitor = Monitor::new(&pm2);
+        let log = Log::default();
+        // First, a good state: web, job and old run; their definitions are recorded.
+        let first = source(
+            dir.path(),
+            &[("web", "web.js"), ("job", "job.js"), ("old", "old.js")],
+        );
+        let u = unit(
+            &first,
+            vec![
+                (ActionKind::Start, "web", vec![]),
+                (ActionKind::Start, "job", vec![]),
+                (ActionKind::Start, "old", vec![]),
+            ],
+        );
+        assert!(apply(&monitor, vec![u], OPTIONS, &log)[0].succeeded());
+        let first_job_hash = pm2.env_of("job", "PM2_CLJ_HASH").remove(0);
+        // The change: job reloaded (ids 1), old deleted (id 2), new started, and web's
+        // last good definition lost meanwhile so its undo cannot run.
+        let changed = source(
+            dir.path(),
+            &[("web", "web2.js"), ("job", "job2.js"), ("new", "crash.js")],
+        );
+        let u = unit(
+            &changed,
+            vec![
+                (ActionKind::Reload, "web", vec![0]),
+                (ActionKind::Reload, "job", vec![1]),
+                (ActionKind::Delete, "old", vec![2]),
+                (ActionKind::Start, "new", vec![]),
+            ],
+        );
+        let mut last_good = u.generated.last_good_apps();
+        last_good.retain(|a| a["name"] != "web");
+        std::fs::write(
+            &u.generated.last_good,
+            serde_json::json!({ "apps": last_good }).to_string(),
+        )
+        .unwrap();
+        let outcome = &apply(&monitor, vec![u], OPTIONS, &log)[0];
+        assert!(outcome.rolled_back);
+        assert_eq!(outcome.unhealthy.len(), 1, "{outcome:?}");
+        assert_eq!(outcome.unhealthy[0].app, "new");
+        let calls = pm2.calls();
+        let undo: Vec<&str> = calls.iter().skip(7).map(String::as_str).collect();
+        assert_eq!(
+            undo,
+            ["delete 3", "start old", "reload 1"],
+            "undone last-first; web's undo could not run"
+        );
+        let lines = log.0.lock().unwrap().clone();
+        assert_eq!(
+            lines[1..5],
+            [
+                "undone new: ok",
+                "undone old: ok",
+                "undone job: ok",
+                "undone web: failed"
+            ],
+            "{lines:?}"
+        );
+        assert!(
+            outcome
+                .errors
+                .iter()
+                .any(|e| e.kind().code() == "runtime::no-last-good")
+        );
+        assert_eq!(outcome.restored, Some(true));
+        assert_eq!(
+            pm2.env_of("job", "PM2_CLJ_HASH"),
+            [first_job_hash],
+            "job runs its first definition again"
+        );
+        assert!(
+            pm2.list().unwrap().iter().any(|p| p.name == "old"),
+            "the deleted app is back"
+        );
+        assert!(
+            !pm2.list().unwrap().iter().any(|p| p.name == "new"),
+            "the new app is gone"
+        );
+    }
+
+    #[test]
+    fn without_rollback_the_failed_state_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        let bad = source(dir.path(), &[("new", "crash.js")]);
+        let u = unit(&bad, vec![(ActionKind::Start, "new", vec![])]);
+        let options = ApplyOptions {
+            rollback: false,
+            ..OPTIONS
+        };
+        let outcome = &apply(&Monitor::new(&pm2), vec![u], options, &Log::default())[0];
+        assert!(!outcome.succeeded() && !outcome.rolled_back);
+        assert_eq!(pm2.calls(), ["start new"]);
+    }
+
+    #[test]
+    fn a_refused_action_stops_its_unit_and_rolls_back_what_ran() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        pm2.refuse("start b");
+        let state = source(dir.path(), &[("a", "a.js"), ("b", "b.js"), ("c", "c.js")]);
+        let u = unit(
+            &state,
+            vec![
+                (ActionKind::Start, "a", vec![]),
+                (ActionKind::Start, "b", vec![]),
+                (ActionKind::Start, "c", vec![]),
+            ],
+        );
+        let outcome = &apply(&Monitor::new(&pm2), vec![u], OPTIONS, &Log::default())[0];
+        assert_eq!(outcome.errors.len(), 1);
+        assert_eq!(pm2.calls(), ["start a", "start b (refused)", "delete 0"]);
+    }
+}

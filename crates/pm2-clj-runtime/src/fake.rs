@@ -1,0 +1,177 @@
+//! An in-memory pm2 for the unit tests of the executor and the verb policy: it keeps
+//! processes as pm2 lists them, records every call, crashes the apps whose script is
+//! `crash.js`, and refuses the calls it is told to.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use pm2_clj_sync::process::Process;
+use serde_json::{Value as Json, json};
+
+use crate::error::{RuntimeError, RuntimeErrorKind};
+use crate::pm2::{Pm2, Restart};
+
+struct Proc {
+    pm_id: u64,
+    def: Json,
+    cwd: String,
+    status: &'static str,
+    restarts: u64,
+    started_at: u64,
+}
+
+#[derive(Default)]
+struct State {
+    procs: Vec<Proc>,
+    next_id: u64,
+    calls: Vec<String>,
+    refuse: Vec<String>,
+}
+
+/// The fake pm2.
+#[derive(Default)]
+pub struct FakePm2 {
+    state: Mutex<State>,
+}
+
+fn refused(call: &str) -> RuntimeError {
+    RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+        action: call.to_string(),
+        message: "refused by the test".into(),
+    })
+}
+
+impl FakePm2 {
+    /// Every call so far, as `verb name` or `verb id,id`.
+    pub fn calls(&self) -> Vec<String> {
+        self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Makes calls that read `call` fail.
+    pub fn refuse(&self, call: &str) {
+        self.state.lock().unwrap().refuse.push(call.to_string());
+    }
+
+    /// Adds a process pm2-clj did not start.
+    pub fn hand_started(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        let pm_id = state.next_id;
+        state.next_id += 1;
+        state.procs.push(Proc {
+            pm_id,
+            def: json!({"name": name, "script": "x.js"}),
+            cwd: "/elsewhere".into(),
+            status: "online",
+            restarts: 0,
+            started_at: crate::verify::now_ms(),
+        });
+    }
+
+    /// The environment variable `var` of the processes named `name`.
+    pub fn env_of(&self, name: &str, var: &str) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .procs
+            .iter()
+            .filter(|p| p.def["name"] == name)
+            .map(|p| p.def["env"][var].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn call(&self, call: String) -> Result<std::sync::MutexGuard<'_, State>, RuntimeError> {
+        let mut state = self.state.lock().unwrap();
+        if state.refuse.contains(&call) {
+            state.calls.push(format!("{call} (refused)"));
+            return Err(refused(&call));
+        }
+        state.calls.push(call);
+        Ok(state)
+    }
+}
+
+fn launched(def: &Json) -> (&'static str, u64) {
+    if def["script"] == "crash.js" {
+        ("errored", 15)
+    } else {
+        ("online", 0)
+    }
+}
+
+fn ids_text(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+impl Pm2 for FakePm2 {
+    fn list(&self) -> Result<Vec<Process>, RuntimeError> {
+        let state = self.state.lock().unwrap();
+        Ok(state
+            .procs
+            .iter()
+            .map(|p| {
+                Process::from_json(&json!({
+                    "name": p.def["name"],
+                    "pm_id": p.pm_id,
+                    "pm2_env": {
+                        "status": p.status, "restart_time": p.restarts, "pm_uptime": p.started_at,
+                        "pm_cwd": p.cwd, "env": p.def["env"],
+                    },
+                }))
+            })
+            .collect())
+    }
+
+    fn start(&self, apps: &[Json], dir: &Path) -> Result<Vec<u64>, RuntimeError> {
+        let names: Vec<&str> = apps.iter().filter_map(|a| a["name"].as_str()).collect();
+        let mut state = self.call(format!("start {}", names.join(",")))?;
+        let mut ids = Vec::new();
+        for app in apps {
+            let pm_id = state.next_id;
+            state.next_id += 1;
+            let (status, restarts) = launched(app);
+            let cwd = dir.join(app["cwd"].as_str().unwrap_or("."));
+            state.procs.push(Proc {
+                pm_id,
+                def: app.clone(),
+                cwd: pm2_clj_sync::scan::absolute(&cwd).to_string_lossy().into_owned(),
+                status,
+                restarts,
+                started_at: crate::verify::now_ms(),
+            });
+            ids.push(pm_id);
+        }
+        Ok(ids)
+    }
+
+    fn restart(&self, how: Restart, app: &Json, _dir: &Path, ids: &[u64]) -> Result<(), RuntimeError> {
+        let verb = if how == Restart::Reload {
+            "reload"
+        } else {
+            "restart"
+        };
+        let mut state = self.call(format!("{verb} {}", ids_text(ids)))?;
+        for p in state.procs.iter_mut().filter(|p| ids.contains(&p.pm_id)) {
+            p.def = app.clone();
+            (p.status, p.restarts) = launched(app);
+            p.started_at = crate::verify::now_ms();
+        }
+        Ok(())
+    }
+
+    fn stop(&self, ids: &[u64]) -> Result<(), RuntimeError> {
+        let mut state = self.call(format!("stop {}", ids_text(ids)))?;
+        for p in state.procs.iter_mut().filter(|p| ids.contains(&p.pm_id)) {
+            p.status = "stopped";
+        }
+        Ok(())
+    }
+
+    fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
+        let mut state = self.call(format!("delete {}", ids_text(ids)))?;
+        state.procs.retain(|p| !ids.contains(&p.pm_id));
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "a fake pm2".into()
+    }
+}

@@ -1,0 +1,75 @@
+//! `health`: each app's check run now against what pm2 runs, one answer per app —
+//! not running, not online, failing its `:health` probe, or passing it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pm2_clj_sync::desired::SourceState;
+use pm2_clj_sync::facts::Status;
+
+use crate::error::RuntimeError;
+use crate::pm2::Pm2;
+
+/// One app's answer.
+#[derive(Clone, Debug)]
+pub struct HealthNow {
+    /// The app.
+    pub app: String,
+    /// The source that defines it.
+    pub source: PathBuf,
+    /// What passed (`online, http ok`), or what failed.
+    pub result: Result<String, String>,
+}
+
+/// Runs the checks of the apps `states` define (those in `only`, when given), side by
+/// side, giving each probe at most `timeout` (or its own `:timeout`).
+pub fn check_now(
+    pm2: &dyn Pm2,
+    states: &[SourceState],
+    only: &[String],
+    timeout: Duration,
+) -> Result<Vec<HealthNow>, RuntimeError> {
+    let running = pm2.list()?;
+    let apps: Vec<_> = states
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|p| p.ecosystem.apps.iter().zip(&p.desired))
+        .filter(|(_, d)| only.is_empty() || only.contains(&d.name))
+        .collect();
+    Ok(std::thread::scope(|s| {
+        let handles: Vec<_> = apps
+            .iter()
+            .map(|(app, d)| {
+                let running = &running;
+                s.spawn(move || {
+                    let procs: Vec<_> = running.iter().filter(|p| p.name == d.name).collect();
+                    let result = if procs.is_empty() {
+                        Err("not running: pm2 does not have it".to_string())
+                    } else if let Some(p) = procs.iter().find(|p| p.status != Status::Online) {
+                        Err(format!("{} in pm2", p.status.as_str()))
+                    } else {
+                        match &app.health {
+                            None => Ok(format!("online ({} process(es); no :health check)", procs.len())),
+                            Some(h) => {
+                                let budget = h.timeout.unwrap_or(timeout).min(timeout);
+                                let name = h.probe.kind();
+                                crate::probe::ask(&h.probe, std::path::Path::new(&d.markers.cwd), budget)
+                                    .map(|()| format!("online, {name} check passes"))
+                                    .map_err(|saw| format!("{name} check fails: {saw}"))
+                            }
+                        }
+                    };
+                    HealthNow {
+                        app: d.name.clone(),
+                        source: d.source.clone(),
+                        result,
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a health check panicked"))
+            .collect()
+    }))
+}

@@ -1,0 +1,233 @@
+//! `watch`: sync a tree once, then again on every (debounced) change and every
+//! `resync_every`. Each round re-loads only the sources a change can affect (the
+//! changed files, the sources that import them — a shared file outside the tree
+//! included — and sources that appeared), and plans the whole tree against what pm2
+//! runs, so apps lost to `pm2 kill` or changed by hand are restored too. Folders count:
+//! a removed or renamed daemon folder removes its sources. A source whose change failed
+//! and was rolled back is held at its last good definition until it changes again.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use notify::event::{EventKind, ModifyKind};
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use pm2_clj_sync::desired::{SourceState, prepare};
+use pm2_clj_sync::graph::Graph;
+use pm2_clj_sync::load::LoadSettings;
+use pm2_clj_sync::scan::{Scope, absolute};
+
+use crate::error::{RuntimeError, RuntimeErrorKind};
+use crate::events::{Event, Reporter};
+use crate::pm2::Pm2;
+use crate::reconcile::{Held, SyncOptions, fingerprint, sync};
+
+/// How to watch.
+#[derive(Clone, Debug)]
+pub struct WatchOptions {
+    /// How each round syncs.
+    pub sync: SyncOptions,
+    /// How long to wait after a change for more changes.
+    pub debounce: Duration,
+    /// Sync the whole tree this often even when nothing changed (to restore what pm2
+    /// lost); never when `None`.
+    pub resync_every: Option<Duration>,
+}
+
+fn watch_error(e: impl std::fmt::Display) -> RuntimeError {
+    RuntimeError::new(RuntimeErrorKind::Watch {
+        reason: e.to_string(),
+    })
+}
+
+/// Whether a path is one pm2-clj writes itself.
+fn generated(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c.as_os_str().to_str(), Some("dist" | ".pm2-clj")))
+}
+
+/// Whether an event changes a file's content or existence (reads, which pm2-clj and
+/// pm2 do all the time, are not changes).
+fn changes_content(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Create(_)
+            | EventKind::Remove(_)
+            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)
+    )
+}
+
+/// The sources of the tree as last loaded, sorted by path.
+struct Tree<'a> {
+    root: PathBuf,
+    settings: &'a LoadSettings,
+    states: Vec<SourceState>,
+    graph: Graph,
+    outside: BTreeSet<PathBuf>,
+}
+
+impl Tree<'_> {
+    fn knows(&self, path: &Path) -> bool {
+        self.states.iter().any(|s| s.path == path)
+    }
+
+    /// Searches the tree again: loads the sources that appeared and those in `changed`,
+    /// forgets those that went, and marks folders that cannot be read (their sources'
+    /// apps are kept).
+    fn refresh(&mut self, changed: &BTreeSet<PathBuf>) {
+        let found = Scope::of(std::slice::from_ref(&self.root)).scan();
+        let mut kept = Vec::new();
+        for state in std::mem::take(&mut self.states) {
+            if !found.sources.contains(&state.path) {
+                self.graph.remove(&state.path);
+            } else if !changed.contains(&state.path) {
+                kept.push(state);
+            }
+        }
+        for source in &found.sources {
+            if !kept.iter().any(|s| &s.path == source) {
+                let state = prepare(source, self.settings);
+                self.graph.set(source, state.files.clone());
+                kept.push(state);
+            }
+        }
+        kept.extend(
+            found
+                .unreadable
+                .iter()
+                .map(|(path, why)| SourceState::unreadable(path, why)),
+        );
+        kept.sort_by(|a, b| a.path.cmp(&b.path));
+        self.states = kept;
+    }
+
+    /// The folders of imported files outside the tree, to watch as well.
+    fn outside_dirs(&self) -> Vec<PathBuf> {
+        self.states
+            .iter()
+            .flat_map(|s| &s.files)
+            .filter(|f| !f.starts_with(&self.root))
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect()
+    }
+}
+
+/// Watches `root` until the process ends; returns only when watching itself fails.
+pub fn watch(
+    pm2: &dyn Pm2,
+    root: &Path,
+    settings: &LoadSettings,
+    options: &WatchOptions,
+    reporter: &dyn Reporter,
+) -> Result<(), RuntimeError> {
+    let root = absolute(root);
+    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
+    let mut debouncer: Debouncer<RecommendedWatcher, RecommendedCache> =
+        new_debouncer(options.debounce, None, tx).map_err(watch_error)?;
+    debouncer
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(watch_error)?;
+    if let Some(parent) = root.parent() {
+        // To see the root itself removed and made again.
+        let _ = debouncer.watch(parent, RecursiveMode::NonRecursive);
+    }
+    let mut tree = Tree {
+        root: root.clone(),
+        settings,
+        states: Vec::new(),
+        graph: Graph::default(),
+        outside: BTreeSet::new(),
+    };
+    tree.refresh(&BTreeSet::new());
+    reporter.report(Event::Note(format!(
+        "watching {} ({} sources)",
+        root.display(),
+        tree.states.len()
+    )));
+    let mut held = Held::new();
+    let mut root_watched = true;
+    loop {
+        for dir in tree.outside_dirs() {
+            if tree.outside.insert(dir.clone())
+                && let Err(e) = debouncer.watch(&dir, RecursiveMode::NonRecursive)
+            {
+                reporter.report(Event::Note(format!("cannot watch {}: {e}", dir.display())));
+            }
+        }
+        round(pm2, &tree, options, &mut held, reporter);
+        let events = match options.resync_every {
+            Some(every) => match rx.recv_timeout(every) {
+                Ok(events) => Some(events),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(watch_error("the file watcher stopped"));
+                }
+            },
+            None => Some(rx.recv().map_err(|_| watch_error("the file watcher stopped"))?),
+        };
+        let Some(events) = events else { continue };
+        let events = match events {
+            Ok(events) => events,
+            Err(errors) => {
+                for e in errors {
+                    reporter.report(Event::Note(format!("watch error: {e}")));
+                }
+                continue;
+            }
+        };
+        let changed: Vec<PathBuf> = events
+            .iter()
+            .filter(|e| changes_content(&e.event.kind))
+            .flat_map(|e| e.event.paths.iter())
+            .map(|p| absolute(p))
+            .filter(|p| !generated(p))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        if !root.is_dir() {
+            root_watched = false;
+            reporter.report(Event::Note(format!(
+                "{} is gone; its apps are left as they run until it is back",
+                root.display()
+            )));
+            continue;
+        }
+        if !root_watched {
+            debouncer
+                .watch(&root, RecursiveMode::Recursive)
+                .map_err(watch_error)?;
+            root_watched = true;
+        }
+        let mut affected = tree.graph.affected(&changed);
+        affected.extend(changed.iter().filter(|p| tree.knows(p)).cloned());
+        tree.refresh(&affected);
+    }
+}
+
+/// One sync of the whole tree; updates which sources are held.
+fn round(pm2: &dyn Pm2, tree: &Tree, options: &WatchOptions, held: &mut Held, reporter: &dyn Reporter) {
+    let scope = Scope {
+        dirs: vec![tree.root.clone()],
+        files: Vec::new(),
+    };
+    let outcome = sync(pm2, &scope, &tree.states, &options.sync, held, reporter);
+    for unit in &outcome.units {
+        let prepared = tree
+            .states
+            .iter()
+            .find(|s| s.path == unit.source)
+            .and_then(|s| s.result.as_ref().ok());
+        match (unit.succeeded(), prepared) {
+            (true, _) => {
+                held.remove(&unit.source);
+            }
+            (false, Some(prepared)) => {
+                held.insert(unit.source.clone(), fingerprint(prepared));
+            }
+            (false, None) => {}
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The status view: for each app the sources define, what pm2 runs (status, pid,
+//! uptime, restarts, cpu, memory), whether pm2-clj owns it, and how it drifts from its
+//! source — read off the same plan `sync` would make, so the two never disagree.
+
+use std::path::PathBuf;
+
+use crate::conflict::Conflict;
+use crate::desired::SourceState;
+use crate::plan::{ActionKind, Plan, PlanOptions, plan};
+use crate::process::Process;
+use crate::scan::Scope;
+
+/// How an app differs from its source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Drift {
+    /// It runs its source's definition.
+    InSync,
+    /// Its definition changed; `sync` would reload it.
+    WouldReload,
+    /// Its definition changed in a way a reload does not apply, or it runs another
+    /// number of instances; `sync` would delete and start it again.
+    WouldRecreate,
+    /// It is in pm2's list but not running.
+    NotRunning,
+    /// pm2 does not have it.
+    Missing,
+    /// Its source no longer defines it; `sync` would delete it.
+    WouldDelete,
+    /// An app of that name runs that pm2-clj did not start.
+    NotOwned,
+    /// It was started from another source.
+    OwnedElsewhere,
+    /// Two sources define it.
+    ClaimedTwice,
+}
+
+impl Drift {
+    /// How it is shown.
+    pub fn text(self) -> &'static str {
+        match self {
+            Drift::InSync => "in sync",
+            Drift::WouldReload => "would reload",
+            Drift::WouldRecreate => "would recreate",
+            Drift::NotRunning => "not running",
+            Drift::Missing => "missing",
+            Drift::WouldDelete => "would delete",
+            Drift::NotOwned => "not owned",
+            Drift::OwnedElsewhere => "owned elsewhere",
+            Drift::ClaimedTwice => "claimed twice",
+        }
+    }
+}
+
+/// One app's line.
+#[derive(Clone, Debug)]
+pub struct AppStatus {
+    /// The app.
+    pub app: String,
+    /// The source that defines (or defined) it.
+    pub source: PathBuf,
+    /// Its processes in pm2.
+    pub processes: Vec<Process>,
+    /// Whether pm2-clj started them.
+    pub owned: bool,
+    /// How it differs from its source.
+    pub drift: Drift,
+}
+
+/// The status of every app `states` define (and of owned apps their sources no longer
+/// define), in source order.
+pub fn status(states: &[SourceState], running: &[Process], scope: &Scope) -> (Vec<AppStatus>, Plan) {
+    let plan = plan(states, running, scope, PlanOptions::default());
+    let processes =
+        |app: &str| -> Vec<Process> { running.iter().filter(|p| p.name == app).cloned().collect() };
+    let mut rows = Vec::new();
+    for d in states
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|p| &p.desired)
+    {
+        if rows.iter().any(|r: &AppStatus| r.app == d.name) {
+            continue;
+        }
+        let conflict = plan.conflicts.iter().find(|c| c.app() == d.name);
+        let action = plan.actions.iter().find(|a| a.app == d.name);
+        let drift = match (conflict, action.map(|a| (a.kind, a.pm_ids.is_empty()))) {
+            (Some(Conflict::NotOwned { .. }), _) => Drift::NotOwned,
+            (Some(Conflict::OwnedElsewhere { .. }), _) => Drift::OwnedElsewhere,
+            (Some(Conflict::ClaimedTwice { .. }), _) => Drift::ClaimedTwice,
+            (None, Some((ActionKind::Start, true))) => Drift::Missing,
+            (None, Some((ActionKind::Start, false))) => Drift::NotRunning,
+            (None, Some((ActionKind::Reload | ActionKind::Restart, _))) => Drift::WouldReload,
+            (None, Some((ActionKind::Recreate, _))) => Drift::WouldRecreate,
+            (None, Some((ActionKind::Stop | ActionKind::Delete, _))) => Drift::WouldDelete,
+            (None, None) => Drift::InSync,
+        };
+        let procs = processes(&d.name);
+        rows.push(AppStatus {
+            owned: !procs.is_empty() && procs.iter().all(|p| p.markers.is_some()),
+            app: d.name.clone(),
+            source: d.source.clone(),
+            processes: procs,
+            drift,
+        });
+    }
+    for a in plan.actions.iter().filter(|a| a.kind == ActionKind::Delete) {
+        rows.push(AppStatus {
+            app: a.app.clone(),
+            source: a.source.clone(),
+            processes: processes(&a.app),
+            owned: true,
+            drift: Drift::WouldDelete,
+        });
+    }
+    (rows, plan)
+}
