@@ -32,7 +32,9 @@ pub fn colour_on_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Renders a diagnostic as miette's graphical report.
+/// Renders a diagnostic as miette's graphical report. A snippet that would be too wide to
+/// show (a minified one-line file, where miette cannot pad to the column and would
+/// panic) gives way to the same report without the snippet, naming the position instead.
 pub fn render_human(diagnostic: &dyn Diagnostic, colour: bool, width: usize) -> String {
     let theme = if colour {
         GraphicalTheme::unicode()
@@ -41,10 +43,121 @@ pub fn render_human(diagnostic: &dyn Diagnostic, colour: bool, width: usize) -> 
     };
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
-    if handler.render_report(&mut out, diagnostic).is_err() {
+    let rendered = if snippet_too_wide(diagnostic) {
+        handler.render_report(&mut out, &Unsnipped::of(diagnostic))
+    } else {
+        handler.render_report(&mut out, diagnostic)
+    };
+    if rendered.is_err() {
         out = format!("error: {diagnostic}\n");
     }
     out
+}
+
+/// The most bytes of source a snippet may show around one label (miette pads to the
+/// label's column, and a column past 65,535 panics; tabs count four).
+const MAX_SNIPPET_BYTES: usize = 8 * 1024;
+
+/// Whether a snippet of this diagnostic or a related one would be too wide to show.
+fn snippet_too_wide(diagnostic: &dyn Diagnostic) -> bool {
+    let own = diagnostic.source_code().is_some_and(|code| {
+        diagnostic.labels().into_iter().flatten().any(|label| {
+            code.read_span(label.inner(), 1, 1)
+                .is_ok_and(|c| c.data().len() > MAX_SNIPPET_BYTES)
+        })
+    });
+    own || diagnostic.related().into_iter().flatten().any(snippet_too_wide)
+}
+
+/// A diagnostic with its snippets replaced by `file:line:column: label` lines.
+struct Unsnipped {
+    message: String,
+    code: Option<String>,
+    severity: Option<Severity>,
+    help: Option<String>,
+    related: Vec<Unsnipped>,
+}
+
+impl Unsnipped {
+    fn of(diagnostic: &dyn Diagnostic) -> Unsnipped {
+        let mut places = Vec::new();
+        if let Some(code) = diagnostic.source_code() {
+            for label in diagnostic.labels().into_iter().flatten() {
+                // From the start of the line before, so the label's line starts inside.
+                let Ok(at) = code.read_span(&SourceSpan::new(label.offset().into(), 0), 1, 0) else {
+                    continue;
+                };
+                let before = at
+                    .data()
+                    .get(..label.offset() - at.span().offset())
+                    .unwrap_or(&[]);
+                let before = String::from_utf8_lossy(before);
+                let line = at.line() + before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+                let file = at.name().unwrap_or("<input>");
+                let text = label.label().unwrap_or("here");
+                places.push(format!("{file}:{line}:{column}: {text}"));
+            }
+        }
+        let help = diagnostic.help().map(|h| h.to_string());
+        let note =
+            (!places.is_empty()).then(|| format!("{} (the line is too long to show)", places.join("; ")));
+        Unsnipped {
+            message: diagnostic.to_string(),
+            code: diagnostic.code().map(|c| c.to_string()),
+            severity: diagnostic.severity(),
+            help: match (note, help) {
+                (Some(note), Some(help)) => Some(format!("at {note}\n{help}")),
+                (Some(note), None) => Some(format!("at {note}")),
+                (None, help) => help,
+            },
+            related: diagnostic
+                .related()
+                .into_iter()
+                .flatten()
+                .map(Unsnipped::of)
+                .collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Unsnipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::fmt::Display for Unsnipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Unsnipped {}
+
+impl Diagnostic for Unsnipped {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn std::fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        self.severity
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
 }
 
 /// Writes `miette` reports in the chosen format.

@@ -272,3 +272,25 @@ fn every_example_renders_in_every_format() {
 fn text_of(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Found by trying a minified one-line file: miette panics padding a label past column
+/// 65,535. The report names the position instead of showing the line.
+#[test]
+fn a_label_far_along_a_long_line_is_reported_without_the_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = " ".repeat(70_000);
+    let text = format!("{{:apps [{{:name \"a\" :script \"s\"{padding} :bogus 1}}]}}");
+    std::fs::write(dir.path().join("wide.pm2.edn"), &text).unwrap();
+    let out = cli(dir.path(), &["check", "wide.pm2.edn"]);
+    let stderr = text_of(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("emit::unknown-key"), "{stderr}");
+    let column = text.find(":bogus").unwrap() + 1;
+    assert!(
+        stderr.contains(&format!(
+            "at wide.pm2.edn:1:{column}: not a PM2 option (the line is too long"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.len() < 2_000, "the long line is not printed");
+}

@@ -1,6 +1,9 @@
-//! Test support shared by the pm2-clj crates: where the corpus is ([`corpus`]), and the
-//! real `pm2` run in an isolated, short, temporary `PM2_HOME` that is always killed
-//! afterwards ([`Pm2`]).
+//! Test support shared by the pm2-clj crates: the project's own fixtures ([`fixtures`]),
+//! the shared corpus when it is present ([`corpus`]), and the real `pm2` run in an
+//! isolated, short, temporary `PM2_HOME` that is always killed afterwards ([`Pm2`]).
+//!
+//! Every behaviour is tested on the fixtures, so a fresh clone passes `cargo test` with
+//! nothing beside it; the corpus tests run in addition when the corpus is there.
 //!
 //! `pm2` comes from `PM2_BIN` when set, otherwise from `tools/pm2` in the repository,
 //! installed there with `npm ci` on first use (under a file lock, so parallel test
@@ -15,6 +18,7 @@ pub use compare::assert_same_apps;
 pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads};
 pub use unprivileged::{unprivileged, unprivileged_command};
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The repository root.
@@ -25,20 +29,54 @@ pub fn repo_root() -> PathBuf {
         .expect("repository root")
 }
 
-/// A folder of the shared corpus (`../shared/corpus/<name>` from the repository root, or
-/// `$PM2_CLJ_CORPUS/<name>`). Panics when it is missing: corpus tests never skip.
-pub fn corpus(name: &str) -> PathBuf {
-    let base = match std::env::var_os("PM2_CLJ_CORPUS") {
+/// Where the shared corpus is: `$PM2_CLJ_CORPUS`, or `../shared/corpus` beside the
+/// repository.
+pub fn corpus_root() -> PathBuf {
+    match std::env::var_os("PM2_CLJ_CORPUS") {
         Some(dir) => PathBuf::from(dir),
         None => repo_root().join("../shared/corpus"),
-    };
-    let dir = base.join(name);
-    let dir = dir.canonicalize().unwrap_or(dir);
+    }
+}
+
+/// Whether a missing corpus is an error (`PM2_CLJ_REQUIRE_CORPUS=1`, as CI sets it).
+fn corpus_required() -> bool {
+    std::env::var_os("PM2_CLJ_REQUIRE_CORPUS").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// A folder of the shared corpus (see [`corpus_root`]), or `None` when the corpus is not
+/// there: the calling test then says so in one line on stderr (past the test harness's
+/// capture, so it shows in a plain `cargo test`) and should return. With
+/// `PM2_CLJ_REQUIRE_CORPUS=1` a missing corpus fails the test instead.
+pub fn corpus(name: &str) -> Option<PathBuf> {
+    let root = corpus_root();
+    let dir = root.join(name);
+    if let Ok(dir) = dir.canonicalize()
+        && dir.is_dir()
+    {
+        return Some(dir);
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a corpus test")
+        .to_string();
     assert!(
-        dir.is_dir(),
-        "the test corpus is missing: expected {} (set PM2_CLJ_CORPUS to the corpus folder)",
+        !corpus_required(),
+        "{test}: the test corpus is missing: expected {} (PM2_CLJ_REQUIRE_CORPUS is set; set PM2_CLJ_CORPUS to the corpus folder)",
         dir.display()
     );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nskipped {test}: no corpus at {} (set PM2_CLJ_CORPUS=DIR; PM2_CLJ_REQUIRE_CORPUS=1 makes this a failure)",
+        dir.display()
+    );
+    None
+}
+
+/// A folder of the project's own test fixtures (`crates/pm2-clj-testkit/fixtures/<name>`),
+/// which every test can rely on, corpus or not.
+pub fn fixtures(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    assert!(dir.is_dir(), "the fixtures folder {} is missing", dir.display());
     dir
 }
 

@@ -3,6 +3,7 @@
 //! duplicate names, missing scripts, and `cwd` made absolute against the directory of
 //! the file it was written in.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
@@ -14,7 +15,7 @@ use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::model::{App, DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, set_in};
 use crate::schema::JsType;
-use crate::validate::{check_env_block, check_option, js_type, text};
+use crate::validate::{check_data, check_env_block, check_option, js_type, text};
 
 /// How to build an ecosystem.
 #[derive(Clone, Copy, Debug)]
@@ -118,6 +119,9 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
         }
     }
     let apps = finish_apps(drafts, settings, problems);
+    if let Some(statics) = &statics {
+        check_data("static", statics, problems);
+    }
     Ecosystem {
         apps,
         deploy: deploy.map(|d| deploy_targets(&d, problems)).unwrap_or_default(),
@@ -440,9 +444,13 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
                 health = crate::health::health(&key, &value, problems);
                 continue;
             }
+            let before = problems.len();
             match crate::schema::option(&option) {
                 Some(spec) => check_option(spec, &key, &value, problems),
                 None => check_env_block(&option, &key, &value, problems),
+            }
+            if problems.len() == before {
+                check_data(&option, &value, problems);
             }
             let value = if option == "cwd" {
                 resolve_cwd(value, settings)
@@ -491,6 +499,18 @@ fn resolve_cwd(value: Value, settings: &Settings) -> Value {
     Value::new(ValueKind::Str(joined.into()), value.origin())
 }
 
+/// Two keys of `section` that are written out alike: `again` after `first`.
+pub(crate) fn duplicate_key(section: &str, key: &str, again: &Value, first: &Value) -> EmitError {
+    EmitError::new(
+        EmitErrorKind::DuplicateKey {
+            section: section.to_string(),
+            key: key.to_string(),
+        },
+        again.origin(),
+    )
+    .with_label(first.origin(), "first here")
+}
+
 /// The deploy section: environment names to settings under pm2-deploy's key names.
 fn deploy_targets(deploy: &Value, problems: &mut Vec<EmitError>) -> Vec<DeployTarget> {
     let shape = |v: &Value| {
@@ -505,17 +525,26 @@ fn deploy_targets(deploy: &Value, problems: &mut Vec<EmitError>) -> Vec<DeployTa
         problems.push(shape(deploy));
         return Vec::new();
     };
-    let mut targets = Vec::new();
+    let mut targets: Vec<DeployTarget> = Vec::new();
+    let mut names: HashMap<&str, &Value> = HashMap::new();
     for (env, settings) in map.iter() {
         let (Some(name), Some(entries)) = (key_text(env), settings.as_map()) else {
             problems.push(shape(settings));
             continue;
         };
+        if let Some(first) = names.insert(name, env) {
+            problems.push(duplicate_key("deploy", name, env, first));
+        }
         let mut out = Vec::new();
+        let mut written: HashMap<&str, &Value> = HashMap::new();
         for (key, value) in entries.iter() {
             match deploy_key(key) {
                 Ok(_) if value.is_nil() => {}
                 Ok(canonical) => {
+                    if let Some(first) = written.insert(canonical, key) {
+                        problems.push(duplicate_key(&format!("deploy {name}"), canonical, key, first));
+                    }
+                    check_data(&format!("deploy {name} {canonical}"), value, problems);
                     if canonical == "env" {
                         check_env_block("deploy env", key, value, problems);
                     } else if !matches!(

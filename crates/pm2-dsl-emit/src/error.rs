@@ -145,6 +145,14 @@ pub enum EmitErrorKind {
         /// What is wrong.
         problem: String,
     },
+    /// Two keys of one map that are written alike (`{:A 1 "A" 2}`): JavaScript would keep
+    /// only the last.
+    DuplicateKey {
+        /// Where the map is (an option, `static`, a deploy setting).
+        section: String,
+        /// The key as written out.
+        key: String,
+    },
     /// An option that makes PM2 install packages from npm when the app starts.
     InstallsPackages {
         /// The option.
@@ -178,6 +186,7 @@ impl EmitErrorKind {
             EmitErrorKind::BadOverride { .. } => "emit::bad-override",
             EmitErrorKind::UnknownHealthKey { .. } => "emit::unknown-health-key",
             EmitErrorKind::HealthShape { .. } => "emit::health-shape",
+            EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
         }
     }
@@ -212,6 +221,7 @@ impl EmitErrorKind {
             EmitErrorKind::BadOverride { .. } => "this override".into(),
             EmitErrorKind::UnknownHealthKey { .. } => "not a :health key".into(),
             EmitErrorKind::HealthShape { .. } => "not one health check".into(),
+            EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
         }
     }
@@ -261,6 +271,15 @@ impl EmitErrorKind {
             }
             EmitErrorKind::InstallsPackages { .. } => {
                 "PM2 fetches OpenTelemetry packages from npm when this is on; leave it out unless you want that".into()
+            }
+            EmitErrorKind::DuplicateKey { .. } => {
+                "keywords, symbols and strings with the same text are one key in JavaScript; keep one of the two".into()
+            }
+            EmitErrorKind::WrongType { expected, .. } if expected == "a finite number" => {
+                "JSON and PM2 have no infinite numbers or NaN; write a number, or leave the value out".into()
+            }
+            EmitErrorKind::WrongType { expected, .. } if expected.contains("JavaScript's safe range") => {
+                "JavaScript reads numbers as doubles and would round this one; write it as a string if it is an identifier".into()
             }
             _ => return None,
         })
@@ -335,6 +354,9 @@ impl fmt::Display for EmitErrorKind {
             EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
             EmitErrorKind::UnknownHealthKey { key, .. } => write!(f, "{key} is not a :health key"),
             EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
+            EmitErrorKind::DuplicateKey { section, key } => {
+                write!(f, "two keys of {section} are written out as \"{key}\"")
+            }
         }
     }
 }

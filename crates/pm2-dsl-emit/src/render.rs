@@ -5,6 +5,10 @@
 //! saying the file is generated (JSON has no comments, so there it is a `"//"` key, which
 //! PM2 ignores). Output is byte-identical for the same input.
 //!
+//! Rendering never fails: [`crate::build`] has checked that every value is data
+//! JavaScript reads as written; in an ecosystem made by hand, what has no JSON form (a
+//! non-finite number, a function) is written as `null`.
+//!
 //! One PM2 quirk is handled here: PM2's validator copies each option from its aliases
 //! with `conf[key] || (conf[key] = json[alias])`, so a falsy value under a canonical name
 //! that has a different camelCase alias is replaced by `undefined` (`max_restarts: 0`
@@ -16,7 +20,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::model::{App, DeployTarget, Ecosystem};
 use crate::schema::camel_alias;
-use pm2_dsl_eval::{Value, ValueKind};
+use pm2_dsl_eval::{NullForNonData, Value, ValueKind};
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +73,9 @@ impl Serialize for AppJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
         for (option, value) in &self.0.options {
-            map.serialize_entry(option, value)?;
+            map.serialize_entry(option, &NullForNonData(value))?;
             if lost_by_pm2(option, value) {
-                map.serialize_entry(&camel_alias(option), value)?;
+                map.serialize_entry(&camel_alias(option), &NullForNonData(value))?;
             }
         }
         map.end()
@@ -104,7 +108,7 @@ impl Serialize for Settings<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k, &NullForNonData(v))?;
         }
         map.end()
     }
@@ -126,16 +130,17 @@ impl Serialize for Whole<'_> {
             map.serialize_entry("deploy", &Deploy(&self.ecosystem.deploy))?;
         }
         if let Some(statics) = &self.ecosystem.statics {
-            map.serialize_entry("static", statics)?;
+            map.serialize_entry("static", &NullForNonData(statics))?;
         }
         map.end()
     }
 }
 
 /// Pretty JSON that is also a safe JavaScript literal: U+2028 and U+2029 (line
-/// terminators in older JavaScript) are escaped.
+/// terminators in older JavaScript) are escaped. (Serializing to a string cannot fail:
+/// every value goes through [`NullForNonData`], and every key is a string.)
 fn js_literal(value: &impl Serialize) -> String {
-    let json = serde_json::to_string_pretty(value).expect("ecosystems hold only data");
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
     json.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
 }
 
@@ -147,7 +152,7 @@ fn js_string(text: &str) -> String {
 /// The apps as JSON values, each as PM2 will read it (falsy values doubled under their
 /// camelCase alias): for comparing with what PM2 loads, and for hashing.
 pub fn app_json(app: &App) -> serde_json::Value {
-    serde_json::to_value(AppJson(app)).expect("apps hold only data")
+    serde_json::to_value(AppJson(app)).unwrap_or_default()
 }
 
 /// Renders the ecosystem in `format` with `header`.
@@ -182,7 +187,7 @@ pub fn render(ecosystem: &Ecosystem, format: OutputFormat, header: &Header) -> S
             if let Some(statics) = &ecosystem.statics {
                 out.push_str(&format!(
                     "export const static_ = {};\nexport {{ static_ as static }};\n",
-                    js_literal(statics)
+                    js_literal(&NullForNonData(statics))
                 ));
             }
             out

@@ -5,6 +5,13 @@
 //! deliberate ways: `min_uptime` durations such as "0s" are checked against the 100 ms
 //! minimum too, and `env`/`env_<name>` must be maps (PM2 would take a string and
 //! misread it).
+//!
+//! Every value written out, nested ones included, is also checked to be data JavaScript
+//! reads as written ([`check_data`]): no infinite numbers or NaN (JSON has none), no
+//! integer beyond JavaScript's safe range (it would be rounded), and no map with two keys
+//! that are written alike (`:A` and `"A"`).
+
+use std::collections::HashMap;
 
 use pm2_dsl_eval::{Value, ValueKind};
 
@@ -271,5 +278,65 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
                 v.origin().or(var.origin()),
             ));
         }
+    }
+}
+
+/// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub(crate) const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// What a value is, if it is a number JavaScript would not read as written, or not data.
+fn unreadable_number(value: &Value) -> Option<&'static str> {
+    match value.kind() {
+        ValueKind::Fn(_) => Some("function"),
+        ValueKind::Ref(_) => Some("#ref"),
+        ValueKind::Float(f) if f.is_nan() => Some("NaN"),
+        ValueKind::Float(f) if f.is_infinite() => Some("infinite number"),
+        ValueKind::Int(i) if i.unsigned_abs() > MAX_SAFE_INTEGER as u64 => Some("larger integer"),
+        ValueKind::BigInt(b)
+            if i64::try_from(&**b).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
+        {
+            None
+        }
+        ValueKind::BigInt(_) => Some("larger integer"),
+        _ => None,
+    }
+}
+
+/// Checks that `value`, written out as `what` (an option, an environment variable, a
+/// section), is data JavaScript reads as written: see the module documentation.
+pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError>) {
+    if let Some(actual) = unreadable_number(value) {
+        let expected = match actual {
+            "larger integer" => format!("an integer within ±{MAX_SAFE_INTEGER} (JavaScript's safe range)"),
+            "function" | "#ref" => "data".to_string(),
+            _ => "a finite number".to_string(),
+        };
+        problems.push(EmitError::new(
+            EmitErrorKind::WrongType {
+                option: what.to_string(),
+                expected,
+                actual: actual.to_string(),
+            },
+            value.origin(),
+        ));
+        return;
+    }
+    match value.kind() {
+        ValueKind::List(items) | ValueKind::Vector(items) => {
+            items.iter().for_each(|item| check_data(what, item, problems))
+        }
+        ValueKind::Set(items) => items.iter().for_each(|item| check_data(what, item, problems)),
+        ValueKind::Map(map) => {
+            let mut seen: HashMap<String, &Value> = HashMap::with_capacity(map.len());
+            for (key, v) in map.iter() {
+                let text = pm2_dsl_eval::key_text(key);
+                if let Some(first) = seen.get(&text) {
+                    problems.push(crate::build::duplicate_key(what, &text, key, first));
+                }
+                check_data(&format!("{what} {text}"), v, problems);
+                seen.entry(text).or_insert(key);
+            }
+        }
+        _ => {}
     }
 }

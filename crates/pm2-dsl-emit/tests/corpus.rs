@@ -1,8 +1,10 @@
-//! The `.pm2.edn` files written for the original pm2-clj (`../shared/corpus/pm2-clj-real`)
-//! render, with and without each of their profiles, and the original tool's parity cases
-//! (`pm2-clj-real/parity`) give the expected apps with `--keep-relative-paths`.
+//! Plain-data `.pm2.edn` files render, with and without each of their profiles, and
+//! parity cases give the expected apps with `--keep-relative-paths`: on the project's
+//! fixtures (`pm2-clj-testkit/fixtures/pm2-clj`, whose parity cases have their inputs),
+//! and on the files written for the original pm2-clj (`../shared/corpus/pm2-clj-real`)
+//! when the corpus is present.
 //!
-//! The parity inputs themselves are not available (they live in submodules, see the
+//! The corpus's parity inputs themselves are not available (they live in submodules, see the
 //! corpus README), so each input is rebuilt from its expected output as the plain
 //! `{:apps [...]}` map it must have been (the original render dropped `:profiles` and
 //! passed the apps through). Deliberate differences from the original tool:
@@ -13,7 +15,7 @@
 
 use std::path::Path;
 
-use pm2_clj_testkit::{corpus, files_under};
+use pm2_clj_testkit::{corpus, files_under, fixtures};
 use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::{EmitErrorKind, Settings, app_json, build, convert::json_data};
 use pm2_dsl_eval::{Evaluator, FsLoader, MemoryLoader, Options, Value};
@@ -32,10 +34,10 @@ fn profiles_of(value: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[test]
-fn every_real_file_renders_with_each_of_its_profiles() {
-    let files = files_under(&corpus("pm2-clj-real"), &[".pm2.edn"]);
-    assert!(files.len() >= 12);
+/// Renders every `.pm2.edn` file under `dir` with no profile and with each profile it
+/// names; returns how many renders there were.
+fn every_file_renders_with_each_of_its_profiles(dir: &Path) -> usize {
+    let files = files_under(dir, &[".pm2.edn"]);
     let mut renders = 0;
     for file in &files {
         let path = file.to_str().unwrap();
@@ -70,6 +72,48 @@ fn every_real_file_renders_with_each_of_its_profiles() {
         "{} files rendered {renders} times (each profile once)",
         files.len()
     );
+    renders
+}
+
+#[test]
+fn every_fixture_renders_with_each_of_its_profiles() {
+    let renders = every_file_renders_with_each_of_its_profiles(&fixtures("pm2-clj"));
+    assert!(renders >= 7, "only {renders} renders");
+}
+
+#[test]
+fn every_real_file_renders_with_each_of_its_profiles() {
+    let Some(dir) = corpus("pm2-clj-real") else { return };
+    assert!(files_under(&dir, &[".pm2.edn"]).len() >= 12);
+    every_file_renders_with_each_of_its_profiles(&dir);
+}
+
+#[test]
+fn profiles_overlay_the_fixture_as_written() {
+    let path = fixtures("pm2-clj").join("profiles.pm2.edn");
+    let apps = |profile: &str| {
+        let mut evaluator = Evaluator::new(Options::new().profile(profile), FsLoader);
+        let value = evaluator.eval_file(path.to_str().unwrap()).unwrap();
+        let settings = Settings {
+            profile: Some(profile),
+            profiles_seen: &[],
+            sources: evaluator.sources(),
+            base_dir: path.parent().unwrap(),
+            keep_relative_paths: true,
+            overrides: &[],
+        };
+        let built = build(&value, &settings).unwrap();
+        built.ecosystem.apps.iter().map(app_json).collect::<Vec<_>>()
+    };
+    let prod = apps("prod");
+    let names: Vec<&str> = prod.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["gateway", "metrics"]);
+    assert_eq!(prod[0]["instances"], 4);
+    assert_eq!(prod[0]["env"]["NODE_ENV"], "production");
+    assert_eq!(prod[0]["env"]["PORT"], 8080, "deep-merged, not replaced");
+    let dev = apps("dev");
+    assert_eq!(dev.len(), 2);
+    assert_eq!(dev[0]["watch"], true);
 }
 
 /// The expected apps with keys in PM2's canonical spelling.
@@ -87,10 +131,17 @@ fn canonical_keys(app: &Json) -> Json {
 }
 
 fn render_apps(apps: &Json) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
-    let program = format!("{{:apps {}}}", pm2_dsl_reader::to_pretty(&json_data(apps), 100));
+    render_program(&format!(
+        "{{:apps {}}}",
+        pm2_dsl_reader::to_pretty(&json_data(apps), 100)
+    ))
+}
+
+/// The apps `program` renders to with relative paths kept, as PM2 will read them.
+fn render_program(program: &str) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
     let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
     let value = evaluator
-        .eval_str("/home/err/devel/ecosystem.pm2.edn", &program)
+        .eval_str("/home/err/devel/ecosystem.pm2.edn", program)
         .unwrap();
     let settings = Settings {
         profile: None,
@@ -106,8 +157,23 @@ fn render_apps(apps: &Json) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
 }
 
 #[test]
+fn parity_fixtures_give_the_expected_apps() {
+    let dir = fixtures("pm2-clj").join("parity");
+    let cases = files_under(&dir, &[".pm2.edn"]);
+    assert!(!cases.is_empty());
+    for input in cases {
+        let expected_file = input.to_string_lossy().replace(".pm2.edn", ".expected.json");
+        let expected: Json = serde_json::from_str(&std::fs::read_to_string(expected_file).unwrap()).unwrap();
+        let program = std::fs::read_to_string(&input).unwrap();
+        let ours = render_program(&program).unwrap_or_else(|e| panic!("{}: {e:?}", input.display()));
+        assert_eq!(ours, *expected["apps"].as_array().unwrap(), "{}", input.display());
+    }
+}
+
+#[test]
 fn parity_cases_give_the_expected_apps() {
-    let dir = corpus("pm2-clj-real").join("parity");
+    let Some(dir) = corpus("pm2-clj-real") else { return };
+    let dir = dir.join("parity");
     for case in ["frontend", "openhax", "sentinel"] {
         let expected: Json = serde_json::from_str(
             &std::fs::read_to_string(dir.join(format!("{case}.expected.json"))).unwrap(),

@@ -1,23 +1,26 @@
-//! PM2's own ecosystem files (`../shared/corpus/pm2-fixtures`), read by the real pm2 and
-//! by pm2-clj. Every file pm2 accepts is translated key for key into a `.pm2.edn` map and
-//! built: either it renders to the same apps as pm2's reading of the original (after
-//! pm2's own `verifyConfs` on both sides), or every problem reported is one pm2 hides:
-//! a key pm2 drops without a word, or a value pm2 misreads.
+//! Ecosystem files read by the real pm2 and by pm2-clj: the project's fixtures
+//! (`pm2-clj-testkit/fixtures/ecosystems`, each with its expected outcome), and PM2's own
+//! files (`../shared/corpus/pm2-fixtures`) when the corpus is present. Every file pm2
+//! accepts is translated key for key into a `.pm2.edn` map and built: either it renders
+//! to the same apps as pm2's reading of the original (after pm2's own `verifyConfs` on
+//! both sides), or every problem reported is one pm2 hides: a key pm2 drops without a
+//! word, or a value pm2 misreads.
 
 use std::path::{Path, PathBuf};
 
-use pm2_clj_testkit::{Pm2Read, assert_same_apps, corpus, files_under, pm2_reads};
+use pm2_clj_testkit::{Pm2Read, assert_same_apps, corpus, files_under, fixtures, pm2_reads};
 use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, convert::json_data, render};
 use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
 use serde_json::Value as Json;
 
-/// The fixtures as pm2 loads them; templates (`.tpl`) are copied to the names `pm2 init`
-/// gives them.
-fn fixture_files(tmp: &Path) -> Vec<PathBuf> {
-    let dir = corpus("pm2-fixtures");
-    let mut files = files_under(&dir, &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"]);
-    for tpl in files_under(&dir, &[".tpl"]) {
+const EXTENSIONS: &[&str] = &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"];
+
+/// The corpus's files as pm2 loads them; templates (`.tpl`) are copied to the names
+/// `pm2 init` gives them.
+fn corpus_files(dir: &Path, tmp: &Path) -> Vec<PathBuf> {
+    let mut files = files_under(dir, EXTENSIONS);
+    for tpl in files_under(dir, &[".tpl"]) {
         let text = std::fs::read_to_string(&tpl).unwrap();
         let ext = if text.contains("export default") {
             "config.mjs"
@@ -141,29 +144,39 @@ fn canonical(key: &str) -> Option<String> {
     }
 }
 
-#[test]
-fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
-    let tmp = tempfile::tempdir().unwrap();
-    let files = fixture_files(tmp.path());
-    let reads = pm2_reads(&files);
-    let (mut rendered, mut reported, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+/// What became of each file.
+struct Results {
+    /// Files that rendered to the apps pm2 reads from the original.
+    rendered: Vec<PathBuf>,
+    /// Files with problems pm2 would hide, with the codes reported.
+    reported: Vec<(PathBuf, Vec<String>)>,
+    /// Files pm2 itself rejects, with pm2's reason.
+    rejected: Vec<(PathBuf, String)>,
+}
+
+/// Reads `files` with pm2, translates each file pm2 accepts, and checks that the
+/// rendered ones give the apps pm2 reads from the originals.
+fn run(files: &[PathBuf], tmp: &Path) -> Results {
+    let reads = pm2_reads(files);
+    let mut results = Results {
+        rendered: Vec::new(),
+        reported: Vec::new(),
+        rejected: Vec::new(),
+    };
+    let mut outputs = Vec::new();
     for read in &reads {
         match (&read.apps, &read.error) {
-            (Some(_), _) => match translate(read, tmp.path()) {
-                Outcome::Rendered(out) => rendered.push((read, out)),
-                Outcome::Reported(problems) => {
-                    reported.push(format!("{}: {}", read.file.display(), problems.join("; ")))
-                }
+            (Some(_), _) => match translate(read, tmp) {
+                Outcome::Rendered(out) => outputs.push((read, out)),
+                Outcome::Reported(problems) => results.reported.push((read.file.clone(), problems)),
             },
-            (None, error) => rejected.push(format!(
-                "{}: {}",
-                read.file.display(),
-                error.clone().unwrap_or_default()
-            )),
+            (None, error) => results
+                .rejected
+                .push((read.file.clone(), error.clone().unwrap_or_default())),
         }
     }
-    let ours = pm2_reads(&rendered.iter().map(|(_, out)| out.clone()).collect::<Vec<_>>());
-    for ((original, _), ours) in rendered.iter().zip(&ours) {
+    let ours = pm2_reads(&outputs.iter().map(|(_, out)| out.clone()).collect::<Vec<_>>());
+    for ((original, _), ours) in outputs.iter().zip(&ours) {
         let our_apps = ours.apps.as_ref().unwrap_or_else(|| {
             panic!(
                 "{}: pm2 rejects our output: {:?}",
@@ -179,13 +192,75 @@ fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
             our_apps.as_array().unwrap(),
             canonical,
         );
+        results.rendered.push(original.file.clone());
     }
+    results
+}
+
+/// The fixtures' expected outcomes (`expected.txt`: `FILE: renders`, `FILE: pm2-rejects`
+/// or `FILE: code code ...`).
+fn expected_outcomes(dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(dir.join("expected.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (file, outcome) = l.split_once(':').expect("FILE: OUTCOME");
+            (file.trim().to_string(), outcome.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_renders_to_the_apps_pm2_reads_or_is_reported_as_expected() {
+    let dir = fixtures("ecosystems");
+    let tmp = tempfile::tempdir().unwrap();
+    let files = files_under(&dir, EXTENSIONS);
+    let results = run(&files, tmp.path());
+    let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    let mut outcomes: Vec<(String, String)> = results
+        .rendered
+        .iter()
+        .map(|f| (name(f), "renders".to_string()))
+        .chain(
+            results
+                .rejected
+                .iter()
+                .map(|(f, _)| (name(f), "pm2-rejects".to_string())),
+        )
+        .chain(results.reported.iter().map(|(f, codes)| {
+            let codes: Vec<&str> = codes.iter().map(|c| c.split(": ").next().unwrap_or("")).collect();
+            (name(f), codes.join(" "))
+        }))
+        .collect();
+    outcomes.sort();
+    let mut expected = expected_outcomes(&dir);
+    expected.sort();
+    assert_eq!(outcomes, expected);
+}
+
+#[test]
+fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
+    let Some(dir) = corpus("pm2-fixtures") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let files = corpus_files(&dir, tmp.path());
+    let results = run(&files, tmp.path());
+    let reported: Vec<String> = results
+        .reported
+        .iter()
+        .map(|(f, problems)| format!("{}: {}", f.display(), problems.join("; ")))
+        .collect();
+    let rejected: Vec<String> = results
+        .rejected
+        .iter()
+        .map(|(f, error)| format!("{}: {error}", f.display()))
+        .collect();
     eprintln!(
         "pm2 accepts {} of {} fixtures",
-        rendered.len() + reported.len(),
-        reads.len()
+        results.rendered.len() + reported.len(),
+        files.len()
     );
-    eprintln!("{} render to the same apps as pm2 reads", rendered.len());
+    eprintln!("{} render to the same apps as pm2 reads", results.rendered.len());
     eprintln!(
         "{} have problems pm2 would hide:\n  {}",
         reported.len(),
@@ -197,9 +272,9 @@ fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
         rejected.join("\n  ")
     );
     assert!(
-        rendered.len() >= 85,
+        results.rendered.len() >= 85,
         "only {} fixtures round-trip",
-        rendered.len()
+        results.rendered.len()
     );
     assert!(
         !reported.is_empty(),
@@ -207,16 +282,15 @@ fn pm2_fixtures_render_to_the_apps_pm2_reads_or_are_reported() {
     );
 }
 
-#[test]
-fn a_value_pm2_rejects_is_reported_with_the_right_error() {
-    let file = corpus("pm2-fixtures").join("examples/misc-examples/apps/cluster-pm2.json");
-    let read = &pm2_reads(std::slice::from_ref(&file))[0];
+/// Checks that pm2-clj reports the file pm2 rejects for a `min_uptime` under 100.
+fn reports_the_value_pm2_rejects(file: &Path) {
+    let read = &pm2_reads(&[file.to_path_buf()])[0];
     assert!(
         read.error.as_deref().is_some_and(|e| e.contains("min_uptime")),
         "{:?}",
         read.error
     );
-    let raw: Json = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let raw: Json = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
     let read = Pm2Read {
         raw: Some(raw),
         ..read.clone()
@@ -228,4 +302,15 @@ fn a_value_pm2_rejects_is_reported_with_the_right_error() {
         problems.iter().any(|p| p.starts_with("emit::below-minimum")),
         "{problems:?}"
     );
+}
+
+#[test]
+fn a_value_pm2_rejects_is_reported_with_the_right_error() {
+    reports_the_value_pm2_rejects(&fixtures("ecosystems").join("low-min-uptime.json"));
+}
+
+#[test]
+fn a_value_pm2_rejects_in_the_corpus_is_reported_with_the_right_error() {
+    let Some(dir) = corpus("pm2-fixtures") else { return };
+    reports_the_value_pm2_rejects(&dir.join("examples/misc-examples/apps/cluster-pm2.json"));
 }

@@ -259,3 +259,109 @@ fn a_top_level_vector_is_the_apps() {
     let b = built(r#"[{:name "a" :script "a.js"}]"#);
     assert_eq!(b.ecosystem.apps.len(), 1);
 }
+
+/// Found by trying: `check` said ok for these, and `render` panicked writing them.
+#[test]
+fn numbers_javascript_cannot_hold_are_type_errors_wherever_they_are() {
+    let cases = [
+        r#"{:apps [{:name "a" :script "a.js" :max-restarts ##Inf}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :restart-delay ##NaN}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :env {:X 1e999}}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :env_production {:X ##-Inf}}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :watch-options {:interval ##NaN}}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :stop-exit-codes [0 ##Inf]}]}"#,
+        r#"{:apps [] :static [{:path "/" :port 1e400}]}"#,
+        r#"{:apps [] :deploy {:production {:port ##Inf}}}"#,
+        r#"{:apps [{:name "a" :script "a.js" :instances 9007199254740992}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :env {:ID 12345678901234567890123N}}]}"#,
+        r#"{:apps [] :static {:big -9223372036854775808}}"#,
+    ];
+    for text in cases {
+        assert_eq!(codes(text, None), ["emit::wrong-type"], "{text}");
+    }
+    let edge =
+        r#"{:apps [{:name "a" :script "a.js" :port 9007199254740991 :kill-timeout -9007199254740991N}]}"#;
+    assert_eq!(codes(edge, None), Vec::<&str>::new());
+    let err = build_with(cases[2], None, false).unwrap_err().remove(0);
+    assert_eq!(
+        err.to_string(),
+        "env X must be a finite number, not an infinite number"
+    );
+}
+
+#[test]
+fn keys_written_alike_are_errors_at_the_second() {
+    let cases = [
+        r#"{:apps [{:name "a" :script "a.js" :env {:A "1" "A" "2"}}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :watch-options {:usePolling true "usePolling" false}}]}"#,
+        r#"{:apps [] :static {:a 1 "a" 2}}"#,
+        r#"{:apps [] :deploy {:production {:host "h"} "production" {:host "i"}}}"#,
+        r#"{:apps [] :deploy {:production {:post-deploy "x" :post_deploy "y"}}}"#,
+    ];
+    for text in cases {
+        assert_eq!(codes(text, None), ["emit::duplicate-key"], "{text}");
+    }
+    let err = build_with(cases[0], None, false).unwrap_err().remove(0);
+    assert_eq!(err.to_string(), "two keys of env are written out as \"A\"");
+}
+
+#[test]
+fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
+    use pm2_dsl_emit::{App, Ecosystem, Header, OutputFormat, render};
+    use pm2_dsl_eval::{Value, ValueKind};
+    let ecosystem = Ecosystem {
+        apps: vec![App {
+            options: vec![
+                ("name".into(), Value::string("a")),
+                (
+                    "max_restarts".into(),
+                    Value::new(ValueKind::Float(f64::INFINITY), None),
+                ),
+            ],
+            health: None,
+        }],
+        deploy: vec![],
+        statics: Some(Value::vector([Value::new(ValueKind::Float(f64::NAN), None)])),
+    };
+    let header = Header {
+        source: "hand".into(),
+        profile: None,
+    };
+    for format in [OutputFormat::Json, OutputFormat::Cjs, OutputFormat::Mjs] {
+        let text = render(&ecosystem, format, &header);
+        assert!(text.contains("\"max_restarts\": null"), "{text}");
+    }
+}
+
+#[test]
+fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
+    use pm2_dsl_emit::overrides::parse_set;
+    use pm2_dsl_emit::{Settings, build};
+    use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+    for set in [
+        "apps.a.max-restarts=##Inf",
+        "apps.a.env.X=1e999",
+        "static.x=##NaN",
+    ] {
+        let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+        let value = evaluator
+            .eval_str("/srv/a.pm2.edn", r#"{:apps [{:name "a" :script "a.js"}]}"#)
+            .unwrap();
+        let source = evaluator.add_source("--set", set);
+        let overrides = [parse_set(source.clone()).unwrap()];
+        let settings = Settings {
+            profile: None,
+            profiles_seen: &[],
+            sources: evaluator.sources(),
+            base_dir: std::path::Path::new("/srv"),
+            keep_relative_paths: false,
+            overrides: &overrides,
+        };
+        let errors = build(&value, &settings).unwrap_err();
+        assert_eq!(errors.len(), 1, "{set}: {errors:?}");
+        assert_eq!(errors[0].kind().code(), "emit::wrong-type", "{set}");
+        let span = errors[0].span().expect("labelled");
+        assert_eq!(span.source, source.id(), "{set}");
+        assert_eq!(source.slice(span), set.split_once('=').unwrap().1, "{set}");
+    }
+}

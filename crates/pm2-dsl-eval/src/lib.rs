@@ -97,6 +97,6 @@ pub use loader::{FsLoader, Loader, MemoryLoader, resolve_path};
 pub use merge::deep_merge;
 pub use options::{Env, Limits, Options};
 pub use pm2_dsl_reader::Note;
-pub use ser::key_text;
+pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
 pub use value::{Map, Markers, Origin, Seq, Set, Value, ValueKind};

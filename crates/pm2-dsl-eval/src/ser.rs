@@ -14,7 +14,7 @@
 //! | tagged literals | `{"tag": "inst", "value": ...}` |
 //! | functions, unresolved `#ref`s | an error |
 
-use serde::ser::{Error, SerializeMap, SerializeSeq};
+use serde::ser::{Error, SerializeMap};
 use serde::{Serialize, Serializer};
 
 use crate::value::{Value, ValueKind};
@@ -30,7 +30,44 @@ pub fn key_text(key: &Value) -> String {
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.kind() {
+        Node {
+            value: self,
+            lenient: false,
+        }
+        .serialize(s)
+    }
+}
+
+/// A value serialized as [`Value`]'s `Serialize` does, except that what has no JSON form
+/// (a non-finite float, a function, an unresolved `#ref`) is written as `null` instead
+/// of failing. For writers that must not fail on values checked beforehand.
+pub struct NullForNonData<'a>(pub &'a Value);
+
+impl Serialize for NullForNonData<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Node {
+            value: self.0,
+            lenient: true,
+        }
+        .serialize(s)
+    }
+}
+
+/// A value and whether non-data becomes `null`.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    value: &'a Value,
+    lenient: bool,
+}
+
+impl Serialize for Node<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let node = |value| Node {
+            value,
+            lenient: self.lenient,
+        };
+        let value = self.value;
+        match value.kind() {
             ValueKind::Nil => s.serialize_unit(),
             ValueKind::Bool(b) => s.serialize_bool(*b),
             ValueKind::Int(i) => s.serialize_i64(*i),
@@ -40,10 +77,6 @@ impl Serialize for Value {
                 _ => s.serialize_str(&b.to_string()),
             },
             ValueKind::Float(f) if f.is_finite() => s.serialize_f64(*f),
-            ValueKind::Float(_) => Err(S::Error::custom(format!(
-                "{} has no JSON representation",
-                self.to_edn()
-            ))),
             ValueKind::BigDec(d) => s.serialize_str(&d.to_string()),
             ValueKind::Ratio(r) => {
                 let (n, d) = (&r.0, &r.1);
@@ -54,33 +87,26 @@ impl Serialize for Value {
             ValueKind::Char(c) => s.serialize_char(*c),
             ValueKind::Str(x) => s.serialize_str(x),
             ValueKind::Keyword(k) | ValueKind::Symbol(k) => s.serialize_str(k.as_str()),
-            ValueKind::List(items) | ValueKind::Vector(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items.iter() {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            ValueKind::Set(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items.iter() {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
+            ValueKind::List(items) | ValueKind::Vector(items) => s.collect_seq(items.iter().map(node)),
+            ValueKind::Set(items) => s.collect_seq(items.iter().map(node)),
             ValueKind::Map(m) => {
                 let mut map = s.serialize_map(Some(m.len()))?;
                 for (k, v) in m.iter() {
-                    map.serialize_entry(&key_text(k), v)?;
+                    map.serialize_entry(&key_text(k), &node(v))?;
                 }
                 map.end()
             }
             ValueKind::Tagged(t) => {
                 let mut map = s.serialize_map(Some(2))?;
                 map.serialize_entry("tag", t.0.as_str())?;
-                map.serialize_entry("value", &t.1)?;
+                map.serialize_entry("value", &node(&t.1))?;
                 map.end()
             }
+            _ if self.lenient => s.serialize_unit(),
+            ValueKind::Float(_) => Err(S::Error::custom(format!(
+                "{} has no JSON representation",
+                value.to_edn()
+            ))),
             ValueKind::Fn(f) => Err(S::Error::custom(format!(
                 "the function `{}` is not data",
                 f.name()

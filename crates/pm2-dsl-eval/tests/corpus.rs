@@ -1,14 +1,16 @@
-//! Every `.pm2.edn` file written for the original pm2-clj (`../shared/corpus/pm2-clj-real`)
-//! evaluates: they are plain data, so each evaluates to the map it is, with and without a
-//! profile. The corpus must be present; the test fails if it is missing.
+//! `.pm2.edn` files written as plain data (as every file for the original pm2-clj is)
+//! evaluate to the map they are, with and without a profile: the project's fixtures
+//! (`pm2-clj-testkit/fixtures/pm2-clj`) always, and the real files of
+//! `../shared/corpus/pm2-clj-real` when the corpus is present.
+
+use std::path::Path;
 
 use pm2_dsl_eval::{Evaluator, FsLoader, Options, Value};
 use pm2_dsl_reader::{Source, read_all};
 
-#[test]
-fn every_real_pm2_edn_file_evaluates_to_its_data() {
-    let files = pm2_clj_testkit::files_under(&pm2_clj_testkit::corpus("pm2-clj-real"), &[".pm2.edn"]);
-    assert!(files.len() >= 12, "found only {} files", files.len());
+/// Checks every `.pm2.edn` file under `dir`; returns how many there were.
+fn every_file_evaluates_to_its_data(dir: &Path) -> usize {
+    let files = pm2_clj_testkit::files_under(dir, &[".pm2.edn"]);
     for file in &files {
         let path = file.to_str().unwrap();
         let text = std::fs::read_to_string(file).unwrap();
@@ -25,4 +27,20 @@ fn every_real_pm2_edn_file_evaluates_to_its_data() {
             assert!(value.as_map().unwrap().get_keyword("apps").is_some(), "{path}");
         }
     }
+    files.len()
+}
+
+#[test]
+fn every_fixture_evaluates_to_its_data() {
+    let n = every_file_evaluates_to_its_data(&pm2_clj_testkit::fixtures("pm2-clj"));
+    assert!(n >= 5, "found only {n} fixtures");
+}
+
+#[test]
+fn every_real_pm2_edn_file_evaluates_to_its_data() {
+    let Some(dir) = pm2_clj_testkit::corpus("pm2-clj-real") else {
+        return;
+    };
+    let n = every_file_evaluates_to_its_data(&dir);
+    assert!(n >= 12, "found only {n} files");
 }

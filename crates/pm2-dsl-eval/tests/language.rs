@@ -265,6 +265,23 @@ fn arithmetic_and_comparison() {
     );
     fails("(+ 9223372036854775807 1)", "eval::arithmetic");
     fails("(/ 1 0)", "eval::arithmetic");
+    check("[(mod 7 -3) (mod -7 -3) (/ -6 4) (/ 6 -4)]", "[-2 -1 -3/2 -3/2]");
+}
+
+/// Found by trying: each of these panicked (remainder overflow) or gave a wrong sign.
+#[test]
+fn integer_division_at_the_edges_of_64_bits() {
+    fails("(/ -9223372036854775808 -1)", "eval::arithmetic");
+    fails("(/ -9223372036854775808 -1 1)", "eval::arithmetic");
+    check("(mod -9223372036854775808 -1)", "0");
+    check("(mod 9223372036854775807 -9223372036854775808)", "-1");
+    check("(/ 1 -9223372036854775808)", "-1/9223372036854775808");
+    check("(/ -9223372036854775808 3)", "-9223372036854775808/3");
+    check("(/ -9223372036854775808 -9223372036854775808)", "1");
+    check(
+        "(range -9223372036854775808 9223372036854775807 4611686018427387904)",
+        "[-9223372036854775808 -4611686018427387904 0 4611686018427387904]",
+    );
     fails("(inc \"x\")", "eval::type");
 }
 

@@ -1,13 +1,11 @@
-//! The EDN conformance suite in `../shared/corpus/edn-tests` (see its README for the pass
-//! rule). The corpus must be present: a missing corpus fails the test, it never skips.
+//! Conformance: valid EDN reads to the expected value, invalid EDN is rejected with the
+//! right code and a span inside the input, large documents read. Run on the project's
+//! own fixtures (`pm2-clj-testkit/fixtures/edn`, see its README), and on the EDN
+//! conformance suite in `../shared/corpus/edn-tests` when the corpus is present.
 
 use std::path::{Path, PathBuf};
 
-use pm2_dsl_reader::{Form, FormKind, Source, Symbol, read_all};
-
-fn corpus() -> PathBuf {
-    pm2_clj_testkit::corpus("edn-tests")
-}
+use pm2_dsl_reader::{Form, FormKind, Source, Symbol, read_all, to_compact};
 
 fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -57,27 +55,109 @@ fn untag(form: Form) -> Form {
     Form::new(kind, span)
 }
 
-#[test]
-fn every_valid_case_reads_to_the_expected_value() {
-    let suite = corpus();
-    let cases = files(&suite.join("valid-edn"), "edn");
-    assert_eq!(cases.len(), 52, "the suite has 52 valid cases");
+/// Every `valid/NAME.edn` under `dir` reads to the value of `expected/NAME.edn`; returns
+/// how many cases there were.
+fn check_valid(valid: &Path, expected: &Path, expected_ext: &str) -> usize {
+    let cases = files(valid, "edn");
     for case in &cases {
         let stem = case.file_stem().unwrap().to_str().unwrap();
-        let expected = suite.join("platforms/clojure").join(format!("{stem}.clj"));
-        let (got, want) = (first_value(case), first_value(&expected));
+        let want_file = expected.join(format!("{stem}.{expected_ext}"));
+        let (got, want) = (first_value(case), first_value(&want_file));
         assert!(
             got.equiv(&want),
             "{stem}: read {} but expected {}",
-            pm2_dsl_reader::to_compact(&got),
-            pm2_dsl_reader::to_compact(&want)
+            to_compact(&got),
+            to_compact(&want)
+        );
+    }
+    cases.len()
+}
+
+#[test]
+fn every_valid_fixture_reads_to_the_expected_value() {
+    let dir = pm2_clj_testkit::fixtures("edn");
+    let n = check_valid(&dir.join("valid"), &dir.join("expected"), "edn");
+    assert!(n >= 10, "only {n} fixtures");
+}
+
+#[test]
+fn every_invalid_fixture_fails_inside_the_input_with_its_code() {
+    let cases = files(&pm2_clj_testkit::fixtures("edn").join("invalid"), "edn");
+    assert!(cases.len() >= 30, "only {} fixtures", cases.len());
+    for case in &cases {
+        let text = std::fs::read_to_string(case).unwrap();
+        let code = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("; "))
+            .unwrap_or_else(|| panic!("{}: the first line names the code", case.display()));
+        let err = read_file(case).expect_err(&case.display().to_string());
+        assert_eq!(err.kind.code(), code, "{}", case.display());
+        assert!(
+            err.span.end as usize <= text.len() && err.span.start <= err.span.end,
+            "{}: span {:?}",
+            case.display(),
+            err.span
         );
     }
 }
 
+/// Large single forms of every shape, built here: each reads as one form equal to what
+/// was printed.
 #[test]
-fn every_invalid_case_is_rejected() {
-    let cases = files(&corpus().join("invalid-edn"), "edn");
+fn large_documents_read_as_one_form() {
+    let shapes: Vec<String> = vec![
+        format!(
+            "[{}]",
+            (0..20_000).map(|i| i.to_string()).collect::<Vec<_>>().join(" ")
+        ),
+        format!(
+            "{{{}}}",
+            (0..5_000)
+                .map(|i| format!(":key-{i} \"value {i}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "#{{{}}}",
+            (0..5_000)
+                .map(|i| format!("sym-{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        format!(
+            "[{}]",
+            (0..5_000)
+                .map(|i| format!("{{:id {i} :tags #{{:a :b}} :ratio {i}/7 :big {i}N :dec {i}.5M}}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        format!("{}1{}", "[".repeat(100), "]".repeat(100)),
+    ];
+    for text in shapes {
+        let forms = read_all(&Source::standalone("big", text.clone())).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(forms.len(), 1);
+        let again = read_all(&Source::standalone("again", to_compact(&forms[0]))).unwrap();
+        assert!(again[0].equiv(&forms[0]));
+    }
+}
+
+/// The corpus's suite folder, or `None` (the test says it skipped).
+fn corpus() -> Option<PathBuf> {
+    pm2_clj_testkit::corpus("edn-tests")
+}
+
+#[test]
+fn every_valid_corpus_case_reads_to_the_expected_value() {
+    let Some(suite) = corpus() else { return };
+    let n = check_valid(&suite.join("valid-edn"), &suite.join("platforms/clojure"), "clj");
+    assert_eq!(n, 52, "the suite has 52 valid cases");
+}
+
+#[test]
+fn every_invalid_corpus_case_is_rejected() {
+    let Some(suite) = corpus() else { return };
+    let cases = files(&suite.join("invalid-edn"), "edn");
     assert_eq!(cases.len(), 43, "the suite has 43 invalid cases");
     let accepted: Vec<String> = cases
         .iter()
@@ -89,8 +169,9 @@ fn every_invalid_case_is_rejected() {
 }
 
 #[test]
-fn invalid_cases_fail_inside_the_input_with_the_expected_code() {
-    let suite = corpus().join("invalid-edn");
+fn invalid_corpus_cases_fail_inside_the_input_with_the_expected_code() {
+    let Some(suite) = corpus() else { return };
+    let suite = suite.join("invalid-edn");
     let expect = [
         ("at-symbol", "read::unsupported-syntax"),
         ("brace-mismatch-basic", "read::mismatched-delimiter"),
@@ -117,8 +198,9 @@ fn invalid_cases_fail_inside_the_input_with_the_expected_code() {
 }
 
 #[test]
-fn every_performance_file_reads() {
-    let cases = files(&corpus().join("performance"), "edn");
+fn every_corpus_performance_file_reads() {
+    let Some(suite) = corpus() else { return };
+    let cases = files(&suite.join("performance"), "edn");
     assert_eq!(cases.len(), 25);
     for case in cases {
         let forms = read_file(&case).unwrap_or_else(|e| panic!("{}: {e:?}", case.display()));

@@ -511,7 +511,10 @@ fn range(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
         0
     };
     ev.steps_by(len, call.span)?;
-    let items = (0..len).map(|i| Value::new(ValueKind::Int(start + step * i as i64), Some(call.span)));
+    // Every element lies between `start` and `end`, so it fits; 128 bits keep the
+    // product from overflowing on the way.
+    let element = |i: u64| (i128::from(start) + i128::from(step) * i128::from(i)) as i64;
+    let items = (0..len).map(|i| Value::new(ValueKind::Int(element(i)), Some(call.span)));
     Ok(call.vector(items))
 }
 

@@ -124,12 +124,20 @@ fn divide_by_zero(call: &Call, i: usize) -> EvalError {
     )
 }
 
-fn gcd(a: i64, b: i64) -> i64 {
-    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+/// `n/d` in lowest terms with a positive denominator (`d` is not 0 and does not divide
+/// `n`). Worked in 128 bits, so `i64::MIN` in either place cannot overflow.
+fn ratio(n: i64, d: i64) -> (BigInt, BigInt) {
+    let (mut n, mut d) = (i128::from(n), i128::from(d));
+    let (mut a, mut b) = (n.unsigned_abs(), d.unsigned_abs());
     while b != 0 {
         (a, b) = (b, a % b);
     }
-    a as i64
+    let g = a as i128;
+    (n, d) = (n / g, d / g);
+    if d < 0 {
+        (n, d) = (-n, -d);
+    }
+    (BigInt::from(n), BigInt::from(d))
 }
 
 fn div(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -141,16 +149,12 @@ fn div(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     for i in start..call.args.len() {
         acc = match (acc, num(&call, i)?) {
             (Num::Int(_), Num::Int(0)) => return Err(divide_by_zero(&call, i)),
-            (Num::Int(a), Num::Int(b)) if a % b == 0 => {
+            // `i64::MIN / -1` has no 64-bit answer.
+            (Num::Int(a), Num::Int(b)) if a.checked_rem(b) == Some(0) || a.checked_rem(b).is_none() => {
                 Num::Int(a.checked_div(b).ok_or_else(|| overflow(&call))?)
             }
             (Num::Int(a), Num::Int(b)) if i + 1 == call.args.len() => {
-                let g = gcd(a, b);
-                let (mut n, mut d) = (a / g, b / g);
-                if d < 0 {
-                    (n, d) = (-n, -d);
-                }
-                return Ok(call.value(ValueKind::Ratio(Arc::new((BigInt::from(n), BigInt::from(d))))));
+                return Ok(call.value(ValueKind::Ratio(Arc::new(ratio(a, b)))));
             }
             (a, b) => Num::Float(a.as_f64() / b.as_f64()),
         };
@@ -161,7 +165,12 @@ fn div(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 fn modulo(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let result = match (num(&call, 0)?, num(&call, 1)?) {
         (Num::Int(_), Num::Int(0)) => return Err(divide_by_zero(&call, 1)),
-        (Num::Int(a), Num::Int(b)) => Num::Int(((a % b) + b) % b),
+        // The result has the divisor's sign and is smaller than it, so it fits in 64
+        // bits; 128 bits keep `i64::MIN % -1` from overflowing on the way.
+        (Num::Int(a), Num::Int(b)) => {
+            let (a, b) = (i128::from(a), i128::from(b));
+            Num::Int((((a % b) + b) % b) as i64)
+        }
         (a, b) => {
             let (a, b) = (a.as_f64(), b.as_f64());
             Num::Float(((a % b) + b) % b)

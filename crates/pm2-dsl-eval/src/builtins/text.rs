@@ -56,9 +56,27 @@ pub(crate) fn push_str_of(value: &Value, out: &mut String) {
     }
 }
 
+/// The widest width and the largest precision `format` takes: enough for any
+/// alignment, small enough that `%999999999d` cannot ask for gigabytes.
+pub(crate) const MAX_FORMAT_WIDTH: usize = 4096;
+
+/// A width or precision of a conversion: digits, at most [`MAX_FORMAT_WIDTH`].
+fn format_number(digits: &str, what: &str, spec: &str, conv: char) -> Result<usize, String> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("bad {what} in %{spec}{conv}"));
+    }
+    match digits.parse::<usize>() {
+        Ok(n) if n <= MAX_FORMAT_WIDTH => Ok(n),
+        _ => Err(format!(
+            "the {what} in %{spec}{conv} is over the limit of {MAX_FORMAT_WIDTH}"
+        )),
+    }
+}
+
 /// Java-style formatting as Clojure's `format` does it, for the common conversions:
 /// `%s`, `%d`, `%f` (with precision, as in `%.2f`), `%x`, `%X`, `%n` and `%%`, with the
-/// `-` and `0` flags and a width.
+/// `-` and `0` flags and a width. Widths and precisions are at most
+/// [`MAX_FORMAT_WIDTH`].
 pub(crate) fn format(fmt: &str, args: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     let mut args = args.iter();
@@ -80,19 +98,13 @@ pub(crate) fn format(fmt: &str, args: &[Value]) -> Result<String, String> {
         let spec = spec.trim_start_matches('-');
         let zero = spec.starts_with('0');
         let (width, precision) = match spec.split_once('.') {
-            Some((w, p)) => (
-                w,
-                Some(
-                    p.parse::<usize>()
-                        .map_err(|_| format!("bad precision in %{spec}{conv}"))?,
-                ),
-            ),
+            Some((w, p)) => (w, Some(format_number(p, "precision", spec, conv)?)),
             None => (spec, None),
         };
-        let width: usize = if width.is_empty() {
+        let width = if width.is_empty() {
             0
         } else {
-            width.parse().map_err(|_| "bad width".to_string())?
+            format_number(width, "width", spec, conv)?
         };
         let text = match conv {
             '%' => "%".to_string(),
@@ -258,5 +270,25 @@ mod tests {
         );
         assert!(format("%s %s", &args[..1]).is_err());
         assert!(format("%q", &args).is_err());
+    }
+
+    /// Found by trying: `%99999999999d` tried to allocate 100 GB, and a precision past
+    /// 65,535 panicked inside `std::fmt`.
+    #[test]
+    fn widths_and_precisions_are_bounded() {
+        let one = [Value::int(1)];
+        let float = [Value::new(ValueKind::Float(1.0), None)];
+        assert_eq!(format("%4096d", &one).unwrap().len(), MAX_FORMAT_WIDTH);
+        for (fmt, args) in [
+            ("%99999999999d", &one),
+            ("%4097d", &one),
+            ("%.999999999f", &float),
+            ("%.70000f", &float),
+            ("%99999999999999999999999d", &one),
+        ] {
+            let err = format(fmt, args).unwrap_err();
+            assert!(err.contains("over the limit of 4096"), "{fmt}: {err}");
+        }
+        assert_eq!(format("%.f", &float).unwrap_err(), "bad precision in %.f");
     }
 }
