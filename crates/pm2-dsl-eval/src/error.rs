@@ -229,9 +229,10 @@ impl EvalErrorKind {
                 Some("the program does too much work; otherwise raise Limits::max_steps".into())
             }
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
-            EvalErrorKind::UnknownTag { .. } => Some(
-                "the tags are #env #envf #or #profile #long #double #keyword #boolean #join #merge #deep-merge #include #include? #ref #inst #uuid".into(),
-            ),
+            EvalErrorKind::UnknownTag { .. } => {
+                let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
+                Some(format!("the tags are {}", tags.join(" ")))
+            }
             _ => None,
         }
     }

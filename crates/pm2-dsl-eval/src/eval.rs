@@ -143,7 +143,7 @@ impl Evaluator {
             && !scope.locals.contains_key(s.as_str())
             && let Some(special) = special::lookup(s.as_str())
         {
-            return special(self, form, args, scope);
+            return (special.eval)(self, form, args, scope);
         }
         let f = self.eval(head, scope)?;
         let mut values = Vec::with_capacity(args.len());
