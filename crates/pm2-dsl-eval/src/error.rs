@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, Note, ReadError, Source, SourceMap, Span, with_article};
+use pm2_dsl_reader::{Locations, Note, ReadError, Replacement, Source, SourceMap, Span, with_article};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -377,6 +377,22 @@ impl EvalError {
         match &self.0.kind {
             EvalErrorKind::Read(e) => Some(e.source_text()),
             _ => self.0.at.source(),
+        }
+    }
+
+    /// The fix a "did you mean" stands for (a misspelt name or tag), once sources are
+    /// attached and when the text still reads as written.
+    pub fn replacement(&self) -> Option<Replacement> {
+        match &self.0.kind {
+            EvalErrorKind::UnboundSymbol {
+                name,
+                suggestion: Some(s),
+            } => self.0.at.replacement(name, s),
+            EvalErrorKind::UnknownTag {
+                tag,
+                suggestion: Some(s),
+            } => self.0.at.replacement(&format!("#{tag}"), &format!("#{s}")),
+            _ => None,
         }
     }
 

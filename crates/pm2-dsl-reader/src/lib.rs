@@ -37,7 +37,7 @@ mod syntax;
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged, hash_decimal};
 pub use format::{ListIndent, format_source};
-pub use located::{Locations, Note, with_article};
+pub use located::{Locations, Note, Replacement, with_article};
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
