@@ -252,6 +252,15 @@ impl Evaluator {
             self.eval_body(&arity.body, &scope, span)
         })();
         self.depth -= 1;
-        result
+        result.map_err(|e| {
+            // An error inside a function from another file also points at the call.
+            let elsewhere = |s: Span| s.source != span.source;
+            if elsewhere(c.span) && e.span().is_some_and(elsewhere) {
+                let name = c.name.as_deref().unwrap_or("fn");
+                e.with_note(span, format!("`{name}` is called here"), "called here")
+            } else {
+                e
+            }
+        })
     }
 }

@@ -96,7 +96,7 @@ pub use error::{EvalError, EvalErrorKind, Limit};
 pub use evaluator::{Evaluator, LoadedFile};
 pub use function::Function;
 pub use layout::{format, list_indent};
-pub use loader::{FsLoader, Loader, MemoryLoader, resolve_path};
+pub use loader::{FsLoader, Loader, MemoryLoader, Overlay, resolve_path};
 pub use merge::deep_merge;
 pub use options::{Env, Limits, Options};
 pub use pm2_dsl_reader::Note;
