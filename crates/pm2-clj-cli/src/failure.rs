@@ -39,6 +39,14 @@ impl Failure {
         })
     }
 
+    /// The diagnostics, owned.
+    pub fn into_reports(self) -> Vec<Report> {
+        match self {
+            Failure::Input(reports) | Failure::Pm2(reports) => reports,
+            Failure::Usage(report) => vec![report],
+        }
+    }
+
     /// The diagnostics to show.
     pub fn reports(&self) -> Vec<&Report> {
         match self {

@@ -1,11 +1,15 @@
 //! The command-line inputs of every command that reads a source file (`--profile`,
-//! `--env`, `--set`, `--unset`, ...), turned into the load pipeline's settings.
+//! `--env`, `--set`, `--unset`, ...), turned into the load pipeline's settings; and `-`
+//! with `--stdin-filename`, for a text that comes on stdin.
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
+use miette::Report;
 use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded};
-use pm2_dsl_eval::Env;
+use pm2_clj_sync::scan::Scope;
+use pm2_dsl_eval::{Env, FsLoader};
 
 use crate::failure::Failure;
 
@@ -82,23 +86,99 @@ impl BuildInputs {
     }
 }
 
+/// The files a command's paths name: each file as given, and every `*.pm2.edn` under
+/// each directory; with a diagnostic for each folder that could not be read.
+pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Report>) {
+    let (mut files, mut problems) = (Vec::new(), Vec::new());
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let found = Scope::of(std::slice::from_ref(path)).scan();
+        files.extend(found.sources);
+        problems.extend(found.unreadable.into_iter().map(|(dir, reason)| {
+            Report::new(Failure::plain(
+                "cli::unreadable",
+                format!("cannot read {}: {reason}", dir.display()),
+                Some("check the folder's permissions".into()),
+            ))
+        }));
+    }
+    (files, problems)
+}
+
+/// What `-` stands for as a file argument.
+#[derive(Args, Clone, Debug, Default)]
+pub struct StdinInput {
+    /// With `-` as the file: the path the text on stdin stands for. Imports resolve
+    /// against its folder and diagnostics name it; without it they resolve against the
+    /// current directory and diagnostics say `<stdin>`.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+}
+
+impl StdinInput {
+    /// For `-`: the name the text goes by and the text, read from stdin.
+    pub fn read(&self, path: &Path) -> Result<Option<(PathBuf, String)>, Failure> {
+        if path != Path::new("-") {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+            Failure::input(Failure::plain(
+                "cli::stdin",
+                format!("cannot read stdin: {e}"),
+                None,
+            ))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Failure::input(Failure::plain(
+                "load::not-utf8",
+                format!(
+                    "stdin is not UTF-8 (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+                Some("send UTF-8 text".into()),
+            ))
+        })?;
+        let name = self
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<stdin>"));
+        Ok(Some((name, text)))
+    }
+}
+
 fn failure(f: LoadFailure) -> Failure {
     Failure::Input(f.reports)
 }
 
-/// Reads and evaluates `path`.
-pub fn evaluate(path: &Path, inputs: &EvalInputs) -> Result<Evaluated, Failure> {
+/// Reads and evaluates `path` (stdin for `-`).
+pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<Evaluated, Failure> {
     let settings = BuildInputs {
         eval: inputs.clone(),
         keep_relative_paths: false,
     }
     .settings();
-    load::evaluate(path, &settings).map_err(failure)
+    match stdin.read(path)? {
+        Some((name, text)) => load::evaluate_text(&name, &text, FsLoader, &settings),
+        None => load::evaluate(path, &settings),
+    }
+    .map_err(failure)
 }
 
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
     load::load(path, &inputs.settings()).map_err(failure)
+}
+
+/// Reads, evaluates and builds `path` (stdin for `-`).
+pub fn load_from(path: &Path, stdin: &StdinInput, inputs: &BuildInputs) -> Result<Loaded, Failure> {
+    match stdin.read(path)? {
+        Some((name, text)) => load::load_text(&name, &text, FsLoader, &inputs.settings()).map_err(failure),
+        None => load(path, inputs),
+    }
 }
 
 /// A source file's text, or a diagnostic saying why it cannot be read.

@@ -23,7 +23,9 @@ use pm2_clj_runtime::verbs::Verb;
 #[derive(Parser, Debug)]
 #[command(name = "pm2-clj", version, about, max_term_width = 100)]
 struct Cli {
-    /// How to report problems: miette's report on stderr, or JSON lines on stdout.
+    /// How to report problems: miette's report on stderr, one line each on stderr
+    /// (`file:line:column: severity[code]: message`), or JSON lines on stdout. Columns
+    /// count characters.
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
     #[command(subcommand)]
@@ -40,6 +42,8 @@ enum Command {
     Render(commands::render::RenderArgs),
     /// Evaluate and validate files; report every problem.
     Check(commands::check::CheckArgs),
+    /// Rewrite sources in the canonical layout (--check: only report those that differ).
+    Fmt(commands::fmt::FmtArgs),
     /// Convert an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml into a .pm2.edn.
     Convert(convert::ConvertArgs),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
@@ -72,6 +76,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Eval(args) => commands::eval::run(args),
         Command::Render(args) => commands::render::run(args, cli.message_format),
         Command::Check(args) => commands::check::run(args, cli.message_format),
+        Command::Fmt(args) => commands::fmt::run(args),
         Command::Convert(args) => convert::run(args),
         Command::Start(args) => {
             commands::pm2_verbs::run(Verb::Start { restart: false }, args, cli.message_format)

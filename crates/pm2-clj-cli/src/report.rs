@@ -1,12 +1,16 @@
 //! Showing diagnostics: miette's graphical report on stderr (colour only on a terminal,
-//! never with `NO_COLOR`), or, with `--message-format json`, one JSON object per
-//! diagnostic on stdout for editors.
+//! never with `NO_COLOR`); with `--message-format short`, one line per diagnostic on
+//! stderr (`file:line:column: severity[code]: message`, for `errorformat` and problem
+//! matchers); with `--message-format json`, one JSON object per diagnostic on stdout.
 //!
+//! Lines and columns count from 1, and columns count characters, in all three formats.
 //! A JSON diagnostic holds `file`, `offset` and `length` (bytes), `line`, `column`,
-//! `end_line` and `end_column` (1-based; columns in UTF-16 code units, as the Language
-//! Server Protocol counts them), `severity`, `code`, `message`, `help`, `labels` (every
-//! labelled span with its own position) and `related` (diagnostics in other files, such
-//! as the import that led to the error, in the same shape).
+//! `end_line`, `end_column`, the columns again in UTF-16 code units as the Language
+//! Server Protocol counts them (`column_utf16`, `end_column_utf16`), `severity`, `code`,
+//! `message`, `help`, `labels` (every labelled span with its own position), `related`
+//! (diagnostics in other files, such as the import that led to the error, in the same
+//! shape) and `replacements`: the machine-applicable fix of a "did you mean", as
+//! `{"range": {file, offset, length, line, column, ...}, "text": ...}`.
 
 use std::io::{IsTerminal, Write};
 
@@ -14,7 +18,8 @@ use clap::ValueEnum;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity, SourceCode, SourceSpan,
 };
-use pm2_dsl_reader::{Location, Source};
+use pm2_clj_sync::load::replacement;
+use pm2_dsl_reader::{Location, Replacement, Source};
 use serde_json::{Value as Json, json};
 
 /// How diagnostics are written.
@@ -23,6 +28,8 @@ pub enum MessageFormat {
     /// miette's graphical report on stderr.
     #[default]
     Human,
+    /// One line per diagnostic on stderr: `file:line:column: severity[code]: message`.
+    Short,
     /// One JSON object per line on stdout.
     Json,
 }
@@ -160,10 +167,16 @@ impl Diagnostic for Unsnipped {
     }
 }
 
-/// Writes `miette` reports in the chosen format.
+/// Writes `miette` reports in the chosen format, with the fix each one stands for.
 pub fn emit_reports<'a>(reports: impl IntoIterator<Item = &'a miette::Report>, format: MessageFormat) {
-    emit(
-        &reports.into_iter().map(|r| r.as_ref()).collect::<Vec<_>>(),
+    let reports: Vec<&miette::Report> = reports.into_iter().collect();
+    let fixes: Vec<Option<Replacement>> = reports.iter().map(|r| replacement(r)).collect();
+    emit_fixed(
+        &reports
+            .iter()
+            .zip(&fixes)
+            .map(|(r, f)| (r.as_ref(), f.as_ref()))
+            .collect::<Vec<_>>(),
         format,
     );
 }
@@ -184,22 +197,70 @@ pub fn emit_each<'a, D: Diagnostic + 'a>(
 
 /// Writes diagnostics in the chosen format.
 pub fn emit(diagnostics: &[&dyn Diagnostic], format: MessageFormat) {
+    emit_fixed(
+        &diagnostics.iter().map(|d| (*d, None)).collect::<Vec<_>>(),
+        format,
+    );
+}
+
+fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: MessageFormat) {
     match format {
         MessageFormat::Human => {
             let colour = colour_on_stderr();
             let width = terminal_width();
             let mut err = std::io::stderr().lock();
-            for d in diagnostics {
+            for (d, _) in diagnostics {
                 let _ = write!(err, "{}", render_human(*d, colour, width));
+            }
+        }
+        MessageFormat::Short => {
+            let mut err = std::io::stderr().lock();
+            for (d, _) in diagnostics {
+                let _ = writeln!(err, "{}", to_short(*d));
             }
         }
         MessageFormat::Json => {
             let mut out = std::io::stdout().lock();
-            for d in diagnostics {
-                let _ = writeln!(out, "{}", to_json(*d));
+            for (d, fix) in diagnostics {
+                let mut json = to_json(*d);
+                json["replacements"] = Json::Array(fix.iter().map(|f| replacement_json(f)).collect());
+                let _ = writeln!(out, "{json}");
             }
         }
     }
+}
+
+fn severity_name(diagnostic: &dyn Diagnostic) -> &'static str {
+    match diagnostic.severity().unwrap_or(Severity::Error) {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Advice => "advice",
+    }
+}
+
+/// A diagnostic on one line: `file:line:column: severity[code]: message` (the position
+/// is left out when the diagnostic has none).
+pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
+    let mut out = String::new();
+    let source = diagnostic.source_code().and_then(whole_source);
+    let labels: Vec<LabeledSpan> = diagnostic.labels().map(|l| l.collect()).unwrap_or_default();
+    if let (Some(source), Some(primary)) = (&source, primary(&labels)) {
+        let at = source.location(primary.offset());
+        out += &format!("{}:{}:{}: ", source.name(), at.line, at.column);
+    }
+    out += severity_name(diagnostic);
+    if let Some(code) = diagnostic.code() {
+        out += &format!("[{code}]");
+    }
+    let message = diagnostic.to_string();
+    out += &format!(": {}", message.replace('\n', " "));
+    out
+}
+
+fn replacement_json(fix: &Replacement) -> Json {
+    let mut range = json!({"file": fix.source.name()});
+    merge(&mut range, position(&fix.source, &fix.span.into()));
+    json!({"range": range, "text": fix.text})
 }
 
 fn terminal_width() -> usize {
@@ -213,13 +274,9 @@ fn terminal_width() -> usize {
 pub fn to_json(diagnostic: &dyn Diagnostic) -> Json {
     let source = diagnostic.source_code().and_then(whole_source);
     let labels: Vec<LabeledSpan> = diagnostic.labels().map(|l| l.collect()).unwrap_or_default();
-    let primary = labels.iter().find(|l| l.primary()).or(labels.first());
+    let primary = primary(&labels);
     let mut object = json!({
-        "severity": match diagnostic.severity().unwrap_or(Severity::Error) {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Advice => "advice",
-        },
+        "severity": severity_name(diagnostic),
         "code": diagnostic.code().map(|c| c.to_string()),
         "message": diagnostic.to_string(),
         "help": diagnostic.help().map(|h| h.to_string()),
@@ -249,6 +306,11 @@ pub fn to_json(diagnostic: &dyn Diagnostic) -> Json {
     object
 }
 
+/// The label a diagnostic's position is read from: the primary one, else the first.
+fn primary(labels: &[LabeledSpan]) -> Option<&LabeledSpan> {
+    labels.iter().find(|l| l.primary()).or(labels.first())
+}
+
 fn merge(target: &mut Json, extra: Json) {
     if let (Some(t), Json::Object(e)) = (target.as_object_mut(), extra) {
         t.extend(e);
@@ -272,8 +334,10 @@ fn position(source: &Source, span: &SourceSpan) -> Json {
         "offset": span.offset(),
         "length": span.len(),
         "line": start.line,
-        "column": start.column_utf16,
+        "column": start.column,
         "end_line": end.line,
-        "end_column": end.column_utf16,
+        "end_column": end.column,
+        "column_utf16": start.column_utf16,
+        "end_column_utf16": end.column_utf16,
     })
 }

@@ -1,13 +1,19 @@
 //! The pipeline from a `.pm2.edn` file to a validated ecosystem: read the file, evaluate
 //! it, apply `--set` / `--unset` overrides, build the ecosystem. Every diagnostic comes
-//! back with its source attached, ready to report.
+//! back with its source attached, ready to report, and with the fix its "did you mean"
+//! stands for ([`replacement`]).
+//!
+//! The text of the file can come from its caller (an editor's unsaved buffer, stdin) and
+//! its imports from any [`Loader`] ([`load_text`], [`evaluate_text`]); [`load`] and
+//! [`evaluate`] read the file and its imports from disk.
 
 use std::path::{Path, PathBuf};
 
 use miette::{MietteDiagnostic, Report};
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, Header, Settings, build};
-use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options, Value};
+use pm2_dsl_eval::{Env, EvalError, Evaluator, FsLoader, Loader, Options, Value};
+use pm2_dsl_reader::Replacement;
 
 /// The inputs of loading a source file.
 #[derive(Clone, Debug, Default)]
@@ -125,12 +131,14 @@ pub struct LoadFailure {
     pub reports: Vec<Report>,
     /// The files read before the failure, the source first.
     pub files: Vec<PathBuf>,
+    /// The evaluation as far as it went (what it defined and loaded), when it started.
+    pub evaluator: Option<Box<Evaluator>>,
 }
 
 impl LoadFailure {
-    fn new(reports: Vec<Report>, evaluator: Option<&Evaluator>, path: &Path) -> LoadFailure {
+    fn new(reports: Vec<Report>, evaluator: Option<Evaluator>, path: &Path) -> LoadFailure {
         let mut files = vec![path.to_path_buf()];
-        if let Some(evaluator) = evaluator {
+        if let Some(evaluator) = &evaluator {
             files.extend(
                 evaluator
                     .loaded_files()
@@ -139,30 +147,55 @@ impl LoadFailure {
                     .skip(1),
             );
         }
-        LoadFailure { reports, files }
+        LoadFailure {
+            reports,
+            files,
+            evaluator: evaluator.map(Box::new),
+        }
     }
+}
+
+/// The fix a pipeline diagnostic's "did you mean" stands for, when it is one.
+pub fn replacement(report: &Report) -> Option<Replacement> {
+    if let Some(e) = report.downcast_ref::<EvalError>() {
+        return e.replacement();
+    }
+    report.downcast_ref::<EmitError>()?.replacement()
 }
 
 /// Reads and evaluates `path`, then parses its overrides.
 pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    let mut evaluator = Evaluator::new(settings.options(), FsLoader);
-    let value = match evaluator.eval_str(&path.to_string_lossy(), &text) {
+    evaluate_text(path, &text, FsLoader, settings)
+}
+
+/// Evaluates `text` as the file at `path` (its imports resolve against `path`'s folder,
+/// through `loader`), then parses its overrides.
+pub fn evaluate_text(
+    path: &Path,
+    text: &str,
+    loader: impl Loader + 'static,
+    settings: &LoadSettings,
+) -> Result<Evaluated, LoadFailure> {
+    let mut evaluator = Evaluator::new(settings.options(), loader);
+    let value = match evaluator.eval_str(&path.to_string_lossy(), text) {
         Ok(value) => value,
-        Err(e) => return Err(LoadFailure::new(vec![Report::new(e)], Some(&evaluator), path)),
+        Err(e) => return Err(LoadFailure::new(vec![Report::new(e)], Some(evaluator), path)),
     };
     let mut overrides = Vec::new();
     for text in &settings.set {
         let source = evaluator.add_source("--set", text);
-        let parsed = parse_set(source)
-            .map_err(|e| LoadFailure::new(emit_reports([e], &evaluator), Some(&evaluator), path))?;
-        overrides.push(parsed);
+        match parse_set(source) {
+            Ok(parsed) => overrides.push(parsed),
+            Err(e) => return Err(override_failure(e, evaluator, path)),
+        }
     }
     for text in &settings.unset {
         let source = evaluator.add_source("--unset", text);
-        let parsed = parse_unset(source)
-            .map_err(|e| LoadFailure::new(emit_reports([e], &evaluator), Some(&evaluator), path))?;
-        overrides.push(parsed);
+        match parse_unset(source) {
+            Ok(parsed) => overrides.push(parsed),
+            Err(e) => return Err(override_failure(e, evaluator, path)),
+        }
     }
     Ok(Evaluated {
         evaluator,
@@ -170,6 +203,11 @@ pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadF
         path: path.to_path_buf(),
         overrides,
     })
+}
+
+fn override_failure(e: EmitError, evaluator: Evaluator, path: &Path) -> LoadFailure {
+    let reports = emit_reports([e], &evaluator);
+    LoadFailure::new(reports, Some(evaluator), path)
 }
 
 impl Evaluated {
@@ -181,7 +219,18 @@ impl Evaluated {
 
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
-    let evaluated = evaluate(path, settings)?;
+    let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
+    load_text(path, &text, FsLoader, settings)
+}
+
+/// Evaluates `text` as the file at `path` (imports through `loader`) and builds it.
+pub fn load_text(
+    path: &Path,
+    text: &str,
+    loader: impl Loader + 'static,
+    settings: &LoadSettings,
+) -> Result<Loaded, LoadFailure> {
+    let evaluated = evaluate_text(path, text, loader, settings)?;
     let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let build_settings = Settings {
@@ -207,7 +256,7 @@ pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure>
         }
         Err(problems) => {
             let reports = emit_reports(problems, &evaluated.evaluator);
-            Err(LoadFailure::new(reports, Some(&evaluated.evaluator), path))
+            Err(LoadFailure::new(reports, Some(evaluated.evaluator), path))
         }
     }
 }

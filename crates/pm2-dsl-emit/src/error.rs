@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
-use pm2_dsl_reader::{Locations, Source, SourceMap, Span, with_article};
+use pm2_dsl_reader::{Locations, Replacement, Source, SourceMap, Span, with_article};
 
 /// What is wrong with the ecosystem. Every kind has a stable code ([`EmitErrorKind::code`]).
 #[derive(Clone, Debug)]
@@ -409,6 +409,26 @@ impl EmitError {
     /// The source the error points into, once attached.
     pub fn source_text(&self) -> Option<&Arc<Source>> {
         self.0.at.source()
+    }
+
+    /// The fix a "did you mean" stands for (a misspelt key), once sources are attached and
+    /// when the key's text still reads as written.
+    pub fn replacement(&self) -> Option<Replacement> {
+        match &self.0.kind {
+            EmitErrorKind::UnknownKey {
+                key,
+                suggestion: Some(s),
+            }
+            | EmitErrorKind::UnknownTopLevelKey {
+                key,
+                suggestion: Some(s),
+            }
+            | EmitErrorKind::UnknownDeployKey {
+                key,
+                suggestion: Some(s),
+            } => self.0.at.replacement(key, s),
+            _ => None,
+        }
     }
 
     /// Attaches source texts so the error can be rendered on its own.

@@ -19,7 +19,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::model::{App, DeployTarget, Ecosystem};
-use crate::schema::camel_alias;
+use crate::schema::{camel_alias, loses_falsy};
 use pm2_dsl_eval::{NullForNonData, Value, ValueKind};
 
 /// The file formats PM2 loads.
@@ -64,7 +64,7 @@ fn lost_by_pm2(option: &str, value: &Value) -> bool {
         ValueKind::Str(s) => s.is_empty(),
         _ => false,
     };
-    falsy && camel_alias(option) != option
+    falsy && loses_falsy(option)
 }
 
 struct AppJson<'a>(&'a App);

@@ -46,6 +46,23 @@ pub enum Format {
 }
 
 impl Format {
+    /// The values an option of this format takes, when they are a fixed set.
+    pub fn values(self) -> &'static [&'static str] {
+        match self {
+            Format::ExecMode => &["fork", "cluster"],
+            Format::MemorySize | Format::Duration => &[],
+        }
+    }
+
+    /// What a value of this format looks like, for messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Format::MemorySize => "a size such as 512M, 1G, 300K or a number of bytes",
+            Format::Duration => "a duration such as 10s, 5m, 1h or a number of milliseconds",
+            Format::ExecMode => "fork or cluster",
+        }
+    }
+
     /// The schema's regular expression for this format.
     pub fn regex(self) -> &'static str {
         match self {
@@ -71,6 +88,13 @@ pub struct OptionSpec {
     pub min: Option<i64>,
     /// Whether PM2 requires it.
     pub required: bool,
+    /// What PM2's schema says it does (its `docDescription`), when it says.
+    pub pm2_doc: Option<&'static str>,
+    /// PM2's default as its schema documents it (its `docDefault`), when it does.
+    pub pm2_default: Option<&'static str>,
+    /// What pm2-clj adds: the trap it removes, or what the option does when PM2's schema
+    /// does not say.
+    pub note: &'static str,
 }
 
 const fn opt(
@@ -88,6 +112,25 @@ const fn opt(
         format,
         min,
         required,
+        pm2_doc: None,
+        pm2_default: None,
+        note: "",
+    }
+}
+
+impl OptionSpec {
+    /// The entry with PM2's description and default.
+    const fn doc(self, pm2_doc: Option<&'static str>, pm2_default: Option<&'static str>) -> OptionSpec {
+        OptionSpec {
+            pm2_doc,
+            pm2_default,
+            ..self
+        }
+    }
+
+    /// The entry with pm2-clj's note.
+    const fn note(self, note: &'static str) -> OptionSpec {
+        OptionSpec { note, ..self }
     }
 }
 
@@ -95,15 +138,29 @@ use JsType::{Array as A, Boolean as B, Number as N, Object as O, String as S};
 
 /// Every PM2 app option with a fixed name, in schema order.
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("script", &[S], &["exec"], None, None, true),
-    opt("name", &[S], &[], None, None, false),
-    opt("name_prefix", &[S], &[], None, None, false),
-    opt("filter_env", &[B, A, S], &[], None, None, false),
-    opt("namespace", &[S], &[], None, None, false),
-    opt("install_url", &[S], &[], None, None, false),
-    opt("cwd", &[S], &[], None, None, false),
-    opt("args", &[A, S], &[], None, None, false),
-    opt("exec_interpreter", &[S], &["interpreter"], None, None, false),
+    opt("script", &[S], &["exec"], None, None, true)
+    .doc(Some("Path of the script to launch, required field"), None)
+    .note("pm2-clj also takes :cmd and :command for it, as PM2's code does, and reports an app without it before pm2 runs."),
+    opt("name", &[S], &[], None, None, false)
+    .doc(Some("Process name in the process list"), Some("Script filename without the extension (app for app.js)"))
+    .note("Profiles merge apps by :name; two apps with one name are an error."),
+    opt("name_prefix", &[S], &[], None, None, false)
+    .doc(None, None)
+    .note("PM2 sets it for modules: the app's name becomes prefix:name."),
+    opt("filter_env", &[B, A, S], &[], None, None, false)
+    .doc(Some("Enable filtering global environments"), Some("false")),
+    opt("namespace", &[S], &[], None, None, false)
+    .doc(Some("Process namespace"), Some("default")),
+    opt("install_url", &[S], &[], None, None, false)
+    .doc(None, None)
+    .note("PM2 sets it for modules installed from a URL and records it on the app."),
+    opt("cwd", &[S], &[], None, None, false)
+    .doc(Some("Current working directory to start the process with"), Some("CWD of the current environment (from your shell)"))
+    .note("A relative cwd is made absolute against the directory of the file it is written in (PM2 would resolve it against wherever pm2 was started); --keep-relative-paths keeps it as written."),
+    opt("args", &[A, S], &[], None, None, false)
+    .doc(Some("Arguments to pass to the script"), None),
+    opt("exec_interpreter", &[S], &["interpreter"], None, None, false)
+    .doc(Some("Interpreter absolute path"), Some("node")),
     opt(
         "node_args",
         &[A, S],
@@ -111,8 +168,10 @@ pub const OPTIONS: &[OptionSpec] = &[
         None,
         None,
         false,
-    ),
-    opt("out_file", &[S], &["out", "output", "out_log"], None, None, false),
+    )
+    .doc(Some("Arguments to pass to the interpreter"), None),
+    opt("out_file", &[S], &["out", "output", "out_log"], None, None, false)
+    .doc(Some("File path for stdout (each line is appended to this file)"), Some("~/.pm2/logs/<app_name>-out.log")),
     opt(
         "error_file",
         &[S],
@@ -120,13 +179,22 @@ pub const OPTIONS: &[OptionSpec] = &[
         None,
         None,
         false,
-    ),
-    opt("log_file", &[B, S], &["log"], None, None, false),
-    opt("disable_logs", &[B], &[], None, None, false),
-    opt("log_type", &[S], &[], None, None, false),
-    opt("log_date_format", &[S], &[], None, None, false),
-    opt("time", &[B], &[], None, None, false),
-    opt("env", &[O, S], &[], None, None, false),
+    )
+    .doc(Some("File path for stderr (each line is appended to this file)"), Some("~/.pm2/logs/<app_name>-error.err")),
+    opt("log_file", &[B, S], &["log"], None, None, false)
+    .doc(Some("File path for combined stdout and stderr (each line is appended to this file)"), Some("/dev/null")),
+    opt("disable_logs", &[B], &[], None, None, false)
+    .doc(Some("Disable all logs storage"), Some("false")),
+    opt("log_type", &[S], &[], None, None, false)
+    .doc(Some("Define a specific log output type, possible value: json"), None),
+    opt("log_date_format", &[S], &[], None, None, false)
+    .doc(Some("Format for log timestamps in day.js format (eg YYYY-MM-DD HH:mm Z)"), None),
+    opt("time", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("Prefixes log lines with a timestamp: PM2 sets log_date_format to YYYY-MM-DDTHH:mm:ss."),
+    opt("env", &[O, S], &[], None, None, false)
+    .doc(Some("Specify environment variables to be injected"), None)
+    .note("A map from variable names (kept verbatim) to strings, numbers or booleans: PM2 would misread a string here and JSON-stringify nested values, so both are errors."),
     opt(
         "max_memory_restart",
         &[S, N],
@@ -134,27 +202,50 @@ pub const OPTIONS: &[OptionSpec] = &[
         Some(Format::MemorySize),
         None,
         false,
-    ),
-    opt("pid_file", &[S], &["pid"], None, None, false),
-    opt("restart_delay", &[N], &[], None, None, false),
-    opt("exp_backoff_restart_delay", &[N], &[], None, None, false),
-    opt("source_map_support", &[B], &[], None, None, false),
-    opt("disable_source_map_support", &[B], &[], None, None, false),
-    opt("wait_ready", &[B], &[], None, None, false),
-    opt("instances", &[N], &[], None, None, false),
-    opt("kill_timeout", &[N], &[], None, None, false),
-    opt("shutdown_with_message", &[B], &[], None, None, false),
-    opt("listen_timeout", &[N], &[], None, None, false),
-    opt("cron_restart", &[S, N], &["cron"], None, None, false),
-    opt("merge_logs", &[B], &["combine_logs"], None, None, false),
-    opt("vizion", &[B], &[], None, None, false),
-    opt("autostart", &[B], &[], None, None, false),
-    opt("autorestart", &[B], &[], None, None, false),
-    opt("stop_exit_codes", &[A, N], &[], None, None, false),
-    opt("watch_delay", &[N], &[], None, None, false),
-    opt("watch", &[B, A, S], &[], None, None, false),
-    opt("ignore_watch", &[A, S], &[], None, None, false),
-    opt("watch_options", &[O], &[], None, None, false),
+    )
+    .doc(Some("Restart the app if an amount of memory is exceeded (format: /[0-9](K|M|G)?/ K for KB, 'M' for MB, 'G' for GB, default to B)"), None),
+    opt("pid_file", &[S], &["pid"], None, None, false)
+    .doc(Some("File path where the pid of the started process is written by pm2"), Some("~/.pm2/pids/app_name-id.pid")),
+    opt("restart_delay", &[N], &[], None, None, false)
+    .doc(Some("Time in ms to wait before restarting a crashing app"), Some("0")),
+    opt("exp_backoff_restart_delay", &[N], &[], None, None, false)
+    .doc(Some("Restart Time in ms to wait before restarting a crashing app"), Some("0")),
+    opt("source_map_support", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the source map support"), Some("true")),
+    opt("disable_source_map_support", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the source map support"), Some("false")),
+    opt("wait_ready", &[B], &[], None, None, false)
+    .doc(Some("Make the process wait for a process.send('ready')"), Some("false")),
+    opt("instances", &[N], &[], None, None, false)
+    .doc(Some("Number of instances to be started in cluster mode"), Some("1"))
+    .note("A number, or \"max\" for one per CPU."),
+    opt("kill_timeout", &[N], &[], None, None, false)
+    .doc(Some("Time in ms before sending the final SIGKILL signal after SIGINT"), Some("1600")),
+    opt("shutdown_with_message", &[B], &[], None, None, false)
+    .doc(Some("Shutdown an application with process.send('shutdown') instead of process.kill(pid, SIGINT)"), Some("false")),
+    opt("listen_timeout", &[N], &[], None, None, false)
+    .doc(Some("Time in ms before forcing a reload if app is still not listening/has still note sent ready"), None),
+    opt("cron_restart", &[S, N], &["cron"], None, None, false)
+    .doc(Some("A cron pattern to restart your app"), None)
+    .note("pm2-clj checks the cron pattern before pm2 runs."),
+    opt("merge_logs", &[B], &["combine_logs"], None, None, false)
+    .doc(Some("In cluster mode, merge each type of logs into a single file (instead of having one for each cluster)"), Some("false")),
+    opt("vizion", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the versioning metadatas (vizion library)"), Some("True")),
+    opt("autostart", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable auto start when adding process"), Some("True")),
+    opt("autorestart", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable auto restart after process failure"), Some("True")),
+    opt("stop_exit_codes", &[A, N], &[], None, None, false)
+    .doc(Some("List of exit codes that should allow the process to stop (skip autorestart)."), None),
+    opt("watch_delay", &[N], &[], None, None, false)
+    .doc(Some("Restart delay on file change detected"), Some("True")),
+    opt("watch", &[B, A, S], &[], None, None, false)
+    .doc(Some("Enable or disable the watch mode"), Some("false")),
+    opt("ignore_watch", &[A, S], &[], None, None, false)
+    .doc(Some("List of paths to ignore (regex)"), None),
+    opt("watch_options", &[O], &[], None, None, false)
+    .doc(Some("Object that will be used as an options with chokidar (refer to chokidar documentation)"), None),
     opt(
         "min_uptime",
         &[N, S],
@@ -162,31 +253,64 @@ pub const OPTIONS: &[OptionSpec] = &[
         Some(Format::Duration),
         Some(100),
         false,
-    ),
-    opt("max_restarts", &[N], &[], None, Some(0), false),
-    opt("execute_command", &[B], &[], None, None, false),
-    opt("exec_mode", &[S], &[], Some(Format::ExecMode), None, false),
-    opt("force", &[B], &[], None, None, false),
-    opt("append_env_to_name", &[B], &[], None, None, false),
-    opt("post_update", &[A], &[], None, None, false),
-    opt("trace", &[B], &[], None, None, false),
-    opt("disable_trace", &[B], &[], None, None, false),
-    opt("v8", &[B], &[], None, None, false),
-    opt("event_loop_inspector", &[B], &[], None, None, false),
-    opt("deep_monitoring", &[B], &[], None, None, false),
-    opt("increment_var", &[S], &[], None, None, false),
-    opt("instance_var", &[S], &[], None, None, false),
-    opt("pmx", &[B, S], &[], None, None, false),
-    opt("automation", &[B], &[], None, None, false),
-    opt("treekill", &[B], &[], None, None, false),
-    opt("port", &[N], &[], None, None, false),
-    opt("username", &[S], &[], None, None, false),
-    opt("uid", &[N, S], &["user"], None, None, false),
-    opt("gid", &[N, S], &[], None, None, false),
-    opt("windowsHide", &[B], &[], None, None, false),
-    opt("kill_retry_time", &[N], &[], None, None, false),
-    opt("write", &[B], &[], None, None, false),
-    opt("io", &[O], &[], None, None, false),
+    )
+    .doc(Some("Minimum uptime of the app to be considered started (format is /[0-9]+(h|m|s)?/, for hours, minutes, seconds, docDefault to ms)"), Some("1000"))
+    .note("PM2 rejects a value under 100 ms and then fails the whole file; pm2-clj reports it first, durations such as \"0s\" included."),
+    opt("max_restarts", &[N], &[], None, Some(0), false)
+    .doc(Some("Number of times a script is restarted when it exits in less than min_uptime"), Some("16")),
+    opt("execute_command", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("true starts the app in fork mode."),
+    opt("exec_mode", &[S], &[], Some(Format::ExecMode), None, false)
+    .doc(Some("Set the execution mode, possible values: fork|cluster"), Some("fork"))
+    .note("Write :fork or :cluster."),
+    opt("force", &[B], &[], None, None, false)
+    .doc(Some("Start a script even if it is already running (only the script path is considered)"), Some("false")),
+    opt("append_env_to_name", &[B], &[], None, None, false)
+    .doc(Some("Append the environment name to the app name"), Some("false")),
+    opt("post_update", &[A], &[], None, None, false)
+    .doc(Some("List of commands executed after a pull/upgrade operation performed from Keymetrics dashboard"), None),
+    opt("trace", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the transaction tracing"), Some("false")),
+    opt("disable_trace", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the transaction tracing"), Some("true")),
+    opt("v8", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("Accepted by PM2's schema; PM2 7 does nothing with it."),
+    opt("event_loop_inspector", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("Accepted by PM2's schema; PM2 7 does nothing with it."),
+    opt("deep_monitoring", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("Turns on PM2's deep monitoring, as trace does."),
+    opt("increment_var", &[S], &[], None, None, false)
+    .doc(Some("Specify the name of an environment variable to inject which increments for each cluster"), None),
+    opt("instance_var", &[S], &[], None, None, false)
+    .doc(Some("Rename the NODE_APP_INSTANCE environment variable"), Some("NODE_APP_INSTANCE")),
+    opt("pmx", &[B, S], &[], None, None, false)
+    .doc(Some("Enable or disable pmx wrapping"), Some("True")),
+    opt("automation", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable pmx wrapping"), Some("True")),
+    opt("treekill", &[B], &[], None, None, false)
+    .doc(Some("Only kill the main process, not detached children"), Some("True")),
+    opt("port", &[N], &[], None, None, false)
+    .doc(Some("Shortcut to inject a PORT environment variable"), None),
+    opt("username", &[S], &[], None, None, false)
+    .doc(Some("Current user that started the process"), None),
+    opt("uid", &[N, S], &["user"], None, None, false)
+    .doc(Some("Set user id"), Some("Current user uid")),
+    opt("gid", &[N, S], &[], None, None, false)
+    .doc(Some("Set group id"), Some("Current user gid")),
+    opt("windowsHide", &[B], &[], None, None, false)
+    .doc(Some("Enable or disable the Windows popup when starting an app"), Some("True")),
+    opt("kill_retry_time", &[N], &[], None, None, false)
+    .doc(None, None)
+    .note("Time in ms between two attempts to kill a process that does not stop (PM2's default is 100)."),
+    opt("write", &[B], &[], None, None, false)
+    .doc(None, None)
+    .note("Accepted by PM2's schema; PM2 7 does nothing with it."),
+    opt("io", &[O], &[], None, None, false)
+    .doc(Some("Specify apm values and configuration"), None),
 ];
 
 /// The schema's pattern key for per-environment variables (`env_production`, ...).
@@ -197,6 +321,108 @@ pub const SCRIPT_CODE_ALIASES: &[&str] = &["cmd", "command"];
 
 /// Options that make PM2 install packages from npm when the app starts.
 pub const INSTALLS_PACKAGES: &[&str] = &["trace", "deep_monitoring"];
+
+/// The types of an option as a phrase: "a string", "a number or a string", ...
+pub(crate) fn types_text(types: &[JsType]) -> String {
+    let names: Vec<String> = types
+        .iter()
+        .map(|t| match t {
+            JsType::Array | JsType::Object => format!("an {}", t.name()),
+            _ => format!("a {}", t.name()),
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// Whether PM2 loses a falsy value written under this canonical name: its validator
+/// copies options from their aliases with `conf[key] || (conf[key] = json[alias])`, so
+/// a falsy value under a name whose camelCase alias differs becomes `undefined`.
+pub fn loses_falsy(name: &str) -> bool {
+    camel_alias(name) != name
+}
+
+impl OptionSpec {
+    /// The ways a key can name this option, kebab-case first: `:max-restarts`,
+    /// `:max_restarts`, `:maxRestarts`, then the schema's aliases.
+    pub fn spellings(&self) -> Vec<String> {
+        let mut out = vec![crate::keys::snake(self.name).replace('_', "-")];
+        for s in [self.name.to_string(), camel_alias(self.name)]
+            .into_iter()
+            .chain(self.aliases.iter().map(|a| a.to_string()))
+        {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    /// What the option is and does, as Markdown: PM2's description and default, the
+    /// types and formats it takes, and what pm2-clj does about PM2's traps.
+    pub fn describe(&self) -> String {
+        let spellings: Vec<String> = self.spellings().iter().map(|s| format!("`:{s}`")).collect();
+        let mut out = format!(
+            "**{}** (PM2 app option): {}
+
+",
+            self.name,
+            spellings.join(" ")
+        );
+        if let Some(doc) = self.pm2_doc {
+            let stop = if doc.ends_with('.') { "" } else { "." };
+            out += &format!("{doc}{stop}\n\n");
+        }
+        out += &format!("- takes {}", types_text(self.types));
+        if let Some(format) = self.format {
+            out += &format!(": {}", format.expected());
+        }
+        out += "\n";
+        if let Some(min) = self.min {
+            out += &format!("- at least {min}\n");
+        }
+        if let Some(default) = self.pm2_default {
+            out += &format!("- PM2's default: {default}\n");
+        }
+        if self.required {
+            out += "- required\n";
+        }
+        let mut notes: Vec<String> = Vec::new();
+        if !self.note.is_empty() {
+            notes.push(self.note.to_string());
+        }
+        let falsy: Vec<&str> = self
+            .types
+            .iter()
+            .filter_map(|t| match t {
+                JsType::Boolean => Some("false"),
+                JsType::Number if self.min.is_none_or(|m| m <= 0) => Some("0"),
+                _ => None,
+            })
+            .collect();
+        if loses_falsy(self.name) && !falsy.is_empty() {
+            notes.push(format!(
+                "PM2 loses {} written as {}; pm2-clj also writes it as {}, so PM2 keeps it.",
+                falsy.join(" or "),
+                self.name,
+                camel_alias(self.name)
+            ));
+        }
+        if INSTALLS_PACKAGES.contains(&self.name) {
+            notes.push(
+                "When it is on, PM2 installs packages from npm as the app starts; pm2-clj warns about it."
+                    .into(),
+            );
+        }
+        if !notes.is_empty() {
+            out += &format!("\npm2-clj: {}\n", notes.join(" "));
+        }
+        out
+    }
+}
 
 /// The option named `name` (canonical).
 pub fn option(name: &str) -> Option<&'static OptionSpec> {
@@ -246,6 +472,39 @@ pub const DEPLOY_KEYS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_option_is_documented() {
+        for option in OPTIONS {
+            assert!(
+                option.pm2_doc.is_some() || !option.note.is_empty(),
+                "{} has neither PM2's description nor a note",
+                option.name
+            );
+        }
+    }
+
+    #[test]
+    fn descriptions_say_what_pm2_clj_fixes() {
+        let max_restarts = option("max_restarts").unwrap().describe();
+        assert!(
+            max_restarts.contains("`:max-restarts` `:max_restarts` `:maxRestarts`"),
+            "{max_restarts}"
+        );
+        assert!(max_restarts.contains("- PM2's default: 16"), "{max_restarts}");
+        assert!(
+            max_restarts.contains("also writes it as maxRestarts"),
+            "{max_restarts}"
+        );
+        let trace = option("trace").unwrap().describe();
+        assert!(trace.contains("installs packages from npm"), "{trace}");
+        let script = option("script").unwrap().describe();
+        assert!(
+            script.contains("`:exec`") && script.contains("- required"),
+            "{script}"
+        );
+        assert!(!script.contains("loses"), "{script}");
+    }
 
     #[test]
     fn camel_aliases_follow_pm2() {

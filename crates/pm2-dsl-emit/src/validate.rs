@@ -18,7 +18,7 @@ use pm2_dsl_eval::{Value, ValueKind};
 use crate::cron;
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::key_text;
-use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec};
+use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec, types_text};
 
 /// The JSON type a value renders as (`None` for nil and values that are not data).
 pub(crate) fn js_type(value: &Value) -> Option<JsType> {
@@ -157,44 +157,23 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
     }
 }
 
-fn types_text(types: &[JsType]) -> String {
-    let names: Vec<String> = types
-        .iter()
-        .map(|t| match t {
-            JsType::Array | JsType::Object => format!("an {}", t.name()),
-            _ => format!("a {}", t.name()),
-        })
-        .collect();
-    match names.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    }
-}
-
 fn check_format(spec: &OptionSpec, value: &Value, problems: &mut Vec<EmitError>) {
     let Some(format) = spec.format else { return };
     let Some(t) = text(value) else { return };
-    let (ok, expected) = match format {
-        Format::MemorySize => (
-            all_digits_then(&t, &['G', 'M', 'K']),
-            "a size such as 512M, 1G, 300K or a number of bytes",
-        ),
-        Format::Duration => (
-            all_digits_then(&t, &['h', 'm', 's']),
-            "a duration such as 10s, 5m, 1h or a number of milliseconds",
-        ),
-        Format::ExecMode => (
-            matches!(t.as_str(), "fork" | "cluster" | "fork_mode" | "cluster_mode"),
-            "fork or cluster",
-        ),
+    let ok = match format {
+        Format::MemorySize => all_digits_then(&t, &['G', 'M', 'K']),
+        Format::Duration => all_digits_then(&t, &['h', 'm', 's']),
+        Format::ExecMode => format
+            .values()
+            .iter()
+            .any(|v| t == *v || t.strip_suffix("_mode") == Some(v)),
     };
     if !ok {
         problems.push(EmitError::new(
             EmitErrorKind::BadFormat {
                 option: spec.name.to_string(),
                 value: value.to_edn(),
-                expected: expected.to_string(),
+                expected: format.expected().to_string(),
             },
             value.origin(),
         ));

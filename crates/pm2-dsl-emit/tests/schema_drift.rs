@@ -46,5 +46,23 @@ fn option_table_matches_the_installed_pm2_schema() {
             "{} require",
             option.name
         );
+        let description = entry["docDescription"].as_str().map(|d| d.replace("&#124;", "|"));
+        assert_eq!(
+            description.as_deref(),
+            option.pm2_doc,
+            "{} docDescription",
+            option.name
+        );
+        let default = match &entry["docDefault"] {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        };
+        assert_eq!(
+            default.as_deref(),
+            option.pm2_default,
+            "{} docDefault",
+            option.name
+        );
     }
 }

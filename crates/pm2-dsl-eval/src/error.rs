@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, Note, ReadError, Source, SourceMap, Span, with_article};
+use pm2_dsl_reader::{Locations, Note, ReadError, Replacement, Source, SourceMap, Span, with_article};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,9 +229,10 @@ impl EvalErrorKind {
                 Some("the program does too much work; otherwise raise Limits::max_steps".into())
             }
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
-            EvalErrorKind::UnknownTag { .. } => Some(
-                "the tags are #env #envf #or #profile #long #double #keyword #boolean #join #merge #deep-merge #include #include? #ref #inst #uuid".into(),
-            ),
+            EvalErrorKind::UnknownTag { .. } => {
+                let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
+                Some(format!("the tags are {}", tags.join(" ")))
+            }
             _ => None,
         }
     }
@@ -376,6 +377,22 @@ impl EvalError {
         match &self.0.kind {
             EvalErrorKind::Read(e) => Some(e.source_text()),
             _ => self.0.at.source(),
+        }
+    }
+
+    /// The fix a "did you mean" stands for (a misspelt name or tag), once sources are
+    /// attached and when the text still reads as written.
+    pub fn replacement(&self) -> Option<Replacement> {
+        match &self.0.kind {
+            EvalErrorKind::UnboundSymbol {
+                name,
+                suggestion: Some(s),
+            } => self.0.at.replacement(name, s),
+            EvalErrorKind::UnknownTag {
+                tag,
+                suggestion: Some(s),
+            } => self.0.at.replacement(&format!("#{tag}"), &format!("#{s}")),
+            _ => None,
         }
     }
 

@@ -143,7 +143,7 @@ impl Evaluator {
             && !scope.locals.contains_key(s.as_str())
             && let Some(special) = special::lookup(s.as_str())
         {
-            return special(self, form, args, scope);
+            return (special.eval)(self, form, args, scope);
         }
         let f = self.eval(head, scope)?;
         let mut values = Vec::with_capacity(args.len());
@@ -252,6 +252,15 @@ impl Evaluator {
             self.eval_body(&arity.body, &scope, span)
         })();
         self.depth -= 1;
-        result
+        result.map_err(|e| {
+            // An error inside a function from another file also points at the call.
+            let elsewhere = |s: Span| s.source != span.source;
+            if elsewhere(c.span) && e.span().is_some_and(elsewhere) {
+                let name = c.name.as_deref().unwrap_or("fn");
+                e.with_note(span, format!("`{name}` is called here"), "called here")
+            } else {
+                e
+            }
+        })
     }
 }

@@ -128,6 +128,13 @@ impl Evaluator {
             .collect()
     }
 
+    /// The value a file loaded in this run defines as `name` (with `def` or `defn`), when
+    /// its evaluation got that far.
+    pub fn defined(&self, location: &str, name: &str) -> Option<&Value> {
+        let id = self.by_location.get(location)?;
+        self.files[id.0].defs.get(name)
+    }
+
     /// Counts one evaluation step.
     pub(crate) fn step(&mut self, span: Span) -> Result<(), EvalError> {
         self.steps_by(1, span)

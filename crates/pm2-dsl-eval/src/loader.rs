@@ -1,5 +1,7 @@
 //! Where imported files come from: the [`Loader`] trait, the filesystem loader
-//! ([`FsLoader`]) and an in-memory loader for embedders and tests ([`MemoryLoader`]).
+//! ([`FsLoader`]), an in-memory loader for embedders and tests ([`MemoryLoader`]), and
+//! [`Overlay`], which serves some texts from memory (an editor's unsaved buffers) and
+//! reads the rest through another loader.
 //!
 //! Paths are resolved lexically (`a/../b` becomes `b`) relative to the directory of the
 //! importing file, so the same file reached by two spellings is loaded once.
@@ -7,6 +9,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Finds and reads the files a program imports.
 pub trait Loader {
@@ -98,6 +101,41 @@ impl Loader for MemoryLoader {
     }
 }
 
+/// Serves the texts it holds, by location, and reads every other location through
+/// `base` (which also resolves paths).
+#[derive(Clone, Debug, Default)]
+pub struct Overlay<L> {
+    files: Arc<HashMap<String, Arc<str>>>,
+    base: L,
+}
+
+impl<L: Loader> Overlay<L> {
+    /// `files` (locations, normalised as imports are, to texts) over `base`.
+    pub fn new(files: impl IntoIterator<Item = (String, Arc<str>)>, base: L) -> Overlay<L> {
+        let files = files
+            .into_iter()
+            .map(|(location, text)| (resolve_path(None, &location), text))
+            .collect();
+        Overlay {
+            files: Arc::new(files),
+            base,
+        }
+    }
+}
+
+impl<L: Loader> Loader for Overlay<L> {
+    fn resolve(&self, from: Option<&str>, path: &str) -> String {
+        self.base.resolve(from, path)
+    }
+
+    fn read(&self, location: &str) -> io::Result<Option<String>> {
+        match self.files.get(location) {
+            Some(text) => Ok(Some(text.to_string())),
+            None => self.base.read(location),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +152,16 @@ mod tests {
         assert_eq!(resolve_path(Some("/etc/app.edn"), "/opt/x.edn"), "/opt/x.edn");
         assert_eq!(resolve_path(Some("/a.edn"), "../../x.edn"), "/x.edn");
         assert_eq!(resolve_path(None, "./x/../y.edn"), "y.edn");
+    }
+
+    #[test]
+    fn an_overlay_serves_its_texts_first() {
+        let base = MemoryLoader::new()
+            .with_file("/p/a.edn", "disk a")
+            .with_file("/p/b.edn", "disk b");
+        let overlay = Overlay::new([("/p/./a.edn".to_string(), Arc::from("buffer a"))], base);
+        assert_eq!(overlay.read("/p/a.edn").unwrap().as_deref(), Some("buffer a"));
+        assert_eq!(overlay.read("/p/b.edn").unwrap().as_deref(), Some("disk b"));
+        assert_eq!(overlay.read("/p/c.edn").unwrap(), None);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use pm2_dsl_reader::{Form, FormKind, Span, Symbol};
+use pm2_dsl_reader::{Form, FormKind, ListIndent, Span, Symbol};
 
 use crate::destructure::bind;
 use crate::error::{EvalError, EvalErrorKind};
@@ -16,36 +16,176 @@ use crate::value::{Seq, Value, ValueKind};
 /// A special form's implementation: the whole form, its arguments, and the scope.
 pub(crate) type Special = fn(&mut Evaluator, &Form, &[Form], &Scope) -> Result<Value, EvalError>;
 
-const SPECIALS: &[(&str, Special)] = &[
-    ("def", def),
-    ("defn", defn),
-    ("fn", fn_),
-    ("let", let_),
-    ("if", if_),
-    ("when", when),
-    ("when-not", when_not),
-    ("cond", cond),
-    ("case", case),
-    ("do", do_),
-    ("quote", quote),
-    ("and", and),
-    ("or", or),
-    ("->", thread_first),
-    ("->>", thread_last),
-    ("for", for_),
-    ("import", import),
-    ("import?", import_optional),
-    ("comment", comment),
+/// A special form: how it is written, what it does, how `fmt` indents it, and its
+/// implementation.
+pub(crate) struct SpecialForm {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub doc: &'static str,
+    pub indent: ListIndent,
+    pub eval: Special,
+}
+
+const fn special(
+    name: &'static str,
+    usage: &'static str,
+    doc: &'static str,
+    indent: ListIndent,
+    eval: Special,
+) -> SpecialForm {
+    SpecialForm {
+        name,
+        usage,
+        doc,
+        indent,
+        eval,
+    }
+}
+
+pub(crate) const SPECIALS: &[SpecialForm] = &[
+    special(
+        "def",
+        "(def name doc? value)",
+        "Binds name to the value in this file's scope (top level only). Other files see it through (import \"file\" :as alias) as alias/name.",
+        ListIndent::Body,
+        def,
+    ),
+    special(
+        "defn",
+        "(defn name doc? [params] body...)",
+        "Defines a function in this file's scope (top level only). Several arities: (defn name ([a] ...) ([a b] ...)). Parameters destructure like let.",
+        ListIndent::Body,
+        defn,
+    ),
+    special(
+        "fn",
+        "(fn name? [params] body...)",
+        "A function; [a b & more] takes the rest as a list, and parameters destructure like let.",
+        ListIndent::Body,
+        fn_,
+    ),
+    special(
+        "let",
+        "(let [name value ...] body...)",
+        "Binds names in order (each sees the ones before) and evaluates the body. Names can destructure vectors ([a b & more]) and maps ({:keys [a b]}).",
+        ListIndent::Body,
+        let_,
+    ),
+    special(
+        "if",
+        "(if test then else?)",
+        "then when test is truthy (anything but nil and false), else else (nil).",
+        ListIndent::Body,
+        if_,
+    ),
+    special(
+        "when",
+        "(when test body...)",
+        "The body's last value when test is truthy, else nil.",
+        ListIndent::Body,
+        when,
+    ),
+    special(
+        "when-not",
+        "(when-not test body...)",
+        "The body's last value when test is falsy, else nil.",
+        ListIndent::Body,
+        when_not,
+    ),
+    special(
+        "cond",
+        "(cond test expr ...)",
+        "The expr of the first truthy test (use :else as the last test for a default), else nil.",
+        ListIndent::Body,
+        cond,
+    ),
+    special(
+        "case",
+        "(case value constant result ... default?)",
+        "The result whose constant equals the value (a list of constants matches any of them), else the default; no match and no default is an error.",
+        ListIndent::Body,
+        case,
+    ),
+    special(
+        "do",
+        "(do form...)",
+        "Evaluates the forms in order; the value is the last one's.",
+        ListIndent::Body,
+        do_,
+    ),
+    special(
+        "quote",
+        "(quote form) 'form",
+        "The form as data, unevaluated.",
+        ListIndent::Call,
+        quote,
+    ),
+    special(
+        "and",
+        "(and x...)",
+        "The first falsy value, else the last value (true for none); stops at the first falsy one.",
+        ListIndent::Call,
+        and,
+    ),
+    special(
+        "or",
+        "(or x...)",
+        "The first truthy value, else the last value (nil for none); stops at the first truthy one.",
+        ListIndent::Call,
+        or,
+    ),
+    special(
+        "->",
+        "(-> x (f a) ...)",
+        "Threads x through the forms as their first argument: (-> m (assoc :a 1)) is (assoc m :a 1).",
+        ListIndent::Call,
+        thread_first,
+    ),
+    special(
+        "->>",
+        "(->> x (f a) ...)",
+        "Threads x through the forms as their last argument: (->> apps (map f)) is (map f apps).",
+        ListIndent::Call,
+        thread_last,
+    ),
+    special(
+        "for",
+        "(for [x coll :when test :let [y ...]] body)",
+        "A vector of the body's value for each binding of x (nested bindings multiply); :when filters, :let binds.",
+        ListIndent::Body,
+        for_,
+    ),
+    special(
+        "import",
+        "(import \"path\") (import \"path\" :as alias)",
+        "The value of another file, relative to this one; with :as (top level only), that file's defs as alias/name. A missing file is an error.",
+        ListIndent::Call,
+        import,
+    ),
+    special(
+        "import?",
+        "(import? \"path\") (import? \"path\" :as alias)",
+        "As import, but a missing file gives nil: for optional local overrides.",
+        ListIndent::Call,
+        import_optional,
+    ),
+    special(
+        "comment",
+        "(comment form...)",
+        "Ignores its forms; the value is nil.",
+        ListIndent::Body,
+        comment,
+    ),
 ];
 
 /// The special form named `name`.
-pub(crate) fn lookup(name: &str) -> Option<Special> {
-    SPECIALS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+pub(crate) fn lookup(name: &str) -> Option<&'static SpecialForm> {
+    SPECIALS.iter().find(|s| s.name == name)
 }
 
 /// The names of all special forms.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-    SPECIALS.iter().map(|(n, _)| *n)
+    SPECIALS.iter().map(|s| s.name)
 }
 
 pub(crate) fn syntax_error(name: &str, span: Span, message: impl Into<String>) -> EvalError {

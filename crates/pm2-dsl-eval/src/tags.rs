@@ -20,96 +20,213 @@ use crate::special::syntax_error;
 use crate::suggest::closest;
 use crate::value::{Value, ValueKind};
 
-const TAGS: &[&str] = &[
-    "env",
-    "envf",
-    "or",
-    "profile",
-    "long",
-    "double",
-    "keyword",
-    "boolean",
-    "join",
-    "merge",
-    "deep-merge",
-    "include",
-    "include?",
-    "ref",
-    "inst",
-    "uuid",
+/// A reader tag's implementation: the tagged literal, the whole form, and the scope.
+type TagFn = fn(&mut Evaluator, &Tagged, &Form, &Scope) -> Result<Value, EvalError>;
+
+/// A reader tag: how it is written, what it does, and its implementation.
+pub(crate) struct Tag {
+    pub name: &'static str,
+    pub usage: &'static str,
+    pub doc: &'static str,
+    eval: TagFn,
+}
+
+const fn tag(name: &'static str, usage: &'static str, doc: &'static str, eval: TagFn) -> Tag {
+    Tag {
+        name,
+        usage,
+        doc,
+        eval,
+    }
+}
+
+pub(crate) const TAGS: &[Tag] = &[
+    tag(
+        "env",
+        "#env NAME",
+        "The environment variable NAME as a string, or nil when it is not set (\"\" counts as set). NAME is written as is: a symbol or string, never looked up as a binding.",
+        env,
+    ),
+    tag(
+        "envf",
+        "#envf [\"format\" NAME...]",
+        "The format string filled with the variables' values (%s), a missing variable reading as \"\".",
+        envf,
+    ),
+    tag(
+        "or",
+        "#or [a b ...]",
+        "The first value that is neither nil nor false; later ones are not evaluated. #or [#env PORT 8080] gives a default.",
+        or,
+    ),
+    tag(
+        "profile",
+        "#profile {:dev a :prod b :default c}",
+        "The branch of the selected profile (a set key such as #{:dev :test} matches any member), else :default, else nil. Only the chosen branch is evaluated.",
+        profile,
+    ),
+    tag(
+        "long",
+        "#long x",
+        "x as an integer: integers stay, strings are parsed. nil (an unset #env) is an error that names the variable.",
+        coerce_tag,
+    ),
+    tag(
+        "double",
+        "#double x",
+        "x as a float: numbers convert, strings are parsed.",
+        coerce_tag,
+    ),
+    tag(
+        "keyword",
+        "#keyword x",
+        "x as a keyword: from a string (a leading colon is dropped), symbol or keyword.",
+        coerce_tag,
+    ),
+    tag(
+        "boolean",
+        "#boolean x",
+        "true for true or a string equal to \"true\" ignoring case; false for anything else.",
+        coerce_tag,
+    ),
+    tag(
+        "join",
+        "#join [x ...]",
+        "The values as text, concatenated (as str).",
+        join,
+    ),
+    tag(
+        "merge",
+        "#merge [map ...]",
+        "The maps merged left to right, the right value winning (as merge).",
+        merge_tag,
+    ),
+    tag(
+        "deep-merge",
+        "#deep-merge [map ...]",
+        "The maps merged recursively (as deep-merge, with ^:append, ^:prepend, ^:replace and ^:displace).",
+        merge_tag,
+    ),
+    tag(
+        "include",
+        "#include \"path\"",
+        "The value of another file, relative to this one. A missing file is an error.",
+        include,
+    ),
+    tag(
+        "include?",
+        "#include? \"path\"",
+        "The value of another file, or nil when it does not exist: for optional local overrides.",
+        include,
+    ),
+    tag(
+        "ref",
+        "#ref [:key ...]",
+        "The value at this path in this file's result, resolved after evaluation (^:ref [...] is the same). A path that leads nowhere, or refs that form a cycle, are errors.",
+        reference,
+    ),
+    tag(
+        "inst",
+        "#inst \"2024-01-31T12:00:00Z\"",
+        "An instant, kept as tagged data.",
+        literal,
+    ),
+    tag(
+        "uuid",
+        "#uuid \"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\"",
+        "A UUID, kept as tagged data.",
+        literal,
+    ),
 ];
+
+/// The tag named `name` (without `#`).
+pub(crate) fn lookup(name: &str) -> Option<&'static Tag> {
+    TAGS.iter().find(|t| t.name == name)
+}
+
+fn env(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let name = ev.env_name("#env", &t.form, scope)?;
+    Ok(ev.env_value(&name, form.span))
+}
+
+fn envf(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    ev.envf(&t.form, scope, form.span)
+}
+
+fn or(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    for item in literal_vector("#or", &t.form)? {
+        let value = ev.eval(item, scope)?;
+        if !value.is_falsy() {
+            return Ok(value);
+        }
+    }
+    Ok(Value::new(ValueKind::Nil, Some(form.span)))
+}
+
+fn profile(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    ev.profile_branch(&t.form, scope, form.span)
+}
+
+fn coerce_tag(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let value = ev.eval(&t.form, scope)?;
+    coerce(t.tag.as_str(), value, env_var_of(&t.form), form.span)
+}
+
+fn join(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let value = ev.eval(&t.form, scope)?;
+    let items = seq_of("#join", &value, t.form.span)?;
+    let text: String = items.iter().map(str_of).collect();
+    Ok(Value::new(ValueKind::Str(text.into()), Some(form.span)))
+}
+
+fn merge_tag(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let name = format!("#{}", t.tag);
+    let value = ev.eval(&t.form, scope)?;
+    let items = seq_of(&name, &value, t.form.span)?;
+    let merged = if t.tag.as_str() == "merge" {
+        merge_all(&name, items, form.span)?
+    } else {
+        deep_merge_all(&name, items, form.span)?
+    };
+    Ok(merged.or_origin(Some(form.span)))
+}
+
+fn include(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let name = format!("#{}", t.tag);
+    let path = ev.eval(&t.form, scope)?;
+    let Some(path) = path.as_str() else {
+        return Err(type_error(&name, "a path string", &path, t.form.span));
+    };
+    match ev.import(scope, path, form.span, t.tag.as_str() == "include?")? {
+        Some(id) => Ok(ev.file_value(id)),
+        None => Ok(Value::new(ValueKind::Nil, Some(form.span))),
+    }
+}
+
+fn reference(_: &mut Evaluator, t: &Tagged, form: &Form, _: &Scope) -> Result<Value, EvalError> {
+    let FormKind::Vector(path) = &t.form.kind else {
+        return Err(syntax_error(
+            "#ref",
+            t.form.span,
+            "#ref takes a vector path, such as #ref [:apps 0 :name]",
+        ));
+    };
+    crate::special::reference(form, path)
+}
+
+fn literal(_: &mut Evaluator, _: &Tagged, form: &Form, _: &Scope) -> Result<Value, EvalError> {
+    Ok(Value::from_form(form))
+}
 
 impl Evaluator {
     /// Evaluates a tagged form.
     pub(crate) fn eval_tag(&mut self, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
-        let origin = Some(form.span);
-        match t.tag.as_str() {
-            "env" => {
-                let name = self.env_name("#env", &t.form, scope)?;
-                Ok(self.env_value(&name, form.span))
-            }
-            "envf" => self.envf(&t.form, scope, form.span),
-            "or" => {
-                let items = literal_vector("#or", &t.form)?;
-                for item in items {
-                    let value = self.eval(item, scope)?;
-                    if !value.is_falsy() {
-                        return Ok(value);
-                    }
-                }
-                Ok(Value::new(ValueKind::Nil, origin))
-            }
-            "profile" => self.profile_branch(&t.form, scope, form.span),
-            tag @ ("long" | "double" | "keyword" | "boolean") => {
-                let value = self.eval(&t.form, scope)?;
-                coerce(tag, value, env_var_of(&t.form), form.span)
-            }
-            "join" => {
-                let value = self.eval(&t.form, scope)?;
-                let items = seq_of("#join", &value, t.form.span)?;
-                let text: String = items.iter().map(str_of).collect();
-                Ok(Value::new(ValueKind::Str(text.into()), origin))
-            }
-            tag @ ("merge" | "deep-merge") => {
-                let value = self.eval(&t.form, scope)?;
-                let items = seq_of(&format!("#{tag}"), &value, t.form.span)?;
-                let merged = if tag == "merge" {
-                    merge_all(&format!("#{tag}"), items, form.span)?
-                } else {
-                    deep_merge_all(&format!("#{tag}"), items, form.span)?
-                };
-                Ok(merged.or_origin(origin))
-            }
-            tag @ ("include" | "include?") => {
-                let path = self.eval(&t.form, scope)?;
-                let Some(path) = path.as_str() else {
-                    return Err(type_error(
-                        &format!("#{tag}"),
-                        "a path string",
-                        &path,
-                        t.form.span,
-                    ));
-                };
-                match self.import(scope, path, form.span, tag == "include?")? {
-                    Some(id) => Ok(self.file_value(id)),
-                    None => Ok(Value::new(ValueKind::Nil, origin)),
-                }
-            }
-            "ref" => {
-                let FormKind::Vector(path) = &t.form.kind else {
-                    return Err(syntax_error(
-                        "#ref",
-                        t.form.span,
-                        "#ref takes a vector path, such as #ref [:apps 0 :name]",
-                    ));
-                };
-                crate::special::reference(form, path)
-            }
-            "inst" | "uuid" => Ok(Value::from_form(form)),
-            other => Err(EvalError::new(
+        match lookup(t.tag.as_str()) {
+            Some(tag) => (tag.eval)(self, t, form, scope),
+            None => Err(EvalError::new(
                 EvalErrorKind::UnknownTag {
-                    tag: other.to_string(),
-                    suggestion: closest(other, TAGS.iter().copied()),
+                    tag: t.tag.as_str().to_string(),
+                    suggestion: closest(t.tag.as_str(), TAGS.iter().map(|t| t.name)),
                 },
                 Some(t.tag_span),
             )),

@@ -571,3 +571,50 @@ fn errors_in_imported_files_point_there_with_a_note_at_the_import() {
     assert_eq!(err.notes().len(), 1);
     assert_eq!(err.notes()[0].span.start, 1);
 }
+
+#[test]
+fn errors_inside_an_imported_function_also_point_at_the_call() {
+    let loader = MemoryLoader::new().with_file("lib.edn", "(defn port [x] (inc x))");
+    let err = Evaluator::new(Options::new(), loader)
+        .eval_str(
+            "main.edn",
+            "(import \"lib.edn\" :as lib)\n{:port (lib/port \"80\")}",
+        )
+        .unwrap_err();
+    assert_eq!(err.kind().code(), "eval::type");
+    assert_eq!(err.source_text().unwrap().name(), "lib.edn");
+    let call = &err.notes()[0];
+    assert_eq!(
+        (call.span.start, call.span.end),
+        (34, 49),
+        "the call (lib/port \"80\")"
+    );
+    assert_eq!(call.message, "`port` is called here");
+    let local = Evaluator::new(Options::new(), MemoryLoader::new())
+        .eval_str("main.edn", "(defn port [x] (inc x)) (port \"80\")")
+        .unwrap_err();
+    assert!(
+        local.notes().is_empty(),
+        "a call in the function's own file needs no note"
+    );
+}
+
+#[test]
+fn defined_names_can_be_looked_up_by_file() {
+    let mut evaluator = Evaluator::new(
+        Options::new(),
+        MemoryLoader::new().with_file("lib.edn", "(def a 1)"),
+    );
+    evaluator
+        .eval_str("main.edn", "(import \"lib.edn\" :as lib) (def b (inc lib/a)) b")
+        .unwrap();
+    assert_eq!(
+        evaluator.defined("main.edn", "b").map(|v| v.to_edn()),
+        Some("2".into())
+    );
+    assert_eq!(
+        evaluator.defined("lib.edn", "a").map(|v| v.to_edn()),
+        Some("1".into())
+    );
+    assert!(evaluator.defined("lib.edn", "b").is_none());
+}

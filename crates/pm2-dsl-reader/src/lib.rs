@@ -26,18 +26,22 @@
 
 mod error;
 mod form;
+mod format;
 mod lex;
 mod located;
 mod parse;
 mod print;
 mod source;
+mod syntax;
 
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged, hash_decimal};
-pub use located::{Locations, Note, with_article};
+pub use format::{ListIndent, format_source};
+pub use located::{Locations, Note, Replacement, with_article};
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
+pub use syntax::{Syntax, SyntaxKind, read_syntax};
 
 /// Re-exported number types used by [`FormKind`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

@@ -1,7 +1,8 @@
 //! The location half of a diagnostic, shared by the later stages' errors: a primary
 //! span, more labels in the same source, [`Note`]s in other sources (such as the import
 //! that led to an error), and the source texts, attached once the run is over so the
-//! diagnostic can be rendered on its own.
+//! diagnostic can be rendered on its own; and the machine-applicable fix a "did you
+//! mean" stands for ([`Replacement`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -115,6 +116,31 @@ impl Locations {
             return None;
         }
         Some(Box::new(self.notes.iter().map(|n| n as &dyn Diagnostic)))
+    }
+}
+
+/// A machine-applicable fix: the text at `span` in `source` becomes `text`.
+#[derive(Clone, Debug)]
+pub struct Replacement {
+    /// The text the span points into.
+    pub source: Arc<Source>,
+    /// What to replace.
+    pub span: Span,
+    /// The new text.
+    pub text: String,
+}
+
+impl Locations {
+    /// The fix that writes `suggestion` over the primary span, when the span (in its
+    /// attached source) still reads `written`: a suggestion for a value computed
+    /// elsewhere, or spelt differently, is no edit of the text.
+    pub fn replacement(&self, written: &str, suggestion: &str) -> Option<Replacement> {
+        let (span, source) = (self.span?, self.source.as_ref()?);
+        (source.slice(span) == written).then(|| Replacement {
+            source: source.clone(),
+            span,
+            text: suggestion.to_string(),
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsuppo
 use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
 use crate::lex;
 use crate::source::{Source, Span};
+use crate::syntax::SyntaxKind;
 
 /// Reader settings.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +48,34 @@ pub fn read_all(source: &Arc<Source>) -> Result<Vec<Form>, ReadError> {
 
 /// Reads every form of `source` with explicit options.
 pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, ReadError> {
+    parse(source, options, &mut NoSink)
+}
+
+/// Where the parser reports the tokens and nodes it reads, for the lossless view
+/// ([`crate::read_syntax`]). Every method does nothing by default.
+pub(crate) trait Sink {
+    /// A node of `kind` starts at `start`.
+    #[inline]
+    fn open(&mut self, _kind: SyntaxKind, _start: usize) {}
+    /// A token spans `start..end`.
+    #[inline]
+    fn token(&mut self, _kind: SyntaxKind, _start: usize, _end: usize) {}
+    /// The innermost open node ends at `end`.
+    #[inline]
+    fn close(&mut self, _end: usize) {}
+}
+
+/// The sink of a plain read: no tree is kept.
+struct NoSink;
+
+impl Sink for NoSink {}
+
+/// Reads every form of `source`, reporting tokens and nodes to `sink`.
+pub(crate) fn parse<S: Sink>(
+    source: &Arc<Source>,
+    options: ReadOptions,
+    sink: &mut S,
+) -> Result<Vec<Form>, ReadError> {
     let text = source.text();
     let error = |f: Fail| {
         let f = *f;
@@ -72,11 +101,12 @@ pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<F
         max_depth: options.max_depth,
         scratch: Vec::new(),
         names: HashMap::default(),
+        sink,
     };
     parser.forms().map_err(error)
 }
 
-struct Parser<'a> {
+struct Parser<'a, 's, S> {
     text: &'a str,
     source: &'a Source,
     depth: u32,
@@ -87,9 +117,10 @@ struct Parser<'a> {
     /// Symbols and keywords already read (keyed by their token, `:` included), so that a
     /// repeated name is validated and allocated once.
     names: HashMap<&'a str, Symbol, FixedState>,
+    sink: &'s mut S,
 }
 
-impl<'a> Parser<'a> {
+impl<'a, S: Sink> Parser<'a, '_, S> {
     fn offset(&self, rest: &str) -> usize {
         self.text.len() - rest.len()
     }
@@ -129,16 +160,20 @@ impl<'a> Parser<'a> {
     fn trivia(&mut self, mut rest: &'a str) -> Result<&'a str, Fail> {
         loop {
             rest = lex::skip_space(rest);
-            if let Some(r) = rest.strip_prefix(';') {
+            if let Some(r) = rest.strip_prefix(';').or_else(|| rest.strip_prefix("#!")) {
+                let start = self.offset(rest);
                 rest = lex::skip_line(r);
-            } else if let Some(r) = rest.strip_prefix("#!") {
-                rest = lex::skip_line(r);
+                let end = self.offset(rest);
+                self.sink.token(SyntaxKind::Comment, start, end);
             } else if let Some(r) = rest.strip_prefix("#_") {
                 let start = self.offset(rest);
+                self.sink.open(SyntaxKind::Discard, start);
+                self.sink.token(SyntaxKind::Prefix, start, start + 2);
                 self.enter(start, start + 2)?;
                 let (r, _) = self.required_form(r, Prefix::Discard, start, start + 2)?;
                 self.depth -= 1;
                 rest = r;
+                self.sink.close(self.offset(rest));
             } else {
                 return Ok(rest);
             }
@@ -219,6 +254,7 @@ impl<'a> Parser<'a> {
                 }
             }
         };
+        self.sink.token(SyntaxKind::Atom, start, end);
         Ok((after, Form::new(kind, self.span(start, end))))
     }
 
@@ -246,6 +282,7 @@ impl<'a> Parser<'a> {
                     lex::StrValue::Owned(s) => s.into(),
                 };
                 let end = self.offset(after);
+                self.sink.token(SyntaxKind::Str, start, end);
                 Ok((after, Form::new(FormKind::Str(text), self.span(start, end))))
             }
             Err((ReadErrorKind::UnterminatedString, _, _)) => {
@@ -266,10 +303,21 @@ impl<'a> Parser<'a> {
         let (after, tok) = lex::token(after_backslash);
         let end = start + 1 + tok.len();
         let c = lex::character(tok).or_else(|kind| self.fail(kind, start, end))?;
+        self.sink.token(SyntaxKind::Char, start, end);
         Ok((after, Form::new(FormKind::Char(c), self.span(start, end))))
     }
 
     fn sequence(&mut self, rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Form> {
+        self.sink.open(
+            match delim {
+                Delim::List => SyntaxKind::List,
+                Delim::Vector => SyntaxKind::Vector,
+                Delim::Map => SyntaxKind::Map,
+                Delim::Set => SyntaxKind::Set,
+            },
+            start,
+        );
+        self.sink.token(SyntaxKind::Open, start, start + open_len);
         self.enter(start, start + open_len)?;
         let (after, first) = self.items(rest, delim, start, open_len)?;
         self.depth -= 1;
@@ -321,6 +369,9 @@ impl<'a> Parser<'a> {
                 Some(&b @ (b')' | b']' | b'}')) => {
                     let found = b as char;
                     if found == delim.close() {
+                        let at = self.offset(rest);
+                        self.sink.token(SyntaxKind::Close, at, at + 1);
+                        self.sink.close(at + 1);
                         return Ok((&rest[1..], first));
                     }
                     let at = self.offset(rest);
@@ -341,6 +392,8 @@ impl<'a> Parser<'a> {
     }
 
     fn map(&mut self, rest: &'a str, start: usize, open_len: usize) -> Parsed<'a, Form> {
+        self.sink.open(SyntaxKind::Map, start);
+        self.sink.token(SyntaxKind::Open, start, start + open_len);
         self.enter(start, start + open_len)?;
         let (after, first) = self.items(rest, Delim::Map, start, open_len)?;
         self.depth -= 1;
@@ -375,9 +428,12 @@ impl<'a> Parser<'a> {
     }
 
     fn quote(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        self.sink.open(SyntaxKind::Quote, start);
+        self.sink.token(SyntaxKind::Prefix, start, start + 1);
         self.enter(start, start + 1)?;
         let (after, quoted) = self.required_form(rest, Prefix::Quote, start, start + 1)?;
         self.depth -= 1;
+        self.sink.close(self.offset(after));
         let quote = Form::new(
             FormKind::Symbol(Symbol::new("quote")),
             self.span(start, start + 1),
@@ -387,12 +443,15 @@ impl<'a> Parser<'a> {
     }
 
     fn metadata(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
+        self.sink.open(SyntaxKind::Meta, start);
+        self.sink.token(SyntaxKind::Prefix, start, start + 1);
         self.enter(start, start + 1)?;
         let (rest, meta) = self.required_form(rest, Prefix::Metadata, start, start + 1)?;
         let meta = self.meta_map(meta)?;
         let (after, mut target) =
             self.required_form(rest, Prefix::Metadata, start, meta.span.end as usize)?;
         self.depth -= 1;
+        self.sink.close(self.offset(after));
         if !matches!(
             target.kind,
             FormKind::Symbol(_)
@@ -479,9 +538,12 @@ impl<'a> Parser<'a> {
         let (rest, tok) = lex::token(after_hash);
         let tag_end = start + 1 + tok.len();
         lex::check_name(tok, false).or_else(|p| self.fail(ReadErrorKind::BadTag(p), start, tag_end))?;
+        self.sink.open(SyntaxKind::Tagged, start);
+        self.sink.token(SyntaxKind::Prefix, start, tag_end);
         self.enter(start, tag_end)?;
         let (after, form) = self.required_form(rest, Prefix::Tag, start, tag_end)?;
         self.depth -= 1;
+        self.sink.close(self.offset(after));
         let tag = Symbol::new(tok);
         if !literal_is_valid(&tag, &form) {
             return self.fail(
@@ -512,6 +574,7 @@ impl<'a> Parser<'a> {
             "NaN" => f64::NAN,
             _ => return self.fail(ReadErrorKind::Unsupported(Unsupported::SymbolicValue), start, end),
         };
+        self.sink.token(SyntaxKind::Atom, start, end);
         Ok((after, Form::new(FormKind::Float(value), self.span(start, end))))
     }
 
@@ -544,6 +607,8 @@ impl<'a> Parser<'a> {
             );
         }
         lex::check_name(ns, false).or_else(|p| self.fail(ReadErrorKind::BadKeyword(p), start, prefix_end))?;
+        self.sink.open(SyntaxKind::Map, start);
+        self.sink.token(SyntaxKind::Prefix, start, prefix_end);
         let rest = self.trivia(rest)?;
         let Some(body) = rest.strip_prefix('{') else {
             return self.fail(
@@ -553,6 +618,7 @@ impl<'a> Parser<'a> {
             );
         };
         let open_at = self.offset(rest);
+        self.sink.token(SyntaxKind::Open, open_at, open_at + 1);
         self.enter(start, prefix_end)?;
         let (after, first) = self.items(body, Delim::Map, open_at, 1)?;
         self.depth -= 1;

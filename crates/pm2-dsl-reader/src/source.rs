@@ -2,7 +2,8 @@
 //! line index) and [`SourceMap`] (every text read in one run).
 //!
 //! Spans are byte ranges; [`Source::location`] turns a byte offset into a 1-based line and
-//! column, counted both in characters and in UTF-16 code units (what editors expect).
+//! column, counted both in characters and in UTF-16 code units (what the Language Server
+//! Protocol counts), and [`Source::offset_of_utf16`] goes back.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -163,6 +164,26 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The byte offset of a 0-based line and UTF-16 column, as the Language Server
+    /// Protocol gives positions. A column past the end of its line means the line's end
+    /// (as the protocol says); a column inside a character that takes two UTF-16 units
+    /// means that character's start. `None` for a line past the end of the text.
+    pub fn offset_of_utf16(&self, line: usize, column: usize) -> Option<usize> {
+        let starts = self.line_starts();
+        let start = *starts.get(line)? as usize;
+        let end = starts.get(line + 1).map_or(self.text.len(), |&s| s as usize - 1);
+        let mut units = 0;
+        for (i, c) in self.text[start..end].char_indices() {
+            units += c.len_utf16();
+            if units > column {
+                return Some(start + i);
+            }
+        }
+        Some(end)
+    }
+}
+
 impl SourceCode for Source {
     fn read_span<'a>(
         &'a self,
@@ -173,12 +194,21 @@ impl SourceCode for Source {
         let contents = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context lines, miette reports the span's own position (the one a
+        // report's header shows) and counts its column in bytes; count characters, as
+        // every other report does.
+        let (line, column) = if context_lines_before == 0 {
+            let at = self.location(span.offset());
+            (at.line - 1, at.column - 1)
+        } else {
+            (contents.line(), contents.column())
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_string(),
             contents.data(),
             *contents.span(),
-            contents.line(),
-            contents.column(),
+            line,
+            column,
             contents.line_count(),
         )))
     }
@@ -228,6 +258,34 @@ mod tests {
         let loc = src.location(x);
         assert_eq!((loc.line, loc.column, loc.column_utf16), (2, 4, 5));
         assert_eq!(src.location(src.text().len()).line, 3);
+    }
+
+    #[test]
+    fn utf16_positions_turn_back_into_offsets() {
+        let src = Source::standalone("t", "ab\ncé𝄞x\r\nz");
+        assert_eq!(src.offset_of_utf16(0, 1), Some(1));
+        assert_eq!(src.offset_of_utf16(0, 99), Some(2));
+        let x = src.text().find('x').unwrap();
+        assert_eq!(src.offset_of_utf16(1, 4), Some(x));
+        assert_eq!(
+            src.offset_of_utf16(1, 3),
+            Some(x - 4),
+            "inside the surrogate pair"
+        );
+        assert_eq!(
+            src.offset_of_utf16(1, 9),
+            Some(x + 2),
+            "the \\r belongs to the line"
+        );
+        assert_eq!(src.offset_of_utf16(2, 0), Some(src.text().len() - 1));
+        assert_eq!(src.offset_of_utf16(3, 0), None);
+        for offset in [0, 1, 3, 4, x, src.text().len()] {
+            let at = src.location(offset);
+            assert_eq!(
+                src.offset_of_utf16(at.line - 1, at.column_utf16 - 1),
+                Some(offset)
+            );
+        }
     }
 
     #[test]

@@ -1,29 +1,34 @@
-//! `pm2-clj check FILE...`: evaluate and validate files without writing anything; every
-//! problem of every file is reported.
+//! `pm2-clj check FILE...|DIR|-`: evaluate and validate files (every `*.pm2.edn` under a
+//! directory; stdin for `-`) without writing anything; every problem of every file is
+//! reported.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::failure::Failure;
-use crate::input::{BuildInputs, load};
+use crate::input::{BuildInputs, StdinInput, expand, load_from};
 use crate::report::{MessageFormat, emit_each, emit_reports};
 
 /// Arguments of `check`.
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The `.pm2.edn` files.
+    /// The `.pm2.edn` files, directories to search for them, or `-` for stdin.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub stdin: StdinInput,
     #[command(flatten)]
     pub inputs: BuildInputs,
 }
 
 /// Runs `check`: diagnostics as they are found; exit 1 when any file has an error.
 pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failure> {
-    let mut failed = 0;
-    for file in &args.files {
-        match load(file, &args.inputs) {
+    let (files, unreadable) = expand(&args.files);
+    let mut failed = unreadable.len();
+    emit_reports(&unreadable, message_format);
+    for file in files {
+        match load_from(&file, &args.stdin, &args.inputs) {
             Ok(loaded) => {
                 let warnings = &loaded.built.warnings;
                 emit_each(warnings.iter(), message_format);
@@ -31,7 +36,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
                     let apps = loaded.built.ecosystem.apps.len();
                     eprintln!(
                         "ok: {} ({apps} app{})",
-                        file.display(),
+                        loaded.evaluated.path.display(),
                         if apps == 1 { "" } else { "s" }
                     );
                 }

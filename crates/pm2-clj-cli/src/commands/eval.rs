@@ -1,18 +1,20 @@
-//! `pm2-clj eval FILE`: evaluate a file and print its value.
+//! `pm2-clj eval FILE|-`: evaluate a file (or stdin) and print its value.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::failure::Failure;
-use crate::input::{EvalInputs, evaluate};
+use crate::input::{EvalInputs, StdinInput, evaluate};
 use crate::output::{DataFormat, write_stdout};
 
 /// Arguments of `eval`.
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// The file to evaluate.
+    /// The file to evaluate (`-`: stdin).
     pub file: PathBuf,
+    #[command(flatten)]
+    pub stdin: StdinInput,
     #[command(flatten)]
     pub inputs: EvalInputs,
     /// Output format.
@@ -22,7 +24,7 @@ pub struct EvalArgs {
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
-    let evaluated = evaluate(&args.file, &args.inputs)?;
+    let evaluated = evaluate(&args.file, &args.stdin, &args.inputs)?;
     let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
     let out = match args.format {
         DataFormat::Edn => value.to_edn_pretty(80) + "\n",

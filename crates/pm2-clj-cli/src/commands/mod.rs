@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod eval;
+pub mod fmt;
 pub mod health;
 pub mod logs;
 pub mod pm2_verbs;

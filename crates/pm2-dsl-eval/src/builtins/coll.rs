@@ -11,45 +11,162 @@ use crate::merge::{deep_merge_all, merge_all};
 use crate::value::{Map, Seq, Set, Value, ValueKind};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
-    builtin("merge", 0, None, merge),
-    builtin("deep-merge", 0, None, deep_merge),
-    builtin("assoc", 3, None, assoc),
-    builtin("assoc-in", 3, Some(3), assoc_in),
-    builtin("dissoc", 1, None, dissoc),
-    builtin("update", 3, None, update),
-    builtin("update-in", 3, None, update_in),
-    builtin("get", 2, Some(3), get),
-    builtin("get-in", 2, Some(3), get_in),
-    builtin("select-keys", 2, Some(2), select_keys),
-    builtin("keys", 1, Some(1), keys),
-    builtin("vals", 1, Some(1), vals),
-    builtin("contains?", 2, Some(2), contains),
-    builtin("count", 1, Some(1), count),
-    builtin("empty?", 1, Some(1), empty),
-    builtin("first", 1, Some(1), first),
-    builtin("second", 1, Some(1), second),
-    builtin("last", 1, Some(1), last),
-    builtin("rest", 1, Some(1), rest),
-    builtin("nth", 2, Some(3), nth),
-    builtin("conj", 1, None, conj),
-    builtin("concat", 0, None, concat),
-    builtin("into", 2, Some(2), into),
-    builtin("vec", 1, Some(1), vec),
-    builtin("set", 1, Some(1), set),
-    builtin("hash-map", 0, None, hash_map),
-    builtin("vector", 0, None, vector),
-    builtin("list", 0, None, list),
-    builtin("zipmap", 2, Some(2), zipmap),
-    builtin("map", 2, None, map),
-    builtin("mapv", 2, None, map),
-    builtin("filter", 2, Some(2), filter),
-    builtin("remove", 2, Some(2), remove),
-    builtin("some", 2, Some(2), some),
-    builtin("every?", 2, Some(2), every),
-    builtin("reduce", 2, Some(3), reduce),
-    builtin("range", 1, Some(3), range),
-    builtin("apply", 2, None, apply),
-    builtin("identity", 1, Some(1), identity),
+    builtin("merge", 0, None, merge).doc(
+        "(merge map...)",
+        "Merges maps from left to right; on a shared key the value on the right wins. nil counts as an empty map.",
+    ),
+    builtin("deep-merge", 0, None, deep_merge).doc(
+        "(deep-merge map...)",
+        "Merges maps recursively, as Baum's merge-tree: maps merge key by key, anything else on the right wins (nil included). A vector on the right replaces the left one unless it carries ^:append or ^:prepend; ^:replace takes the right side as is; ^:displace on the left yields to any right side.",
+    ),
+    builtin("assoc", 3, None, assoc).doc(
+        "(assoc map key value & more)",
+        "The map (or vector) with each key set to its value.",
+    ),
+    builtin("assoc-in", 3, Some(3), assoc_in).doc(
+        "(assoc-in map [key...] value)",
+        "The nested map with the value at the path of keys set, creating maps on the way.",
+    ),
+    builtin("dissoc", 1, None, dissoc).doc(
+        "(dissoc map key...)",
+        "The map without these keys.",
+    ),
+    builtin("update", 3, None, update).doc(
+        "(update map key f & args)",
+        "The map with the value at key replaced by (f old-value args...).",
+    ),
+    builtin("update-in", 3, None, update_in).doc(
+        "(update-in map [key...] f & args)",
+        "The nested map with the value at the path replaced by (f old-value args...).",
+    ),
+    builtin("get", 2, Some(3), get).doc(
+        "(get map key default?)",
+        "The value at key in a map (or index in a vector), else default (nil).",
+    ),
+    builtin("get-in", 2, Some(3), get_in).doc(
+        "(get-in map [key...] default?)",
+        "The value at the path of keys in nested maps and vectors, else default (nil).",
+    ),
+    builtin("select-keys", 2, Some(2), select_keys).doc(
+        "(select-keys map [key...])",
+        "The map with only these keys.",
+    ),
+    builtin("keys", 1, Some(1), keys).doc(
+        "(keys map)",
+        "The map's keys, in order, as a vector.",
+    ),
+    builtin("vals", 1, Some(1), vals).doc(
+        "(vals map)",
+        "The map's values, in order, as a vector.",
+    ),
+    builtin("contains?", 2, Some(2), contains).doc(
+        "(contains? coll key)",
+        "Whether a map has the key, a set the element, or a vector the index.",
+    ),
+    builtin("count", 1, Some(1), count).doc(
+        "(count coll)",
+        "The number of elements of a collection, or characters of a string; 0 for nil.",
+    ),
+    builtin("empty?", 1, Some(1), empty).doc(
+        "(empty? coll)",
+        "Whether a collection or string has no elements; true for nil.",
+    ),
+    builtin("first", 1, Some(1), first).doc(
+        "(first coll)",
+        "The first element, or nil.",
+    ),
+    builtin("second", 1, Some(1), second).doc(
+        "(second coll)",
+        "The second element, or nil.",
+    ),
+    builtin("last", 1, Some(1), last).doc(
+        "(last coll)",
+        "The last element, or nil.",
+    ),
+    builtin("rest", 1, Some(1), rest).doc(
+        "(rest coll)",
+        "Every element but the first, as a vector.",
+    ),
+    builtin("nth", 2, Some(3), nth).doc(
+        "(nth coll index default?)",
+        "The element at index (from 0); past the end, default, or an error without one.",
+    ),
+    builtin("conj", 1, None, conj).doc(
+        "(conj coll x...)",
+        "The collection with the elements added: at the end of a vector, at the front of a list, into a set; [k v] pairs into a map.",
+    ),
+    builtin("concat", 0, None, concat).doc(
+        "(concat coll...)",
+        "The elements of every collection, in order, as a vector.",
+    ),
+    builtin("into", 2, Some(2), into).doc(
+        "(into to from)",
+        "The elements of from added to the collection to, as conj adds them.",
+    ),
+    builtin("vec", 1, Some(1), vec).doc(
+        "(vec coll)",
+        "The elements of a collection as a vector.",
+    ),
+    builtin("set", 1, Some(1), set).doc(
+        "(set coll)",
+        "The elements of a collection as a set.",
+    ),
+    builtin("hash-map", 0, None, hash_map).doc(
+        "(hash-map key value...)",
+        "A map of the key/value pairs.",
+    ),
+    builtin("vector", 0, None, vector).doc(
+        "(vector x...)",
+        "A vector of the arguments.",
+    ),
+    builtin("list", 0, None, list).doc(
+        "(list x...)",
+        "A list of the arguments.",
+    ),
+    builtin("zipmap", 2, Some(2), zipmap).doc(
+        "(zipmap keys vals)",
+        "A map pairing each key with the value at the same position.",
+    ),
+    builtin("map", 2, None, map).doc(
+        "(map f coll...)",
+        "(f x) for each element, as a vector; with several collections, (f x y ...) until the shortest ends.",
+    ),
+    builtin("mapv", 2, None, map).doc(
+        "(mapv f coll...)",
+        "The same as map: a vector of (f x) for each element.",
+    ),
+    builtin("filter", 2, Some(2), filter).doc(
+        "(filter pred coll)",
+        "The elements for which (pred x) is truthy, as a vector.",
+    ),
+    builtin("remove", 2, Some(2), remove).doc(
+        "(remove pred coll)",
+        "The elements for which (pred x) is falsy, as a vector.",
+    ),
+    builtin("some", 2, Some(2), some).doc(
+        "(some pred coll)",
+        "The first truthy (pred x), or nil.",
+    ),
+    builtin("every?", 2, Some(2), every).doc(
+        "(every? pred coll)",
+        "Whether (pred x) is truthy for every element.",
+    ),
+    builtin("reduce", 2, Some(3), reduce).doc(
+        "(reduce f init? coll)",
+        "Folds the collection with f: (f (f init x1) x2) ...; without init, starts from the first element.",
+    ),
+    builtin("range", 1, Some(3), range).doc(
+        "(range end) (range start end step?)",
+        "The integers from start (0) up to, not including, end, by step (1), as a vector.",
+    ),
+    builtin("apply", 2, None, apply).doc(
+        "(apply f x... coll)",
+        "Calls f with the arguments x... followed by the elements of coll.",
+    ),
+    builtin("identity", 1, Some(1), identity).doc(
+        "(identity x)",
+        "Its argument.",
+    ),
 ];
 
 fn merge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {

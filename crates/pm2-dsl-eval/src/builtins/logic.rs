@@ -9,19 +9,58 @@ use crate::evaluator::Evaluator;
 use crate::value::{Value, ValueKind};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
-    builtin("not", 1, Some(1), not),
-    builtin("nil?", 1, Some(1), is_nil),
-    builtin("some?", 1, Some(1), is_some),
-    builtin("string?", 1, Some(1), is_string),
-    builtin("number?", 1, Some(1), is_number),
-    builtin("int?", 1, Some(1), is_int),
-    builtin("boolean?", 1, Some(1), is_boolean),
-    builtin("keyword?", 1, Some(1), is_keyword),
-    builtin("map?", 1, Some(1), is_map),
-    builtin("vector?", 1, Some(1), is_vector),
-    builtin("fn?", 1, Some(1), is_fn),
-    builtin("env", 1, Some(2), env),
-    builtin("profile", 0, Some(0), profile),
+    builtin("not", 1, Some(1), not).doc(
+        "(not x)",
+        "true when x is nil or false, else false.",
+    ),
+    builtin("nil?", 1, Some(1), is_nil).doc(
+        "(nil? x)",
+        "Whether x is nil.",
+    ),
+    builtin("some?", 1, Some(1), is_some).doc(
+        "(some? x)",
+        "Whether x is not nil.",
+    ),
+    builtin("string?", 1, Some(1), is_string).doc(
+        "(string? x)",
+        "Whether x is a string.",
+    ),
+    builtin("number?", 1, Some(1), is_number).doc(
+        "(number? x)",
+        "Whether x is a number (integer, float, decimal or ratio).",
+    ),
+    builtin("int?", 1, Some(1), is_int).doc(
+        "(int? x)",
+        "Whether x is an integer.",
+    ),
+    builtin("boolean?", 1, Some(1), is_boolean).doc(
+        "(boolean? x)",
+        "Whether x is true or false.",
+    ),
+    builtin("keyword?", 1, Some(1), is_keyword).doc(
+        "(keyword? x)",
+        "Whether x is a keyword.",
+    ),
+    builtin("map?", 1, Some(1), is_map).doc(
+        "(map? x)",
+        "Whether x is a map.",
+    ),
+    builtin("vector?", 1, Some(1), is_vector).doc(
+        "(vector? x)",
+        "Whether x is a vector.",
+    ),
+    builtin("fn?", 1, Some(1), is_fn).doc(
+        "(fn? x)",
+        "Whether x is a function.",
+    ),
+    builtin("env", 1, Some(2), env).doc(
+        "(env name default?)",
+        "The environment variable's value as a string; when it is not set, default (nil). The name is a string, keyword or symbol.",
+    ),
+    builtin("profile", 0, Some(0), profile).doc(
+        "(profile)",
+        "The selected profile as a keyword, or nil when none is selected.",
+    ),
 ];
 
 fn test(call: &Call, holds: bool) -> Result<Value, EvalError> {

@@ -14,26 +14,86 @@ use crate::evaluator::Evaluator;
 use crate::value::{Value, ValueKind};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
-    builtin("+", 0, None, add),
-    builtin("-", 1, None, sub),
-    builtin("*", 0, None, mul),
-    builtin("/", 1, None, div),
-    builtin("mod", 2, Some(2), modulo),
-    builtin("inc", 1, Some(1), inc),
-    builtin("dec", 1, Some(1), dec),
-    builtin("min", 1, None, min),
-    builtin("max", 1, None, max),
-    builtin("even?", 1, Some(1), even),
-    builtin("odd?", 1, Some(1), odd),
-    builtin("zero?", 1, Some(1), zero),
-    builtin("pos?", 1, Some(1), pos),
-    builtin("neg?", 1, Some(1), neg),
-    builtin("=", 1, None, eq),
-    builtin("not=", 1, None, not_eq),
-    builtin("<", 1, None, lt),
-    builtin(">", 1, None, gt),
-    builtin("<=", 1, None, le),
-    builtin(">=", 1, None, ge),
+    builtin("+", 0, None, add).doc(
+        "(+ x...)",
+        "The sum (0 for none). Integer overflow is an error.",
+    ),
+    builtin("-", 1, None, sub).doc(
+        "(- x) (- x y...)",
+        "Negation, or x minus the others.",
+    ),
+    builtin("*", 0, None, mul).doc(
+        "(* x...)",
+        "The product (1 for none).",
+    ),
+    builtin("/", 1, None, div).doc(
+        "(/ x) (/ x y...)",
+        "The reciprocal, or x divided by the others; integers divide to a ratio when not exact. Division by zero is an error.",
+    ),
+    builtin("mod", 2, Some(2), modulo).doc(
+        "(mod n d)",
+        "n modulo d, with the sign of d.",
+    ),
+    builtin("inc", 1, Some(1), inc).doc(
+        "(inc x)",
+        "x plus one.",
+    ),
+    builtin("dec", 1, Some(1), dec).doc(
+        "(dec x)",
+        "x minus one.",
+    ),
+    builtin("min", 1, None, min).doc(
+        "(min x...)",
+        "The smallest argument.",
+    ),
+    builtin("max", 1, None, max).doc(
+        "(max x...)",
+        "The largest argument.",
+    ),
+    builtin("even?", 1, Some(1), even).doc(
+        "(even? n)",
+        "Whether the integer is even.",
+    ),
+    builtin("odd?", 1, Some(1), odd).doc(
+        "(odd? n)",
+        "Whether the integer is odd.",
+    ),
+    builtin("zero?", 1, Some(1), zero).doc(
+        "(zero? x)",
+        "Whether the number is zero.",
+    ),
+    builtin("pos?", 1, Some(1), pos).doc(
+        "(pos? x)",
+        "Whether the number is greater than zero.",
+    ),
+    builtin("neg?", 1, Some(1), neg).doc(
+        "(neg? x)",
+        "Whether the number is less than zero.",
+    ),
+    builtin("=", 1, None, eq).doc(
+        "(= x y...)",
+        "Whether all arguments are equal as values (1 equals 1N; lists equal vectors with the same elements).",
+    ),
+    builtin("not=", 1, None, not_eq).doc(
+        "(not= x y...)",
+        "Whether some arguments differ.",
+    ),
+    builtin("<", 1, None, lt).doc(
+        "(< x y...)",
+        "Whether the numbers strictly increase.",
+    ),
+    builtin(">", 1, None, gt).doc(
+        "(> x y...)",
+        "Whether the numbers strictly decrease.",
+    ),
+    builtin("<=", 1, None, le).doc(
+        "(<= x y...)",
+        "Whether the numbers never decrease.",
+    ),
+    builtin(">=", 1, None, ge).doc(
+        "(>= x y...)",
+        "Whether the numbers never increase.",
+    ),
 ];
 
 #[derive(Clone, Copy)]

@@ -24,6 +24,10 @@ pub(crate) use text::{format, str_of};
 /// A built-in function.
 pub(crate) struct Builtin {
     pub name: &'static str,
+    /// How it is called, as in `(get map key default?)`.
+    pub usage: &'static str,
+    /// What it does, for hover text and the README.
+    pub doc: &'static str,
     /// Fewest arguments.
     pub min: usize,
     /// Most arguments (`None`: any number).
@@ -53,28 +57,32 @@ impl Builtin {
     }
 }
 
-/// Shorthand for table entries.
+/// Shorthand for table entries (the doc follows with [`Builtin::doc`]).
 pub(crate) const fn builtin(
     name: &'static str,
     min: usize,
     max: Option<usize>,
     call: fn(&mut Evaluator, Call) -> Result<Value, EvalError>,
 ) -> Builtin {
-    Builtin { name, min, max, call }
+    Builtin {
+        name,
+        usage: "",
+        doc: "",
+        min,
+        max,
+        call,
+    }
 }
 
-static TABLE: LazyLock<HashMap<&'static str, &'static Builtin, FixedState>> = LazyLock::new(|| {
-    [
-        coll::FUNCTIONS,
-        text::FUNCTIONS,
-        math::FUNCTIONS,
-        logic::FUNCTIONS,
-    ]
-    .into_iter()
-    .flatten()
-    .map(|b| (b.name, b))
-    .collect()
-});
+impl Builtin {
+    /// The entry with its usage and doc.
+    pub(crate) const fn doc(self, usage: &'static str, doc: &'static str) -> Builtin {
+        Builtin { usage, doc, ..self }
+    }
+}
+
+static TABLE: LazyLock<HashMap<&'static str, &'static Builtin, FixedState>> =
+    LazyLock::new(|| all().map(|b| (b.name, b)).collect());
 
 /// The built-in named `name`.
 pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {
@@ -83,7 +91,19 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Builtin> {
 
 /// The names of all built-ins.
 pub(crate) fn names() -> impl Iterator<Item = &'static str> {
-    TABLE.keys().copied()
+    all().map(|b| b.name)
+}
+
+/// Every built-in, in table order.
+pub(crate) fn all() -> impl Iterator<Item = &'static Builtin> {
+    [
+        coll::FUNCTIONS,
+        text::FUNCTIONS,
+        math::FUNCTIONS,
+        logic::FUNCTIONS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The arguments of one call, with helpers that check their types.

@@ -11,20 +11,62 @@ use crate::evaluator::Evaluator;
 use crate::value::{Value, ValueKind};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
-    builtin("str", 0, None, str),
-    builtin("keyword", 1, Some(2), keyword),
-    builtin("name", 1, Some(1), name),
-    builtin("format", 1, None, format_fn),
-    builtin("str/join", 1, Some(2), join),
-    builtin("str/split", 2, Some(2), split),
-    builtin("str/upper-case", 1, Some(1), upper_case),
-    builtin("str/lower-case", 1, Some(1), lower_case),
-    builtin("str/trim", 1, Some(1), trim),
-    builtin("str/replace", 3, Some(3), replace),
-    builtin("str/blank?", 1, Some(1), blank),
-    builtin("str/starts-with?", 2, Some(2), starts_with),
-    builtin("str/ends-with?", 2, Some(2), ends_with),
-    builtin("str/includes?", 2, Some(2), includes),
+    builtin("str", 0, None, str).doc(
+        "(str x...)",
+        "The arguments as text, joined: strings as they are, keywords with their colon, nil as nothing.",
+    ),
+    builtin("keyword", 1, Some(2), keyword).doc(
+        "(keyword name) (keyword ns name)",
+        "A keyword from a string (a leading colon is dropped) or symbol.",
+    ),
+    builtin("name", 1, Some(1), name).doc(
+        "(name x)",
+        "The name of a keyword or symbol (without colon or namespace), or a string itself.",
+    ),
+    builtin("format", 1, None, format_fn).doc(
+        "(format fmt x...)",
+        "Java-style formatting: %s, %d, %f (with precision, as in %.2f), %x, %X, %n and %%, with the - and 0 flags and a width.",
+    ),
+    builtin("str/join", 1, Some(2), join).doc(
+        "(str/join sep? coll)",
+        "The elements as text, joined with sep (nothing by default).",
+    ),
+    builtin("str/split", 2, Some(2), split).doc(
+        "(str/split s sep)",
+        "The parts of s between occurrences of the string sep, as a vector (trailing empty parts dropped).",
+    ),
+    builtin("str/upper-case", 1, Some(1), upper_case).doc(
+        "(str/upper-case s)",
+        "The text in upper case.",
+    ),
+    builtin("str/lower-case", 1, Some(1), lower_case).doc(
+        "(str/lower-case s)",
+        "The text in lower case.",
+    ),
+    builtin("str/trim", 1, Some(1), trim).doc(
+        "(str/trim s)",
+        "The string without leading and trailing whitespace.",
+    ),
+    builtin("str/replace", 3, Some(3), replace).doc(
+        "(str/replace s match replacement)",
+        "The string with every occurrence of the string match replaced.",
+    ),
+    builtin("str/blank?", 1, Some(1), blank).doc(
+        "(str/blank? s)",
+        "Whether the string is nil, empty or only whitespace.",
+    ),
+    builtin("str/starts-with?", 2, Some(2), starts_with).doc(
+        "(str/starts-with? s prefix)",
+        "Whether the string starts with prefix.",
+    ),
+    builtin("str/ends-with?", 2, Some(2), ends_with).doc(
+        "(str/ends-with? s suffix)",
+        "Whether the string ends with suffix.",
+    ),
+    builtin("str/includes?", 2, Some(2), includes).doc(
+        "(str/includes? s part)",
+        "Whether the string contains part.",
+    ),
 ];
 
 /// A value as Clojure's `str` shows it: nil is "", strings and characters are
