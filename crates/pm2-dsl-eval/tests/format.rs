@@ -68,7 +68,9 @@ fn formatting_the_corpus_keeps_tokens_and_values() {
     let mut changed = 0;
     let mut count = 0;
     for folder in ["pm2-clj-real", "js-edn-pairs"] {
-        let Some(dir) = pm2_clj_testkit::corpus(folder) else { return };
+        let Some(dir) = pm2_clj_testkit::corpus(folder) else {
+            return;
+        };
         for file in pm2_clj_testkit::files_under(&dir, &[".edn"]) {
             count += 1;
             changed += usize::from(check(&file, true));
@@ -80,7 +82,9 @@ fn formatting_the_corpus_keeps_tokens_and_values() {
 
 #[test]
 fn formatting_the_edn_conformance_suite_keeps_every_token() {
-    let Some(dir) = pm2_clj_testkit::corpus("edn-tests/valid-edn") else { return };
+    let Some(dir) = pm2_clj_testkit::corpus("edn-tests/valid-edn") else {
+        return;
+    };
     let files = pm2_clj_testkit::files_under(&dir, &[".edn"]);
     assert!(files.len() >= 40, "found only {} files", files.len());
     for file in &files {
