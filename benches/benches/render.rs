@@ -33,6 +33,7 @@ fn render_program() -> String {
         base_dir: Path::new("/srv"),
         keep_relative_paths: false,
         overrides: &[],
+        profile_optional: false,
     };
     let built = build(&value, &settings).unwrap();
     let header = Header {

@@ -82,6 +82,7 @@ impl BuildInputs {
             keep_relative_paths: self.keep_relative_paths,
             set: self.eval.set.clone(),
             unset: self.eval.unset.clone(),
+            profile_optional: false,
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::desired::{Desired, SourceState};
-use pm2_clj_sync::plan::{Action, ActionKind, Plan};
+use pm2_clj_sync::plan::{Action, ActionKind, Plan, needs_recreate};
 use pm2_clj_sync::process::Process;
 use pm2_dsl_emit::Header;
 
@@ -102,8 +102,19 @@ pub fn policy(verb: Verb, apps: &[&Desired], running: &[Process]) -> (Plan, Vec<
         let changed = procs
             .iter()
             .any(|p| p.markers.as_ref().is_some_and(|m| m.hash != d.markers.hash));
+        // A change a restart would not apply (a new script, say) needs the app deleted and
+        // started again: the same rule as `sync`'s.
+        let recreate = procs
+            .iter()
+            .find_map(|p| p.markers.as_ref())
+            .and_then(|m| needs_recreate(m, d))
+            .is_some();
+        let restarts = down || matches!(verb, Verb::Start { restart: true } | Verb::Restart | Verb::Reload);
         let kind = match verb {
             _ if procs.is_empty() && verb.starts() => Some((ActionKind::Start, "not running")),
+            _ if verb.starts() && restarts && recreate => {
+                Some((ActionKind::Recreate, "changed in a way a restart does not apply"))
+            }
             Verb::Start { .. } if down => Some((ActionKind::Start, "stopped")),
             Verb::Start { restart: true } | Verb::Restart => Some((ActionKind::Restart, "asked")),
             Verb::Reload => Some((ActionKind::Reload, "asked")),
@@ -301,7 +312,16 @@ mod tests {
             ]
         );
         let (_, _) = case.run(Verb::Start { restart: true }, &["web"]);
-        assert_eq!(case.pm2.calls()[2..], ["restart 0"]);
+        assert_eq!(
+            case.pm2.calls()[2..],
+            ["delete 0", "start web"],
+            "a new script: deleted and started again"
+        );
+        case.write("web2.js", "job.js");
+        case.run(Verb::Restart, &["web"]).0.unwrap();
+        assert_eq!(case.pm2.calls()[4..], ["restart 2"], "the same script: restarted");
+        case.run(Verb::Reload, &["job"]).0.unwrap();
+        assert_eq!(case.pm2.calls()[5..], ["reload 1"]);
     }
 
     #[test]

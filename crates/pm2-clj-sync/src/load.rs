@@ -28,6 +28,9 @@ pub struct LoadSettings {
     pub set: Vec<String>,
     /// `--unset PATH` overrides.
     pub unset: Vec<String>,
+    /// A profile the file does not define is a warning, not an error (see
+    /// `pm2_dsl_emit::Settings::profile_optional`).
+    pub profile_optional: bool,
 }
 
 impl LoadSettings {
@@ -240,6 +243,7 @@ pub fn load_text(
         base_dir,
         keep_relative_paths: settings.keep_relative_paths,
         overrides: &evaluated.overrides,
+        profile_optional: settings.profile_optional,
     };
     match build(&evaluated.value, &build_settings) {
         Ok(built) => {

@@ -133,15 +133,26 @@ fn compare(
     if markers.hash == desired.markers.hash {
         return None;
     }
-    if fixed_changed {
-        let reason = "an option pm2 keeps on reload changed".to_string();
-        return Some((ActionKind::Recreate, reason, ids));
+    match needs_recreate(markers, desired) {
+        Some(reason) => Some((ActionKind::Recreate, reason, ids)),
+        None => Some((ActionKind::Reload, "changed".into(), ids)),
     }
-    if let removed @ [_, ..] = removed_env(&markers.env, &desired.markers.env).as_slice() {
-        let reason = format!("env {} removed (it would survive a reload)", removed.join(", "));
-        return Some((ActionKind::Recreate, reason, ids));
+}
+
+/// Why a running app (with `markers`) must be deleted and started again to take its
+/// new definition, when a reload or restart would not apply it: an option pm2 keeps on
+/// reload changed, or an environment variable was removed (it would survive).
+pub fn needs_recreate(markers: &Markers, desired: &Desired) -> Option<String> {
+    if markers.fixed != desired.markers.fixed {
+        return Some("an option pm2 keeps on reload changed".to_string());
     }
-    Some((ActionKind::Reload, "changed".into(), ids))
+    match removed_env(&markers.env, &desired.markers.env).as_slice() {
+        [] => None,
+        removed => Some(format!(
+            "env {} removed (it would survive a reload)",
+            removed.join(", ")
+        )),
+    }
 }
 
 /// Plans what makes the running processes match the sources in `scope`.

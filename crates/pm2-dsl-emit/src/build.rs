@@ -32,6 +32,10 @@ pub struct Settings<'a> {
     pub keep_relative_paths: bool,
     /// `--set` / `--unset` overrides, applied after the profile.
     pub overrides: &'a [Override],
+    /// A profile the file does not define is a warning, and the file is used without an
+    /// overlay (`sync --profile P` over a tree where only some files define `P`), rather
+    /// than an error.
+    pub profile_optional: bool,
 }
 
 /// A built ecosystem and the warnings found on the way.
@@ -109,7 +113,16 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
     }
     let mut drafts = apps_value.map(|v| drafts_of(&v, problems)).unwrap_or_default();
     if let Some(profile) = settings.profile
-        && let Some(overlay) = overlay_for(profiles.as_ref(), profiles_key, profile, settings, problems)
+        && let Some(overlay) = overlay_for(
+            profiles.as_ref(),
+            profiles_key,
+            value
+                .origin()
+                .map(|o| Span::new(o.source, o.start as usize, o.start as usize + 1)),
+            profile,
+            settings,
+            problems,
+        )
     {
         apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
     }
@@ -294,6 +307,7 @@ fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
 fn overlay_for(
     profiles: Option<&Value>,
     profiles_key: Option<Span>,
+    file_start: Option<Span>,
     profile: &str,
     settings: &Settings,
     problems: &mut Vec<EmitError>,
@@ -318,6 +332,16 @@ fn overlay_for(
         }
     }
     if settings.profiles_seen.iter().any(|p| p == profile) {
+        return None;
+    }
+    if settings.profile_optional {
+        let at = profiles_key.or(file_start);
+        problems.push(EmitError::new(
+            EmitErrorKind::ProfileNotHere {
+                profile: profile.to_string(),
+            },
+            at,
+        ));
         return None;
     }
     known.sort();

@@ -132,6 +132,12 @@ pub enum EmitErrorKind {
         /// What is wrong.
         message: String,
     },
+    /// With a profile that only some files define (`sync --profile prod` over a tree), a
+    /// file that defines no `:prod`: it is used without an overlay. A warning.
+    ProfileNotHere {
+        /// The profile.
+        profile: String,
+    },
     /// A key in a `:health` map that pm2-clj does not read (`:health {:url "..."}`).
     UnknownHealthKey {
         /// The key as written.
@@ -184,6 +190,7 @@ impl EmitErrorKind {
             EmitErrorKind::ProfileShape { .. } => "emit::profile-shape",
             EmitErrorKind::DeployShape { .. } => "emit::deploy-shape",
             EmitErrorKind::BadOverride { .. } => "emit::bad-override",
+            EmitErrorKind::ProfileNotHere { .. } => "emit::profile-not-here",
             EmitErrorKind::UnknownHealthKey { .. } => "emit::unknown-health-key",
             EmitErrorKind::HealthShape { .. } => "emit::health-shape",
             EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
@@ -193,7 +200,10 @@ impl EmitErrorKind {
 
     /// Whether this is only a warning.
     pub fn is_warning(&self) -> bool {
-        matches!(self, EmitErrorKind::InstallsPackages { .. })
+        matches!(
+            self,
+            EmitErrorKind::InstallsPackages { .. } | EmitErrorKind::ProfileNotHere { .. }
+        )
     }
 
     fn label(&self) -> String {
@@ -219,6 +229,7 @@ impl EmitErrorKind {
                 format!("this is {}", with_article(actual))
             }
             EmitErrorKind::BadOverride { .. } => "this override".into(),
+            EmitErrorKind::ProfileNotHere { profile } => format!("no :{profile} profile in this file"),
             EmitErrorKind::UnknownHealthKey { .. } => "not a :health key".into(),
             EmitErrorKind::HealthShape { .. } => "not one health check".into(),
             EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
@@ -352,6 +363,12 @@ impl fmt::Display for EmitErrorKind {
                 )
             }
             EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
+            EmitErrorKind::ProfileNotHere { profile } => {
+                write!(
+                    f,
+                    "this file has no profile :{profile}; it is used without an overlay"
+                )
+            }
             EmitErrorKind::UnknownHealthKey { key, .. } => write!(f, "{key} is not a :health key"),
             EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
             EmitErrorKind::DuplicateKey { section, key } => {

@@ -16,6 +16,7 @@
 //!     base_dir: std::path::Path::new("/srv"),
 //!     keep_relative_paths: false,
 //!     overrides: &[],
+//!     profile_optional: false,
 //! };
 //! let built = build(&value, &settings).unwrap();
 //! let header = Header { source: "app.pm2.edn".into(), profile: None };

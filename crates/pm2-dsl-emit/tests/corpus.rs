@@ -57,6 +57,7 @@ fn every_file_renders_with_each_of_its_profiles(dir: &Path) -> usize {
                 base_dir: file.parent().unwrap(),
                 keep_relative_paths: false,
                 overrides: &[],
+                profile_optional: false,
             };
             let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
             assert!(!built.ecosystem.apps.is_empty(), "{path}");
@@ -101,6 +102,7 @@ fn profiles_overlay_the_fixture_as_written() {
             base_dir: path.parent().unwrap(),
             keep_relative_paths: true,
             overrides: &[],
+            profile_optional: false,
         };
         let built = build(&value, &settings).unwrap();
         built.ecosystem.apps.iter().map(app_json).collect::<Vec<_>>()
@@ -150,6 +152,7 @@ fn render_program(program: &str) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
         base_dir: Path::new("/home/err/devel"),
         keep_relative_paths: true,
         overrides: &[],
+        profile_optional: false,
     };
     build(&value, &settings)
         .map(|b| b.ecosystem.apps.iter().map(app_json).collect())

@@ -88,6 +88,7 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         base_dir: read.file.parent().unwrap(),
         keep_relative_paths: true,
         overrides: &[],
+        profile_optional: false,
     };
     match build(&value, &settings) {
         Ok(built) => {

@@ -356,6 +356,7 @@ fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
             base_dir: std::path::Path::new("/srv"),
             keep_relative_paths: false,
             overrides: &overrides,
+            profile_optional: false,
         };
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");

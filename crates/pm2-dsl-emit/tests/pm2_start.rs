@@ -31,6 +31,7 @@ fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, ou
         base_dir: &examples(),
         keep_relative_paths: false,
         overrides: &[],
+        profile_optional: false,
     };
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{e:?}"));
     let header = Header {

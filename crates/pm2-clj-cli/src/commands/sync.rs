@@ -43,6 +43,7 @@ impl SyncInputs {
         LoadSettings {
             profile: self.profile.clone(),
             env,
+            profile_optional: true,
             ..LoadSettings::default()
         }
     }

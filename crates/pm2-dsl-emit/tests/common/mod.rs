@@ -24,6 +24,7 @@ pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Res
         base_dir: Path::new("/srv/app"),
         keep_relative_paths: keep_relative,
         overrides: &[],
+        profile_optional: false,
     };
     let sources = evaluator.sources();
     let attach = |problems: Vec<EmitError>| {
