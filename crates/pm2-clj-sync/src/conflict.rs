@@ -203,21 +203,55 @@ impl Diagnostic for ConflictReport {
 
 /// The app names that more than one loaded source defines, each with every definition.
 pub fn claimed_twice(states: &[SourceState]) -> Vec<Conflict> {
-    let mut by_name: BTreeMap<&str, Vec<&Desired>> = BTreeMap::new();
-    for desired in states
-        .iter()
-        .filter_map(|s| s.result.as_ref().ok())
-        .flat_map(|p| &p.desired)
-    {
-        by_name.entry(desired.name.as_str()).or_default().push(desired);
+    claimed_twice_among(
+        states
+            .iter()
+            .filter_map(|s| s.result.as_ref().ok())
+            .flat_map(|p| &p.desired)
+            .map(|d: &Desired| (d.name.as_str(), d.source.as_path(), d.name_place.clone())),
+    )
+}
+
+/// The names given more than once among `(name, source, where the name is written)`
+/// definitions from different sources.
+pub fn claimed_twice_among<'a>(
+    definitions: impl IntoIterator<Item = (&'a str, &'a std::path::Path, Option<Place>)>,
+) -> Vec<Conflict> {
+    let mut by_name: BTreeMap<&str, Vec<(&std::path::Path, Option<Place>)>> = BTreeMap::new();
+    for (name, source, place) in definitions {
+        by_name.entry(name).or_default().push((source, place));
     }
     by_name
         .into_iter()
         .filter(|(_, defs)| defs.len() > 1)
         .map(|(name, defs)| Conflict::ClaimedTwice {
             app: name.to_string(),
-            sources: defs.iter().map(|d| d.source.clone()).collect(),
-            places: defs.iter().filter_map(|d| d.name_place.clone()).collect(),
+            sources: defs.iter().map(|(s, _)| s.to_path_buf()).collect(),
+            places: defs.into_iter().filter_map(|(_, p)| p).collect(),
+        })
+        .collect()
+}
+
+/// Each app of a loaded source by name, with where its `:name` is written.
+pub fn names_of(loaded: &crate::load::Loaded) -> Vec<(String, Option<Place>)> {
+    let sources = loaded.evaluated.evaluator.sources();
+    loaded
+        .built
+        .ecosystem
+        .apps
+        .iter()
+        .filter_map(|app| {
+            let name = app.name()?.to_string();
+            let place = app
+                .get("name")
+                .and_then(pm2_dsl_eval::Value::origin)
+                .and_then(|span| {
+                    Some(Place {
+                        source: sources.get(span.source)?.clone(),
+                        span,
+                    })
+                });
+            Some((name, place))
         })
         .collect()
 }

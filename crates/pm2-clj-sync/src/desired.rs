@@ -144,15 +144,9 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
     }
     let mut marked = ecosystem.clone();
     let mut desired = Vec::with_capacity(ecosystem.apps.len());
-    for app in marked.apps.iter_mut() {
+    let names = crate::conflict::names_of(&loaded);
+    for (app, (_, name_place)) in marked.apps.iter_mut().zip(names) {
         let markers = Markers::of(app, path);
-        let name_place = app.get("name").and_then(Value::origin).and_then(|span| {
-            let source = loaded.evaluated.evaluator.sources().get(span.source)?;
-            Some(Place {
-                source: source.clone(),
-                span,
-            })
-        });
         desired.push(Desired {
             name: app.name().unwrap_or_default().to_string(),
             source: path.to_path_buf(),

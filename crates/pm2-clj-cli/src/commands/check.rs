@@ -8,7 +8,8 @@ use clap::Args;
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, StdinInput, expand, load_from};
-use crate::report::{MessageFormat, emit_each, emit_reports};
+use crate::report::{MessageFormat, emit, emit_each, emit_reports};
+use pm2_clj_sync::conflict::{ConflictReport, claimed_twice_among, names_of};
 
 /// Arguments of `check`.
 #[derive(Args, Debug)]
@@ -27,9 +28,11 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
     let (files, unreadable) = expand(&args.files);
     let mut failed = unreadable.len();
     emit_reports(&unreadable, message_format);
+    let mut names = Vec::new();
     for file in files {
         match load_from(&file, &args.stdin, &args.inputs) {
             Ok(loaded) => {
+                names.push((loaded.evaluated.path.clone(), names_of(&loaded)));
                 let warnings = &loaded.built.warnings;
                 emit_each(warnings.iter(), message_format);
                 if message_format == MessageFormat::Human {
@@ -46,6 +49,16 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
                 emit_reports(failure.reports(), message_format);
             }
         }
+    }
+    // An app two files define: `sync` would apply neither.
+    let twice = claimed_twice_among(names.iter().flat_map(|(path, apps)| {
+        apps.iter()
+            .map(move |(name, place)| (name.as_str(), path.as_path(), place.clone()))
+    }));
+    for conflict in twice {
+        failed += 1;
+        let report = ConflictReport::from(conflict);
+        emit(&[&report as &dyn miette::Diagnostic], message_format);
     }
     if failed > 0 {
         return Err(Failure::Input(Vec::new()));
