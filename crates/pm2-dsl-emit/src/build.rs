@@ -378,9 +378,8 @@ fn apply_overlay(
     for (key, value) in map.iter() {
         match key_text(key) {
             Some("apps") => {
-                for over in drafts_of(value, problems) {
-                    merge_app(drafts, over, problems);
-                }
+                let overlays = drafts_of(value, problems);
+                merge_apps(drafts, overlays, problems);
             }
             Some("deploy") => {
                 *deploy = Some(match deploy.take() {
@@ -393,31 +392,45 @@ fn apply_overlay(
     }
 }
 
-fn merge_app(drafts: &mut Vec<Draft>, over: Draft, problems: &mut Vec<EmitError>) {
-    let Some(name) = over.name() else {
-        problems.push(EmitError::new(EmitErrorKind::ProfileAppWithoutName, over.origin));
-        return;
-    };
-    let removing = over.remove.as_ref().is_some_and(|r| !r.is_falsy());
-    let Some(index) = drafts
-        .iter()
-        .position(|d| d.name().as_deref() == Some(name.as_str()))
-    else {
-        if removing {
-            problems.push(EmitError::new(
+/// Merges a profile's apps into the base apps by name, in one pass over each: same
+/// name: deep-merged; new name: appended; `:pm2-clj/remove`: removed.
+fn merge_apps(drafts: &mut Vec<Draft>, overlays: Vec<Draft>, problems: &mut Vec<EmitError>) {
+    let mut by_name: HashMap<String, usize> = HashMap::with_capacity(drafts.len());
+    for (i, draft) in drafts.iter().enumerate() {
+        if let Some(name) = draft.name() {
+            by_name.entry(name).or_insert(i);
+        }
+    }
+    let mut removed = vec![false; drafts.len()];
+    for over in overlays {
+        let Some(name) = over.name() else {
+            problems.push(EmitError::new(EmitErrorKind::ProfileAppWithoutName, over.origin));
+            continue;
+        };
+        let removing = over.remove.as_ref().is_some_and(|r| !r.is_falsy());
+        match by_name.get(&name).copied().filter(|&i| !removed[i]) {
+            None if removing => problems.push(EmitError::new(
                 EmitErrorKind::RemoveUnknownApp { name },
                 over.name_origin(),
-            ));
-        } else {
-            drafts.push(over);
+            )),
+            None => {
+                by_name.insert(name, drafts.len());
+                removed.push(false);
+                drafts.push(over);
+            }
+            Some(index) if removing => removed[index] = true,
+            Some(index) => merge_app(&mut drafts[index], over),
         }
-        return;
-    };
-    if removing {
-        drafts.remove(index);
-        return;
     }
-    let base = &mut drafts[index];
+    let mut index = 0;
+    drafts.retain(|_| {
+        index += 1;
+        !removed[index - 1]
+    });
+}
+
+/// Deep-merges an overlay app's options into the base app's.
+fn merge_app(base: &mut Draft, over: Draft) {
     for (option, (key, value)) in over.entries {
         let merged = match base.entries.get(&option) {
             Some((_, base_value)) => deep_merge(base_value, &value),
@@ -435,13 +448,13 @@ fn merge_app(drafts: &mut Vec<Draft>, over: Draft, problems: &mut Vec<EmitError>
 /// Validates the drafts and turns them into apps.
 fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitError>) -> Vec<App> {
     let mut apps = Vec::with_capacity(drafts.len());
-    let mut names: Vec<(String, Option<Span>)> = Vec::new();
+    let mut names: HashMap<String, Option<Span>> = HashMap::with_capacity(drafts.len());
     for draft in drafts {
         if draft.remove.as_ref().is_some_and(|r| !r.is_falsy()) {
             continue;
         }
         if let Some(name) = draft.name() {
-            if let Some((_, first)) = names.iter().find(|(n, _)| *n == name) {
+            if let Some(first) = names.get(&name) {
                 problems.push(
                     EmitError::new(
                         EmitErrorKind::DuplicateApp { name: name.clone() },
@@ -449,8 +462,9 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
                     )
                     .with_label(*first, "first app with this name"),
                 );
+            } else {
+                names.insert(name, draft.name_origin());
             }
-            names.push((name, draft.name_origin()));
         }
         if !draft.entries.contains_key("script") {
             problems.push(EmitError::new(
