@@ -445,6 +445,25 @@ fn merge_app(base: &mut Draft, over: Draft) {
     }
 }
 
+/// What pm2 reads `name` as, when it is not the name of one app: `all` is every app,
+/// digits are a pm2 id, `/.../` is a regular expression over names, and a `,` or
+/// surrounding spaces split it into several names (`--only a,b`).
+pub fn reserved_name(name: &str) -> Option<&'static str> {
+    if name == "all" {
+        Some("every app")
+    } else if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        Some("a pm2 id")
+    } else if name.len() > 1 && name.starts_with('/') && name.ends_with('/') {
+        Some("a regular expression over app names")
+    } else if name.contains(',') {
+        Some("a list of app names")
+    } else if name.trim() != name || name.is_empty() {
+        Some("another name (pm2 trims it)")
+    } else {
+        None
+    }
+}
+
 /// Validates the drafts and turns them into apps.
 fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitError>) -> Vec<App> {
     let mut apps = Vec::with_capacity(drafts.len());
@@ -454,6 +473,15 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
             continue;
         }
         if let Some(name) = draft.name() {
+            if let Some(reading) = reserved_name(&name) {
+                problems.push(EmitError::new(
+                    EmitErrorKind::ReservedName {
+                        name: name.clone(),
+                        reading: reading.to_string(),
+                    },
+                    draft.name_origin(),
+                ));
+            }
             if let Some(first) = names.get(&name) {
                 problems.push(
                     EmitError::new(

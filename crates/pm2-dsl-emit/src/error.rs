@@ -84,6 +84,14 @@ pub enum EmitErrorKind {
         /// The value's type.
         actual: String,
     },
+    /// An app name pm2 reads as something else: `all` (every app), `42` (a pm2 id),
+    /// `/api/` (a pattern), `a,b` (two names), `" api"` (trimmed).
+    ReservedName {
+        /// The name.
+        name: String,
+        /// What pm2 reads it as.
+        reading: String,
+    },
     /// Two apps with the same name.
     DuplicateApp {
         /// The name.
@@ -181,6 +189,7 @@ impl EmitErrorKind {
             EmitErrorKind::BelowMinimum { .. } => "emit::below-minimum",
             EmitErrorKind::BadCron { .. } => "emit::bad-cron",
             EmitErrorKind::EnvValue { .. } => "emit::env-value",
+            EmitErrorKind::ReservedName { .. } => "emit::reserved-name",
             EmitErrorKind::DuplicateApp { .. } => "emit::duplicate-app",
             EmitErrorKind::MissingScript { .. } => "emit::missing-script",
             EmitErrorKind::UnknownProfile { .. } => "emit::unknown-profile",
@@ -219,6 +228,7 @@ impl EmitErrorKind {
             EmitErrorKind::BelowMinimum { min, .. } => format!("must be at least {min}"),
             EmitErrorKind::BadCron { problem } => problem.clone(),
             EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
+            EmitErrorKind::ReservedName { reading, .. } => format!("pm2 reads this as {reading}"),
             EmitErrorKind::DuplicateApp { .. } => "this name is taken".into(),
             EmitErrorKind::MissingScript { .. } => "this app has no :script".into(),
             EmitErrorKind::UnknownProfile { profile, .. } => format!("no profile :{profile} here"),
@@ -268,6 +278,9 @@ impl EmitErrorKind {
             }
             EmitErrorKind::DuplicateApp { .. } => {
                 "PM2 matches apps by name: rename one, or merge them with a profile overlay".into()
+            }
+            EmitErrorKind::ReservedName { .. } => {
+                "pm2 would act on other apps than this one; choose a name with a letter in it, without commas".into()
             }
             EmitErrorKind::MissingScript { .. } => "add :script, the file or command PM2 runs".into(),
             EmitErrorKind::UnknownProfile {
@@ -340,6 +353,9 @@ impl fmt::Display for EmitErrorKind {
                 )
             }
             EmitErrorKind::DuplicateApp { name } => write!(f, "two apps are named \"{name}\""),
+            EmitErrorKind::ReservedName { name, reading } => {
+                write!(f, "pm2 reads the app name {name:?} as {reading}")
+            }
             EmitErrorKind::MissingScript { app: Some(name) } => write!(f, "app \"{name}\" has no script"),
             EmitErrorKind::MissingScript { app: None } => f.write_str("an app has no script"),
             EmitErrorKind::UnknownProfile { profile, .. } => write!(f, "unknown profile :{profile}"),

@@ -388,6 +388,7 @@ fn build_time(n: usize) -> std::time::Duration {
         base_dir: std::path::Path::new("/srv"),
         keep_relative_paths: false,
         overrides: &[],
+        profile_optional: false,
     };
     (0..3)
         .map(|_| {
@@ -411,4 +412,19 @@ fn building_is_linear_in_the_number_of_apps() {
         ratio < 24.0,
         "4,000 apps: {small:?}, 32,000 apps: {large:?} ({ratio:.1}×)"
     );
+}
+
+#[test]
+fn names_pm2_reads_as_something_else_are_errors_at_the_name() {
+    for name in ["all", "42", "/api/", "a,b", " api", "api ", ""] {
+        let text = format!("{{:apps [{{:name {name:?} :script \"a.js\"}}]}}");
+        let errors = common::build_with(&text, None, false).unwrap_err();
+        assert_eq!(errors[0].kind().code(), "emit::reserved-name", "{name:?}");
+        let span = errors[0].span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], format!("{name:?}"));
+    }
+    for fine in ["api", "my app", "api-2", "42a", "/api"] {
+        let text = format!("{{:apps [{{:name {fine:?} :script \"a.js\"}}]}}");
+        assert!(common::build_with(&text, None, false).is_ok(), "{fine:?}");
+    }
 }

@@ -27,25 +27,11 @@ fn failed(action: &str, message: String) -> RuntimeError {
     })
 }
 
-/// Why pm2's command line would read `name` as something other than one app: `all`
-/// (every app), digits (a pm2 id), `/.../` (a regular expression).
-fn misread(name: &str) -> Option<&'static str> {
-    if name == "all" {
-        Some("every app")
-    } else if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-        Some("a pm2 id")
-    } else if name.len() > 1 && name.starts_with('/') && name.ends_with('/') {
-        Some("a regular expression")
-    } else {
-        None
-    }
-}
-
 impl CliDriver {
     /// Refuses an app pm2's command line would act on by a name it misreads.
     fn check_name(action: &str, app: &Json) -> Result<(), RuntimeError> {
         let name = app["name"].as_str().unwrap_or_default();
-        match misread(name) {
+        match pm2_dsl_emit::reserved_name(name) {
             Some(meaning) => Err(failed(
                 action,
                 format!("pm2's command line reads the name {name:?} as {meaning}; rename the app"),
