@@ -133,10 +133,7 @@ fn main() {
     for round in 0..21 {
         std::fs::write(&changed, daemon_text(DAEMONS / 2, round + 2)).unwrap();
         let start = Instant::now();
-        let affected: Vec<PathBuf> = graph
-            .affected(std::slice::from_ref(&changed))
-            .into_iter()
-            .collect();
+        let affected: Vec<PathBuf> = graph.stale().into_iter().collect();
         let states: Vec<SourceState> = affected.iter().map(|s| prepare(s, &settings)).collect();
         for s in &states {
             graph.set(&s.path, s.files.clone());

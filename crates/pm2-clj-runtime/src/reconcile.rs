@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_clj_sync::desired::{Prepared, SourceState};
-use pm2_clj_sync::plan::{Action, PlanOptions, plan};
+use pm2_clj_sync::plan::{Action, ActionKind, PlanOptions, plan};
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_emit::OutputFormat;
 
@@ -58,6 +58,17 @@ fn prepared_of<'a>(states: &'a [SourceState], source: &Path) -> Option<&'a Prepa
         .iter()
         .find(|s| s.path == source)
         .and_then(|s| s.result.as_ref().ok())
+}
+
+/// Whether `action` would apply again a change of a held source that failed: reloads
+/// and recreates of its apps wait until the source changes; starting an app that is
+/// missing (after `pm2 kill`, say) does not.
+fn is_held(held: &Held, states: &[SourceState], action: &Action) -> bool {
+    matches!(
+        action.kind,
+        ActionKind::Reload | ActionKind::Restart | ActionKind::Recreate
+    ) && prepared_of(states, &action.source)
+        .is_some_and(|p| held.get(&action.source) == Some(&fingerprint(p)))
 }
 
 /// Makes pm2 match the `states` of the sources in `scope`.
@@ -138,9 +149,7 @@ pub fn sync(
         if unwritten.contains(&action.source) {
             continue;
         }
-        if let Some(prepared) = prepared_of(states, &action.source)
-            && held.get(&action.source) == Some(&fingerprint(prepared))
-        {
+        if is_held(held, states, action) {
             continue;
         }
         by_source

@@ -1,10 +1,11 @@
 //! `watch`: sync a tree once, then again on every (debounced) change and every
-//! `resync_every`. Each round re-loads only the sources a change can affect (the
-//! changed files, the sources that import them — a shared file outside the tree
-//! included — and sources that appeared), and plans the whole tree against what pm2
-//! runs, so apps lost to `pm2 kill` or changed by hand are restored too. Folders count:
-//! a removed or renamed daemon folder removes its sources. A source whose change failed
-//! and was rolled back is held at its last good definition until it changes again.
+//! `resync_every`. Each round re-loads only the sources whose files changed (compared
+//! byte for byte with what they read — a shared file outside the tree included — so a
+//! change the file watcher missed still counts) and the sources that appeared, and plans
+//! the whole tree against what pm2 runs, so apps lost to `pm2 kill` or changed by hand
+//! are restored too. Folders count: a removed or renamed daemon folder removes its
+//! sources. A source whose change failed and was rolled back is held at its last good
+//! definition until it changes again (its missing apps are still started).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -65,24 +66,20 @@ struct Tree<'a> {
     settings: &'a LoadSettings,
     states: Vec<SourceState>,
     graph: Graph,
-    outside: BTreeSet<PathBuf>,
 }
 
 impl Tree<'_> {
-    fn knows(&self, path: &Path) -> bool {
-        self.states.iter().any(|s| s.path == path)
-    }
-
-    /// Searches the tree again: loads the sources that appeared and those in `changed`,
-    /// forgets those that went, and marks folders that cannot be read (their sources'
-    /// apps are kept).
-    fn refresh(&mut self, changed: &BTreeSet<PathBuf>) {
+    /// Searches the tree again: loads the sources that appeared and those one of whose
+    /// files changed, forgets those that went, and marks folders that cannot be read
+    /// (their sources' apps are kept).
+    fn refresh(&mut self) {
         let found = Scope::of(std::slice::from_ref(&self.root)).scan();
+        let stale = self.graph.stale();
         let mut kept = Vec::new();
         for state in std::mem::take(&mut self.states) {
             if !found.sources.contains(&state.path) {
                 self.graph.remove(&state.path);
-            } else if !changed.contains(&state.path) {
+            } else if !stale.contains(&state.path) {
                 kept.push(state);
             }
         }
@@ -103,13 +100,17 @@ impl Tree<'_> {
         self.states = kept;
     }
 
-    /// The folders of imported files outside the tree, to watch as well.
-    fn outside_dirs(&self) -> Vec<PathBuf> {
-        self.states
-            .iter()
-            .flat_map(|s| &s.files)
+    /// The folders of files outside the tree that sources read, and their parents (to
+    /// see such a folder removed and made again).
+    fn outside_dirs(&self) -> BTreeSet<PathBuf> {
+        self.graph
+            .files()
             .filter(|f| !f.starts_with(&self.root))
-            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .filter_map(Path::parent)
+            .flat_map(|dir| [Some(dir), dir.parent()])
+            .flatten()
+            .filter(|dir| Some(*dir) != self.root.parent())
+            .map(Path::to_path_buf)
             .collect()
     }
 }
@@ -138,9 +139,8 @@ pub fn watch(
         settings,
         states: Vec::new(),
         graph: Graph::default(),
-        outside: BTreeSet::new(),
     };
-    tree.refresh(&BTreeSet::new());
+    tree.refresh();
     reporter.report(Event::Note(format!(
         "watching {} ({} sources)",
         root.display(),
@@ -148,11 +148,15 @@ pub fn watch(
     )));
     let mut held = Held::new();
     let mut root_watched = true;
+    let mut outside = BTreeSet::new();
     loop {
-        for dir in tree.outside_dirs() {
-            if tree.outside.insert(dir.clone())
-                && let Err(e) = debouncer.watch(&dir, RecursiveMode::NonRecursive)
-            {
+        // A watched folder that was removed and made again is a new folder to watch.
+        for dir in &outside {
+            let _ = debouncer.unwatch(dir);
+        }
+        outside = tree.outside_dirs();
+        for dir in outside.iter().filter(|d| d.is_dir()) {
+            if let Err(e) = debouncer.watch(dir, RecursiveMode::NonRecursive) {
                 reporter.report(Event::Note(format!("cannot watch {}: {e}", dir.display())));
             }
         }
@@ -167,7 +171,10 @@ pub fn watch(
             },
             None => Some(rx.recv().map_err(|_| watch_error("the file watcher stopped"))?),
         };
-        let Some(events) = events else { continue };
+        let Some(events) = events else {
+            tree.refresh();
+            continue;
+        };
         let events = match events {
             Ok(events) => events,
             Err(errors) => {
@@ -201,9 +208,7 @@ pub fn watch(
                 .map_err(watch_error)?;
             root_watched = true;
         }
-        let mut affected = tree.graph.affected(&changed);
-        affected.extend(changed.iter().filter(|p| tree.knows(p)).cloned());
-        tree.refresh(&affected);
+        tree.refresh();
     }
 }
 
