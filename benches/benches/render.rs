@@ -9,7 +9,7 @@
 //!    interleaved, and their ratio.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::LazyLock;
 
@@ -49,30 +49,13 @@ static APPS_JSON: LazyLock<serde_json::Value> = LazyLock::new(|| {
     serde_json::from_str(text[start..].trim_end().trim_end_matches(';')).unwrap()
 });
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Builds the release `pm2-clj` binary and returns its path.
-fn cli_binary() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "pm2-clj-cli"])
-        .current_dir(workspace())
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "building pm2-clj failed");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from);
-    target.join("release/pm2-clj")
-}
-
 fn whole_process() {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in app_program(100) {
         std::fs::write(dir.path().join(path), text).unwrap();
     }
     std::fs::write(dir.path().join("ecosystem.config.js"), render_program()).unwrap();
-    let cli = cli_binary();
+    let cli = pm2_clj_benches::cli_binary();
     let run = |cmd: &mut Command| {
         let out = cmd.current_dir(dir.path()).output().expect("run");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -12,6 +12,7 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pm2_clj_sync::plan::{Action, ActionKind};
@@ -146,6 +147,97 @@ pub fn apply(
     outcomes.into_iter().map(|(_, o)| o).collect()
 }
 
+/// How many actions of one unit run at once.
+const ACTIONS_AT_ONCE: usize = 4;
+
+/// One action carried out: how to undo what it did (even when it failed half-way),
+/// what to verify, and how it went.
+struct Step {
+    undo: Vec<Undo>,
+    check: Option<Check>,
+    result: Result<(), RuntimeError>,
+}
+
+/// Carries out one action of `unit`.
+fn execute(pm2: &dyn crate::pm2::Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter) -> Step {
+    reporter.report(Event::Started(action.clone()));
+    let since = now_ms();
+    let app = unit.apps.iter().find(|a| a.name() == action.app);
+    let ids = action.pm_ids.clone();
+    let name = action.app.clone();
+    let mut undo = Vec::new();
+    let result = (|| -> Result<(), RuntimeError> {
+        let json = || {
+            app.map(|a| &a.json)
+                .expect("an app the unit starts is one of its apps")
+        };
+        match action.kind {
+            ActionKind::Start if ids.is_empty() => {
+                let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                undo.push(Undo::Delete {
+                    app: name.clone(),
+                    ids: new,
+                });
+            }
+            ActionKind::Start => {
+                pm2.restart(Restart::Restart, json(), &unit.dir, &ids)?;
+                undo.push(Undo::Stop {
+                    app: name.clone(),
+                    ids: ids.clone(),
+                });
+            }
+            ActionKind::Reload | ActionKind::Restart => {
+                let how = if action.kind == ActionKind::Reload {
+                    Restart::Reload
+                } else {
+                    Restart::Restart
+                };
+                pm2.restart(how, json(), &unit.dir, &ids)?;
+                undo.push(Undo::Restore {
+                    app: name.clone(),
+                    ids: ids.clone(),
+                    how,
+                });
+            }
+            ActionKind::Recreate => {
+                pm2.delete(&ids)?;
+                undo.push(Undo::Start { app: name.clone() });
+                let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                undo.pop();
+                undo.push(Undo::Recreate {
+                    app: name.clone(),
+                    ids: new,
+                });
+            }
+            ActionKind::Stop => pm2.stop(&ids)?,
+            ActionKind::Delete => {
+                pm2.delete(&ids)?;
+                undo.push(Undo::Start { app: name.clone() });
+            }
+        }
+        Ok(())
+    })();
+    let check = match &result {
+        Ok(()) => {
+            reporter.report(Event::Done(action.clone()));
+            let fresh = action.kind == ActionKind::Recreate
+                || (action.kind == ActionKind::Start && action.pm_ids.is_empty());
+            if action.kind == ActionKind::Delete {
+                Some(Check::gone(&name, since))
+            } else if action.kind.starts() && app.is_some_and(|a| a.autostart) {
+                Some(Check::running(&name, since, fresh))
+            } else {
+                None
+            }
+        }
+        Err(e) => {
+            reporter.report(Event::Failed(action.clone(), e.clone()));
+            None
+        }
+    };
+    Step { undo, check, result }
+}
+
 /// What to verify after a step.
 struct Check {
     app: String,
@@ -196,87 +288,43 @@ fn run_unit(
     deadline: Instant,
     reporter: &dyn Reporter,
 ) -> UnitOutcome {
-    let pm2 = monitor.pm2();
     let mut outcome = UnitOutcome {
         source: unit.source.clone(),
         ..UnitOutcome::default()
     };
+    // The actions of a unit are on different apps, so they run side by side; each
+    // action's undo steps are kept by its place in the plan, and undone last-first.
+    let steps: Vec<Mutex<Option<Step>>> = unit.actions.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..ACTIONS_AT_ONCE.min(unit.actions.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(action) = unit.actions.get(i) else { break };
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let step = execute(monitor.pm2(), unit, action, reporter);
+                    if step.result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    *steps[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(step);
+                }
+            });
+        }
+    });
     let mut undo: Vec<Undo> = Vec::new();
     let mut checks: Vec<Check> = Vec::new();
-    let app_of = |name: &str| unit.apps.iter().find(|a| a.name() == name);
-    for action in &unit.actions {
-        reporter.report(Event::Started(action.clone()));
-        let since = now_ms();
-        let app = app_of(&action.app);
-        let ids = action.pm_ids.clone();
-        let name = action.app.clone();
-        let result = (|| -> Result<(), RuntimeError> {
-            let json = || {
-                app.map(|a| &a.json)
-                    .expect("an app the unit starts is one of its apps")
-            };
-            match action.kind {
-                ActionKind::Start if ids.is_empty() => {
-                    let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
-                    undo.push(Undo::Delete {
-                        app: name.clone(),
-                        ids: new,
-                    });
-                }
-                ActionKind::Start => {
-                    pm2.restart(Restart::Restart, json(), &unit.dir, &ids)?;
-                    undo.push(Undo::Stop {
-                        app: name.clone(),
-                        ids,
-                    });
-                }
-                ActionKind::Reload | ActionKind::Restart => {
-                    let how = if action.kind == ActionKind::Reload {
-                        Restart::Reload
-                    } else {
-                        Restart::Restart
-                    };
-                    pm2.restart(how, json(), &unit.dir, &ids)?;
-                    undo.push(Undo::Restore {
-                        app: name.clone(),
-                        ids,
-                        how,
-                    });
-                }
-                ActionKind::Recreate => {
-                    pm2.delete(&ids)?;
-                    undo.push(Undo::Start { app: name.clone() });
-                    let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
-                    undo.pop();
-                    undo.push(Undo::Recreate {
-                        app: name.clone(),
-                        ids: new,
-                    });
-                }
-                ActionKind::Stop => pm2.stop(&ids)?,
-                ActionKind::Delete => {
-                    pm2.delete(&ids)?;
-                    undo.push(Undo::Start { app: name.clone() });
-                }
-            }
-            Ok(())
-        })();
-        match result {
-            Ok(()) => {
-                reporter.report(Event::Done(action.clone()));
-                let fresh = action.kind == ActionKind::Recreate
-                    || (action.kind == ActionKind::Start && action.pm_ids.is_empty());
-                if action.kind == ActionKind::Delete {
-                    checks.push(Check::gone(&name, since));
-                } else if action.kind.starts() && app.is_some_and(|a| a.autostart) {
-                    checks.push(Check::running(&name, since, fresh));
-                }
-            }
-            Err(e) => {
-                reporter.report(Event::Failed(action.clone(), e.clone()));
-                outcome.errors.push(e);
-                break;
-            }
+    for step in steps
+        .into_iter()
+        .filter_map(|s| s.into_inner().unwrap_or_else(|p| p.into_inner()))
+    {
+        undo.extend(step.undo);
+        checks.extend(step.check);
+        if let Err(e) = step.result {
+            outcome.errors.push(e);
         }
     }
     if outcome.errors.is_empty() {
@@ -704,6 +752,12 @@ mod tests {
         );
         let outcome = &apply(&Monitor::new(&pm2), vec![u], OPTIONS, &Log::default())[0];
         assert_eq!(outcome.errors.len(), 1);
-        assert_eq!(pm2.calls(), ["start a", "start b (refused)", "delete 0"]);
+        assert!(outcome.rolled_back);
+        assert!(pm2.calls().contains(&"start b (refused)".to_string()));
+        assert!(
+            pm2.list().unwrap().is_empty(),
+            "what started was deleted again: {:?}",
+            pm2.calls()
+        );
     }
 }

@@ -82,7 +82,10 @@ mod tests {
         g.set(&a, vec![a.clone(), base.clone()]);
         g.set(&b, vec![b.clone(), base.clone()]);
         file("optional", "now it exists");
-        assert_eq!(g.stale().into_iter().collect::<Vec<_>>(), std::slice::from_ref(&c));
+        assert_eq!(
+            g.stale().into_iter().collect::<Vec<_>>(),
+            std::slice::from_ref(&c)
+        );
         std::fs::write(&c, "c").unwrap();
         g.set(&c, vec![c.clone(), dir.path().join("optional")]);
         std::fs::write(&c, "c").unwrap();
