@@ -272,6 +272,27 @@ fn sync_converges_on_what_really_runs() {
     assert!(pm2.run(&["delete", "web"]).status.success());
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     assert_eq!(pm2.app("web").len(), 2, "deleted by hand: started again");
+    // Restarted by hand with another environment: the markers survive, the values do not.
+    let out = pm2
+        .command(pm2.bin())
+        .args(["restart", "web", "--update-env"])
+        .env("VERSION", "by hand")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        pm2.app("web")
+            .iter()
+            .all(|a| a.env_var("VERSION") == Some("by hand"))
+    );
+    let out = cli(&pm2, dir.path(), &["sync", "tree"]);
+    ok(&out);
+    assert!(
+        stdout(&out).contains("env VERSION changed by hand"),
+        "{}",
+        said(&out)
+    );
+    assert!(pm2.app("web").iter().all(|a| a.env_var("VERSION") == Some("1")));
 }
 
 #[test]

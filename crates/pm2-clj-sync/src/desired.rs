@@ -27,6 +27,8 @@ pub struct Desired {
     pub instances: Option<u64>,
     /// Where its `:name` is written.
     pub name_place: Option<Place>,
+    /// Its environment variables with scalar values, as text, as pm2 gets them.
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 impl Desired {
@@ -35,10 +37,16 @@ impl Desired {
     /// there (tests, benchmarks, dry runs of embedders).
     pub fn as_process(&self, pm_id: u64, status: &str) -> crate::process::Process {
         let env: serde_json::Map<String, serde_json::Value> = self
-            .markers
-            .variables()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::String(v)))
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(
+                self.markers
+                    .variables()
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v)),
+            )
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();
         crate::process::Process::from_json(&serde_json::json!({
             "name": self.name,
@@ -156,6 +164,7 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
             ),
             instances: instance_count(app),
             name_place,
+            env: crate::process::env_of(&pm2_dsl_emit::app_json(app)["env"]),
             markers: markers.clone(),
         });
         *app = markers.apply(app);

@@ -131,7 +131,16 @@ fn compare(
         return Some((ActionKind::Recreate, reason, ids));
     }
     if markers.hash == desired.markers.hash {
-        return None;
+        // The markers say in sync; a reload by hand with another definition keeps them
+        // (pm2 merges environments), so compare what pm2 holds too.
+        let changed = processes.iter().find_map(|p| {
+            desired
+                .env
+                .iter()
+                .find(|(k, v)| p.env.get(*k) != Some(*v))
+                .map(|(k, _)| k)
+        });
+        return changed.map(|k| (ActionKind::Reload, format!("env {k} changed by hand"), ids));
     }
     match needs_recreate(markers, desired) {
         Some(reason) => Some((ActionKind::Recreate, reason, ids)),

@@ -1,6 +1,7 @@
 //! The running side: the processes pm2 lists (`pm2 jlist`, or the same list from pm2's
 //! API), with the ownership markers of those pm2-clj started.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value as Json;
@@ -37,6 +38,27 @@ pub struct Process {
     pub err_log: Option<PathBuf>,
     /// The ownership markers, when pm2-clj started it (see [`Markers::read`]).
     pub markers: Option<Markers>,
+    /// Its environment variables with scalar values, as text (`pm2_env.env`).
+    pub env: BTreeMap<String, String>,
+}
+
+/// A scalar JSON value as the text a process sees in its environment.
+pub fn env_text(value: &Json) -> Option<String> {
+    match value {
+        Json::String(s) => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        Json::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The scalar variables of a JSON `env` object, as text.
+pub fn env_of(env: &Json) -> BTreeMap<String, String> {
+    env.as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), env_text(v)?)))
+        .collect()
 }
 
 impl Process {
@@ -69,6 +91,7 @@ impl Process {
             exec_path: text(&env["pm_exec_path"]),
             out_log: path(&env["pm_out_log_path"]),
             err_log: path(&env["pm_err_log_path"]),
+            env: env_of(&env["env"]),
         }
     }
 }

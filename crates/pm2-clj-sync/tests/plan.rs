@@ -248,6 +248,7 @@ fn apps_owned_by_sources_out_of_scope_are_left_alone() {
         autostart: true,
         instances: Some(1),
         name_place: None,
+        env: Default::default(),
     };
     running.push(marked(&d, 99, "online"));
     assert!(running[2].markers.is_some());
@@ -375,4 +376,22 @@ fn apps_without_names_fail_their_source() {
     let states = dir.states();
     let Err(reports) = &states[0].result else { panic!() };
     assert!(format!("{:?}", reports[0]).contains("without :name"));
+}
+
+#[test]
+fn an_app_reloaded_by_hand_with_other_values_is_reloaded_back() {
+    let dir = Dir::new();
+    dir.write("a.pm2.edn", TWO);
+    let states = dir.states();
+    let d = desired(&states);
+    let mut web = marked(&d[0], 1, "online");
+    assert!(
+        plan(&states, &[web.clone(), marked(&d[1], 2, "online")], &dir.scope())
+            .actions
+            .is_empty()
+    );
+    web.env.insert("A".into(), "by hand".into());
+    let p = plan(&states, &[web, marked(&d[1], 2, "online")], &dir.scope());
+    assert_eq!(kinds(&p), [(ActionKind::Reload, "web")]);
+    assert_eq!(p.actions[0].reason, "env A changed by hand");
 }
