@@ -130,7 +130,11 @@ pub fn apply(
     std::thread::scope(|s| {
         for _ in 0..PARALLEL {
             s.spawn(|| {
-                while let Some((i, unit)) = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front() {
+                loop {
+                    // Taken in a statement of its own: a guard in a `while let` head would
+                    // be held for the whole body and run the units one at a time.
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let Some((i, unit)) = next else { break };
                     let recreates = unit.actions.iter().any(|a| a.kind == ActionKind::Recreate);
                     let _token = recreates.then(|| downtime.lock().unwrap_or_else(|p| p.into_inner()));
                     let outcome = run_unit(monitor, &unit, options, deadline, reporter);
