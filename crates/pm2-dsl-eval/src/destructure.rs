@@ -8,7 +8,7 @@ use pm2_dsl_reader::{Form, FormKind};
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
 use crate::scope::Scope;
-use crate::value::{Seq, Value, ValueKind};
+use crate::value::{Seq, Value, ValueKind, seq_bytes};
 
 fn syntax(form: &Form, message: impl Into<String>) -> EvalError {
     EvalError::new(
@@ -51,24 +51,17 @@ fn bind_vector(
     value: Value,
     scope: &mut Scope,
 ) -> Result<(), EvalError> {
-    let elements: Seq = match value.kind() {
-        ValueKind::Nil => Seq::new(),
-        ValueKind::List(s) | ValueKind::Vector(s) => (**s).clone(),
-        ValueKind::Set(s) => s.iter().cloned().collect(),
-        ValueKind::Str(s) => s
-            .chars()
-            .map(|c| Value::new(ValueKind::Char(c), value.origin()))
-            .collect(),
-        _ => {
-            return Err(EvalError::new(
-                EvalErrorKind::Type {
-                    function: "vector binding".into(),
-                    expected: "a sequence".into(),
-                    actual: value.type_name().into(),
-                },
-                value.origin().or(Some(pattern.span)),
-            ));
-        }
+    let Some(mut elements) =
+        crate::builtins::elements(&value).filter(|_| !matches!(value.kind(), ValueKind::Map(_)))
+    else {
+        return Err(EvalError::new(
+            EvalErrorKind::Type {
+                function: "vector binding".into(),
+                expected: "a sequence".into(),
+                actual: value.type_name().into(),
+            },
+            value.origin().or(Some(pattern.span)),
+        ));
     };
     let mut index = 0;
     let mut i = 0;
@@ -78,7 +71,15 @@ fn bind_vector(
             let target = items
                 .get(i + 1)
                 .ok_or_else(|| syntax(item, "`&` needs a pattern after it"))?;
-            let rest: Seq = elements.iter().skip(index).cloned().collect();
+            // A vector's rest shares its elements; other rests are built.
+            let rest: Seq = match value.kind() {
+                ValueKind::List(s) | ValueKind::Vector(s) => s.skip(index.min(s.len())),
+                _ => {
+                    let rest: Seq = elements.by_ref().collect();
+                    ev.charge(seq_bytes(rest.len()), pattern.span)?;
+                    rest
+                }
+            };
             let rest = if rest.is_empty() {
                 Value::nil()
             } else {
@@ -96,7 +97,7 @@ fn bind_vector(
             i += 2;
             continue;
         }
-        let element = elements.get(index).cloned().unwrap_or_else(Value::nil);
+        let element = elements.next().unwrap_or_else(Value::nil);
         bind(ev, item, element, scope)?;
         index += 1;
         i += 1;

@@ -11,10 +11,20 @@ use pm2_dsl_reader::{Locations, Note, ReadError, Replacement, Source, SourceMap,
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
-    /// Nested calls and special forms deeper than [`crate::Limits::max_depth`].
+    /// Nested calls and special forms deeper than [`crate::Limits::max_depth`]:
+    /// `(defn f [] (f)) (f)`.
     Depth,
-    /// More evaluation steps than [`crate::Limits::max_steps`].
+    /// More evaluation steps than [`crate::Limits::max_steps`]: `(count (range 1e8))`.
     Steps,
+    /// More bytes of data built than [`crate::Limits::max_bytes`]: a string doubled 40
+    /// times with `(str s s)`.
+    Bytes,
+    /// One value weighing more than [`crate::Limits::max_bytes`]: a vector of itself
+    /// doubled 40 times with `[v v]`, a file included twice by a file included twice ...
+    Size,
+    /// Data nested deeper than [`crate::Limits::max_depth`]:
+    /// `(reduce (fn [a _] [a]) [] (range 1000))`.
+    Nesting,
 }
 
 /// What went wrong during evaluation. Every kind has a stable code ([`EvalErrorKind::code`]).
@@ -188,6 +198,10 @@ impl EvalErrorKind {
             EvalErrorKind::DanglingRef { .. } => "nothing at this path".into(),
             EvalErrorKind::CyclicRef { .. } => "this reference leads back to itself".into(),
             EvalErrorKind::NotData { .. } => "made here".into(),
+            EvalErrorKind::Limit {
+                limit: Limit::Size | Limit::Nesting,
+                ..
+            } => "made here".into(),
             EvalErrorKind::Limit { .. } => "while evaluating this".into(),
             EvalErrorKind::UnknownTag { .. } => "unknown tag".into(),
             EvalErrorKind::NotCallable { what } => format!("{}, not a function", with_article(what)),
@@ -228,6 +242,17 @@ impl EvalErrorKind {
             EvalErrorKind::Limit { limit: Limit::Steps, .. } => {
                 Some("the program does too much work; otherwise raise Limits::max_steps".into())
             }
+            EvalErrorKind::Limit {
+                limit: Limit::Bytes | Limit::Size,
+                ..
+            } => Some(
+                "the program builds too much data (is something doubled again and again?); otherwise raise Limits::max_bytes"
+                    .into(),
+            ),
+            EvalErrorKind::Limit {
+                limit: Limit::Nesting,
+                ..
+            } => Some("the data nests too deeply; otherwise raise Limits::max_depth".into()),
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
             EvalErrorKind::UnknownTag { .. } => {
                 let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
@@ -297,6 +322,21 @@ impl fmt::Display for EvalErrorKind {
             } => {
                 write!(f, "evaluation took more than the limit of {max} steps")
             }
+            EvalErrorKind::Limit {
+                limit: Limit::Bytes,
+                max,
+            } => write!(f, "evaluation built more than the limit of {max} bytes of data"),
+            EvalErrorKind::Limit {
+                limit: Limit::Size,
+                max,
+            } => write!(
+                f,
+                "a value here would weigh more than the limit of {max} bytes (shared parts count at every use)"
+            ),
+            EvalErrorKind::Limit {
+                limit: Limit::Nesting,
+                max,
+            } => write!(f, "data nested deeper than the limit of {max}"),
             EvalErrorKind::UnknownTag { tag, .. } => write!(f, "unknown tag #{tag}"),
             EvalErrorKind::NotCallable { what } => write!(f, "cannot call {}", with_article(what)),
             EvalErrorKind::Arithmetic { message } => write!(f, "arithmetic error: {message}"),

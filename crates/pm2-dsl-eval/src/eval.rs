@@ -13,7 +13,7 @@ use crate::function::{Closure, Function, FunctionKind};
 use crate::scope::Scope;
 use crate::special;
 use crate::suggest::closest;
-use crate::value::{Map, Markers, Seq, Set, Value, ValueKind};
+use crate::value::{Map, Markers, Seq, Set, Value, ValueKind, map_bytes, seq_bytes};
 
 /// Grow the stack when less than this is left...
 const STACK_RED_ZONE: usize = 128 * 1024;
@@ -24,7 +24,8 @@ impl Evaluator {
     /// Evaluates one form in `scope`. The stack grows on demand, so deep (but limited)
     /// recursion is safe on any thread.
     pub(crate) fn eval(&mut self, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_form(form, scope))
+        let value = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_form(form, scope))?;
+        self.admit(value, form.span)
     }
 
     fn eval_form(&mut self, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
@@ -45,6 +46,7 @@ impl Evaluator {
                 if form.has_meta_flag("ref") {
                     return special::reference(form, items);
                 }
+                self.charge(seq_bytes(items.len()), form.span)?;
                 let items = items
                     .iter()
                     .map(|f| self.eval(f, scope))
@@ -53,6 +55,7 @@ impl Evaluator {
                     .with_markers(Markers::of_form(form)))
             }
             FormKind::Map(entries) => {
+                self.charge(map_bytes(entries.len()), form.span)?;
                 let mut map = Map::with_capacity(entries.len());
                 for (k, v) in entries.iter() {
                     let key = self.eval(k, scope)?;
@@ -70,6 +73,7 @@ impl Evaluator {
                 Ok(Value::new(ValueKind::Map(map), origin).with_markers(Markers::of_form(form)))
             }
             FormKind::Set(items) => {
+                self.charge(seq_bytes(items.len()), form.span)?;
                 let mut set = Set::default();
                 for item in items.iter() {
                     let value = self.eval(item, scope)?;
@@ -159,7 +163,8 @@ impl Evaluator {
             ValueKind::Fn(func) => match &*func.0 {
                 FunctionKind::Builtin(b) => {
                     b.check_arity(args.len(), span)?;
-                    (b.call)(self, Call::new(b.name, args, span))
+                    let result = (b.call)(self, Call::new(b.name, args, span))?;
+                    self.admit(result, span)
                 }
                 FunctionKind::Closure(c) => self.call_closure(func, c, args, span),
             },
@@ -241,6 +246,7 @@ impl Evaluator {
                 bind(self, param, value, &mut scope)?;
             }
             if let Some(rest) = &arity.rest {
+                self.charge(seq_bytes(args.len()), span)?;
                 let rest_items: Seq = args.by_ref().collect();
                 let rest_value = if rest_items.is_empty() {
                     Value::new(ValueKind::Nil, Some(span))

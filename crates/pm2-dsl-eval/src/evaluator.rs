@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use pm2_dsl_reader::{Form, FormKind, Source, SourceMap, Span, read_all};
+use pm2_dsl_reader::{Form, FormKind, ReadOptions, Source, SourceMap, Span, read_all_with};
 
 use crate::error::{EvalError, EvalErrorKind, Limit};
 use crate::loader::Loader;
@@ -35,6 +35,8 @@ pub struct Evaluator {
     /// The files being evaluated, outermost first (for cycle detection).
     loading: Vec<FileId>,
     steps: u64,
+    /// Bytes of data built so far (see [`crate::Limits::max_bytes`]).
+    built: u64,
     pub(crate) depth: u32,
     pub(crate) profiles_seen: BTreeSet<String>,
 }
@@ -50,6 +52,7 @@ impl Evaluator {
             by_location: HashMap::new(),
             loading: Vec::new(),
             steps: 0,
+            built: 0,
             depth: 0,
             profiles_seen: BTreeSet::new(),
         }
@@ -143,33 +146,75 @@ impl Evaluator {
     /// Counts `n` evaluation steps (for work proportional to a size, such as `range`).
     pub(crate) fn steps_by(&mut self, n: u64, span: Span) -> Result<(), EvalError> {
         self.steps = self.steps.saturating_add(n);
-        if self.steps > self.options.limits.max_steps {
-            let max = self.options.limits.max_steps;
-            return Err(EvalError::new(
-                EvalErrorKind::Limit {
-                    limit: Limit::Steps,
-                    max,
-                },
-                Some(span),
-            ));
-        }
-        Ok(())
+        let max = self.options.limits.max_steps;
+        limit(self.steps > max, Limit::Steps, max, span)
+    }
+
+    /// Charges `bytes` of data built to the run's budget ([`crate::Limits::max_bytes`]).
+    /// Charge before building where the size is known in advance, so that nothing
+    /// larger than the budget is ever allocated.
+    pub(crate) fn charge(&mut self, bytes: u64, span: Span) -> Result<(), EvalError> {
+        self.built = self.built.saturating_add(bytes);
+        let max = self.options.limits.max_bytes;
+        limit(self.built > max, Limit::Bytes, max, span)
+    }
+
+    /// The error for data that does not fit in what is left of the budget.
+    pub(crate) fn out_of_bytes(&self, span: Span) -> EvalError {
+        let max = self.options.limits.max_bytes;
+        EvalError::new(
+            EvalErrorKind::Limit {
+                limit: Limit::Bytes,
+                max,
+            },
+            Some(span),
+        )
+    }
+
+    /// What is left of the data budget, in bytes.
+    pub(crate) fn bytes_left(&self) -> u64 {
+        self.options.limits.max_bytes.saturating_sub(self.built)
+    }
+
+    /// Lets `value` into the program: it may weigh at most
+    /// [`crate::Limits::max_bytes`] and nest at most [`crate::Limits::max_depth`] deep.
+    /// Every value the evaluator makes passes here, so no walk over a value (printing,
+    /// comparing, hashing, validating) ever meets more than that much data.
+    pub(crate) fn admit(&self, value: Value, span: Span) -> Result<Value, EvalError> {
+        let limits = self.options.limits;
+        let at = value.origin().filter(|o| o.source == span.source).unwrap_or(span);
+        limit(
+            value.weight() > limits.max_bytes,
+            Limit::Size,
+            limits.max_bytes,
+            at,
+        )?;
+        limit(
+            value.depth() > limits.max_depth,
+            Limit::Nesting,
+            limits.max_depth.into(),
+            at,
+        )?;
+        Ok(value)
+    }
+
+    /// Runs `f` one level of nesting deeper (see [`Evaluator::enter`]).
+    pub(crate) fn nested<T>(
+        &mut self,
+        span: Span,
+        f: impl FnOnce(&mut Evaluator) -> Result<T, EvalError>,
+    ) -> Result<T, EvalError> {
+        self.enter(span)?;
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     /// Enters one level of nesting; pair with `self.depth -= 1`.
     pub(crate) fn enter(&mut self, span: Span) -> Result<(), EvalError> {
+        let max = self.options.limits.max_depth;
+        limit(self.depth >= max, Limit::Depth, max.into(), span)?;
         self.depth += 1;
-        if self.depth > self.options.limits.max_depth {
-            self.depth -= 1;
-            let max = self.options.limits.max_depth.into();
-            return Err(EvalError::new(
-                EvalErrorKind::Limit {
-                    limit: Limit::Depth,
-                    max,
-                },
-                Some(span),
-            ));
-        }
         Ok(())
     }
 
@@ -244,7 +289,14 @@ impl Evaluator {
         });
         self.by_location.insert(location, id);
         self.record_import(from, id, at);
-        let forms = read_all(&source)?;
+        // The text, and the forms read from it (up to three forms of memory each while
+        // reading), come out of the data budget.
+        self.charge(source.text().len() as u64, at.unwrap_or(source.span(0, 0)))?;
+        let options = ReadOptions {
+            max_forms: self.bytes_left() / (3 * std::mem::size_of::<Form>() as u64),
+            ..ReadOptions::default()
+        };
+        let forms = read_all_with(&source, options)?;
         self.loading.push(id);
         let result = self.eval_top_level(id, &forms);
         self.loading.pop();
@@ -263,7 +315,8 @@ impl Evaluator {
                 result = Some(value);
             }
         }
-        refs::resolve(result.unwrap_or_else(Value::nil))
+        let span = self.files[id.0].source.span(0, 0);
+        refs::resolve(self, result.unwrap_or_else(Value::nil), span)
     }
 
     /// Loads the file `path` for an `import` or `#include` written at `at` in `scope`'s
@@ -317,6 +370,14 @@ impl Evaluator {
         }
         names
     }
+}
+
+/// An `eval::limit` error at `span` when `exceeded`.
+fn limit(exceeded: bool, limit: Limit, max: u64, span: Span) -> Result<(), EvalError> {
+    if !exceeded {
+        return Ok(());
+    }
+    Err(EvalError::new(EvalErrorKind::Limit { limit, max }, Some(span)))
 }
 
 /// Whether a top-level form only defines names (`def`, `defn`, `import ... :as`).

@@ -43,13 +43,24 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Env {
     }
 }
 
-/// Bounds on evaluation, so runaway programs stop with an error.
+/// Bounds on evaluation, so runaway programs stop with a labelled error (`eval::limit`)
+/// instead of crashing, hanging or exhausting memory.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// How deeply calls and special forms may nest (default 200).
+    /// How deeply calls and special forms may nest, and how deeply the data a program
+    /// builds may nest (default 200).
     pub max_depth: u32,
-    /// How many evaluation steps a whole run may take, imports included (default 2,000,000).
+    /// How many evaluation steps a whole run may take, imports included (default
+    /// 2,000,000). Each form evaluated is a step, and so is each element a built-in
+    /// function goes through (`map`, `filter`, `reduce`, `range`, `for`, `=`, ...).
     pub max_steps: u64,
+    /// How many bytes of data a run may build (default 256 MiB). Every string and
+    /// collection a program makes is charged its size as it is made (a string its
+    /// length, a collection 48 bytes per element, a map copied to change it its whole
+    /// size), and no single value may weigh more, counting parts it shares each time
+    /// they appear ([`crate::Value::weight`]). This keeps memory, and the size of any
+    /// output, within a fixed ceiling.
+    pub max_bytes: u64,
 }
 
 impl Default for Limits {
@@ -57,6 +68,7 @@ impl Default for Limits {
         Limits {
             max_depth: 200,
             max_steps: 2_000_000,
+            max_bytes: 256 << 20,
         }
     }
 }

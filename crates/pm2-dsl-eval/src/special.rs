@@ -11,7 +11,7 @@ use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
 use crate::function::{Arity, Closure, Function, FunctionKind};
 use crate::scope::Scope;
-use crate::value::{Seq, Value, ValueKind};
+use crate::value::{NODE, Seq, Value, ValueKind};
 
 /// A special form's implementation: the whole form, its arguments, and the scope.
 pub(crate) type Special = fn(&mut Evaluator, &Form, &[Form], &Scope) -> Result<Value, EvalError>;
@@ -528,6 +528,7 @@ fn for_level(
     out: &mut Seq,
 ) -> Result<(), EvalError> {
     let Some((pattern, rest)) = bindings.split_first_chunk::<2>() else {
+        ev.charge(NODE, body.span)?;
         out.push_back(ev.eval(body, &scope)?);
         return Ok(());
     };
@@ -560,7 +561,7 @@ fn for_level(
         )),
         None => {
             let coll = ev.eval(expr, &scope)?;
-            let items = crate::builtins::seq_items(&coll).ok_or_else(|| {
+            let items = crate::builtins::elements(&coll).ok_or_else(|| {
                 EvalError::new(
                     EvalErrorKind::Type {
                         function: "for".into(),
@@ -570,7 +571,7 @@ fn for_level(
                     coll.origin().or(Some(expr.span)),
                 )
             })?;
-            ev.steps_by(items.len() as u64, expr.span)?;
+            ev.steps_by(items.size_hint().0 as u64, expr.span)?;
             for item in items {
                 let mut inner = scope.clone();
                 bind(ev, target, item, &mut inner)?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use pm2_dsl_reader::{Form, FormKind, Span, Tagged};
 
-use crate::builtins::{format, seq_items, str_of};
+use crate::builtins::{charge_map, elements, format, seq_items};
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
 use crate::merge::{deep_merge_all, merge_all};
@@ -146,7 +146,7 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Tag> {
 
 fn env(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
     let name = ev.env_name("#env", &t.form, scope)?;
-    Ok(ev.env_value(&name, form.span))
+    ev.env_value(&name, form.span)
 }
 
 fn envf(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
@@ -174,9 +174,14 @@ fn coerce_tag(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Res
 
 fn join(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
     let value = ev.eval(&t.form, scope)?;
-    let items = seq_of("#join", &value, t.form.span)?;
-    let text: String = items.iter().map(str_of).collect();
-    Ok(Value::new(ValueKind::Str(text.into()), Some(form.span)))
+    let items = elements(&value).ok_or_else(|| type_error("#join", "a vector", &value, t.form.span))?;
+    ev.steps_by(items.size_hint().0 as u64, form.span)?;
+    let mut out = ev.text_out();
+    let written = items
+        .into_iter()
+        .try_for_each(|item| out.push_value(&item))
+        .map(|_| out);
+    ev.finish_text(written, form.span)
 }
 
 fn merge_tag(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
@@ -188,6 +193,7 @@ fn merge_tag(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Resu
     } else {
         deep_merge_all(&name, items, form.span)?
     };
+    charge_map(ev, &merged, form.span)?;
     Ok(merged.or_origin(Some(form.span)))
 }
 
@@ -250,13 +256,16 @@ impl Evaluator {
         }
     }
 
-    /// The value of an environment variable as a string, or nil.
-    pub(crate) fn env_value(&self, name: &str, span: Span) -> Value {
+    /// The value of an environment variable as a string (charged to the data budget),
+    /// or nil.
+    pub(crate) fn env_value(&mut self, name: &str, span: Span) -> Result<Value, EvalError> {
         let kind = match self.options.env.get(name) {
             Some(v) => ValueKind::Str(Arc::from(v)),
             None => ValueKind::Nil,
         };
-        Value::new(kind, Some(span))
+        let value = Value::new(kind, Some(span));
+        self.charge(value.as_str().map_or(0, str::len) as u64, span)?;
+        Ok(value)
     }
 
     fn envf(&mut self, form: &Form, scope: &Scope, span: Span) -> Result<Value, EvalError> {
@@ -278,9 +287,9 @@ impl Evaluator {
             let value = self.options.env.get(&var).unwrap_or("");
             args.push(Value::new(ValueKind::Str(Arc::from(value)), Some(name.span)));
         }
-        let text = format(fmt_text, &args)
-            .map_err(|message| EvalError::new(EvalErrorKind::Format { message }, Some(fmt.span)))?;
-        Ok(Value::new(ValueKind::Str(text.into()), Some(span)))
+        let mut out = self.text_out();
+        format(fmt_text, &args, &mut out).map_err(|e| e.at(self, fmt.span))?;
+        self.finish_text(Ok(out), span)
     }
 
     fn profile_branch(&mut self, form: &Form, scope: &Scope, span: Span) -> Result<Value, EvalError> {

@@ -107,20 +107,123 @@ pub enum ValueKind {
 }
 
 /// A value with its origin and merge markers.
+///
+/// Every value also knows its [weight](Value::weight) (the bytes it would take with
+/// nothing shared) and its [depth](Value::depth) (how deeply collections nest in it), so
+/// limits can refuse a value that stands for too much data before anything walks it.
 #[derive(Clone)]
 pub struct Value {
     kind: ValueKind,
     origin: Origin,
     markers: Markers,
+    weight: u32,
+    depth: u16,
+}
+
+/// The weight of one value node before its contents: the size of a [`Value`].
+pub(crate) const NODE: u64 = std::mem::size_of::<Value>() as u64;
+
+/// The memory a new vector, list or set of `len` elements takes, roughly: its elements,
+/// and the storage around them (the shared header, a partly filled chunk).
+pub(crate) fn seq_bytes(len: usize) -> u64 {
+    (len as u64 + 4) * NODE
+}
+
+/// The memory a new map of `len` entries takes, roughly: a key, a value and an index
+/// slot per entry, and the storage around them.
+pub(crate) fn map_bytes(len: usize) -> u64 {
+    (3 * len as u64 + 4) * NODE
+}
+
+/// A value's weight and depth.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Size {
+    pub weight: u64,
+    pub depth: u32,
+}
+
+impl Size {
+    /// The size of a node holding `children`, with `payload` bytes of its own.
+    fn of_node<'a>(payload: u64, children: impl Iterator<Item = &'a Value>) -> Size {
+        children.fold(
+            Size {
+                weight: NODE.saturating_add(payload),
+                depth: 0,
+            },
+            |acc, child| acc.with(child),
+        )
+    }
+
+    /// This size with one more child.
+    pub fn with(self, child: &Value) -> Size {
+        Size {
+            weight: self.weight.saturating_add(child.weight()),
+            depth: self.depth.max(child.depth().saturating_add(1)),
+        }
+    }
+
+    /// The size of a node of `kind`.
+    fn of(kind: &ValueKind) -> Size {
+        let none = std::iter::empty();
+        match kind {
+            ValueKind::Str(s) => Size::of_node(s.len() as u64, none),
+            ValueKind::Symbol(s) | ValueKind::Keyword(s) => Size::of_node(s.as_str().len() as u64, none),
+            ValueKind::BigInt(b) => Size::of_node(b.bits() / 8, none),
+            ValueKind::BigDec(d) => Size::of_node(d.as_bigint_and_scale().0.bits() / 8, none),
+            ValueKind::Ratio(r) => Size::of_node((r.0.bits() + r.1.bits()) / 8, none),
+            ValueKind::List(items) | ValueKind::Vector(items) => Size::of_node(0, items.iter()),
+            ValueKind::Map(m) => Size::of_node(0, m.iter().flat_map(|(k, v)| [k, v])),
+            ValueKind::Set(s) => Size::of_node(0, s.iter()),
+            ValueKind::Tagged(t) => Size::of_node(t.0.as_str().len() as u64, std::iter::once(&t.1)),
+            ValueKind::Ref(path) => Size::of_node(0, path.iter()),
+            ValueKind::Nil
+            | ValueKind::Bool(_)
+            | ValueKind::Int(_)
+            | ValueKind::Float(_)
+            | ValueKind::Char(_)
+            | ValueKind::Fn(_) => Size::of_node(0, none),
+        }
+    }
 }
 
 impl Value {
-    /// A value of `kind` that came from `origin`.
+    /// A value of `kind` that came from `origin`. (Its weight is the sum of its
+    /// elements', so this takes time in proportion to a collection's length.)
     pub fn new(kind: ValueKind, origin: Origin) -> Value {
+        let size = Size::of(&kind);
+        Value::sized(kind, origin, size)
+    }
+
+    /// A value whose size is known (a collection grown by a few elements).
+    pub(crate) fn sized(kind: ValueKind, origin: Origin, size: Size) -> Value {
         Value {
             kind,
             origin,
             markers: Markers::default(),
+            weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
+            depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
+        }
+    }
+
+    /// The bytes this value would take with no part shared: the size of every node, plus
+    /// the text of strings and names (saturating at 4 GiB). A value built by sharing one
+    /// part many times weighs every use. Evaluation limits check it
+    /// ([`crate::Limits::max_bytes`]).
+    pub fn weight(&self) -> u64 {
+        u64::from(self.weight)
+    }
+
+    /// How deeply collections nest in this value: 0 for a scalar, 1 for `[1 2]`, 2 for
+    /// `[[1]]` (saturating at 65,535).
+    pub fn depth(&self) -> u32 {
+        u32::from(self.depth)
+    }
+
+    /// The value's size (weight and depth).
+    pub(crate) fn size(&self) -> Size {
+        Size {
+            weight: self.weight(),
+            depth: self.depth(),
         }
     }
 
@@ -585,6 +688,11 @@ impl Map {
     pub fn remove(&mut self, key: &Value) -> Option<Value> {
         Arc::make_mut(&mut self.0).shift_remove(key)
     }
+
+    /// The address of the shared entries, which identifies this map while it lives.
+    pub(crate) fn storage(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
 }
 
 impl FromIterator<(Value, Value)> for Map {
@@ -650,6 +758,11 @@ impl Set {
     pub fn remove(&mut self, value: &Value) {
         Arc::make_mut(&mut self.0).shift_remove(value);
     }
+
+    /// The address of the shared elements, which identifies this set while it lives.
+    pub(crate) fn storage(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
 }
 
 impl FromIterator<Value> for Set {
@@ -667,6 +780,22 @@ mod tests {
 
     fn data(text: &str) -> Value {
         Value::from_form(&read_all(&Source::standalone("t", text)).unwrap()[0])
+    }
+
+    #[test]
+    fn values_stay_small() {
+        // Weight and depth live in what was padding.
+        assert_eq!(std::mem::size_of::<Value>(), 48);
+    }
+
+    #[test]
+    fn weight_counts_shared_parts_at_every_use() {
+        let leaf = data("[1 2 3]");
+        let twice = Value::vector([leaf.clone(), leaf.clone()]);
+        assert_eq!(twice.weight(), NODE + 2 * leaf.weight());
+        assert_eq!(leaf.weight(), 4 * NODE);
+        assert_eq!((leaf.depth(), twice.depth()), (1, 2));
+        assert_eq!(data("\"abcd\"").weight(), NODE + 4);
     }
 
     #[test]

@@ -482,6 +482,7 @@ fn runaway_recursion_is_a_limit_error() {
     let options = Options::new().limits(Limits {
         max_depth: 1000,
         max_steps: 10_000,
+        ..Limits::default()
     });
     let err = run_with(options, MemoryLoader::new(), "(defn f [n] (+ (f n) (f n))) (f 1)");
     assert_eq!(err.unwrap_err().kind().code(), "eval::limit");

@@ -205,6 +205,9 @@ pub enum ReadErrorKind {
     TooDeep(u32),
     /// A text larger than 4 GiB.
     TooLarge,
+    /// More forms than [`crate::ReadOptions::max_forms`] allows (an evaluator sets it
+    /// from its data budget): `[1 1 1 ...]` with millions of elements.
+    TooManyForms(u64),
 }
 
 impl ReadErrorKind {
@@ -231,6 +234,7 @@ impl ReadErrorKind {
             ReadErrorKind::BadLiteral => "read::bad-literal",
             ReadErrorKind::TooDeep(_) => "read::too-deep",
             ReadErrorKind::TooLarge => "read::too-large",
+            ReadErrorKind::TooManyForms(_) => "read::too-many-forms",
         }
     }
 
@@ -256,6 +260,7 @@ impl ReadErrorKind {
             ReadErrorKind::BadLiteral => "malformed literal".into(),
             ReadErrorKind::TooDeep(max) => format!("nesting goes deeper than {max} levels here"),
             ReadErrorKind::TooLarge => "the text starts here".into(),
+            ReadErrorKind::TooManyForms(max) => format!("form number {} starts here", max + 1),
         }
     }
 
@@ -306,6 +311,9 @@ impl ReadErrorKind {
                 "#uuid takes \"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\"; #inst takes an RFC 3339 timestamp such as \"2024-01-31T12:00:00Z\"".into()
             }
             ReadErrorKind::TooDeep(_) => "flatten the structure, or raise the reader's depth limit".into(),
+            ReadErrorKind::TooManyForms(_) => {
+                "split the data over several files, or raise the evaluator's Limits::max_bytes".into()
+            }
             ReadErrorKind::TooLarge => return None,
         })
     }
@@ -336,6 +344,7 @@ impl fmt::Display for ReadErrorKind {
             ReadErrorKind::BadLiteral => f.write_str("invalid #uuid or #inst literal"),
             ReadErrorKind::TooDeep(max) => write!(f, "nesting too deep (limit {max})"),
             ReadErrorKind::TooLarge => f.write_str("text too large (limit 4 GiB)"),
+            ReadErrorKind::TooManyForms(max) => write!(f, "the text holds more than {max} forms"),
         }
     }
 }

@@ -19,11 +19,19 @@ pub struct ReadOptions {
     /// The deepest nesting accepted; deeper input is a [`ReadErrorKind::TooDeep`] error.
     /// Collections, quotes, tags, metadata and discards each count as one level.
     pub max_depth: u32,
+    /// The most forms a text may hold (discarded ones included); more is a
+    /// [`ReadErrorKind::TooManyForms`] error. Reading takes up to three [`Form`]s of memory
+    /// per form (48 bytes each), so this bounds the reader's memory (default: no bound
+    /// beyond the text's 4 GiB).
+    pub max_forms: u64,
 }
 
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
-        ReadOptions { max_depth: 128 }
+        ReadOptions {
+            max_depth: 128,
+            max_forms: u64::MAX,
+        }
     }
 }
 
@@ -99,6 +107,8 @@ pub(crate) fn parse<S: Sink>(
         source: source.as_ref(),
         depth: 0,
         max_depth: options.max_depth,
+        forms: 0,
+        max_forms: options.max_forms,
         scratch: Vec::new(),
         names: HashMap::default(),
         sink,
@@ -111,6 +121,9 @@ struct Parser<'a, 's, S> {
     source: &'a Source,
     depth: u32,
     max_depth: u32,
+    /// Forms read so far, and the most allowed.
+    forms: u64,
+    max_forms: u64,
     /// Elements of the collections being read, innermost last; each collection takes its
     /// own elements off the end when it closes, so it is allocated once at its exact size.
     scratch: Vec<Form>,
@@ -200,6 +213,11 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     /// Reads one form; `rest` starts at its first character (not trivia, not a closer).
     fn form(&mut self, rest: &'a str) -> Parsed<'a, Form> {
         let start = self.offset(rest);
+        self.forms += 1;
+        if self.forms > self.max_forms {
+            let end = start + rest.chars().next().map_or(0, char::len_utf8);
+            return self.fail(ReadErrorKind::TooManyForms(self.max_forms), start, end);
+        }
         let bytes = rest.as_bytes();
         match bytes[0] {
             b'(' => self.sequence(&rest[1..], Delim::List, start, 1),

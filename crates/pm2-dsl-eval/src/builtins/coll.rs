@@ -1,6 +1,11 @@
 //! Collection functions: maps (`assoc`, `get-in`, `merge`, ...), sequences (`first`,
 //! `conj`, `map`, `filter`, `reduce`, `range`, ...) and constructors. Functions that make
 //! sequences return vectors.
+//!
+//! Costs: every element a function goes through is an evaluation step, and everything
+//! it makes is charged to the data budget: a new collection per element, a map or set
+//! changed (which copies it) at its whole size, a vector grown (which shares the rest)
+//! per element added. Looking up (`get`, `first`, `nth`, `count`) takes neither.
 
 use std::sync::Arc;
 
@@ -8,7 +13,7 @@ use super::{Builtin, Call, builtin};
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
 use crate::merge::{deep_merge_all, merge_all};
-use crate::value::{Map, Seq, Set, Value, ValueKind};
+use crate::value::{Map, NODE, Seq, Set, Size, Value, ValueKind, map_bytes, seq_bytes};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     builtin("merge", 0, None, merge).doc(
@@ -169,17 +174,31 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     ),
 ];
 
-fn merge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    merge_all(call.name, call.args, call.span)
+fn merge(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let merged = merge_all(call.name, call.args, call.span)?;
+    charge_map(ev, &merged, call.span)?;
+    Ok(merged)
 }
 
-fn deep_merge(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    deep_merge_all(call.name, call.args, call.span)
+fn deep_merge(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let merged = deep_merge_all(call.name, call.args, call.span)?;
+    charge_map(ev, &merged, call.span)?;
+    Ok(merged)
+}
+
+/// Charges a map made by merging at its whole size.
+pub(crate) fn charge_map(
+    ev: &mut Evaluator,
+    value: &Value,
+    span: pm2_dsl_reader::Span,
+) -> Result<(), EvalError> {
+    ev.charge(map_bytes(value.as_map().map_or(0, Map::len)), span)
 }
 
 /// `(assoc coll k v)` on one level: maps (nil is an empty map) and vectors (index up to
-/// the length).
+/// the length). Charges the copy of a map, or the one element of a vector.
 fn assoc_one(
+    ev: &mut Evaluator,
     call: &Call,
     target_arg: usize,
     target: &Value,
@@ -189,6 +208,7 @@ fn assoc_one(
     match target.kind() {
         ValueKind::Map(_) | ValueKind::Nil => {
             let mut map = target.as_map().cloned().unwrap_or_default();
+            ev.charge(map_bytes(map.len() + 1), call.span)?;
             map.insert(key, value);
             Ok(Value::new(
                 ValueKind::Map(map),
@@ -211,18 +231,26 @@ fn assoc_one(
                     key.origin().or(Some(call.span)),
                 ));
             };
+            ev.charge(NODE, call.span)?;
+            // The size changes by the element added or replaced.
+            let mut size = target.size().with(&value);
             if index == items.len() {
                 items.push_back(value);
             } else {
-                items.set(index, value);
+                let old = items.set(index, value);
+                size.weight = size.weight.saturating_sub(old.weight());
             }
-            Ok(Value::new(ValueKind::Vector(Arc::new(items)), target.origin()))
+            Ok(Value::sized(
+                ValueKind::Vector(Arc::new(items)),
+                target.origin(),
+                size,
+            ))
         }
         _ => Err(call.type_error(target_arg, "a map or vector")),
     }
 }
 
-fn assoc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn assoc(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     if call.args.len().is_multiple_of(2) {
         return Err(EvalError::new(
             EvalErrorKind::Arity {
@@ -235,7 +263,7 @@ fn assoc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     }
     let mut result = call.args[0].clone();
     for pair in call.args[1..].chunks(2) {
-        result = assoc_one(&call, 0, &result, pair[0].clone(), pair[1].clone())?;
+        result = assoc_one(ev, &call, 0, &result, pair[0].clone(), pair[1].clone())?;
     }
     Ok(result)
 }
@@ -258,26 +286,33 @@ fn lookup(coll: &Value, key: &Value) -> Option<Value> {
     }
 }
 
-fn assoc_in_path(call: &Call, target: &Value, path: &[Value], value: Value) -> Result<Value, EvalError> {
+fn assoc_in_path(
+    ev: &mut Evaluator,
+    call: &Call,
+    target: &Value,
+    path: &[Value],
+    value: Value,
+) -> Result<Value, EvalError> {
     let Some((key, rest)) = path.split_first() else {
         return Ok(value);
     };
     let inner = lookup(target, key).unwrap_or_else(Value::nil);
-    let inner = assoc_in_path(call, &inner, rest, value)?;
+    let inner = ev.nested(call.span, |ev| assoc_in_path(ev, call, &inner, rest, value))?;
     let holder = Call::new(call.name, vec![target.clone()], call.span);
-    assoc_one(&holder, 0, target, key.clone(), inner)
+    assoc_one(ev, &holder, 0, target, key.clone(), inner)
 }
 
-fn assoc_in(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn assoc_in(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let path = path(&call, 1)?;
-    assoc_in_path(&call, &call.args[0], &path, call.args[2].clone())
+    assoc_in_path(ev, &call, &call.args[0], &path, call.args[2].clone())
 }
 
-fn dissoc(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn dissoc(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     if call.args[0].is_nil() {
         return Ok(call.args[0].clone());
     }
     let mut map = call.map(0)?;
+    ev.charge(map_bytes(map.len()), call.span)?;
     for key in &call.args[1..] {
         map.remove(key);
     }
@@ -291,7 +326,7 @@ fn update(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let mut args = vec![old];
     args.extend(call.args[3..].iter().cloned());
     let new = ev.apply(&call.args[2], args, call.span)?;
-    assoc_one(&call, 0, target, key, new)
+    assoc_one(ev, &call, 0, target, key, new)
 }
 
 fn update_in(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -303,7 +338,7 @@ fn update_in(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let mut args = vec![old];
     args.extend(call.args[3..].iter().cloned());
     let new = ev.apply(&call.args[2], args, call.span)?;
-    assoc_in_path(&call, &call.args[0], &path, new)
+    assoc_in_path(ev, &call, &call.args[0], &path, new)
 }
 
 fn get(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -331,9 +366,11 @@ fn get_in(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     Ok(current)
 }
 
-fn select_keys(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn select_keys(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let map = call.map(0)?;
     let keys = call.seq(1)?;
+    ev.steps_by(keys.len() as u64, call.span)?;
+    ev.charge(map_bytes(keys.len()), call.span)?;
     let selected: Map = keys
         .into_iter()
         .filter_map(|k| map.get_entry(&k).map(|(k, v)| (k.clone(), v.clone())))
@@ -341,14 +378,14 @@ fn select_keys(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     Ok(call.value(ValueKind::Map(selected)))
 }
 
-fn keys(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn keys(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let map = call.map(0)?;
-    Ok(call.vector(map.keys().cloned()))
+    ev.new_vector(&call, map.keys().cloned())
 }
 
-fn vals(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn vals(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let map = call.map(0)?;
-    Ok(call.vector(map.values().cloned()))
+    ev.new_vector(&call, map.values().cloned())
 }
 
 fn contains(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -362,57 +399,99 @@ fn contains(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     Ok(call.value(ValueKind::Bool(found)))
 }
 
-fn length(call: &Call, i: usize) -> Result<usize, EvalError> {
+/// The number of elements of argument `i`; a string's characters cost a step per
+/// kibibyte to count.
+fn length(ev: &mut Evaluator, call: &Call, i: usize) -> Result<usize, EvalError> {
     Ok(match call.args[i].kind() {
         ValueKind::Map(m) => m.len(),
         ValueKind::Set(s) => s.len(),
         ValueKind::List(s) | ValueKind::Vector(s) => s.len(),
-        ValueKind::Str(s) => s.chars().count(),
+        ValueKind::Str(s) => {
+            ev.steps_by(s.len() as u64 / 1024, call.span)?;
+            s.chars().count()
+        }
         ValueKind::Nil => 0,
         _ => return Err(call.type_error(i, "a collection or string")),
     })
 }
 
-fn count(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.value(ValueKind::Int(length(&call, 0)? as i64)))
+fn count(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(call.value(ValueKind::Int(length(ev, &call, 0)? as i64)))
 }
 
 fn empty(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.value(ValueKind::Bool(length(&call, 0)? == 0)))
+    let empty = match call.args[0].kind() {
+        ValueKind::Str(s) => s.is_empty(),
+        _ => call.elements(0)?.next().is_none(),
+    };
+    Ok(call.value(ValueKind::Bool(empty)))
 }
 
-fn nth_item(call: &Call, index: usize) -> Result<Option<Value>, EvalError> {
-    Ok(call.seq(0)?.into_iter().nth(index))
+/// Element `index` of argument 0, found without going through the elements before it
+/// where the collection allows.
+fn nth_item(ev: &mut Evaluator, call: &Call, index: usize) -> Result<Option<Value>, EvalError> {
+    Ok(match call.args[0].kind() {
+        ValueKind::List(s) | ValueKind::Vector(s) => s.get(index).cloned(),
+        ValueKind::Set(s) => s.iter().nth(index).cloned().filter(|_| index < s.len()),
+        ValueKind::Map(m) if index < m.len() => {
+            let mut entries = call.elements(0)?;
+            entries.nth(index)
+        }
+        ValueKind::Str(s) => {
+            ev.steps_by(index as u64 / 1024, call.span)?;
+            call.elements(0)?.nth(index).filter(|_| index < s.len())
+        }
+        _ => call.elements(0)?.nth(index),
+    })
 }
 
-fn first(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(nth_item(&call, 0)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
+fn first(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(nth_item(ev, &call, 0)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
 }
 
-fn second(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(nth_item(&call, 1)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
+fn second(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    Ok(nth_item(ev, &call, 1)?.unwrap_or_else(|| call.value(ValueKind::Nil)))
 }
 
-fn last(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.seq(0)?.pop().unwrap_or_else(|| call.value(ValueKind::Nil)))
+fn last(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let last = match call.args[0].kind() {
+        ValueKind::List(s) | ValueKind::Vector(s) => s.last().cloned(),
+        ValueKind::Str(s) => s
+            .chars()
+            .next_back()
+            .map(|c| Value::new(ValueKind::Char(c), call.args[0].origin())),
+        _ => {
+            let n = length(ev, &call, 0)?;
+            nth_item(ev, &call, n.saturating_sub(1))?
+        }
+    };
+    Ok(last.unwrap_or_else(|| call.value(ValueKind::Nil)))
 }
 
-fn rest(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    let items = call.seq(0)?;
-    Ok(call.vector(items.into_iter().skip(1)))
+fn rest(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    if let ValueKind::List(s) | ValueKind::Vector(s) = call.args[0].kind() {
+        // Shares the elements: no copy.
+        let rest = s.skip(1.min(s.len()));
+        return Ok(call.value(ValueKind::Vector(Arc::new(rest))));
+    }
+    let items = call.elements(0)?.skip(1);
+    ev.new_vector(&call, items)
 }
 
-fn nth(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    let items = call.seq(0)?;
+fn nth(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let index = call.int(1)?;
-    match usize::try_from(index).ok().and_then(|i| items.get(i)) {
-        Some(v) => Ok(v.clone()),
+    let found = match usize::try_from(index) {
+        Ok(i) => nth_item(ev, &call, i)?,
+        Err(_) => None,
+    };
+    match found {
+        Some(v) => Ok(v),
         None => match call.args.get(2) {
             Some(default) => Ok(default.clone()),
             None => Err(EvalError::new(
                 EvalErrorKind::Index {
                     index,
-                    len: items.len(),
+                    len: length(ev, &call, 0)?,
                 },
                 call.args[1].origin().or(Some(call.span)),
             )),
@@ -420,34 +499,40 @@ fn nth(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     }
 }
 
-/// Adds `items` to `target` the way `conj` does.
-fn conj_into(
-    call: &Call,
-    target: &Value,
-    items: impl IntoIterator<Item = Value>,
-) -> Result<Value, EvalError> {
+/// Adds `items` to `target` the way `conj` does: a vector or list grows (sharing its
+/// elements), a set or map is copied.
+fn conj_into(ev: &mut Evaluator, call: &Call, target: &Value, items: Vec<Value>) -> Result<Value, EvalError> {
     let origin = target.origin().or(Some(call.span));
+    let grown = |ev: &mut Evaluator, s: Seq, front: bool| -> Result<Value, EvalError> {
+        ev.charge(items.len() as u64 * NODE, call.span)?;
+        let mut s = s;
+        let mut size = if s.is_empty() {
+            Size::default()
+        } else {
+            target.size()
+        };
+        for item in items.iter().cloned() {
+            size = size.with(&item);
+            if front {
+                s.push_front(item);
+            } else {
+                s.push_back(item);
+            }
+        }
+        size.weight = size.weight.max(NODE);
+        let kind = if front {
+            ValueKind::List(Arc::new(s))
+        } else {
+            ValueKind::Vector(Arc::new(s))
+        };
+        Ok(Value::sized(kind, origin, size))
+    };
     Ok(match target.kind() {
-        ValueKind::Vector(s) => {
-            let mut s = (**s).clone();
-            s.extend(items);
-            Value::new(ValueKind::Vector(Arc::new(s)), origin)
-        }
-        ValueKind::List(s) => {
-            let mut s = (**s).clone();
-            for item in items {
-                s.push_front(item);
-            }
-            Value::new(ValueKind::List(Arc::new(s)), origin)
-        }
-        ValueKind::Nil => {
-            let mut s = Seq::new();
-            for item in items {
-                s.push_front(item);
-            }
-            Value::new(ValueKind::List(Arc::new(s)), origin)
-        }
+        ValueKind::Vector(s) => grown(ev, (**s).clone(), false)?,
+        ValueKind::List(s) => grown(ev, (**s).clone(), true)?,
+        ValueKind::Nil => grown(ev, Seq::new(), true)?,
         ValueKind::Set(set) => {
+            ev.charge(seq_bytes(set.len() + items.len()), call.span)?;
             let mut set = set.clone();
             for item in items {
                 set.insert(item);
@@ -455,10 +540,14 @@ fn conj_into(
             Value::new(ValueKind::Set(set), origin)
         }
         ValueKind::Map(map) => {
+            ev.charge(map_bytes(map.len() + items.len()), call.span)?;
             let mut map = map.clone();
             for item in items {
                 match item.kind() {
-                    ValueKind::Map(m) => m.iter().for_each(|(k, v)| map.insert(k.clone(), v.clone())),
+                    ValueKind::Map(m) => {
+                        ev.charge(map_bytes(m.len()), call.span)?;
+                        m.iter().for_each(|(k, v)| map.insert(k.clone(), v.clone()))
+                    }
                     ValueKind::Vector(kv) if kv.len() == 2 => map.insert(kv[0].clone(), kv[1].clone()),
                     _ => {
                         return Err(EvalError::new(
@@ -478,32 +567,45 @@ fn conj_into(
     })
 }
 
-fn conj(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    conj_into(&call, &call.args[0], call.args[1..].iter().cloned())
+fn conj(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    conj_into(ev, &call, &call.args[0], call.args[1..].to_vec())
 }
 
-fn concat(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn concat(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let mut out = Vec::new();
     for i in 0..call.args.len() {
-        out.extend(call.seq(i)?);
+        let items = call.elements(i)?;
+        let n = items.size_hint().0 as u64;
+        ev.steps_by(n, call.span)?;
+        ev.charge(seq_bytes(n as usize), call.span)?;
+        out.extend(items);
     }
     Ok(call.vector(out))
 }
 
-fn into(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn into(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let items = call.seq(1)?;
-    conj_into(&call, &call.args[0], items)
+    ev.steps_by(items.len() as u64, call.span)?;
+    conj_into(ev, &call, &call.args[0], items)
 }
 
-fn vec(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.vector(call.seq(0)?))
+fn vec(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    if let ValueKind::Vector(_) = call.args[0].kind() {
+        return Ok(call.args[0].clone());
+    }
+    let items = call.elements(0)?;
+    ev.steps_by(items.size_hint().0 as u64, call.span)?;
+    ev.new_vector(&call, items)
 }
 
-fn set(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.value(ValueKind::Set(call.seq(0)?.into_iter().collect::<Set>())))
+fn set(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let items = call.elements(0)?;
+    ev.steps_by(items.size_hint().0 as u64, call.span)?;
+    ev.charge(seq_bytes(items.size_hint().0), call.span)?;
+    Ok(call.value(ValueKind::Set(items.collect::<Set>())))
 }
 
-fn hash_map(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn hash_map(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     if call.args.len() % 2 == 1 {
         return Err(EvalError::new(
             EvalErrorKind::Arity {
@@ -514,6 +616,7 @@ fn hash_map(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
             Some(call.span),
         ));
     }
+    ev.charge(map_bytes(call.args.len() / 2), call.span)?;
     let map: Map = call
         .args
         .chunks(2)
@@ -522,16 +625,21 @@ fn hash_map(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     Ok(call.value(ValueKind::Map(map)))
 }
 
-fn vector(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.vector(call.args.iter().cloned()))
+fn vector(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    ev.new_vector(&call, call.args.iter().cloned())
 }
 
-fn list(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+fn list(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    ev.charge(seq_bytes(call.args.len()), call.span)?;
     Ok(call.value(ValueKind::List(Arc::new(call.args.iter().cloned().collect()))))
 }
 
-fn zipmap(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    let map: Map = call.seq(0)?.into_iter().zip(call.seq(1)?).collect();
+fn zipmap(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let (keys, vals) = (call.elements(0)?, call.elements(1)?);
+    let n = keys.size_hint().0.min(vals.size_hint().0);
+    ev.steps_by(n as u64, call.span)?;
+    ev.charge(map_bytes(n), call.span)?;
+    let map: Map = keys.zip(vals).collect();
     Ok(call.value(ValueKind::Map(map)))
 }
 
@@ -541,6 +649,7 @@ fn map(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
         .collect::<Result<Vec<_>, _>>()?;
     let n = colls.iter().map(Vec::len).min().unwrap_or(0);
     ev.steps_by(n as u64, call.span)?;
+    ev.charge(seq_bytes(n), call.span)?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let args = colls.iter().map(|c| c[i].clone()).collect();
@@ -550,15 +659,15 @@ fn map(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 }
 
 fn keep(ev: &mut Evaluator, call: &Call, wanted: bool) -> Result<Value, EvalError> {
-    let items = call.seq(1)?;
-    ev.steps_by(items.len() as u64, call.span)?;
+    let items = call.elements(1)?;
+    ev.steps_by(items.size_hint().0 as u64, call.span)?;
     let mut out = Vec::new();
     for item in items {
         if ev.apply(&call.args[0], vec![item.clone()], call.span)?.is_falsy() != wanted {
             out.push(item);
         }
     }
-    Ok(call.vector(out))
+    ev.new_vector(call, out)
 }
 
 fn filter(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -570,7 +679,8 @@ fn remove(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 }
 
 fn some(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    for item in call.seq(1)? {
+    for item in call.elements(1)? {
+        ev.step(call.span)?;
         let result = ev.apply(&call.args[0], vec![item], call.span)?;
         if !result.is_falsy() {
             return Ok(result);
@@ -580,7 +690,8 @@ fn some(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 }
 
 fn every(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    for item in call.seq(1)? {
+    for item in call.elements(1)? {
+        ev.step(call.span)?;
         if ev.apply(&call.args[0], vec![item], call.span)?.is_falsy() {
             return Ok(call.value(ValueKind::Bool(false)));
         }
@@ -589,13 +700,12 @@ fn every(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 }
 
 fn reduce(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    let (init, items) = if call.args.len() == 3 {
-        (Some(call.args[1].clone()), call.seq(2)?)
+    let (init, mut items) = if call.args.len() == 3 {
+        (Some(call.args[1].clone()), call.elements(2)?)
     } else {
-        (None, call.seq(1)?)
+        (None, call.elements(1)?)
     };
-    ev.steps_by(items.len() as u64, call.span)?;
-    let mut items = items.into_iter();
+    ev.steps_by(items.size_hint().0 as u64, call.span)?;
     let mut acc = match init.or_else(|| items.next()) {
         Some(acc) => acc,
         None => return ev.apply(&call.args[0], Vec::new(), call.span),
@@ -632,13 +742,16 @@ fn range(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     // product from overflowing on the way.
     let element = |i: u64| (i128::from(start) + i128::from(step) * i128::from(i)) as i64;
     let items = (0..len).map(|i| Value::new(ValueKind::Int(element(i)), Some(call.span)));
-    Ok(call.vector(items))
+    ev.new_vector(&call, items)
 }
 
 fn apply(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     let last = call.args.len() - 1;
+    let items = call.elements(last)?;
+    ev.steps_by(items.size_hint().0 as u64, call.span)?;
+    ev.charge(seq_bytes(items.size_hint().0), call.span)?;
     let mut args: Vec<Value> = call.args[1..last].to_vec();
-    args.extend(call.seq(last)?);
+    args.extend(items);
     ev.apply(&call.args[0], args, call.span)
 }
 

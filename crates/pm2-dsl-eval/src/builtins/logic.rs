@@ -130,7 +130,7 @@ fn env(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
         ValueKind::Keyword(k) | ValueKind::Symbol(k) => k.as_str().to_string(),
         _ => call.string(0)?.to_string(),
     };
-    let value = ev.env_value(&name, call.span);
+    let value = ev.env_value(&name, call.span)?;
     match call.args.get(1) {
         Some(default) if value.is_nil() => Ok(default.clone()),
         _ => Ok(value),

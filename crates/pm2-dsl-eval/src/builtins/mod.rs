@@ -1,5 +1,8 @@
-//! Built-in functions: the table, the argument helpers they share ([`Call`]), and the
-//! conversions several of them and the tags use (`seq_items`, `str_of`, `format`).
+//! Built-in functions: the table, the argument helpers they share ([`Call`]), the
+//! conversions several of them and the tags use (`elements`, `str_of`, `format`), and
+//! the budgeted constructors every built-in makes its results with ([`TextOut`],
+//! [`Evaluator::new_vector`]), so that what a program builds is charged to
+//! [`crate::Limits::max_bytes`] (before it is built, where its size is known).
 //! The functions themselves live in `coll` (collections), `text` (strings and names),
 //! `math` (numbers and comparison) and `logic` (predicates, `env`, `profile`).
 
@@ -17,8 +20,9 @@ use pm2_dsl_reader::Span;
 
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
-use crate::value::{Map, Seq, Value, ValueKind};
+use crate::value::{Map, Seq, Value, ValueKind, seq_bytes};
 
+pub(crate) use coll::charge_map;
 pub(crate) use text::{format, str_of};
 
 /// A built-in function.
@@ -162,33 +166,150 @@ impl Call {
         }
     }
 
-    /// Argument `i` as a sequence of elements (see [`seq_items`]).
-    pub(crate) fn seq(&self, i: usize) -> Result<Vec<Value>, EvalError> {
-        seq_items(&self.args[i]).ok_or_else(|| self.type_error(i, "a collection"))
-    }
-
-    /// A vector made by this call.
+    /// A vector made by this call (its caller charged for it).
     pub(crate) fn vector(&self, items: impl IntoIterator<Item = Value>) -> Value {
         self.value(ValueKind::Vector(Arc::new(items.into_iter().collect::<Seq>())))
+    }
+
+    /// Argument `i`'s elements (see [`elements`]).
+    pub(crate) fn elements(&self, i: usize) -> Result<Elements<'_>, EvalError> {
+        elements(&self.args[i]).ok_or_else(|| self.type_error(i, "a collection"))
+    }
+
+    /// Argument `i`'s elements, collected.
+    pub(crate) fn seq(&self, i: usize) -> Result<Vec<Value>, EvalError> {
+        Ok(self.elements(i)?.collect())
+    }
+}
+
+impl Evaluator {
+    /// A vector of `items` made by `call`, charged per element.
+    pub(crate) fn new_vector(
+        &mut self,
+        call: &Call,
+        items: impl IntoIterator<Item = Value>,
+    ) -> Result<Value, EvalError> {
+        let items: Seq = items.into_iter().collect();
+        self.charge(seq_bytes(items.len()), call.span)?;
+        Ok(call.value(ValueKind::Vector(Arc::new(items))))
+    }
+
+    /// Room for text a built-in writes: what is left of the data budget.
+    pub(crate) fn text_out(&self) -> TextOut {
+        TextOut::with_room(self.bytes_left())
+    }
+
+    /// The string `out` holds, made at `span` and charged to the budget; or the budget's
+    /// error when the text did not fit.
+    pub(crate) fn finish_text(&mut self, out: Result<TextOut, Full>, span: Span) -> Result<Value, EvalError> {
+        let Ok(out) = out else {
+            return Err(self.out_of_bytes(span));
+        };
+        self.charge(out.text.len() as u64, span)?;
+        Ok(Value::new(ValueKind::Str(out.text.into()), Some(span)))
+    }
+}
+
+/// Text being written by a built-in, with the room the data budget leaves for it.
+pub(crate) struct TextOut {
+    text: String,
+    room: u64,
+}
+
+/// The text did not fit in what is left of the data budget.
+#[derive(Debug)]
+pub(crate) struct Full;
+
+impl TextOut {
+    /// An empty text with room for `room` bytes.
+    pub(crate) fn with_room(room: u64) -> TextOut {
+        TextOut {
+            text: String::new(),
+            room,
+        }
+    }
+
+    /// Appends `s`, or fails when it does not fit.
+    pub(crate) fn push(&mut self, s: &str) -> Result<(), Full> {
+        if (self.text.len() + s.len()) as u64 > self.room {
+            return Err(Full);
+        }
+        self.text.push_str(s);
+        Ok(())
+    }
+
+    /// Appends `c` `n` times, or fails when it does not fit.
+    pub(crate) fn repeat(&mut self, c: char, n: usize) -> Result<(), Full> {
+        if (self.text.len() + n * c.len_utf8()) as u64 > self.room {
+            return Err(Full);
+        }
+        self.text.extend(std::iter::repeat_n(c, n));
+        Ok(())
+    }
+
+    /// Appends [`str_of`]`(value)`, or fails when it does not fit.
+    pub(crate) fn push_value(&mut self, value: &Value) -> Result<(), Full> {
+        match value.kind() {
+            ValueKind::Str(s) => self.push(s),
+            _ => self.push(&str_of(value)),
+        }
+    }
+
+    /// The text so far.
+    #[cfg(test)]
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
     }
 }
 
 /// The elements of a collection as Clojure's `seq` sees them: vectors, lists and sets
 /// give their elements, maps their entries as `[k v]` vectors, strings their characters,
-/// nil nothing. Other values have no elements (`None`).
-pub(crate) fn seq_items(value: &Value) -> Option<Vec<Value>> {
+/// nil nothing. Other values have no elements (`None`). Lazy: taking the first element
+/// of a large collection costs one element.
+pub(crate) fn elements(value: &Value) -> Option<Elements<'_>> {
     Some(match value.kind() {
-        ValueKind::Nil => Vec::new(),
-        ValueKind::List(s) | ValueKind::Vector(s) => s.iter().cloned().collect(),
-        ValueKind::Set(s) => s.iter().cloned().collect(),
-        ValueKind::Map(m) => m
-            .iter()
-            .map(|(k, v)| Value::vector([k.clone(), v.clone()]).with_origin(v.origin()))
-            .collect(),
-        ValueKind::Str(s) => s
-            .chars()
-            .map(|c| Value::new(ValueKind::Char(c), value.origin()))
-            .collect(),
+        ValueKind::Nil => Elements::Seq(None),
+        ValueKind::List(s) | ValueKind::Vector(s) => Elements::Seq(Some(s.iter())),
+        ValueKind::Set(s) => Elements::Set(s.iter()),
+        ValueKind::Map(m) => Elements::Map(m.iter()),
+        ValueKind::Str(s) => Elements::Chars(s.chars(), value.origin()),
         _ => return None,
     })
+}
+
+/// The elements of one collection (see [`elements`]).
+pub(crate) enum Elements<'a> {
+    Seq(Option<<&'a Seq as IntoIterator>::IntoIter>),
+    Set(indexmap::set::Iter<'a, Value>),
+    Map(indexmap::map::Iter<'a, Value, Value>),
+    Chars(std::str::Chars<'a>, Option<Span>),
+}
+
+impl Iterator for Elements<'_> {
+    type Item = Value;
+
+    fn next(&mut self) -> Option<Value> {
+        match self {
+            Elements::Seq(items) => items.as_mut()?.next().cloned(),
+            Elements::Set(items) => items.next().cloned(),
+            Elements::Map(entries) => entries
+                .next()
+                .map(|(k, v)| Value::vector([k.clone(), v.clone()]).with_origin(v.origin())),
+            Elements::Chars(chars, origin) => chars.next().map(|c| Value::new(ValueKind::Char(c), *origin)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Elements::Seq(items) => items.as_ref().map_or((0, Some(0)), |i| i.size_hint()),
+            Elements::Set(items) => items.size_hint(),
+            Elements::Map(entries) => entries.size_hint(),
+            Elements::Chars(chars, _) => chars.size_hint(),
+        }
+    }
+}
+
+/// The elements of a collection, collected (see [`elements`]).
+pub(crate) fn seq_items(value: &Value) -> Option<Vec<Value>> {
+    elements(value).map(Iterator::collect)
 }
