@@ -1,6 +1,6 @@
 //! A real editor as the client: Neovim from Debian's packages (`.ci/run` installs it),
-//! headless, attaches `pm2-clj lsp` to a file through its Lua API and reads back the
-//! diagnostics and a hover. The test fails when `nvim` is missing: install it with
+//! headless, set up with `editors/neovim/pm2-clj.lua`, attaches `pm2-clj lsp` to a file
+//! it opens and reads back the diagnostics and a hover through its Lua API. The test fails when `nvim` is missing: install it with
 //! `apt-get install neovim`.
 
 use std::path::Path;
@@ -24,6 +24,10 @@ fn neovim_shows_the_servers_diagnostics_and_hover() {
         .args(["--headless", "--clean", "-n", "-i", "NONE", "-c"])
         .arg(format!("luafile {}", script.display()))
         .env("PM2_CLJ_BIN", env!("CARGO_BIN_EXE_pm2-clj"))
+        .env(
+            "PM2_CLJ_SNIPPET",
+            pm2_clj_testkit::repo_root().join("editors/neovim/pm2-clj.lua"),
+        )
         .env("PM2_CLJ_FILE", &file)
         .env("PM2_CLJ_OUT", &out)
         .env("PM2_CLJ_HOVER_LINE", "1")

@@ -1,6 +1,6 @@
--- Run by tests/neovim.rs in `nvim --headless`: attach `pm2-clj lsp` to a file, wait for
--- its diagnostics, ask for a hover, and write both as JSON. Works with Neovim 0.7 and
--- later (vim.lsp.start_client and buf_attach_client).
+-- Run by tests/neovim.rs in `nvim --headless`: load editors/neovim/pm2-clj.lua, open a
+-- file (which attaches `pm2-clj lsp`), wait for its diagnostics, ask for a hover, and
+-- write both as JSON.
 local bin = os.getenv("PM2_CLJ_BIN")
 local file = os.getenv("PM2_CLJ_FILE")
 local out = os.getenv("PM2_CLJ_OUT")
@@ -14,18 +14,11 @@ local function finish(result)
   vim.cmd("qa!")
 end
 
+-- The shipped set-up, with the server under test.
+vim.g.pm2_clj_cmd = { bin, "lsp" }
+dofile(os.getenv("PM2_CLJ_SNIPPET"))
 vim.cmd("edit " .. vim.fn.fnameescape(file))
 local buf = vim.api.nvim_get_current_buf()
-local client_id = vim.lsp.start_client({
-  name = "pm2-clj",
-  cmd = { bin, "lsp" },
-  root_dir = vim.fn.fnamemodify(file, ":h"),
-})
-if not client_id then
-  finish({ error = "the client did not start" })
-  return
-end
-vim.lsp.buf_attach_client(buf, client_id)
 
 local arrived = vim.wait(20000, function()
   return #vim.diagnostic.get(buf) > 0
@@ -57,5 +50,7 @@ for _, response in pairs(responses) do
   end
 end
 
-vim.lsp.stop_client(client_id)
+for _, client in pairs(vim.lsp.get_active_clients()) do
+  client.stop()
+end
 finish({ arrived = arrived, diagnostics = diagnostics, hover = hover })
