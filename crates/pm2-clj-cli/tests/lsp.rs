@@ -361,7 +361,7 @@ const APP: &str = "(import \"lib.edn\" :as lib)
 {:apps [{:name \"api\" :script \"a.js\" :max-restarts 0 :exec-mode :fork
          :env {:PORT port :SET #env PM2_CLJ_TEST_SET}}]
  :profiles {:prod {:apps [{:name \"api\" :instances #profile {:prod 4 :staging 2}}]}}
- :static {:name #ref [:apps 0 :name] :base lib/base}}
+ :static {:name #ref [:apps 0 :name] :base lib/base :sep (str/join \",\" [\"a\"])}}
 ";
 
 #[test]
@@ -411,6 +411,11 @@ fn hover_shows_docs_values_and_whether_variables_are_set() {
     assert_eq!(
         h["contents"]["value"],
         "**port**, defined in app.pm2.edn\n\n```clojure\n3000\n```"
+    );
+    let h = hover(&mut client, "str/join", 0);
+    assert_eq!(
+        h["contents"]["value"],
+        "```clojure\n(str/join sep? coll)\n```\nThe elements as text, joined with sep (nothing by default)."
     );
     let h = hover(&mut client, "lib/base", 0);
     assert_eq!(

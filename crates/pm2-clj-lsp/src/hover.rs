@@ -11,7 +11,7 @@ use pm2_dsl_reader::{Syntax, SyntaxKind};
 
 use crate::analysis::Analysis;
 use crate::documents::range;
-use crate::query::{Doc, resolve};
+use crate::query::Doc;
 
 /// The hover at byte `offset`, if there is something to say.
 pub fn hover(analysis: &Analysis, offset: usize, env: &Env) -> Option<Hover> {
@@ -66,18 +66,10 @@ fn entry(entry: &Entry) -> String {
 /// special form or function.
 fn symbol(analysis: &Analysis, name: &str) -> Option<String> {
     let doc = analysis.doc();
-    let defined_here = doc.definitions().into_iter().any(|d| d.name == name);
-    let (file, def) = match name.split_once('/') {
-        Some((alias, def)) if name.len() > 1 => {
-            let import = doc
-                .imports()
-                .into_iter()
-                .find(|i| i.alias.as_deref() == Some(alias))?;
-            (resolve(&analysis.path, &import.path), def)
-        }
-        _ if defined_here => (analysis.path.clone(), name),
-        _ => return docs::symbol(name).as_ref().map(entry),
-    };
+    let (file, def) = doc.definition_site(&analysis.path, name);
+    if file == analysis.path && !doc.definitions().into_iter().any(|d| d.name == name) {
+        return docs::symbol(name).as_ref().map(entry);
+    }
     let value = analysis
         .evaluator
         .as_ref()

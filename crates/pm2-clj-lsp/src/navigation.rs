@@ -30,17 +30,7 @@ pub fn definition(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Opti
     if token.kind != SyntaxKind::Atom {
         return None;
     }
-    let name = doc.text(token);
-    let (file, def) = match name.split_once('/') {
-        Some((alias, def)) if name.len() > 1 => {
-            let import = doc
-                .imports()
-                .into_iter()
-                .find(|i| i.alias.as_deref() == Some(alias))?;
-            (resolve(&analysis.path, &import.path), def)
-        }
-        _ => (analysis.path.clone(), name),
-    };
+    let (file, def) = doc.definition_site(&analysis.path, doc.text(token));
     let source = if file == analysis.path {
         analysis.source.clone()
     } else {

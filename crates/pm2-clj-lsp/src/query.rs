@@ -153,6 +153,20 @@ impl<'a> Doc<'a> {
             .collect()
     }
 
+    /// Where a symbol written in this file (at `path`) would be defined: `alias/name` in
+    /// the file an `(import ... :as alias)` names, anything else in this file.
+    pub fn definition_site<'n>(&self, path: &Path, name: &'n str) -> (PathBuf, &'n str) {
+        if let Some((alias, def)) = name.split_once('/').filter(|_| name.len() > 1)
+            && let Some(import) = self
+                .imports()
+                .into_iter()
+                .find(|i| i.alias.as_deref() == Some(alias))
+        {
+            return (resolve(path, &import.path), def);
+        }
+        (path.to_path_buf(), name)
+    }
+
     /// Every import and include, anywhere in the file.
     pub fn imports(&self) -> Vec<Import> {
         let mut out = Vec::new();

@@ -27,8 +27,8 @@ use lsp_types::request::{
 };
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, Diagnostic,
-    InitializeParams, LogMessageParams, MessageType, OneOf, Position, PositionEncodingKind,
-    PublishDiagnosticsParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    InitializeParams, LogMessageParams, MessageType, OneOf, PositionEncodingKind, PublishDiagnosticsParams,
+    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
     TextDocumentSyncKind, Uri,
 };
 use pm2_clj_sync::load::LoadSettings;
@@ -394,26 +394,20 @@ impl Server {
             }
             HoverRequest::METHOD => {
                 let p: lsp_types::HoverParams = params_of(params)?;
-                let at = p.text_document_position_params;
-                self.refresh(&at.text_document.uri)?;
-                let (analysis, offset) = self.at(&at.text_document.uri, at.position)?;
-                to_json(hover::hover(analysis, offset, &self.settings.env))
+                let (uri, offset) = self.position(p.text_document_position_params)?;
+                to_json(hover::hover(&self.analyses[&uri], offset, &self.settings.env))
             }
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params_of(params)?;
-                let at = p.text_document_position;
-                self.refresh(&at.text_document.uri)?;
+                let (uri, offset) = self.position(p.text_document_position)?;
                 let loader = Overlay::new(self.documents.texts(), FsLoader);
-                let (analysis, offset) = self.at(&at.text_document.uri, at.position)?;
-                to_json(completion::complete(analysis, offset, &loader))
+                to_json(completion::complete(&self.analyses[&uri], offset, &loader))
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = params_of(params)?;
-                let at = p.text_document_position_params;
-                self.refresh(&at.text_document.uri)?;
+                let (uri, offset) = self.position(p.text_document_position_params)?;
                 let loader = Overlay::new(self.documents.texts(), FsLoader);
-                let (analysis, offset) = self.at(&at.text_document.uri, at.position)?;
-                to_json(navigation::definition(analysis, offset, &loader))
+                to_json(navigation::definition(&self.analyses[&uri], offset, &loader))
             }
             DocumentSymbolRequest::METHOD => {
                 let p: lsp_types::DocumentSymbolParams = params_of(params)?;
@@ -460,19 +454,17 @@ impl Server {
             .ok_or_else(|| (ErrorCode::InternalError, "no analysis".to_string()))
     }
 
-    /// The analysis of a refreshed document and the byte offset of a position in it.
-    fn at(&self, uri: &Uri, position: Position) -> Result<(&Analysis, usize), Failed> {
-        let analysis = self
-            .analyses
-            .get(uri)
-            .ok_or_else(|| (ErrorCode::InternalError, "no analysis".to_string()))?;
-        let offset = offset(&analysis.source, position).ok_or_else(|| {
+    /// A position's document, brought up to date, and the position's byte offset in it.
+    fn position(&mut self, at: TextDocumentPositionParams) -> Result<(Uri, usize), Failed> {
+        let (uri, position) = (at.text_document.uri, at.position);
+        let source = &self.analysis(&uri)?.source;
+        let offset = offset(source, position).ok_or_else(|| {
             (
                 ErrorCode::InvalidParams,
                 format!("line {} is past the end of {}", position.line, uri.as_str()),
             )
         })?;
-        Ok((analysis, offset))
+        Ok((uri, offset))
     }
 }
 
