@@ -66,6 +66,8 @@ enum Command {
     Logs(commands::logs::LogsArgs),
     /// Run the apps' health checks now; exit 0 only when all pass.
     Health(commands::health::HealthArgs),
+    /// Run the language server on stdin and stdout (for editors).
+    Lsp,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::CompletionsArgs),
 }
@@ -90,6 +92,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Status(args) => commands::status::run(args, cli.message_format),
         Command::Logs(args) => commands::logs::run(args, cli.message_format),
         Command::Health(args) => commands::health::run(args, cli.message_format),
+        Command::Lsp => commands::lsp::run(),
         Command::Completions(args) => commands::completions::run::<Cli>(args),
     }
 }

@@ -18,7 +18,12 @@ fn an_app_that_crashes_at_once_fails_start_and_is_gone_afterwards() {
     write(
         dir.path(),
         "crash.pm2.edn",
-        &source(&[app("crash", "crash", 0, "1", "")]),
+        // Its own window, longer than node takes to boot on a loaded machine: an app that
+        // crashes after its min-uptime is stable by PM2's definition.
+        &source(&[format!(
+            "{{:name \"crash\" :script {:?} :min-uptime \"2s\" :env {{:MODE \"crash\"}}}}",
+            service()
+        )]),
     );
     let started = std::time::Instant::now();
     let out = cli(&pm2, dir.path(), &["start", "crash.pm2.edn"]);

@@ -5,7 +5,8 @@
 //!
 //! The text of the file can come from its caller (an editor's unsaved buffer, stdin) and
 //! its imports from any [`Loader`] ([`load_text`], [`evaluate_text`]); [`load`] and
-//! [`evaluate`] read the file and its imports from disk.
+//! [`evaluate`] read the file and its imports from disk; [`build_evaluated`] is the last
+//! step alone.
 
 use std::path::{Path, PathBuf};
 
@@ -233,7 +234,12 @@ pub fn load_text(
     loader: impl Loader + 'static,
     settings: &LoadSettings,
 ) -> Result<Loaded, LoadFailure> {
-    let evaluated = evaluate_text(path, text, loader, settings)?;
+    build_evaluated(evaluate_text(path, text, loader, settings)?, settings)
+}
+
+/// Builds the ecosystem of an evaluated file.
+pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
+    let path = evaluated.path.clone();
     let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let build_settings = Settings {
@@ -260,7 +266,7 @@ pub fn load_text(
         }
         Err(problems) => {
             let reports = emit_reports(problems, &evaluated.evaluator);
-            Err(LoadFailure::new(reports, Some(evaluated.evaluator), path))
+            Err(LoadFailure::new(reports, Some(evaluated.evaluator), &path))
         }
     }
 }

@@ -1,7 +1,7 @@
-//! `fmt` over real files: the examples are in its layout, and formatting every `.pm2.edn`
-//! and `.edn` file of the examples and the corpus (and every valid file of the EDN
-//! conformance suite) keeps every token, is idempotent, and never changes the value a
-//! program evaluates to.
+//! `fmt` over real files: the examples are in its layout, and formatting every `.edn`
+//! file of the project's fixtures and of the corpus when present (and every valid file
+//! of the EDN conformance suite) keeps every token, is idempotent, and never changes the
+//! value a program evaluates to.
 
 use std::path::Path;
 
@@ -61,6 +61,24 @@ fn the_examples_are_in_fmts_layout() {
             file.display()
         );
     }
+}
+
+#[test]
+fn formatting_the_fixtures_keeps_tokens_and_values() {
+    let mut changed = 0;
+    let mut count = 0;
+    for folder in ["pm2-clj", "ecosystems"] {
+        for file in pm2_clj_testkit::files_under(&pm2_clj_testkit::fixtures(folder), &[".edn"]) {
+            count += 1;
+            changed += usize::from(check(&file, true));
+        }
+    }
+    for file in pm2_clj_testkit::files_under(&pm2_clj_testkit::fixtures("edn/valid"), &[".edn"]) {
+        count += 1;
+        changed += usize::from(check(&file, false));
+    }
+    assert!(count >= 15, "found only {count} files");
+    assert!(changed > 0, "no fixture changed, so nothing was tested");
 }
 
 #[test]

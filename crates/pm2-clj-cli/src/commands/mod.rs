@@ -6,6 +6,7 @@ pub mod eval;
 pub mod fmt;
 pub mod health;
 pub mod logs;
+pub mod lsp;
 pub mod pm2_verbs;
 pub mod read;
 pub mod render;

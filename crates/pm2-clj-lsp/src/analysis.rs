@@ -1,0 +1,196 @@
+//! One run of the load pipeline over an open document, and what later requests read
+//! from it: the tree, the evaluation (definitions, loaded files, the value), and the
+//! diagnostics and fixes for every file involved.
+//!
+//! A `*.pm2.edn` file goes through the whole pipeline (read, evaluate, build); any other
+//! file (a library such as `base.edn`) is read and evaluated. Imports resolve against
+//! the open documents first, then the disk.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
+use miette::Report;
+use pm2_clj_sync::load::{LoadSettings, build_evaluated, evaluate_text, replacement};
+use pm2_clj_sync::scan::is_source;
+use pm2_dsl_eval::{Evaluator, FsLoader, Overlay, Value};
+use pm2_dsl_reader::{Source, Syntax, SyntaxKind, read_syntax};
+
+use crate::convert::{Fix, Placed, Sources, convert};
+use crate::documents::{Document, range};
+use crate::query::{Doc, resolve};
+
+/// The results of analysing one document.
+pub struct Analysis {
+    /// The document's path.
+    pub path: PathBuf,
+    /// Its version when analysed.
+    pub version: i32,
+    /// Its text.
+    pub source: Arc<Source>,
+    /// Its lossless tree (up to the first read error).
+    pub tree: Syntax,
+    /// The evaluation, as far as it went.
+    pub evaluator: Option<Box<Evaluator>>,
+    /// The file's value, when evaluation succeeded (even if building it failed).
+    pub value: Option<Value>,
+    /// Diagnostics (with their fixes), for this file and the files it loaded.
+    pub diagnostics: Vec<Placed>,
+    /// The other files it loaded.
+    pub dependencies: Vec<PathBuf>,
+}
+
+impl Analysis {
+    /// Analyses `document`, reading imports from `open` (path, text) before the disk.
+    pub fn run(document: &Document, open: Vec<(String, Arc<str>)>, settings: &LoadSettings) -> Analysis {
+        let source = Source::standalone(document.path.to_string_lossy(), document.text.clone());
+        let tree = read_syntax(&source).0;
+        let loader = Overlay::new(open, FsLoader);
+        let path = &document.path;
+        let (reports, evaluator, value) = match evaluate_text(path, &document.text, loader, settings) {
+            Err(failure) => (failure.reports, failure.evaluator, None),
+            Ok(evaluated) if is_source(path) => {
+                let value = evaluated.value.clone();
+                match build_evaluated(evaluated, settings) {
+                    Ok(loaded) => {
+                        let warnings = loaded.built.warnings.into_iter().map(Report::new).collect();
+                        (warnings, Some(Box::new(loaded.evaluated.evaluator)), Some(value))
+                    }
+                    Err(failure) => (failure.reports, failure.evaluator, Some(value)),
+                }
+            }
+            Ok(evaluated) => (
+                Vec::new(),
+                Some(Box::new(evaluated.evaluator)),
+                Some(evaluated.value),
+            ),
+        };
+        let mut analysis = Analysis {
+            path: path.clone(),
+            version: document.version,
+            source,
+            tree,
+            evaluator,
+            value,
+            diagnostics: Vec::new(),
+            dependencies: Vec::new(),
+        };
+        analysis.dependencies = analysis
+            .loaded_files()
+            .into_iter()
+            .map(|(file, _)| file)
+            .filter(|f| f != path)
+            .collect();
+        let sources = Sources::new(
+            analysis
+                .evaluator
+                .iter()
+                .flat_map(|e| e.sources().iter().cloned())
+                .chain([analysis.source.clone()]),
+        );
+        let mut diagnostics = Vec::new();
+        for report in &reports {
+            let fix = replacement(report).map(|r| Fix::of(&r));
+            let reached_by = |to: &Path| analysis.reached_by(to);
+            diagnostics.extend(convert(
+                report.as_ref(),
+                fix.as_ref(),
+                path,
+                &sources,
+                &reached_by,
+            ));
+        }
+        analysis.diagnostics = diagnostics;
+        analysis
+    }
+
+    /// The analysis of a document that could not be analysed: one diagnostic saying why.
+    pub fn failed(document: &Document, message: String) -> Analysis {
+        let source = Source::standalone(document.path.to_string_lossy(), document.text.clone());
+        let diagnostic = Diagnostic {
+            severity: Some(DiagnosticSeverity::ERROR),
+            code: Some(NumberOrString::String("lsp::internal".into())),
+            source: Some("pm2-clj".into()),
+            message,
+            ..Diagnostic::default()
+        };
+        Analysis {
+            path: document.path.clone(),
+            version: document.version,
+            tree: Syntax {
+                kind: SyntaxKind::Root,
+                span: source.span(0, 0),
+                children: Vec::new(),
+            },
+            source,
+            evaluator: None,
+            value: None,
+            diagnostics: vec![Placed {
+                path: document.path.clone(),
+                diagnostic,
+                fix: None,
+            }],
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// The document's text and tree.
+    pub fn doc(&self) -> Doc<'_> {
+        Doc {
+            source: &self.source,
+            tree: &self.tree,
+        }
+    }
+
+    /// Every file the evaluation loaded (this one first) with the files it imports.
+    pub fn loaded_files(&self) -> Vec<(PathBuf, Vec<PathBuf>)> {
+        let Some(evaluator) = &self.evaluator else {
+            return Vec::new();
+        };
+        evaluator
+            .loaded_files()
+            .into_iter()
+            .map(|f| {
+                let imports = f.imports.into_iter().map(PathBuf::from).collect();
+                (PathBuf::from(f.location), imports)
+            })
+            .collect()
+    }
+
+    /// The range in this document of the import through which it reaches `file`.
+    fn reached_by(&self, file: &Path) -> Option<Range> {
+        let graph = self.loaded_files();
+        let imports_of = |p: &Path| graph.iter().find(|(f, _)| f == p).map(|(_, i)| i.clone());
+        let mut queue: VecDeque<(PathBuf, PathBuf)> = imports_of(&self.path)?
+            .into_iter()
+            .map(|first| (first.clone(), first))
+            .collect();
+        let mut seen = vec![self.path.clone()];
+        let first_hop = loop {
+            let (at, first) = queue.pop_front()?;
+            if at == file {
+                break first;
+            }
+            if !seen.contains(&at) {
+                seen.push(at.clone());
+                queue.extend(
+                    imports_of(&at)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|n| (n, first.clone())),
+                );
+            }
+        };
+        let import = self
+            .doc()
+            .imports()
+            .into_iter()
+            .find(|i| resolve(&self.path, &i.path) == first_hop)?;
+        Some(range(
+            &self.source,
+            import.span.start as usize,
+            import.span.end as usize,
+        ))
+    }
+}

@@ -1,0 +1,41 @@
+//! `pm2-clj-lsp` is the language server for `.pm2.edn` files (`pm2-clj lsp`), over the
+//! same load pipeline as every other command: no parser or evaluator of its own.
+//!
+//! - **Diagnostics** from reading, evaluating and building each open document, on open
+//!   and on every change (a burst of changes is analysed once), with UTF-16 ranges,
+//!   severity, code, `codeDescription` where PM2 documents the option concerned, and
+//!   `relatedInformation` (an unclosed delimiter's opener, a duplicate's first copy, the
+//!   import chain, the call of an imported function). An error in an imported file is
+//!   shown at the import, and in that file too when it is open. Unsaved buffers are what
+//!   is evaluated: imports read open documents before the disk.
+//! - **Hover**, **completion**, **go to definition**, **document symbols**, **code
+//!   actions** for each did-you-mean, and **formatting** in `fmt`'s layout.
+//!
+//! The client may pass `initializationOptions`: `{"profile": "prod", "env": {"K": "V"},
+//! "debounceMs": 0}`. Positions are UTF-16, as the protocol's default.
+
+#![warn(missing_docs)]
+
+mod analysis;
+mod completion;
+mod convert;
+mod documents;
+mod edits;
+mod hover;
+mod navigation;
+mod query;
+mod server;
+mod transport;
+
+/// Serves on stdin and stdout until the client exits or goes away. `Err` says why the
+/// session did not end with `shutdown` and `exit`.
+pub fn serve_stdio() -> Result<(), String> {
+    let stdin = std::io::BufReader::new(std::io::stdin());
+    let (sender, receiver, threads) = transport::start(stdin, std::io::stdout());
+    let result = server::run(sender, receiver);
+    // The writer ends once every sender is gone: the server's went with it above.
+    let written = threads
+        .join()
+        .map_err(|e| format!("cannot write to the client: {e}"));
+    result.and(written)
+}
