@@ -15,7 +15,9 @@ pub fn unprivileged<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|s| {
         s.spawn(|| {
             for cap in OVERRIDES {
-                caps::drop(None, CapSet::Effective, cap).expect("drop a capability");
+                if caps::has_cap(None, CapSet::Effective, cap).unwrap_or(false) {
+                    caps::drop(None, CapSet::Effective, cap).expect("drop a capability");
+                }
             }
             f()
         })
@@ -25,8 +27,14 @@ pub fn unprivileged<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// A command that runs `program` without the capabilities to bypass file permissions
-/// (through util-linux's `setpriv`).
+/// (through util-linux's `setpriv`; as a user without them, the program itself).
 pub fn unprivileged_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let privileged = OVERRIDES
+        .iter()
+        .any(|cap| caps::has_cap(None, CapSet::Effective, *cap).unwrap_or(false));
+    if !privileged {
+        return Command::new(program);
+    }
     let mut command = Command::new("setpriv");
     command
         .arg("--bounding-set=-dac_override,-dac_read_search")
