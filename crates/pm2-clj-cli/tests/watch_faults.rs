@@ -275,3 +275,43 @@ fn soak_random_edits_moves_and_deletions_settle_on_the_tree() {
         "the hand-started app was never touched"
     );
 }
+
+#[test]
+fn a_source_that_hits_an_evaluation_limit_does_not_stall_the_others() {
+    let pm2 = Pm2::start();
+    let dir = tempfile::tempdir().unwrap();
+    daemon(dir.path(), "tree/a", &["a1"], "1");
+    write(
+        dir.path(),
+        "tree/slow/ecosystem.pm2.edn",
+        "(defn f [n] (if (= n 0) 0 (+ 1 (f (dec n)))))\n{:apps [{:name \"slow\" :script \"x.js\" :env {:N (str (f 100000000))}}]}\n",
+    );
+    write(
+        dir.path(),
+        "tree/spin/ecosystem.pm2.edn",
+        "{:apps [{:name \"spin\" :script \"x.js\" :env {:N (str (reduce + (range 1000000000)))}}]}\n",
+    );
+    let w = Watcher::start(&pm2, dir.path(), &[]);
+    wait_names(&pm2, &w, &["a1"]);
+    let edited = Instant::now();
+    daemon(dir.path(), "tree/a", &["a1"], "2");
+    eventually("a1 at version 2", LONG, || {
+        pm2.app("a1")
+            .first()
+            .and_then(|a| a.env_var("VERSION").map(str::to_string))
+            .as_deref()
+            == Some("2")
+    });
+    assert!(
+        edited.elapsed() < Duration::from_secs(10),
+        "{:?}\n{}",
+        edited.elapsed(),
+        w.log()
+    );
+    let log = w.log();
+    assert!(
+        log.contains("slow/ecosystem.pm2.edn: not loaded")
+            && log.contains("spin/ecosystem.pm2.edn: not loaded"),
+        "{log}"
+    );
+}
