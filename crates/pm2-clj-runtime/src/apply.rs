@@ -19,7 +19,7 @@ use pm2_clj_sync::plan::{Action, ActionKind};
 use pm2_dsl_emit::health::Health;
 use serde_json::Value as Json;
 
-use crate::error::RuntimeError;
+use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
 use crate::generated::Generated;
 use crate::pm2::Restart;
@@ -172,19 +172,23 @@ fn execute(pm2: &dyn crate::pm2::Pm2, unit: &Unit, action: &Action, reporter: &d
     let mut undo = Vec::new();
     let result = (|| -> Result<(), RuntimeError> {
         let json = || {
-            app.map(|a| &a.json)
-                .expect("an app the unit starts is one of its apps")
+            app.map(|a| &a.json).ok_or_else(|| {
+                RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+                    action: action.kind.verb().to_string(),
+                    message: format!("{name} has no definition in {}", unit.source.display()),
+                })
+            })
         };
         match action.kind {
             ActionKind::Start if ids.is_empty() => {
-                let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                let new = pm2.start(std::slice::from_ref(json()?), &unit.dir)?;
                 undo.push(Undo::Delete {
                     app: name.clone(),
                     ids: new,
                 });
             }
             ActionKind::Start => {
-                pm2.restart(Restart::Restart, json(), &unit.dir, &ids)?;
+                pm2.restart(Restart::Restart, json()?, &unit.dir, &ids)?;
                 undo.push(Undo::Stop {
                     app: name.clone(),
                     ids: ids.clone(),
@@ -196,7 +200,7 @@ fn execute(pm2: &dyn crate::pm2::Pm2, unit: &Unit, action: &Action, reporter: &d
                 } else {
                     Restart::Restart
                 };
-                pm2.restart(how, json(), &unit.dir, &ids)?;
+                pm2.restart(how, json()?, &unit.dir, &ids)?;
                 undo.push(Undo::Restore {
                     app: name.clone(),
                     ids: ids.clone(),
@@ -206,7 +210,7 @@ fn execute(pm2: &dyn crate::pm2::Pm2, unit: &Unit, action: &Action, reporter: &d
             ActionKind::Recreate => {
                 pm2.delete(&ids)?;
                 undo.push(Undo::Start { app: name.clone() });
-                let new = pm2.start(std::slice::from_ref(json()), &unit.dir)?;
+                let new = pm2.start(std::slice::from_ref(json()?), &unit.dir)?;
                 undo.pop();
                 undo.push(Undo::Recreate {
                     app: name.clone(),
