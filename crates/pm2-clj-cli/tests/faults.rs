@@ -62,11 +62,7 @@ fn names_pm2_reads_as_several_apps_never_reach_it() {
         assert_eq!(pm2.jlist().len(), 1, "{name}");
     }
     // A name with a space is one app to pm2's API: started, verified, then left alone.
-    write(
-        dir.path(),
-        "tree/x.pm2.edn",
-        &source(&[app("my app", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/x.pm2.edn", &["my app"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     assert_eq!(pm2.app("my app").len(), 1);
     assert!(stdout(&cli(&pm2, dir.path(), &["sync", "tree"])).contains("0 to change, 1 unchanged"));
@@ -77,11 +73,7 @@ fn names_pm2_reads_as_several_apps_never_reach_it() {
 fn markers_copied_into_a_hand_started_app_are_not_ownership() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", ""), app("job", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web", "job"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     // As if started by hand from inside `web`: pm2 copies the caller's environment.
     let web = &pm2.app("web")[0];
@@ -111,11 +103,7 @@ fn markers_copied_into_a_hand_started_app_are_not_ownership() {
         web.env_var("PM2_CLJ_SOURCE"),
         "the markers leaked"
     );
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web"], "1");
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
     ok(&out);
     assert!(stdout(&out).contains("-   delete   job"), "{}", said(&out));
@@ -143,16 +131,8 @@ fn chmod(path: &Path, mode: u32) {
 fn a_tree_that_cannot_be_read_is_not_a_tree_without_sources() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a/x.pm2.edn",
-        &source(&[app("a1", "quiet", 0, "1", "")]),
-    );
-    write(
-        dir.path(),
-        "tree/b/x.pm2.edn",
-        &source(&[app("b1", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a/x.pm2.edn", &["a1"], "1");
+    quiet(dir.path(), "tree/b/x.pm2.edn", &["b1"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     chmod(&dir.path().join("tree/a"), 0o000);
     let out = cli_unprivileged(&pm2, dir.path(), &["sync", "tree"]);
@@ -175,16 +155,8 @@ fn a_tree_that_cannot_be_read_is_not_a_tree_without_sources() {
 fn links_out_of_the_tree_and_files_synced_by_name_stay_out() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "other/o.pm2.edn",
-        &source(&[app("other", "quiet", 0, "1", "")]),
-    );
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("a1", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "other/o.pm2.edn", &["other"], "1");
+    quiet(dir.path(), "tree/a.pm2.edn", &["a1"], "1");
     std::os::unix::fs::symlink("..", dir.path().join("tree/loop")).unwrap();
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
     ok(&out);
@@ -193,11 +165,7 @@ fn links_out_of_the_tree_and_files_synced_by_name_stay_out() {
         "a link out of the tree is not followed: {}",
         said(&out)
     );
-    write(
-        dir.path(),
-        "tree/plain.edn",
-        &source(&[app("plain", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/plain.edn", &["plain"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree/plain.edn"]));
     pm2.wait_online(&["plain"]);
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
@@ -214,27 +182,11 @@ fn links_out_of_the_tree_and_files_synced_by_name_stay_out() {
 fn a_source_whose_generated_file_cannot_be_written_is_left_as_it_runs() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a/x.pm2.edn",
-        &source(&[app("a1", "quiet", 0, "1", "")]),
-    );
-    write(
-        dir.path(),
-        "tree/b/x.pm2.edn",
-        &source(&[app("b1", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a/x.pm2.edn", &["a1"], "1");
+    quiet(dir.path(), "tree/b/x.pm2.edn", &["b1"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
-    write(
-        dir.path(),
-        "tree/a/x.pm2.edn",
-        &source(&[app("a1", "quiet", 0, "2", "")]),
-    );
-    write(
-        dir.path(),
-        "tree/b/x.pm2.edn",
-        &source(&[app("b1", "quiet", 0, "2", "")]),
-    );
+    quiet(dir.path(), "tree/a/x.pm2.edn", &["a1"], "2");
+    quiet(dir.path(), "tree/b/x.pm2.edn", &["b1"], "2");
     chmod(&dir.path().join("tree/a/dist"), 0o555);
     let out = cli_unprivileged(&pm2, dir.path(), &["sync", "tree"]);
     chmod(&dir.path().join("tree/a/dist"), 0o755);
@@ -299,11 +251,7 @@ fn sync_converges_on_what_really_runs() {
 fn a_hung_pm2_is_a_failure_within_the_timeout() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web"], "1");
     let pid = std::fs::read_to_string(pm2.home().join("pm2.pid")).unwrap();
     let signal = |sig: &str| {
         assert!(
@@ -371,21 +319,8 @@ fn concurrent_syncs_take_turns() {
 fn recreates_go_one_source_at_a_time() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    let scripts =
-        ["s1.js", "s2.js"].map(|s| write(dir.path(), s, &std::fs::read_to_string(service()).unwrap()));
-    let tree = |script: &Path| {
-        for s in 0..4 {
-            let apps: Vec<String> = (0..5)
-                .map(|i| {
-                    format!(
-                        "{{:name \"s{s}a{i}\" :script {:?} :min-uptime 300 :env {{:MODE \"quiet\"}}}}",
-                        script
-                    )
-                })
-                .collect();
-            write(dir.path(), &format!("tree/s{s}.pm2.edn"), &source(&apps));
-        }
-    };
+    let scripts = two_scripts(dir.path());
+    let tree = |script: &Path| four_sources_on(dir.path(), script);
     tree(&scripts[0]);
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     tree(&scripts[1]);

@@ -21,11 +21,7 @@ fn stdout(out: &std::process::Output) -> String {
 fn start_then_sync_of_the_same_file_changes_nothing() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", ""), app("job", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "a.pm2.edn", &["web", "job"], "1");
     ok(&cli(&pm2, dir.path(), &["start", "a.pm2.edn"]));
     let before = snapshot(&pm2);
     let out = cli(&pm2, dir.path(), &["sync", "a.pm2.edn"]);
@@ -49,11 +45,7 @@ fn adopt_takes_over_an_app_started_by_hand() {
             .success()
     );
     pm2.wait_online(&["web"]);
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web"], "1");
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
     exits(&out, 1);
     assert!(
@@ -80,16 +72,8 @@ fn adopt_takes_over_an_app_started_by_hand() {
 fn a_name_two_sources_define_is_applied_from_neither_and_check_says_so() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("dup", "quiet", 0, "1", ""), app("solo", "quiet", 0, "1", "")]),
-    );
-    write(
-        dir.path(),
-        "tree/b.pm2.edn",
-        &source(&[app("dup", "quiet", 0, "2", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["dup", "solo"], "1");
+    quiet(dir.path(), "tree/b.pm2.edn", &["dup"], "2");
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
     exits(&out, 1);
     let text = said(&out);
@@ -113,11 +97,7 @@ fn a_name_two_sources_define_is_applied_from_neither_and_check_says_so() {
 fn sync_starts_an_owned_app_found_stopped() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     assert!(pm2.run(&["stop", "web"]).status.success());
     let out = cli(&pm2, dir.path(), &["sync", "tree"]);
@@ -139,11 +119,7 @@ fn sync_with_a_profile_some_sources_lack_uses_them_as_they_are() {
         app("web", "quiet", 0, "1", "")
     );
     write(dir.path(), "tree/with.pm2.edn", &with);
-    write(
-        dir.path(),
-        "tree/without.pm2.edn",
-        &source(&[app("job", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/without.pm2.edn", &["job"], "1");
     let out = cli(&pm2, dir.path(), &["sync", "tree", "--profile", "prod"]);
     ok(&out);
     let text = said(&out);
@@ -159,11 +135,7 @@ fn sync_with_a_profile_some_sources_lack_uses_them_as_they_are() {
 fn status_shows_what_runs_and_how_it_drifts() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", ""), app("job", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web", "job"], "1");
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     write(
         dir.path(),
@@ -242,22 +214,14 @@ fn logs_show_only_the_apps_asked_for() {
 fn json_modes_print_only_json_lines() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        "tree/good.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/good.pm2.edn", &["web"], "1");
     write(dir.path(), "tree/broken.pm2.edn", "{:apps [");
     assert!(
         pm2.run(&["start", service().to_str().unwrap(), "--name", "taken"])
             .status
             .success()
     );
-    write(
-        dir.path(),
-        "tree/taken.pm2.edn",
-        &source(&[app("taken", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/taken.pm2.edn", &["taken"], "1");
     for flag in [["--message-format", "json"], ["--format", "json"]] {
         let out = cli(&pm2, dir.path(), &["sync", "tree", flag[0], flag[1]]);
         exits(&out, 1);
@@ -289,11 +253,7 @@ fn the_command_line_driver_works_when_the_pm2_package_cannot_be_loaded() {
         &format!("#!/bin/sh\nexec {:?} \"$@\"\n", pm2.bin()),
     );
     std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "1", ""), app("job", "quiet", 0, "1", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web", "job"], "1");
     let run = |args: &[&str]| {
         pm2.command(env!("CARGO_BIN_EXE_pm2-clj"))
             .args(args)
@@ -310,11 +270,7 @@ fn the_command_line_driver_works_when_the_pm2_package_cannot_be_loaded() {
         said(&out)
     );
     pm2.wait_online(&["web", "job"]);
-    write(
-        dir.path(),
-        "tree/a.pm2.edn",
-        &source(&[app("web", "quiet", 0, "2", "")]),
-    );
+    quiet(dir.path(), "tree/a.pm2.edn", &["web"], "2");
     ok(&run(&["sync", "tree"]));
     assert_eq!(pm2.app("web")[0].env_var("VERSION"), Some("2"));
     assert!(pm2.app("job").is_empty());

@@ -53,8 +53,7 @@ fn names(pm2: &Pm2) -> Vec<String> {
 }
 
 fn daemon(dir: &Path, folder: &str, apps: &[&str], version: &str) {
-    let apps: Vec<String> = apps.iter().map(|a| app(a, "quiet", 0, version, "")).collect();
-    write(dir, &format!("{folder}/ecosystem.pm2.edn"), &source(&apps));
+    quiet(dir, &format!("{folder}/ecosystem.pm2.edn"), apps, version);
 }
 
 #[track_caller]
@@ -144,20 +143,8 @@ fn watch_restores_the_tree_after_pm2_kill() {
 fn a_sync_killed_mid_way_leaves_at_most_one_source_down() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
-    let scripts =
-        ["s1.js", "s2.js"].map(|s| write(dir.path(), s, &std::fs::read_to_string(service()).unwrap()));
-    let tree = |script: &Path| {
-        for s in 0..4 {
-            let apps: Vec<String> = (0..5)
-                .map(|i| {
-                    format!(
-                        "{{:name \"s{s}a{i}\" :script {script:?} :min-uptime 300 :env {{:MODE \"quiet\"}}}}"
-                    )
-                })
-                .collect();
-            write(dir.path(), &format!("tree/s{s}.pm2.edn"), &source(&apps));
-        }
-    };
+    let scripts = two_scripts(dir.path());
+    let tree = |script: &Path| four_sources_on(dir.path(), script);
     tree(&scripts[0]);
     ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
     tree(&scripts[1]);

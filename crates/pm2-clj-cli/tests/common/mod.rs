@@ -113,3 +113,26 @@ pub fn app(name: &str, mode: &str, port: u16, version: &str, more: &str) -> Stri
 pub fn source(apps: &[String]) -> String {
     format!("{{:apps [{}]}}\n", apps.join("\n        "))
 }
+
+/// Two copies of the test service in `dir`, to move apps from one script to the other.
+pub fn two_scripts(dir: &Path) -> [PathBuf; 2] {
+    ["s1.js", "s2.js"].map(|s| write(dir, s, &std::fs::read_to_string(service()).unwrap()))
+}
+
+/// `tree/s0..s3.pm2.edn` in `dir`: four sources of five quiet apps each, on `script`.
+pub fn four_sources_on(dir: &Path, script: &Path) {
+    for s in 0..4 {
+        let apps: Vec<String> = (0..5)
+            .map(|i| {
+                format!("{{:name \"s{s}a{i}\" :script {script:?} :min-uptime 300 :env {{:MODE \"quiet\"}}}}")
+            })
+            .collect();
+        write(dir, &format!("tree/s{s}.pm2.edn"), &source(&apps));
+    }
+}
+
+/// Writes `file` in `dir`: a source of quiet test apps named `apps`, at `version`.
+pub fn quiet(dir: &Path, file: &str, apps: &[&str], version: &str) -> PathBuf {
+    let apps: Vec<String> = apps.iter().map(|a| app(a, "quiet", 0, version, "")).collect();
+    write(dir, file, &source(&apps))
+}
