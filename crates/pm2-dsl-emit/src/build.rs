@@ -214,7 +214,7 @@ fn apply_override(
 }
 
 fn unknown_section(key: &Value, text: Option<&str>) -> EmitError {
-    let written = key.to_edn();
+    let written = key.to_edn_short();
     let suggestion = text
         .and_then(|t| closest(t, SECTIONS.iter().copied()))
         .map(|s| format!(":{s}"));
@@ -630,7 +630,7 @@ fn deploy_targets(deploy: &Value, problems: &mut Vec<EmitError>) -> Vec<DeployTa
                 }
                 Err(suggestion) => problems.push(EmitError::new(
                     EmitErrorKind::UnknownDeployKey {
-                        key: key.to_edn(),
+                        key: key.to_edn_short(),
                         suggestion,
                     },
                     key.origin(),

@@ -118,7 +118,7 @@ fn format_error(key: &str, value: &Value, expected: &str) -> EmitError {
     EmitError::new(
         EmitErrorKind::BadFormat {
             option: format!(":health :{key}"),
-            value: value.to_edn(),
+            value: value.to_edn_short(),
             expected: expected.to_string(),
         },
         value.origin(),
@@ -245,7 +245,7 @@ pub(crate) fn health(key: &Value, value: &Value, problems: &mut Vec<EmitError>) 
                 None => problems.push(format_error(&name, v, "a duration such as 500ms, 2s or 1m")),
             },
             _ => {
-                let written = k.to_edn();
+                let written = k.to_edn_short();
                 let suggestion = closest(&name, KEYS.iter().map(|k| k.name)).map(|s| format!(":{s}"));
                 problems.push(EmitError::new(
                     EmitErrorKind::UnknownHealthKey {

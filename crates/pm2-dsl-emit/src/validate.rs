@@ -172,7 +172,7 @@ fn check_format(spec: &OptionSpec, value: &Value, problems: &mut Vec<EmitError>)
         problems.push(EmitError::new(
             EmitErrorKind::BadFormat {
                 option: spec.name.to_string(),
-                value: value.to_edn(),
+                value: value.to_edn_short(),
                 expected: format.expected().to_string(),
             },
             value.origin(),

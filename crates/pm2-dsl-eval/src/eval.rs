@@ -61,7 +61,9 @@ impl Evaluator {
                     let key = self.eval(k, scope)?;
                     let value = self.eval(v, scope)?;
                     if let Some((first, _)) = map.get_entry(&key) {
-                        let kind = EvalErrorKind::DuplicateKey { key: key.to_edn() };
+                        let kind = EvalErrorKind::DuplicateKey {
+                            key: key.to_edn_short(),
+                        };
                         let mut err = EvalError::new(kind, key.origin().or(Some(k.span)));
                         if let Some(first) = first.origin() {
                             err = err.with_label(first, "first here");
@@ -78,7 +80,9 @@ impl Evaluator {
                 for item in items.iter() {
                     let value = self.eval(item, scope)?;
                     if set.contains(&value) {
-                        let kind = EvalErrorKind::DuplicateKey { key: value.to_edn() };
+                        let kind = EvalErrorKind::DuplicateKey {
+                            key: value.to_edn_short(),
+                        };
                         return Err(EvalError::new(kind, Some(item.span)));
                     }
                     set.insert(value);
@@ -180,11 +184,10 @@ impl Evaluator {
 
     /// `(:k m)`, `(:k m default)`, `(m :k)`, `(m :k default)`, `(s x)`.
     fn apply_data(&mut self, f: &Value, args: Vec<Value>, span: Span) -> Result<Value, EvalError> {
-        let name = f.to_edn();
         if !(1..=2).contains(&args.len()) {
             return Err(EvalError::new(
                 EvalErrorKind::Arity {
-                    function: name,
+                    function: f.to_edn_short(),
                     expected: "1 or 2".into(),
                     got: args.len(),
                 },

@@ -67,7 +67,7 @@ fn storage(value: &Value) -> Option<usize> {
 }
 
 fn path_text(path: &[Value]) -> String {
-    Value::vector(path.iter().cloned()).to_edn()
+    Value::vector(path.iter().cloned()).to_edn_short()
 }
 
 impl Resolver<'_> {

@@ -105,7 +105,7 @@ impl Serialize for Node<'_> {
             _ if self.lenient => s.serialize_unit(),
             ValueKind::Float(_) => Err(S::Error::custom(format!(
                 "{} has no JSON representation",
-                value.to_edn()
+                value.to_edn_short()
             ))),
             ValueKind::Fn(f) => Err(S::Error::custom(format!(
                 "the function `{}` is not data",

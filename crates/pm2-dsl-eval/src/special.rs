@@ -300,7 +300,7 @@ fn case(ev: &mut Evaluator, form: &Form, args: &[Form], scope: &Scope) -> Result
     }
     Err(EvalError::new(
         EvalErrorKind::NoMatchingClause {
-            value: value.to_edn(),
+            value: value.to_edn_short(),
         },
         Some(args[0].span),
     ))

@@ -381,7 +381,7 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
         let printed = if value.is_nil() {
             "nil".to_string()
         } else {
-            value.to_edn()
+            value.to_edn_short()
         };
         EvalError::new(
             EvalErrorKind::Coercion {

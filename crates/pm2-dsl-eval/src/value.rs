@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use indexmap::{Equivalent, IndexMap, IndexSet};
-use pm2_dsl_reader::{BigDecimal, BigInt, Form, FormKind, Span, Symbol, Tagged};
+use pm2_dsl_reader::{Atom, BigDecimal, BigInt, Delim, Edn, Form, FormKind, Node, Span, Symbol};
 
 use crate::function::Function;
 
@@ -398,52 +398,21 @@ impl Value {
         Value::new(kind, origin).with_markers(Markers::of_form(form))
     }
 
-    /// The value as a form (spans are the origins, or empty), for printing as EDN.
-    /// Functions print as `#function "name"` and unresolved references as `#ref [...]`.
-    pub fn to_form(&self) -> Form {
-        let span = self.origin.unwrap_or_default();
-        let seq = |items: &Seq| items.iter().map(Value::to_form).collect::<Box<[Form]>>();
-        let tagged = |tag: &str, form: Form| {
-            FormKind::Tagged(Box::new(Tagged {
-                tag: Symbol::new(tag),
-                tag_span: span,
-                form,
-            }))
-        };
-        let kind = match &self.kind {
-            ValueKind::Nil => FormKind::Nil,
-            ValueKind::Bool(b) => FormKind::Bool(*b),
-            ValueKind::Int(i) => FormKind::Int(*i),
-            ValueKind::BigInt(b) => FormKind::BigInt(Box::new((**b).clone())),
-            ValueKind::Float(f) => FormKind::Float(*f),
-            ValueKind::BigDec(d) => FormKind::BigDec(Box::new((**d).clone())),
-            ValueKind::Ratio(r) => FormKind::Ratio(Box::new((**r).clone())),
-            ValueKind::Char(c) => FormKind::Char(*c),
-            ValueKind::Str(s) => FormKind::Str(s.clone()),
-            ValueKind::Symbol(s) => FormKind::Symbol(s.clone()),
-            ValueKind::Keyword(k) => FormKind::Keyword(k.clone()),
-            ValueKind::List(items) => FormKind::List(seq(items)),
-            ValueKind::Vector(items) => FormKind::Vector(seq(items)),
-            ValueKind::Map(m) => FormKind::Map(m.iter().map(|(k, v)| (k.to_form(), v.to_form())).collect()),
-            ValueKind::Set(s) => FormKind::Set(s.iter().map(Value::to_form).collect()),
-            ValueKind::Tagged(t) => tagged(t.0.as_str(), t.1.to_form()),
-            ValueKind::Fn(f) => tagged("function", Form::new(FormKind::Str(f.name().into()), span)),
-            ValueKind::Ref(path) => tagged(
-                "ref",
-                Form::new(FormKind::Vector(path.iter().map(Value::to_form).collect()), span),
-            ),
-        };
-        Form::new(kind, span)
-    }
-
-    /// The value printed as one line of EDN.
+    /// The value printed as one line of EDN. Functions print as `#function "name"` and
+    /// unresolved references as `#ref [...]`.
     pub fn to_edn(&self) -> String {
-        pm2_dsl_reader::to_compact(&self.to_form())
+        pm2_dsl_reader::to_compact(self)
     }
 
     /// The value printed as EDN within `width` columns where possible.
     pub fn to_edn_pretty(&self, width: usize) -> String {
-        pm2_dsl_reader::to_pretty(&self.to_form(), width)
+        pm2_dsl_reader::to_pretty(self, width)
+    }
+
+    /// The value printed as one line of EDN, cut to about 80 bytes: for messages, which
+    /// must stay short however large the value is.
+    pub fn to_edn_short(&self) -> String {
+        pm2_dsl_reader::to_compact_cut(self, 80)
     }
 
     /// The first function or unresolved reference inside the value, if any.
@@ -589,6 +558,33 @@ impl fmt::Debug for Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_edn())
+    }
+}
+
+impl Edn for Value {
+    fn node(&self) -> Node<'_, Value> {
+        match &self.kind {
+            ValueKind::Nil => Node::Atom(Atom::Nil),
+            ValueKind::Bool(b) => Node::Atom(Atom::Bool(*b)),
+            ValueKind::Int(i) => Node::Atom(Atom::Int(*i)),
+            ValueKind::BigInt(b) => Node::Atom(Atom::BigInt(b)),
+            ValueKind::Float(f) => Node::Atom(Atom::Float(*f)),
+            ValueKind::BigDec(d) => Node::Atom(Atom::BigDec(d)),
+            ValueKind::Ratio(r) => Node::Atom(Atom::Ratio(&r.0, &r.1)),
+            ValueKind::Char(c) => Node::Atom(Atom::Char(*c)),
+            ValueKind::Str(s) => Node::Atom(Atom::Str(s)),
+            ValueKind::Symbol(s) => Node::Atom(Atom::Symbol(s.as_str())),
+            ValueKind::Keyword(k) => Node::Atom(Atom::Keyword(k.as_str())),
+            ValueKind::List(items) => Node::Seq(Delim::List, Box::new(items.iter())),
+            ValueKind::Vector(items) => Node::Seq(Delim::Vector, Box::new(items.iter())),
+            ValueKind::Set(items) => Node::Seq(Delim::Set, Box::new(items.iter())),
+            ValueKind::Map(m) => Node::Map(Box::new(m.iter())),
+            ValueKind::Tagged(t) => Node::Tagged(t.0.as_str(), Box::new(Node::Item(&t.1))),
+            ValueKind::Fn(f) => Node::Tagged("function", Box::new(Node::Atom(Atom::Str(f.name())))),
+            ValueKind::Ref(path) => {
+                Node::Tagged("ref", Box::new(Node::Seq(Delim::Vector, Box::new(path.iter()))))
+            }
+        }
     }
 }
 

@@ -187,6 +187,12 @@ fn cases() -> Vec<(&'static str, String, MemoryLoader, Outcome)> {
             Outcome::Code("read::too-many-forms"),
         ),
         (
+            "a large map called as a function many times",
+            "(def m (zipmap (range 50000) (range 50000))) (count (map (fn [k] (m k)) (range 50000)))".into(),
+            none(),
+            Outcome::Value("50000".into()),
+        ),
+        (
             "a big-integer literal of a million digits",
             format!("(count [1{}N])", "0".repeat(1_000_000)),
             none(),
@@ -261,4 +267,24 @@ fn limits_are_settable_and_default_to_256_mib() {
         .eval_str("main.edn", "(apply str (range 10))")
         .unwrap();
     assert_eq!(ok.as_str(), Some("0123456789"));
+}
+
+/// A message names a value in a few words however large it is (they once printed it
+/// whole: a duplicate key of a million elements made a message of megabytes).
+#[test]
+fn messages_name_large_values_in_a_few_words() {
+    for text in [
+        "(def big (vec (range 100000))) {big 1 (vec big) 2}",
+        "(def big (vec (range 100000))) #{big (vec big)}",
+        "(def m (zipmap (range 100000) (range 100000))) (m 1 2 3)",
+        "(def big (vec (range 100000))) (case big 1 :one)",
+        "(def big (vec (range 100000))) (assoc [] big 1)",
+    ] {
+        let err = Evaluator::new(Options::new(), MemoryLoader::new())
+            .eval_str("main.edn", text)
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(message.len() < 200, "{text}: {message}");
+        assert!(message.contains('…'), "{text}: {message}");
+    }
 }

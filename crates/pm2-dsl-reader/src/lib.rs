@@ -39,7 +39,10 @@ pub use form::{Form, FormKind, Symbol, Tagged, hash_decimal};
 pub use format::{ListIndent, format_source};
 pub use located::{Locations, Note, Replacement, with_article};
 pub use parse::{ReadOptions, read_all, read_all_with};
-pub use print::{to_compact, to_pretty, write_char, write_float, write_string};
+pub use print::{
+    Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
+    write_string,
+};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, SyntaxKind, read_syntax};
 

@@ -1,111 +1,286 @@
-//! The printer: forms back to EDN text, compact (one line) or pretty (fits a width,
-//! breaking collections one element per line). What it prints reads back to an equal form.
+//! The printer: data back to EDN text, compact (one line), pretty (fits a width, breaking
+//! collections one element per line) or cut short (for messages). What it prints reads
+//! back to an equal form.
+//!
+//! It prints anything that says what its nodes are ([`Edn`]): [`Form`]s here, and the
+//! evaluator's values, which print directly, with no copy. Printing takes time in
+//! proportion to the text written: a pretty layout asks of each collection only whether
+//! its first `width` characters fit, never for its whole compact text.
 
 use std::fmt::Write;
 
+use bigdecimal::BigDecimal;
+use bigdecimal::num_bigint::BigInt;
+
+use crate::error::Delim;
 use crate::form::{Form, FormKind};
 
-/// Prints a form on one line.
-pub fn to_compact(form: &Form) -> String {
-    let mut out = String::new();
-    write_compact(form, &mut out);
-    out
+/// Data the printer can print: each node says what it is.
+pub trait Edn {
+    /// What this node is.
+    fn node(&self) -> Node<'_, Self>;
+
+    /// The metadata written before it (`^:append`, `^{...}`), if any.
+    fn meta(&self) -> Option<&Form> {
+        None
+    }
 }
 
-/// Prints a form so that lines stay within `width` columns where the data allows it:
-/// a collection that does not fit on its line gets one element (or map entry) per line.
-pub fn to_pretty(form: &Form, width: usize) -> String {
-    let mut out = String::new();
-    write_pretty(form, 0, width, &mut out);
-    out
+/// One node of printable data.
+pub enum Node<'a, T: ?Sized> {
+    /// A scalar.
+    Atom(Atom<'a>),
+    /// A list, vector or set of items.
+    Seq(Delim, Box<dyn Iterator<Item = &'a T> + 'a>),
+    /// A map's entries.
+    Map(Box<dyn Iterator<Item = (&'a T, &'a T)> + 'a>),
+    /// A tagged literal: the tag (without `#`) and what it tags.
+    Tagged(&'a str, Box<Node<'a, T>>),
+    /// An item, printed with its metadata.
+    Item(&'a T),
 }
 
-fn write_meta(form: &Form, out: &mut String, pretty: Option<(usize, usize)>) -> usize {
-    let Some(meta) = &form.meta else { return 0 };
+/// A scalar to print.
+pub enum Atom<'a> {
+    /// `nil`
+    Nil,
+    /// `true` or `false`
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A big integer, printed with `N`.
+    BigInt(&'a BigInt),
+    /// A float (`##Inf`, `##-Inf` and `##NaN` included).
+    Float(f64),
+    /// A decimal, printed with `M`.
+    BigDec(&'a BigDecimal),
+    /// A ratio `n/d`.
+    Ratio(&'a BigInt, &'a BigInt),
+    /// A character literal.
+    Char(char),
+    /// A string literal.
+    Str(&'a str),
+    /// A symbol, as written.
+    Symbol(&'a str),
+    /// A keyword, without its colon.
+    Keyword(&'a str),
+}
+
+impl Edn for Form {
+    fn node(&self) -> Node<'_, Form> {
+        match &self.kind {
+            FormKind::Nil => Node::Atom(Atom::Nil),
+            FormKind::Bool(b) => Node::Atom(Atom::Bool(*b)),
+            FormKind::Int(i) => Node::Atom(Atom::Int(*i)),
+            FormKind::BigInt(b) => Node::Atom(Atom::BigInt(b)),
+            FormKind::Float(f) => Node::Atom(Atom::Float(*f)),
+            FormKind::BigDec(d) => Node::Atom(Atom::BigDec(d)),
+            FormKind::Ratio(r) => Node::Atom(Atom::Ratio(&r.0, &r.1)),
+            FormKind::Char(c) => Node::Atom(Atom::Char(*c)),
+            FormKind::Str(s) => Node::Atom(Atom::Str(s)),
+            FormKind::Symbol(s) => Node::Atom(Atom::Symbol(s.as_str())),
+            FormKind::Keyword(k) => Node::Atom(Atom::Keyword(k.as_str())),
+            FormKind::List(items) => Node::Seq(Delim::List, Box::new(items.iter())),
+            FormKind::Vector(items) => Node::Seq(Delim::Vector, Box::new(items.iter())),
+            FormKind::Set(items) => Node::Seq(Delim::Set, Box::new(items.iter())),
+            FormKind::Map(entries) => Node::Map(Box::new(entries.iter().map(|(k, v)| (k, v)))),
+            FormKind::Tagged(t) => Node::Tagged(t.tag.as_str(), Box::new(Node::Item(&t.form))),
+        }
+    }
+
+    fn meta(&self) -> Option<&Form> {
+        self.meta.as_deref()
+    }
+}
+
+/// Text being printed, cut off after `limit` bytes.
+struct Out {
+    text: String,
+    limit: usize,
+}
+
+impl Out {
+    fn new(limit: usize) -> Out {
+        Out {
+            text: String::new(),
+            limit,
+        }
+    }
+
+    /// Whether the limit was reached (nothing more is written).
+    fn full(&self) -> bool {
+        self.text.len() >= self.limit
+    }
+
+    fn push_str(&mut self, s: &str) {
+        if !self.full() {
+            self.text.push_str(s);
+        }
+    }
+
+    fn push(&mut self, c: char) {
+        if !self.full() {
+            self.text.push(c);
+        }
+    }
+}
+
+/// Prints on one line.
+pub fn to_compact<T: Edn + ?Sized>(item: &T) -> String {
+    let mut out = Out::new(usize::MAX);
+    write_item(item, &mut out);
+    out.text
+}
+
+/// Prints on one line, cut to about `max` bytes (ending with `…` when cut): for
+/// messages that name a value, however large it is. Takes time in proportion to `max`.
+pub fn to_compact_cut<T: Edn + ?Sized>(item: &T, max: usize) -> String {
+    let mut out = Out::new(max.saturating_add(1));
+    write_item(item, &mut out);
+    if out.text.len() > max {
+        let mut end = max;
+        while !out.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.text.truncate(end);
+        out.text.push('…');
+    }
+    out.text
+}
+
+/// Prints on one line when that takes at most `max` bytes; `None` (after writing no more
+/// than that) when it would take more.
+pub fn to_compact_within<T: Edn + ?Sized>(item: &T, max: usize) -> Option<String> {
+    let mut out = Out::new(max.saturating_add(1));
+    write_item(item, &mut out);
+    (out.text.len() <= max).then_some(out.text)
+}
+
+/// Prints so that lines stay within `width` columns where the data allows it: a
+/// collection that does not fit on its line gets one element (or map entry) per line.
+pub fn to_pretty<T: Edn + ?Sized>(item: &T, width: usize) -> String {
+    let mut out = Out::new(usize::MAX);
+    write_pretty(item, 0, width, &mut out);
+    out.text
+}
+
+/// Whether `item` printed on one line takes at most `room` bytes; looks at no more than
+/// that much of it.
+fn fits<T: Edn + ?Sized>(item: &T, room: usize) -> bool {
+    let mut out = Out::new(room.saturating_add(1));
+    write_item(item, &mut out);
+    out.text.len() <= room
+}
+
+/// Writes the metadata of `item`; returns the bytes written.
+fn write_meta<T: Edn + ?Sized>(item: &T, out: &mut Out, pretty: Option<(usize, usize)>) -> usize {
+    let Some(meta) = item.meta() else { return 0 };
     let FormKind::Map(entries) = &meta.kind else {
         return 0;
     };
-    let start = out.len();
+    let start = out.text.len();
     let flags = entries
         .iter()
         .all(|(k, v)| k.as_keyword().is_some() && matches!(v.kind, FormKind::Bool(true)));
     if flags {
         for (k, _) in entries {
             out.push('^');
-            write_compact(k, out);
+            write_item(k, out);
             out.push(' ');
         }
     } else {
         out.push('^');
         match pretty {
             Some((indent, width)) => write_pretty(meta, indent + 1, width, out),
-            None => write_compact(meta, out),
+            None => write_item(meta, out),
         }
         out.push(' ');
     }
-    out.len() - start
+    out.text.len() - start
 }
 
-fn write_compact(form: &Form, out: &mut String) {
-    write_meta(form, out, None);
-    match &form.kind {
-        FormKind::List(items) => write_items(out, "(", ")", items),
-        FormKind::Vector(items) => write_items(out, "[", "]", items),
-        FormKind::Set(items) => write_items(out, "#{", "}", items),
-        FormKind::Map(entries) => {
-            out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
+fn write_item<T: Edn + ?Sized>(item: &T, out: &mut Out) {
+    write_meta(item, out, None);
+    write_node(item.node(), out);
+}
+
+fn write_node<T: Edn + ?Sized>(node: Node<'_, T>, out: &mut Out) {
+    match node {
+        Node::Atom(atom) => write_atom(&atom, out),
+        Node::Item(item) => write_item(item, out),
+        Node::Seq(delim, items) => {
+            out.push_str(delim.open());
+            for (i, item) in items.enumerate() {
+                if out.full() {
+                    return;
+                }
                 if i > 0 {
                     out.push(' ');
                 }
-                write_compact(k, out);
+                write_item(item, out);
+            }
+            out.push(delim.close());
+        }
+        Node::Map(entries) => {
+            out.push('{');
+            for (i, (k, v)) in entries.enumerate() {
+                if out.full() {
+                    return;
+                }
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_item(k, out);
                 out.push(' ');
-                write_compact(v, out);
+                write_item(v, out);
             }
             out.push('}');
         }
-        FormKind::Tagged(t) => {
+        Node::Tagged(tag, inner) => {
             out.push('#');
-            out.push_str(t.tag.as_str());
+            out.push_str(tag);
             out.push(' ');
-            write_compact(&t.form, out);
+            write_node(*inner, out);
         }
-        _ => write_atom(form, out),
     }
 }
 
-fn write_items(out: &mut String, open: &str, close: &str, items: &[Form]) {
-    out.push_str(open);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        write_compact(item, out);
-    }
-    out.push_str(close);
-}
-
-fn write_pretty(form: &Form, indent: usize, width: usize, out: &mut String) {
-    let compact = to_compact(form);
-    if indent + compact.len() <= width || !is_collection(form) {
-        out.push_str(&compact);
+fn write_pretty<T: Edn + ?Sized>(item: &T, indent: usize, width: usize, out: &mut Out) {
+    let node = item.node();
+    if matches!(node, Node::Atom(_)) || fits(item, width.saturating_sub(indent)) {
+        write_item(item, out);
         return;
     }
-    let indent = indent + write_meta(form, out, Some((indent, width)));
-    match &form.kind {
-        FormKind::List(items) => pretty_items(out, "(", ")", items, indent, width),
-        FormKind::Vector(items) => pretty_items(out, "[", "]", items, indent, width),
-        FormKind::Set(items) => pretty_items(out, "#{", "}", items, indent, width),
-        FormKind::Map(entries) => {
+    let indent = indent + write_meta(item, out, Some((indent, width)));
+    write_pretty_node(node, indent, width, out);
+}
+
+fn write_pretty_node<T: Edn + ?Sized>(node: Node<'_, T>, indent: usize, width: usize, out: &mut Out) {
+    match node {
+        Node::Atom(atom) => write_atom(&atom, out),
+        Node::Item(item) => write_pretty(item, indent, width, out),
+        Node::Seq(delim, items) => {
+            let open = delim.open();
+            out.push_str(open);
+            for (i, item) in items.enumerate() {
+                if i > 0 {
+                    newline(out, indent + open.len());
+                }
+                write_pretty(item, indent + open.len(), width, out);
+            }
+            out.push(delim.close());
+        }
+        Node::Map(entries) => {
             out.push('{');
-            for (i, (k, v)) in entries.iter().enumerate() {
+            for (i, (k, v)) in entries.enumerate() {
                 if i > 0 {
                     newline(out, indent + 1);
                 }
                 let key = to_compact(k);
                 out.push_str(&key);
                 let value_indent = indent + 1 + key.len() + 1;
-                if is_collection(v) && value_indent + to_compact(v).len() > width && key.len() > 20 {
+                let collection = !matches!(v.node(), Node::Atom(_));
+                if collection && key.len() > 20 && !fits(v, width.saturating_sub(value_indent)) {
                     newline(out, indent + 2);
                     write_pretty(v, indent + 2, width, out);
                 } else {
@@ -115,68 +290,59 @@ fn write_pretty(form: &Form, indent: usize, width: usize, out: &mut String) {
             }
             out.push('}');
         }
-        FormKind::Tagged(t) => {
+        Node::Tagged(tag, inner) => {
             out.push('#');
-            out.push_str(t.tag.as_str());
+            out.push_str(tag);
             out.push(' ');
-            write_pretty(&t.form, indent + t.tag.as_str().len() + 2, width, out);
+            write_pretty_node(*inner, indent + tag.len() + 2, width, out);
         }
-        _ => write_atom(form, out),
     }
 }
 
-fn pretty_items(out: &mut String, open: &str, close: &str, items: &[Form], indent: usize, width: usize) {
-    out.push_str(open);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            newline(out, indent + open.len());
-        }
-        write_pretty(item, indent + open.len(), width, out);
-    }
-    out.push_str(close);
-}
-
-fn newline(out: &mut String, indent: usize) {
+fn newline(out: &mut Out, indent: usize) {
     out.push('\n');
-    out.extend(std::iter::repeat_n(' ', indent));
+    out.text.extend(std::iter::repeat_n(' ', indent));
 }
 
-fn is_collection(form: &Form) -> bool {
-    matches!(
-        form.kind,
-        FormKind::List(_) | FormKind::Vector(_) | FormKind::Set(_) | FormKind::Map(_) | FormKind::Tagged(_)
-    )
-}
-
-fn write_atom(form: &Form, out: &mut String) {
-    match &form.kind {
-        FormKind::Nil => out.push_str("nil"),
-        FormKind::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        FormKind::Int(i) => {
-            let _ = write!(out, "{i}");
+fn write_atom(atom: &Atom<'_>, out: &mut Out) {
+    if out.full() {
+        return;
+    }
+    let text = &mut out.text;
+    match atom {
+        Atom::Nil => text.push_str("nil"),
+        Atom::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
+        Atom::Int(i) => {
+            let _ = write!(text, "{i}");
         }
-        FormKind::BigInt(b) => {
-            let _ = write!(out, "{b}N");
+        Atom::BigInt(b) => {
+            let _ = write!(text, "{b}N");
         }
-        FormKind::Float(f) => write_float(*f, out),
-        FormKind::BigDec(d) => {
-            let _ = write!(out, "{d}M");
+        Atom::Float(f) => write_float(*f, text),
+        Atom::BigDec(d) => {
+            let _ = write!(text, "{d}M");
         }
-        FormKind::Ratio(r) => {
-            let _ = write!(out, "{}/{}", r.0, r.1);
+        Atom::Ratio(n, d) => {
+            let _ = write!(text, "{n}/{d}");
         }
-        FormKind::Char(c) => write_char(*c, out),
-        FormKind::Str(s) => write_string(s, out),
-        FormKind::Symbol(s) => out.push_str(s.as_str()),
-        FormKind::Keyword(k) => {
-            out.push(':');
-            out.push_str(k.as_str());
+        Atom::Char(c) => write_char(*c, text),
+        Atom::Str(s) => {
+            // A long string is cut where the limit falls, not written out whole first.
+            let room = out.limit.saturating_sub(text.len());
+            let mut end = s.len().min(room);
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            write_string(&s[..end], text);
+            if end < s.len() {
+                text.pop();
+            }
         }
-        FormKind::List(_)
-        | FormKind::Vector(_)
-        | FormKind::Set(_)
-        | FormKind::Map(_)
-        | FormKind::Tagged(_) => write_compact(form, out),
+        Atom::Symbol(s) => text.push_str(s),
+        Atom::Keyword(k) => {
+            text.push(':');
+            text.push_str(k);
+        }
     }
 }
 
@@ -232,4 +398,43 @@ pub fn write_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Source, read_all};
+
+    fn form(text: &str) -> Form {
+        read_all(&Source::standalone("t", text.to_string()))
+            .unwrap()
+            .remove(0)
+    }
+
+    #[test]
+    fn cut_printing_stops_at_the_limit() {
+        let long = form(&format!("[{}]", "\"abcdef\" ".repeat(1000)));
+        let cut = to_compact_cut(&long, 20);
+        assert_eq!(cut, "[\"abcdef\" \"abcdef\" \"…");
+        assert_eq!(to_compact_cut(&form("[1 2]"), 20), "[1 2]");
+        assert_eq!(to_compact_cut(&form("\"ééééé\""), 4), "\"é…");
+    }
+
+    /// Found by trying: pretty-printing a deep value wrote each level's whole compact
+    /// text to see whether it fit, so a large leaf under many levels was written once
+    /// per level.
+    #[test]
+    fn pretty_printing_is_linear_in_depth() {
+        let leaf = "y".repeat(2_000_000);
+        let time = |depth: usize| {
+            let text = format!("{}\"{leaf}\"{}", "[\"x\" ".repeat(depth), "]".repeat(depth));
+            let value = form(&text);
+            let start = std::time::Instant::now();
+            let printed = to_pretty(&value, 80);
+            assert_eq!(printed.lines().count(), depth + 1);
+            start.elapsed()
+        };
+        let (shallow, deep) = (time(2), time(120));
+        assert!(deep < shallow * 8, "depth 2: {shallow:?}, depth 120: {deep:?}");
+    }
 }

@@ -63,9 +63,9 @@ fn metadata_attaches_to_the_form() {
     assert!(f.has_meta_flag("append"));
     assert!(matches!(f.kind, FormKind::Vector(_)));
     let f = one("^:a ^{:b 1} {}");
-    assert_eq!(to_compact(f.meta.as_ref().unwrap()), "{:a true :b 1}");
+    assert_eq!(to_compact(f.meta.as_deref().unwrap()), "{:a true :b 1}");
     let f = one("^String x");
-    assert_eq!(to_compact(f.meta.as_ref().unwrap()), "{:tag String}");
+    assert_eq!(to_compact(f.meta.as_deref().unwrap()), "{:tag String}");
     assert_eq!(err("^:a 1"), ReadErrorKind::MetadataTarget);
     assert_eq!(err("^1 []"), ReadErrorKind::BadMetadata);
     assert_eq!(err("[^:a]"), ReadErrorKind::MissingForm(Prefix::Metadata));

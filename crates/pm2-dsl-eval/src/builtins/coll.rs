@@ -226,7 +226,7 @@ fn assoc_one(
                     EvalErrorKind::Type {
                         function: call.name.to_string(),
                         expected: format!("an index from 0 to {}", items.len()),
-                        actual: key.to_edn(),
+                        actual: key.to_edn_short(),
                     },
                     key.origin().or(Some(call.span)),
                 ));

@@ -247,10 +247,21 @@ impl TextOut {
         Ok(())
     }
 
-    /// Appends [`str_of`]`(value)`, or fails when it does not fit.
+    /// Appends [`str_of`]`(value)`, or fails when it does not fit (printing a collection
+    /// no further than the room left).
     pub(crate) fn push_value(&mut self, value: &Value) -> Result<(), Full> {
+        let room = self.room.saturating_sub(self.text.len() as u64);
         match value.kind() {
             ValueKind::Str(s) => self.push(s),
+            ValueKind::List(_)
+            | ValueKind::Vector(_)
+            | ValueKind::Map(_)
+            | ValueKind::Set(_)
+            | ValueKind::Tagged(_) => {
+                let room = usize::try_from(room).unwrap_or(usize::MAX);
+                let text = pm2_dsl_reader::to_compact_within(value, room).ok_or(Full)?;
+                self.push(&text)
+            }
             _ => self.push(&str_of(value)),
         }
     }
