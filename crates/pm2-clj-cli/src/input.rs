@@ -36,6 +36,10 @@ pub struct EvalInputs {
     /// Repeatable.
     #[arg(long = "unset", value_name = "PATH")]
     pub unset: Vec<String>,
+    /// Confines imports and includes to DIR (links followed): for evaluating files you
+    /// do not trust.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// `NAME=VALUE`.
@@ -83,6 +87,7 @@ impl BuildInputs {
             set: self.eval.set.clone(),
             unset: self.eval.unset.clone(),
             profile_optional: false,
+            root: self.eval.root.clone(),
         }
     }
 }
@@ -151,6 +156,11 @@ impl StdinInput {
     }
 }
 
+/// The loader for a text's imports.
+fn loader(settings: &LoadSettings) -> Result<FsLoader, Failure> {
+    settings.loader().map_err(|r| Failure::Input(vec![r]))
+}
+
 fn failure(f: LoadFailure) -> Failure {
     Failure::Input(f.reports)
 }
@@ -163,7 +173,7 @@ pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<
     }
     .settings();
     match stdin.read(path)? {
-        Some((name, text)) => load::evaluate_text(&name, &text, FsLoader, &settings),
+        Some((name, text)) => load::evaluate_text(&name, &text, loader(&settings)?, &settings),
         None => load::evaluate(path, &settings),
     }
     .map_err(failure)
@@ -177,7 +187,10 @@ pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
 /// Reads, evaluates and builds `path` (stdin for `-`).
 pub fn load_from(path: &Path, stdin: &StdinInput, inputs: &BuildInputs) -> Result<Loaded, Failure> {
     match stdin.read(path)? {
-        Some((name, text)) => load::load_text(&name, &text, FsLoader, &inputs.settings()).map_err(failure),
+        Some((name, text)) => {
+            let settings = inputs.settings();
+            load::load_text(&name, &text, loader(&settings)?, &settings).map_err(failure)
+        }
         None => load(path, inputs),
     }
 }

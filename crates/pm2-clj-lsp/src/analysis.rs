@@ -46,7 +46,7 @@ impl Analysis {
     pub fn run(document: &Document, open: Vec<(String, Arc<str>)>, settings: &LoadSettings) -> Analysis {
         let source = Source::standalone(document.path.to_string_lossy(), document.text.clone());
         let tree = read_syntax(&source).0;
-        let loader = Overlay::new(open, FsLoader);
+        let loader = Overlay::new(open, FsLoader::new());
         let path = &document.path;
         let (reports, evaluator, value) = match evaluate_text(path, &document.text, loader, settings) {
             Err(failure) => (failure.reports, failure.evaluator, None),

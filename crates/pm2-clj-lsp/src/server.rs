@@ -400,13 +400,13 @@ impl Server {
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position)?;
-                let loader = Overlay::new(self.documents.texts(), FsLoader);
+                let loader = Overlay::new(self.documents.texts(), FsLoader::new());
                 to_json(completion::complete(&self.analyses[&uri], offset, &loader))
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position_params)?;
-                let loader = Overlay::new(self.documents.texts(), FsLoader);
+                let loader = Overlay::new(self.documents.texts(), FsLoader::new());
                 to_json(navigation::definition(&self.analyses[&uri], offset, &loader))
             }
             DocumentSymbolRequest::METHOD => {

@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use miette::{MietteDiagnostic, Report};
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
-use pm2_dsl_emit::{Built, EmitError, Header, Settings, build};
-use pm2_dsl_eval::{Env, EvalError, Evaluator, FsLoader, Loader, Options, Value};
+use pm2_dsl_emit::{Built, EmitError, Header, Settings, build, folder_of};
+use pm2_dsl_eval::{
+    Env, EvalError, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file,
+};
 use pm2_dsl_reader::Replacement;
 
 /// The inputs of loading a source file.
@@ -32,12 +34,29 @@ pub struct LoadSettings {
     /// A profile the file does not define is a warning, not an error (see
     /// `pm2_dsl_emit::Settings::profile_optional`).
     pub profile_optional: bool,
+    /// The folder imports must stay inside (`--root DIR`), for files you do not trust.
+    pub root: Option<PathBuf>,
 }
 
 impl LoadSettings {
     /// The profile without its colon.
     pub fn profile_name(&self) -> Option<&str> {
         self.profile.as_deref().map(|p| p.trim_start_matches(':'))
+    }
+
+    /// The loader for imports from disk: confined to [`LoadSettings::root`] when set.
+    pub fn loader(&self) -> Result<FsLoader, Report> {
+        let loader = FsLoader::new();
+        match &self.root {
+            None => Ok(loader),
+            Some(root) => loader.confined_to(root).map_err(|e| {
+                plain(
+                    "load::root",
+                    format!("cannot confine imports to {}: {e}", root.display()),
+                    "name a folder that exists",
+                )
+            }),
+        }
     }
 
     fn options(&self) -> Options {
@@ -94,31 +113,22 @@ fn plain(code: &str, message: String, help: &str) -> Report {
     Report::new(MietteDiagnostic::new(message).with_code(code).with_help(help))
 }
 
-/// A source file's text, or a diagnostic saying why it cannot be read.
+/// A source file's text, read safely ([`read_text_file`]: a regular file of at most
+/// [`MAX_FILE_BYTES`], UTF-8), or a diagnostic saying why it cannot be read.
 pub fn read_source(path: &Path) -> Result<String, Report> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let help = if e.kind() == std::io::ErrorKind::NotFound {
-            "check the path; it is relative to the current directory"
-        } else {
-            "check the file's permissions"
-        };
-        plain(
+    match read_text_file(path, MAX_FILE_BYTES) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(plain(
             "load::read-file",
+            format!("cannot read {}: there is no such file", path.display()),
+            "check the path; it is relative to the current directory",
+        )),
+        Err(e) => Err(plain(
+            e.code(),
             format!("cannot read {}: {e}", path.display()),
-            help,
-        )
-    })?;
-    String::from_utf8(bytes).map_err(|e| {
-        plain(
-            "load::not-utf8",
-            format!(
-                "{} is not UTF-8 (invalid byte at offset {})",
-                path.display(),
-                e.utf8_error().valid_up_to()
-            ),
-            "save the file as UTF-8",
-        )
-    })
+            e.help(),
+        )),
+    }
 }
 
 fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluator) -> Vec<Report> {
@@ -170,7 +180,10 @@ pub fn replacement(report: &Report) -> Option<Replacement> {
 /// Reads and evaluates `path`, then parses its overrides.
 pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    evaluate_text(path, &text, FsLoader, settings)
+    let loader = settings
+        .loader()
+        .map_err(|r| LoadFailure::new(vec![r], None, path))?;
+    evaluate_text(path, &text, loader, settings)
 }
 
 /// Evaluates `text` as the file at `path` (its imports resolve against `path`'s folder,
@@ -224,7 +237,10 @@ impl Evaluated {
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    load_text(path, &text, FsLoader, settings)
+    let loader = settings
+        .loader()
+        .map_err(|r| LoadFailure::new(vec![r], None, path))?;
+    load_text(path, &text, loader, settings)
 }
 
 /// Evaluates `text` as the file at `path` (imports through `loader`) and builds it.
@@ -241,12 +257,12 @@ pub fn load_text(
 pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
     let path = evaluated.path.clone();
     let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
-    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let base_dir = folder_of(&path);
     let build_settings = Settings {
         profile: settings.profile_name(),
         profiles_seen: &profiles_seen,
         sources: evaluated.evaluator.sources(),
-        base_dir,
+        base_dir: &base_dir,
         keep_relative_paths: settings.keep_relative_paths,
         overrides: &evaluated.overrides,
         profile_optional: settings.profile_optional,

@@ -544,18 +544,34 @@ fn without_nil_env(value: Value) -> Value {
     Value::new(ValueKind::Map(kept), value.origin())
 }
 
+/// The absolute folder of the file at `path` (as named, relative to the current folder
+/// or absolute): `api.pm2.edn` is in the current folder, not in "". Every command finds a
+/// source's folder with this one function: relative `cwd`s resolve against it, and
+/// generated files go beside it.
+pub fn folder_of(path: &Path) -> PathBuf {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    absolute(parent)
+}
+
+/// `path` made absolute against the current folder, with `.` and `..` taken out.
+fn absolute(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    PathBuf::from(resolve_path(None, &path.to_string_lossy()))
+}
+
 /// A relative `cwd`, made absolute against the directory of the file it was written in.
 fn resolve_cwd(value: Value, settings: &Settings) -> Value {
     let Some(cwd) = value.as_str() else { return value };
     if settings.keep_relative_paths || Path::new(cwd).is_absolute() {
         return value;
     }
-    let file_dir = value
-        .origin()
-        .and_then(|o| settings.sources.get(o.source))
-        .and_then(|s| Path::new(s.name()).parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| settings.base_dir.to_path_buf());
-    let dir: PathBuf = std::path::absolute(&file_dir).unwrap_or(file_dir);
+    let dir = match value.origin().and_then(|o| settings.sources.get(o.source)) {
+        Some(source) => folder_of(Path::new(source.name())),
+        None => absolute(settings.base_dir),
+    };
     let joined = resolve_path(None, &dir.join(cwd).to_string_lossy());
     let joined = joined
         .strip_suffix('/')

@@ -57,7 +57,7 @@ mod render;
 pub mod schema;
 mod validate;
 
-pub use build::{Built, Settings, build, reserved_name};
+pub use build::{Built, Settings, build, folder_of, reserved_name};
 pub use error::{EmitError, EmitErrorKind};
 pub use model::{App, DeployTarget, Ecosystem};
 pub use render::{Header, OutputFormat, app_json, render};

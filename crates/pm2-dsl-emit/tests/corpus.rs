@@ -41,14 +41,16 @@ fn every_file_renders_with_each_of_its_profiles(dir: &Path) -> usize {
     let mut renders = 0;
     for file in &files {
         let path = file.to_str().unwrap();
-        let plain = Evaluator::new(Options::new(), FsLoader).eval_file(path).unwrap();
+        let plain = Evaluator::new(Options::new(), FsLoader::new())
+            .eval_file(path)
+            .unwrap();
         let mut profiles: Vec<Option<String>> = vec![None];
         profiles.extend(profiles_of(&plain).into_iter().map(Some));
         for profile in profiles {
             let options = profile
                 .as_deref()
                 .map_or_else(Options::new, |p| Options::new().profile(p));
-            let mut evaluator = Evaluator::new(options, FsLoader);
+            let mut evaluator = Evaluator::new(options, FsLoader::new());
             let value = evaluator.eval_file(path).unwrap();
             let settings = Settings {
                 profile: profile.as_deref(),
@@ -93,7 +95,7 @@ fn every_real_file_renders_with_each_of_its_profiles() {
 fn profiles_overlay_the_fixture_as_written() {
     let path = fixtures("pm2-clj").join("profiles.pm2.edn");
     let apps = |profile: &str| {
-        let mut evaluator = Evaluator::new(Options::new().profile(profile), FsLoader);
+        let mut evaluator = Evaluator::new(Options::new().profile(profile), FsLoader::new());
         let value = evaluator.eval_file(path.to_str().unwrap()).unwrap();
         let settings = Settings {
             profile: Some(profile),

@@ -19,7 +19,7 @@ fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, ou
         Some(p) => Options::new().profile(p),
         None => Options::new(),
     };
-    let mut evaluator = Evaluator::new(options.env(Env::empty()), FsLoader);
+    let mut evaluator = Evaluator::new(options.env(Env::empty()), FsLoader::new());
     let value = evaluator
         .eval_file(path.to_str().unwrap())
         .unwrap_or_else(|e| panic!("{e:?}"));

@@ -87,6 +87,19 @@ pub enum EvalErrorKind {
         /// The I/O error.
         message: String,
     },
+    /// An imported or included file that is not an EDN source (its name does not end
+    /// in `.edn`) failed to evaluate: `#include "/etc/passwd"`. Its text is never shown,
+    /// so only the kind and place of the error are given.
+    NotSource {
+        /// Where it was read from.
+        file: String,
+        /// The code of the error inside it.
+        code: &'static str,
+        /// Where, 1-based.
+        line: usize,
+        /// Where, 1-based, in characters.
+        column: usize,
+    },
     /// Files that import each other.
     ImportCycle {
         /// The files in import order, the first repeated at the end.
@@ -167,6 +180,7 @@ impl EvalErrorKind {
             EvalErrorKind::Syntax { .. } => "eval::syntax",
             EvalErrorKind::ImportNotFound { .. } => "eval::import-not-found",
             EvalErrorKind::ImportIo { .. } => "eval::import-io",
+            EvalErrorKind::NotSource { .. } => "eval::not-source",
             EvalErrorKind::ImportCycle { .. } => "eval::import-cycle",
             EvalErrorKind::DanglingRef { .. } => "eval::dangling-ref",
             EvalErrorKind::CyclicRef { .. } => "eval::cyclic-ref",
@@ -194,6 +208,7 @@ impl EvalErrorKind {
             EvalErrorKind::Syntax { message, .. } => message.clone(),
             EvalErrorKind::ImportNotFound { resolved, .. } => format!("no file at {resolved}"),
             EvalErrorKind::ImportIo { message, .. } => message.clone(),
+            EvalErrorKind::NotSource { .. } => "read here".into(),
             EvalErrorKind::ImportCycle { .. } => "this import closes the cycle".into(),
             EvalErrorKind::DanglingRef { .. } => "nothing at this path".into(),
             EvalErrorKind::CyclicRef { .. } => "this reference leads back to itself".into(),
@@ -230,6 +245,10 @@ impl EvalErrorKind {
             EvalErrorKind::ImportCycle { .. } => {
                 Some("move what both files need into a third file that both import".into())
             }
+            EvalErrorKind::NotSource { .. } => Some(
+                "import and include .edn files; a file under another name is evaluated, but its text is never shown"
+                    .into(),
+            ),
             EvalErrorKind::DanglingRef { .. } => {
                 Some("#ref paths are keys from the top of this file's result, such as #ref [:apps 0 :name]".into())
             }
@@ -307,6 +326,15 @@ impl fmt::Display for EvalErrorKind {
             EvalErrorKind::ImportNotFound { path, .. } => write!(f, "cannot find imported file \"{path}\""),
             EvalErrorKind::ImportIo { resolved, .. } => write!(f, "cannot read {resolved}"),
             EvalErrorKind::ImportCycle { chain } => write!(f, "import cycle: {}", chain.join(" → ")),
+            EvalErrorKind::NotSource {
+                file,
+                code,
+                line,
+                column,
+            } => write!(
+                f,
+                "{file}, which is not an .edn source, failed to evaluate ({code} at line {line}, column {column}; its text is not shown)"
+            ),
             EvalErrorKind::DanglingRef { path } => write!(f, "#ref {path} points at nothing"),
             EvalErrorKind::CyclicRef { path } => write!(f, "#ref {path} is part of a reference cycle"),
             EvalErrorKind::NotData { what } => write!(f, "the result holds {what}, which is not data"),

@@ -277,7 +277,13 @@ impl Evaluator {
         from: Option<FileId>,
         at: Option<Span>,
     ) -> Result<FileId, EvalError> {
-        let source = self.sources.add(location.clone(), text);
+        // An imported file that is not an EDN source (`#include "/etc/shadow"`) is
+        // evaluated, but its diagnostics never print its text.
+        let source = if from.is_some() && !location.to_ascii_lowercase().ends_with(".edn") {
+            self.sources.add_masked(location.clone(), text)
+        } else {
+            self.sources.add(location.clone(), text)
+        };
         let id = FileId(self.files.len());
         self.files.push(FileState {
             location: location.clone(),
@@ -338,16 +344,28 @@ impl Evaluator {
             return Ok(None);
         }
         let importer = self.files[scope.file.0].source.clone();
-        self.load(Some(scope.file), path, &location, Some(at))
-            .map(Some)
-            .map_err(|e| {
-                if e.span().is_some_and(|s| s.source != importer.id()) {
-                    let message = format!("{location} is imported from {}", importer.name());
-                    e.with_note(at, message, "imported here")
-                } else {
-                    e
-                }
-            })
+        let e = match self.load(Some(scope.file), path, &location, Some(at)) {
+            Ok(id) => return Ok(Some(id)),
+            Err(e) => e,
+        };
+        let failed_in = e.span().and_then(|s| Some((s, self.sources.get(s.source)?)));
+        if let Some((span, source)) = failed_in.filter(|(_, source)| source.is_masked()) {
+            // Its message could quote the file (an unbound symbol is its text): say only
+            // where and what kind of error.
+            let place = source.location(span.start as usize);
+            let kind = EvalErrorKind::NotSource {
+                file: location,
+                code: e.kind().code(),
+                line: place.line,
+                column: place.column,
+            };
+            return Err(EvalError::new(kind, Some(at)));
+        }
+        if e.span().is_some_and(|s| s.source != importer.id()) {
+            let message = format!("{location} is imported from {}", importer.name());
+            return Err(e.with_note(at, message, "imported here"));
+        }
+        Err(e)
     }
 
     /// The value of a loaded file.

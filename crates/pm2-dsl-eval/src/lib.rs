@@ -13,7 +13,7 @@
 //! struct Config { port: u16, name: String }
 //!
 //! let options = pm2_dsl_eval::Options::new().profile("prod").env(pm2_dsl_eval::Env::empty());
-//! let mut evaluator = pm2_dsl_eval::Evaluator::new(options, pm2_dsl_eval::FsLoader);
+//! let mut evaluator = pm2_dsl_eval::Evaluator::new(options, pm2_dsl_eval::FsLoader::new());
 //! let value = evaluator.eval_file(path)?;
 //! let config: Config = pm2_dsl_eval::from_value(&value)?;
 //! assert_eq!((config.port, config.name.as_str()), (80, "api"));
@@ -78,6 +78,7 @@ pub mod docs;
 mod error;
 mod eval;
 mod evaluator;
+mod file;
 mod function;
 mod layout;
 mod loader;
@@ -94,6 +95,7 @@ mod value;
 pub use de::{DeError, from_value};
 pub use error::{EvalError, EvalErrorKind, Limit};
 pub use evaluator::{Evaluator, LoadedFile};
+pub use file::{FileError, MAX_FILE_BYTES, read_text_file};
 pub use function::Function;
 pub use layout::{format, list_indent};
 pub use loader::{FsLoader, Loader, MemoryLoader, Overlay, resolve_path};

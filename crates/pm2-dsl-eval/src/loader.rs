@@ -11,6 +11,8 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use crate::file::{MAX_FILE_BYTES, read_text_file};
+
 /// Finds and reads the files a program imports.
 pub trait Loader {
     /// The location of `path` as written in the file at location `from`, or as given by
@@ -49,25 +51,82 @@ pub fn resolve_path(from: Option<&str>, path: &str) -> String {
     out.to_string_lossy().into_owned()
 }
 
-/// Reads imports from the filesystem.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FsLoader;
+/// Reads imports from the filesystem, safely ([`read_text_file`]): regular files only,
+/// each at most [`MAX_FILE_BYTES`] (settable), and, when confined
+/// ([`FsLoader::confined_to`]), only inside one folder: for evaluating files you do not
+/// trust, so that `#include "/etc/shadow"` or a link out of the folder is refused.
+#[derive(Clone, Debug)]
+pub struct FsLoader {
+    /// The folder imports must stay inside (canonical), if confined.
+    root: Option<PathBuf>,
+    max_file_bytes: u64,
+}
+
+impl Default for FsLoader {
+    fn default() -> FsLoader {
+        FsLoader {
+            root: None,
+            max_file_bytes: MAX_FILE_BYTES,
+        }
+    }
+}
+
+impl FsLoader {
+    /// A loader that reads any file up to [`MAX_FILE_BYTES`].
+    pub fn new() -> FsLoader {
+        FsLoader::default()
+    }
+
+    /// The same loader, reading only files inside `root` (after following symbolic
+    /// links); an error when `root` is not a folder that exists.
+    pub fn confined_to(self, root: impl AsRef<Path>) -> io::Result<FsLoader> {
+        let root = root.as_ref().canonicalize()?;
+        if !root.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a folder", root.display()),
+            ));
+        }
+        Ok(FsLoader {
+            root: Some(root),
+            ..self
+        })
+    }
+
+    /// The same loader, with a different cap on each file's size.
+    pub fn max_file_bytes(self, max: u64) -> FsLoader {
+        FsLoader {
+            max_file_bytes: max,
+            ..self
+        }
+    }
+}
 
 impl Loader for FsLoader {
     fn read(&self, location: &str) -> io::Result<Option<String>> {
-        match std::fs::read(location) {
-            Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "the file is not UTF-8 (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
-                )
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+        let Some(root) = &self.root else {
+            return Ok(read_text_file(Path::new(location), self.max_file_bytes)?);
+        };
+        let real = match Path::new(location).canonicalize() {
+            Ok(real) => real,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if !real.starts_with(root) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "it is outside the folder imports are confined to ({}){}",
+                    root.display(),
+                    if real != Path::new(location) {
+                        format!("; it is {}", real.display())
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
         }
+        Ok(read_text_file(&real, self.max_file_bytes)?)
     }
 }
 
@@ -152,6 +211,46 @@ mod tests {
         assert_eq!(resolve_path(Some("/etc/app.edn"), "/opt/x.edn"), "/opt/x.edn");
         assert_eq!(resolve_path(Some("/a.edn"), "../../x.edn"), "/x.edn");
         assert_eq!(resolve_path(None, "./x/../y.edn"), "y.edn");
+    }
+
+    #[test]
+    fn a_confined_loader_reads_only_inside_its_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        std::fs::write(root.join("lib/a.edn"), "1").unwrap();
+        std::fs::write(dir.path().join("secret.edn"), "2").unwrap();
+        let loader = FsLoader::new().confined_to(&root).unwrap();
+        let at = |p: &Path| p.to_string_lossy().into_owned();
+        assert_eq!(
+            loader.read(&at(&root.join("lib/a.edn"))).unwrap().as_deref(),
+            Some("1")
+        );
+        assert_eq!(loader.read(&at(&root.join("lib/missing.edn"))).unwrap(), None);
+        let outside = loader.read(&at(&dir.path().join("secret.edn"))).unwrap_err();
+        assert_eq!(outside.kind(), io::ErrorKind::PermissionDenied);
+        assert!(
+            outside
+                .to_string()
+                .starts_with("it is outside the folder imports are confined to")
+        );
+        let escape = resolve_path(Some(&at(&root.join("main.edn"))), "../secret.edn");
+        assert!(loader.read(&escape).is_err());
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("secret.edn"), root.join("link.edn")).unwrap();
+            let linked = loader.read(&at(&root.join("link.edn"))).unwrap_err();
+            assert!(linked.to_string().contains("; it is "), "{linked}");
+        }
+        assert!(FsLoader::new().confined_to(dir.path().join("none")).is_err());
+        assert_eq!(
+            FsLoader::new()
+                .max_file_bytes(0)
+                .read(&at(&root.join("lib/a.edn")))
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::FileTooLarge
+        );
     }
 
     #[test]

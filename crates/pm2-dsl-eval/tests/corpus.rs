@@ -20,7 +20,7 @@ fn every_file_evaluates_to_its_data(dir: &Path) -> usize {
                 Some(p) => Options::new().profile(p),
                 None => Options::new(),
             };
-            let value = Evaluator::new(options, FsLoader)
+            let value = Evaluator::new(options, FsLoader::new())
                 .eval_file(path)
                 .unwrap_or_else(|e| panic!("{path}: {e:?}"));
             assert_eq!(value, as_data, "{path}");

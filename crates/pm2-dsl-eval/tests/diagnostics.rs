@@ -94,3 +94,24 @@ fn function_left_in_the_result() {
 fn read_error_in_a_file() {
     insta::assert_snapshot!(report("{:apps [{:name \"api\"}}"));
 }
+
+/// Found by trying: `#include "/etc/shadow"` printed the file's lines in the error's
+/// snippet (and its first word in the message). A file that is not an EDN source is
+/// evaluated, but never shown.
+#[test]
+fn a_file_that_is_not_an_edn_source_is_never_shown() {
+    for secret in [
+        "root:hunter2:0:0\nuser:pw:1\n",
+        "{:a hunter2 \"user:pw\"}",
+        "\"hunter2 user:pw",
+    ] {
+        let loader = MemoryLoader::new().with_file("conf/secret.txt", secret);
+        let shown = report_with(Options::new(), loader, "{:x #include \"conf/secret.txt\"}");
+        assert!(shown.contains("eval::not-source"), "{shown}");
+        assert!(shown.contains("conf/secret.txt"), "{shown}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("user:pw"),
+            "{shown}"
+        );
+    }
+}

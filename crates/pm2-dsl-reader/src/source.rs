@@ -72,12 +72,16 @@ pub struct Location {
     pub column_utf16: usize,
 }
 
-/// One named source text with a lazily built line index.
+/// One named source text with a lazily built line index. A source can be *masked*: its
+/// diagnostics then show where, but never what, it says (the text of a file that is not
+/// an EDN source, `/etc/shadow` named by an include, is not to be printed).
 pub struct Source {
     id: SourceId,
     name: Arc<str>,
     text: Arc<str>,
     line_starts: OnceLock<Vec<u32>>,
+    /// The text as diagnostics show it, when masked: every byte but newlines a space.
+    shown: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Source {
@@ -103,7 +107,13 @@ impl Source {
             name,
             text,
             line_starts: OnceLock::new(),
+            shown: None,
         }
+    }
+
+    /// Whether diagnostics show blanks instead of this source's text.
+    pub fn is_masked(&self) -> bool {
+        self.shown.is_some()
     }
 
     /// This source's id.
@@ -191,9 +201,8 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.shown.as_deref().unwrap_or(&self.text);
+        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
         // Without context lines, miette reports the span's own position (the one a
         // report's header shows) and counts its column in bytes; count characters, as
         // every other report does.
@@ -230,6 +239,22 @@ impl SourceMap {
     pub fn add(&mut self, name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Arc<Source> {
         let id = SourceId(self.sources.len() as u32);
         let source = Arc::new(Source::new(id, name.into(), text.into()));
+        self.sources.push(source.clone());
+        source
+    }
+
+    /// Adds a text that diagnostics must not show (see [`Source::is_masked`]): its
+    /// snippets are blank, with the lines and positions of the text.
+    pub fn add_masked(&mut self, name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Arc<Source> {
+        let id = SourceId(self.sources.len() as u32);
+        let mut source = Source::new(id, name.into(), text.into());
+        let blank: String = source
+            .text
+            .bytes()
+            .map(|b| if b == b'\n' { '\n' } else { ' ' })
+            .collect();
+        source.shown = Some(blank.into());
+        let source = Arc::new(source);
         self.sources.push(source.clone());
         source
     }
@@ -286,6 +311,23 @@ mod tests {
                 Some(offset)
             );
         }
+    }
+
+    #[test]
+    fn a_masked_source_shows_where_but_not_what() {
+        let mut sources = SourceMap::new();
+        let secret = sources.add_masked("/etc/shadow", "root:secret:1\nuser:pw:2\n");
+        assert!(secret.is_masked());
+        let contents = secret.read_span(&SourceSpan::new(14.into(), 4), 1, 1).unwrap();
+        let shown = std::str::from_utf8(contents.data()).unwrap();
+        assert!(!shown.contains("secret") && !shown.contains("user"), "{shown:?}");
+        assert!(shown.bytes().all(|b| b == b' ' || b == b'\n'), "{shown:?}");
+        assert_eq!(contents.name(), Some("/etc/shadow"));
+        assert_eq!(
+            secret.text(),
+            "root:secret:1\nuser:pw:2\n",
+            "evaluation still reads it"
+        );
     }
 
     #[test]

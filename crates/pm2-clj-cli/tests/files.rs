@@ -1,0 +1,131 @@
+//! Reading files safely from the command line: only regular files, a size cap, `/proc`
+//! pseudo-files refused, imports confined with `--root`, and every source's folder made
+//! absolute the same way (`cwd` of a file named without a folder).
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn cli(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .output()
+        .expect("run pm2-clj")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `args` and checks it fails with `code` within a few seconds.
+#[track_caller]
+fn fails_with(dir: &Path, args: &[&str], code: &str) -> String {
+    let start = Instant::now();
+    let out = cli(dir, args);
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+    assert!(text.contains(code), "{args:?}: expected {code}: {text}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{args:?} took {:?}",
+        start.elapsed()
+    );
+    text
+}
+
+/// Found by trying: a FIFO as the source blocked forever, `/dev/zero` read until memory
+/// ran out, and a huge file was read whole.
+#[test]
+fn only_regular_files_of_bounded_size_are_read_as_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fails_with(d, &["check", "/dev/zero"], "file::not-a-file");
+    fails_with(d, &["eval", "/dev/zero"], "file::not-a-file");
+    fails_with(d, &["eval", "."], "file::not-a-file");
+    let big = d.join("big.pm2.edn");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(17 << 20).unwrap();
+    let text = fails_with(d, &["render", "big.pm2.edn"], "file::too-large");
+    assert!(text.contains("more than the limit of 16777216"), "{text}");
+    #[cfg(unix)]
+    if Command::new("mkfifo")
+        .arg(d.join("pipe.pm2.edn"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let text = fails_with(d, &["check", "pipe.pm2.edn"], "file::not-a-file");
+        assert!(text.contains("FIFO"), "{text}");
+        std::fs::write(d.join("imports-pipe.pm2.edn"), "#include \"pipe.pm2.edn\"").unwrap();
+        let text = fails_with(d, &["eval", "imports-pipe.pm2.edn"], "eval::import-io");
+        assert!(text.contains("FIFO"), "{text}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pseudo_files_are_refused_rather_than_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("env.pm2.edn"), "#include \"/proc/self/environ\"").unwrap();
+    let text = fails_with(dir.path(), &["eval", "env.pm2.edn"], "eval::import-io");
+    assert!(text.contains("pseudo-file"), "{text}");
+}
+
+#[test]
+fn root_confines_imports_to_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("tree/lib")).unwrap();
+    std::fs::write(d.join("secret.edn"), "{:token \"s3cret\"}").unwrap();
+    std::fs::write(d.join("tree/lib/base.edn"), "{:script \"a.js\"}").unwrap();
+    std::fs::write(
+        d.join("tree/ok.pm2.edn"),
+        "{:apps [(merge #include \"lib/base.edn\" {:name \"a\"})]}",
+    )
+    .unwrap();
+    std::fs::write(d.join("tree/escape.pm2.edn"), "#include \"../secret.edn\"").unwrap();
+    std::fs::write(
+        d.join("tree/absolute.pm2.edn"),
+        format!("#include {:?}", d.join("secret.edn")),
+    )
+    .unwrap();
+    let out = cli(d, &["check", "--root", "tree", "tree/ok.pm2.edn"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for file in ["tree/escape.pm2.edn", "tree/absolute.pm2.edn"] {
+        let text = fails_with(d, &["eval", "--root", "tree", file], "eval::import-io");
+        assert!(
+            text.contains("outside the folder imports are confined to"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+    let out = cli(d, &["eval", "tree/escape.pm2.edn"]);
+    assert!(
+        out.status.success(),
+        "without --root the file is read: {}",
+        stderr(&out)
+    );
+    fails_with(d, &["eval", "--root", "missing", "tree/ok.pm2.edn"], "load::root");
+}
+
+/// Found by trying: `render api.pm2.edn` in the file's own folder wrote `"cwd": ""`, and
+/// started from another folder pm2 said "Script not found".
+#[test]
+fn a_file_named_without_a_folder_resolves_cwd_against_its_own_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        d.join("api.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"server.js\" :cwd \".\"} {:name \"w\" :script \"w.js\" :cwd \"sub/../work\"}]}",
+    )
+    .unwrap();
+    let out = cli(&d, &["render", "api.pm2.edn", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["apps"][0]["cwd"], d.to_string_lossy().as_ref());
+    assert_eq!(json["apps"][1]["cwd"], d.join("work").to_string_lossy().as_ref());
+    let out = cli(&d, &["check", "./api.pm2.edn"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
