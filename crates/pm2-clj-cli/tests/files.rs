@@ -129,3 +129,45 @@ fn a_file_named_without_a_folder_resolves_cwd_against_its_own_folder() {
     let out = cli(&d, &["check", "./api.pm2.edn"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Found by trying: `render app.pm2.edn -o app.pm2.edn` replaced the source with its
+/// rendering, `-o lib.edn` replaced an import, and `-o /dev/stdout` or a FIFO was
+/// written through.
+#[test]
+fn render_never_writes_over_what_it_read_or_a_special_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let source = "(import \"lib.edn\" :as lib)\n{:apps [{:name \"a\" :script lib/script}]}\n";
+    std::fs::write(d.join("app.pm2.edn"), source).unwrap();
+    std::fs::write(d.join("lib.edn"), "(def script \"a.js\")").unwrap();
+    for target in ["app.pm2.edn", "lib.edn", "./lib.edn"] {
+        fails_with(
+            d,
+            &["render", "app.pm2.edn", "-o", target],
+            "runtime::overwrites-input",
+        );
+    }
+    assert_eq!(std::fs::read_to_string(d.join("app.pm2.edn")).unwrap(), source);
+    fails_with(
+        d,
+        &["render", "app.pm2.edn", "-o", "/dev/null"],
+        "runtime::not-a-file",
+    );
+    fails_with(d, &["render", "app.pm2.edn", "-o", "."], "runtime::not-a-file");
+    let out = cli(d, &["render", "app.pm2.edn", "-o", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"script\": \"a.js\""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let out_file = d.join("out.json");
+        std::fs::write(&out_file, "{}").unwrap();
+        std::fs::set_permissions(&out_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let out = cli(d, &["render", "app.pm2.edn", "-o", "out.json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mode = std::fs::metadata(&out_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the file's permissions are kept");
+        let entries = std::fs::read_dir(d).unwrap().count();
+        assert_eq!(entries, 3, "no temporary file is left");
+    }
+}

@@ -18,6 +18,21 @@ pub enum RuntimeErrorKind {
         /// The operating system's reason.
         reason: String,
     },
+    /// An output file would replace a file the run read: `render app.pm2.edn -o
+    /// app.pm2.edn`, or `-o` naming a file the source imports.
+    OverwritesInput {
+        /// The output file.
+        path: PathBuf,
+        /// The file read that it is.
+        input: PathBuf,
+    },
+    /// An output that is not a regular file: `-o /dev/stdout`, a FIFO, a folder.
+    NotAFile {
+        /// The output.
+        path: PathBuf,
+        /// What it is.
+        what: String,
+    },
     /// pm2 cannot be found: `PM2_BIN` names no file, or no `pm2` is on `PATH` (nor in a
     /// `node_modules/.bin` above the current folder).
     Pm2Missing {
@@ -86,6 +101,8 @@ impl RuntimeErrorKind {
     pub fn code(&self) -> &'static str {
         match self {
             RuntimeErrorKind::WriteFile { .. } => "runtime::write-file",
+            RuntimeErrorKind::OverwritesInput { .. } => "runtime::overwrites-input",
+            RuntimeErrorKind::NotAFile { .. } => "runtime::not-a-file",
             RuntimeErrorKind::Pm2Missing { .. } => "runtime::pm2-missing",
             RuntimeErrorKind::Pm2Failed { .. } => "runtime::pm2-failed",
             RuntimeErrorKind::Pm2Timeout { .. } => "runtime::pm2-timeout",
@@ -100,6 +117,12 @@ impl RuntimeErrorKind {
         match self {
             RuntimeErrorKind::WriteFile { .. } => {
                 Some("check that the folder exists and is writable, and that the disk has room".into())
+            }
+            RuntimeErrorKind::OverwritesInput { .. } => {
+                Some("write the output to another file; the source would be lost".into())
+            }
+            RuntimeErrorKind::NotAFile { .. } => {
+                Some("name a regular file; -o - writes to stdout".into())
             }
             RuntimeErrorKind::Pm2Missing { .. } => Some(
                 "install it with `npm install pm2` (in the project) or `npm install -g pm2`, or set PM2_BIN to its path"
@@ -129,6 +152,19 @@ impl fmt::Display for RuntimeErrorKind {
         match self {
             RuntimeErrorKind::WriteFile { path, reason } => {
                 write!(f, "cannot write {}: {reason}", path.display())
+            }
+            RuntimeErrorKind::OverwritesInput { path, input } => write!(
+                f,
+                "refusing to write {}: it is {}, which this run read",
+                path.display(),
+                input.display()
+            ),
+            RuntimeErrorKind::NotAFile { path, what } => {
+                write!(
+                    f,
+                    "refusing to write {}: it is {what}, not a regular file",
+                    path.display()
+                )
             }
             RuntimeErrorKind::Pm2Missing { reason } => write!(f, "cannot find pm2: {reason}"),
             RuntimeErrorKind::Pm2Failed { action, message } => write!(f, "pm2 {action} failed: {message}"),

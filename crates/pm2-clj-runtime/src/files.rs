@@ -1,9 +1,13 @@
-//! Writing generated files: atomically (a temporary file in the same directory, then a
-//! rename), so a reader never sees half a file, and only when the content changed, so
-//! unchanged files keep their modification time.
+//! Writing generated files safely: atomically (a temporary file in the same folder, then
+//! a rename), so a reader never sees half a file; only when the content changed (compared
+//! with a read no longer than the new content), so unchanged files keep their time;
+//! keeping an existing file's permissions (never widening them); never over something
+//! that is not a regular file (a device, a FIFO, a folder), nor over a file the run read
+//! ([`write_output`]). The temporary file is named after the target, so an interrupted
+//! write leaves at most one behind, and the next write of that target removes it.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 
@@ -26,24 +30,115 @@ fn write_failure(path: &Path, e: impl std::fmt::Display) -> RuntimeError {
 /// Writes `content` to `path` atomically, creating its directory, unless it already
 /// holds exactly `content`.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, RuntimeError> {
-    if std::fs::read(path).is_ok_and(|old| old == content.as_bytes()) {
-        return Ok(Written::Unchanged);
+    write_output(path, content, &[])
+}
+
+/// [`write_if_changed`], refusing to replace any of `inputs` (the files the run read:
+/// the source and everything it imported).
+pub fn write_output(path: &Path, content: &str, inputs: &[PathBuf]) -> Result<Written, RuntimeError> {
+    let existing = match std::fs::metadata(path) {
+        Ok(metadata) => Some(metadata),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(write_failure(path, e)),
+    };
+    if let Some(metadata) = &existing {
+        if !metadata.is_file() {
+            return Err(RuntimeError::new(RuntimeErrorKind::NotAFile {
+                path: path.to_path_buf(),
+                what: kind_of(metadata),
+            }));
+        }
+        if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
+            return Err(RuntimeError::new(RuntimeErrorKind::OverwritesInput {
+                path: path.to_path_buf(),
+                input: input.clone(),
+            }));
+        }
+        if holds(path, content.as_bytes()) {
+            return Ok(Written::Unchanged);
+        }
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir).map_err(|e| write_failure(path, e))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy());
+    let prefix = format!(".{name}.pm2-clj-");
+    remove_leftovers(dir, &prefix);
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".pm2-clj-");
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    builder.prefix(&prefix);
+    match &existing {
+        Some(metadata) => {
+            builder.permissions(metadata.permissions());
+        }
+        #[cfg(unix)]
+        None => {
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        }
+        #[cfg(not(unix))]
+        None => {}
+    }
     let mut temp = builder.tempfile_in(dir).map_err(|e| write_failure(path, e))?;
     temp.write_all(content.as_bytes())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| write_failure(path, e))?;
     temp.persist(path).map_err(|e| write_failure(path, e.error))?;
     Ok(Written::Changed)
+}
+
+/// Whether the file at `path` holds exactly `content`, reading no more than one byte
+/// past its length.
+fn holds(path: &Path, content: &[u8]) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut old = Vec::with_capacity(content.len());
+    file.take(content.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == content
+}
+
+/// Removes temporary files of earlier writes of the same target that were interrupted.
+fn remove_leftovers(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether `a` and `b` are the same file (the same inode, links followed).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (a.dev(), a.ino()) == (b.dev(), b.ino());
+        }
+    }
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+}
+
+fn kind_of(metadata: &std::fs::Metadata) -> String {
+    let kind = metadata.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)".into();
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device".into();
+        }
+        if kind.is_socket() {
+            return "a socket".into();
+        }
+    }
+    if kind.is_dir() { "a folder" } else { "not a file" }.into()
 }
 
 #[cfg(test)]
@@ -60,5 +155,74 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b");
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary files remain");
+    }
+
+    #[test]
+    fn a_file_read_by_the_run_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("app.pm2.edn");
+        std::fs::write(&source, "{:apps []}").unwrap();
+        let err = write_output(&source, "{}", std::slice::from_ref(&source)).unwrap_err();
+        assert_eq!(err.kind().code(), "runtime::overwrites-input");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.json");
+            std::os::unix::fs::symlink(&source, &link).unwrap();
+            let err = write_output(&link, "{}", std::slice::from_ref(&source)).unwrap_err();
+            assert_eq!(err.kind().code(), "runtime::overwrites-input");
+        }
+        assert_eq!(std::fs::read_to_string(&source).unwrap(), "{:apps []}");
+    }
+
+    #[test]
+    fn only_regular_files_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_if_changed(dir.path(), "x").unwrap_err();
+        assert_eq!(err.kind().code(), "runtime::not-a-file");
+        #[cfg(target_os = "linux")]
+        {
+            let err = write_if_changed(Path::new("/dev/null"), "x").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "refusing to write /dev/null: it is a device, not a regular file"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn permissions_are_kept_never_widened() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_if_changed(&path, "new").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_at_most_one_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        for stale in [".out.json.pm2-clj-AAAA", ".out.json.pm2-clj-BBBB"] {
+            std::fs::write(dir.path().join(stale), "half").unwrap();
+        }
+        write_if_changed(&path, "whole").unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["out.json"]);
+    }
+
+    #[test]
+    fn comparing_reads_no_more_than_the_new_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, "x".repeat(1 << 20)).unwrap();
+        assert!(!holds(&path, b"x"));
+        assert_eq!(write_if_changed(&path, "x").unwrap(), Written::Changed);
     }
 }

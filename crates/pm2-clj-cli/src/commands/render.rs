@@ -9,7 +9,7 @@ use crate::failure::Failure;
 use crate::input::{BuildInputs, load};
 use crate::output::write_stdout;
 use crate::report::{MessageFormat, emit_each};
-use pm2_clj_runtime::files::write_if_changed;
+use pm2_clj_runtime::files::write_output;
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -53,7 +53,9 @@ pub struct RenderArgs {
     /// Output format; by default the output file's extension decides, else JSON.
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
-    /// Write here (atomically) instead of to stdout.
+    /// Write here instead of to stdout (`-` is stdout): atomically, only when the
+    /// content changed, keeping the file's permissions; never over the source or a file
+    /// it imports, nor over anything but a regular file.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -73,7 +75,7 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
         &loaded.header(&args.inputs.settings()),
     );
     match &args.output {
-        Some(path) => Ok(write_if_changed(path, &text).map(|_| ())?),
-        None => write_stdout(&text),
+        Some(path) if path.as_os_str() != "-" => Ok(write_output(path, &text, &loaded.files()).map(|_| ())?),
+        _ => write_stdout(&text),
     }
 }

@@ -17,7 +17,7 @@ use serde_json::Value as Json;
 
 use crate::failure::Failure;
 use crate::output::write_stdout;
-use pm2_clj_runtime::files::write_if_changed;
+use pm2_clj_runtime::files::write_output;
 
 /// Arguments of `convert`.
 #[derive(Args, Debug)]
@@ -86,7 +86,7 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
             Some("pass --force to replace it, or -o to write elsewhere".into()),
         )));
     }
-    write_if_changed(&output, &conversion.text)?;
+    write_output(&output, &conversion.text, std::slice::from_ref(&args.file))?;
     eprintln!("pm2-clj: wrote {}", output.display());
     Ok(())
 }
