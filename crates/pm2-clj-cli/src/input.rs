@@ -16,8 +16,9 @@ use crate::failure::Failure;
 /// Options that choose how a source file is evaluated.
 #[derive(Args, Clone, Debug, Default)]
 pub struct EvalInputs {
-    /// The profile to select (`dev`, `prod`, ...): chooses `#profile` branches and the
-    /// `:profiles` overlay.
+    /// The profile to select (`dev`, `prod`, ...): chooses `#profile` branches; render,
+    /// check and the pm2 verbs also merge its `:profiles` overlay (eval shows the file's
+    /// value before that merge).
     #[arg(long, short = 'p', value_name = "PROFILE")]
     pub profile: Option<String>,
     /// Sets an environment variable for `#env` and `(env ...)`, over the process

@@ -171,3 +171,20 @@ fn render_never_writes_over_what_it_read_or_a_special_file() {
         assert_eq!(entries, 3, "no temporary file is left");
     }
 }
+
+/// Found by trying: `eval --format json` wrote `{"a": 1, "a": 2}` for `{:a 1 "a" 2}`,
+/// and said "cannot be written as JSON" without a place for ##Inf.
+#[test]
+fn eval_json_never_writes_duplicate_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("dup.edn"), "{:a 1\n \"a\" 2}").unwrap();
+    let text = fails_with(d, &["eval", "dup.edn", "--format", "json"], "emit::duplicate-key");
+    assert!(text.contains("dup.edn:2:2"), "labelled at the second key: {text}");
+    std::fs::write(d.join("inf.edn"), "{:x ##Inf}").unwrap();
+    let text = fails_with(d, &["eval", "inf.edn", "--format", "json"], "emit::wrong-type");
+    assert!(text.contains("inf.edn:1:5"), "{text}");
+    std::fs::write(d.join("big.edn"), "{:id 123456789012345678901234567890N}").unwrap();
+    let out = cli(d, &["eval", "big.edn", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

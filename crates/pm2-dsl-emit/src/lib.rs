@@ -57,6 +57,8 @@ mod render;
 pub mod schema;
 mod validate;
 
+pub use validate::json_problems;
+
 pub use build::{Built, Settings, build, folder_of, reserved_name};
 pub use error::{EmitError, EmitErrorKind};
 pub use model::{App, DeployTarget, Ecosystem};

@@ -144,6 +144,27 @@ fn js_literal(value: &impl Serialize) -> String {
     json.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
 }
 
+/// A JavaScript object literal's `"__proto__": v` sets the object's prototype instead of
+/// making a key (an env variable named `__proto__` would vanish); a computed key,
+/// `["__proto__"]: v`, makes the key. Keys start their line in pretty JSON, and a
+/// string's own newlines are escaped, so a line that starts with the key is one.
+fn own_proto_keys(literal: String) -> String {
+    if !literal.contains("\"__proto__\": ") {
+        return literal;
+    }
+    literal
+        .split('\n')
+        .map(|line| {
+            let key = line.trim_start();
+            match key.strip_prefix("\"__proto__\": ") {
+                Some(rest) => format!("{}[\"__proto__\"]: {rest}", &line[..line.len() - key.len()]),
+                None => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A string as a JavaScript string literal (for the header comment).
 fn js_string(text: &str) -> String {
     js_literal(&text)
@@ -170,24 +191,25 @@ pub fn render(ecosystem: &Ecosystem, format: OutputFormat, header: &Header) -> S
                 header: None,
                 ecosystem,
             };
-            format!("// {}\nmodule.exports = {};\n", header.text(), js_literal(&whole))
+            let literal = own_proto_keys(js_literal(&whole));
+            format!("// {}\nmodule.exports = {literal};\n", header.text())
         }
         OutputFormat::Mjs => {
             let mut out = format!(
                 "// {}\nexport const apps = {};\n",
                 header.text(),
-                js_literal(&Apps(&ecosystem.apps))
+                own_proto_keys(js_literal(&Apps(&ecosystem.apps)))
             );
             if !ecosystem.deploy.is_empty() {
                 out.push_str(&format!(
                     "export const deploy = {};\n",
-                    js_literal(&Deploy(&ecosystem.deploy))
+                    own_proto_keys(js_literal(&Deploy(&ecosystem.deploy)))
                 ));
             }
             if let Some(statics) = &ecosystem.statics {
                 out.push_str(&format!(
                     "export const static_ = {};\nexport {{ static_ as static }};\n",
-                    js_literal(&NullForNonData(statics))
+                    own_proto_keys(js_literal(&NullForNonData(statics)))
                 ));
             }
             out

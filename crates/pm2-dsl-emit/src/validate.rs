@@ -284,7 +284,21 @@ fn unreadable_number(value: &Value) -> Option<&'static str> {
 /// Checks that `value`, written out as `what` (an option, an environment variable, a
 /// section), is data JavaScript reads as written: see the module documentation.
 pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError>) {
-    if let Some(actual) = unreadable_number(value) {
+    check_value(what, value, true, problems)
+}
+
+/// The problems `value` has as JSON data (for `eval --format json`): what has no JSON
+/// form (non-finite numbers, functions) and keys written alike, which JSON would repeat.
+/// Unlike a PM2 file, integers past JavaScript's safe range are fine: JSON holds them.
+pub fn json_problems(value: &Value) -> Vec<EmitError> {
+    let mut problems = Vec::new();
+    check_value("the value", value, false, &mut problems);
+    problems
+}
+
+fn check_value(what: &str, value: &Value, javascript: bool, problems: &mut Vec<EmitError>) {
+    let unreadable = unreadable_number(value).filter(|a| javascript || *a != "larger integer");
+    if let Some(actual) = unreadable {
         let expected = match actual {
             "larger integer" => format!("an integer within ±{MAX_SAFE_INTEGER} (JavaScript's safe range)"),
             "function" | "#ref" => "data".to_string(),
@@ -301,10 +315,12 @@ pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError
         return;
     }
     match value.kind() {
-        ValueKind::List(items) | ValueKind::Vector(items) => {
-            items.iter().for_each(|item| check_data(what, item, problems))
-        }
-        ValueKind::Set(items) => items.iter().for_each(|item| check_data(what, item, problems)),
+        ValueKind::List(items) | ValueKind::Vector(items) => items
+            .iter()
+            .for_each(|item| check_value(what, item, javascript, problems)),
+        ValueKind::Set(items) => items
+            .iter()
+            .for_each(|item| check_value(what, item, javascript, problems)),
         ValueKind::Map(map) => {
             let mut seen: HashMap<String, &Value> = HashMap::with_capacity(map.len());
             for (key, v) in map.iter() {
@@ -312,7 +328,7 @@ pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError
                 if let Some(first) = seen.get(&text) {
                     problems.push(crate::build::duplicate_key(what, &text, key, first));
                 }
-                check_data(&format!("{what} {text}"), v, problems);
+                check_value(&format!("{what} {text}"), v, javascript, problems);
                 seen.entry(text).or_insert(key);
             }
         }

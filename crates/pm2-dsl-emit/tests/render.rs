@@ -96,3 +96,41 @@ fn nasty_strings_survive_loading_with_node() {
         assert_eq!(got, [NASTY, NASTY], "{file}");
     }
 }
+
+/// Found by trying: an env variable named `__proto__` vanished from CJS and MJS output
+/// (in an object literal, `"__proto__": {...}` sets the prototype). It survives as a
+/// key, and a string that mentions it is left alone.
+#[test]
+fn a_proto_key_survives_into_cjs_and_mjs() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = r#"{:apps [{:name "a" :script "a.js" :env {:__proto__ "x" :B "\"__proto__\": y"}}]
+                      :static {"__proto__" {:polluted true}}}"#;
+    let eco = built(program).ecosystem;
+    for (format, file, statics) in [
+        (OutputFormat::Cjs, "e.config.cjs", "require(p).static"),
+        (OutputFormat::Mjs, "e.config.mjs", "require(p).static"),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, render(&eco, format, &header())).unwrap();
+        let script = format!(
+            "const p = process.argv[1]; const env = require(p).apps[0].env; const s = {statics};
+             process.stdout.write(JSON.stringify([Object.keys(env), env.__proto__, env.B, Object.keys(s), ({{}}).polluted === undefined]));"
+        );
+        let out = Command::new("node")
+            .args(["-e", &script])
+            .arg(&path)
+            .output()
+            .expect("node");
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!([["__proto__", "B"], "x", "\"__proto__\": y", ["__proto__"], true]),
+            "{file}"
+        );
+    }
+}

@@ -349,9 +349,10 @@ impl Value {
         match &self.kind {
             ValueKind::Nil => "nil",
             ValueKind::Bool(_) => "boolean",
-            ValueKind::Int(_) | ValueKind::BigInt(_) => "integer",
+            ValueKind::Int(_) => "integer",
+            ValueKind::BigInt(_) => "big integer",
             ValueKind::Float(_) => "float",
-            ValueKind::BigDec(_) => "decimal",
+            ValueKind::BigDec(_) => "big decimal",
             ValueKind::Ratio(_) => "ratio",
             ValueKind::Char(_) => "character",
             ValueKind::Str(_) => "string",

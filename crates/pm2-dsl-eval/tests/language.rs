@@ -285,6 +285,18 @@ fn integer_division_at_the_edges_of_64_bits() {
     fails("(inc \"x\")", "eval::type");
 }
 
+/// Found by trying: `(range 10N)` said "expects an integer, but got an integer".
+#[test]
+fn type_errors_name_the_kind_of_number() {
+    let err = fails("(range 10N)", "eval::type");
+    assert_eq!(
+        err.to_string(),
+        "`range` expects an integer, but got a big integer"
+    );
+    let err = fails("(inc 1.5M)", "eval::type");
+    assert!(err.to_string().ends_with("but got a big decimal"), "{err}");
+}
+
 #[test]
 fn predicates() {
     check(

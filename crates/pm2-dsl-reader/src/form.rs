@@ -134,9 +134,10 @@ impl Form {
         match &self.kind {
             FormKind::Nil => "nil",
             FormKind::Bool(_) => "boolean",
-            FormKind::Int(_) | FormKind::BigInt(_) => "integer",
+            FormKind::Int(_) => "integer",
+            FormKind::BigInt(_) => "big integer",
             FormKind::Float(_) => "float",
-            FormKind::BigDec(_) => "decimal",
+            FormKind::BigDec(_) => "big decimal",
             FormKind::Ratio(_) => "ratio",
             FormKind::Char(_) => "character",
             FormKind::Str(_) => "string",

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use miette::Report;
 
 use crate::failure::Failure;
 use crate::input::{EvalInputs, StdinInput, evaluate};
@@ -28,7 +29,17 @@ pub fn run(args: &EvalArgs) -> Result<(), Failure> {
     let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
     let out = match args.format {
         DataFormat::Edn => value.to_edn_pretty(80) + "\n",
-        DataFormat::Json => crate::output::json(&value)?,
+        DataFormat::Json => {
+            let sources = evaluated.evaluator.sources();
+            let problems = pm2_dsl_emit::json_problems(&value);
+            if !problems.is_empty() {
+                let reports = problems
+                    .into_iter()
+                    .map(|p| Report::new(p.attach_sources(sources)));
+                return Err(Failure::Input(reports.collect()));
+            }
+            crate::output::json(&value)?
+        }
     };
     write_stdout(&out)
 }
