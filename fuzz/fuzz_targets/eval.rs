@@ -10,6 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let options = Options::new().limits(Limits {
         max_depth: 64,
         max_steps: 20_000,
+        max_bytes: 16 << 20,
     });
     let loader = MemoryLoader::new().with_file("lib.edn", "(def x 1) {:a 1}");
     let _ = Evaluator::new(options, loader).eval_str("fuzz.edn", text);
