@@ -169,6 +169,45 @@ impl LoadFailure {
     }
 }
 
+impl std::fmt::Debug for LoadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadFailure")
+            .field("source", &self.files.first())
+            .field("reports", &self.reports)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for LoadFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = self
+            .files
+            .first()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        match self.reports.as_slice() {
+            [one] => write!(f, "{source}: {one}"),
+            all => write!(f, "{source} has {} problems", all.len()),
+        }
+    }
+}
+
+impl std::error::Error for LoadFailure {}
+
+/// A failed load as one diagnostic (`load::failed`): each problem, with its own code,
+/// labels and source, is a related diagnostic.
+impl miette::Diagnostic for LoadFailure {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("load::failed"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.reports.iter().map(|r| r.as_ref() as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
 /// The fix a pipeline diagnostic's "did you mean" stands for, when it is one.
 pub fn replacement(report: &Report) -> Option<Replacement> {
     if let Some(e) = report.downcast_ref::<EvalError>() {
@@ -284,5 +323,34 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
             let reports = emit_reports(problems, &evaluated.evaluator);
             Err(LoadFailure::new(reports, Some(evaluated.evaluator), &path))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_load_is_one_diagnostic_holding_every_problem() {
+        let settings = LoadSettings::default();
+        let text = "{:apps [{:name \"a\" :scrip \"a.js\"}]}";
+        let failure = load_text(
+            Path::new("app.pm2.edn"),
+            text,
+            pm2_dsl_eval::MemoryLoader::new(),
+            &settings,
+        )
+        .err()
+        .expect("the app has no script");
+        let diagnostic: &dyn miette::Diagnostic = &failure;
+        assert_eq!(diagnostic.code().unwrap().to_string(), "load::failed");
+        let codes: Vec<String> = diagnostic
+            .related()
+            .unwrap()
+            .map(|d| d.code().unwrap().to_string())
+            .collect();
+        assert_eq!(codes, ["emit::unknown-key", "emit::missing-script"]);
+        assert_eq!(failure.to_string(), "app.pm2.edn has 2 problems");
+        assert!(format!("{failure:?}").contains("LoadFailure"));
     }
 }

@@ -11,17 +11,21 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 
-use pm2_dsl_reader::Span;
+use miette::{Diagnostic, LabeledSpan, SourceCode};
+use pm2_dsl_reader::{Locations, SourceMap, Span};
 
 use crate::value::{Value, ValueKind};
 
-/// Why a value could not be deserialized, and where it came from.
+/// Why a value could not be deserialized, and where it came from: a diagnostic
+/// (`eval::deserialize`) labelled at the value's text once its sources are attached
+/// ([`DeError::attach_sources`]), like every other error of the pipeline.
 #[derive(Debug, Clone)]
 pub struct DeError {
     /// What did not fit.
     pub message: String,
     /// The origin of the value that did not fit, when known.
     pub origin: Option<Span>,
+    at: Locations,
 }
 
 impl fmt::Display for DeError {
@@ -32,16 +36,44 @@ impl fmt::Display for DeError {
 
 impl std::error::Error for DeError {}
 
+impl Diagnostic for DeError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("eval::deserialize"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(
+            "the value does not have the shape the program reading it expects",
+        ))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.at.source().map(|s| &**s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.at.labeled_spans("this value".into())
+    }
+}
+
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> DeError {
         DeError {
             message: msg.to_string(),
             origin: None,
+            at: Locations::default(),
         }
     }
 }
 
 impl DeError {
+    /// Attaches the source texts, so the error shows the value's text and file.
+    pub fn attach_sources(mut self, sources: &SourceMap) -> DeError {
+        self.at = Locations::at(self.origin);
+        self.at.attach(sources);
+        self
+    }
+
     fn at(mut self, origin: Option<Span>) -> DeError {
         if self.origin.is_none() {
             self.origin = origin;

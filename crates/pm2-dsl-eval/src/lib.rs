@@ -20,6 +20,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Errors are `miette` diagnostics that show the text they are about. A value that does
+//! not fit your type is one too, once its sources are attached:
+//!
+//! ```
+//! use miette::{GraphicalReportHandler, GraphicalTheme};
+//! use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+//!
+//! #[derive(Debug, serde::Deserialize)]
+//! struct Config { port: u16 }
+//!
+//! let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+//! let value = evaluator.eval_str("app.edn", "{:port \"eighty\"}").unwrap();
+//! let err = pm2_dsl_eval::from_value::<Config>(&value).unwrap_err();
+//! let err = err.attach_sources(evaluator.sources());
+//! let mut report = String::new();
+//! GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+//!     .render_report(&mut report, &err)
+//!     .unwrap();
+//! assert!(report.contains("eval::deserialize"));
+//! assert!(report.contains("app.edn:1:8"), "{report}");
+//! assert!(report.contains("{:port \"eighty\"}"), "the snippet: {report}");
+//! ```
+//!
 //! # The language
 //!
 //! A file is a sequence of forms evaluated in order; `def`, `defn` and
