@@ -167,6 +167,15 @@ pub enum EmitErrorKind {
         /// The key as written out.
         key: String,
     },
+    /// A number written as a string where PM2's schema takes only numbers
+    /// (`:instances "4"`): PM2 reads it as the number, so it is accepted with a warning.
+    /// A string PM2 would misread (`"0x10"`, `""`) is `WrongType`.
+    NumericString {
+        /// The canonical option name.
+        option: String,
+        /// The string.
+        text: String,
+    },
     /// An option that makes PM2 install packages from npm when the app starts.
     InstallsPackages {
         /// The option.
@@ -203,6 +212,7 @@ impl EmitErrorKind {
             EmitErrorKind::UnknownHealthKey { .. } => "emit::unknown-health-key",
             EmitErrorKind::HealthShape { .. } => "emit::health-shape",
             EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
+            EmitErrorKind::NumericString { .. } => "emit::numeric-string",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
         }
     }
@@ -211,7 +221,9 @@ impl EmitErrorKind {
     pub fn is_warning(&self) -> bool {
         matches!(
             self,
-            EmitErrorKind::InstallsPackages { .. } | EmitErrorKind::ProfileNotHere { .. }
+            EmitErrorKind::InstallsPackages { .. }
+                | EmitErrorKind::ProfileNotHere { .. }
+                | EmitErrorKind::NumericString { .. }
         )
     }
 
@@ -244,6 +256,7 @@ impl EmitErrorKind {
             EmitErrorKind::HealthShape { .. } => "not one health check".into(),
             EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
+            EmitErrorKind::NumericString { .. } => "a string".into(),
         }
     }
 
@@ -296,6 +309,7 @@ impl EmitErrorKind {
             EmitErrorKind::InstallsPackages { .. } => {
                 "PM2 fetches OpenTelemetry packages from npm when this is on; leave it out unless you want that".into()
             }
+            EmitErrorKind::NumericString { text, .. } => format!("write {text} without quotes"),
             EmitErrorKind::DuplicateKey { .. } => {
                 "keywords, symbols and strings with the same text are one key in JavaScript; keep one of the two".into()
             }
@@ -387,6 +401,10 @@ impl fmt::Display for EmitErrorKind {
             }
             EmitErrorKind::UnknownHealthKey { key, .. } => write!(f, "{key} is not a :health key"),
             EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
+            EmitErrorKind::NumericString { option, text } => write!(
+                f,
+                "{option} is the string \"{text}\"; PM2 takes only numbers here and reads it as {text}"
+            ),
             EmitErrorKind::DuplicateKey { section, key } => {
                 write!(f, "two keys of {section} are written out as \"{key}\"")
             }

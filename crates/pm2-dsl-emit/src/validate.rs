@@ -48,15 +48,35 @@ pub(crate) fn text(value: &Value) -> Option<String> {
     }
 }
 
-/// The value as a number, as PM2 reads it (numbers, and strings that parse as numbers).
+/// The value as a number, as PM2 reads it (numbers, and strings that are plain decimal
+/// numbers, see [`plain_number`]).
 fn number(value: &Value) -> Option<f64> {
     match value.kind() {
         ValueKind::Int(i) => Some(*i as f64),
         ValueKind::Float(f) => Some(*f),
         ValueKind::BigInt(b) => b.to_string().parse().ok(),
         ValueKind::BigDec(d) => d.to_string().parse().ok(),
-        _ => text(value).and_then(|t| t.trim().parse::<f64>().ok().filter(|_| !t.trim().is_empty())),
+        _ => text(value).and_then(|t| plain_number(&t)),
     }
+}
+
+/// A string PM2 turns into the number it spells: a plain decimal such as `4`, `-1.5` or
+/// `1e3`. PM2 tests a string with `isNaN` and then reads it with `parseFloat`, which
+/// disagree on others: `"0x10"` passes the test and reads as 0, `""` as NaN, and
+/// `"Infinity"` or `" 4"` are not numbers to a JSON schema.
+fn plain_number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (digits, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let plain = !(int.is_empty() && frac.is_empty())
+        && all_digits(int)
+        && all_digits(frac)
+        && exponent.is_none_or(|e| !e.is_empty() && all_digits(e));
+    plain.then(|| text.parse().ok()).flatten()
 }
 
 fn describe(value: &Value) -> String {
@@ -118,6 +138,15 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
     }
     if actual == JsType::String && !numeric_string {
         check_format(spec, value, problems);
+    }
+    if numeric_string && !spec.types.contains(&JsType::String) {
+        problems.push(EmitError::new(
+            EmitErrorKind::NumericString {
+                option: spec.name.to_string(),
+                text: text(value).unwrap_or_default(),
+            },
+            origin,
+        ));
     }
     if let Some(min) = spec.min {
         let amount = if spec.format == Some(Format::Duration) {

@@ -195,7 +195,51 @@ fn validation_errors() {
 fn pm2s_leniencies_are_kept() {
     let ok = r#"{:apps [{:name "a" :script "a.js" :instances "max" :kill-timeout "3000" :min-uptime "10s"
                         :max-memory-restart 1048576 :exec-mode "cluster_mode" :cron-restart 0 :watch "."}]}"#;
-    assert_eq!(codes(ok, None), Vec::<&str>::new());
+    assert_eq!(
+        codes(ok, None),
+        ["emit::numeric-string"],
+        "kill-timeout \"3000\" is read as 3000"
+    );
+}
+
+/// `:instances "4"` was accepted silently while `"0x10"` (which PM2 reads as 0) was
+/// accepted too. A plain decimal string where PM2 takes only numbers is a warning (PM2
+/// reads the number); a string PM2 would misread is a type error; where PM2 takes a
+/// string too, a numeric string is just a string.
+#[test]
+fn strings_pm2_reads_as_numbers_are_warnings_and_misread_ones_errors() {
+    let app = |option: &str| format!(r#"{{:apps [{{:name "a" :script "a.js" {option}}}]}}"#);
+    for plain in [
+        r#":instances "4""#,
+        r#":restart-delay "1.5e3""#,
+        r#":max-restarts "-0""#,
+    ] {
+        assert_eq!(codes(&app(plain), None), ["emit::numeric-string"], "{plain}");
+    }
+    for misread in [
+        r#":instances "0x10""#,
+        r#":instances """#,
+        r#":instances "Infinity""#,
+        r#":instances " 4""#,
+        r#":kill-timeout "1_000""#,
+    ] {
+        assert_eq!(codes(&app(misread), None), ["emit::wrong-type"], "{misread}");
+    }
+    for string_too in [
+        r#":min-uptime "1000""#,
+        r#":max-memory-restart "1024""#,
+        r#":instances "max""#,
+    ] {
+        assert_eq!(codes(&app(string_too), None), Vec::<&str>::new(), "{string_too}");
+    }
+    let warning = build_with(&app(r#":instances "4""#), None, false)
+        .unwrap()
+        .warnings
+        .remove(0);
+    assert_eq!(
+        warning.to_string(),
+        "instances is the string \"4\"; PM2 takes only numbers here and reads it as 4"
+    );
 }
 
 #[test]
