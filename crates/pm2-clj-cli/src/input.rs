@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use miette::Report;
-use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded};
+use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded, OverrideArg};
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_eval::{Env, FsLoader};
 
@@ -30,17 +30,29 @@ pub struct EvalInputs {
     pub no_process_env: bool,
     /// Overrides a value after evaluation and profiles: `apps.NAME.OPTION=VALUE`
     /// (`apps.api.env.PORT=9000`) or another dotted path (`deploy.production.host=h`).
-    /// VALUE reads as a number, boolean, nil or :keyword, else as a string. Repeatable.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    pub set: Vec<String>,
+    /// VALUE reads as a number, boolean, nil or :keyword, else as a string. Quote a part
+    /// that holds a dot: `apps."web.api".instances=2`. Repeatable; --set and --unset
+    /// apply in the order given.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = in_order)]
+    pub set: Vec<(usize, String)>,
     /// Removes a value after evaluation and profiles (a dotted path as for --set).
     /// Repeatable.
-    #[arg(long = "unset", value_name = "PATH")]
-    pub unset: Vec<String>,
+    #[arg(long = "unset", value_name = "PATH", value_parser = in_order)]
+    pub unset: Vec<(usize, String)>,
     /// Confines imports and includes to DIR (links followed): for evaluating files you
     /// do not trust.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+}
+
+/// A `--set` or `--unset` text with its place among them: clap parses arguments in
+/// the order given, so a count taken here orders the two lists back into one.
+fn in_order(text: &str) -> Result<(usize, String), String> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    Ok((
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        text.to_string(),
+    ))
 }
 
 /// `NAME=VALUE`.
@@ -63,6 +75,18 @@ pub struct BuildInputs {
 }
 
 impl EvalInputs {
+    /// The `--set` and `--unset` overrides in the order given.
+    pub fn overrides(&self) -> Vec<OverrideArg> {
+        let sets = self.set.iter().map(|(i, t)| (*i, OverrideArg::Set(t.clone())));
+        let unsets = self
+            .unset
+            .iter()
+            .map(|(i, t)| (*i, OverrideArg::Unset(t.clone())));
+        let mut all: Vec<(usize, OverrideArg)> = sets.chain(unsets).collect();
+        all.sort_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, o)| o).collect()
+    }
+
     /// The environment these inputs describe: the process's, unless
     /// `--no-process-env`, with `--env` values on top.
     pub fn env(&self) -> Env {
@@ -85,8 +109,7 @@ impl BuildInputs {
             profile: self.eval.profile.clone(),
             env: self.eval.env(),
             keep_relative_paths: self.keep_relative_paths,
-            set: self.eval.set.clone(),
-            unset: self.eval.unset.clone(),
+            overrides: self.eval.overrides(),
             profile_optional: false,
             root: self.eval.root.clone(),
         }

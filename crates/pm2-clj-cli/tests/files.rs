@@ -188,3 +188,27 @@ fn eval_json_never_writes_duplicate_keys() {
     let out = cli(d, &["eval", "big.edn", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// Found by trying: every --set applied before every --unset, whatever the order given,
+/// and an app named with a dot could not be addressed.
+#[test]
+fn set_and_unset_apply_in_the_order_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("a.pm2.edn"),
+        "{:apps [{:name \"web.api\" :script \"a.js\"}]}",
+    )
+    .unwrap();
+    let eval = |args: &[&str]| {
+        let mut all = vec!["eval", "a.pm2.edn"];
+        all.extend_from_slice(args);
+        let out = cli(d, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let set = r#"apps."web.api".instances=2"#;
+    let unset = r#"apps."web.api".instances"#;
+    assert!(!eval(&["--set", set, "--unset", unset]).contains(":instances"));
+    assert!(eval(&["--unset", unset, "--set", set]).contains(":instances 2"));
+}

@@ -27,10 +27,9 @@ pub struct LoadSettings {
     pub env: Env,
     /// Leave relative `cwd`s as written.
     pub keep_relative_paths: bool,
-    /// `--set PATH=VALUE` overrides.
-    pub set: Vec<String>,
-    /// `--unset PATH` overrides.
-    pub unset: Vec<String>,
+    /// `--set PATH=VALUE` and `--unset PATH` overrides, applied in this order (the
+    /// command line's).
+    pub overrides: Vec<OverrideArg>,
     /// A profile the file does not define is a warning, not an error (see
     /// `pm2_dsl_emit::Settings::profile_optional`).
     pub profile_optional: bool,
@@ -66,6 +65,15 @@ impl LoadSettings {
             None => options,
         }
     }
+}
+
+/// One override as given on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OverrideArg {
+    /// `--set PATH=VALUE`.
+    Set(String),
+    /// `--unset PATH`.
+    Unset(String),
 }
 
 /// A source file evaluated: the evaluator (its sources, the files it loaded) and the
@@ -239,16 +247,12 @@ pub fn evaluate_text(
         Err(e) => return Err(LoadFailure::new(vec![Report::new(e)], Some(evaluator), path)),
     };
     let mut overrides = Vec::new();
-    for text in &settings.set {
-        let source = evaluator.add_source("--set", text);
-        match parse_set(source) {
-            Ok(parsed) => overrides.push(parsed),
-            Err(e) => return Err(override_failure(e, evaluator, path)),
-        }
-    }
-    for text in &settings.unset {
-        let source = evaluator.add_source("--unset", text);
-        match parse_unset(source) {
+    for arg in &settings.overrides {
+        let parsed = match arg {
+            OverrideArg::Set(text) => parse_set(evaluator.add_source("--set", text)),
+            OverrideArg::Unset(text) => parse_unset(evaluator.add_source("--unset", text)),
+        };
+        match parsed {
             Ok(parsed) => overrides.push(parsed),
             Err(e) => return Err(override_failure(e, evaluator, path)),
         }

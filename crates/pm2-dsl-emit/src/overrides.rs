@@ -31,21 +31,71 @@ fn bad(message: String, source: &Source) -> EmitError {
     )
 }
 
+/// Splits a dotted path; a part in double quotes may hold dots (`apps."web.api".env`),
+/// and `\"` inside it is a quote.
 fn split_path(path: &str, source: &Source) -> Result<Vec<String>, EmitError> {
-    let parts: Vec<String> = path.split('.').map(str::to_string).collect();
-    if parts.iter().any(String::is_empty) {
-        return Err(bad(
-            format!("`{path}` has an empty part; write a dotted path such as apps.api.env.PORT"),
-            source,
-        ));
+    let mut parts = Vec::new();
+    let mut chars = path.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('\\') if chars.peek() == Some(&'"') => part.push(chars.next().unwrap_or('"')),
+                    Some('"') => break,
+                    Some(c) => part.push(c),
+                    None => {
+                        return Err(bad(format!("`{path}` has a quote that is not closed"), source));
+                    }
+                }
+            }
+            if !matches!(chars.peek(), None | Some('.')) {
+                return Err(bad(
+                    format!("`{path}` has text after a quoted part; put a dot after the quote"),
+                    source,
+                ));
+            }
+        } else {
+            while let Some(c) = chars.next_if(|c| *c != '.') {
+                part.push(c);
+            }
+        }
+        if part.is_empty() {
+            return Err(bad(
+                format!("`{path}` has an empty part; write a dotted path such as apps.api.env.PORT"),
+                source,
+            ));
+        }
+        parts.push(part);
+        if chars.next().is_none() {
+            return Ok(parts);
+        }
     }
-    Ok(parts)
+}
+
+/// The `=` that ends a path: the first one outside quotes.
+fn path_end(text: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' if quoted => escaped = !escaped,
+            '"' if !escaped => quoted = !quoted,
+            '=' if !quoted => return Some(i),
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    None
 }
 
 /// Parses `--set PATH=VALUE`; `source` holds exactly that text.
 pub fn parse_set(source: Arc<Source>) -> Result<Override, EmitError> {
     let text = source.text();
-    let Some((path, raw)) = text.split_once('=') else {
+    let Some((path, raw)) = path_end(text).map(|i| (&text[..i], &text[i + 1..])) else {
         return Err(bad(format!("`{text}` has no `=`; write PATH=VALUE"), &source));
     };
     let path = split_path(path, &source)?;
@@ -191,6 +241,21 @@ mod tests {
         assert_eq!(set("a=x=y").value.unwrap(), Value::string("x=y"));
         assert!(parse_set(Source::standalone("--set", "novalue")).is_err());
         assert!(parse_set(Source::standalone("--set", "a..b=1")).is_err());
+    }
+
+    /// Found by trying: an app named `web.api` could not be addressed.
+    #[test]
+    fn quoted_parts_may_hold_dots_and_equals_signs() {
+        let v = data(r#"{:apps [{:name "web.api" :env {}}] :static {"a=b" 1}}"#);
+        let o = [set(r#"apps."web.api".env.PORT=9000"#), set(r#"static."a=b"=2"#)];
+        assert_eq!(
+            apply_to_value(&v, &o).unwrap(),
+            data(r#"{:apps [{:name "web.api" :env {:PORT 9000}}] :static {"a=b" 2}}"#)
+        );
+        assert_eq!(set(r#"static."say \"hi\""=1"#).path, ["static", "say \"hi\""]);
+        for bad in [r#"apps."web.api=1"#, r#"apps."web"x.y=1"#, r#"apps."".y=1"#] {
+            assert!(parse_set(Source::standalone("--set", bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
