@@ -30,13 +30,19 @@ fn canonical(key: &str) -> Option<String> {
 const EXTENSIONS: &[&str] = &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"];
 
 /// The diagnostic code in a failed run's stderr.
+/// The diagnostic codes a run printed, warnings included, space-separated.
 fn code(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr
+    let codes: Vec<&str> = stderr
         .lines()
-        .find(|l| l.contains("::"))
-        .map(|l| l.trim().to_string())
-        .unwrap_or_else(|| stderr.into_owned())
+        .map(str::trim)
+        .filter(|l| l.contains("::") && !l.contains(' '))
+        .collect();
+    if codes.is_empty() {
+        stderr.into_owned()
+    } else {
+        codes.join(" ")
+    }
 }
 
 /// How many files round-trip and how many are refused (with the code).
