@@ -3,8 +3,9 @@
 //! with a read no longer than the new content), so unchanged files keep their time;
 //! keeping an existing file's permissions (never widening them); never over something
 //! that is not a regular file (a device, a FIFO, a folder), nor over a file the run read
-//! ([`write_output`]). The temporary file is named after the target, so an interrupted
-//! write leaves at most one behind, and the next write of that target removes it.
+//! ([`write_output`]). The temporary file is named after the target, so a write
+//! interrupted long enough ago (a minute) is cleaned up by the next write of that target,
+//! while another run writing it at the same moment keeps its own.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -99,13 +100,22 @@ fn holds(path: &Path, content: &[u8]) -> bool {
     file.take(content.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == content
 }
 
+/// How old a temporary file must be to count as left over by an interrupted run (a
+/// write takes milliseconds).
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Removes temporary files of earlier writes of the same target that were interrupted.
 fn remove_leftovers(dir: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(prefix) {
+        // Only a stale one: a run writing the same file at this moment keeps its own.
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > LEFTOVER_AGE));
+        if stale && entry.file_name().to_string_lossy().starts_with(prefix) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -206,15 +216,24 @@ mod tests {
     fn an_interrupted_write_leaves_at_most_one_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.json");
+        let long_ago = std::time::SystemTime::now() - 2 * LEFTOVER_AGE;
         for stale in [".out.json.pm2-clj-AAAA", ".out.json.pm2-clj-BBBB"] {
             std::fs::write(dir.path().join(stale), "half").unwrap();
+            let file = std::fs::File::options()
+                .write(true)
+                .open(dir.path().join(stale))
+                .unwrap();
+            file.set_modified(long_ago).unwrap();
         }
+        // Another run writing the same target right now keeps its temporary file.
+        std::fs::write(dir.path().join(".out.json.pm2-clj-LIVE"), "in flight").unwrap();
         write_if_changed(&path, "whole").unwrap();
-        let names: Vec<String> = std::fs::read_dir(dir.path())
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, ["out.json"]);
+        names.sort();
+        assert_eq!(names, [".out.json.pm2-clj-LIVE", "out.json"]);
     }
 
     #[test]

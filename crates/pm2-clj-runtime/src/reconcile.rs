@@ -1,7 +1,8 @@
-//! `sync`: make pm2's running set equal to a set of sources. Each loaded source's
-//! generated config is written (a source whose file cannot be written is left as it
-//! runs), the lock is taken, pm2 is listed, the plan is made and reported, and each
-//! source's actions are applied as one transaction (see [`crate::apply`]).
+//! `sync`: make pm2's running set equal to a set of sources. The lock is taken (one run
+//! at a time writes generated files and changes pm2), each loaded source's generated
+//! config is written (a source whose file cannot be written is left as it runs), pm2 is
+//! listed, the plan is made and reported, and each source's actions are applied as one
+//! transaction (see [`crate::apply`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -81,6 +82,23 @@ pub fn sync(
     reporter: &dyn Reporter,
 ) -> Outcome {
     let mut outcome = Outcome::default();
+    let _lock = if options.dry_run {
+        None
+    } else {
+        let home = lock::pm2_home(options.home.as_deref());
+        let waiting = |pid: &str| {
+            reporter.report(Event::Note(format!(
+                "waiting for another pm2-clj run (pid {pid})"
+            )));
+        };
+        match lock::acquire(&home, options.lock_wait, waiting) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                outcome.errors.push(e);
+                return outcome;
+            }
+        }
+    };
     let mut unwritten: Vec<PathBuf> = Vec::new();
     for state in states {
         match &state.result {
@@ -111,23 +129,6 @@ pub fn sync(
             }
         }
     }
-    let _lock = if options.dry_run {
-        None
-    } else {
-        let home = lock::pm2_home(options.home.as_deref());
-        let waiting = |pid: &str| {
-            reporter.report(Event::Note(format!(
-                "waiting for another pm2-clj run (pid {pid})"
-            )));
-        };
-        match lock::acquire(&home, options.lock_wait, waiting) {
-            Ok(lock) => Some(lock),
-            Err(e) => {
-                outcome.errors.push(e);
-                return outcome;
-            }
-        }
-    };
     let monitor = Monitor::new(pm2);
     let running = match monitor.list() {
         Ok(list) => list,
