@@ -170,16 +170,16 @@ pub fn run(
         reporter.report(Event::Warnings(&prepared.warnings));
     }
     let selected = select(&prepared.desired, &options.only)?;
-    let generated = Generated::verbs(&state.path, profile);
-    if verb.starts() {
-        generated.write_config(&prepared.ecosystem, header)?;
-    }
     let home = lock::pm2_home(options.home.as_deref());
     let _lock = lock::acquire(&home, options.lock_wait, |pid| {
         reporter.report(Event::Note(format!(
             "waiting for another pm2-clj run (pid {pid})"
         )));
     })?;
+    let generated = Generated::verbs(&state.path, profile);
+    if verb.starts() {
+        generated.write_config(&prepared.ecosystem, header)?;
+    }
     let monitor = Monitor::new(pm2);
     let running = monitor.list()?;
     let (plan, notes) = policy(verb, &selected, &running);
