@@ -432,3 +432,132 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
         );
     }
 }
+
+/// The apps of a rendered JSON file.
+fn rendered_apps(file: &Path) -> Vec<serde_json::Value> {
+    let json = file.with_extension("json");
+    let out = cli(&[
+        "render",
+        file.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&json).unwrap();
+    let json: serde_json::Value = serde_json::from_str(text.trim_start_matches(|c| c != '{')).unwrap();
+    json["apps"].as_array().unwrap().clone()
+}
+
+fn join(base: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = if path.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').collect()
+    };
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!(
+        "/{}",
+        parts
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    )
+}
+
+#[test]
+fn ecosystem_dsl_files_keep_the_paths_pm2_read_from_the_repository_root() {
+    let Some(pairs) = corpus("js-edn-pairs") else {
+        return;
+    };
+    // A copy of the pairs (the corpus is not written to), each repository its own root.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("pairs");
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-r")
+            .arg(&pairs)
+            .arg(&copy)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut checked = 0;
+    for repo in std::fs::read_dir(&copy).unwrap() {
+        let root = repo.unwrap().path();
+        let files: Vec<PathBuf> = files_under(&root, &[".edn"]);
+        for (i, file) in files.into_iter().enumerate() {
+            // PM2 started in the root reads the generated original's relative paths
+            // against the root; the converted file, anywhere below it, must give the same.
+            let original: serde_json::Value = {
+                let value =
+                    pm2_dsl_eval::Evaluator::new(pm2_dsl_eval::Options::new(), pm2_dsl_eval::FsLoader::new())
+                        .eval_file(file.to_str().unwrap())
+                        .unwrap();
+                serde_json::to_value(&value).unwrap()
+            };
+            let edn = file.parent().unwrap().join(format!("converted-{i}.pm2.edn"));
+            let converted = cli(&[
+                "convert",
+                file.to_str().unwrap(),
+                "--from",
+                "ecosystem-dsl",
+                "--root",
+                root.to_str().unwrap(),
+                "-o",
+                edn.to_str().unwrap(),
+            ]);
+            assert!(
+                converted.status.success(),
+                "{}: {}",
+                file.display(),
+                String::from_utf8_lossy(&converted.stderr)
+            );
+            let ours = rendered_apps(&edn);
+            let theirs = original["apps"].as_array().unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{}", file.display());
+            let root = root.to_string_lossy();
+            for (o, t) in ours.iter().zip(theirs) {
+                let cwd = join(&root, t["cwd"].as_str().unwrap_or("."));
+                assert_eq!(o["cwd"].as_str(), Some(cwd.as_str()), "{}", file.display());
+                for key in ["out_file", "error_file", "script"] {
+                    if let Some(path) = t[key].as_str() {
+                        assert_eq!(
+                            join(o["cwd"].as_str().unwrap(), o[key].as_str().unwrap()),
+                            join(&cwd, path),
+                            "{} {key}",
+                            file.display()
+                        );
+                    }
+                }
+                if let Some(args) = t["args"].as_array() {
+                    let strings: Vec<String> = args
+                        .iter()
+                        .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
+                        .collect();
+                    assert_eq!(o["args"], serde_json::json!(strings), "{}", file.display());
+                }
+            }
+            checked += 1;
+        }
+    }
+    eprintln!(
+        "{checked} ecosystem-dsl files convert with --root and render the paths pm2 read from the root"
+    );
+    assert!(checked >= 30, "{checked}");
+}
