@@ -3,7 +3,6 @@
 //! command line, files and the real `pm2`.
 
 mod commands;
-mod convert;
 mod failure;
 mod input;
 mod output;
@@ -44,8 +43,12 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Rewrite sources in the canonical layout (--check: only report those that differ).
     Fmt(commands::fmt::FmtArgs),
-    /// Convert an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml into a .pm2.edn.
-    Convert(convert::ConvertArgs),
+    /// Translate an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml (or an
+    /// ecosystem-dsl ecosystem.edn) into a .pm2.edn that keeps reading the environment.
+    Convert(commands::convert::ConvertArgs),
+    /// Convert every PM2 config file under a folder, verify each against pm2's reading,
+    /// and (--replace) delete the originals that verified.
+    Migrate(commands::migrate::MigrateArgs),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
     Start(commands::pm2_verbs::Pm2Args),
     /// Restart the file's apps (pm2 restart).
@@ -79,7 +82,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Render(args) => commands::render::run(args, cli.message_format),
         Command::Check(args) => commands::check::run(args, cli.message_format),
         Command::Fmt(args) => commands::fmt::run(args),
-        Command::Convert(args) => convert::run(args),
+        Command::Convert(args) => commands::convert::run(args),
+        Command::Migrate(args) => commands::migrate::run(args),
         Command::Start(args) => {
             commands::pm2_verbs::run(Verb::Start { restart: false }, args, cli.message_format)
         }

@@ -30,6 +30,7 @@ fn help_of_every_verb() {
         "check",
         "fmt",
         "convert",
+        "migrate",
         "start",
         "stop",
         "sync",
@@ -298,4 +299,30 @@ fn a_label_far_along_a_long_line_is_reported_without_the_snippet() {
         "{stderr}"
     );
     assert!(stderr.len() < 2_000, "the long line is not printed");
+}
+
+#[test]
+fn a_relative_cwd_that_names_no_folder_is_a_warning_at_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("srv")).unwrap();
+    std::fs::write(
+        dir.path().join("e.pm2.edn"),
+        "{:apps [{:name \"a\" :script \"a.js\" :cwd \"./packages/a\"}\n        {:name \"b\" :script \"b.js\" :cwd \"srv\"}\n        {:name \"c\" :script \"c.js\" :cwd \"/no/such/folder\"}]}\n",
+    )
+    .unwrap();
+    for verb in [
+        &["check", "e.pm2.edn"][..],
+        &["render", "e.pm2.edn", "-o", "out.cjs"],
+    ] {
+        let out = cli(dir.path(), verb);
+        assert!(out.status.success(), "{verb:?}: a warning is no failure");
+        let stderr = text(&out.stderr);
+        assert_eq!(
+            stderr.matches("emit::cwd-missing").count(),
+            1,
+            "{verb:?}: {stderr}"
+        );
+        assert!(stderr.contains("e.pm2.edn:1:40"), "{stderr}");
+        assert!(stderr.contains("packages/a does not exist"), "{stderr}");
+    }
 }

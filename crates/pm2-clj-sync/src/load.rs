@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use miette::{MietteDiagnostic, Report};
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
-use pm2_dsl_emit::{Built, EmitError, Header, Settings, build, folder_of};
+use pm2_dsl_emit::{Built, EmitError, EmitErrorKind, Header, Settings, build, folder_of};
 use pm2_dsl_eval::{
     Env, EvalError, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file,
 };
@@ -277,6 +277,34 @@ impl Evaluated {
     }
 }
 
+/// A warning for each app whose `cwd`, written as a relative path (and resolved against
+/// its file's folder), names no folder: a path written against another folder (such as
+/// a repository root) would otherwise go unnoticed until pm2 fails to start the app.
+fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::SourceMap) -> Vec<EmitError> {
+    ecosystem
+        .apps
+        .iter()
+        .filter_map(|app| app.options.iter().find(|(k, _)| k == "cwd").map(|(_, v)| v))
+        .filter_map(|cwd| {
+            let path = cwd.as_str()?;
+            let span = cwd.origin()?;
+            let written = sources
+                .get(span.source)?
+                .text()
+                .get(span.start as usize..span.end as usize)?;
+            let relative = written.starts_with('"') && !written.starts_with("\"/");
+            (relative && !Path::new(path).is_dir()).then(|| {
+                EmitError::new(
+                    EmitErrorKind::CwdMissing {
+                        path: path.to_string(),
+                    },
+                    Some(span),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
@@ -313,12 +341,12 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
     match build(&evaluated.value, &build_settings) {
         Ok(built) => {
             let sources = evaluated.evaluator.sources();
+            let mut warnings = built.warnings;
+            if !settings.keep_relative_paths {
+                warnings.extend(missing_cwds(&built.ecosystem, sources));
+            }
             let built = Built {
-                warnings: built
-                    .warnings
-                    .into_iter()
-                    .map(|w| w.attach_sources(sources))
-                    .collect(),
+                warnings: warnings.into_iter().map(|w| w.attach_sources(sources)).collect(),
                 ecosystem: built.ecosystem,
             };
             Ok(Loaded { evaluated, built })

@@ -27,8 +27,10 @@ pub struct Found {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-/// Searches `dir` for source files into `found`.
-fn search(dir: &Path, found: &mut Found) {
+/// Searches `dir` for the files `wanted` accepts (skipping generated folders,
+/// `node_modules` and hidden folders, following links that stay inside `dir`), sorted,
+/// into `found`.
+pub fn search(dir: &Path, wanted: &dyn Fn(&Path) -> bool, found: &mut Found) {
     let root = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let inside = |path: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(&root));
     let mut sources = Vec::new();
@@ -46,7 +48,7 @@ fn search(dir: &Path, found: &mut Found) {
         });
     for entry in walk {
         match entry {
-            Ok(e) if e.file_type().is_file() && is_source(e.path()) => sources.push(absolute(e.path())),
+            Ok(e) if e.file_type().is_file() && wanted(e.path()) => sources.push(absolute(e.path())),
             Ok(_) => {}
             Err(e) if e.loop_ancestor().is_some() => {}
             Err(e) => {
@@ -105,7 +107,7 @@ impl Scope {
             unreadable: Vec::new(),
         };
         for dir in &self.dirs {
-            search(dir, &mut found);
+            search(dir, &is_source, &mut found);
         }
         found
     }

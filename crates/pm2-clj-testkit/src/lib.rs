@@ -15,7 +15,7 @@ mod pm2;
 mod unprivileged;
 
 pub use compare::assert_same_apps;
-pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads};
+pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with};
 pub use unprivileged::{unprivileged, unprivileged_command};
 
 use std::io::Write;

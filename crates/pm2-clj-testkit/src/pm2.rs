@@ -48,7 +48,7 @@ pub fn pm2_package_dir() -> PathBuf {
         .expect("pm2's bin/ sits inside its package")
 }
 
-/// How pm2 reads one ecosystem file (see `tools/pm2/pm2-reads.js`).
+/// How pm2 reads one ecosystem file (see `pm2-clj-convert/src/verify/pm2-reads.js`).
 #[derive(Clone, Debug)]
 pub struct Pm2Read {
     /// The file.
@@ -63,36 +63,42 @@ pub struct Pm2Read {
 
 /// Reads `files` the way the installed pm2 does, with one `node` process.
 pub fn pm2_reads(files: &[PathBuf]) -> Vec<Pm2Read> {
+    pm2_reads_with(files, &[])
+}
+
+/// [`pm2_reads`] with environment variables set (`None`: removed) for the reading.
+pub fn pm2_reads_with(files: &[PathBuf], env: &[(String, Option<String>)]) -> Vec<Pm2Read> {
     let home = tempfile::Builder::new()
         .prefix("pm2r")
         .tempdir_in("/tmp")
         .expect("temporary PM2_HOME");
-    let script = repo_root().join("tools/pm2/pm2-reads.js");
-    let out = Command::new("node")
-        .arg(&script)
+    let out = home.path().join("reads.json");
+    let mut command = Command::new("node");
+    command
+        .arg("-e")
+        .arg(include_str!("../../pm2-clj-convert/src/verify/pm2-reads.js"))
+        .arg(&out)
         .args(files)
         .env("PM2_PACKAGE_DIR", pm2_package_dir())
-        .env("PM2_HOME", home.path())
-        .output()
-        .expect("node must be installed");
-    assert!(
-        out.status.success(),
-        "pm2-reads.js failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .map(|line| {
-            let v: Json = serde_json::from_str(line).unwrap_or_else(|e| {
-                panic!("pm2-reads.js printed {line:?} ({e}) for {files:?}; all output: {stdout}")
-            });
-            Pm2Read {
-                file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
-                raw: v.get("raw").cloned(),
-                apps: v.get("apps").cloned(),
-                error: v.get("error").and_then(Json::as_str).map(str::to_string),
-            }
+        .env("PM2_HOME", home.path());
+    for (k, v) in env {
+        match v {
+            Some(v) => command.env(k, v),
+            None => command.env_remove(k),
+        };
+    }
+    let status = command.status().expect("node must be installed");
+    assert!(status.success(), "pm2-reads.js failed: {status}");
+    let text = std::fs::read_to_string(&out).expect("pm2-reads.js writes its result");
+    let entries: Vec<Json> =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("pm2-reads.js wrote {text:?}: {e}"));
+    entries
+        .into_iter()
+        .map(|v| Pm2Read {
+            file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
+            raw: v.get("raw").cloned(),
+            apps: v.get("apps").cloned(),
+            error: v.get("error").and_then(Json::as_str).map(str::to_string),
         })
         .collect()
 }

@@ -181,6 +181,11 @@ pub enum EmitErrorKind {
         /// The option.
         option: String,
     },
+    /// A relative `cwd`, resolved against its file's folder, names no folder.
+    CwdMissing {
+        /// The resolved folder.
+        path: String,
+    },
 }
 
 impl EmitErrorKind {
@@ -214,6 +219,7 @@ impl EmitErrorKind {
             EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
             EmitErrorKind::NumericString { .. } => "emit::numeric-string",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
+            EmitErrorKind::CwdMissing { .. } => "emit::cwd-missing",
         }
     }
 
@@ -224,6 +230,7 @@ impl EmitErrorKind {
             EmitErrorKind::InstallsPackages { .. }
                 | EmitErrorKind::ProfileNotHere { .. }
                 | EmitErrorKind::NumericString { .. }
+                | EmitErrorKind::CwdMissing { .. }
         )
     }
 
@@ -257,6 +264,7 @@ impl EmitErrorKind {
             EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
             EmitErrorKind::NumericString { .. } => "a string".into(),
+            EmitErrorKind::CwdMissing { path } => format!("resolved to {path}"),
         }
     }
 
@@ -310,6 +318,9 @@ impl EmitErrorKind {
                 "PM2 fetches OpenTelemetry packages from npm when this is on; leave it out unless you want that".into()
             }
             EmitErrorKind::NumericString { text, .. } => format!("write {text} without quotes"),
+            EmitErrorKind::CwdMissing { .. } => {
+                "a relative :cwd is resolved against the folder of the file it is written in (PM2 would resolve it against wherever pm2 is started); write it from there, or convert files whose paths start at a repository root with --from ecosystem-dsl --root".into()
+            }
             EmitErrorKind::DuplicateKey { .. } => {
                 "keywords, symbols and strings with the same text are one key in JavaScript; keep one of the two".into()
             }
@@ -392,6 +403,7 @@ impl fmt::Display for EmitErrorKind {
                     "{option} makes PM2 install packages from npm when the app starts"
                 )
             }
+            EmitErrorKind::CwdMissing { path } => write!(f, "the app's cwd {path} does not exist"),
             EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
             EmitErrorKind::ProfileNotHere { profile } => {
                 write!(

@@ -207,3 +207,69 @@ fn parity_cases_give_the_expected_apps() {
         assert_eq!(ours, wanted, "{case}");
     }
 }
+
+/// The apps `file` renders to with `profile`.
+fn rendered(file: &Path, profile: Option<&str>) -> Vec<Json> {
+    let path = file.to_str().unwrap();
+    let options = profile.map_or_else(Options::new, |p| Options::new().profile(p));
+    let mut evaluator = Evaluator::new(options, FsLoader::new());
+    let value = evaluator
+        .eval_file(path)
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"));
+    let settings = Settings {
+        profile,
+        profiles_seen: &[],
+        sources: evaluator.sources(),
+        base_dir: file.parent().unwrap(),
+        keep_relative_paths: false,
+        overrides: &[],
+        profile_optional: false,
+    };
+    let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
+    built.ecosystem.apps.iter().map(app_json).collect()
+}
+
+/// Every `.pm2.clj` under `dir` evaluates and renders; one with a `.pm2.edn` twin renders
+/// like it, with no profile and with each of the twin's profiles. Returns how many
+/// files there were and how many had twins.
+fn original_vocabulary_renders_like_the_twins(dir: &Path) -> (usize, usize) {
+    let files = files_under(dir, &[".pm2.clj"]);
+    let mut twins = 0;
+    for file in &files {
+        let twin = file.with_extension("edn");
+        let apps = rendered(file, None);
+        assert!(!apps.is_empty(), "{}", file.display());
+        if !twin.exists() {
+            continue;
+        }
+        twins += 1;
+        let value = Evaluator::new(Options::new(), FsLoader::new())
+            .eval_file(twin.to_str().unwrap())
+            .unwrap();
+        let mut profiles: Vec<Option<String>> = vec![None];
+        profiles.extend(profiles_of(&value).into_iter().map(Some));
+        for profile in profiles {
+            assert_eq!(
+                rendered(file, profile.as_deref()),
+                rendered(&twin, profile.as_deref()),
+                "{} {profile:?}",
+                file.display()
+            );
+        }
+    }
+    (files.len(), twins)
+}
+
+#[test]
+fn the_original_vocabulary_renders_like_the_written_out_value() {
+    let (files, twins) = original_vocabulary_renders_like_the_twins(&fixtures("pm2-clj").join("original"));
+    assert_eq!((files, twins), (1, 1));
+}
+
+#[test]
+fn the_real_pm2_clj_files_render_like_their_twins() {
+    let Some(dir) = corpus("pm2-clj-real") else { return };
+    let (files, twins) = original_vocabulary_renders_like_the_twins(&dir);
+    eprintln!("{files} .pm2.clj files evaluate and render; {twins} render like their .pm2.edn twins");
+    assert_eq!((files, twins), (4, 2));
+}

@@ -176,6 +176,13 @@ pub(crate) const SPECIALS: &[SpecialForm] = &[
         ListIndent::Body,
         comment,
     ),
+    special(
+        "ns",
+        "(ns name (:require ...)...)",
+        "Accepted and ignored (the value is nil), so files written for the original pm2-clj, which start with one, evaluate. Nothing it requires is bound: the original's functions are built in under their full names, pm2-clj.dsl/compose and pm2-clj.dsl/app.",
+        ListIndent::Body,
+        comment,
+    ),
 ];
 
 /// The special form named `name`.

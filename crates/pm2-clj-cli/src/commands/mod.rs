@@ -2,11 +2,13 @@
 
 pub mod check;
 pub mod completions;
+pub mod convert;
 pub mod eval;
 pub mod fmt;
 pub mod health;
 pub mod logs;
 pub mod lsp;
+pub mod migrate;
 pub mod pm2_verbs;
 pub mod read;
 pub mod render;

@@ -4,9 +4,11 @@
 //! [`Evaluator::new_vector`]), so that what a program builds is charged to
 //! [`crate::Limits::max_bytes`] (before it is built, where its size is known).
 //! The functions themselves live in `coll` (collections), `text` (strings and names),
-//! `math` (numbers and comparison) and `logic` (predicates, `env`, `profile`).
+//! `math` (numbers and comparison), `logic` (predicates, `env`, `profile`) and `dsl`
+//! (the original pm2-clj's `pm2-clj.dsl/compose` and `pm2-clj.dsl/app`).
 
 mod coll;
+mod dsl;
 mod logic;
 mod math;
 mod text;
@@ -105,6 +107,7 @@ pub(crate) fn all() -> impl Iterator<Item = &'static Builtin> {
         text::FUNCTIONS,
         math::FUNCTIONS,
         logic::FUNCTIONS,
+        dsl::FUNCTIONS,
     ]
     .into_iter()
     .flatten()

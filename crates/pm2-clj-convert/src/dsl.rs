@@ -1,0 +1,260 @@
+//! The ecosystem-dsl tool's `ecosystem.edn` files: EDN data in PM2's shape, generated
+//! from (or written beside) JavaScript configs, whose relative paths were written
+//! against the repository root (where pm2 was started). Converted, the paths are
+//! relative to the new file (an app without a `cwd` gets the root as its `cwd`, which is
+//! where it ran); `"${VAR}"` strings read the environment (`#env VAR`, `${VAR:-x}` →
+//! `#or`); numeric `args` become strings; `readiness_probe`/`startup_probe` `http_get`
+//! blocks become `:health`; `env_file` and `liveness_probe`, which pm2-clj has no
+//! equivalent for yet, are left out with a note on the app.
+
+use std::path::{Path, PathBuf};
+
+use pm2_dsl_reader::{Form, FormKind, Source, read_all};
+
+use crate::edn::{Edn, Entry};
+use crate::error::{ConvertError, Problem};
+use crate::{Conversion, Stats, assemble, ecosystem, paths};
+
+/// The nearest folder above `file` holding `.git`, else the current folder.
+pub fn default_root(file: &Path) -> PathBuf {
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
+}
+
+fn data(form: &Form) -> Edn {
+    match &form.kind {
+        FormKind::Nil => Edn::Nil,
+        FormKind::Bool(b) => Edn::Bool(*b),
+        FormKind::Int(i) => Edn::Int(*i),
+        FormKind::Float(f) => Edn::Float(*f),
+        FormKind::Str(s) => Edn::Str(s.to_string()),
+        FormKind::Keyword(k) => Edn::Keyword(k.as_str().to_string()),
+        FormKind::Symbol(s) => Edn::Str(s.as_str().to_string()),
+        FormKind::Vector(items) | FormKind::List(items) | FormKind::Set(items) => {
+            Edn::vector(items.iter().map(data))
+        }
+        FormKind::Map(entries) => Edn::map(
+            entries
+                .iter()
+                .map(|(k, v)| Entry::pair(data(k), data(v)))
+                .collect(),
+        ),
+        _ => Edn::Str(pm2_dsl_reader::to_compact(form)),
+    }
+}
+
+/// `${VAR}`, `${VAR:-default}` and text around them, as a form that reads the
+/// environment; `None` when the string has none.
+fn interpolated(text: &str) -> Option<Edn> {
+    if !text.contains("${") {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let end = rest[start..].find('}')? + start;
+        if start > 0 {
+            parts.push(Edn::Str(rest[..start].to_string()));
+        }
+        let inner = &rest[start + 2..end];
+        let read = match inner.split_once(":-") {
+            Some((var, default)) => Edn::Tagged(
+                "or",
+                Box::new(Edn::vector([
+                    Edn::Tagged("env", Box::new(Edn::Symbol(var.to_string()))),
+                    Edn::Str(default.to_string()),
+                ])),
+            ),
+            None => Edn::Tagged("env", Box::new(Edn::Symbol(inner.to_string()))),
+        };
+        if !inner
+            .split(":-")
+            .next()?
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return None;
+        }
+        parts.push(read);
+        rest = &rest[end + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Edn::Str(rest.to_string()));
+    }
+    Some(if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Edn::call("str", parts)
+    })
+}
+
+fn interpolate_all(edn: &mut Edn) {
+    match edn {
+        Edn::Str(s) => {
+            if let Some(read) = interpolated(s) {
+                *edn = read;
+            }
+        }
+        Edn::Map(c) | Edn::Vector(c) => c.entries.iter_mut().for_each(|e| interpolate_all(&mut e.value)),
+        _ => {}
+    }
+}
+
+/// The probe's `http_get` URL and timeout.
+fn http_probe(probe: &Edn) -> Option<(String, Option<i64>)> {
+    let get = probe.as_map()?.get("http_get")?.as_map()?;
+    let Some(Edn::Str(url)) = get.get("url") else {
+        return None;
+    };
+    let timeout = match get.get("timeout") {
+        Some(Edn::Int(ms)) => Some(*ms),
+        _ => None,
+    };
+    Some((url.clone(), timeout))
+}
+
+/// Rewrites one app; `root` is the repository root as seen from the file's folder.
+fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
+    let Some(c) = app.as_map_mut() else { return };
+    let mut health: Option<(String, Option<i64>)> = None;
+    let mut notes = Vec::new();
+    let entries = std::mem::take(&mut c.entries);
+    for mut e in entries {
+        match e.key_name().unwrap_or_default() {
+            "env_file" => {
+                notes.push(format!(
+                    "env_file {} was not converted: pm2-clj reads no .env file yet (issue #14's #dotenv); export its variables",
+                    crate::edn::file_text(&[], &[(vec![], e.value.clone())]).trim()
+                ));
+            }
+            "readiness_probe" | "startup_probe" => {
+                if let Some((url, timeout)) = http_probe(&e.value) {
+                    let timeout = timeout.max(health.as_ref().and_then(|h| h.1));
+                    health = Some((health.map_or(url, |h| h.0), timeout));
+                } else {
+                    notes.push(format!(
+                        "{} was not converted: only http_get probes have a pm2-clj :health",
+                        e.key_name().unwrap_or_default()
+                    ));
+                }
+            }
+            "liveness_probe" => notes.push(
+                "liveness_probe was not converted: pm2-clj checks :health after each start, not continuously"
+                    .into(),
+            ),
+            "args" => {
+                if let Edn::Vector(items) = &mut e.value {
+                    for item in &mut items.entries {
+                        match &item.value {
+                            Edn::Int(i) => item.value = Edn::Str(i.to_string()),
+                            Edn::Float(f) => item.value = Edn::Str(f.to_string()),
+                            _ => {}
+                        }
+                    }
+                }
+                c.entries.push(e);
+            }
+            "cwd" => {
+                if let Edn::Str(cwd) = &e.value
+                    && !cwd.starts_with('/')
+                {
+                    let abs = paths::join(root_abs, &[cwd], true);
+                    e.value = Edn::Str(paths::between(dir_abs, &abs));
+                }
+                c.entries.push(e);
+            }
+            _ => c.entries.push(e),
+        }
+    }
+    if c.get("cwd").is_none() {
+        let mut cwd = Entry::pair(Edn::Keyword("cwd".into()), Edn::Str(root.to_string()));
+        cwd.before
+            .push("ecosystem-dsl started it in the repository root".into());
+        c.entries.push(cwd);
+    }
+    if let Some((url, timeout)) = health {
+        let mut probe = vec![Entry::pair(Edn::Keyword("http".into()), Edn::Str(url))];
+        if let Some(ms) = timeout {
+            probe.push(Entry::pair(Edn::Keyword("timeout".into()), Edn::Int(ms)));
+        }
+        let mut entry = Entry::pair(Edn::Keyword("health".into()), Edn::map(probe));
+        entry
+            .before
+            .push("from readiness_probe / startup_probe http_get".into());
+        c.entries.push(entry);
+    }
+    if let Some(first) = c.entries.first_mut() {
+        first.before.splice(0..0, notes);
+    }
+    interpolate_all(app);
+}
+
+/// Converts an ecosystem-dsl file; `root` is where its relative paths start.
+pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversion, ConvertError> {
+    let name = path.display().to_string();
+    let forms = read_all(&Source::standalone(name.clone(), text.to_string())).map_err(|e| {
+        ConvertError::new(Problem::EdnSyntax {
+            file: name.clone(),
+            message: e.to_string(),
+        })
+        .with_source(&name, text, Some(e.span.start as usize))
+    })?;
+    let Some(last) = forms.last() else {
+        return Err(ConvertError::new(Problem::NotAnEcosystem {
+            file: name,
+            what: "no form".into(),
+        }));
+    };
+    let root = root.map_or_else(|| default_root(path), Path::to_path_buf);
+    let root_abs = std::path::absolute(&root)
+        .unwrap_or(root)
+        .to_string_lossy()
+        .to_string();
+    let dir_abs = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let root_rel = paths::between(&dir_abs, &root_abs);
+    let mut config = data(last);
+    if let Some(Edn::Vector(apps)) = config.as_map_mut().and_then(|m| {
+        m.entries
+            .iter_mut()
+            .find(|e| e.key_name() == Some("apps"))
+            .map(|e| &mut e.value)
+    }) {
+        for a in &mut apps.entries {
+            app(&mut a.value, &root_rel, &root_abs, &dir_abs);
+        }
+    }
+    let comment_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with(';')).collect();
+    let header: Vec<String> = text
+        .lines()
+        .take_while(|l| l.trim_start().starts_with(';') || l.trim().is_empty())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.trim_start().trim_start_matches(';').trim().to_string())
+        .collect();
+    let mut defs = Vec::new();
+    let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
+        ConvertError::new(Problem::NotAnEcosystem {
+            file: name.clone(),
+            what,
+        })
+    })?;
+    let stats = Stats {
+        frozen: 0,
+        comments: (comment_lines.len(), header.len()),
+        dropped: shaped.dropped,
+    };
+    let notes = vec![format!(
+        "ecosystem-dsl paths were relative to the repository root ({root_rel} from here); they are relative to this file now."
+    )];
+    let text = assemble(&name, notes, header, defs, config, &stats);
+    Ok(Conversion { text, stats })
+}

@@ -1,0 +1,190 @@
+//! YAML ecosystem files, with their comments: full-line comments go before the key on
+//! the next line, a comment after a value stays at the end of its line, and the comments
+//! at the top head the file.
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::edn::{Coll, Edn, Entry};
+use crate::error::{ConvertError, Problem};
+
+/// A comment of the text: the line of the key it annotates (the next key line, or the
+/// same line), and its text.
+struct LineComment {
+    key_line: usize,
+    same_line: bool,
+    text: String,
+}
+
+/// Where a `#` starts a comment in `line` (outside quotes), if it does.
+fn comment_start(line: &str) -> Option<usize> {
+    let (mut single, mut double, mut previous) = (false, false, ' ');
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single && previous != '\\' => double = !double,
+            '#' if !single && !double && previous.is_whitespace() => return Some(i),
+            _ => {}
+        }
+        previous = c;
+    }
+    None
+}
+
+/// Whether `line` holds a mapping key (`key:` or `- key:`).
+fn key_of(line: &str) -> Option<String> {
+    let body = line.trim_start().trim_start_matches("- ").trim_start();
+    let (key, _) = body.split_once(':')?;
+    let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+    (!key.is_empty() && !key.starts_with('#') && !key.contains(' ')).then(|| key.to_string())
+}
+
+/// The key lines of the text, in order, and the comments.
+fn scan(text: &str) -> (Vec<usize>, Vec<LineComment>, Vec<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut keys = Vec::new();
+    let mut comments = Vec::new();
+    let mut header = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(text) = trimmed.strip_prefix('#') {
+            pending.push(text.trim().to_string());
+            continue;
+        }
+        if trimmed.is_empty() || trimmed == "---" {
+            if keys.is_empty() {
+                header.append(&mut pending);
+            }
+            continue;
+        }
+        let code = comment_start(line).map_or(*line, |i| &line[..i]);
+        if key_of(code).is_some() {
+            if keys.is_empty() {
+                header.append(&mut pending);
+            }
+            keys.push(n);
+            for text in pending.drain(..) {
+                comments.push(LineComment {
+                    key_line: n,
+                    same_line: false,
+                    text,
+                });
+            }
+            if let Some(i) = comment_start(line) {
+                comments.push(LineComment {
+                    key_line: n,
+                    same_line: true,
+                    text: line[i + 1..].trim().to_string(),
+                });
+            }
+        }
+    }
+    header.extend(pending);
+    (keys, comments, header)
+}
+
+fn to_edn(yaml: &Yaml) -> Edn {
+    match yaml {
+        Yaml::Real(r) => r.parse::<f64>().map_or(Edn::Str(r.clone()), Edn::Float),
+        Yaml::Integer(i) => Edn::Int(*i),
+        Yaml::String(s) => Edn::Str(s.clone()),
+        Yaml::Boolean(b) => Edn::Bool(*b),
+        Yaml::Array(items) => Edn::vector(items.iter().map(to_edn)),
+        Yaml::Hash(map) => Edn::map(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Real(r) => r.clone(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    Entry::pair(Edn::key(&key), to_edn(v))
+                })
+                .collect(),
+        ),
+        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Edn::Nil,
+    }
+}
+
+/// How many map entries `edn` holds, at any depth.
+fn count_entries(edn: &Edn) -> usize {
+    match edn {
+        Edn::Map(c) => c.entries.iter().map(|e| 1 + count_entries(&e.value)).sum(),
+        Edn::Vector(c) => c.entries.iter().map(|e| count_entries(&e.value)).sum(),
+        _ => 0,
+    }
+}
+
+/// Gives the map entries, numbered in document order (an entry, then the entries of its
+/// value), the comments of the key lines with the same numbers.
+fn attach(edn: &mut Edn, next: &mut usize, key_lines: &[usize], comments: &[LineComment]) {
+    let entries: &mut Coll = match edn {
+        Edn::Map(c) => c,
+        Edn::Vector(c) => {
+            for e in &mut c.entries {
+                attach(&mut e.value, next, key_lines, comments);
+            }
+            return;
+        }
+        _ => return,
+    };
+    for e in &mut entries.entries {
+        let line = key_lines[*next];
+        *next += 1;
+        for c in comments.iter().filter(|c| c.key_line == line) {
+            if c.same_line {
+                e.after = Some(c.text.clone());
+            } else {
+                e.before.push(c.text.clone());
+            }
+        }
+        attach(&mut e.value, next, key_lines, comments);
+    }
+}
+
+/// A read YAML file: the config, the comments at its top, and (total, kept) comments.
+pub type Read = (Edn, Vec<String>, (usize, usize));
+
+/// Reads a YAML file.
+pub fn read(name: &str, text: &str) -> Result<Read, ConvertError> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| {
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(e.marker().line().saturating_sub(1))
+            .map(str::len)
+            .sum();
+        ConvertError::new(Problem::YamlSyntax {
+            file: name.to_string(),
+            message: e.info().to_string(),
+        })
+        .with_source(name, text, Some(line_start + e.marker().col()))
+    })?;
+    let (key_lines, comments, mut header) = scan(text);
+    let mut config = docs.first().map_or(Edn::Nil, to_edn);
+    let total = comments.len() + header.len();
+    if count_entries(&config) == key_lines.len() {
+        attach(&mut config, &mut 0, &key_lines, &comments);
+    } else {
+        // Flow mappings or several keys on a line: the comments head the file instead.
+        header.extend(comments.into_iter().map(|c| c.text));
+    }
+    Ok((config, header, (total, total)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_go_with_their_keys() {
+        let text = "# apps of the service\napps:\n  # the api\n  - name: api # public\n    script: a.js\n";
+        let (config, header, counts) = read("p.yml", text).unwrap();
+        assert_eq!(header, ["apps of the service"]);
+        assert_eq!(counts, (3, 3));
+        let out = crate::edn::file_text(&[], &[(vec![], config)]);
+        assert!(out.contains(";; the api\n"), "{out}");
+        assert!(out.contains(":name \"api\" ; public"), "{out}");
+    }
+}
