@@ -45,6 +45,19 @@ impl Drop for Watcher {
     }
 }
 
+/// `rm -rf`, again while a round of the watcher writes into the folder meanwhile (as a
+/// user would type it again).
+fn remove_tree(path: &Path) {
+    for _ in 0..20 {
+        match std::fs::remove_dir_all(path) {
+            Ok(()) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+    panic!("cannot remove {}", path.display());
+}
+
 fn names(pm2: &Pm2) -> Vec<String> {
     let mut names: Vec<String> = pm2.jlist().iter().map(|a| a.name().to_string()).collect();
     names.sort();
@@ -88,7 +101,7 @@ fn watch_acts_on_folders() {
     let w = Watcher::start(&pm2, d, &[]);
     wait_names(&pm2, &w, &["a1", "b1", "c1", "e1"]);
 
-    std::fs::remove_dir_all(d.join("tree/a")).unwrap();
+    remove_tree(&d.join("tree/a"));
     wait_names(&pm2, &w, &["b1", "c1", "e1"]);
 
     std::fs::rename(d.join("tree/b"), d.join("tree/b2")).unwrap();
@@ -103,7 +116,7 @@ fn watch_acts_on_folders() {
     std::fs::rename(d.join("tree/c"), d.join("outside/c")).unwrap();
     wait_names(&pm2, &w, &["b1", "d1", "e1"]);
 
-    std::fs::remove_dir_all(d.join("lib")).unwrap();
+    remove_tree(&d.join("lib"));
     write(d, "lib/base.edn", "(def version \"2\")\n");
     eventually("e1 at the replaced library's version", LONG, || {
         pm2.app("e1")

@@ -544,7 +544,7 @@ impl Unit {
             .unwrap_or_default();
         Unit {
             source: source.to_path_buf(),
-            dir: source.parent().unwrap_or(std::path::Path::new("/")).to_path_buf(),
+            dir: pm2_dsl_emit::folder_of(source),
             apps,
             actions,
             generated,

@@ -9,6 +9,7 @@ use miette::Diagnostic;
 
 /// What went wrong. Every kind has a stable code ([`RuntimeErrorKind::code`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RuntimeErrorKind {
     /// A generated file could not be written: its folder cannot be created, is not
     /// writable, or the disk is full (`render -o /proc/x`, a read-only `dist/`).
@@ -128,7 +129,9 @@ impl RuntimeErrorKind {
                 "install it with `npm install pm2` (in the project) or `npm install -g pm2`, or set PM2_BIN to its path"
                     .into(),
             ),
-            RuntimeErrorKind::Pm2Failed { .. } => None,
+            RuntimeErrorKind::Pm2Failed { .. } => Some(
+                "pm2's words are above; `pm2 logs` and `pm2 describe NAME` tell more".into(),
+            ),
             RuntimeErrorKind::Pm2Timeout { .. } => Some(
                 "pm2 did not answer; check `pm2 ping`, or give it longer with --pm2-timeout".into(),
             ),

@@ -28,15 +28,20 @@ fn write_failure(path: &Path, e: impl std::fmt::Display) -> RuntimeError {
     })
 }
 
-/// Writes `content` to `path` atomically, creating its directory, unless it already
-/// holds exactly `content`.
+/// Writes `content` to `path` atomically, into a folder that exists (a folder removed or
+/// renamed meanwhile is never made again), unless it already holds exactly `content`.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, RuntimeError> {
-    write_output(path, content, &[])
+    write(path, content, &[], false)
 }
 
-/// [`write_if_changed`], refusing to replace any of `inputs` (the files the run read:
-/// the source and everything it imported).
+/// Writes a file the user asked for (`render -o`, `convert -o`) like
+/// [`write_if_changed`], making its folder when missing, and refusing to replace any of
+/// `inputs` (the files the run read: the source and everything it imported).
 pub fn write_output(path: &Path, content: &str, inputs: &[PathBuf]) -> Result<Written, RuntimeError> {
+    write(path, content, inputs, true)
+}
+
+fn write(path: &Path, content: &str, inputs: &[PathBuf], make_folder: bool) -> Result<Written, RuntimeError> {
     let existing = match std::fs::metadata(path) {
         Ok(metadata) => Some(metadata),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -63,7 +68,9 @@ pub fn write_output(path: &Path, content: &str, inputs: &[PathBuf]) -> Result<Wr
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| write_failure(path, e))?;
+    if make_folder {
+        std::fs::create_dir_all(dir).map_err(|e| write_failure(path, e))?;
+    }
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy());
@@ -159,7 +166,18 @@ mod tests {
     fn writes_once_and_leaves_equal_content_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/out.json");
-        assert_eq!(write_if_changed(&path, "a").ok(), Some(Written::Changed));
+        let missing = write_if_changed(&path, "a").unwrap_err();
+        assert_eq!(
+            missing.kind().code(),
+            "runtime::write-file",
+            "a missing folder is not made"
+        );
+        assert!(!dir.path().join("sub").exists());
+        assert_eq!(
+            write_output(&path, "a", &[]).ok(),
+            Some(Written::Changed),
+            "an output's folder is"
+        );
         assert_eq!(write_if_changed(&path, "a").ok(), Some(Written::Unchanged));
         assert_eq!(write_if_changed(&path, "b").ok(), Some(Written::Changed));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "b");

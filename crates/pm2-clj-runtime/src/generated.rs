@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pm2_dsl_emit::{Ecosystem, Header, OutputFormat, app_json, render};
+use pm2_dsl_emit::{Ecosystem, Header, OutputFormat, app_json, folder_of, render};
 use serde_json::{Value as Json, json};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
@@ -44,7 +44,7 @@ fn extension(format: OutputFormat) -> &'static str {
 impl Generated {
     /// `sync`'s files: `dist/<stem>.config.<ext>` beside the source.
     pub fn dist(source: &Path, format: OutputFormat) -> Generated {
-        let dir = source.parent().unwrap_or(Path::new("/")).join("dist");
+        let dir = folder_of(source).join("dist");
         let stem = stem(source);
         Generated {
             config: dir.join(format!("{stem}.config.{}", extension(format))),
@@ -56,7 +56,7 @@ impl Generated {
     /// The verbs' files: `.pm2-clj/<stem>[.<profile>].config.cjs` beside the source
     /// (pm2 recognises a config by `.config.cjs` in its name).
     pub fn verbs(source: &Path, profile: Option<&str>) -> Generated {
-        let dir = source.parent().unwrap_or(Path::new("/")).join(".pm2-clj");
+        let dir = folder_of(source).join(".pm2-clj");
         let profile = profile.map(|p| format!(".{p}")).unwrap_or_default();
         let stem = format!("{}{profile}", stem(source));
         Generated {

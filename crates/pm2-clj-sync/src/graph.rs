@@ -13,9 +13,11 @@ struct Stamp(Option<u64>);
 
 impl Stamp {
     fn of(path: &Path) -> Stamp {
-        Stamp(std::fs::read(path).ok().map(|bytes| {
+        // The one safe reader: a FIFO or device among a source's files never blocks.
+        let text = pm2_dsl_eval::read_text_file(path, pm2_dsl_eval::MAX_FILE_BYTES);
+        Stamp(text.ok().flatten().map(|text| {
             let mut hasher = DefaultHasher::new();
-            bytes.hash(&mut hasher);
+            text.hash(&mut hasher);
             hasher.finish()
         }))
     }

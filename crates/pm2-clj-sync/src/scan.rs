@@ -69,11 +69,7 @@ pub fn search(dir: &Path, wanted: &dyn Fn(&Path) -> bool, found: &mut Found) {
     }
 }
 
-/// An absolute, lexically normal path (no `.` or `..`), without touching the disk.
-pub fn absolute(path: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    PathBuf::from(pm2_dsl_eval::resolve_path(None, &abs.to_string_lossy()))
-}
+pub use pm2_dsl_emit::absolute;
 
 /// What one `sync` covers: whole directories and single files. Apps whose source is in
 /// scope may be reconciled (deleted when their source is gone); others are left alone.

@@ -556,8 +556,9 @@ pub fn folder_of(path: &Path) -> PathBuf {
     absolute(parent)
 }
 
-/// `path` made absolute against the current folder, with `.` and `..` taken out.
-fn absolute(path: &Path) -> PathBuf {
+/// `path` made absolute against the current folder, with `.` and `..` taken out,
+/// without touching the disk.
+pub fn absolute(path: &Path) -> PathBuf {
     let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     PathBuf::from(resolve_path(None, &path.to_string_lossy()))
 }

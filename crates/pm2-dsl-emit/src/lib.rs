@@ -59,7 +59,7 @@ mod validate;
 
 pub use validate::json_problems;
 
-pub use build::{Built, Settings, build, folder_of, reserved_name};
+pub use build::{Built, Settings, absolute, build, folder_of, reserved_name};
 pub use error::{EmitError, EmitErrorKind};
 pub use model::{App, DeployTarget, Ecosystem};
 pub use render::{Header, OutputFormat, app_json, render};
