@@ -1,5 +1,6 @@
-//! Snapshot tests of rendered evaluation errors (miette's graphical report, no colour,
-//! 80 columns).
+//! Snapshot tests of rendered evaluation errors (miette's graphical report, no colour, 80
+//! columns, lines not wrapped: how textwrap wraps depends on which of its features a build
+//! unifies, and these tests must pass alone and in the workspace alike).
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use pm2_dsl_eval::{Env, Evaluator, MemoryLoader, Options};
@@ -11,6 +12,7 @@ fn report_with(options: Options, loader: MemoryLoader, main: &str) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(80)
+        .with_wrap_lines(false)
         .render_report(&mut out, &err)
         .unwrap();
     out

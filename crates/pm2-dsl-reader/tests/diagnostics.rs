@@ -1,4 +1,6 @@
-//! Snapshot tests of rendered read errors (miette's graphical report, no colour, 80 columns).
+//! Snapshot tests of rendered read errors (miette's graphical report, no colour, 80
+//! columns, lines not wrapped: how textwrap wraps depends on which of its features a build
+//! unifies, and these tests must pass alone and in the workspace alike).
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use pm2_dsl_reader::{Source, read_all};
@@ -8,6 +10,7 @@ fn report(name: &str, text: &str) -> String {
     let mut out = String::new();
     GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
         .with_width(80)
+        .with_wrap_lines(false)
         .render_report(&mut out, &err)
         .unwrap();
     out
