@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pm2_dsl_reader::{Form, FormKind, Source, read_all};
+use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, Problem};
@@ -30,8 +30,8 @@ fn data(form: &Form) -> Edn {
     match &form.kind {
         FormKind::Nil => Edn::Nil,
         FormKind::Bool(b) => Edn::Bool(*b),
-        FormKind::Int(i) => Edn::Int(*i),
-        FormKind::Float(f) => Edn::Float(*f),
+        FormKind::Number(Number::Int(i)) => Edn::Int(*i),
+        FormKind::Number(Number::Float(f)) => Edn::Float(*f),
         FormKind::Str(s) => Edn::Str(s.to_string()),
         FormKind::Keyword(k) => Edn::Keyword(k.as_str().to_string()),
         FormKind::Symbol(s) => Edn::Str(s.as_str().to_string()),

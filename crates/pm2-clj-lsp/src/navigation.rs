@@ -7,7 +7,7 @@ use std::path::Path;
 
 use lsp_types::{DocumentSymbol, Location, Range, SymbolKind};
 use pm2_dsl_eval::{Loader, Value, ValueKind};
-use pm2_dsl_reader::{Source, SourceMap, Span, Syntax, SyntaxKind, read_all, read_syntax};
+use pm2_dsl_reader::{Number, Source, SourceMap, Span, Syntax, SyntaxKind, read_all, read_syntax};
 
 use crate::analysis::Analysis;
 use crate::documents::{range, uri_of};
@@ -61,7 +61,7 @@ fn ref_target(analysis: &Analysis, reference: &Syntax) -> Option<Location> {
     for key in &keys {
         value = match (value.kind(), key.kind()) {
             (ValueKind::Map(m), _) => m.get(key)?,
-            (ValueKind::Vector(items) | ValueKind::List(items), ValueKind::Int(i)) => {
+            (ValueKind::Vector(items) | ValueKind::List(items), ValueKind::Number(Number::Int(i))) => {
                 items.get(usize::try_from(*i).ok()?)?
             }
             _ => return None,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use miette::{MietteDiagnostic, Report};
 use pm2_dsl_emit::{App, Ecosystem, Header};
 use pm2_dsl_eval::{Value, ValueKind};
+use pm2_dsl_reader::Number;
 
 use crate::conflict::Place;
 use crate::load::{LoadSettings, load};
@@ -60,7 +61,7 @@ impl Desired {
 fn instance_count(app: &App) -> Option<u64> {
     match app.get("instances").map(Value::kind) {
         None => Some(1),
-        Some(ValueKind::Int(n)) if *n > 0 => u64::try_from(*n).ok(),
+        Some(ValueKind::Number(Number::Int(n))) if *n > 0 => u64::try_from(*n).ok(),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! as keywords where they read back as keywords. Translating whole config files into
 //! pm2-clj source is `pm2-clj-convert`'s job.
 
-use pm2_dsl_reader::{Form, FormKind, Source, Span, Symbol, read_all};
+use pm2_dsl_reader::{Form, FormKind, Number, Source, Span, Symbol, read_all};
 use serde_json::Value as Json;
 
 fn form(kind: FormKind) -> Form {
@@ -38,8 +38,8 @@ pub fn json_data(json: &Json) -> Form {
         Json::Null => FormKind::Nil,
         Json::Bool(b) => FormKind::Bool(*b),
         Json::Number(n) => match n.as_i64() {
-            Some(i) => FormKind::Int(i),
-            None => FormKind::Float(n.as_f64().unwrap_or(f64::NAN)),
+            Some(i) => FormKind::Number(Number::Int(i)),
+            None => FormKind::Number(Number::Float(n.as_f64().unwrap_or(f64::NAN))),
         },
         Json::String(s) => FormKind::Str(s.as_str().into()),
         Json::Array(items) => FormKind::Vector(items.iter().map(json_data).collect()),

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use pm2_dsl_eval::{Value, ValueKind, closest};
+use pm2_dsl_reader::Number;
 
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{key_text, snake};
@@ -148,7 +149,7 @@ fn shape(problem: impl Into<String>, at: &Value) -> EmitError {
 /// A duration: whole milliseconds, or text such as `500ms`, `2s`, `1m 30s`.
 pub fn duration(value: &Value) -> Option<Duration> {
     match value.kind() {
-        ValueKind::Int(ms) => u64::try_from(*ms).ok().map(Duration::from_millis),
+        ValueKind::Number(Number::Int(ms)) => u64::try_from(*ms).ok().map(Duration::from_millis),
         _ => humantime::parse_duration(value.as_str()?.trim()).ok(),
     }
 }
@@ -171,7 +172,7 @@ fn probe(key: &str, value: &Value) -> Result<Probe, EmitError> {
             let port = |n: &str| n.parse::<u16>().ok().filter(|p| *p > 0);
             let bad = || format_error(key, value, "a port from 1 to 65535, or \"host:port\"");
             match value.kind() {
-                ValueKind::Int(n) => Ok(Probe::Tcp {
+                ValueKind::Number(Number::Int(n)) => Ok(Probe::Tcp {
                     host: "127.0.0.1".into(),
                     port: u16::try_from(*n).ok().filter(|p| *p > 0).ok_or_else(bad)?,
                 }),
@@ -225,10 +226,10 @@ pub(crate) fn health(key: &Value, value: &Value, problems: &mut Vec<EmitError>) 
                 Err(e) => problems.push(e),
             },
             "status" => match v.kind() {
-                ValueKind::Int(n) if (100..=599).contains(n) => {
+                ValueKind::Number(Number::Int(n)) if (100..=599).contains(n) => {
                     status = u16::try_from(*n).ok().map(|s| (s, k))
                 }
-                ValueKind::Int(_) => {
+                ValueKind::Number(Number::Int(_)) => {
                     problems.push(format_error("status", v, "an HTTP status code from 100 to 599"))
                 }
                 _ => problems.push(type_error("status", v, "an integer")),

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use pm2_dsl_eval::{Map, Value, ValueKind, closest};
-use pm2_dsl_reader::{FormKind, Source, read_all};
+use pm2_dsl_reader::{FormKind, Number, Source, read_all};
 
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::key_text;
@@ -108,10 +108,10 @@ pub fn parse_set(source: Arc<Source>) -> Result<Override, EmitError> {
             [form] => match &form.kind {
                 FormKind::Nil
                 | FormKind::Bool(_)
-                | FormKind::Int(_)
-                | FormKind::BigInt(_)
-                | FormKind::Float(_)
-                | FormKind::BigDec(_)
+                | FormKind::Number(Number::Int(_))
+                | FormKind::Number(Number::BigInt(_))
+                | FormKind::Number(Number::Float(_))
+                | FormKind::Number(Number::BigDec(_))
                 | FormKind::Keyword(_) => Some(Value::from_form(form).with_origin(span)),
                 _ => None,
             },

@@ -16,6 +16,7 @@
 //! under both the canonical name (which PM2's earlier passes read) and the camelCase alias
 //! (which the validator reads last), so PM2 ends up with the value as written.
 
+use pm2_dsl_reader::Number;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::model::{App, DeployTarget, Ecosystem};
@@ -59,8 +60,8 @@ impl Header {
 fn lost_by_pm2(option: &str, value: &Value) -> bool {
     let falsy = match value.kind() {
         ValueKind::Bool(b) => !b,
-        ValueKind::Int(i) => *i == 0,
-        ValueKind::Float(f) => *f == 0.0,
+        ValueKind::Number(Number::Int(i)) => *i == 0,
+        ValueKind::Number(Number::Float(f)) => *f == 0.0,
         ValueKind::Str(s) => s.is_empty(),
         _ => false,
     };

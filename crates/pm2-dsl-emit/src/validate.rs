@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use pm2_dsl_eval::{Value, ValueKind};
+use pm2_dsl_reader::Number;
 
 use crate::cron;
 use crate::error::{EmitError, EmitErrorKind};
@@ -26,11 +27,11 @@ pub(crate) fn js_type(value: &Value) -> Option<JsType> {
         ValueKind::Str(_) | ValueKind::Keyword(_) | ValueKind::Symbol(_) | ValueKind::Char(_) => {
             JsType::String
         }
-        ValueKind::Int(_)
-        | ValueKind::BigInt(_)
-        | ValueKind::Float(_)
-        | ValueKind::BigDec(_)
-        | ValueKind::Ratio(_) => JsType::Number,
+        ValueKind::Number(Number::Int(_))
+        | ValueKind::Number(Number::BigInt(_))
+        | ValueKind::Number(Number::Float(_))
+        | ValueKind::Number(Number::BigDec(_))
+        | ValueKind::Number(Number::Ratio(_)) => JsType::Number,
         ValueKind::Bool(_) => JsType::Boolean,
         ValueKind::List(_) | ValueKind::Vector(_) | ValueKind::Set(_) => JsType::Array,
         ValueKind::Map(_) => JsType::Object,
@@ -52,10 +53,10 @@ pub(crate) fn text(value: &Value) -> Option<String> {
 /// numbers, see [`plain_number`]).
 fn number(value: &Value) -> Option<f64> {
     match value.kind() {
-        ValueKind::Int(i) => Some(*i as f64),
-        ValueKind::Float(f) => Some(*f),
-        ValueKind::BigInt(b) => b.to_string().parse().ok(),
-        ValueKind::BigDec(d) => d.to_string().parse().ok(),
+        ValueKind::Number(Number::Int(i)) => Some(*i as f64),
+        ValueKind::Number(Number::Float(f)) => Some(*f),
+        ValueKind::Number(Number::BigInt(b)) => b.to_string().parse().ok(),
+        ValueKind::Number(Number::BigDec(d)) => d.to_string().parse().ok(),
         _ => text(value).and_then(|t| plain_number(&t)),
     }
 }
@@ -297,15 +298,17 @@ fn unreadable_number(value: &Value) -> Option<&'static str> {
     match value.kind() {
         ValueKind::Fn(_) => Some("function"),
         ValueKind::Ref(_) => Some("#ref"),
-        ValueKind::Float(f) if f.is_nan() => Some("NaN"),
-        ValueKind::Float(f) if f.is_infinite() => Some("infinite number"),
-        ValueKind::Int(i) if i.unsigned_abs() > MAX_SAFE_INTEGER as u64 => Some("larger integer"),
-        ValueKind::BigInt(b)
+        ValueKind::Number(Number::Float(f)) if f.is_nan() => Some("NaN"),
+        ValueKind::Number(Number::Float(f)) if f.is_infinite() => Some("infinite number"),
+        ValueKind::Number(Number::Int(i)) if i.unsigned_abs() > MAX_SAFE_INTEGER as u64 => {
+            Some("larger integer")
+        }
+        ValueKind::Number(Number::BigInt(b))
             if i64::try_from(&**b).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
         {
             None
         }
-        ValueKind::BigInt(_) => Some("larger integer"),
+        ValueKind::Number(Number::BigInt(_)) => Some("larger integer"),
         _ => None,
     }
 }

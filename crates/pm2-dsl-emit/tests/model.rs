@@ -3,6 +3,7 @@
 mod common;
 
 use common::{apps_json, build_with, built, codes};
+use pm2_dsl_reader::Number;
 use serde_json::json;
 
 #[test]
@@ -359,13 +360,16 @@ fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
                 ("name".into(), Value::string("a")),
                 (
                     "max_restarts".into(),
-                    Value::new(ValueKind::Float(f64::INFINITY), None),
+                    Value::new(ValueKind::Number(Number::Float(f64::INFINITY)), None),
                 ),
             ],
             health: None,
         }],
         deploy: vec![],
-        statics: Some(Value::vector([Value::new(ValueKind::Float(f64::NAN), None)])),
+        statics: Some(Value::vector([Value::new(
+            ValueKind::Number(Number::Float(f64::NAN)),
+            None,
+        )])),
     };
     let header = Header {
         source: "hand".into(),

@@ -12,7 +12,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAc
 use serde::forward_to_deserialize_any;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, SourceMap, Span};
+use pm2_dsl_reader::{Locations, Number, SourceMap, Span};
 
 use crate::value::{Value, ValueKind};
 
@@ -95,15 +95,15 @@ impl<'de> de::Deserializer<'de> for &'de Value {
         let result = match self.kind() {
             ValueKind::Nil => visitor.visit_unit(),
             ValueKind::Bool(b) => visitor.visit_bool(*b),
-            ValueKind::Int(i) => visitor.visit_i64(*i),
-            ValueKind::BigInt(b) => match (i64::try_from(&**b), u64::try_from(&**b)) {
+            ValueKind::Number(Number::Int(i)) => visitor.visit_i64(*i),
+            ValueKind::Number(Number::BigInt(b)) => match (i64::try_from(&**b), u64::try_from(&**b)) {
                 (Ok(i), _) => visitor.visit_i64(i),
                 (_, Ok(u)) => visitor.visit_u64(u),
                 _ => visitor.visit_string(b.to_string()),
             },
-            ValueKind::Float(f) => visitor.visit_f64(*f),
-            ValueKind::BigDec(d) => visitor.visit_string(d.to_string()),
-            ValueKind::Ratio(r) => visitor.visit_string(format!("{}/{}", r.0, r.1)),
+            ValueKind::Number(Number::Float(f)) => visitor.visit_f64(*f),
+            ValueKind::Number(Number::BigDec(d)) => visitor.visit_string(d.to_string()),
+            ValueKind::Number(Number::Ratio(r)) => visitor.visit_string(format!("{}/{}", r.0, r.1)),
             ValueKind::Char(c) => visitor.visit_char(*c),
             ValueKind::Str(s) => visitor.visit_borrowed_str(s),
             ValueKind::Keyword(k) | ValueKind::Symbol(k) => visitor.visit_borrowed_str(k.as_str()),

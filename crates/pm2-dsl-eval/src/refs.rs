@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use pm2_dsl_reader::Span;
+use pm2_dsl_reader::{Number, Span};
 
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
@@ -186,7 +186,7 @@ impl Resolver<'_> {
             }
             let next = match (current.kind(), step.kind()) {
                 (ValueKind::Map(m), _) => m.get(step).cloned(),
-                (ValueKind::List(items) | ValueKind::Vector(items), ValueKind::Int(i)) => {
+                (ValueKind::List(items) | ValueKind::Vector(items), ValueKind::Number(Number::Int(i))) => {
                     usize::try_from(*i).ok().and_then(|i| items.get(i)).cloned()
                 }
                 _ => None,

@@ -14,6 +14,7 @@
 //! | tagged literals | `{"tag": "inst", "value": ...}` |
 //! | functions, unresolved `#ref`s | an error |
 
+use pm2_dsl_reader::Number;
 use serde::ser::{Error, SerializeMap};
 use serde::{Serialize, Serializer};
 
@@ -70,15 +71,15 @@ impl Serialize for Node<'_> {
         match value.kind() {
             ValueKind::Nil => s.serialize_unit(),
             ValueKind::Bool(b) => s.serialize_bool(*b),
-            ValueKind::Int(i) => s.serialize_i64(*i),
-            ValueKind::BigInt(b) => match (i64::try_from(&**b), u64::try_from(&**b)) {
+            ValueKind::Number(Number::Int(i)) => s.serialize_i64(*i),
+            ValueKind::Number(Number::BigInt(b)) => match (i64::try_from(&**b), u64::try_from(&**b)) {
                 (Ok(i), _) => s.serialize_i64(i),
                 (_, Ok(u)) => s.serialize_u64(u),
                 _ => s.serialize_str(&b.to_string()),
             },
-            ValueKind::Float(f) if f.is_finite() => s.serialize_f64(*f),
-            ValueKind::BigDec(d) => s.serialize_str(&d.to_string()),
-            ValueKind::Ratio(r) => {
+            ValueKind::Number(Number::Float(f)) if f.is_finite() => s.serialize_f64(*f),
+            ValueKind::Number(Number::BigDec(d)) => s.serialize_str(&d.to_string()),
+            ValueKind::Number(Number::Ratio(r)) => {
                 let (n, d) = (&r.0, &r.1);
                 let value = n.to_string().parse::<f64>().unwrap_or(f64::NAN)
                     / d.to_string().parse::<f64>().unwrap_or(f64::NAN);
@@ -103,7 +104,7 @@ impl Serialize for Node<'_> {
                 map.end()
             }
             _ if self.lenient => s.serialize_unit(),
-            ValueKind::Float(_) => Err(S::Error::custom(format!(
+            ValueKind::Number(Number::Float(_)) => Err(S::Error::custom(format!(
                 "{} has no JSON representation",
                 value.to_edn_short()
             ))),

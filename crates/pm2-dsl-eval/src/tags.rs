@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use pm2_dsl_reader::{Form, FormKind, Span, Tagged};
+use pm2_dsl_reader::{Form, FormKind, Number, Span, Tagged};
 
 use crate::builtins::{charge_map, elements, format, seq_items};
 use crate::error::{EvalError, EvalErrorKind};
@@ -393,15 +393,17 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
         )
     };
     let kind = match (tag, value.kind()) {
-        ("long", ValueKind::Int(i)) => ValueKind::Int(*i),
-        ("long", ValueKind::BigInt(b)) => ValueKind::Int(i64::try_from(&**b).map_err(|_| fail(&value))?),
-        ("long", ValueKind::Str(s)) => {
-            ValueKind::Int(s.trim_start_matches('+').parse().map_err(|_| fail(&value))?)
+        ("long", ValueKind::Number(Number::Int(i))) => ValueKind::Number(Number::Int(*i)),
+        ("long", ValueKind::Number(Number::BigInt(b))) => {
+            ValueKind::Number(Number::Int(i64::try_from(&**b).map_err(|_| fail(&value))?))
         }
-        ("double", ValueKind::Float(f)) => ValueKind::Float(*f),
-        ("double", ValueKind::Int(i)) => ValueKind::Float(*i as f64),
+        ("long", ValueKind::Str(s)) => ValueKind::Number(Number::Int(
+            s.trim_start_matches('+').parse().map_err(|_| fail(&value))?,
+        )),
+        ("double", ValueKind::Number(Number::Float(f))) => ValueKind::Number(Number::Float(*f)),
+        ("double", ValueKind::Number(Number::Int(i))) => ValueKind::Number(Number::Float(*i as f64)),
         ("double", ValueKind::Str(s)) => match s.parse::<f64>() {
-            Ok(f) if !s.trim().is_empty() => ValueKind::Float(f),
+            Ok(f) if !s.trim().is_empty() => ValueKind::Number(Number::Float(f)),
             _ => return Err(fail(&value)),
         },
         ("keyword", ValueKind::Keyword(k)) => ValueKind::Keyword(k.clone()),

@@ -4,8 +4,8 @@
 //! Vectors and lists are `imbl` vectors; maps and sets keep insertion order (`indexmap`
 //! behind an `Arc`, copied on write), so output order equals source order. Equality is
 //! Clojure's `=`: origins and merge markers are ignored, lists equal vectors with the
-//! same elements, maps and sets compare without regard to order, numbers compare within
-//! their category (`1` = `1N`, `1` ≠ `1.0`).
+//! same elements, maps and sets compare without regard to order, numbers compare as
+//! [`Number`] does (the same type and rule as in forms).
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use indexmap::{Equivalent, IndexMap, IndexSet};
-use pm2_dsl_reader::{Atom, BigDecimal, BigInt, Delim, Edn, Form, FormKind, Node, Span, Symbol};
+use pm2_dsl_reader::{Atom, Delim, Edn, Form, FormKind, Node, Number, Span, Symbol};
 
 use crate::function::Function;
 
@@ -71,16 +71,8 @@ pub enum ValueKind {
     Nil,
     /// `true` / `false`
     Bool(bool),
-    /// A 64-bit integer.
-    Int(i64),
-    /// A big integer (`42N`, or a literal too large for 64 bits).
-    BigInt(Arc<BigInt>),
-    /// A double.
-    Float(f64),
-    /// A big decimal (`1.5M`).
-    BigDec(Arc<BigDecimal>),
-    /// A ratio in lowest terms (`1/3`).
-    Ratio(Arc<(BigInt, BigInt)>),
+    /// A number: `1`, `42N`, `1.5`, `1.5M`, `1/3`.
+    Number(Number),
     /// A character.
     Char(char),
     /// A string.
@@ -168,9 +160,9 @@ impl Size {
         match kind {
             ValueKind::Str(s) => Size::of_node(s.len() as u64, none),
             ValueKind::Symbol(s) | ValueKind::Keyword(s) => Size::of_node(s.as_str().len() as u64, none),
-            ValueKind::BigInt(b) => Size::of_node(b.bits() / 8, none),
-            ValueKind::BigDec(d) => Size::of_node(d.as_bigint_and_scale().0.bits() / 8, none),
-            ValueKind::Ratio(r) => Size::of_node((r.0.bits() + r.1.bits()) / 8, none),
+            ValueKind::Number(Number::BigInt(b)) => Size::of_node(b.bits() / 8, none),
+            ValueKind::Number(Number::BigDec(d)) => Size::of_node(d.as_bigint_and_scale().0.bits() / 8, none),
+            ValueKind::Number(Number::Ratio(r)) => Size::of_node((r.0.bits() + r.1.bits()) / 8, none),
             ValueKind::List(items) | ValueKind::Vector(items) => Size::of_node(0, items.iter()),
             ValueKind::Map(m) => Size::of_node(0, m.iter().flat_map(|(k, v)| [k, v])),
             ValueKind::Set(s) => Size::of_node(0, s.iter()),
@@ -178,8 +170,8 @@ impl Size {
             ValueKind::Ref(path) => Size::of_node(0, path.iter()),
             ValueKind::Nil
             | ValueKind::Bool(_)
-            | ValueKind::Int(_)
-            | ValueKind::Float(_)
+            | ValueKind::Number(Number::Int(_))
+            | ValueKind::Number(Number::Float(_))
             | ValueKind::Char(_)
             | ValueKind::Fn(_) => Size::of_node(0, none),
         }
@@ -244,7 +236,7 @@ impl Value {
 
     /// An integer with no origin.
     pub fn int(i: i64) -> Value {
-        Value::new(ValueKind::Int(i), None)
+        Value::new(ValueKind::Number(Number::Int(i)), None)
     }
 
     /// A boolean with no origin.
@@ -349,11 +341,7 @@ impl Value {
         match &self.kind {
             ValueKind::Nil => "nil",
             ValueKind::Bool(_) => "boolean",
-            ValueKind::Int(_) => "integer",
-            ValueKind::BigInt(_) => "big integer",
-            ValueKind::Float(_) => "float",
-            ValueKind::BigDec(_) => "big decimal",
-            ValueKind::Ratio(_) => "ratio",
+            ValueKind::Number(n) => n.kind_name(),
             ValueKind::Char(_) => "character",
             ValueKind::Str(_) => "string",
             ValueKind::Symbol(_) => "symbol",
@@ -376,11 +364,7 @@ impl Value {
         let kind = match &form.kind {
             FormKind::Nil => ValueKind::Nil,
             FormKind::Bool(b) => ValueKind::Bool(*b),
-            FormKind::Int(i) => ValueKind::Int(*i),
-            FormKind::BigInt(b) => ValueKind::BigInt(Arc::new((**b).clone())),
-            FormKind::Float(f) => ValueKind::Float(*f),
-            FormKind::BigDec(d) => ValueKind::BigDec(Arc::new((**d).clone())),
-            FormKind::Ratio(r) => ValueKind::Ratio(Arc::new((**r).clone())),
+            FormKind::Number(n) => ValueKind::Number(n.clone()),
             FormKind::Char(c) => ValueKind::Char(*c),
             FormKind::Str(s) => ValueKind::Str(s.clone()),
             FormKind::Symbol(s) => ValueKind::Symbol(s.clone()),
@@ -437,29 +421,7 @@ impl Value {
                 state.write_u8(1);
                 b.hash(state);
             }
-            ValueKind::Int(i) => {
-                state.write_u8(2);
-                i.hash(state);
-            }
-            ValueKind::BigInt(b) => {
-                state.write_u8(2);
-                match i64::try_from(&**b) {
-                    Ok(i) => i.hash(state),
-                    Err(_) => b.hash(state),
-                }
-            }
-            ValueKind::Float(f) => {
-                state.write_u8(3);
-                (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state);
-            }
-            ValueKind::BigDec(d) => {
-                state.write_u8(4);
-                pm2_dsl_reader::hash_decimal(d, state);
-            }
-            ValueKind::Ratio(r) => {
-                state.write_u8(5);
-                r.hash(state);
-            }
+            ValueKind::Number(n) => n.value_hash(state),
             ValueKind::Char(c) => {
                 state.write_u8(6);
                 c.hash(state);
@@ -521,12 +483,7 @@ impl PartialEq for Value {
         match (&self.kind, &other.kind) {
             (Nil, Nil) => true,
             (Bool(a), Bool(b)) => a == b,
-            (Int(a), Int(b)) => a == b,
-            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => **b == (*a).into(),
-            (BigInt(a), BigInt(b)) => a == b,
-            (Float(a), Float(b)) => a == b,
-            (BigDec(a), BigDec(b)) => a == b,
-            (Ratio(a), Ratio(b)) => a == b,
+            (Number(a), Number(b)) => a == b,
             (Char(a), Char(b)) => a == b,
             (Str(a), Str(b)) => a == b,
             (Symbol(a), Symbol(b)) | (Keyword(a), Keyword(b)) => a == b,
@@ -567,11 +524,7 @@ impl Edn for Value {
         match &self.kind {
             ValueKind::Nil => Node::Atom(Atom::Nil),
             ValueKind::Bool(b) => Node::Atom(Atom::Bool(*b)),
-            ValueKind::Int(i) => Node::Atom(Atom::Int(*i)),
-            ValueKind::BigInt(b) => Node::Atom(Atom::BigInt(b)),
-            ValueKind::Float(f) => Node::Atom(Atom::Float(*f)),
-            ValueKind::BigDec(d) => Node::Atom(Atom::BigDec(d)),
-            ValueKind::Ratio(r) => Node::Atom(Atom::Ratio(&r.0, &r.1)),
+            ValueKind::Number(n) => Node::Atom(Atom::Number(n)),
             ValueKind::Char(c) => Node::Atom(Atom::Char(*c)),
             ValueKind::Str(s) => Node::Atom(Atom::Str(s)),
             ValueKind::Symbol(s) => Node::Atom(Atom::Symbol(s.as_str())),

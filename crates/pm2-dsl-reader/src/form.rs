@@ -3,15 +3,13 @@
 //!
 //! Equality of forms is value equality in Clojure's sense (`=`): spans and metadata are
 //! ignored, lists equal vectors with the same elements, maps and sets compare without
-//! regard to order, and numbers compare within their category (`1` equals `1N`, but not
-//! `1.0`). [`Form::value_hash`] agrees with it, so forms can key hash sets.
+//! regard to order, and numbers compare as [`Number`] does (within their category: `1`
+//! equals `1N`, but not `1.0`). [`Form::value_hash`] agrees with it, so forms can key hash sets.
 
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use bigdecimal::BigDecimal;
-use bigdecimal::num_bigint::BigInt;
-
+use crate::number::Number;
 use crate::source::Span;
 
 /// The text of a symbol or keyword (without the leading `:`), possibly with a namespace
@@ -77,16 +75,8 @@ pub enum FormKind {
     Nil,
     /// `true` or `false`
     Bool(bool),
-    /// An integer that fits in 64 bits.
-    Int(i64),
-    /// An integer written with `N` or too large for 64 bits.
-    BigInt(Box<BigInt>),
-    /// A floating-point number, including `##Inf`, `##-Inf` and `##NaN`.
-    Float(f64),
-    /// A decimal written with `M`.
-    BigDec(Box<BigDecimal>),
-    /// A ratio `n/d` in lowest terms with a positive denominator greater than 1.
-    Ratio(Box<(BigInt, BigInt)>),
+    /// A number: `1`, `1N`, `1.5`, `##Inf`, `1.5M`, `1/3`.
+    Number(Number),
     /// A character literal such as `\a` or `\newline`.
     Char(char),
     /// A string.
@@ -134,11 +124,7 @@ impl Form {
         match &self.kind {
             FormKind::Nil => "nil",
             FormKind::Bool(_) => "boolean",
-            FormKind::Int(_) => "integer",
-            FormKind::BigInt(_) => "big integer",
-            FormKind::Float(_) => "float",
-            FormKind::BigDec(_) => "big decimal",
-            FormKind::Ratio(_) => "ratio",
+            FormKind::Number(n) => n.kind_name(),
             FormKind::Char(_) => "character",
             FormKind::Str(_) => "string",
             FormKind::Symbol(_) => "symbol",
@@ -186,12 +172,7 @@ impl Form {
         match (&self.kind, &other.kind) {
             (Nil, Nil) => true,
             (Bool(a), Bool(b)) => a == b,
-            (Int(a), Int(b)) => a == b,
-            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => **b == (*a).into(),
-            (BigInt(a), BigInt(b)) => a == b,
-            (Float(a), Float(b)) => a == b,
-            (BigDec(a), BigDec(b)) => a == b,
-            (Ratio(a), Ratio(b)) => a == b,
+            (Number(a), Number(b)) => a == b,
             (Char(a), Char(b)) => a == b,
             (Str(a), Str(b)) => a == b,
             (Symbol(a), Symbol(b)) | (Keyword(a), Keyword(b)) => a == b,
@@ -221,30 +202,7 @@ impl Form {
                 state.write_u8(1);
                 b.hash(state)
             }
-            Int(i) => {
-                state.write_u8(2);
-                i.hash(state)
-            }
-            BigInt(b) => {
-                state.write_u8(2);
-                match i64::try_from(&**b) {
-                    Ok(i) => i.hash(state),
-                    Err(_) => b.hash(state),
-                }
-            }
-            Float(f) => {
-                state.write_u8(3);
-                // 0.0 and -0.0 are equal, so they must hash alike.
-                (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state)
-            }
-            BigDec(d) => {
-                state.write_u8(4);
-                hash_decimal(d, state)
-            }
-            Ratio(r) => {
-                state.write_u8(5);
-                r.hash(state)
-            }
+            Number(n) => n.value_hash(state),
             Char(c) => {
                 state.write_u8(6);
                 c.hash(state)
@@ -298,15 +256,6 @@ impl PartialEq for Form {
     fn eq(&self, other: &Form) -> bool {
         self.equiv(other)
     }
-}
-
-/// Hashes a decimal by value (`1.0M` and `1.00M` alike) in time proportional to its
-/// digits. (`BigDecimal`'s own `Hash` writes out the zeros of its exponent, so
-/// `1E4400481630444M` would allocate terabytes.)
-pub fn hash_decimal<H: Hasher>(d: &BigDecimal, state: &mut H) {
-    let (digits, scale) = d.normalized().into_bigint_and_exponent();
-    digits.hash(state);
-    scale.hash(state);
 }
 
 fn fixed_hasher() -> impl Hasher {

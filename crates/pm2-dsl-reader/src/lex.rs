@@ -5,6 +5,8 @@
 //! nesting; `parse` drives them. Errors are plain [`ReadErrorKind`]s plus byte positions
 //! relative to the slice given, so they stay small and `Copy`.
 
+use std::sync::Arc;
+
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
@@ -17,6 +19,7 @@ use nom::{IResult, Parser};
 
 use crate::error::{NameProblem, ReadErrorKind};
 use crate::form::FormKind;
+use crate::number::Number;
 
 /// Whether `c` is whitespace to the reader: Unicode whitespace, commas, and U+FEFF (a
 /// byte-order mark, invisible, is never part of a name).
@@ -176,7 +179,10 @@ pub(crate) fn number(token: &str) -> Result<FormKind, ReadErrorKind> {
     let unsigned = token.strip_prefix('-').unwrap_or(token);
     if unsigned.len() < 19 && unsigned.bytes().all(|b| b.is_ascii_digit()) && !has_leading_zero(unsigned) {
         // The common case, a plain integer that fits: no grammar needed.
-        return token.parse().map(FormKind::Int).map_err(|_| bad);
+        return token
+            .parse()
+            .map(|i| FormKind::Number(Number::Int(i)))
+            .map_err(|_| bad);
     }
     let (_, syntax) = number_syntax(token).map_err(|_| bad)?;
     match syntax {
@@ -185,9 +191,9 @@ pub(crate) fn number(token: &str) -> Result<FormKind, ReadErrorKind> {
                 return Err(bad);
             }
             if !big && let Ok(i) = digits.parse::<i64>() {
-                return Ok(FormKind::Int(i));
+                return Ok(FormKind::Number(Number::Int(i)));
             }
-            Ok(FormKind::BigInt(Box::new(big_integer(digits))))
+            Ok(FormKind::Number(Number::BigInt(Arc::new(big_integer(digits)))))
         }
         NumberSyntax::Ratio {
             numerator,
@@ -208,9 +214,13 @@ pub(crate) fn number(token: &str) -> Result<FormKind, ReadErrorKind> {
                 return Err(bad);
             }
             if decimal {
-                Ok(FormKind::BigDec(Box::new(big_decimal(text).ok_or(bad)?)))
+                Ok(FormKind::Number(Number::BigDec(Arc::new(
+                    big_decimal(text).ok_or(bad)?,
+                ))))
             } else {
-                text.parse::<f64>().map(FormKind::Float).map_err(|_| bad)
+                text.parse::<f64>()
+                    .map(|f| FormKind::Number(Number::Float(f)))
+                    .map_err(|_| bad)
             }
         }
     }
@@ -269,11 +279,11 @@ pub(crate) fn ratio(n: BigInt, d: BigInt) -> FormKind {
     }
     if d == BigInt::from(1) {
         return match i64::try_from(&n) {
-            Ok(i) => FormKind::Int(i),
-            Err(_) => FormKind::BigInt(Box::new(n)),
+            Ok(i) => FormKind::Number(Number::Int(i)),
+            Err(_) => FormKind::Number(Number::BigInt(Arc::new(n))),
         };
     }
-    FormKind::Ratio(Box::new((n, d)))
+    FormKind::Number(Number::Ratio(Arc::new((n, d))))
 }
 
 fn gcd(mut a: BigInt, mut b: BigInt) -> BigInt {
@@ -482,16 +492,22 @@ mod tests {
 
     #[test]
     fn numbers_by_category() {
-        assert!(matches!(number("-0"), Ok(FormKind::Int(0))));
-        assert!(matches!(number("+9923"), Ok(FormKind::Int(9923))));
-        assert!(matches!(number("432N"), Ok(FormKind::BigInt(_))));
-        assert!(matches!(number("99999999999999999999"), Ok(FormKind::BigInt(_))));
-        assert!(matches!(number("12.32"), Ok(FormKind::Float(f)) if f == 12.32));
-        assert!(matches!(number("45e+43"), Ok(FormKind::Float(_))));
-        assert!(matches!(number("45.4E+43M"), Ok(FormKind::BigDec(_))));
-        assert!(matches!(number("1M"), Ok(FormKind::BigDec(_))));
-        assert!(matches!(number("1/2"), Ok(FormKind::Ratio(_))));
-        assert!(matches!(number("4/2"), Ok(FormKind::Int(2))));
+        assert!(matches!(number("-0"), Ok(FormKind::Number(Number::Int(0)))));
+        assert!(matches!(number("+9923"), Ok(FormKind::Number(Number::Int(9923)))));
+        assert!(matches!(number("432N"), Ok(FormKind::Number(Number::BigInt(_)))));
+        assert!(matches!(
+            number("99999999999999999999"),
+            Ok(FormKind::Number(Number::BigInt(_)))
+        ));
+        assert!(matches!(number("12.32"), Ok(FormKind::Number(Number::Float(f))) if f == 12.32));
+        assert!(matches!(number("45e+43"), Ok(FormKind::Number(Number::Float(_)))));
+        assert!(matches!(
+            number("45.4E+43M"),
+            Ok(FormKind::Number(Number::BigDec(_)))
+        ));
+        assert!(matches!(number("1M"), Ok(FormKind::Number(Number::BigDec(_)))));
+        assert!(matches!(number("1/2"), Ok(FormKind::Number(Number::Ratio(_)))));
+        assert!(matches!(number("4/2"), Ok(FormKind::Number(Number::Int(2)))));
         for bad in [
             "0cat", "-4cats", "1/0", "1.2.3", "012", "1e", "1N2", "0x10", "1.5N",
         ] {

@@ -29,15 +29,17 @@ mod form;
 mod format;
 mod lex;
 mod located;
+mod number;
 mod parse;
 mod print;
 mod source;
 mod syntax;
 
 pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
-pub use form::{Form, FormKind, Symbol, Tagged, hash_decimal};
+pub use form::{Form, FormKind, Symbol, Tagged};
 pub use format::{ListIndent, format_source};
 pub use located::{Locations, Note, Replacement, with_article};
+pub use number::Number;
 pub use parse::{ReadOptions, read_all, read_all_with};
 pub use print::{
     Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
@@ -46,5 +48,5 @@ pub use print::{
 pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, SyntaxKind, read_syntax};
 
-/// Re-exported number types used by [`FormKind`].
+/// Re-exported number types used by [`Number`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

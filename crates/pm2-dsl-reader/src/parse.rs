@@ -10,6 +10,7 @@ use foldhash::fast::FixedState;
 use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
 use crate::lex;
+use crate::number::Number;
 use crate::source::{Source, Span};
 use crate::syntax::SyntaxKind;
 
@@ -593,7 +594,10 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             _ => return self.fail(ReadErrorKind::Unsupported(Unsupported::SymbolicValue), start, end),
         };
         self.sink.token(SyntaxKind::Atom, start, end);
-        Ok((after, Form::new(FormKind::Float(value), self.span(start, end))))
+        Ok((
+            after,
+            Form::new(FormKind::Number(Number::Float(value)), self.span(start, end)),
+        ))
     }
 
     fn namespaced_map(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {

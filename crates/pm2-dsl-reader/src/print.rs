@@ -9,11 +9,9 @@
 
 use std::fmt::Write;
 
-use bigdecimal::BigDecimal;
-use bigdecimal::num_bigint::BigInt;
-
 use crate::error::Delim;
 use crate::form::{Form, FormKind};
+use crate::number::Number;
 
 /// Data the printer can print: each node says what it is.
 pub trait Edn {
@@ -46,16 +44,8 @@ pub enum Atom<'a> {
     Nil,
     /// `true` or `false`
     Bool(bool),
-    /// A 64-bit integer.
-    Int(i64),
-    /// A big integer, printed with `N`.
-    BigInt(&'a BigInt),
-    /// A float (`##Inf`, `##-Inf` and `##NaN` included).
-    Float(f64),
-    /// A decimal, printed with `M`.
-    BigDec(&'a BigDecimal),
-    /// A ratio `n/d`.
-    Ratio(&'a BigInt, &'a BigInt),
+    /// A number.
+    Number(&'a Number),
     /// A character literal.
     Char(char),
     /// A string literal.
@@ -71,11 +61,7 @@ impl Edn for Form {
         match &self.kind {
             FormKind::Nil => Node::Atom(Atom::Nil),
             FormKind::Bool(b) => Node::Atom(Atom::Bool(*b)),
-            FormKind::Int(i) => Node::Atom(Atom::Int(*i)),
-            FormKind::BigInt(b) => Node::Atom(Atom::BigInt(b)),
-            FormKind::Float(f) => Node::Atom(Atom::Float(*f)),
-            FormKind::BigDec(d) => Node::Atom(Atom::BigDec(d)),
-            FormKind::Ratio(r) => Node::Atom(Atom::Ratio(&r.0, &r.1)),
+            FormKind::Number(n) => Node::Atom(Atom::Number(n)),
             FormKind::Char(c) => Node::Atom(Atom::Char(*c)),
             FormKind::Str(s) => Node::Atom(Atom::Str(s)),
             FormKind::Symbol(s) => Node::Atom(Atom::Symbol(s.as_str())),
@@ -312,18 +298,8 @@ fn write_atom(atom: &Atom<'_>, out: &mut Out) {
     match atom {
         Atom::Nil => text.push_str("nil"),
         Atom::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
-        Atom::Int(i) => {
-            let _ = write!(text, "{i}");
-        }
-        Atom::BigInt(b) => {
-            let _ = write!(text, "{b}N");
-        }
-        Atom::Float(f) => write_float(*f, text),
-        Atom::BigDec(d) => {
-            let _ = write!(text, "{d}M");
-        }
-        Atom::Ratio(n, d) => {
-            let _ = write!(text, "{n}/{d}");
+        Atom::Number(n) => {
+            let _ = write!(text, "{n}");
         }
         Atom::Char(c) => write_char(*c, text),
         Atom::Str(s) => {

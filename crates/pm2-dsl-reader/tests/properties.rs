@@ -1,6 +1,9 @@
 //! Property tests: printing then reading gives back an equal form; arbitrary input never
 //! panics; deep nesting is an error, not a stack overflow.
 
+use std::sync::Arc;
+
+use pm2_dsl_reader::Number;
 use pm2_dsl_reader::{
     BigDecimal, BigInt, Form, FormKind, ReadErrorKind, Source, Symbol, read_all, to_compact, to_pretty,
 };
@@ -23,13 +26,13 @@ fn leaf() -> impl Strategy<Value = FormKind> {
     prop_oneof![
         Just(FormKind::Nil),
         any::<bool>().prop_map(FormKind::Bool),
-        any::<i64>().prop_map(FormKind::Int),
-        any::<i128>().prop_map(|i| FormKind::BigInt(Box::new(BigInt::from(i)))),
+        any::<i64>().prop_map(|i| FormKind::Number(Number::Int(i))),
+        any::<i128>().prop_map(|i| FormKind::Number(Number::BigInt(Arc::new(BigInt::from(i))))),
         any::<f64>()
             .prop_filter("NaN never equals itself", |f| !f.is_nan())
-            .prop_map(FormKind::Float),
+            .prop_map(|f| FormKind::Number(Number::Float(f))),
         (any::<i64>(), -40i64..40)
-            .prop_map(|(m, s)| FormKind::BigDec(Box::new(BigDecimal::new(m.into(), s)))),
+            .prop_map(|(m, s)| FormKind::Number(Number::BigDec(Arc::new(BigDecimal::new(m.into(), s))))),
         (1i64..1000, 2i64..1000).prop_map(|(n, d)| {
             let text = format!("{n}/{d}");
             read_one(&text).kind

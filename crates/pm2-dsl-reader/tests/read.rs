@@ -1,6 +1,7 @@
 //! Behaviour of the reader beyond the conformance suite: spans, prefixes, namespaced maps,
 //! metadata, tags and the error kinds.
 
+use pm2_dsl_reader::Number;
 use pm2_dsl_reader::{
     Delim, Form, FormKind, NameProblem, Prefix, ReadErrorKind, Source, Unsupported, read_all, to_compact,
     to_pretty,
@@ -119,9 +120,9 @@ fn discard_skips_the_next_form_wherever_it_is() {
 
 #[test]
 fn symbolic_values_and_numbers() {
-    assert!(matches!(one("##Inf").kind, FormKind::Float(f) if f == f64::INFINITY));
-    assert!(matches!(one("##-Inf").kind, FormKind::Float(f) if f == f64::NEG_INFINITY));
-    assert!(matches!(one("##NaN").kind, FormKind::Float(f) if f.is_nan()));
+    assert!(matches!(one("##Inf").kind, FormKind::Number(Number::Float(f)) if f == f64::INFINITY));
+    assert!(matches!(one("##-Inf").kind, FormKind::Number(Number::Float(f)) if f == f64::NEG_INFINITY));
+    assert!(matches!(one("##NaN").kind, FormKind::Number(Number::Float(f)) if f.is_nan()));
     assert_eq!(
         err("##Foo"),
         ReadErrorKind::Unsupported(Unsupported::SymbolicValue)

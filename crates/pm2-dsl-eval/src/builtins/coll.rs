@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use pm2_dsl_reader::Number;
+
 use super::{Builtin, Call, builtin};
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
@@ -218,7 +220,7 @@ fn assoc_one(
         ValueKind::Vector(items) => {
             let mut items = (**items).clone();
             let index = match key.kind() {
-                ValueKind::Int(n) => usize::try_from(*n).ok().filter(|&n| n <= items.len()),
+                ValueKind::Number(Number::Int(n)) => usize::try_from(*n).ok().filter(|&n| n <= items.len()),
                 _ => None,
             };
             let Some(index) = index else {
@@ -278,7 +280,7 @@ fn path(call: &Call, i: usize) -> Result<Vec<Value>, EvalError> {
 fn lookup(coll: &Value, key: &Value) -> Option<Value> {
     match (coll.kind(), key.kind()) {
         (ValueKind::Map(m), _) => m.get(key).cloned(),
-        (ValueKind::Vector(items) | ValueKind::List(items), ValueKind::Int(i)) => {
+        (ValueKind::Vector(items) | ValueKind::List(items), ValueKind::Number(Number::Int(i))) => {
             usize::try_from(*i).ok().and_then(|i| items.get(i)).cloned()
         }
         (ValueKind::Set(s), _) => s.contains(key).then(|| key.clone()),
@@ -416,7 +418,7 @@ fn length(ev: &mut Evaluator, call: &Call, i: usize) -> Result<usize, EvalError>
 }
 
 fn count(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
-    Ok(call.value(ValueKind::Int(length(ev, &call, 0)? as i64)))
+    Ok(call.value(ValueKind::Number(Number::Int(length(ev, &call, 0)? as i64))))
 }
 
 fn empty(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
@@ -741,7 +743,7 @@ fn range(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     // Every element lies between `start` and `end`, so it fits; 128 bits keep the
     // product from overflowing on the way.
     let element = |i: u64| (i128::from(start) + i128::from(step) * i128::from(i)) as i64;
-    let items = (0..len).map(|i| Value::new(ValueKind::Int(element(i)), Some(call.span)));
+    let items = (0..len).map(|i| Value::new(ValueKind::Number(Number::Int(element(i))), Some(call.span)));
     ev.new_vector(&call, items)
 }
 

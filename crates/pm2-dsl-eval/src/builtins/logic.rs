@@ -1,7 +1,7 @@
 //! Predicates (`not`, `nil?`, `some?`, `string?`, ...) and the two functions that read
 //! the run's inputs: `(env "NAME")` / `(env "NAME" default)` and `(profile)`.
 
-use pm2_dsl_reader::Symbol;
+use pm2_dsl_reader::{Number, Symbol};
 
 use super::{Builtin, Call, builtin};
 use crate::error::EvalError;
@@ -89,11 +89,11 @@ fn is_number(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
         &call,
         matches!(
             kind,
-            ValueKind::Int(_)
-                | ValueKind::BigInt(_)
-                | ValueKind::Float(_)
-                | ValueKind::BigDec(_)
-                | ValueKind::Ratio(_)
+            ValueKind::Number(Number::Int(_))
+                | ValueKind::Number(Number::BigInt(_))
+                | ValueKind::Number(Number::Float(_))
+                | ValueKind::Number(Number::BigDec(_))
+                | ValueKind::Number(Number::Ratio(_))
         ),
     )
 }
@@ -101,7 +101,10 @@ fn is_number(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
 fn is_int(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
     test(
         &call,
-        matches!(call.args[0].kind(), ValueKind::Int(_) | ValueKind::BigInt(_)),
+        matches!(
+            call.args[0].kind(),
+            ValueKind::Number(Number::Int(_)) | ValueKind::Number(Number::BigInt(_))
+        ),
     )
 }
 

@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use pm2_dsl_reader::BigInt;
+use pm2_dsl_reader::{BigInt, Number};
 
 use super::{Builtin, Call, builtin};
 use crate::error::{EvalError, EvalErrorKind};
@@ -113,8 +113,8 @@ impl Num {
 
 fn num(call: &Call, i: usize) -> Result<Num, EvalError> {
     match call.args[i].kind() {
-        ValueKind::Int(n) => Ok(Num::Int(*n)),
-        ValueKind::Float(f) => Ok(Num::Float(*f)),
+        ValueKind::Number(Number::Int(n)) => Ok(Num::Int(*n)),
+        ValueKind::Number(Number::Float(f)) => Ok(Num::Float(*f)),
         _ => Err(call.type_error(i, "a number (integer or float)")),
     }
 }
@@ -130,8 +130,8 @@ fn overflow(call: &Call) -> EvalError {
 
 fn to_value(call: &Call, n: Num) -> Value {
     call.value(match n {
-        Num::Int(i) => ValueKind::Int(i),
-        Num::Float(f) => ValueKind::Float(f),
+        Num::Int(i) => ValueKind::Number(Number::Int(i)),
+        Num::Float(f) => ValueKind::Number(Number::Float(f)),
     })
 }
 
@@ -214,7 +214,7 @@ fn div(_: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
                 Num::Int(a.checked_div(b).ok_or_else(|| overflow(&call))?)
             }
             (Num::Int(a), Num::Int(b)) if i + 1 == call.args.len() => {
-                return Ok(call.value(ValueKind::Ratio(Arc::new(ratio(a, b)))));
+                return Ok(call.value(ValueKind::Number(Number::Ratio(Arc::new(ratio(a, b))))));
             }
             (a, b) => Num::Float(a.as_f64() / b.as_f64()),
         };

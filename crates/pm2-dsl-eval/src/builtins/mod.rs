@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use foldhash::fast::FixedState;
 use std::sync::{Arc, LazyLock};
 
-use pm2_dsl_reader::Span;
+use pm2_dsl_reader::{Number, Span};
 
 use crate::error::{EvalError, EvalErrorKind};
 use crate::evaluator::Evaluator;
@@ -164,7 +164,7 @@ impl Call {
     /// Argument `i` as a 64-bit integer.
     pub(crate) fn int(&self, i: usize) -> Result<i64, EvalError> {
         match self.args[i].kind() {
-            ValueKind::Int(n) => Ok(*n),
+            ValueKind::Number(Number::Int(n)) => Ok(*n),
             _ => Err(self.type_error(i, "an integer")),
         }
     }

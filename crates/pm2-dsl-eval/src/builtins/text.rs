@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use pm2_dsl_reader::Symbol;
+use pm2_dsl_reader::{Number, Symbol};
 
 use pm2_dsl_reader::Span;
 
@@ -87,13 +87,13 @@ fn push_str_of(value: &Value, out: &mut String) {
         ValueKind::Str(s) => out.push_str(s),
         ValueKind::Char(c) => out.push(*c),
         ValueKind::Symbol(s) => out.push_str(s.as_str()),
-        ValueKind::Int(i) => {
+        ValueKind::Number(Number::Int(i)) => {
             let _ = write!(out, "{i}");
         }
-        ValueKind::BigInt(b) => {
+        ValueKind::Number(Number::BigInt(b)) => {
             let _ = write!(out, "{b}");
         }
-        ValueKind::BigDec(d) => {
+        ValueKind::Number(Number::BigDec(d)) => {
             let _ = write!(out, "{d}");
         }
         _ => out.push_str(&value.to_edn()),
@@ -185,12 +185,14 @@ pub(crate) fn format(fmt: &str, args: &[Value], out: &mut TextOut) -> Result<(),
                     .ok_or_else(|| bad(format!("%{conv} has no argument left")))?;
                 match (conv, arg.kind()) {
                     ('s', _) => str_of(arg),
-                    ('d', ValueKind::Int(i)) => i.to_string(),
-                    ('d', ValueKind::BigInt(b)) => b.to_string(),
-                    ('f', ValueKind::Float(f)) => format!("{f:.*}", precision.unwrap_or(6)),
-                    ('f', ValueKind::Int(i)) => format!("{:.*}", precision.unwrap_or(6), *i as f64),
-                    ('x', ValueKind::Int(i)) => format!("{i:x}"),
-                    ('X', ValueKind::Int(i)) => format!("{i:X}"),
+                    ('d', ValueKind::Number(Number::Int(i))) => i.to_string(),
+                    ('d', ValueKind::Number(Number::BigInt(b))) => b.to_string(),
+                    ('f', ValueKind::Number(Number::Float(f))) => format!("{f:.*}", precision.unwrap_or(6)),
+                    ('f', ValueKind::Number(Number::Int(i))) => {
+                        format!("{:.*}", precision.unwrap_or(6), *i as f64)
+                    }
+                    ('x', ValueKind::Number(Number::Int(i))) => format!("{i:x}"),
+                    ('X', ValueKind::Number(Number::Int(i))) => format!("{i:X}"),
                     _ => return Err(bad(format!("%{conv} cannot format a {}", arg.type_name()))),
                 }
             }
@@ -386,7 +388,7 @@ mod tests {
         let args = [
             Value::string("api"),
             Value::int(42),
-            Value::new(ValueKind::Float(1.5), None),
+            Value::new(ValueKind::Number(Number::Float(1.5)), None),
         ];
         assert_eq!(fmt("%s:%d %.2f %%", &args).unwrap(), "api:42 1.50 %");
         assert_eq!(
@@ -407,7 +409,7 @@ mod tests {
     #[test]
     fn widths_and_precisions_are_bounded() {
         let one = [Value::int(1)];
-        let float = [Value::new(ValueKind::Float(1.0), None)];
+        let float = [Value::new(ValueKind::Number(Number::Float(1.0)), None)];
         assert_eq!(fmt("%4096d", &one).unwrap().len(), MAX_FORMAT_WIDTH);
         for (text, args) in [
             ("%99999999999d", &one),
