@@ -30,7 +30,7 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// pm2's process list, read at most every [`POLL`] however many apps are verified at
+/// pm2's process list, read at most every `POLL` (100 ms) however many apps are verified at
 /// once.
 pub struct Monitor<'a> {
     pm2: &'a dyn Pm2,
@@ -51,7 +51,7 @@ impl<'a> Monitor<'a> {
         self.pm2
     }
 
-    /// A list at most [`POLL`] old.
+    /// A list at most `POLL` old.
     pub fn list(&self) -> Result<Arc<Vec<Process>>, RuntimeError> {
         let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((at, list)) = &*latest

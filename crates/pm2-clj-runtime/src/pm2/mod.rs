@@ -1,6 +1,6 @@
 //! The [`Pm2`] driver: what pm2-clj asks of pm2, as a trait, and [`connect`], which finds
-//! the user's pm2 and drives it through its own API ([`node`]: one long-lived Node
-//! helper) or, when its package cannot be loaded, through its command line ([`cli`]).
+//! the user's pm2 and drives it through its own API (`node.rs`: one long-lived Node
+//! helper) or, when its package cannot be loaded, through its command line (`cli.rs`).
 //!
 //! Apps are handed over as the JSON objects of the generated file (what pm2 would read
 //! from it) with the folder relative paths resolve against; once they exist they are
