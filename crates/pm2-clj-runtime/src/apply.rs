@@ -707,12 +707,7 @@ mod tests {
             ],
             "{lines:?}"
         );
-        assert!(
-            outcome
-                .errors
-                .iter()
-                .any(|e| e.kind().code() == "runtime::no-last-good")
-        );
+        assert!(outcome.errors.iter().any(|e| e.code() == "runtime::no-last-good"));
         assert_eq!(outcome.restored, Some(true));
         assert_eq!(
             pm2.env_of("job", "PM2_CLJ_HASH"),

@@ -204,6 +204,11 @@ impl RuntimeError {
     pub fn kind(&self) -> &RuntimeErrorKind {
         &self.kind
     }
+
+    /// The stable code of its kind, such as `runtime::lock`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
 }
 
 impl From<RuntimeErrorKind> for RuntimeError {

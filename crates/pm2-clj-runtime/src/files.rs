@@ -168,7 +168,7 @@ mod tests {
         let path = dir.path().join("sub/out.json");
         let missing = write_if_changed(&path, "a").unwrap_err();
         assert_eq!(
-            missing.kind().code(),
+            missing.code(),
             "runtime::write-file",
             "a missing folder is not made"
         );
@@ -191,13 +191,13 @@ mod tests {
         let source = dir.path().join("app.pm2.edn");
         std::fs::write(&source, "{:apps []}").unwrap();
         let err = write_output(&source, "{}", std::slice::from_ref(&source)).unwrap_err();
-        assert_eq!(err.kind().code(), "runtime::overwrites-input");
+        assert_eq!(err.code(), "runtime::overwrites-input");
         #[cfg(unix)]
         {
             let link = dir.path().join("link.json");
             std::os::unix::fs::symlink(&source, &link).unwrap();
             let err = write_output(&link, "{}", std::slice::from_ref(&source)).unwrap_err();
-            assert_eq!(err.kind().code(), "runtime::overwrites-input");
+            assert_eq!(err.code(), "runtime::overwrites-input");
         }
         assert_eq!(std::fs::read_to_string(&source).unwrap(), "{:apps []}");
     }
@@ -206,7 +206,7 @@ mod tests {
     fn only_regular_files_are_written() {
         let dir = tempfile::tempdir().unwrap();
         let err = write_if_changed(dir.path(), "x").unwrap_err();
-        assert_eq!(err.kind().code(), "runtime::not-a-file");
+        assert_eq!(err.code(), "runtime::not-a-file");
         #[cfg(target_os = "linux")]
         {
             let err = write_if_changed(Path::new("/dev/null"), "x").unwrap_err();

@@ -89,7 +89,7 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(holder.as_deref(), Some(std::process::id().to_string().as_str()));
-        assert_eq!(err.kind().code(), "runtime::lock");
+        assert_eq!(err.code(), "runtime::lock");
         drop(held);
         assert!(acquire(home.path(), Duration::ZERO, |_| {}).is_ok());
     }

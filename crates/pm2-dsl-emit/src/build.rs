@@ -73,7 +73,7 @@ impl Draft {
 pub fn build(value: &Value, settings: &Settings) -> Result<Built, Vec<EmitError>> {
     let mut problems = Vec::new();
     let ecosystem = build_ecosystem(value, settings, &mut problems);
-    if problems.iter().any(|p| !p.kind().is_warning()) {
+    if problems.iter().any(|p| !p.is_warning()) {
         return Err(problems);
     }
     Ok(Built {

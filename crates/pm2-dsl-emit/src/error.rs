@@ -3,10 +3,8 @@
 //! warning. Reported as `miette` diagnostics.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
-use pm2_dsl_reader::{Locations, Replacement, Source, SourceMap, Span, with_article};
+use pm2_dsl_reader::{Problem, ProblemKind, with_article};
 
 /// What is wrong with the ecosystem. Every kind has a stable code ([`EmitErrorKind::code`]).
 #[derive(Clone, Debug)]
@@ -188,9 +186,9 @@ pub enum EmitErrorKind {
     },
 }
 
-impl EmitErrorKind {
+impl ProblemKind for EmitErrorKind {
     /// The stable diagnostic code, such as `emit::unknown-key`.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             EmitErrorKind::NotAnEcosystem { .. } => "emit::not-an-ecosystem",
             EmitErrorKind::UnknownTopLevelKey { .. } => "emit::unknown-top-level-key",
@@ -224,7 +222,7 @@ impl EmitErrorKind {
     }
 
     /// Whether this is only a warning.
-    pub fn is_warning(&self) -> bool {
+    fn is_warning(&self) -> bool {
         matches!(
             self,
             EmitErrorKind::InstallsPackages { .. }
@@ -333,6 +331,24 @@ impl EmitErrorKind {
             _ => return None,
         })
     }
+
+    fn suggestion(&self) -> Option<(String, String)> {
+        match self {
+            EmitErrorKind::UnknownKey {
+                key,
+                suggestion: Some(s),
+            }
+            | EmitErrorKind::UnknownTopLevelKey {
+                key,
+                suggestion: Some(s),
+            }
+            | EmitErrorKind::UnknownDeployKey {
+                key,
+                suggestion: Some(s),
+            } => Some((key.clone(), s.clone())),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for EmitErrorKind {
@@ -424,127 +440,5 @@ impl fmt::Display for EmitErrorKind {
     }
 }
 
-/// A problem with the ecosystem, with its location. Boxed inside, so results stay small.
-#[derive(Clone)]
-pub struct EmitError(Box<Problem>);
-
-#[derive(Clone)]
-struct Problem {
-    kind: EmitErrorKind,
-    at: Locations,
-    help: Option<String>,
-}
-
-impl EmitError {
-    /// A problem of `kind` at `span`.
-    pub fn new(kind: EmitErrorKind, span: Option<Span>) -> EmitError {
-        EmitError(Box::new(Problem {
-            kind,
-            at: Locations::at(span),
-            help: None,
-        }))
-    }
-
-    /// Replaces the kind's default help.
-    pub fn with_help(mut self, help: impl Into<String>) -> EmitError {
-        self.0.help = Some(help.into());
-        self
-    }
-
-    /// What is wrong.
-    pub fn kind(&self) -> &EmitErrorKind {
-        &self.0.kind
-    }
-
-    /// The offending text, when known.
-    pub fn span(&self) -> Option<Span> {
-        self.0.at.span
-    }
-
-    /// Adds a label (shown when in the same source as the primary span).
-    pub fn with_label(mut self, span: Option<Span>, message: impl Into<String>) -> EmitError {
-        if let Some(span) = span {
-            self.0.at.labels.push((span, message.into()));
-        }
-        self
-    }
-
-    /// The source the error points into, once attached.
-    pub fn source_text(&self) -> Option<&Arc<Source>> {
-        self.0.at.source()
-    }
-
-    /// The fix a "did you mean" stands for (a misspelt key), once sources are attached and
-    /// when the key's text still reads as written.
-    pub fn replacement(&self) -> Option<Replacement> {
-        match &self.0.kind {
-            EmitErrorKind::UnknownKey {
-                key,
-                suggestion: Some(s),
-            }
-            | EmitErrorKind::UnknownTopLevelKey {
-                key,
-                suggestion: Some(s),
-            }
-            | EmitErrorKind::UnknownDeployKey {
-                key,
-                suggestion: Some(s),
-            } => self.0.at.replacement(key, s),
-            _ => None,
-        }
-    }
-
-    /// Attaches source texts so the error can be rendered on its own.
-    pub fn attach_sources(mut self, sources: &SourceMap) -> EmitError {
-        self.0.at.attach(sources);
-        self
-    }
-}
-
-impl fmt::Debug for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.kind.code(), self.0.kind)
-    }
-}
-
-impl fmt::Display for EmitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.kind, f)
-    }
-}
-
-impl std::error::Error for EmitError {}
-
-impl Diagnostic for EmitError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.0.kind.code()))
-    }
-
-    fn severity(&self) -> Option<Severity> {
-        Some(if self.0.kind.is_warning() {
-            Severity::Warning
-        } else {
-            Severity::Error
-        })
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0
-            .help
-            .clone()
-            .or_else(|| self.0.kind.default_help())
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.0.at.source().map(|s| &**s as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.0.at.labeled_spans(self.0.kind.label())
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        self.0.at.related()
-    }
-}
+/// A problem with the ecosystem, with its location.
+pub type EmitError = Problem<EmitErrorKind>;

@@ -107,8 +107,8 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         }
         Err(problems) => {
             let mut reported = Vec::new();
-            for problem in problems.iter().filter(|p| !p.kind().is_warning()) {
-                let what = format!("{}: {}", problem.kind().code(), problem.kind());
+            for problem in problems.iter().filter(|p| !p.is_warning()) {
+                let what = format!("{}: {}", problem.code(), problem.kind());
                 match problem.kind() {
                     pm2_dsl_emit::EmitErrorKind::UnknownKey { key, .. } => {
                         let key = key.trim_start_matches(':');

@@ -261,7 +261,7 @@ fn every_problem_is_reported_at_once() {
 fn options_that_install_packages_are_warnings() {
     let b = built(r#"{:apps [{:name "a" :script "a.js" :trace true}]}"#);
     assert_eq!(b.warnings.len(), 1);
-    assert_eq!(b.warnings[0].kind().code(), "emit::installs-packages");
+    assert_eq!(b.warnings[0].code(), "emit::installs-packages");
 }
 
 #[test]
@@ -408,7 +408,7 @@ fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
         };
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");
-        assert_eq!(errors[0].kind().code(), "emit::wrong-type", "{set}");
+        assert_eq!(errors[0].code(), "emit::wrong-type", "{set}");
         let span = errors[0].span().expect("labelled");
         assert_eq!(span.source, source.id(), "{set}");
         assert_eq!(source.slice(span), set.split_once('=').unwrap().1, "{set}");
@@ -467,7 +467,7 @@ fn names_pm2_reads_as_something_else_are_errors_at_the_name() {
     for name in ["all", "42", "/api/", "a,b", " api", "api ", ""] {
         let text = format!("{{:apps [{{:name {name:?} :script \"a.js\"}}]}}");
         let errors = common::build_with(&text, None, false).unwrap_err();
-        assert_eq!(errors[0].kind().code(), "emit::reserved-name", "{name:?}");
+        assert_eq!(errors[0].code(), "emit::reserved-name", "{name:?}");
         let span = errors[0].span().unwrap();
         assert_eq!(&text[span.start as usize..span.end as usize], format!("{name:?}"));
     }

@@ -3,10 +3,8 @@
 //! chain of imports that led there. Both are reported as `miette` diagnostics.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, Note, ReadError, Replacement, Source, SourceMap, Span, with_article};
+use pm2_dsl_reader::{Problem, ProblemKind, ReadError, with_article};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,9 +166,9 @@ pub enum EvalErrorKind {
     },
 }
 
-impl EvalErrorKind {
+impl ProblemKind for EvalErrorKind {
     /// The stable diagnostic code, such as `eval::unbound-symbol`.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             EvalErrorKind::Read(e) => e.kind.code(),
             EvalErrorKind::UnboundSymbol { .. } => "eval::unbound-symbol",
@@ -198,7 +196,7 @@ impl EvalErrorKind {
 
     fn label(&self) -> String {
         match self {
-            EvalErrorKind::Read(_) => String::new(),
+            EvalErrorKind::Read(e) => e.kind.label(),
             EvalErrorKind::UnboundSymbol { .. } => "not defined".into(),
             EvalErrorKind::Arity { got, .. } => format!("called with {got}"),
             EvalErrorKind::Type { expected, actual, .. } => {
@@ -230,6 +228,7 @@ impl EvalErrorKind {
 
     fn default_help(&self) -> Option<String> {
         match self {
+            EvalErrorKind::Read(e) => e.kind.default_help(),
             EvalErrorKind::UnboundSymbol { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             EvalErrorKind::UnboundSymbol { .. } => Some(
                 "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data"
@@ -277,6 +276,20 @@ impl EvalErrorKind {
                 let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
                 Some(format!("the tags are {}", tags.join(" ")))
             }
+            _ => None,
+        }
+    }
+
+    fn suggestion(&self) -> Option<(String, String)> {
+        match self {
+            EvalErrorKind::UnboundSymbol {
+                name,
+                suggestion: Some(s),
+            } => Some((name.clone(), s.clone())),
+            EvalErrorKind::UnknownTag {
+                tag,
+                suggestion: Some(s),
+            } => Some((format!("#{tag}"), format!("#{s}"))),
             _ => None,
         }
     }
@@ -376,155 +389,11 @@ impl fmt::Display for EvalErrorKind {
     }
 }
 
-/// An evaluation error with its location. Boxed inside, so results stay small.
-#[derive(Clone)]
-pub struct EvalError(Box<ErrorData>);
+/// An evaluation error with its location.
+pub type EvalError = Problem<EvalErrorKind>;
 
-#[derive(Clone)]
-struct ErrorData {
-    kind: EvalErrorKind,
-    at: Locations,
-    help: Option<String>,
-}
-
-impl EvalError {
-    /// An error of `kind` at `span`.
-    pub fn new(kind: EvalErrorKind, span: Option<Span>) -> EvalError {
-        EvalError(Box::new(ErrorData {
-            kind,
-            at: Locations::at(span),
-            help: None,
-        }))
-    }
-
-    /// What went wrong.
-    pub fn kind(&self) -> &EvalErrorKind {
-        &self.0.kind
-    }
-
-    /// The offending text, when known.
-    pub fn span(&self) -> Option<Span> {
-        self.0.at.span
-    }
-
-    /// Further labels in the same source as [`EvalError::span`].
-    pub fn labels(&self) -> &[(Span, String)] {
-        &self.0.at.labels
-    }
-
-    /// Locations in other files, innermost first (the import chain).
-    pub fn notes(&self) -> &[Note] {
-        &self.0.at.notes
-    }
-
-    /// Adds a label in the same source.
-    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> EvalError {
-        self.0.at.labels.push((span, message.into()));
-        self
-    }
-
-    /// Replaces the kind's default help.
-    pub fn with_help(mut self, help: impl Into<String>) -> EvalError {
-        self.0.help = Some(help.into());
-        self
-    }
-
-    /// Adds a location in another file, such as the import that led here.
-    pub fn with_note(
-        mut self,
-        span: Span,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> EvalError {
-        self.0.at.notes.push(Note::new(span, message, label));
-        self
-    }
-
-    /// The source the error points into, once attached.
-    pub fn source_text(&self) -> Option<&Arc<Source>> {
-        match &self.0.kind {
-            EvalErrorKind::Read(e) => Some(e.source_text()),
-            _ => self.0.at.source(),
-        }
-    }
-
-    /// The fix a "did you mean" stands for (a misspelt name or tag), once sources are
-    /// attached and when the text still reads as written.
-    pub fn replacement(&self) -> Option<Replacement> {
-        match &self.0.kind {
-            EvalErrorKind::UnboundSymbol {
-                name,
-                suggestion: Some(s),
-            } => self.0.at.replacement(name, s),
-            EvalErrorKind::UnknownTag {
-                tag,
-                suggestion: Some(s),
-            } => self.0.at.replacement(&format!("#{tag}"), &format!("#{s}")),
-            _ => None,
-        }
-    }
-
-    /// Attaches the source texts of every span, so the error can be reported on its own.
-    pub fn attach_sources(mut self, sources: &SourceMap) -> EvalError {
-        self.0.at.attach(sources);
-        self
-    }
-}
-
-impl From<ReadError> for EvalError {
-    fn from(e: ReadError) -> EvalError {
-        let span = e.span;
-        EvalError::new(EvalErrorKind::Read(Box::new(e)), Some(span))
-    }
-}
-
-impl fmt::Debug for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.kind.code(), self.0.kind)?;
-        if let (Some(span), Some(source)) = (self.0.at.span, self.source_text()) {
-            let loc = source.location(span.start as usize);
-            write!(f, " at {}:{}:{}", source.name(), loc.line, loc.column)?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for EvalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.kind, f)
-    }
-}
-
-impl std::error::Error for EvalError {}
-
-impl Diagnostic for EvalError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.0.kind.code()))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        if let EvalErrorKind::Read(e) = &self.0.kind {
-            return e.help();
-        }
-        self.0
-            .help
-            .clone()
-            .or_else(|| self.0.kind.default_help())
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source_text().map(|s| &**s as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if let EvalErrorKind::Read(e) = &self.0.kind {
-            return e.labels();
-        }
-        self.0.at.labeled_spans(self.0.kind.label())
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        self.0.at.related()
+impl From<ReadError> for EvalErrorKind {
+    fn from(e: ReadError) -> EvalErrorKind {
+        EvalErrorKind::Read(Box::new(e))
     }
 }

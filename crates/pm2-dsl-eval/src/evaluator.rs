@@ -355,7 +355,7 @@ impl Evaluator {
             let place = source.location(span.start as usize);
             let kind = EvalErrorKind::NotSource {
                 file: location,
-                code: e.kind().code(),
+                code: e.code(),
                 line: place.line,
                 column: place.column,
             };

@@ -125,6 +125,7 @@ pub use loader::{FsLoader, Loader, MemoryLoader, Overlay, resolve_path};
 pub use merge::deep_merge;
 pub use options::{Env, Limits, Options};
 pub use pm2_dsl_reader::{Note, Number};
+pub use pm2_dsl_reader::{Problem, ProblemKind};
 pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
 pub use value::{Map, Markers, Origin, Seq, Set, Value, ValueKind};

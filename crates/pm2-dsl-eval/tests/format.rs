@@ -20,7 +20,7 @@ fn tokens(source: &Source, node: &Syntax, out: &mut Vec<String>) {
 fn evaluate(path: &Path, text: &str) -> Result<Value, String> {
     Evaluator::new(Options::new().profile("dev"), FsLoader::new())
         .eval_str(&path.to_string_lossy(), text)
-        .map_err(|e| e.kind().code().to_string())
+        .map_err(|e| e.code().to_string())
 }
 
 /// Formats a file and checks the properties; returns whether its text changed.

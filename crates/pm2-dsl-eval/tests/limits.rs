@@ -226,7 +226,7 @@ fn hostile_programs_end_in_labelled_errors_within_a_memory_ceiling() {
                 );
                 assert!(e.span().is_some(), "{name}: the error is labelled");
             }
-            (Outcome::Code(code), Err(e)) => assert_eq!(e.kind().code(), *code, "{name}"),
+            (Outcome::Code(code), Err(e)) => assert_eq!(e.code(), *code, "{name}"),
             (Outcome::Value(want), Ok(value)) => {
                 assert!(value.to_edn() == *want, "{name}: {}", value.to_edn())
             }
@@ -258,7 +258,7 @@ fn limits_are_settable_and_default_to_256_mib() {
     let err = Evaluator::new(Options::new().limits(small), MemoryLoader::new())
         .eval_str("main.edn", "(apply str (range 1000))")
         .unwrap_err();
-    assert_eq!(err.kind().code(), "eval::limit");
+    assert_eq!(err.code(), "eval::limit");
     assert_eq!(
         err.to_string(),
         "evaluation built more than the limit of 4000 bytes of data"

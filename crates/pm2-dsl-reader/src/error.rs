@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
 
+use crate::problem::ProblemKind;
 use crate::source::{Source, Span};
 
 /// An opening delimiter.
@@ -210,9 +211,9 @@ pub enum ReadErrorKind {
     TooManyForms(u64),
 }
 
-impl ReadErrorKind {
+impl ProblemKind for ReadErrorKind {
     /// The stable diagnostic code, such as `read::unclosed-delimiter`.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             ReadErrorKind::UnclosedDelimiter(_) => "read::unclosed-delimiter",
             ReadErrorKind::MismatchedDelimiter { .. } => "read::mismatched-delimiter",
@@ -238,7 +239,7 @@ impl ReadErrorKind {
         }
     }
 
-    fn primary_label(&self) -> String {
+    fn label(&self) -> String {
         match self {
             ReadErrorKind::UnclosedDelimiter(d) => format!("expected `{}` before the end", d.close()),
             ReadErrorKind::MismatchedDelimiter { open, .. } => format!("expected `{}`", open.close()),
@@ -264,7 +265,7 @@ impl ReadErrorKind {
         }
     }
 
-    fn help(&self) -> Option<String> {
+    fn default_help(&self) -> Option<String> {
         Some(match self {
             ReadErrorKind::UnclosedDelimiter(d) => format!(
                 "add `{}` to close the {}, or remove the opening `{}`",
@@ -377,12 +378,17 @@ impl ReadError {
         }
     }
 
+    /// The stable code of its kind, such as `read::unclosed-delimiter`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
     /// The source text the error points into.
     pub fn source_text(&self) -> &Arc<Source> {
         &self.source
     }
 
-    fn related_label(&self) -> &'static str {
+    pub(crate) fn related_label(&self) -> &'static str {
         match self.kind {
             ReadErrorKind::UnclosedDelimiter(_) | ReadErrorKind::MismatchedDelimiter { .. } => "opened here",
             ReadErrorKind::DuplicateKey | ReadErrorKind::DuplicateSetElement => "first written here",
@@ -420,7 +426,9 @@ impl Diagnostic for ReadError {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.kind.help().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.kind
+            .default_help()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -428,7 +436,7 @@ impl Diagnostic for ReadError {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = LabeledSpan::new_primary_with_span(Some(self.kind.primary_label()), self.span);
+        let primary = LabeledSpan::new_primary_with_span(Some(self.kind.label()), self.span);
         let related = self
             .related
             .map(|span| LabeledSpan::new_with_span(Some(self.related_label().to_string()), span));

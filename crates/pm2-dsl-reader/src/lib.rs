@@ -32,6 +32,7 @@ mod located;
 mod number;
 mod parse;
 mod print;
+mod problem;
 mod source;
 mod syntax;
 
@@ -45,6 +46,7 @@ pub use print::{
     Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
     write_string,
 };
+pub use problem::{Problem, ProblemKind};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, SyntaxKind, read_syntax};
 

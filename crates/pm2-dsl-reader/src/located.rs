@@ -87,10 +87,15 @@ impl Locations {
         self.source.as_ref()
     }
 
+    /// Attaches the primary span's source, known already (a read error's).
+    pub fn set_source(&mut self, source: Arc<Source>) {
+        self.source = Some(source);
+    }
+
     /// Attaches the source texts of every span from `sources`.
     pub fn attach(&mut self, sources: &SourceMap) {
         if let Some(span) = self.span {
-            self.source = sources.get(span.source).cloned();
+            self.source = sources.get(span.source).cloned().or(self.source.take());
             self.labels.retain(|(s, _)| s.source == span.source);
         }
         for note in &mut self.notes {

@@ -92,7 +92,7 @@ fn every_invalid_fixture_fails_inside_the_input_with_its_code() {
             .and_then(|l| l.strip_prefix("; "))
             .unwrap_or_else(|| panic!("{}: the first line names the code", case.display()));
         let err = read_file(case).expect_err(&case.display().to_string());
-        assert_eq!(err.kind.code(), code, "{}", case.display());
+        assert_eq!(err.code(), code, "{}", case.display());
         assert!(
             err.span.end as usize <= text.len() && err.span.start <= err.span.end,
             "{}: span {:?}",
@@ -188,7 +188,7 @@ fn invalid_corpus_cases_fail_inside_the_input_with_the_expected_code() {
         let path = suite.join(format!("{stem}.edn"));
         let len = std::fs::read_to_string(&path).unwrap().len() as u32;
         let err = read_file(&path).expect_err(stem);
-        assert_eq!(err.kind.code(), code, "{stem}");
+        assert_eq!(err.code(), code, "{stem}");
         assert!(
             err.span.end <= len && err.span.start <= err.span.end,
             "{stem}: span {:?}",

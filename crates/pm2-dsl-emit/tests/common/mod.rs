@@ -49,8 +49,8 @@ pub fn built(text: &str) -> Built {
 /// The codes of the problems `text` has (with an optional profile).
 pub fn codes(text: &str, profile: Option<&str>) -> Vec<&'static str> {
     match build_with(text, profile, false) {
-        Ok(b) => b.warnings.iter().map(|w| w.kind().code()).collect(),
-        Err(errors) => errors.iter().map(|e| e.kind().code()).collect(),
+        Ok(b) => b.warnings.iter().map(|w| w.code()).collect(),
+        Err(errors) => errors.iter().map(|e| e.code()).collect(),
     }
 }
 
