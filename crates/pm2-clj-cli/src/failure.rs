@@ -5,6 +5,51 @@ use std::process::ExitCode;
 
 use miette::{Diagnostic, MietteDiagnostic, Report};
 
+/// The command line's own diagnostics (those of the stages come with the libraries),
+/// each with its stable code.
+#[derive(Clone, Copy, Debug)]
+pub enum CliProblem {
+    /// `eval --format json` of a value JSON cannot hold (a function, a non-finite float).
+    NotJson,
+    /// stdout cannot be written (a full disk, a closed file; a closed pipe is no error).
+    Write,
+    /// A folder given to `check` (or found under one) cannot be listed.
+    Unreadable,
+    /// `-` was given as the file and stdin cannot be read.
+    Stdin,
+    /// `-` was given as the file and stdin is not UTF-8 text.
+    StdinNotUtf8,
+    /// `migrate DIR` where DIR is not a folder.
+    NotAFolder,
+    /// `convert -o FILE` where FILE exists and `--force` was not given.
+    Exists,
+    /// `fmt FILE` cannot write the formatted text back (a read-only file or folder).
+    FmtWrite,
+    /// The language server session did not end with `shutdown` and `exit`: the client
+    /// went away, sent something that is not LSP, or stdout could not be written.
+    LspSession,
+    /// `sync PATH` where PATH does not exist, or `watch DIR` where DIR is not a folder.
+    Usage,
+}
+
+impl CliProblem {
+    /// The stable code, such as `cli::usage`.
+    pub fn code(self) -> &'static str {
+        match self {
+            CliProblem::NotJson => "cli::not-json",
+            CliProblem::Write => "cli::write",
+            CliProblem::Unreadable => "cli::unreadable",
+            CliProblem::Stdin => "cli::stdin",
+            CliProblem::StdinNotUtf8 => "load::not-utf8",
+            CliProblem::NotAFolder => "cli::not-a-folder",
+            CliProblem::Exists => "cli::exists",
+            CliProblem::Usage => "cli::usage",
+            CliProblem::FmtWrite => "fmt::write",
+            CliProblem::LspSession => "lsp::session",
+        }
+    }
+}
+
 /// A failed command.
 pub enum Failure {
     /// The input is wrong: the diagnostics say how (exit code 1).
@@ -21,9 +66,9 @@ impl Failure {
         Failure::Input(vec![Report::new(diagnostic)])
     }
 
-    /// A diagnostic without source text, with a stable code and optional help.
-    pub fn plain(code: &str, message: impl Into<String>, help: Option<String>) -> MietteDiagnostic {
-        let d = MietteDiagnostic::new(message).with_code(code);
+    /// A diagnostic of the command line, without source text, with optional help.
+    pub fn plain(problem: CliProblem, message: impl Into<String>, help: Option<String>) -> MietteDiagnostic {
+        let d = MietteDiagnostic::new(message).with_code(problem.code());
         match help {
             Some(help) => d.with_help(help),
             None => d,

@@ -11,7 +11,7 @@ use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded, Ove
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_eval::{Env, FsLoader};
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 
 /// Options that choose how a source file is evaluated.
 #[derive(Args, Clone, Debug, Default)]
@@ -129,7 +129,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Report>) {
         files.extend(found.sources);
         problems.extend(found.unreadable.into_iter().map(|(dir, reason)| {
             Report::new(Failure::plain(
-                "cli::unreadable",
+                CliProblem::Unreadable,
                 format!("cannot read {}: {reason}", dir.display()),
                 Some("check the folder's permissions".into()),
             ))
@@ -157,14 +157,14 @@ impl StdinInput {
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
             Failure::input(Failure::plain(
-                "cli::stdin",
+                CliProblem::Stdin,
                 format!("cannot read stdin: {e}"),
                 None,
             ))
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             Failure::input(Failure::plain(
-                "load::not-utf8",
+                CliProblem::StdinNotUtf8,
                 format!(
                     "stdin is not UTF-8 (invalid byte at offset {})",
                     e.utf8_error().valid_up_to()

@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::ValueEnum;
 use pm2_dsl_eval::Value;
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 
 /// How data is printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -24,7 +24,7 @@ pub fn json(value: &Value) -> Result<String, Failure> {
         .map(|s| s + "\n")
         .map_err(|e| {
             Failure::input(Failure::plain(
-                "cli::not-json",
+                CliProblem::NotJson,
                 format!("the value cannot be written as JSON: {e}"),
                 Some("use --format edn to see it".into()),
             ))
@@ -36,7 +36,7 @@ pub fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::input(Failure::plain(
-            "cli::write",
+            CliProblem::Write,
             format!("cannot write to stdout: {e}"),
             None,
         ))),

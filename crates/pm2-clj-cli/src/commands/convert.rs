@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use pm2_clj_convert::{Format, Options, convert, default_output};
 use pm2_clj_runtime::files::write_output;
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 use crate::output::write_stdout;
 
 /// The formats `--from` names.
@@ -68,7 +68,7 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
     }
     if output.exists() && !args.force {
         return Err(Failure::input(Failure::plain(
-            "cli::exists",
+            CliProblem::Exists,
             format!("{} exists", output.display()),
             Some("pass --force to replace it, or -o to write elsewhere".into()),
         )));

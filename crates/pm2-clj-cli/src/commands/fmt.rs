@@ -12,7 +12,7 @@ use clap::Args;
 use miette::{LabeledSpan, MietteDiagnostic, Report};
 use pm2_dsl_reader::Source;
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 use crate::input::{StdinInput, expand};
 use crate::output::write_stdout;
 
@@ -70,7 +70,7 @@ fn format_one(path: &Path, args: &FmtArgs) -> Result<(), Failure> {
         // permissions (it may hold secrets) and stays the file its links point at.
         std::fs::write(path, &formatted).map_err(|e| {
             Failure::input(Failure::plain(
-                "fmt::write",
+                CliProblem::FmtWrite,
                 format!("cannot write {}: {e}", path.display()),
                 Some("check the file's permissions".into()),
             ))

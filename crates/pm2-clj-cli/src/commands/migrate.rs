@@ -9,7 +9,7 @@ use pm2_clj_convert::migrate::{MigrateOptions, Outcome, Pm2Reader, Row, migrate}
 use pm2_clj_runtime::files::write_if_changed;
 use pm2_clj_runtime::pm2::locate;
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 
 /// Arguments of `migrate`.
 #[derive(Args, Debug)]
@@ -53,7 +53,7 @@ fn result(row: &Row, dry_run: bool) -> String {
 pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
     if !args.dir.is_dir() {
         return Err(Failure::Usage(miette::Report::new(Failure::plain(
-            "cli::not-a-folder",
+            CliProblem::NotAFolder,
             format!("{} is not a folder", args.dir.display()),
             Some("migrate takes the folder to search; convert takes one file".into()),
         ))));

@@ -14,7 +14,7 @@ use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 use crate::input::{Pm2Inputs, VerifyInputs, parse_env_pair};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
@@ -105,7 +105,7 @@ pub fn options(
 pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
     match paths.iter().find(|p| !p.exists()) {
         Some(missing) => Err(Failure::Usage(miette::Report::new(Failure::plain(
-            "cli::usage",
+            CliProblem::Usage,
             format!("{} does not exist", missing.display()),
             None,
         )))),

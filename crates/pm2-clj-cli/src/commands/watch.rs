@@ -8,7 +8,7 @@ use clap::Args;
 use pm2_clj_runtime::watch::{WatchOptions, watch};
 
 use crate::commands::sync::{SyncInputs, options};
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 use crate::input::{Pm2Inputs, VerifyInputs, parse_duration};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
@@ -37,7 +37,7 @@ pub struct WatchArgs {
 pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failure> {
     if !args.dir.is_dir() {
         return Err(Failure::Usage(miette::Report::new(Failure::plain(
-            "cli::usage",
+            CliProblem::Usage,
             format!("{} is not a directory", args.dir.display()),
             None,
         ))));
