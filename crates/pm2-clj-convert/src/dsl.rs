@@ -13,7 +13,7 @@ use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, Problem};
-use crate::{Conversion, Stats, assemble, ecosystem, paths};
+use crate::{Conversion, finish, paths};
 
 /// The nearest folder above `file` holding `.git`, else the current folder.
 pub fn default_root(file: &Path) -> PathBuf {
@@ -240,21 +240,9 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.trim_start().trim_start_matches(';').trim().to_string())
         .collect();
-    let mut defs = Vec::new();
-    let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
-        ConvertError::new(Problem::NotAnEcosystem {
-            file: name.clone(),
-            what,
-        })
-    })?;
-    let stats = Stats {
-        frozen: 0,
-        comments: (comment_lines.len(), header.len()),
-        dropped: shaped.dropped,
-    };
     let notes = vec![format!(
         "ecosystem-dsl paths were relative to the repository root ({root_rel} from here); they are relative to this file now."
     )];
-    let text = assemble(&name, notes, header, defs, config, &stats);
-    Ok(Conversion { text, stats })
+    let comments = (comment_lines.len(), header.len());
+    finish(&name, notes, header, Vec::new(), config, comments)
 }

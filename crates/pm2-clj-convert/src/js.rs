@@ -173,6 +173,28 @@ fn numeric(edn: &Edn) -> bool {
     }
 }
 
+/// Ends the literal part of a collection written with spreads: it becomes a segment.
+fn flush(segments: &mut Vec<Edn>, current: &mut Coll, wrap: fn(Coll) -> Edn) {
+    if !current.entries.is_empty() || !current.trailing.is_empty() {
+        segments.push(wrap(std::mem::take(current)));
+    }
+}
+
+/// A collection literal: `current` itself, or — when it had spreads — its segments
+/// (and what came after the last spread) joined by `join`.
+fn spread_form(
+    mut segments: Vec<Edn>,
+    mut current: Coll,
+    wrap: fn(Coll) -> Edn,
+    join: fn(Vec<Edn>) -> Edn,
+) -> Edn {
+    if segments.is_empty() {
+        return wrap(current);
+    }
+    flush(&mut segments, &mut current, wrap);
+    join(segments)
+}
+
 impl<'s> Translator<'s> {
     fn slice(&self, span: Span) -> &'s str {
         &self.text[span.start as usize..span.end as usize]
@@ -187,6 +209,19 @@ impl<'s> Translator<'s> {
             value: Box::new(Edn::Symbol(format!("{HOLE}{}", self.holes.len() - 1))),
             was: js,
         }
+    }
+
+    /// Hands out the comments in `from..to`: one on the line `from` is on goes to the last
+    /// entry of `coll` (or, with none, to its comments); the others are returned, for
+    /// the entry that follows.
+    fn comments_before(&mut self, from: u32, to: u32, coll: &mut Coll) -> Vec<String> {
+        let (after, before) = self.comments.between(from, to);
+        match (after, coll.entries.last_mut()) {
+            (Some(after), Some(last)) => last.after = Some(after),
+            (Some(after), None) => coll.trailing.push(after),
+            _ => {}
+        }
+        before
     }
 
     fn form_of(&mut self, val: Val, span: Span, cx: Cx) -> Edn {
@@ -262,17 +297,11 @@ impl<'s> Translator<'s> {
                 let mut from = a.span.start + 1;
                 for element in &a.elements {
                     let span = element.span();
-                    let (after, before) = self.comments.between(from, span.start);
-                    if let (Some(after), Some(last)) = (after.clone(), current.entries.last_mut()) {
-                        last.after = Some(after);
-                    } else if let Some(after) = after {
-                        current.trailing.push(after);
-                    }
+                    let before = self.comments_before(from, span.start, &mut current);
                     match element {
                         ArrayExpressionElement::SpreadElement(s) => {
-                            if !current.entries.is_empty() || !current.trailing.is_empty() {
-                                segments.push(Edn::Vector(std::mem::take(&mut current)));
-                            }
+                            flush(&mut segments, &mut current, Edn::Vector);
+                            current.trailing.extend(before);
                             segments.push(self.expr(&s.argument, cx));
                         }
                         ArrayExpressionElement::Elision(_) => return None,
@@ -289,21 +318,11 @@ impl<'s> Translator<'s> {
                     }
                     from = span.end;
                 }
-                let (after, rest) = self.comments.between(from, a.span.end.saturating_sub(1));
-                match (after, current.entries.last_mut()) {
-                    (Some(after), Some(last)) => last.after = Some(after),
-                    (Some(after), None) => current.trailing.push(after),
-                    _ => {}
-                }
+                let rest = self.comments_before(from, a.span.end.saturating_sub(1), &mut current);
                 current.trailing.extend(rest);
-                if segments.is_empty() {
-                    Edn::Vector(current)
-                } else {
-                    if !current.entries.is_empty() || !current.trailing.is_empty() {
-                        segments.push(Edn::Vector(current));
-                    }
+                spread_form(segments, current, Edn::Vector, |segments| {
                     Edn::call("vec", [Edn::call("concat", segments)])
-                }
+                })
             }
             Expression::LogicalExpression(l) => {
                 let mut items = Vec::new();
@@ -486,17 +505,10 @@ impl<'s> Translator<'s> {
         let mut from = o.span.start + 1;
         for property in &o.properties {
             let span = property.span();
-            let (after, before) = self.comments.between(from, span.start);
-            match (after, current.entries.last_mut()) {
-                (Some(after), Some(last)) => last.after = Some(after),
-                (Some(after), None) => current.trailing.push(after),
-                _ => {}
-            }
+            let before = self.comments_before(from, span.start, &mut current);
             match property {
                 ObjectPropertyKind::SpreadProperty(s) => {
-                    if !current.entries.is_empty() || !current.trailing.is_empty() {
-                        segments.push(Edn::Map(std::mem::take(&mut current)));
-                    }
+                    flush(&mut segments, &mut current, Edn::Map);
                     current.trailing.extend(before);
                     segments.push(self.expr(&s.argument, cx));
                 }
@@ -522,20 +534,11 @@ impl<'s> Translator<'s> {
             }
             from = span.end;
         }
-        let (after, rest) = self.comments.between(from, o.span.end.saturating_sub(1));
-        match (after, current.entries.last_mut()) {
-            (Some(after), Some(last)) => last.after = Some(after),
-            (Some(after), None) => current.trailing.push(after),
-            _ => {}
-        }
+        let rest = self.comments_before(from, o.span.end.saturating_sub(1), &mut current);
         current.trailing.extend(rest);
-        if segments.is_empty() {
-            return Some(Edn::Map(current));
-        }
-        if !current.entries.is_empty() || !current.trailing.is_empty() {
-            segments.push(Edn::Map(current));
-        }
-        Some(Edn::call("merge", segments))
+        Some(spread_form(segments, current, Edn::Map, |segments| {
+            Edn::call("merge", segments)
+        }))
     }
 
     /// Binds a top-level declarator; returns the `def` it makes, if any.

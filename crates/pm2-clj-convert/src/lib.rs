@@ -234,7 +234,34 @@ fn tidy(config: &mut Edn, defs: &mut Vec<Def>, header: &mut Vec<String>) {
     }
 }
 
-/// Assembles the file: the header, the notes, then the definitions and the config.
+/// Gives the translated `config` the shape of a pm2-clj ecosystem and writes the file:
+/// the header (the source, `notes`, what was computed with node or left out), the
+/// file's own `header_comments`, then the definitions and the config. `comments` is
+/// (in the original, kept).
+fn finish(
+    source: &str,
+    notes: Vec<String>,
+    header_comments: Vec<String>,
+    mut defs: Vec<Def>,
+    mut config: Edn,
+    comments: (usize, usize),
+) -> Result<Conversion, ConvertError> {
+    let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
+        ConvertError::new(Problem::NotAnEcosystem {
+            file: source.to_string(),
+            what,
+        })
+    })?;
+    let stats = Stats {
+        frozen: defs.iter().map(|d| d.value.frozen_count()).sum::<usize>() + config.frozen_count(),
+        comments,
+        dropped: shaped.dropped,
+    };
+    let text = assemble(source, notes, header_comments, defs, config, &stats);
+    Ok(Conversion { text, stats })
+}
+
+/// The file's text: the header, the notes, then the definitions and the config.
 fn assemble(
     source: &str,
     notes: Vec<String>,
@@ -290,12 +317,6 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
     let mut config = translated.config;
     let mut header = translated.header;
     tidy(&mut config, &mut defs, &mut header);
-    let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
-        ConvertError::new(Problem::NotAnEcosystem {
-            file: name.clone(),
-            what,
-        })
-    })?;
     let mut notes = translated.notes;
     if translated.default_export {
         notes.insert(
@@ -304,13 +325,7 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
                 .into(),
         );
     }
-    let stats = Stats {
-        frozen: defs.iter().map(|d| d.value.frozen_count()).sum::<usize>() + config.frozen_count(),
-        comments: translated.comments,
-        dropped: shaped.dropped,
-    };
-    let text = assemble(&name, notes, header, defs, config, &stats);
-    Ok(Conversion { text, stats })
+    finish(&name, notes, header, defs, config, translated.comments)
 }
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
@@ -326,21 +341,8 @@ pub fn convert(path: &Path, options: &Options) -> Result<Conversion, ConvertErro
         Format::JavaScript | Format::Json => convert_js(path, &text, format),
         Format::Yaml => {
             let name = path.display().to_string();
-            let (mut config, header, comments) = yaml::read(&name, &text)?;
-            let mut defs = Vec::new();
-            let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
-                ConvertError::new(Problem::NotAnEcosystem {
-                    file: name.clone(),
-                    what,
-                })
-            })?;
-            let stats = Stats {
-                frozen: 0,
-                comments,
-                dropped: shaped.dropped,
-            };
-            let text = assemble(&name, Vec::new(), header, defs, config, &stats);
-            Ok(Conversion { text, stats })
+            let (config, header, comments) = yaml::read(&name, &text)?;
+            finish(&name, Vec::new(), header, Vec::new(), config, comments)
         }
         Format::EcosystemDsl => dsl::convert(path, &text, options.root.as_deref()),
     }

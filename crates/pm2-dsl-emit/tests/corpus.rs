@@ -47,24 +47,10 @@ fn every_file_renders_with_each_of_its_profiles(dir: &Path) -> usize {
         let mut profiles: Vec<Option<String>> = vec![None];
         profiles.extend(profiles_of(&plain).into_iter().map(Some));
         for profile in profiles {
-            let options = profile
-                .as_deref()
-                .map_or_else(Options::new, |p| Options::new().profile(p));
-            let mut evaluator = Evaluator::new(options, FsLoader::new());
-            let value = evaluator.eval_file(path).unwrap();
-            let settings = Settings {
-                profile: profile.as_deref(),
-                profiles_seen: &[],
-                sources: evaluator.sources(),
-                base_dir: file.parent().unwrap(),
-                keep_relative_paths: false,
-                overrides: &[],
-                profile_optional: false,
-            };
-            let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
-            assert!(!built.ecosystem.apps.is_empty(), "{path}");
-            for app in &built.ecosystem.apps {
-                if let Some(cwd) = app.get("cwd").and_then(Value::as_str) {
+            let apps = rendered(file, profile.as_deref());
+            assert!(!apps.is_empty(), "{path}");
+            for app in &apps {
+                if let Some(cwd) = app["cwd"].as_str() {
                     assert!(Path::new(cwd).is_absolute(), "{path}: cwd {cwd} made absolute");
                 }
             }
