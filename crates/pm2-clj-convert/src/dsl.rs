@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 
+use crate::ecosystem::Keys;
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, Problem};
 use crate::{Conversion, finish, paths};
@@ -143,6 +144,8 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
                     ));
                 }
             }
+            // PM2 ignored it; the :health this translation writes must not come from it.
+            "health" => notes.push("health was left out: PM2 did not read it".into()),
             "liveness_probe" => notes.push(
                 "liveness_probe was not converted: pm2-clj checks :health after each start, not continuously"
                     .into(),
@@ -244,5 +247,94 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
         "ecosystem-dsl paths were relative to the repository root ({root_rel} from here); they are relative to this file now."
     )];
     let comments = (comment_lines.len(), header.len());
-    finish(&name, notes, header, Vec::new(), config, comments)
+    finish(
+        &name,
+        Keys::WithHealth,
+        notes,
+        header,
+        Vec::new(),
+        config,
+        comments,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use pm2_clj_sync::load::{LoadSettings, load_text};
+    use pm2_dsl_emit::health::Probe;
+    use pm2_dsl_eval::{Env, FsLoader};
+
+    /// An ecosystem-dsl app with everything the older format had and pm2-clj spells
+    /// differently; its paths are written against the repository root.
+    const FILE: &str = r#"{:apps [{:name "indexer"
+          :script "node"
+          :args ["dist/index.js" "--port" 3434 1.5]
+          :cwd "services/indexer"
+          :env_file ".env"
+          :env {:DB "${DB_URL}" :MODE "${MODE:-dev}" :URL "http://${HOST}:80/x"}
+          :readiness_probe {:http_get {:url "http://localhost:3000/ready" :timeout 10000}}
+          :startup_probe {:http_get {:url "http://localhost:3000/health" :timeout 30000 :retries 3}}
+          :liveness_probe {:http_get {:url "http://localhost:3000/health" :timeout 5000}}}]}"#;
+
+    #[test]
+    fn older_keys_become_pm2_clj_and_paths_move_to_the_new_file() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("system/daemons/indexer");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(root.path().join("services/indexer")).unwrap();
+        let file = dir.join("ecosystem.edn");
+        let converted = super::convert(&file, FILE, Some(root.path())).unwrap();
+        let text = &converted.text;
+        assert!(text.contains("env_file \".env\" was not converted"), "{text}");
+        assert!(text.contains("liveness_probe was not converted"), "{text}");
+        let settings = |env: Env| LoadSettings {
+            profile: None,
+            env,
+            keep_relative_paths: false,
+            overrides: Vec::new(),
+            profile_optional: false,
+            root: None,
+        };
+        let output = dir.join("ecosystem.pm2.edn");
+        for (db, mode, host) in [(Some("db://one"), Some("prod"), Some("h1")), (None, None, None)] {
+            let mut env = Env::empty();
+            for (k, v) in [("DB_URL", db), ("MODE", mode), ("HOST", host)] {
+                if let Some(v) = v {
+                    env.set(k, v);
+                }
+            }
+            let loaded = load_text(&output, text, FsLoader::new(), &settings(env))
+                .unwrap_or_else(|e| panic!("{:?}\n{text}", e.reports));
+            let app = &loaded.built.ecosystem.apps[0];
+            let option = |key: &str| {
+                let (_, v) = app.options.iter().find(|(k, _)| k == key).unwrap();
+                serde_json::to_value(v).unwrap()
+            };
+            assert_eq!(
+                option("cwd"),
+                serde_json::json!(root.path().join("services/indexer").to_str().unwrap())
+            );
+            assert_eq!(
+                option("args"),
+                serde_json::json!(["dist/index.js", "--port", "3434", "1.5"])
+            );
+            let env = option("env");
+            assert_eq!(env["DB"], db.map_or(serde_json::Value::Null, |d| d.into()));
+            assert_eq!(env["MODE"], mode.unwrap_or("dev"));
+            // `str` of an unset variable is "", as a shell expands it.
+            assert_eq!(env["URL"], format!("http://{}:80/x", host.unwrap_or("")));
+            let health = app
+                .health
+                .as_ref()
+                .unwrap_or_else(|| panic!("no :health:\n{text}"));
+            assert_eq!(
+                health.probe,
+                Probe::Http {
+                    url: "http://localhost:3000/ready".into(),
+                    status: None
+                }
+            );
+            assert_eq!(health.timeout, Some(std::time::Duration::from_secs(30)));
+        }
+    }
 }

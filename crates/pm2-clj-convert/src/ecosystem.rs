@@ -23,6 +23,16 @@ const CWD_RELATIVE: &[&str] = &[
     "watch",
 ];
 
+/// The keys a source may hold besides PM2's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// PM2's only: the source was read by PM2, which ignores any other key.
+    Pm2,
+    /// PM2's and pm2-clj's `:health`, which the ecosystem-dsl translation writes from
+    /// the source's probes.
+    WithHealth,
+}
+
 /// What shaping did besides the shape.
 #[derive(Debug, Default)]
 pub struct Shaped {
@@ -139,6 +149,7 @@ fn unmark(edn: &mut Edn, from: Option<&str>) {
 
 struct Shaper<'d> {
     defs: &'d mut Vec<Def>,
+    keys: Keys,
     dropped: Vec<String>,
     /// Overlays by profile name: the apps' `env_<name>` blocks.
     profiles: Vec<(String, Vec<Edn>)>,
@@ -382,6 +393,11 @@ impl Shaper<'_> {
                         }
                     }
                 }
+                AppKey::Health if self.keys == Keys::WithHealth => {
+                    entry.key = Some(Edn::Keyword(key));
+                    unmark(&mut entry.value, None);
+                    app.entries.push(entry);
+                }
                 AppKey::Remove | AppKey::Health | AppKey::Unknown { .. } | AppKey::NotAName => {
                     self.dropped.push(format!("{at} \"{key}\""));
                 }
@@ -434,11 +450,13 @@ fn deploy(deploy: &mut Edn, dropped: &mut Vec<String>) {
 }
 
 /// Gives `config` the shape of a pm2-clj ecosystem, in place; `defs` are the file's
-/// definitions (shared apps and bases are shaped where they are defined). `Err` says
-/// what the config is when it is no ecosystem.
-pub fn shape(config: &mut Edn, defs: &mut Vec<Def>) -> Result<Shaped, String> {
+/// definitions (shared apps and bases are shaped where they are defined); `keys` says
+/// which keys besides PM2's are kept. `Err` says what the config is when it is no
+/// ecosystem.
+pub fn shape(config: &mut Edn, defs: &mut Vec<Def>, keys: Keys) -> Result<Shaped, String> {
     let mut shaper = Shaper {
         defs,
+        keys,
         dropped: Vec::new(),
         profiles: Vec::new(),
         shaped: Vec::new(),

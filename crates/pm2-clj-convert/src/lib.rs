@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConvertError, Problem};
 
+use crate::ecosystem::Keys;
 use crate::edn::Edn;
 use crate::js::{Def, HOLE};
 use crate::node::Computed;
@@ -237,16 +238,17 @@ fn tidy(config: &mut Edn, defs: &mut Vec<Def>, header: &mut Vec<String>) {
 /// Gives the translated `config` the shape of a pm2-clj ecosystem and writes the file:
 /// the header (the source, `notes`, what was computed with node or left out), the
 /// file's own `header_comments`, then the definitions and the config. `comments` is
-/// (in the original, kept).
+/// (in the original, kept); `keys` says which keys besides PM2's the config keeps.
 fn finish(
     source: &str,
+    keys: Keys,
     notes: Vec<String>,
     header_comments: Vec<String>,
     mut defs: Vec<Def>,
     mut config: Edn,
     comments: (usize, usize),
 ) -> Result<Conversion, ConvertError> {
-    let shaped = ecosystem::shape(&mut config, &mut defs).map_err(|what| {
+    let shaped = ecosystem::shape(&mut config, &mut defs, keys).map_err(|what| {
         ConvertError::new(Problem::NotAnEcosystem {
             file: source.to_string(),
             what,
@@ -325,7 +327,7 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
                 .into(),
         );
     }
-    finish(&name, notes, header, defs, config, translated.comments)
+    finish(&name, Keys::Pm2, notes, header, defs, config, translated.comments)
 }
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
@@ -342,7 +344,7 @@ pub fn convert(path: &Path, options: &Options) -> Result<Conversion, ConvertErro
         Format::Yaml => {
             let name = path.display().to_string();
             let (config, header, comments) = yaml::read(&name, &text)?;
-            finish(&name, Vec::new(), header, Vec::new(), config, comments)
+            finish(&name, Keys::Pm2, Vec::new(), header, Vec::new(), config, comments)
         }
         Format::EcosystemDsl => dsl::convert(path, &text, options.root.as_deref()),
     }
