@@ -2,7 +2,8 @@
 // The pm2-clj launcher: finds the prebuilt binary in the platform package npm installed
 // beside this one (@pm2-clj/<platform>-<arch>) and runs it with the same arguments and
 // stdio. Its exit code is ours; a signal that ends it ends us the same way, and the
-// signals we receive are passed on to it.
+// signals we receive are passed on to it. PM2_CLJ_BINARY names another binary to run
+// (the project's tests run the launcher against a debug build with it).
 'use strict';
 const { spawn } = require('child_process');
 
