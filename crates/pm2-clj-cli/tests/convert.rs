@@ -151,6 +151,15 @@ fn round_trip(files: &[PathBuf]) -> Results {
                 original.file.display()
             );
         }
+        // Header notes that used to be wrong: dependency-watching on every ESM file,
+        // "missing below" for values with a fallback.
+        for wrong in ["WATCH_REPORT_DEPENDENCIES", "missing below"] {
+            assert!(
+                !text.contains(wrong),
+                "{}: {wrong}:\n{text}",
+                original.file.display()
+            );
+        }
         let check = cli(&["check", edn.to_str().unwrap()]);
         assert!(
             check.status.success(),
@@ -288,6 +297,38 @@ fn dynamic_javascript_is_translated_not_frozen() {
         !text.contains("WATCH_REPORT_DEPENDENCIES") && !text.contains("missing below"),
         "{text}"
     );
+}
+
+#[test]
+fn a_static_only_file_keeps_its_static_servers() {
+    // PM2 reads `static` beside (or instead of) `apps` and starts one server per entry;
+    // pm2-reads.js, which knows apps only, rejects such a file, so the round trips above
+    // do not cover it.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("ecosystem-serve.json");
+    let original = serde_json::json!({"static": [
+        {"path": ".", "spa": true, "basic_auth": {"username": "u", "password": "p"}, "port": 8081},
+        {"path": "public", "port": 8082}
+    ]});
+    std::fs::write(&json, serde_json::to_string_pretty(&original).unwrap()).unwrap();
+    let edn = dir.path().join("serve.pm2.edn");
+    let out = cli(&["convert", json.to_str().unwrap(), "-o", edn.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(cli(&["check", edn.to_str().unwrap()]).status.success());
+    let rendered = dir.path().join("out.json");
+    let out = cli(&[
+        "render",
+        edn.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        rendered.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&rendered).unwrap();
+    let rendered: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(rendered["static"], original["static"], "{text}");
+    assert_eq!(rendered["apps"], serde_json::json!([]), "{text}");
 }
 
 #[test]
@@ -498,6 +539,7 @@ fn ecosystem_dsl_files_keep_the_paths_pm2_read_from_the_repository_root() {
             .success()
     );
     let mut checked = 0;
+    let mut probes = 0;
     for repo in std::fs::read_dir(&copy).unwrap() {
         let root = repo.unwrap().path();
         let files: Vec<PathBuf> = files_under(&root, &[".edn"]);
@@ -528,9 +570,26 @@ fn ecosystem_dsl_files_keep_the_paths_pm2_read_from_the_repository_root() {
                 file.display(),
                 String::from_utf8_lossy(&converted.stderr)
             );
+            let check = cli(&["check", edn.to_str().unwrap()]);
+            assert!(
+                check.status.success(),
+                "{}: {}",
+                file.display(),
+                String::from_utf8_lossy(&check.stderr)
+            );
             let ours = rendered_apps(&edn);
             let theirs = original["apps"].as_array().unwrap();
             assert_eq!(ours.len(), theirs.len(), "{}", file.display());
+            // Probes become pm2-clj's :health (never written into the PM2 file).
+            let value = cli(&["eval", edn.to_str().unwrap(), "--format", "json"]);
+            let value: serde_json::Value = serde_json::from_slice(&value.stdout).unwrap();
+            for (app, t) in value["apps"].as_array().unwrap().iter().zip(theirs) {
+                let url = ["readiness_probe", "startup_probe"]
+                    .iter()
+                    .find_map(|p| t[p]["http_get"]["url"].as_str());
+                assert_eq!(app["health"]["http"].as_str(), url, "{}", file.display());
+                probes += usize::from(url.is_some());
+            }
             let root = root.to_string_lossy();
             for (o, t) in ours.iter().zip(theirs) {
                 let cwd = join(&root, t["cwd"].as_str().unwrap_or("."));
@@ -557,7 +616,8 @@ fn ecosystem_dsl_files_keep_the_paths_pm2_read_from_the_repository_root() {
         }
     }
     eprintln!(
-        "{checked} ecosystem-dsl files convert with --root and render the paths pm2 read from the root"
+        "{checked} ecosystem-dsl files convert with --root, pass check and render the paths pm2 read from the root; {probes} apps' http probes became :health"
     );
     assert!(checked >= 30, "{checked}");
+    assert!(probes >= 1, "the corpus has an app with http probes");
 }
