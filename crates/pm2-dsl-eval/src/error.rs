@@ -157,6 +157,38 @@ pub enum EvalErrorKind {
         /// The value as printed.
         value: String,
     },
+    /// `#env! NAME` when `NAME` is not set: `{:env {:DB #env! DATABASE_URL}}` with
+    /// `DATABASE_URL` unset.
+    EnvRequired {
+        /// The variable.
+        name: String,
+    },
+    /// A `.env` file that does not exist: `#dotenv ".env"` (use `#dotenv?` for a file
+    /// that may be absent).
+    DotenvNotFound {
+        /// The path as written.
+        path: String,
+        /// Where it was looked for.
+        resolved: String,
+    },
+    /// A `.env` file that `dotenvy` cannot read, labelled where it stops: `B=two words`
+    /// (a space in an unquoted value), `1X=1` (a name starting with a digit),
+    /// `C="never closed`.
+    DotenvSyntax {
+        /// The file.
+        file: String,
+        /// Whether a quoted value runs to the end of the file.
+        unclosed: bool,
+    },
+    /// `#venv ".venv"` naming a folder that holds no Python (a virtual environment made
+    /// on another machine, or half deleted): running with `python3` instead would miss
+    /// its packages.
+    VenvWithoutPython {
+        /// The folder, as resolved.
+        venv: String,
+        /// The interpreter that was looked for.
+        python: String,
+    },
     /// `nth` past the end.
     Index {
         /// The index asked for.
@@ -191,6 +223,10 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::Format { .. } => "eval::format",
             EvalErrorKind::NoMatchingClause { .. } => "eval::no-matching-clause",
             EvalErrorKind::Index { .. } => "eval::index",
+            EvalErrorKind::EnvRequired { .. } => "eval::env-required",
+            EvalErrorKind::DotenvNotFound { .. } => "eval::dotenv-not-found",
+            EvalErrorKind::DotenvSyntax { .. } => "eval::dotenv-syntax",
+            EvalErrorKind::VenvWithoutPython { .. } => "eval::venv-without-python",
         }
     }
 
@@ -223,6 +259,11 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::Format { message } => message.clone(),
             EvalErrorKind::NoMatchingClause { value } => format!("this is {value}"),
             EvalErrorKind::Index { len, .. } => format!("the collection has {len} elements"),
+            EvalErrorKind::EnvRequired { .. } => "required here".into(),
+            EvalErrorKind::DotenvNotFound { resolved, .. } => format!("no file at {resolved}"),
+            EvalErrorKind::DotenvSyntax { unclosed: true, .. } => "this line's quote is never closed".into(),
+            EvalErrorKind::DotenvSyntax { .. } => "cannot be read from here".into(),
+            EvalErrorKind::VenvWithoutPython { python, .. } => format!("there is no {python}"),
         }
     }
 
@@ -271,6 +312,18 @@ impl ProblemKind for EvalErrorKind {
                 limit: Limit::Nesting,
                 ..
             } => Some("the data nests too deeply; otherwise raise Limits::max_depth".into()),
+            EvalErrorKind::EnvRequired { name } => Some(format!(
+                "set {name} (pm2-clj --env {name}=... or in the shell), or give a default: #or [#env {name} <default>]"
+            )),
+            EvalErrorKind::DotenvNotFound { .. } => Some(
+                "paths are relative to the file that names them; use #dotenv? for a file that may be absent".into(),
+            ),
+            EvalErrorKind::DotenvSyntax { .. } => Some(
+                "each line is NAME=value (optionally after `export `); quote a value with spaces or # in it: NAME=\"a b\"; # starts a comment".into(),
+            ),
+            EvalErrorKind::VenvWithoutPython { venv, .. } => Some(format!(
+                "make the virtual environment again (python3 -m venv {venv}), or remove the folder to run with python3"
+            )),
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
             EvalErrorKind::UnknownTag { .. } => {
                 let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
@@ -385,6 +438,17 @@ impl fmt::Display for EvalErrorKind {
             EvalErrorKind::Format { message } => write!(f, "bad format string: {message}"),
             EvalErrorKind::NoMatchingClause { value } => write!(f, "no case clause matches {value}"),
             EvalErrorKind::Index { index, .. } => write!(f, "index {index} is out of bounds"),
+            EvalErrorKind::EnvRequired { name } => {
+                write!(f, "environment variable {name} is required, but it is not set")
+            }
+            EvalErrorKind::DotenvNotFound { path, .. } => write!(f, "cannot find .env file \"{path}\""),
+            EvalErrorKind::DotenvSyntax { file, .. } => write!(f, "{file} is not a valid .env file"),
+            EvalErrorKind::VenvWithoutPython { venv, .. } => {
+                write!(
+                    f,
+                    "{venv} is a folder but not a virtual environment with a Python"
+                )
+            }
         }
     }
 }

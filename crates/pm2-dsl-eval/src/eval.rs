@@ -167,8 +167,12 @@ impl Evaluator {
             ValueKind::Fn(func) => match &*func.0 {
                 FunctionKind::Builtin(b) => {
                     b.check_arity(args.len(), span)?;
+                    // What a function computes from a secret scalar (text, a number, a
+                    // comparison) is secret too; a secret collection's elements are
+                    // marked themselves.
+                    let tainted = args.iter().any(|a| a.is_secret() && !a.is_collection());
                     let result = (b.call)(self, Call::new(b.name, args, span))?;
-                    self.admit(result, span)
+                    self.admit(result.secret_if(tainted), span)
                 }
                 FunctionKind::Closure(c) => self.call_closure(func, c, args, span),
             },

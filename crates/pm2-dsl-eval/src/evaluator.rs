@@ -28,7 +28,7 @@ pub struct LoadedFile {
 /// reporting errors ([`Evaluator::sources`]).
 pub struct Evaluator {
     pub(crate) options: Options,
-    loader: Box<dyn Loader>,
+    pub(crate) loader: Box<dyn Loader>,
     pub(crate) sources: SourceMap,
     pub(crate) files: Vec<FileState>,
     by_location: HashMap<String, FileId>,
@@ -39,6 +39,20 @@ pub struct Evaluator {
     built: u64,
     pub(crate) depth: u32,
     pub(crate) profiles_seen: BTreeSet<String>,
+    /// `.env` files read so far, by location (each is read once per run).
+    pub(crate) dotenv: HashMap<String, crate::value::Map>,
+    /// The `#env` and `(env ...)` reads that found their variable unset.
+    pub(crate) unset_env: Vec<UnsetEnv>,
+}
+
+/// An environment variable a program read that was not set: `#env NAME` or
+/// `(env "NAME")` gave nil.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsetEnv {
+    /// The variable.
+    pub name: String,
+    /// The nil's origin: the `#env` or `(env ...)` form.
+    pub at: Span,
 }
 
 impl Evaluator {
@@ -55,6 +69,8 @@ impl Evaluator {
             built: 0,
             depth: 0,
             profiles_seen: BTreeSet::new(),
+            dotenv: HashMap::new(),
+            unset_env: Vec::new(),
         }
     }
 
@@ -116,9 +132,12 @@ impl Evaluator {
         self.profiles_seen.iter().map(String::as_str)
     }
 
-    /// Every file loaded so far, in load order, with its imports.
+    /// Every file read so far, in load order, with the files it imports, includes or
+    /// reads (`#dotenv`); then the data files read (a `#dotenv?` file that does not
+    /// exist included, so that a watcher sees it appear).
     pub fn loaded_files(&self) -> Vec<LoadedFile> {
-        self.files
+        let mut loaded: Vec<LoadedFile> = self
+            .files
             .iter()
             .map(|f| LoadedFile {
                 location: f.location.clone(),
@@ -126,9 +145,24 @@ impl Evaluator {
                     .imports
                     .iter()
                     .map(|(id, _)| self.files[id.0].location.clone())
+                    .chain(f.reads.iter().cloned())
                     .collect(),
             })
-            .collect()
+            .collect();
+        for read in self.files.iter().flat_map(|f| &f.reads) {
+            if !loaded.iter().any(|l| &l.location == read) {
+                loaded.push(LoadedFile {
+                    location: read.clone(),
+                    imports: Vec::new(),
+                });
+            }
+        }
+        loaded
+    }
+
+    /// The environment variables the program read that were not set, in the order read.
+    pub fn unset_env(&self) -> &[UnsetEnv] {
+        &self.unset_env
     }
 
     /// The value a file loaded in this run defines as `name` (with `def` or `defn`), when
@@ -291,6 +325,7 @@ impl Evaluator {
             defs: NameMap::default(),
             aliases: NameMap::default(),
             imports: Vec::new(),
+            reads: Vec::new(),
             result: None,
         });
         self.by_location.insert(location, id);
@@ -366,6 +401,21 @@ impl Evaluator {
             return Err(e.with_note(at, message, "imported here"));
         }
         Err(e)
+    }
+
+    /// The location of the file `scope` is in.
+    pub(crate) fn location_of(&self, scope: &Scope) -> String {
+        self.files[scope.file.0].location.clone()
+    }
+
+    /// Records that the file at location `from` read the data file at `location`.
+    pub(crate) fn record_read(&mut self, from: &str, location: &str) {
+        if let Some(&id) = self.by_location.get(from) {
+            let reads = &mut self.files[id.0].reads;
+            if !reads.iter().any(|r| r == location) {
+                reads.push(location.to_string());
+            }
+        }
     }
 
     /// The value of a loaded file.

@@ -63,12 +63,24 @@
 //!   `str/replace`, `str/blank?`, `str/starts-with?`, `str/ends-with?`, `str/includes?`,
 //!   `+ - * / mod inc dec min max even? odd? zero? pos? neg?`, `= not= < > <= >=`, `not`, `nil?`, `some?`,
 //!   `string?`, `number?`, `int?`, `boolean?`, `keyword?`, `map?`, `vector?`, `fn?`,
-//!   `env`, `profile`. Functions that build sequences return vectors. Keywords, maps
-//!   and sets can be called as functions, as in Clojure.
+//!   `env`, `dotenv`, `dotenv?`, `profile`. Functions that build sequences return
+//!   vectors. Keywords, maps and sets can be called as functions, as in Clojure.
 //! - Reader tags with Aero's meanings: `#env`, `#envf`, `#or`, `#profile`, `#long`,
 //!   `#double`, `#keyword`, `#boolean`, `#join`, `#merge`, `#deep-merge`, `#include`,
 //!   `#include?`, `#ref`; `#inst` and `#uuid` stay tagged data. See the `tags` module
 //!   notes in [`Evaluator`]'s documentation of inputs below.
+//! - Tags for process environments: `#env! NAME` (an error when `NAME` is unset),
+//!   `#dotenv ".env"` and `#dotenv? ".env"` (a `.env` file, read through the [`Loader`],
+//!   as a map), `#secret x` and `#venv ".venv"`.
+//!
+//! # Secrets
+//!
+//! `#secret x` marks `x` and every value inside it ([`Value::is_secret`]); what a
+//! function computes from a secret scalar (a string joined with it, a number parsed
+//! from it) is secret too. Printing never shows a secret: EDN gives `#secret "•••"`,
+//! [`serde::Serialize`] gives `"<secret>"`, and diagnostics quote values through these.
+//! [`NullForNonData`] (for writing the files PM2 loads), the [`from_value`]
+//! deserializer and [`Value::revealed`] give the value itself.
 //! - `deep-merge` follows Baum's merge-tree, with `^:append`, `^:prepend`, `^:replace`
 //!   and `^:displace` markers.
 //!
@@ -98,6 +110,7 @@ mod builtins;
 mod de;
 mod destructure;
 pub mod docs;
+mod dotenv;
 mod error;
 mod eval;
 mod evaluator;
@@ -117,15 +130,15 @@ mod value;
 
 pub use de::{DeError, from_value};
 pub use error::{EvalError, EvalErrorKind, Limit};
-pub use evaluator::{Evaluator, LoadedFile};
+pub use evaluator::{Evaluator, LoadedFile, UnsetEnv};
 pub use file::{FileError, MAX_FILE_BYTES, read_text_file};
 pub use function::Function;
 pub use layout::{format, list_indent};
-pub use loader::{FsLoader, Loader, MemoryLoader, Overlay, resolve_path};
+pub use loader::{Found, FsLoader, Loader, MemoryLoader, Overlay, resolve_path};
 pub use merge::deep_merge;
 pub use options::{Env, Limits, Options};
 pub use pm2_dsl_reader::{Note, Number};
 pub use pm2_dsl_reader::{Problem, ProblemKind};
 pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
-pub use value::{Map, Markers, Origin, Seq, Set, Value, ValueKind};
+pub use value::{Map, Markers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};

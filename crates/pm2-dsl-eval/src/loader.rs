@@ -24,6 +24,26 @@ pub trait Loader {
 
     /// The text at a location; `Ok(None)` when there is no file there.
     fn read(&self, location: &str) -> io::Result<Option<String>>;
+
+    /// What is at a location, without reading it (`#venv` asks whether a Python is
+    /// there). By default: a file when [`Loader::read`] finds text there.
+    fn found(&self, location: &str) -> Found {
+        match self.read(location) {
+            Ok(Some(_)) => Found::File,
+            _ => Found::Nothing,
+        }
+    }
+}
+
+/// What a [`Loader`] finds at a location.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// A file (links followed).
+    File,
+    /// A folder.
+    Folder,
+    /// Nothing, or nothing the loader may look at.
+    Nothing,
 }
 
 /// Joins `path` to the directory of `from` (when `path` is relative) and removes `.` and
@@ -103,6 +123,27 @@ impl FsLoader {
 }
 
 impl Loader for FsLoader {
+    /// What is at `location` (links followed); when confined, nothing is found outside
+    /// the root (the folder holding `location` must be inside it; a venv's `bin/python`
+    /// is usually a link out of it, and only its existence is looked at).
+    fn found(&self, location: &str) -> Found {
+        if let Some(root) = &self.root {
+            let path = Path::new(location);
+            let inside = path
+                .parent()
+                .and_then(|folder| folder.canonicalize().ok())
+                .is_some_and(|folder| folder.starts_with(root));
+            if !inside {
+                return Found::Nothing;
+            }
+        }
+        match std::fs::metadata(location) {
+            Ok(m) if m.is_file() => Found::File,
+            Ok(m) if m.is_dir() => Found::Folder,
+            _ => Found::Nothing,
+        }
+    }
+
     fn read(&self, location: &str) -> io::Result<Option<String>> {
         let Some(root) = &self.root else {
             return Ok(read_text_file(Path::new(location), self.max_file_bytes)?);
@@ -158,6 +199,18 @@ impl Loader for MemoryLoader {
     fn read(&self, location: &str) -> io::Result<Option<String>> {
         Ok(self.files.get(location).cloned())
     }
+
+    /// A file it holds, or a folder when it holds a file under that location.
+    fn found(&self, location: &str) -> Found {
+        let folder = format!("{}/", location.trim_end_matches('/'));
+        if self.files.contains_key(location) {
+            Found::File
+        } else if self.files.keys().any(|f| f.starts_with(&folder)) {
+            Found::Folder
+        } else {
+            Found::Nothing
+        }
+    }
 }
 
 /// Serves the texts it holds, by location, and reads every other location through
@@ -191,6 +244,13 @@ impl<L: Loader> Loader for Overlay<L> {
         match self.files.get(location) {
             Some(text) => Ok(Some(text.to_string())),
             None => self.base.read(location),
+        }
+    }
+
+    fn found(&self, location: &str) -> Found {
+        match self.files.get(location) {
+            Some(_) => Found::File,
+            None => self.base.found(location),
         }
     }
 }

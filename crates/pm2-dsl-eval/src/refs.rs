@@ -137,7 +137,9 @@ impl Resolver<'_> {
             _ => None,
         };
         let Some(kind) = kind else { return Ok(None) };
-        let rebuilt = Value::new(kind, value.origin()).with_markers(value.markers());
+        let rebuilt = Value::new(kind, value.origin())
+            .with_markers(value.markers())
+            .secret_if(value.is_secret());
         let at = value.origin().unwrap_or(self.span);
         self.ev.admit(rebuilt, at).map(Some)
     }

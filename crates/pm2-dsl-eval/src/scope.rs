@@ -56,6 +56,8 @@ pub(crate) struct FileState {
     pub aliases: NameMap<FileId>,
     /// The files it imports or includes, with where.
     pub imports: Vec<(FileId, Span)>,
+    /// The data files it reads (`#dotenv`), by location, whether they exist or not.
+    pub reads: Vec<String>,
     /// Its value, once evaluated.
     pub result: Option<Value>,
 }

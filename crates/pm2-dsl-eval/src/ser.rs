@@ -13,12 +13,13 @@
 //! | maps | objects; keys that are strings, keywords or symbols become their text, other keys their EDN text |
 //! | tagged literals | `{"tag": "inst", "value": ...}` |
 //! | functions, unresolved `#ref`s | an error |
+//! | secrets (`#secret`) | `"<secret>"` ([`NullForNonData`], for the files PM2 loads, writes the value) |
 
 use pm2_dsl_reader::Number;
 use serde::ser::{Error, SerializeMap};
 use serde::{Serialize, Serializer};
 
-use crate::value::{Value, ValueKind};
+use crate::value::{SECRET_JSON, Value, ValueKind};
 
 /// The text a map key takes in a format whose keys are strings.
 pub fn key_text(key: &Value) -> String {
@@ -41,7 +42,8 @@ impl Serialize for Value {
 
 /// A value serialized as [`Value`]'s `Serialize` does, except that what has no JSON form
 /// (a non-finite float, a function, an unresolved `#ref`) is written as `null` instead
-/// of failing. For writers that must not fail on values checked beforehand.
+/// of failing, and secrets are written as they are. For writers of the files PM2 loads,
+/// which must not fail on values checked beforehand and must hold the secrets' values.
 pub struct NullForNonData<'a>(pub &'a Value);
 
 impl Serialize for NullForNonData<'_> {
@@ -54,7 +56,8 @@ impl Serialize for NullForNonData<'_> {
     }
 }
 
-/// A value and whether non-data becomes `null`.
+/// A value, and whether non-data becomes `null` and secrets are written as they are
+/// (both for the files PM2 loads).
 #[derive(Clone, Copy)]
 struct Node<'a> {
     value: &'a Value,
@@ -68,6 +71,9 @@ impl Serialize for Node<'_> {
             lenient: self.lenient,
         };
         let value = self.value;
+        if value.is_secret() && !self.lenient {
+            return s.serialize_str(SECRET_JSON);
+        }
         match value.kind() {
             ValueKind::Nil => s.serialize_unit(),
             ValueKind::Bool(b) => s.serialize_bool(*b),

@@ -1,11 +1,14 @@
 //! Reader tags, with Aero's names and meanings: `#env`, `#envf`, `#or`, `#profile`,
 //! `#long`, `#double`, `#keyword`, `#boolean`, `#join`, `#merge`, `#deep-merge`,
-//! `#include`, `#include?`, `#ref`; `#inst` and `#uuid` stay tagged data.
+//! `#include`, `#include?`, `#ref`; `#inst` and `#uuid` stay tagged data. And pm2-clj's
+//! own, for what PM2 users ask: `#env!` (a required variable), `#dotenv` and `#dotenv?`
+//! (a `.env` file as a map), `#secret` (a value never shown) and `#venv` (a virtual
+//! environment's Python).
 //!
-//! `#env` and `#envf` take variable names as written (symbols or strings, never looked up
-//! as bindings); `#ref` paths are data; `#or` and `#profile` evaluate lazily (only the
-//! chosen branch); the other tags evaluate their argument first. Missing variables read
-//! as nil for `#env` and as "" inside `#envf`.
+//! `#env`, `#env!` and `#envf` take variable names as written (symbols or strings, never
+//! looked up as bindings); `#ref` paths are data; `#or` and `#profile` evaluate lazily
+//! (only the chosen branch); the other tags evaluate their argument first. Missing
+//! variables read as nil for `#env` and as "" inside `#envf`.
 
 use std::sync::Arc;
 
@@ -13,7 +16,8 @@ use pm2_dsl_reader::{Form, FormKind, Number, Span, Tagged};
 
 use crate::builtins::{charge_map, elements, format, seq_items};
 use crate::error::{EvalError, EvalErrorKind};
-use crate::evaluator::Evaluator;
+use crate::evaluator::{Evaluator, UnsetEnv};
+use crate::loader::Found;
 use crate::merge::{deep_merge_all, merge_all};
 use crate::scope::Scope;
 use crate::special::syntax_error;
@@ -46,6 +50,12 @@ pub(crate) const TAGS: &[Tag] = &[
         "#env NAME",
         "The environment variable NAME as a string, or nil when it is not set (\"\" counts as set). NAME is written as is: a symbol or string, never looked up as a binding.",
         env,
+    ),
+    tag(
+        "env!",
+        "#env! NAME",
+        "The environment variable NAME as a string; when it is not set, an error that names NAME and this place (\"\" counts as set). For variables an app cannot run without.",
+        env_required,
     ),
     tag(
         "envf",
@@ -120,6 +130,30 @@ pub(crate) const TAGS: &[Tag] = &[
         include,
     ),
     tag(
+        "dotenv",
+        "#dotenv \".env\"",
+        "The variables of a .env file (relative to this file) as a map of keyword names to strings, for (merge #dotenv \".env\" {...}) in :env. Quotes, export, comments, escapes and multi-line values as dotenvy reads them; later lines win. A missing file is an error; watch reloads the apps of the files that read it when it changes.",
+        dotenv,
+    ),
+    tag(
+        "dotenv?",
+        "#dotenv? \".env.local\"",
+        "The variables of a .env file, as #dotenv reads them, or {} when the file does not exist: for optional local overrides.",
+        dotenv,
+    ),
+    tag(
+        "secret",
+        "#secret x",
+        "x, marked secret: eval, check, diagnostics, status, watch and editors show #secret \"•••\" (\"<secret>\" in JSON) for it and for text made from it; only the generated PM2 files, written private (mode 0600), hold its value. eval --show-secrets shows it.",
+        secret,
+    ),
+    tag(
+        "venv",
+        "#venv \".venv\"",
+        "The Python of a virtual environment (a folder relative to this file): its bin/python (Scripts\\python.exe on Windows) when the folder exists, else \"python3\". For :interpreter. A folder without a Python is an error.",
+        venv,
+    ),
+    tag(
         "ref",
         "#ref [:key ...]",
         "The value at this path in this file's result, resolved after evaluation (^:ref [...] is the same). A path that leads nowhere, or refs that form a cycle, are errors.",
@@ -147,6 +181,61 @@ pub(crate) fn lookup(name: &str) -> Option<&'static Tag> {
 fn env(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
     let name = ev.env_name("#env", &t.form, scope)?;
     ev.env_value(&name, form.span)
+}
+
+fn env_required(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let name = ev.env_name("#env!", &t.form, scope)?;
+    if ev.options.env.get(&name).is_none() {
+        return Err(EvalError::new(
+            EvalErrorKind::EnvRequired { name },
+            Some(form.span),
+        ));
+    }
+    ev.env_value(&name, form.span)
+}
+
+fn dotenv(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let name = format!("#{}", t.tag);
+    let path = ev.eval(&t.form, scope)?;
+    let Some(path) = path.as_str() else {
+        return Err(type_error(&name, "a path string", &path, t.form.span));
+    };
+    let from = ev.location_of(scope);
+    ev.dotenv(&from, path, form.span, t.tag.as_str() == "dotenv?")
+}
+
+fn secret(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let value = ev.eval(&t.form, scope)?;
+    Ok(value.or_origin(Some(form.span)).into_secret())
+}
+
+fn venv(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
+    let dir = ev.eval(&t.form, scope)?;
+    let Some(dir) = dir.as_str() else {
+        return Err(type_error("#venv", "a folder path string", &dir, t.form.span));
+    };
+    let python = if cfg!(windows) {
+        "Scripts\\python.exe"
+    } else {
+        "bin/python"
+    };
+    let from = ev.location_of(scope);
+    let folder = ev.loader.resolve(Some(&from), dir);
+    let written = format!("{}/{python}", dir.trim_end_matches(['/', '\\']));
+    let found = ev.loader.resolve(Some(&from), &written);
+    let chosen = match (ev.loader.found(&found), ev.loader.found(&folder)) {
+        (Found::File, _) => written,
+        (_, Found::Nothing) => "python3".to_string(),
+        (_, Found::Folder | Found::File) => {
+            let kind = EvalErrorKind::VenvWithoutPython {
+                venv: folder,
+                python: found,
+            };
+            return Err(EvalError::new(kind, Some(form.span)));
+        }
+    };
+    ev.charge(chosen.len() as u64, form.span)?;
+    Ok(Value::new(ValueKind::Str(Arc::from(chosen)), Some(form.span)))
 }
 
 fn envf(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
@@ -257,11 +346,17 @@ impl Evaluator {
     }
 
     /// The value of an environment variable as a string (charged to the data budget),
-    /// or nil.
+    /// or nil (and the read is recorded as unset).
     pub(crate) fn env_value(&mut self, name: &str, span: Span) -> Result<Value, EvalError> {
         let kind = match self.options.env.get(name) {
             Some(v) => ValueKind::Str(Arc::from(v)),
-            None => ValueKind::Nil,
+            None => {
+                self.unset_env.push(UnsetEnv {
+                    name: name.to_string(),
+                    at: span,
+                });
+                ValueKind::Nil
+            }
         };
         let value = Value::new(kind, Some(span));
         self.charge(value.as_str().map_or(0, str::len) as u64, span)?;
@@ -416,5 +511,5 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
         ("boolean", _) => ValueKind::Bool(false),
         _ => return Err(fail(&value)),
     };
-    Ok(Value::new(kind, value.origin().or(origin)))
+    Ok(Value::new(kind, value.origin().or(origin)).secret_if(value.is_secret()))
 }

@@ -17,6 +17,12 @@ use pm2_dsl_reader::{Atom, Delim, Edn, Form, FormKind, Node, Number, Span, Symbo
 
 use crate::function::Function;
 
+/// What a secret prints as in EDN, inside `#secret "..."`.
+pub const SECRET_EDN: &str = "•••";
+
+/// What a secret serializes as (JSON).
+pub const SECRET_JSON: &str = "<secret>";
+
 /// A persistent sequence (the contents of a list or vector).
 pub type Seq = imbl::Vector<Value>;
 
@@ -108,6 +114,8 @@ pub struct Value {
     kind: ValueKind,
     origin: Origin,
     markers: Markers,
+    /// Marked by `#secret`: printed as `#secret "•••"`, never as itself.
+    secret: bool,
     weight: u32,
     depth: u16,
 }
@@ -192,6 +200,7 @@ impl Value {
             kind,
             origin,
             markers: Markers::default(),
+            secret: false,
             weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
             depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
         }
@@ -294,9 +303,85 @@ impl Value {
         self
     }
 
+    /// Whether the value is marked secret (`#secret`). A secret prints as
+    /// `#secret "•••"` in EDN and as `"<secret>"` through [`serde::Serialize`]; only
+    /// [`crate::NullForNonData`], which writes the files PM2 loads, and
+    /// [`Value::revealed`] give it away.
+    pub fn is_secret(&self) -> bool {
+        self.secret
+    }
+
+    /// Whether the value, or any value inside it, is secret.
+    pub fn contains_secret(&self) -> bool {
+        self.secret || self.children().any(Value::contains_secret)
+    }
+
+    /// The value marked secret, and every value inside it (map keys aside: the names of
+    /// a secret map's entries are not secret, so `(merge #secret m {...})` shows its
+    /// keys but not its values).
+    pub fn into_secret(self) -> Value {
+        let kind = self.map_children(&|v| v.clone().into_secret());
+        Value {
+            kind,
+            secret: true,
+            ..self
+        }
+    }
+
+    /// The value with no secret marks anywhere, for showing it on purpose
+    /// (`eval --show-secrets`).
+    pub fn revealed(&self) -> Value {
+        if !self.contains_secret() {
+            return self.clone();
+        }
+        Value {
+            kind: self.map_children(&Value::revealed),
+            secret: false,
+            ..self.clone()
+        }
+    }
+
+    /// The values directly inside this one: elements, map values (not keys), a tagged
+    /// literal's value.
+    fn children(&self) -> Box<dyn Iterator<Item = &Value> + '_> {
+        match &self.kind {
+            ValueKind::List(items) | ValueKind::Vector(items) => Box::new(items.iter()),
+            ValueKind::Map(m) => Box::new(m.values()),
+            ValueKind::Set(s) => Box::new(s.iter()),
+            ValueKind::Tagged(t) => Box::new(std::iter::once(&t.1)),
+            _ => Box::new(std::iter::empty()),
+        }
+    }
+
+    /// This value's kind with `f` applied to the values directly inside it (see
+    /// [`Value::children`]).
+    fn map_children(&self, f: &dyn Fn(&Value) -> Value) -> ValueKind {
+        match &self.kind {
+            ValueKind::List(items) => ValueKind::List(Arc::new(items.iter().map(f).collect())),
+            ValueKind::Vector(items) => ValueKind::Vector(Arc::new(items.iter().map(f).collect())),
+            ValueKind::Map(m) => ValueKind::Map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect()),
+            ValueKind::Set(s) => ValueKind::Set(s.iter().map(f).collect()),
+            ValueKind::Tagged(t) => ValueKind::Tagged(Arc::new((t.0.clone(), f(&t.1)))),
+            other => other.clone(),
+        }
+    }
+
+    /// The same value, secret when `secret` (and every value inside it), else as it is.
+    pub(crate) fn secret_if(self, secret: bool) -> Value {
+        if secret { self.into_secret() } else { self }
+    }
+
     /// Whether the value is `nil` or `false` (Clojure's falsy values).
     pub fn is_falsy(&self) -> bool {
         matches!(self.kind, ValueKind::Nil | ValueKind::Bool(false))
+    }
+
+    /// Whether the value is a list, vector, map or set.
+    pub fn is_collection(&self) -> bool {
+        matches!(
+            self.kind,
+            ValueKind::List(_) | ValueKind::Vector(_) | ValueKind::Map(_) | ValueKind::Set(_)
+        )
     }
 
     /// Whether the value is `nil`.
@@ -383,8 +468,8 @@ impl Value {
         Value::new(kind, origin).with_markers(Markers::of_form(form))
     }
 
-    /// The value printed as one line of EDN. Functions print as `#function "name"` and
-    /// unresolved references as `#ref [...]`.
+    /// The value printed as one line of EDN. Functions print as `#function "name"`,
+    /// unresolved references as `#ref [...]` and secrets as `#secret "•••"`.
     pub fn to_edn(&self) -> String {
         pm2_dsl_reader::to_compact(self)
     }
@@ -521,6 +606,9 @@ impl fmt::Display for Value {
 
 impl Edn for Value {
     fn node(&self) -> Node<'_, Value> {
+        if self.secret {
+            return Node::Tagged("secret", Box::new(Node::Atom(Atom::Str(SECRET_EDN))));
+        }
         match &self.kind {
             ValueKind::Nil => Node::Atom(Atom::Nil),
             ValueKind::Bool(b) => Node::Atom(Atom::Bool(*b)),

@@ -117,3 +117,21 @@ fn a_file_that_is_not_an_edn_source_is_never_shown() {
         );
     }
 }
+
+#[test]
+fn required_env_var_unset() {
+    insta::assert_snapshot!(report_with(
+        Options::new().env(Env::empty()),
+        MemoryLoader::new(),
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :env {:DATABASE_URL #env! DATABASE_URL}}]}"
+    ));
+}
+
+#[test]
+fn dotenv_syntax_error_in_the_dotenv_file() {
+    insta::assert_snapshot!(report_with(
+        Options::new(),
+        MemoryLoader::new().with_file(".env", "# database\nDB_HOST=db.local\nDB_NAME=my app\n"),
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :env (merge #dotenv \".env\" {:PORT 80})}]}"
+    ));
+}

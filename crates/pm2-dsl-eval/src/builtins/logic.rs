@@ -57,6 +57,14 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         "(env name default?)",
         "The environment variable's value as a string; when it is not set, default (nil). The name is a string, keyword or symbol.",
     ),
+    builtin("dotenv", 1, Some(1), dotenv).doc(
+        "(dotenv \".env\")",
+        "The variables of a .env file (relative to the file this call is written in) as a map of keyword names to strings, as #dotenv reads them. A missing file is an error.",
+    ),
+    builtin("dotenv?", 1, Some(1), dotenv).doc(
+        "(dotenv? \".env.local\")",
+        "The variables of a .env file as (dotenv ...) reads them, or {} when the file does not exist.",
+    ),
     builtin("profile", 0, Some(0), profile).doc(
         "(profile)",
         "The selected profile as a keyword, or nil when none is selected.",
@@ -138,6 +146,16 @@ fn env(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
         Some(default) if value.is_nil() => Ok(default.clone()),
         _ => Ok(value),
     }
+}
+
+fn dotenv(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {
+    let path = call.string(0)?;
+    let from = ev
+        .sources
+        .get(call.span.source)
+        .map(|s| s.name().to_string())
+        .unwrap_or_default();
+    ev.dotenv(&from, path, call.span, call.name == "dotenv?")
 }
 
 fn profile(ev: &mut Evaluator, call: Call) -> Result<Value, EvalError> {

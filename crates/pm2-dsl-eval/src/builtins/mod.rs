@@ -209,7 +209,7 @@ impl Evaluator {
             return Err(self.out_of_bytes(span));
         };
         self.charge(out.text.len() as u64, span)?;
-        Ok(Value::new(ValueKind::Str(out.text.into()), Some(span)))
+        Ok(Value::new(ValueKind::Str(out.text.into()), Some(span)).secret_if(out.secret))
     }
 }
 
@@ -217,6 +217,8 @@ impl Evaluator {
 pub(crate) struct TextOut {
     text: String,
     room: u64,
+    /// Whether a secret went into the text (which makes the text secret).
+    secret: bool,
 }
 
 /// The text did not fit in what is left of the data budget.
@@ -229,6 +231,7 @@ impl TextOut {
         TextOut {
             text: String::new(),
             room,
+            secret: false,
         }
     }
 
@@ -254,6 +257,7 @@ impl TextOut {
     /// no further than the room left).
     pub(crate) fn push_value(&mut self, value: &Value) -> Result<(), Full> {
         let room = self.room.saturating_sub(self.text.len() as u64);
+        self.secret |= value.contains_secret();
         match value.kind() {
             ValueKind::Str(s) => self.push(s),
             ValueKind::List(_)
@@ -262,7 +266,8 @@ impl TextOut {
             | ValueKind::Set(_)
             | ValueKind::Tagged(_) => {
                 let room = usize::try_from(room).unwrap_or(usize::MAX);
-                let text = pm2_dsl_reader::to_compact_within(value, room).ok_or(Full)?;
+                // The text holds what the values are (it is secret itself when they are).
+                let text = pm2_dsl_reader::to_compact_within(&value.revealed(), room).ok_or(Full)?;
                 self.push(&text)
             }
             _ => self.push(&str_of(value)),
@@ -286,7 +291,7 @@ pub(crate) fn elements(value: &Value) -> Option<Elements<'_>> {
         ValueKind::List(s) | ValueKind::Vector(s) => Elements::Seq(Some(s.iter())),
         ValueKind::Set(s) => Elements::Set(s.iter()),
         ValueKind::Map(m) => Elements::Map(m.iter()),
-        ValueKind::Str(s) => Elements::Chars(s.chars(), value.origin()),
+        ValueKind::Str(s) => Elements::Chars(s.chars(), value.origin(), value.is_secret()),
         _ => return None,
     })
 }
@@ -296,7 +301,8 @@ pub(crate) enum Elements<'a> {
     Seq(Option<<&'a Seq as IntoIterator>::IntoIter>),
     Set(indexmap::set::Iter<'a, Value>),
     Map(indexmap::map::Iter<'a, Value, Value>),
-    Chars(std::str::Chars<'a>, Option<Span>),
+    /// A string's characters, with its origin and whether it is secret.
+    Chars(std::str::Chars<'a>, Option<Span>, bool),
 }
 
 impl Iterator for Elements<'_> {
@@ -309,7 +315,9 @@ impl Iterator for Elements<'_> {
             Elements::Map(entries) => entries
                 .next()
                 .map(|(k, v)| Value::vector([k.clone(), v.clone()]).with_origin(v.origin())),
-            Elements::Chars(chars, origin) => chars.next().map(|c| Value::new(ValueKind::Char(c), *origin)),
+            Elements::Chars(chars, origin, secret) => chars
+                .next()
+                .map(|c| Value::new(ValueKind::Char(c), *origin).secret_if(*secret)),
         }
     }
 
@@ -318,7 +326,7 @@ impl Iterator for Elements<'_> {
             Elements::Seq(items) => items.as_ref().map_or((0, Some(0)), |i| i.size_hint()),
             Elements::Set(items) => items.size_hint(),
             Elements::Map(entries) => entries.size_hint(),
-            Elements::Chars(chars, _) => chars.size_hint(),
+            Elements::Chars(chars, ..) => chars.size_hint(),
         }
     }
 }

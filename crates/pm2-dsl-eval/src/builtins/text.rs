@@ -96,7 +96,7 @@ fn push_str_of(value: &Value, out: &mut String) {
         ValueKind::Number(Number::BigDec(d)) => {
             let _ = write!(out, "{d}");
         }
-        _ => out.push_str(&value.to_edn()),
+        _ => out.push_str(&value.revealed().to_edn()),
     }
 }
 
