@@ -34,6 +34,8 @@ fn render_program() -> String {
         keep_relative_paths: false,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     let built = build(&value, &settings).unwrap();
     let header = Header {

@@ -28,6 +28,8 @@ fuzz_target!(|data: &[u8]| {
         keep_relative_paths: false,
         overrides: &overrides,
         profile_optional: true,
+        unset_env: &[],
+        strict_env: false,
     };
     let Ok(built) = build(&value, &settings) else { return };
     let header = Header {

@@ -72,6 +72,10 @@ pub struct BuildInputs {
     /// directory of the file they are written in).
     #[arg(long)]
     pub keep_relative_paths: bool,
+    /// An app environment variable left out because `#env X` found `X` unset is an
+    /// error, not a warning.
+    #[arg(long)]
+    pub strict_env: bool,
 }
 
 impl EvalInputs {
@@ -112,6 +116,7 @@ impl BuildInputs {
             overrides: self.eval.overrides(),
             profile_optional: false,
             root: self.eval.root.clone(),
+            strict_env: self.strict_env,
         }
     }
 }
@@ -193,7 +198,7 @@ fn failure(f: LoadFailure) -> Failure {
 pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<Evaluated, Failure> {
     let settings = BuildInputs {
         eval: inputs.clone(),
-        keep_relative_paths: false,
+        ..BuildInputs::default()
     }
     .settings();
     match stdin.read(path)? {

@@ -98,7 +98,7 @@ fn ours(
         keep_relative_paths: false,
         overrides: Vec::new(),
         profile_optional: true,
-        root: None,
+        ..LoadSettings::default()
     };
     let loaded = load_text(output, text, FsLoader::new(), &settings).map_err(|failure| {
         failure.reports.first().map_or_else(

@@ -35,6 +35,9 @@ pub struct LoadSettings {
     pub profile_optional: bool,
     /// The folder imports must stay inside (`--root DIR`), for files you do not trust.
     pub root: Option<PathBuf>,
+    /// An app environment variable left out because `#env X` found `X` unset is an
+    /// error, not a warning (`--strict-env`).
+    pub strict_env: bool,
 }
 
 impl LoadSettings {
@@ -337,6 +340,8 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
         keep_relative_paths: settings.keep_relative_paths,
         overrides: &evaluated.overrides,
         profile_optional: settings.profile_optional,
+        unset_env: evaluated.evaluator.unset_env(),
+        strict_env: settings.strict_env,
     };
     match build(&evaluated.value, &build_settings) {
         Ok(built) => {

@@ -7,11 +7,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use pm2_dsl_eval::{Map, Value, ValueKind, closest, deep_merge, resolve_path};
+use pm2_dsl_eval::{Map, UnsetEnv, Value, ValueKind, closest, deep_merge, resolve_path};
 use pm2_dsl_reader::{SourceMap, Span};
 
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
+use crate::logs::{Logs, app_log_paths};
 use crate::model::{App, DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, set_in};
 use crate::schema::JsType;
@@ -36,6 +37,11 @@ pub struct Settings<'a> {
     /// overlay (`sync --profile P` over a tree where only some files define `P`), rather
     /// than an error.
     pub profile_optional: bool,
+    /// The environment variables the evaluation found unset (`#env X` that gave nil):
+    /// an app environment variable left out because of one is reported.
+    pub unset_env: &'a [UnsetEnv],
+    /// Report such a variable as an error rather than a warning (`--strict-env`).
+    pub strict_env: bool,
 }
 
 /// A built ecosystem and the warnings found on the way.
@@ -47,7 +53,7 @@ pub struct Built {
     pub warnings: Vec<EmitError>,
 }
 
-const SECTIONS: &[&str] = &["apps", "deploy", "profiles", "static"];
+const SECTIONS: &[&str] = &["apps", "deploy", "profiles", "static", "logs"];
 
 /// An app as written: options by canonical name, each with the key as written.
 struct Draft {
@@ -84,6 +90,7 @@ pub fn build(value: &Value, settings: &Settings) -> Result<Built, Vec<EmitError>
 
 fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitError>) -> Ecosystem {
     let (mut apps_value, mut deploy, mut profiles, mut statics) = (None, None, None, None);
+    let mut logs = None;
     let mut profiles_key = None;
     match value.kind() {
         ValueKind::Map(top) => {
@@ -96,6 +103,7 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
                         profiles_key = key.origin();
                     }
                     Some("static") => statics = Some(v.clone()),
+                    Some("logs") => logs = Some(v.clone()),
                     other => problems.push(unknown_section(key, other)),
                 }
             }
@@ -124,14 +132,19 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
             problems,
         )
     {
-        apply_overlay(&overlay, &mut drafts, &mut deploy, problems);
+        apply_overlay(&overlay, &mut drafts, &mut deploy, &mut logs, problems);
     }
     for o in settings.overrides {
         if let Err(problem) = apply_override(o, &mut drafts, &mut deploy, &mut statics) {
             problems.push(problem);
         }
     }
-    let apps = finish_apps(drafts, settings, problems);
+    let logs = logs.filter(|l| !l.is_nil()).map(|l| {
+        let mut logs = crate::logs::logs(&l, problems);
+        logs.dir = logs.dir.map(|dir| against_file(dir, settings));
+        logs
+    });
+    let apps = finish_apps(drafts, settings, logs.as_ref(), problems);
     if let Some(statics) = &statics {
         check_data("static", statics, problems);
     }
@@ -139,6 +152,7 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
         apps,
         deploy: deploy.map(|d| deploy_targets(&d, problems)).unwrap_or_default(),
         statics,
+        logs,
     }
 }
 
@@ -359,11 +373,12 @@ fn overlay_for(
 }
 
 /// Deep-merges a profile overlay over the base: apps by `:name` (same name: merged;
-/// new name: appended; `:pm2-clj/remove true`: removed), `:deploy` as a map.
+/// new name: appended; `:pm2-clj/remove true`: removed), `:deploy` and `:logs` as maps.
 fn apply_overlay(
     overlay: &Value,
     drafts: &mut Vec<Draft>,
     deploy: &mut Option<Value>,
+    logs: &mut Option<Value>,
     problems: &mut Vec<EmitError>,
 ) {
     let Some(map) = overlay.as_map() else {
@@ -381,8 +396,13 @@ fn apply_overlay(
                 let overlays = drafts_of(value, problems);
                 merge_apps(drafts, overlays, problems);
             }
-            Some("deploy") => {
-                *deploy = Some(match deploy.take() {
+            Some(section @ ("deploy" | "logs")) => {
+                let slot = if section == "deploy" {
+                    &mut *deploy
+                } else {
+                    &mut *logs
+                };
+                *slot = Some(match slot.take() {
                     Some(base) => deep_merge(&base, value),
                     None => value.clone(),
                 });
@@ -465,7 +485,12 @@ pub fn reserved_name(name: &str) -> Option<&'static str> {
 }
 
 /// Validates the drafts and turns them into apps.
-fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitError>) -> Vec<App> {
+fn finish_apps(
+    drafts: Vec<Draft>,
+    settings: &Settings,
+    logs: Option<&Logs>,
+    problems: &mut Vec<EmitError>,
+) -> Vec<App> {
     let mut apps = Vec::with_capacity(drafts.len());
     let mut names: HashMap<String, Option<Span>> = HashMap::with_capacity(drafts.len());
     for draft in drafts {
@@ -500,8 +525,9 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
                 draft.origin,
             ));
         }
-        let mut options = Vec::with_capacity(draft.entries.len());
+        let mut options = Vec::with_capacity(draft.entries.len() + 2);
         let mut health = None;
+        let name = draft.name();
         for (option, (key, value)) in draft.entries {
             if value.is_nil() {
                 continue;
@@ -518,23 +544,60 @@ fn finish_apps(drafts: Vec<Draft>, settings: &Settings, problems: &mut Vec<EmitE
             if problems.len() == before {
                 check_data(&option, &value, problems);
             }
-            let value = if option == "cwd" {
-                resolve_cwd(value, settings)
-            } else {
-                value
+            let value = match option.as_str() {
+                "cwd" => against_file(value, settings),
+                "exec_interpreter" if is_relative_path(&value) => against_file(value, settings),
+                "env" => without_nil_env(value, &option, name.as_deref(), settings, problems),
+                o if o.starts_with("env_") => without_nil_env(value, o, name.as_deref(), settings, problems),
+                _ => value,
             };
-            options.push((option, without_nil_env(value)));
+            options.push((option, value));
+        }
+        if let (Some(dir), Some(logs), Some(name)) = (logs.and_then(Logs::dir), logs, &name) {
+            let origin = logs.dir.as_ref().and_then(Value::origin);
+            for (option, path) in app_log_paths(dir, name) {
+                if !options.iter().any(|(o, _)| o == option) {
+                    options.push((
+                        option.to_string(),
+                        Value::new(ValueKind::Str(path.into()), origin),
+                    ));
+                }
+            }
         }
         apps.push(App { options, health });
     }
     apps
 }
 
-/// Env blocks leave out variables whose value is nil.
-fn without_nil_env(value: Value) -> Value {
+/// Env blocks leave out variables whose value is nil; a nil that an unset `#env X`
+/// gave is reported (a warning, or an error when `strict_env`).
+fn without_nil_env(
+    value: Value,
+    block: &str,
+    app: Option<&str>,
+    settings: &Settings,
+    problems: &mut Vec<EmitError>,
+) -> Value {
     let Some(map) = value.as_map() else { return value };
     if !map.values().any(Value::is_nil) {
         return value;
+    }
+    for (key, nil) in map.iter().filter(|(_, v)| v.is_nil()) {
+        let Some(unset) = nil
+            .origin()
+            .and_then(|at| settings.unset_env.iter().find(|u| u.at == at))
+        else {
+            continue;
+        };
+        problems.push(EmitError::new(
+            EmitErrorKind::UnsetEnv {
+                var: unset.name.clone(),
+                key: format!("{block} {}", pm2_dsl_eval::key_text(key)),
+                app: app.map(str::to_string),
+                strict: settings.strict_env,
+            },
+            Some(unset.at),
+        ));
     }
     let kept: Map = map
         .iter()
@@ -563,8 +626,18 @@ pub fn absolute(path: &Path) -> PathBuf {
     PathBuf::from(resolve_path(None, &path.to_string_lossy()))
 }
 
-/// A relative `cwd`, made absolute against the directory of the file it was written in.
-fn resolve_cwd(value: Value, settings: &Settings) -> Value {
+/// Whether a value is a relative path with a folder in it (`./bin/node`,
+/// `.venv/bin/python`), as opposed to a command PM2 finds on `PATH` (`python3`).
+fn is_relative_path(value: &Value) -> bool {
+    value.as_str().is_some_and(|p| {
+        let path = Path::new(p);
+        path.is_relative() && path.components().count() > 1
+    })
+}
+
+/// A relative path (`cwd`, a path-like `:interpreter`, `:logs :dir`), made absolute
+/// against the directory of the file it was written in, unless relative paths are kept.
+fn against_file(value: Value, settings: &Settings) -> Value {
     let Some(cwd) = value.as_str() else { return value };
     if settings.keep_relative_paths || Path::new(cwd).is_absolute() {
         return value;

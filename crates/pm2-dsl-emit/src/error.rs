@@ -133,6 +133,29 @@ pub enum EmitErrorKind {
         /// The offending value's type.
         actual: String,
     },
+    /// A key of `:logs` or `:logs :rotate` that pm2-clj does not read
+    /// (`:logs {:folder "logs"}`, `:rotate {:max "10M"}`).
+    UnknownLogsKey {
+        /// The key as written.
+        key: String,
+        /// Where: `:logs` or `:logs :rotate`.
+        section: String,
+        /// The closest key.
+        suggestion: Option<String>,
+    },
+    /// An environment variable left out of an app's environment because it is not set:
+    /// `:env {:DATABASE_URL #env DATABASE_URL}` with `DATABASE_URL` unset. A warning,
+    /// or an error with `strict`.
+    UnsetEnv {
+        /// The variable read.
+        var: String,
+        /// The environment block and key it was to be (`env DATABASE_URL`).
+        key: String,
+        /// The app.
+        app: Option<String>,
+        /// Whether unset variables are errors (`--strict-env`).
+        strict: bool,
+    },
     /// A `--set` or `--unset` that cannot be applied.
     BadOverride {
         /// What is wrong.
@@ -218,6 +241,8 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::NumericString { .. } => "emit::numeric-string",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
             EmitErrorKind::CwdMissing { .. } => "emit::cwd-missing",
+            EmitErrorKind::UnknownLogsKey { .. } => "emit::unknown-logs-key",
+            EmitErrorKind::UnsetEnv { .. } => "emit::unset-env",
         }
     }
 
@@ -229,6 +254,7 @@ impl ProblemKind for EmitErrorKind {
                 | EmitErrorKind::ProfileNotHere { .. }
                 | EmitErrorKind::NumericString { .. }
                 | EmitErrorKind::CwdMissing { .. }
+                | EmitErrorKind::UnsetEnv { strict: false, .. }
         )
     }
 
@@ -263,6 +289,8 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
             EmitErrorKind::NumericString { .. } => "a string".into(),
             EmitErrorKind::CwdMissing { path } => format!("resolved to {path}"),
+            EmitErrorKind::UnknownLogsKey { section, .. } => format!("not a {section} key"),
+            EmitErrorKind::UnsetEnv { var, .. } => format!("{var} is not set, so this is nil"),
         }
     }
 
@@ -272,12 +300,24 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::UnknownTopLevelKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownDeployKey { suggestion: Some(s), .. }
-            | EmitErrorKind::UnknownHealthKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            | EmitErrorKind::UnknownHealthKey { suggestion: Some(s), .. }
+            | EmitErrorKind::UnknownLogsKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            EmitErrorKind::UnknownLogsKey { section, .. } => {
+                let table = if section == ":logs" { crate::logs::KEYS } else { crate::logs::ROTATE_KEYS };
+                let names: Vec<String> = table.iter().map(|k| format!(":{}", k.name)).collect();
+                format!("{section} reads {}", names.join(", "))
+            }
+            EmitErrorKind::UnsetEnv { var, strict, .. } => format!(
+                "set {var}, give a default (#or [#env {var} \"...\"]), or require it with #env! {var}{}",
+                if *strict { "" } else { "; --strict-env makes this an error" }
+            ),
             EmitErrorKind::UnknownHealthKey { .. } | EmitErrorKind::HealthShape { .. } => format!(
                 "a check is one of {{:http \"http://127.0.0.1:8080/health\"}}, {{:tcp 8080}} or {{:command [\"node\" \"check.js\"]}}, with optional {}",
                 crate::health::KEYS.iter().filter(|k| k.optional).map(|k| format!(":{}", k.name)).collect::<Vec<_>>().join(", ")
             ),
-            EmitErrorKind::UnknownTopLevelKey { .. } => "the top level holds :apps, :deploy, :profiles and :static".into(),
+            EmitErrorKind::UnknownTopLevelKey { .. } => {
+                "the top level holds :apps, :deploy, :profiles, :static and :logs".into()
+            }
             EmitErrorKind::UnknownKey { .. } => {
                 "PM2 drops keys it does not know without a word; see the options in PM2's lib/API/schema.json".into()
             }
@@ -345,6 +385,11 @@ impl ProblemKind for EmitErrorKind {
             | EmitErrorKind::UnknownDeployKey {
                 key,
                 suggestion: Some(s),
+            }
+            | EmitErrorKind::UnknownLogsKey {
+                key,
+                suggestion: Some(s),
+                ..
             } => Some((key.clone(), s.clone())),
             _ => None,
         }
@@ -428,6 +473,14 @@ impl fmt::Display for EmitErrorKind {
                 )
             }
             EmitErrorKind::UnknownHealthKey { key, .. } => write!(f, "{key} is not a :health key"),
+            EmitErrorKind::UnknownLogsKey { key, section, .. } => write!(f, "{key} is not a {section} key"),
+            EmitErrorKind::UnsetEnv { var, key, app, .. } => {
+                write!(f, "environment variable {var} is not set, so {key} is left out")?;
+                match app {
+                    Some(app) => write!(f, " of app \"{app}\""),
+                    None => Ok(()),
+                }
+            }
             EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
             EmitErrorKind::NumericString { option, text } => write!(
                 f,

@@ -17,6 +17,8 @@
 //!     keep_relative_paths: false,
 //!     overrides: &[],
 //!     profile_optional: false,
+//!     unset_env: &[],
+//!     strict_env: false,
 //! };
 //! let built = build(&value, &settings).unwrap();
 //! let header = Header { source: "app.pm2.edn".into(), profile: None };
@@ -51,6 +53,7 @@ mod cron;
 mod error;
 pub mod health;
 pub mod keys;
+pub mod logs;
 mod model;
 pub mod overrides;
 mod render;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use pm2_dsl_eval::Value;
 
 use crate::health::Health;
+use crate::logs::Logs;
 
 /// One app: canonical option names (and `env_<name>` blocks) with their values, in the
 /// order the source gives them (nil values left out), and pm2-clj's own settings.
@@ -57,4 +58,7 @@ pub struct Ecosystem {
     pub deploy: Vec<DeployTarget>,
     /// The `static` section (PM2's static file servers), passed through as written.
     pub statics: Option<Value>,
+    /// pm2-clj's `:logs` section (not written into the PM2 file; its folder is in the
+    /// apps' `out_file` and `error_file`).
+    pub logs: Option<Logs>,
 }

@@ -91,6 +91,8 @@ fn profiles_overlay_the_fixture_as_written() {
             keep_relative_paths: true,
             overrides: &[],
             profile_optional: false,
+            unset_env: &[],
+            strict_env: false,
         };
         let built = build(&value, &settings).unwrap();
         built.ecosystem.apps.iter().map(app_json).collect::<Vec<_>>()
@@ -141,6 +143,8 @@ fn render_program(program: &str) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
         keep_relative_paths: true,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     build(&value, &settings)
         .map(|b| b.ecosystem.apps.iter().map(app_json).collect())
@@ -210,6 +214,8 @@ fn rendered(file: &Path, profile: Option<&str>) -> Vec<Json> {
         keep_relative_paths: false,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
     built.ecosystem.apps.iter().map(app_json).collect()

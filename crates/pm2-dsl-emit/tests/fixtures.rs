@@ -89,6 +89,8 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         keep_relative_paths: true,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     match build(&value, &settings) {
         Ok(built) => {

@@ -370,6 +370,7 @@ fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
             ValueKind::Number(Number::Float(f64::NAN)),
             None,
         )])),
+        logs: None,
     };
     let header = Header {
         source: "hand".into(),
@@ -405,6 +406,8 @@ fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
             keep_relative_paths: false,
             overrides: &overrides,
             profile_optional: false,
+            unset_env: &[],
+            strict_env: false,
         };
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");
@@ -437,6 +440,8 @@ fn build_time(n: usize) -> std::time::Duration {
         keep_relative_paths: false,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     (0..3)
         .map(|_| {

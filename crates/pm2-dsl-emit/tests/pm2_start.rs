@@ -32,6 +32,8 @@ fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, ou
         keep_relative_paths: false,
         overrides: &[],
         profile_optional: false,
+        unset_env: &[],
+        strict_env: false,
     };
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{e:?}"));
     let header = Header {

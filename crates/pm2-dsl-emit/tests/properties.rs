@@ -166,6 +166,8 @@ proptest! {
             keep_relative_paths: false,
             overrides: &[],
             profile_optional: false,
+            unset_env: &[],
+            strict_env: false,
         };
         let Ok(built) = build(&value, &settings) else { return Ok(()) };
         let header = Header { source: "app.pm2.edn".into(), profile: None };

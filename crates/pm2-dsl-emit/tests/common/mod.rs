@@ -25,6 +25,8 @@ pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Res
         keep_relative_paths: keep_relative,
         overrides: &[],
         profile_optional: false,
+        unset_env: evaluator.unset_env(),
+        strict_env: false,
     };
     let sources = evaluator.sources();
     let attach = |problems: Vec<EmitError>| {
