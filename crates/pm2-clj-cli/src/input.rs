@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use miette::Report;
 use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded, OverrideArg};
+use pm2_clj_sync::preflight::Preflight;
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_eval::{Env, FsLoader};
 
@@ -72,10 +73,37 @@ pub struct BuildInputs {
     /// directory of the file they are written in).
     #[arg(long)]
     pub keep_relative_paths: bool,
+    #[command(flatten)]
+    pub checks: CheckInputs,
+}
+
+/// How strictly a source is checked beyond the language and PM2's schema.
+#[derive(Args, Clone, Debug, Default)]
+pub struct CheckInputs {
     /// An app environment variable left out because `#env X` found `X` unset is an
     /// error, not a warning.
     #[arg(long)]
     pub strict_env: bool,
+    /// Do not check that each app's cwd, script and interpreter exist (errors for the
+    /// pm2 verbs, sync and watch; warnings for check and render).
+    #[arg(long)]
+    pub no_preflight: bool,
+}
+
+impl CheckInputs {
+    /// The pre-flight, at `level` unless `--no-preflight`.
+    pub fn preflight(&self, level: Preflight) -> Preflight {
+        if self.no_preflight { Preflight::Off } else { level }
+    }
+
+    /// These checks in `settings`, the pre-flight at `level`.
+    pub fn apply(&self, settings: LoadSettings, level: Preflight) -> LoadSettings {
+        LoadSettings {
+            strict_env: self.strict_env,
+            preflight: self.preflight(level),
+            ..settings
+        }
+    }
 }
 
 impl EvalInputs {
@@ -107,17 +135,23 @@ impl EvalInputs {
 }
 
 impl BuildInputs {
-    /// The load pipeline's settings.
+    /// The load pipeline's settings, for `check` and `render` (a missing script is a
+    /// warning: files are often rendered on another machine).
     pub fn settings(&self) -> LoadSettings {
-        LoadSettings {
+        self.settings_at(Preflight::Warn)
+    }
+
+    /// The load pipeline's settings, with the pre-flight at `level`.
+    pub fn settings_at(&self, level: Preflight) -> LoadSettings {
+        let settings = LoadSettings {
             profile: self.eval.profile.clone(),
             env: self.eval.env(),
             keep_relative_paths: self.keep_relative_paths,
             overrides: self.eval.overrides(),
-            profile_optional: false,
             root: self.eval.root.clone(),
-            strict_env: self.strict_env,
-        }
+            ..LoadSettings::default()
+        };
+        self.checks.apply(settings, level)
     }
 }
 

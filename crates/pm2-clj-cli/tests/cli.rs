@@ -71,6 +71,9 @@ fn project() -> tempfile::TempDir {
         "{:apps [{:name \"api\" :script \"a.js\"}]}\n",
     )
     .unwrap();
+    for script in ["a.js", "server.js"] {
+        std::fs::write(dir.path().join(script), "").unwrap();
+    }
     dir
 }
 

@@ -114,6 +114,7 @@ fn check_and_eval_read_stdin_with_imports_beside_the_named_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("conf")).unwrap();
     std::fs::write(dir.path().join("conf/base.edn"), "(def script \"server.js\")").unwrap();
+    std::fs::write(dir.path().join("conf/server.js"), "").unwrap();
     let program = "(import \"base.edn\" :as base)\n{:apps [{:name \"api\" :script base/script}]}\n";
     let out = cli_with_stdin(
         dir.path(),

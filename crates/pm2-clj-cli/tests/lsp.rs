@@ -491,7 +491,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     let items = complete(&mut client, "{:profiles {:qa {}} :port #profile {:d|}}");
     assert_eq!(labels(&items), [":default"]);
     let items = complete(&mut client, "{:port #en|}");
-    assert_eq!(labels(&items), ["#env", "#envf"]);
+    assert_eq!(labels(&items), ["#env", "#env!", "#envf"]);
     assert_eq!(items[0]["detail"], "#env NAME");
     let items = complete(&mut client, "(import \"lib.edn\" :as lib)\n{:port (lib/|)}");
     assert_eq!(labels(&items), ["lib/base", "lib/port"]);

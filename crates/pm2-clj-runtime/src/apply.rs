@@ -22,7 +22,8 @@ use serde_json::Value as Json;
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
 use crate::generated::Generated;
-use crate::pm2::Restart;
+use crate::pm2::{Pm2, Restart};
+use crate::secrets::{Redacting, Secrets};
 use crate::verify::{Expect, Monitor, Unhealthy, now_ms, verify};
 
 /// How many units run at once.
@@ -64,6 +65,8 @@ pub struct Unit {
     pub actions: Vec<Action>,
     /// Where its generated files are.
     pub generated: Generated,
+    /// What its source marks secret, kept out of its errors and checks.
+    pub secrets: Secrets,
 }
 
 /// How to apply.
@@ -163,7 +166,7 @@ struct Step {
 }
 
 /// Carries out one action of `unit`.
-fn execute(pm2: &dyn crate::pm2::Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter) -> Step {
+fn execute(pm2: &dyn Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter) -> Step {
     reporter.report(Event::Started(action.clone()));
     let since = now_ms();
     let app = unit.apps.iter().find(|a| a.name() == action.app);
@@ -302,6 +305,10 @@ fn run_unit(
     };
     // The actions of a unit are on different apps, so they run side by side; each
     // action's undo steps are kept by its place in the plan, and undone last-first.
+    let pm2 = Redacting {
+        pm2: monitor.pm2(),
+        secrets: &unit.secrets,
+    };
     let steps: Vec<Mutex<Option<Step>>> = unit.actions.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -314,7 +321,7 @@ fn run_unit(
                     if failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let step = execute(monitor.pm2(), unit, action, reporter);
+                    let step = execute(&pm2, unit, action, reporter);
                     if step.result.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -349,7 +356,7 @@ fn run_unit(
         source: unit.source.clone(),
     });
     outcome.rolled_back = true;
-    let restored = roll_back(monitor, unit, undo, &mut outcome, reporter);
+    let restored = roll_back(&pm2, unit, undo, &mut outcome, reporter);
     let unhealthy = check_all(
         monitor,
         unit,
@@ -399,6 +406,7 @@ fn check_all(
                     verify(monitor, &expect, deadline).map(|v| reporter.report(Event::Verified(v)))
                 };
                 if let Err(bad) = result {
+                    let bad = unit.secrets.unhealthy(bad);
                     reporter.report(Event::Unhealthy(bad.clone()));
                     unhealthy.lock().unwrap_or_else(|p| p.into_inner()).push(bad);
                 }
@@ -436,13 +444,12 @@ fn verify_gone(monitor: &Monitor, app: &str, deadline: Instant) -> Result<(), Un
 
 /// Runs the undo steps last-first; returns what to verify afterwards.
 fn roll_back(
-    monitor: &Monitor,
+    pm2: &dyn Pm2,
     unit: &Unit,
     undo: Vec<Undo>,
     outcome: &mut UnitOutcome,
     reporter: &dyn Reporter,
 ) -> Vec<Check> {
-    let pm2 = monitor.pm2();
     let mut restored = Vec::new();
     for step in undo.into_iter().rev() {
         let since = now_ms();
@@ -524,6 +531,7 @@ impl Unit {
         generated: Generated,
         left_alone: &[&str],
     ) -> Unit {
+        let secrets = prepared.map(|p| Secrets::of(&p.ecosystem)).unwrap_or_default();
         let apps = prepared
             .map(|p| {
                 p.ecosystem
@@ -548,6 +556,7 @@ impl Unit {
             apps,
             actions,
             generated,
+            secrets,
         }
     }
 }

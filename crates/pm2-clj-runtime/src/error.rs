@@ -209,6 +209,23 @@ impl RuntimeError {
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }
+
+    /// The same error with `f` applied to the words that came from elsewhere (pm2's
+    /// message, the system's reason), which may quote what pm2 was given.
+    pub(crate) fn map_words(self, f: impl Fn(&str) -> String) -> RuntimeError {
+        let kind = match self.kind {
+            RuntimeErrorKind::Pm2Failed { action, message } => RuntimeErrorKind::Pm2Failed {
+                action,
+                message: f(&message),
+            },
+            RuntimeErrorKind::WriteFile { path, reason } => RuntimeErrorKind::WriteFile {
+                path,
+                reason: f(&reason),
+            },
+            other => other,
+        };
+        RuntimeError { kind }
+    }
 }
 
 impl From<RuntimeErrorKind> for RuntimeError {

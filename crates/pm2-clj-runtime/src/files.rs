@@ -6,11 +6,28 @@
 //! ([`write_output`]). The temporary file is named after the target, so a write
 //! interrupted long enough ago (a minute) is cleaned up by the next write of that target,
 //! while another run writing it at the same moment keeps its own.
+//!
+//! Files generated from a source (the PM2 files of `render -o`, `dist/` and `.pm2-clj/`,
+//! the `.last-good/` copies) hold the values of its secrets, so they are private
+//! ([`Access::Private`]): the temporary file is created with mode 0600, so there is no
+//! moment when another user can read it, and an existing file keeps its permissions
+//! narrowed to the owner's (an unchanged one found readable by others is narrowed too).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
+
+/// Who may read a written file (on Unix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The file's own permissions when it exists, else mode 0644: sources written for
+    /// the user (`convert`, `migrate`).
+    Shared,
+    /// Its owner only: mode 0600, or the existing file's permissions narrowed to the
+    /// owner's: generated files, which hold the sources' secrets.
+    Private,
+}
 
 /// Whether a write changed the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,17 +48,56 @@ fn write_failure(path: &Path, e: impl std::fmt::Display) -> RuntimeError {
 /// Writes `content` to `path` atomically, into a folder that exists (a folder removed or
 /// renamed meanwhile is never made again), unless it already holds exactly `content`.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, RuntimeError> {
-    write(path, content, &[], false)
+    write(path, content, &[], false, Access::Shared)
+}
+
+/// Writes a generated file like [`write_if_changed`], readable by its owner only
+/// ([`Access::Private`]).
+pub fn write_generated(path: &Path, content: &str) -> Result<Written, RuntimeError> {
+    write(path, content, &[], false, Access::Private)
 }
 
 /// Writes a file the user asked for (`render -o`, `convert -o`) like
 /// [`write_if_changed`], making its folder when missing, and refusing to replace any of
 /// `inputs` (the files the run read: the source and everything it imported).
 pub fn write_output(path: &Path, content: &str, inputs: &[PathBuf]) -> Result<Written, RuntimeError> {
-    write(path, content, inputs, true)
+    write(path, content, inputs, true, Access::Shared)
 }
 
-fn write(path: &Path, content: &str, inputs: &[PathBuf], make_folder: bool) -> Result<Written, RuntimeError> {
+/// Writes a generated file the user asked for (`render -o`) like [`write_output`],
+/// readable by its owner only ([`Access::Private`]).
+pub fn write_private_output(path: &Path, content: &str, inputs: &[PathBuf]) -> Result<Written, RuntimeError> {
+    write(path, content, inputs, true, Access::Private)
+}
+
+/// The permissions a file written with `access` gets, given the file's own when it
+/// exists.
+fn permissions_for(existing: Option<&std::fs::Metadata>, access: Access) -> Option<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = existing.map(|m| m.permissions().mode() & 0o7777);
+        Some(std::fs::Permissions::from_mode(match (access, mode) {
+            (Access::Shared, Some(mode)) => mode,
+            (Access::Shared, None) => 0o644,
+            (Access::Private, Some(mode)) => mode & 0o700,
+            (Access::Private, None) => 0o600,
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = access;
+        existing.map(std::fs::Metadata::permissions)
+    }
+}
+
+fn write(
+    path: &Path,
+    content: &str,
+    inputs: &[PathBuf],
+    make_folder: bool,
+    access: Access,
+) -> Result<Written, RuntimeError> {
     let existing = match std::fs::metadata(path) {
         Ok(metadata) => Some(metadata),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -61,6 +117,11 @@ fn write(path: &Path, content: &str, inputs: &[PathBuf], make_folder: bool) -> R
             }));
         }
         if holds(path, content.as_bytes()) {
+            if let Some(narrowed) = permissions_for(Some(metadata), access)
+                && narrowed != metadata.permissions()
+            {
+                std::fs::set_permissions(path, narrowed).map_err(|e| write_failure(path, e))?;
+            }
             return Ok(Written::Unchanged);
         }
     }
@@ -78,16 +139,8 @@ fn write(path: &Path, content: &str, inputs: &[PathBuf], make_folder: bool) -> R
     remove_leftovers(dir, &prefix);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
-    match &existing {
-        Some(metadata) => {
-            builder.permissions(metadata.permissions());
-        }
-        #[cfg(unix)]
-        None => {
-            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        }
-        #[cfg(not(unix))]
-        None => {}
+    if let Some(permissions) = permissions_for(existing.as_ref(), access) {
+        builder.permissions(permissions);
     }
     let mut temp = builder.tempfile_in(dir).map_err(|e| write_failure(path, e))?;
     temp.write_all(content.as_bytes())
@@ -228,6 +281,29 @@ mod tests {
         write_if_changed(&path, "new").unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn generated_files_are_the_owners_alone_from_their_creation() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.cjs");
+        write_generated(&path, "a").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(write_generated(&path, "a").ok(), Some(Written::Unchanged));
+        assert_eq!(mode(&path), 0o600, "an unchanged file readable by others is narrowed");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_generated(&path, "b").unwrap();
+        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        write_generated(&path, "c").unwrap();
+        assert_eq!(mode(&path), 0o400, "a narrower mode stays");
+        let shared = dir.path().join("x.pm2.edn");
+        write_if_changed(&shared, "x").unwrap();
+        assert_eq!(mode(&shared), 0o644, "a source for the user is shared");
     }
 
     #[test]

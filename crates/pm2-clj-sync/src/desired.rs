@@ -176,6 +176,7 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
         .warnings
         .iter()
         .map(|w| Report::new(w.clone()))
+        .chain(loaded.preflight.iter().map(|p| Report::new(p.clone())))
         .collect();
     SourceState {
         path: path.to_path_buf(),

@@ -18,6 +18,8 @@ use pm2_dsl_eval::{
 };
 use pm2_dsl_reader::Replacement;
 
+use crate::preflight::{self, Preflight, PreflightError};
+
 /// The inputs of loading a source file.
 #[derive(Clone, Debug, Default)]
 pub struct LoadSettings {
@@ -38,6 +40,9 @@ pub struct LoadSettings {
     /// An app environment variable left out because `#env X` found `X` unset is an
     /// error, not a warning (`--strict-env`).
     pub strict_env: bool,
+    /// Whether to check that each app's `cwd`, `script` and interpreter exist, and how
+    /// strictly ([`crate::preflight`]).
+    pub preflight: Preflight,
 }
 
 impl LoadSettings {
@@ -97,6 +102,8 @@ pub struct Loaded {
     pub evaluated: Evaluated,
     /// The ecosystem and its warnings (sources attached).
     pub built: Built,
+    /// What the pre-flight found missing, as warnings (with [`Preflight::Warn`]).
+    pub preflight: Vec<PreflightError>,
 }
 
 impl Loaded {
@@ -354,7 +361,25 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
                 warnings: warnings.into_iter().map(|w| w.attach_sources(sources)).collect(),
                 ecosystem: built.ecosystem,
             };
-            Ok(Loaded { evaluated, built })
+            let missing: Vec<PreflightError> =
+                preflight::check(&built.ecosystem, &path, &settings.env, settings.preflight)
+                    .into_iter()
+                    .map(|p| p.attach_sources(sources))
+                    .collect();
+            if settings.preflight == Preflight::Error && !missing.is_empty() {
+                let reports = built
+                    .warnings
+                    .into_iter()
+                    .map(Report::new)
+                    .chain(missing.into_iter().map(Report::new))
+                    .collect();
+                return Err(LoadFailure::new(reports, Some(evaluated.evaluator), &path));
+            }
+            Ok(Loaded {
+                evaluated,
+                built,
+                preflight: missing,
+            })
         }
         Err(problems) => {
             let reports = emit_reports(problems, &evaluated.evaluator);

@@ -14,7 +14,7 @@ use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::logs::{Logs, app_log_paths};
 use crate::model::{App, DeployTarget, Ecosystem};
-use crate::overrides::{Override, app_index, set_in};
+use crate::overrides::{Override, app_index, replacing, set_in};
 use crate::schema::JsType;
 use crate::validate::{check_data, check_env_block, check_option, js_type, text};
 
@@ -201,7 +201,7 @@ fn apply_override(
                 .map(|(_, v)| v.clone())
                 .unwrap_or_else(Value::nil);
             let updated = if nested.is_empty() {
-                o.value.clone()
+                o.value.as_ref().map(|_| replacing(&current, o.value.as_ref()))
             } else {
                 Some(set_in(&current, nested, o.value.as_ref(), o)?)
             };

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pm2_dsl_eval::Value;
+use pm2_dsl_eval::{Value, ValueKind};
 
 use crate::health::Health;
 use crate::logs::Logs;
@@ -61,4 +61,41 @@ pub struct Ecosystem {
     /// pm2-clj's `:logs` section (not written into the PM2 file; its folder is in the
     /// apps' `out_file` and `error_file`).
     pub logs: Option<Logs>,
+}
+
+impl Ecosystem {
+    /// The texts of every value marked `#secret` in the apps, the deploy section and
+    /// `static` (each string or number inside a secret), longest first: what the
+    /// rendered file holds and nothing pm2-clj prints may show.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let values = self.apps.iter().flat_map(|a| a.options.iter().map(|(_, v)| v));
+        let deploy = self.deploy.iter().flat_map(|d| d.settings.iter().map(|(_, v)| v));
+        for value in values.chain(deploy).chain(&self.statics) {
+            secret_texts(value, false, &mut out);
+        }
+        out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        out.dedup();
+        out
+    }
+}
+
+/// Collects the texts of the secret scalars in `value` (all of them when `inside` a
+/// secret).
+fn secret_texts(value: &Value, inside: bool, out: &mut Vec<String>) {
+    let inside = inside || value.is_secret();
+    match value.kind() {
+        ValueKind::Str(s) if inside && !s.is_empty() => out.push(s.to_string()),
+        ValueKind::Int(_) | ValueKind::BigInt(_) | ValueKind::Float(_) | ValueKind::BigDec(_) if inside => {
+            out.push(value.revealed().to_edn())
+        }
+        ValueKind::Keyword(k) | ValueKind::Symbol(k) if inside => out.push(k.as_str().to_string()),
+        ValueKind::List(items) | ValueKind::Vector(items) => {
+            items.iter().for_each(|v| secret_texts(v, inside, out))
+        }
+        ValueKind::Set(items) => items.iter().for_each(|v| secret_texts(v, inside, out)),
+        ValueKind::Map(m) => m.values().for_each(|v| secret_texts(v, inside, out)),
+        ValueKind::Tagged(t) => secret_texts(&t.1, inside, out),
+        _ => {}
+    }
 }

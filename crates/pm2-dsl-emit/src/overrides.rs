@@ -141,6 +141,16 @@ fn find_key(map: &Map, segment: &str) -> Option<Value> {
     map.keys().find(|k| key_text(k) == Some(segment)).cloned()
 }
 
+/// What `--set` puts in place of `current`: a value set over a secret stays secret.
+pub(crate) fn replacing(current: &Value, value: Option<&Value>) -> Value {
+    let value = value.cloned().unwrap_or_else(Value::nil);
+    if current.is_secret() {
+        value.into_secret()
+    } else {
+        value
+    }
+}
+
 /// Sets (or removes) `path` inside `target`, creating maps on the way.
 pub(crate) fn set_in(
     target: &Value,
@@ -149,7 +159,7 @@ pub(crate) fn set_in(
     o: &Override,
 ) -> Result<Value, EmitError> {
     let Some((segment, rest)) = path.split_first() else {
-        return Ok(value.cloned().unwrap_or_else(Value::nil));
+        return Ok(replacing(target, value));
     };
     let mut map = match target.kind() {
         ValueKind::Map(m) => m.clone(),

@@ -141,4 +141,5 @@ pub use pm2_dsl_reader::{Note, Number};
 pub use pm2_dsl_reader::{Problem, ProblemKind};
 pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
+pub use tags::hide_secret_literals;
 pub use value::{Map, Markers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};

@@ -513,3 +513,47 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
     };
     Ok(Value::new(kind, value.origin().or(origin)).secret_if(value.is_secret()))
 }
+
+/// The form with every value written literally under `#secret` replaced by `"•••"`, for
+/// printing source forms (`pm2-clj read`): `#secret "hunter2"` shows as
+/// `#secret "•••"`, while `#secret #env DB_PASSWORD`, which names where the value comes
+/// from, shows as written.
+pub fn hide_secret_literals(form: &Form) -> Form {
+    let seq = |items: &[Form]| items.iter().map(hide_secret_literals).collect::<Box<[Form]>>();
+    let kind = match &form.kind {
+        FormKind::Tagged(t)
+            if t.tag.as_str() == "secret"
+                && !matches!(
+                    t.form.kind,
+                    FormKind::Tagged(_) | FormKind::Symbol(_) | FormKind::List(_)
+                ) =>
+        {
+            let hidden = Form::new(FormKind::Str(Arc::from(crate::value::SECRET_EDN)), t.form.span);
+            FormKind::Tagged(Box::new(Tagged {
+                tag: t.tag.clone(),
+                tag_span: t.tag_span,
+                form: hidden,
+            }))
+        }
+        FormKind::Tagged(t) => FormKind::Tagged(Box::new(Tagged {
+            tag: t.tag.clone(),
+            tag_span: t.tag_span,
+            form: hide_secret_literals(&t.form),
+        })),
+        FormKind::List(items) => FormKind::List(seq(items)),
+        FormKind::Vector(items) => FormKind::Vector(seq(items)),
+        FormKind::Set(items) => FormKind::Set(seq(items)),
+        FormKind::Map(entries) => FormKind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (hide_secret_literals(k), hide_secret_literals(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    Form {
+        kind,
+        span: form.span,
+        meta: form.meta.clone(),
+    }
+}

@@ -35,6 +35,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
                 names.push((loaded.evaluated.path.clone(), names_of(&loaded)));
                 let warnings = &loaded.built.warnings;
                 emit_each(warnings.iter(), message_format);
+                emit_each(loaded.preflight.iter(), message_format);
                 if message_format == MessageFormat::Human {
                     let apps = loaded.built.ecosystem.apps.len();
                     eprintln!(

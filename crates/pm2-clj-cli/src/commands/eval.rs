@@ -21,12 +21,21 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = DataFormat::Edn)]
     pub format: DataFormat,
+    /// Show the values of `#secret`s (by default they print as `#secret "•••"`, or
+    /// `"<secret>"` in JSON).
+    #[arg(long)]
+    pub show_secrets: bool,
 }
 
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
     let evaluated = evaluate(&args.file, &args.stdin, &args.inputs)?;
     let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
+    let value = if args.show_secrets {
+        value.revealed()
+    } else {
+        value
+    };
     let out = match args.format {
         DataFormat::Edn => value.to_edn_pretty(80) + "\n",
         DataFormat::Json => {

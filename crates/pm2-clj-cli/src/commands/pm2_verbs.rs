@@ -13,6 +13,7 @@ use crate::failure::Failure;
 use crate::input::{BuildInputs, Pm2Inputs, VerifyInputs};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
+use pm2_clj_sync::preflight::Preflight;
 
 /// Arguments of the pm2 verbs.
 #[derive(Args, Debug)]
@@ -41,7 +42,7 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
         },
         other => other,
     };
-    let settings = args.inputs.settings();
+    let settings = args.inputs.settings_at(Preflight::Error);
     let state = prepare(&args.file, &settings);
     let header = match &state.result {
         Ok(prepared) => prepared.header.clone(),

@@ -1,9 +1,10 @@
-//! `pm2-clj read FILE`: parse a file and print its forms without evaluating them.
+//! `pm2-clj read FILE`: parse a file and print its forms without evaluating them (a
+//! value written under `#secret` shows as `"•••"`).
 
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_dsl_eval::Value;
+use pm2_dsl_eval::{Value, hide_secret_literals};
 use pm2_dsl_reader::{Source, read_all, to_pretty};
 
 use crate::failure::Failure;
@@ -24,7 +25,7 @@ pub struct ReadArgs {
 pub fn run(args: &ReadArgs) -> Result<(), Failure> {
     let text = read_source(&args.file)?;
     let source = Source::standalone(args.file.to_string_lossy(), text);
-    let forms = read_all(&source)?;
+    let forms: Vec<_> = read_all(&source)?.iter().map(hide_secret_literals).collect();
     let out = match args.format {
         DataFormat::Edn => forms.iter().map(|f| to_pretty(f, 80) + "\n").collect::<String>(),
         DataFormat::Json => {

@@ -9,7 +9,7 @@ use crate::failure::Failure;
 use crate::input::{BuildInputs, load};
 use crate::output::write_stdout;
 use crate::report::{MessageFormat, emit_each};
-use pm2_clj_runtime::files::write_output;
+use pm2_clj_runtime::files::write_private_output;
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -54,8 +54,8 @@ pub struct RenderArgs {
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<Format>,
     /// Write here instead of to stdout (`-` is stdout): atomically, only when the
-    /// content changed, keeping the file's permissions; never over the source or a file
-    /// it imports, nor over anything but a regular file.
+    /// content changed, readable by you only (it holds the values of `#secret`s); never
+    /// over the source or a file it imports, nor over anything but a regular file.
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<PathBuf>,
 }
@@ -65,6 +65,7 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
     let loaded = load(&args.file, &args.inputs)?;
     let warnings = &loaded.built.warnings;
     emit_each(warnings.iter(), message_format);
+    emit_each(loaded.preflight.iter(), message_format);
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::of_path))
@@ -75,7 +76,9 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
         &loaded.header(&args.inputs.settings()),
     );
     match &args.output {
-        Some(path) if path.as_os_str() != "-" => Ok(write_output(path, &text, &loaded.files()).map(|_| ())?),
+        Some(path) if path.as_os_str() != "-" => {
+            Ok(write_private_output(path, &text, &loaded.files()).map(|_| ())?)
+        }
         _ => write_stdout(&text),
     }
 }

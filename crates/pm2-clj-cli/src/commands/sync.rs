@@ -11,11 +11,12 @@ use pm2_clj_runtime::events::{Event, Reporter};
 use pm2_clj_runtime::reconcile::{Held, SyncOptions, sync};
 use pm2_clj_sync::desired::SourceState;
 use pm2_clj_sync::load::LoadSettings;
+use pm2_clj_sync::preflight::Preflight;
 use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
 use crate::failure::{CliProblem, Failure};
-use crate::input::{Pm2Inputs, VerifyInputs, parse_env_pair};
+use crate::input::{CheckInputs, Pm2Inputs, VerifyInputs, parse_env_pair};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
 
@@ -31,21 +32,30 @@ pub struct SyncInputs {
     /// The format of the generated `dist/` files.
     #[arg(long, value_enum, default_value_t = Format::Cjs)]
     pub emit: Format,
+    #[command(flatten)]
+    pub checks: CheckInputs,
 }
 
 impl SyncInputs {
-    /// The load settings for every source.
+    /// The load settings for every source (an app whose script is missing fails its
+    /// source).
     pub fn settings(&self) -> LoadSettings {
+        self.settings_at(Preflight::Error)
+    }
+
+    /// The load settings for every source, with the pre-flight at `level`.
+    pub fn settings_at(&self, level: Preflight) -> LoadSettings {
         let mut env = pm2_dsl_eval::Env::from_process();
         for (name, value) in &self.env {
             env.set(name, value);
         }
-        LoadSettings {
+        let settings = LoadSettings {
             profile: self.profile.clone(),
             env,
             profile_optional: true,
             ..LoadSettings::default()
-        }
+        };
+        self.checks.apply(settings, level)
     }
 }
 
@@ -121,7 +131,8 @@ pub fn load_reporting(
 ) -> Result<(Scope, Vec<SourceState>), Failure> {
     existing(paths)?;
     let scope = Scope::of(paths);
-    let states = SourceState::all(&scope.scan(), &inputs.settings());
+    // What runs now is reported whatever its source's files lack.
+    let states = SourceState::all(&scope.scan(), &inputs.settings_at(Preflight::Warn));
     for state in &states {
         if let Err(reports) = &state.result {
             printer.report(Event::SourceFailed {
