@@ -67,6 +67,8 @@ pub struct Unit {
     pub generated: Generated,
     /// What its source marks secret, kept out of its errors and checks.
     pub secrets: Secrets,
+    /// The folder of its apps' logs (`:logs {:dir ...}`), made before an app starts.
+    pub log_dir: Option<PathBuf>,
 }
 
 /// How to apply.
@@ -309,6 +311,14 @@ fn run_unit(
         pm2: monitor.pm2(),
         secrets: &unit.secrets,
     };
+    if let Err(e) = make_log_dir(unit) {
+        reporter.report(Event::Note(format!(
+            "{e}: {} is left as it runs",
+            unit.source.display()
+        )));
+        outcome.errors.push(e);
+        return outcome;
+    }
     let steps: Vec<Mutex<Option<Step>>> = unit.actions.iter().map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -370,6 +380,22 @@ fn run_unit(
         healthy: unhealthy.is_empty(),
     });
     outcome
+}
+
+/// Makes the folder of the unit's logs when one of its actions starts an app (pm2 does
+/// not make it, and an app whose log cannot be opened does not start).
+fn make_log_dir(unit: &Unit) -> Result<(), RuntimeError> {
+    match &unit.log_dir {
+        Some(dir) if unit.actions.iter().any(|a| a.kind.starts()) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                RuntimeError::new(RuntimeErrorKind::WriteFile {
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                })
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The time a restored state gets to verify.
@@ -550,13 +576,18 @@ impl Unit {
                     .collect()
             })
             .unwrap_or_default();
+        let dir = pm2_dsl_emit::folder_of(source);
+        let log_dir = prepared
+            .and_then(|p| p.ecosystem.logs.as_ref()?.dir())
+            .map(|logs| dir.join(logs));
         Unit {
             source: source.to_path_buf(),
-            dir: pm2_dsl_emit::folder_of(source),
+            dir,
             apps,
             actions,
             generated,
             secrets,
+            log_dir,
         }
     }
 }
@@ -648,6 +679,38 @@ mod tests {
                 .map(|a| a["name"].as_str().unwrap())
                 .collect::<Vec<_>>(),
             ["web", "job"]
+        );
+    }
+
+    #[test]
+    fn the_log_folder_is_made_before_an_app_starts_and_not_for_a_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        let path = dir.path().join("s.pm2.edn");
+        std::fs::write(
+            &path,
+            "{:logs {:dir \"logs/pm2\"} :apps [{:name \"web\" :script \"web.js\" :min-uptime 100}]}",
+        )
+        .unwrap();
+        let state = pm2_clj_sync::desired::prepare(&path, &LoadSettings::default());
+        let logs = dir.path().join("logs/pm2");
+        let stop = unit(&state, vec![(ActionKind::Stop, "web", vec![0])]);
+        apply(&Monitor::new(&pm2), vec![stop], OPTIONS, &Log::default());
+        assert!(!logs.exists(), "stopping an app makes no folder");
+        let start = unit(&state, vec![(ActionKind::Start, "web", vec![])]);
+        let outcomes = apply(&Monitor::new(&pm2), vec![start], OPTIONS, &Log::default());
+        assert!(outcomes[0].succeeded(), "{outcomes:?}");
+        assert!(logs.is_dir());
+
+        std::fs::remove_dir_all(dir.path().join("logs")).unwrap();
+        std::fs::write(dir.path().join("logs"), "a file where the folder goes").unwrap();
+        let start = unit(&state, vec![(ActionKind::Start, "web", vec![])]);
+        let outcomes = apply(&Monitor::new(&pm2), vec![start], OPTIONS, &Log::default());
+        assert_eq!(outcomes[0].errors[0].kind().code(), "runtime::write-file");
+        assert_eq!(
+            pm2.calls(),
+            ["stop 0", "start web"],
+            "pm2 is not asked to start it"
         );
     }
 

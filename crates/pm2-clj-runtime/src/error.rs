@@ -76,6 +76,17 @@ pub enum RuntimeErrorKind {
         /// Why.
         reason: String,
     },
+    /// Two sources of one run set an option of `pm2-logrotate` (which holds for every
+    /// app of a pm2) differently: `:logs {:rotate {:retain 7}}` in one and
+    /// `{:retain 9}` in another.
+    RotateConflict {
+        /// The `pm2-logrotate` option (`retain`).
+        setting: String,
+        /// The source whose value is kept.
+        first: PathBuf,
+        /// The source that disagrees.
+        second: PathBuf,
+    },
     /// The lock that keeps runs apart cannot be had: another run holds it past the
     /// wait, or `PM2_HOME` cannot be written.
     Lock {
@@ -111,6 +122,7 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::NoLastGood { .. } => "runtime::no-last-good",
             RuntimeErrorKind::UnknownApp { .. } => "runtime::unknown-app",
             RuntimeErrorKind::Watch { .. } => "runtime::watch",
+            RuntimeErrorKind::RotateConflict { .. } => "runtime::rotate-conflict",
         }
     }
 
@@ -142,6 +154,10 @@ impl RuntimeErrorKind {
             ),
             RuntimeErrorKind::NoLastGood { .. } => Some(
                 "the app keeps its new, failed definition; fix the source and apply it again".into(),
+            ),
+            RuntimeErrorKind::RotateConflict { .. } => Some(
+                "pm2-logrotate's options hold for every app of a pm2: set :logs :rotate in one source, or the same in each"
+                    .into(),
             ),
             RuntimeErrorKind::Lock { .. } => Some(
                 "another pm2-clj run (sync, watch or a verb) is changing pm2; wait for it, or stop it".into(),
@@ -177,6 +193,17 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::Lock { path, reason } => write!(f, "cannot lock {}: {reason}", path.display()),
             RuntimeErrorKind::UnknownApp { app, .. } => write!(f, "the file defines no app named {app}"),
             RuntimeErrorKind::Watch { reason } => write!(f, "cannot watch: {reason}"),
+            RuntimeErrorKind::RotateConflict {
+                setting,
+                first,
+                second,
+            } => write!(
+                f,
+                "{} and {} set {}:{setting} differently; {0}'s value is kept",
+                first.display(),
+                second.display(),
+                pm2_dsl_emit::logs::ROTATE_MODULE
+            ),
             RuntimeErrorKind::NoLastGood { app, path } => {
                 write!(
                     f,

@@ -1,6 +1,7 @@
 //! An in-memory pm2 for the unit tests of the executor and the verb policy: it keeps
 //! processes as pm2 lists them, records every call, crashes the apps whose script is
-//! `crash.js`, and refuses the calls it is told to.
+//! `crash.js`, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
+//! defaults), and refuses the calls it is told to.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -9,7 +10,7 @@ use pm2_clj_sync::process::Process;
 use serde_json::{Value as Json, json};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
-use crate::pm2::{Pm2, Restart};
+use crate::pm2::{ModuleConf, Pm2, Restart};
 
 struct Proc {
     pm_id: u64,
@@ -26,6 +27,7 @@ struct State {
     next_id: u64,
     calls: Vec<String>,
     refuse: Vec<String>,
+    modules: Json,
 }
 
 /// The fake pm2.
@@ -168,6 +170,23 @@ impl Pm2 for FakePm2 {
     fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
         let mut state = self.call(format!("delete {}", ids_text(ids)))?;
         state.procs.retain(|p| !ids.contains(&p.pm_id));
+        Ok(())
+    }
+
+    fn module_conf(&self) -> Result<ModuleConf, RuntimeError> {
+        Ok(ModuleConf(self.state.lock().unwrap().modules.clone()))
+    }
+
+    fn install(&self, name: &str) -> Result<(), RuntimeError> {
+        let mut state = self.call(format!("install {name}"))?;
+        state.modules["module-db-v2"][name] = json!({});
+        state.modules[name] = json!({"max_size": "10M", "retain": "30", "compress": false});
+        Ok(())
+    }
+
+    fn set(&self, name: &str, key: &str, value: &str) -> Result<(), RuntimeError> {
+        let mut state = self.call(format!("set {name}:{key} {value}"))?;
+        state.modules[name][key] = json!(value);
         Ok(())
     }
 

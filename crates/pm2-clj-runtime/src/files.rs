@@ -294,7 +294,11 @@ mod tests {
         assert_eq!(mode(&path), 0o600);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(write_generated(&path, "a").ok(), Some(Written::Unchanged));
-        assert_eq!(mode(&path), 0o600, "an unchanged file readable by others is narrowed");
+        assert_eq!(
+            mode(&path),
+            0o600,
+            "an unchanged file readable by others is narrowed"
+        );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         write_generated(&path, "b").unwrap();
         assert_eq!(mode(&path), 0o600);

@@ -7,7 +7,8 @@
 //! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;
 //! - [`apply`]: actions as transactions, verified ([`verify`], [`probe`]) and rolled back;
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
-//! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files;
+//! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files; [`rotate`]: the
+//!   `pm2-logrotate` module `:logs :rotate` configures;
 //! - [`secrets`]: what a source marks `#secret` kept out of every report.
 
 #![warn(missing_docs)]
@@ -26,6 +27,7 @@ pub mod outcome;
 pub mod pm2;
 pub mod probe;
 pub mod reconcile;
+pub mod rotate;
 pub mod secrets;
 pub mod verbs;
 pub mod verify;

@@ -2,7 +2,8 @@
 //! at a time writes generated files and changes pm2), each loaded source's generated
 //! config is written (a source whose file cannot be written is left as it runs), pm2 is
 //! listed, the plan is made and reported, and each source's actions are applied as one
-//! transaction (see [`crate::apply`]).
+//! transaction (see [`crate::apply`]). Before the plan, `pm2-logrotate` is set up as the
+//! sources' `:logs :rotate` ask ([`crate::rotate`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use crate::generated::Generated;
 use crate::lock;
 use crate::outcome::Outcome;
 use crate::pm2::Pm2;
+use crate::rotate::{self, Wanted};
 use crate::verify::Monitor;
 
 /// How to sync.
@@ -100,6 +102,7 @@ pub fn sync(
         }
     };
     let mut unwritten: Vec<PathBuf> = Vec::new();
+    let mut rotate = Wanted::default();
     for state in states {
         match &state.result {
             Err(reports) => {
@@ -116,6 +119,10 @@ pub fn sync(
                 if options.dry_run {
                     continue;
                 }
+                let asked = prepared.ecosystem.logs.as_ref().and_then(|l| l.rotate.as_deref());
+                if let Err(e) = rotate.add(&state.path, asked) {
+                    outcome.errors.push(e);
+                }
                 let generated = Generated::dist(&state.path, options.emit);
                 if let Err(e) = generated.write_config(&prepared.ecosystem, &prepared.header) {
                     reporter.report(Event::Note(format!(
@@ -128,6 +135,11 @@ pub fn sync(
                 }
             }
         }
+    }
+    if !options.dry_run
+        && let Err(e) = rotate::ensure(pm2, &rotate, reporter)
+    {
+        outcome.errors.push(e);
     }
     let monitor = Monitor::new(pm2);
     let running = match monitor.list() {

@@ -11,7 +11,7 @@ use pm2_dsl_emit::Ecosystem;
 use serde_json::Value as Json;
 
 use crate::error::RuntimeError;
-use crate::pm2::{Pm2, Restart};
+use crate::pm2::{ModuleConf, Pm2, Restart};
 use crate::verify::Unhealthy;
 
 /// What a redacted secret reads as.
@@ -83,6 +83,18 @@ impl Pm2 for Redacting<'_> {
 
     fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
         self.pm2.delete(ids).map_err(|e| self.secrets.error(e))
+    }
+
+    fn module_conf(&self) -> Result<ModuleConf, RuntimeError> {
+        self.pm2.module_conf()
+    }
+
+    fn install(&self, name: &str) -> Result<(), RuntimeError> {
+        self.pm2.install(name)
+    }
+
+    fn set(&self, name: &str, key: &str, value: &str) -> Result<(), RuntimeError> {
+        self.pm2.set(name, key, value)
     }
 
     fn describe(&self) -> String {

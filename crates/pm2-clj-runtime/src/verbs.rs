@@ -1,8 +1,8 @@
 //! The pm2 verbs on one source file — `start`, `restart`, `reload`, `stop`, `delete` —
 //! with PM2's traps removed: `--only` works for every verb; `start` starts only what
 //! is not running (PM2's `start FILE` restarts everything); only apps pm2-clj started
-//! are acted on; and what starts or changes is verified, and rolled back when it does
-//! not verify.
+//! are acted on; what starts or changes is verified, and rolled back when it does not
+//! verify; and the verbs that start apps set up the source's `:logs :rotate`.
 
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use crate::generated::Generated;
 use crate::lock;
 use crate::outcome::Outcome;
 use crate::pm2::Pm2;
+use crate::rotate::{self, Wanted};
 use crate::verify::Monitor;
 
 /// A pm2 verb.
@@ -179,6 +180,12 @@ pub fn run(
     let generated = Generated::verbs(&state.path, profile);
     if verb.starts() {
         generated.write_config(&prepared.ecosystem, header)?;
+        let rotate = prepared.ecosystem.logs.as_ref().and_then(|l| l.rotate.as_deref());
+        // Rotation is about logs, not the apps: when it cannot be set up, the apps
+        // still start, and the run reports the failure.
+        if let Err(e) = rotate::ensure(pm2, &Wanted::of(&state.path, rotate), reporter) {
+            outcome.errors.push(e);
+        }
     }
     let monitor = Monitor::new(pm2);
     let running = monitor.list()?;

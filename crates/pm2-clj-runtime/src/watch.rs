@@ -219,6 +219,9 @@ fn round(pm2: &dyn Pm2, tree: &Tree, options: &WatchOptions, held: &mut Held, re
         files: Vec::new(),
     };
     let outcome = sync(pm2, &scope, &tree.states, &options.sync, held, reporter);
+    for e in &outcome.errors {
+        reporter.report(Event::Note(format!("{e} [{}]", e.kind().code())));
+    }
     for unit in &outcome.units {
         let prepared = tree
             .states

@@ -66,5 +66,8 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
         &options,
         &printer,
     )?;
+    for e in &outcome.errors {
+        crate::report::emit(&[e as &dyn miette::Diagnostic], message_format);
+    }
     Failure::of(outcome.verdict())
 }

@@ -11,7 +11,7 @@ use pm2_clj_sync::process::{Process, parse_jlist};
 use serde_json::{Value as Json, json};
 use wait_timeout::ChildExt;
 
-use super::{Located, Pm2, Pm2Options, Restart, environment};
+use super::{Located, ModuleConf, Pm2, Pm2Options, Restart, environment};
 use crate::error::{RuntimeError, RuntimeErrorKind};
 
 /// The driver.
@@ -200,6 +200,20 @@ impl Pm2 for CliDriver {
         let mut args = vec!["delete".to_string()];
         args.extend(self.ids("delete", ids)?);
         self.run("delete", &args, Path::new("/")).map(drop)
+    }
+
+    fn module_conf(&self) -> Result<ModuleConf, RuntimeError> {
+        ModuleConf::read(&crate::lock::pm2_home(self.options.home.as_deref()))
+    }
+
+    fn install(&self, name: &str) -> Result<(), RuntimeError> {
+        self.run("install", &["install".into(), name.into()], Path::new("/"))
+            .map(drop)
+    }
+
+    fn set(&self, name: &str, key: &str, value: &str) -> Result<(), RuntimeError> {
+        let args = ["set".into(), format!("{name}:{key}"), value.into()];
+        self.run("set", &args, Path::new("/")).map(drop)
     }
 
     fn describe(&self) -> String {

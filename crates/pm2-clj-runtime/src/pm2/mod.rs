@@ -2,12 +2,16 @@
 //! the user's pm2 and drives it through its own API (`node.rs`: one long-lived Node
 //! helper) or, when its package cannot be loaded, through its command line (`cli.rs`).
 //!
+//! pm2's modules (`pm2 install`, `pm2 set`) are managed through its command line by
+//! both drivers, and read from its home folder ([`ModuleConf`]).
+//!
 //! Apps are handed over as the JSON objects of the generated file (what pm2 would read
 //! from it) with the folder relative paths resolve against; once they exist they are
 //! addressed by pm2 id, never by a name pm2 could read as `all`, a list or a pattern.
 
 mod cli;
 mod locate;
+mod modules;
 mod node;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +23,7 @@ use serde_json::Value as Json;
 use crate::error::RuntimeError;
 
 pub use locate::{Located, locate};
+pub use modules::ModuleConf;
 
 /// How an app is restarted with a new definition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +51,16 @@ pub trait Pm2: Send + Sync {
 
     /// Stops the processes `ids` and removes them from pm2.
     fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError>;
+
+    /// What pm2 records of its modules: which are installed, and their options.
+    fn module_conf(&self) -> Result<ModuleConf, RuntimeError>;
+
+    /// Installs the module `name` from npm (`pm2 install NAME`), which starts it.
+    fn install(&self, name: &str) -> Result<(), RuntimeError>;
+
+    /// Sets the option `key` of the module `name` (`pm2 set NAME:KEY VALUE`), which
+    /// restarts the module.
+    fn set(&self, name: &str, key: &str, value: &str) -> Result<(), RuntimeError>;
 
     /// How pm2 is driven, for notes and reports (`pm2 7.0.4 through its API`).
     fn describe(&self) -> String;
@@ -98,7 +113,8 @@ pub fn connect(options: &Pm2Options) -> Result<Connection, RuntimeError> {
         };
         return Ok(fallback(why));
     };
-    match node::NodeDriver::start(node, package, options) {
+    let cli = cli::CliDriver::new(&located, options);
+    match node::NodeDriver::start(node, package, cli, options) {
         Ok(driver) => Ok(Connection {
             pm2: Box::new(driver),
             note: None,

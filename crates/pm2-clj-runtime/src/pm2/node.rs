@@ -16,7 +16,8 @@ use std::time::Duration;
 use pm2_clj_sync::process::{Process, list_of};
 use serde_json::{Value as Json, json};
 
-use super::{Pm2, Pm2Options, Restart, environment};
+use super::cli::CliDriver;
+use super::{ModuleConf, Pm2, Pm2Options, Restart, environment};
 use crate::error::{RuntimeError, RuntimeErrorKind};
 
 const HELPER: &str = include_str!("helper.js");
@@ -89,6 +90,9 @@ pub(super) struct NodeDriver {
     node: PathBuf,
     package: PathBuf,
     options: Pm2Options,
+    /// pm2's command line, for its modules (`pm2 install` runs npm; its API does not
+    /// make that any safer).
+    cli: CliDriver,
     helper: Mutex<Option<Arc<Helper>>>,
     next_id: AtomicU64,
 }
@@ -96,11 +100,17 @@ pub(super) struct NodeDriver {
 impl NodeDriver {
     /// Starts the helper and waits until it is connected to pm2's daemon (starting the
     /// daemon if none runs).
-    pub(super) fn start(node: &Path, package: &Path, options: &Pm2Options) -> Result<NodeDriver, StartError> {
+    pub(super) fn start(
+        node: &Path,
+        package: &Path,
+        cli: CliDriver,
+        options: &Pm2Options,
+    ) -> Result<NodeDriver, StartError> {
         let driver = NodeDriver {
             node: node.to_path_buf(),
             package: package.to_path_buf(),
             options: options.clone(),
+            cli,
             helper: Mutex::new(None),
             next_id: AtomicU64::new(1),
         };
@@ -289,6 +299,18 @@ impl Pm2 for NodeDriver {
 
     fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
         self.call("delete", json!({"op": "delete", "ids": ids})).map(drop)
+    }
+
+    fn module_conf(&self) -> Result<ModuleConf, RuntimeError> {
+        self.cli.module_conf()
+    }
+
+    fn install(&self, name: &str) -> Result<(), RuntimeError> {
+        self.cli.install(name)
+    }
+
+    fn set(&self, name: &str, key: &str, value: &str) -> Result<(), RuntimeError> {
+        self.cli.set(name, key, value)
     }
 
     fn describe(&self) -> String {
