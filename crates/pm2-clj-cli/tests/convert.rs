@@ -621,3 +621,39 @@ fn ecosystem_dsl_files_keep_the_paths_pm2_read_from_the_repository_root() {
     assert!(checked >= 30, "{checked}");
     assert!(probes >= 1, "the corpus has an app with http probes");
 }
+
+#[test]
+fn an_ecosystem_dsl_env_file_becomes_dotenv_below_the_apps_own_env() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("services/api");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(root.path().join("services/.env"), "SHARED=from-file\nPORT=1\n").unwrap();
+    let file = dir.join("ecosystem.edn");
+    std::fs::write(
+        &file,
+        "{:apps [{:name \"api\" :script \"api.js\" :cwd \"services/api\" :env_file \"services/.env\" :env {:PORT \"8080\"}}\n         {:name \"job\" :script \"job.js\" :env_file \"missing.env\"}]}\n",
+    )
+    .unwrap();
+    let edn = dir.join("api.pm2.edn");
+    let out = cli(&[
+        "convert",
+        file.to_str().unwrap(),
+        "--from",
+        "ecosystem-dsl",
+        "--root",
+        root.path().to_str().unwrap(),
+        "-o",
+        edn.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&edn).unwrap();
+    assert!(text.contains("#dotenv? \"../.env\""), "{text}");
+    let apps = rendered_apps(&edn);
+    assert_eq!(apps[0]["env"]["SHARED"], "from-file");
+    assert_eq!(apps[0]["env"]["PORT"], "8080", "the app's own env wins");
+    assert!(
+        apps[1]["env"].as_object().is_none_or(|env| env.is_empty()),
+        "a missing file gives no variables: {}",
+        apps[1]
+    );
+}

@@ -4,8 +4,10 @@
 //! relative to the new file (an app without a `cwd` gets the root as its `cwd`, which is
 //! where it ran); `"${VAR}"` strings read the environment (`#env VAR`, `${VAR:-x}` →
 //! `#or`); numeric `args` become strings; `readiness_probe`/`startup_probe` `http_get`
-//! blocks become `:health`; `env_file` and `liveness_probe`, which pm2-clj has no
-//! equivalent for yet, are left out with a note on the app.
+//! blocks become `:health`; `env_file ".env"` becomes
+//! `:env (merge #dotenv? ".env" {...})` (the file's variables, then the app's own; a
+//! missing file gives none); `liveness_probe`, which pm2-clj has no equivalent for, is
+//! left out with a note on the app.
 
 use std::path::{Path, PathBuf};
 
@@ -123,16 +125,21 @@ fn http_probe(probe: &Edn) -> Option<(String, Option<i64>)> {
 fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
     let Some(c) = app.as_map_mut() else { return };
     let mut health: Option<(String, Option<i64>)> = None;
+    let mut env_file: Option<String> = None;
     let mut notes = Vec::new();
     let entries = std::mem::take(&mut c.entries);
     for mut e in entries {
         match e.key_name().unwrap_or_default() {
-            "env_file" => {
-                notes.push(format!(
-                    "env_file {} was not converted: pm2-clj reads no .env file yet (issue #14's #dotenv); export its variables",
-                    crate::edn::file_text(&[], &[(vec![], e.value.clone())]).trim()
-                ));
-            }
+            "env_file" => match &e.value {
+                Edn::Str(file) => {
+                    let abs = paths::join(root_abs, &[file], true);
+                    env_file = Some(paths::between(dir_abs, &abs));
+                }
+                other => notes.push(format!(
+                    "env_file {} was not converted: only one file (a string) reads as #dotenv?",
+                    crate::edn::file_text(&[], &[(vec![], other.clone())]).trim()
+                )),
+            },
             "readiness_probe" | "startup_probe" => {
                 if let Some((url, timeout)) = http_probe(&e.value) {
                     let timeout = timeout.max(health.as_ref().and_then(|h| h.1));
@@ -195,6 +202,21 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
         first.before.splice(0..0, notes);
     }
     interpolate_all(app);
+    if let (Some(file), Some(c)) = (env_file, app.as_map_mut()) {
+        let dotenv = Edn::Tagged("dotenv?", Box::new(Edn::Str(file)));
+        match c.entries.iter_mut().find(|e| e.key_name() == Some("env")) {
+            Some(env) => {
+                let own = std::mem::replace(&mut env.value, Edn::Nil);
+                env.value = Edn::List(vec![Edn::Symbol("merge".into()), dotenv, own]);
+                env.before.push("env_file's variables, then the app's own".into());
+            }
+            None => {
+                let mut env = Entry::pair(Edn::Keyword("env".into()), dotenv);
+                env.before.push("from env_file".into());
+                c.entries.push(env);
+            }
+        }
+    }
 }
 
 /// Converts an ecosystem-dsl file; `root` is where its relative paths start.

@@ -259,7 +259,7 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
         if option == "env_file" {
             error = error.with_help(
                 "PM2 has no env_file option: it would read this as the variables of `--env file`. \
-                 Put the variables in :env, or read them with #env / (env \"NAME\")",
+                 Read the file into :env with #dotenv, as in :env (merge #dotenv \".env\" {...})",
             );
         }
         return problems.push(error);

@@ -87,7 +87,8 @@ pub enum EvalErrorKind {
     },
     /// An imported or included file that is not an EDN source (its name does not end
     /// in `.edn`) failed to evaluate: `#include "/etc/passwd"`. Its text is never shown,
-    /// so only the kind and place of the error are given.
+    /// so only the kind and place of the error are given. For `#include ".env"` the help
+    /// names `#dotenv`.
     NotSource {
         /// Where it was read from.
         file: String,
@@ -285,6 +286,10 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::ImportCycle { .. } => {
                 Some("move what both files need into a third file that both import".into())
             }
+            EvalErrorKind::NotSource { file, .. } if is_dotenv_name(file) => Some(format!(
+                "a .env file is not EDN: read its variables as a map with #dotenv {:?} (or #dotenv? when it may be missing)",
+                file.rsplit('/').next().unwrap_or(file)
+            )),
             EvalErrorKind::NotSource { .. } => Some(
                 "import and include .edn files; a file under another name is evaluated, but its text is never shown"
                     .into(),
@@ -460,4 +465,10 @@ impl From<ReadError> for EvalErrorKind {
     fn from(e: ReadError) -> EvalErrorKind {
         EvalErrorKind::Read(Box::new(e))
     }
+}
+
+/// Whether a file's name is a dotenv file's: `.env`, `.env.local`, `prod.env`.
+fn is_dotenv_name(file: &str) -> bool {
+    let name = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    name == ".env" || name.starts_with(".env.") || name.ends_with(".env")
 }

@@ -135,3 +135,12 @@ fn dotenv_syntax_error_in_the_dotenv_file() {
         "{:apps [{:name \"api\" :script \"a.js\"\n         :env (merge #dotenv \".env\" {:PORT 80})}]}"
     ));
 }
+
+#[test]
+fn including_a_dotenv_file_points_to_dotenv() {
+    insta::assert_snapshot!(report_with(
+        Options::new(),
+        MemoryLoader::new().with_file(".env", "DB_PASSWORD=hunter2\n"),
+        "{:apps [{:name \"api\" :script \"a.js\" :env #include \".env\"}]}"
+    ));
+}
