@@ -283,18 +283,27 @@ fn hostile_dotenv_files_are_labelled_errors() {
     );
     std::fs::write(dir.path().join("huge.env"), "A=1\n".repeat(64 << 10)).unwrap();
     std::fs::create_dir(dir.path().join("folder.env")).unwrap();
+    std::fs::write(dir.path().join("binary.env"), b"A=\xff\xfe\n").unwrap();
+    let locked = dir.path().join("locked.env");
+    std::fs::write(&locked, "A=1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
     let loader = FsLoader::new().max_file_bytes(64 << 10);
     for (file, says) in [
         ("fifo.env", "not a regular file"),
         ("huge.env", "more than the limit"),
         ("folder.env", "not a regular file"),
         ("/proc/self/environ", "pseudo-file"),
+        ("binary.env", "not UTF-8"),
+        ("locked.env", "Permission denied"),
     ] {
         std::fs::write(&main, format!("#dotenv \"{file}\"")).unwrap();
         let started = std::time::Instant::now();
-        let e = Evaluator::new(Options::new(), loader.clone())
-            .eval_file(main.to_str().unwrap())
-            .unwrap_err();
+        // As a user that file modes apply to (root reads locked.env).
+        let e = pm2_clj_testkit::unprivileged(|| {
+            Evaluator::new(Options::new(), loader.clone()).eval_file(main.to_str().unwrap())
+        })
+        .unwrap_err();
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "{file}");
         assert_eq!(e.kind().code(), "eval::import-io", "{file}: {e:?}");
         assert!(format!("{:?}", e.kind()).contains(says), "{file}: {:?}", e.kind());
