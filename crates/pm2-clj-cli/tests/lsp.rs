@@ -425,6 +425,43 @@ fn hover_shows_docs_values_and_whether_variables_are_set() {
     assert!(client.finish().success());
 }
 
+#[test]
+fn the_language_server_never_shows_a_secret() {
+    let dir = project(&[(".env", "TOKEN=dotenv-secret-token\n")]);
+    let app = uri(&dir.path().join("app.pm2.edn"));
+    let text = "(def pw #secret #env PM2_CLJ_TEST_SET)
+(def vars #secret #dotenv \".env\")
+{:apps [{:name \"api\" :script \"a.js\" :instances pw
+         :env (merge vars {:PW pw :URL (str \"pg://u:\" pw \"@db\")})}]}
+";
+    let mut client = Client::start(dir.path(), json!({}));
+    client.open(&app, text);
+    let diagnostics = client.diagnostics(&app);
+    assert_eq!(
+        diagnostics["diagnostics"][0]["code"], "emit::wrong-type",
+        "the secret :instances is reported: {diagnostics}"
+    );
+    let mut shown = vec![diagnostics];
+    for (needle, nth) in [("pw", 1), ("pw", 2), ("vars", 1), ("PM2_CLJ_TEST_SET", 0), (".env", 0)] {
+        let (line, character) = at(text, needle, nth);
+        shown.push(client.at("textDocument/hover", &app, line, character + 1));
+    }
+    let (line, character) = at(text, "pw", 1);
+    shown.push(client.at("textDocument/definition", &app, line, character + 1));
+    assert!(
+        shown[1].to_string().contains("**pw**"),
+        "hover shows the definition: {}",
+        shown[1]
+    );
+    for answer in &shown {
+        let answer = answer.to_string();
+        for secret in ["secret-value", "dotenv-secret-token"] {
+            assert!(!answer.contains(secret), "{answer}");
+        }
+    }
+    assert!(client.finish().success());
+}
+
 fn labels(items: &Json) -> Vec<String> {
     items
         .as_array()
