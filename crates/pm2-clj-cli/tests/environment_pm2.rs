@@ -158,6 +158,19 @@ fn logs_dir_holds_pm2s_logs() {
     assert!(!logs.join("own.out.log").exists(), "an app's own out_file wins");
 }
 
+/// Every file under `dir`, with its mode.
+#[cfg(unix)]
+fn modes_under(dir: &Path) -> Vec<(PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    pm2_clj_testkit::files_under(dir, &[""])
+        .into_iter()
+        .map(|f| {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            (f, mode)
+        })
+        .collect()
+}
+
 /// What `module_conf.json` holds for `pm2-logrotate`.
 fn logrotate_conf(pm2: &Pm2) -> Json {
     let text = std::fs::read_to_string(pm2.home().join("module_conf.json")).unwrap_or_default();
@@ -204,6 +217,24 @@ fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
         assert!(!text.contains("pm2-logrotate"), "{run:?} changes nothing: {text}");
         assert_eq!(logrotate_conf(&pm2), conf);
         assert_eq!(process_of(&pm2, "pm2-logrotate"), module, "not restarted");
+    }
+
+    // What the verbs (.pm2-clj/) and sync (dist/) generated, last good copies included.
+    #[cfg(unix)]
+    for folder in [".pm2-clj", "dist"] {
+        let generated = modes_under(&d.join("tree").join(folder));
+        let names: Vec<String> = generated
+            .iter()
+            .map(|(f, _)| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.contains(&".gitignore".to_string()), "{folder}: {names:?}");
+        assert!(
+            generated.iter().any(|(f, _)| f.to_string_lossy().contains(".last-good")),
+            "{folder}: {names:?}"
+        );
+        for (file, mode) in generated {
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
     }
 }
 
