@@ -382,8 +382,10 @@ fn run_unit(
     outcome
 }
 
-/// Makes the folder of the unit's logs when one of its actions starts an app (pm2 does
-/// not make it, and an app whose log cannot be opened does not start).
+/// Makes the folder of the unit's logs when one of its actions starts an app, as
+/// `:logs {:dir ...}` promises (pm2 7 makes a missing log folder itself; pm2-clj does
+/// not count on it, and a folder that cannot be made is reported as pm2-clj's error,
+/// before pm2 is asked).
 fn make_log_dir(unit: &Unit) -> Result<(), RuntimeError> {
     match &unit.log_dir {
         Some(dir) if unit.actions.iter().any(|a| a.kind.starts()) => {
