@@ -229,7 +229,9 @@ fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
             .collect();
         assert!(names.contains(&".gitignore".to_string()), "{folder}: {names:?}");
         assert!(
-            generated.iter().any(|(f, _)| f.to_string_lossy().contains(".last-good")),
+            generated
+                .iter()
+                .any(|(f, _)| f.to_string_lossy().contains(".last-good")),
             "{folder}: {names:?}"
         );
         for (file, mode) in generated {

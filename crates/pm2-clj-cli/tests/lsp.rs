@@ -442,7 +442,13 @@ fn the_language_server_never_shows_a_secret() {
         "the secret :instances is reported: {diagnostics}"
     );
     let mut shown = vec![diagnostics];
-    for (needle, nth) in [("pw", 1), ("pw", 2), ("vars", 1), ("PM2_CLJ_TEST_SET", 0), (".env", 0)] {
+    for (needle, nth) in [
+        ("pw", 1),
+        ("pw", 2),
+        ("vars", 1),
+        ("PM2_CLJ_TEST_SET", 0),
+        (".env", 0),
+    ] {
         let (line, character) = at(text, needle, nth);
         shown.push(client.at("textDocument/hover", &app, line, character + 1));
     }
