@@ -10,7 +10,7 @@
 //! An app that names its own `out_file` or `error_file` keeps it. A relative `:dir` is
 //! relative to the file it is written in (like `cwd`).
 
-use pm2_dsl_eval::{Value, ValueKind, closest};
+use pm2_dsl_eval::{Number, Value, ValueKind, closest};
 
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{key_text, snake};
@@ -197,7 +197,7 @@ fn entries<'v>(option: &str, value: &'v Value) -> Result<Vec<(&'v Value, &'v Val
 fn setting_value(option: &str, kind: LogsType, value: &Value) -> Result<String, EmitError> {
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     match (kind, value.kind()) {
-        (LogsType::Size, ValueKind::Int(n)) if *n > 0 => Ok(n.to_string()),
+        (LogsType::Size, ValueKind::Number(Number::Int(n))) if *n > 0 => Ok(n.to_string()),
         (LogsType::Size, ValueKind::Str(s)) => {
             let body = s.strip_suffix(['K', 'M', 'G']).unwrap_or(s);
             if digits(body) && body.parse::<u64>().is_ok_and(|n| n > 0) {
@@ -210,15 +210,17 @@ fn setting_value(option: &str, kind: LogsType, value: &Value) -> Result<String, 
                 ))
             }
         }
-        (LogsType::Retain, ValueKind::Int(n)) if *n > 0 => Ok(n.to_string()),
+        (LogsType::Retain, ValueKind::Number(Number::Int(n))) if *n > 0 => Ok(n.to_string()),
         (LogsType::Retain, ValueKind::Str(s)) if &**s == "all" => Ok(s.to_string()),
-        (LogsType::Retain, ValueKind::Int(_) | ValueKind::Str(_)) => Err(bad_format(
+        (LogsType::Retain, ValueKind::Number(Number::Int(_)) | ValueKind::Str(_)) => Err(bad_format(
             option,
             "a number of files, at least 1, or \"all\"",
             value,
         )),
-        (LogsType::Seconds, ValueKind::Int(n)) if *n >= 1 => Ok(n.to_string()),
-        (LogsType::Seconds, ValueKind::Int(_)) => Err(bad_format(option, "whole seconds, at least 1", value)),
+        (LogsType::Seconds, ValueKind::Number(Number::Int(n))) if *n >= 1 => Ok(n.to_string()),
+        (LogsType::Seconds, ValueKind::Number(Number::Int(_))) => {
+            Err(bad_format(option, "whole seconds, at least 1", value))
+        }
         (LogsType::Boolean, ValueKind::Bool(b)) => Ok(b.to_string()),
         (LogsType::Cron, ValueKind::Str(s)) => match crate::cron::check(s) {
             Ok(()) => Ok(s.to_string()),

@@ -86,9 +86,7 @@ fn secret_texts(value: &Value, inside: bool, out: &mut Vec<String>) {
     let inside = inside || value.is_secret();
     match value.kind() {
         ValueKind::Str(s) if inside && !s.is_empty() => out.push(s.to_string()),
-        ValueKind::Int(_) | ValueKind::BigInt(_) | ValueKind::Float(_) | ValueKind::BigDec(_) if inside => {
-            out.push(value.revealed().to_edn())
-        }
+        ValueKind::Number(_) if inside => out.push(value.revealed().to_edn()),
         ValueKind::Keyword(k) | ValueKind::Symbol(k) if inside => out.push(k.as_str().to_string()),
         ValueKind::List(items) | ValueKind::Vector(items) => {
             items.iter().for_each(|v| secret_texts(v, inside, out))

@@ -136,7 +136,7 @@ fn bad_logs_are_labelled_with_a_suggestion() {
         let found = problems(logs);
         assert_eq!(found.len(), 1, "{logs}: {found:?}");
         let e = &found[0];
-        assert_eq!(e.kind().code(), code, "{logs}");
+        assert_eq!(e.code(), code, "{logs}");
         assert!(e.span().is_some(), "{logs}: labelled");
         if let Some(s) = suggestion {
             let help = miette::Diagnostic::help(e).unwrap().to_string();
@@ -216,6 +216,6 @@ fn an_unset_env_var_left_out_of_an_app_is_reported() {
     assert!(
         errors
             .iter()
-            .all(|e| e.kind().code() == "emit::unset-env" && !e.kind().is_warning())
+            .all(|e| e.code() == "emit::unset-env" && !e.is_warning())
     );
 }

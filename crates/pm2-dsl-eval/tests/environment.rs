@@ -56,12 +56,12 @@ fn dotenv_paths_are_relative_to_the_file_that_names_them() {
 #[test]
 fn a_missing_dotenv_file_is_an_error_unless_optional() {
     let e = run_in(MemoryLoader::new(), "{:env #dotenv \".env\"}").unwrap_err();
-    assert_eq!(e.kind().code(), "eval::dotenv-not-found");
+    assert_eq!(e.code(), "eval::dotenv-not-found");
     assert_eq!(e.to_string(), "cannot find .env file \".env\"");
     check_in(MemoryLoader::new(), "#dotenv? \".env.local\"", "{}");
     check_in(MemoryLoader::new(), "(dotenv? \".env.local\")", "{}");
     let e = run_in(MemoryLoader::new(), "(dotenv \".env\")").unwrap_err();
-    assert_eq!(e.kind().code(), "eval::dotenv-not-found");
+    assert_eq!(e.code(), "eval::dotenv-not-found");
 }
 
 #[test]
@@ -70,7 +70,7 @@ fn a_dotenv_syntax_error_is_labelled_in_the_dotenv_file() {
     let e = evaluator
         .eval_str("/p/main.pm2.edn", "{:env #dotenv \".env\"}")
         .unwrap_err();
-    assert_eq!(e.kind().code(), "eval::dotenv-syntax");
+    assert_eq!(e.code(), "eval::dotenv-syntax");
     let source = e.source_text().expect("the .env file is the error's source");
     assert_eq!(source.name(), "/p/.env");
     assert_eq!(source.slice(e.span().unwrap()), "w");
@@ -111,7 +111,7 @@ fn dotenv_files_go_through_the_loader_and_its_limits() {
     let e = Evaluator::new(Options::new(), FsLoader::new())
         .eval_file(main.to_str().unwrap())
         .unwrap_err();
-    assert_eq!(e.kind().code(), "eval::import-io", "{e:?}");
+    assert_eq!(e.code(), "eval::import-io", "{e:?}");
     assert!(e.span().is_some(), "labelled at the tag");
 }
 
@@ -127,7 +127,7 @@ fn env_bang_requires_its_variable() {
     let e = Evaluator::new(options, MemoryLoader::new())
         .eval_str("/p/main.pm2.edn", text)
         .unwrap_err();
-    assert_eq!(e.kind().code(), "eval::env-required");
+    assert_eq!(e.code(), "eval::env-required");
     assert!(e.to_string().contains("DATABASE_URL"), "{e}");
     let at = e.span().unwrap();
     assert_eq!(&text[at.start as usize..at.end as usize], "#env! DATABASE_URL");
@@ -247,7 +247,7 @@ fn an_error_about_a_secret_does_not_quote_it() {
     let e = Evaluator::new(options, MemoryLoader::new())
         .eval_str("/p/main.pm2.edn", "#long #secret #env PORT")
         .unwrap_err();
-    assert_eq!(e.kind().code(), "eval::coercion");
+    assert_eq!(e.code(), "eval::coercion");
     assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
 }
 
@@ -260,7 +260,7 @@ fn venv_finds_the_python_of_a_virtual_environment() {
     assert_eq!(eval().unwrap(), Value::string("python3"), "no venv: python3");
     std::fs::create_dir_all(dir.path().join(".venv/bin")).unwrap();
     let e = eval().unwrap_err();
-    assert_eq!(e.kind().code(), "eval::venv-without-python");
+    assert_eq!(e.code(), "eval::venv-without-python");
     std::fs::write(dir.path().join(".venv/bin/python"), "").unwrap();
     assert_eq!(eval().unwrap(), Value::string(".venv/bin/python"));
 
@@ -305,7 +305,7 @@ fn hostile_dotenv_files_are_labelled_errors() {
         })
         .unwrap_err();
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "{file}");
-        assert_eq!(e.kind().code(), "eval::import-io", "{file}: {e:?}");
+        assert_eq!(e.code(), "eval::import-io", "{file}: {e:?}");
         assert!(format!("{:?}", e.kind()).contains(says), "{file}: {:?}", e.kind());
         assert!(e.span().is_some(), "labelled at the tag");
     }
@@ -325,7 +325,7 @@ fn a_confined_loader_reads_no_dotenv_and_finds_no_venv_outside_its_root() {
     let e = Evaluator::new(Options::new(), loader.clone())
         .eval_file(main.to_str().unwrap())
         .unwrap_err();
-    assert_eq!(e.kind().code(), "eval::import-io");
+    assert_eq!(e.code(), "eval::import-io");
     std::fs::write(&main, format!("#venv \"{out}/.venv\"")).unwrap();
     let value = Evaluator::new(Options::new(), loader)
         .eval_file(main.to_str().unwrap())
