@@ -1,7 +1,7 @@
 //! Keeping secrets out of what pm2-clj reports. The values a source marks `#secret` are
 //! written into the files pm2 loads (the apps need them), so pm2's own error messages
 //! and the apps' error logs may quote them: every such text is redacted before it
-//! becomes an event or an outcome, by the driver a unit acts through ([`Redacting`]) and
+//! becomes an event or an outcome, by the driver a unit acts through (`Redacting`) and
 //! by the checks that read the apps' logs.
 
 use std::path::Path;
