@@ -307,7 +307,10 @@ mod tests {
         let file = dir.join("ecosystem.edn");
         let converted = super::convert(&file, FILE, Some(root.path())).unwrap();
         let text = &converted.text;
-        assert!(text.contains("env_file \".env\" was not converted"), "{text}");
+        assert!(
+            text.contains(":env (merge #dotenv? \"../../../.env\""),
+            "env_file, relative to the root, becomes #dotenv? relative to the file: {text}"
+        );
         assert!(text.contains("liveness_probe was not converted"), "{text}");
         let settings = |env: Env| LoadSettings {
             profile: None,
@@ -316,6 +319,7 @@ mod tests {
             overrides: Vec::new(),
             profile_optional: false,
             root: None,
+            ..LoadSettings::default()
         };
         let output = dir.join("ecosystem.pm2.edn");
         for (db, mode, host) in [(Some("db://one"), Some("prod"), Some("h1")), (None, None, None)] {
