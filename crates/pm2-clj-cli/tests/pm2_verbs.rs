@@ -174,6 +174,10 @@ fn a_broken_file_never_reaches_pm2() {
 fn pm2_bin_pointing_nowhere_is_exit_3_with_a_clear_message() {
     let pm2 = Pm2::start();
     let (dir, file) = three_apps();
+    // The project has a working pm2 of its own: PM2_BIN still wins over it.
+    let bin = dir.path().join("node_modules/.bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(pm2.bin(), bin.join("pm2")).unwrap();
     let out = pm2
         .command(env!("CARGO_BIN_EXE_pm2-clj"))
         .env("PM2_BIN", "/nonexistent/pm2")
