@@ -227,7 +227,7 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
             file: name.clone(),
             message: e.to_string(),
         })
-        .with_source(&name, text, Some(e.span.start as usize))
+        .with_source(&name, text, e.span().map(|s| s.start as usize))
     })?;
     let Some(last) = forms.last() else {
         return Err(ConvertError::new(Problem::NotAnEcosystem {

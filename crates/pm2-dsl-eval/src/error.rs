@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use pm2_dsl_reader::{Problem, ProblemKind, ReadError, with_article};
+use pm2_dsl_reader::{FromRead, Problem, ProblemKind, ReadErrorKind, with_article};
 
 /// Which evaluation limit was exceeded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum Limit {
 #[derive(Clone, Debug)]
 pub enum EvalErrorKind {
     /// The text of a file could not be read as forms.
-    Read(Box<ReadError>),
+    Read(ReadErrorKind),
     /// A symbol with no binding in scope.
     UnboundSymbol {
         /// The symbol as written.
@@ -203,7 +203,7 @@ impl ProblemKind for EvalErrorKind {
     /// The stable diagnostic code, such as `eval::unbound-symbol`.
     fn code(&self) -> &'static str {
         match self {
-            EvalErrorKind::Read(e) => e.kind.code(),
+            EvalErrorKind::Read(e) => e.code(),
             EvalErrorKind::UnboundSymbol { .. } => "eval::unbound-symbol",
             EvalErrorKind::Arity { .. } => "eval::arity",
             EvalErrorKind::Type { .. } => "eval::type",
@@ -233,7 +233,7 @@ impl ProblemKind for EvalErrorKind {
 
     fn label(&self) -> String {
         match self {
-            EvalErrorKind::Read(e) => e.kind.label(),
+            EvalErrorKind::Read(e) => e.label(),
             EvalErrorKind::UnboundSymbol { .. } => "not defined".into(),
             EvalErrorKind::Arity { got, .. } => format!("called with {got}"),
             EvalErrorKind::Type { expected, actual, .. } => {
@@ -270,7 +270,7 @@ impl ProblemKind for EvalErrorKind {
 
     fn default_help(&self) -> Option<String> {
         match self {
-            EvalErrorKind::Read(e) => e.kind.default_help(),
+            EvalErrorKind::Read(e) => e.default_help(),
             EvalErrorKind::UnboundSymbol { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             EvalErrorKind::UnboundSymbol { .. } => Some(
                 "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data"
@@ -461,9 +461,9 @@ impl fmt::Display for EvalErrorKind {
 /// An evaluation error with its location.
 pub type EvalError = Problem<EvalErrorKind>;
 
-impl From<ReadError> for EvalErrorKind {
-    fn from(e: ReadError) -> EvalErrorKind {
-        EvalErrorKind::Read(Box::new(e))
+impl FromRead for EvalErrorKind {
+    fn from_read(kind: ReadErrorKind) -> EvalErrorKind {
+        EvalErrorKind::Read(kind)
     }
 }
 

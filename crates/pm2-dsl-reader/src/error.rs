@@ -1,13 +1,12 @@
 //! Read errors: [`ReadErrorKind`] (what went wrong, small and `Copy` so the parser can pass
-//! it around cheaply) and [`ReadError`] (the kind with its span and source, reported as a
-//! `miette` diagnostic with a stable code, labels and help).
+//! it around cheaply) and [`ReadError`] (the kind with its span and source: the pipeline's
+//! one [`Problem`] type, reported as a `miette` diagnostic with a stable code, labels and
+//! help).
 
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode};
-
-use crate::problem::ProblemKind;
+use crate::problem::{Problem, ProblemKind};
 use crate::source::{Source, Span};
 
 /// An opening delimiter.
@@ -350,96 +349,24 @@ impl fmt::Display for ReadErrorKind {
     }
 }
 
-/// A read error with its location, ready to report.
-#[derive(Clone)]
-pub struct ReadError {
-    /// What went wrong.
-    pub kind: ReadErrorKind,
-    /// The offending text.
-    pub span: Span,
-    /// A second location that explains the first: the opening delimiter of an unclosed or
-    /// mismatched one, or the first occurrence of a duplicate.
-    pub related: Option<Span>,
+/// A read error with its location, ready to report: a [`Problem`] of [`ReadErrorKind`],
+/// with the source text attached and, for an unclosed or mismatched delimiter or a
+/// duplicate, a second label on the opening delimiter or the first occurrence.
+pub type ReadError = Problem<ReadErrorKind>;
+
+/// The error of `kind` at `span` of `source`, with `related` labelled as what explains it.
+pub(crate) fn read_error(
+    kind: ReadErrorKind,
+    span: Span,
+    related: Option<Span>,
     source: Arc<Source>,
-}
-
-impl ReadError {
-    pub(crate) fn new(
-        kind: ReadErrorKind,
-        span: Span,
-        related: Option<Span>,
-        source: Arc<Source>,
-    ) -> ReadError {
-        ReadError {
-            kind,
-            span,
-            related,
-            source,
-        }
-    }
-
-    /// The stable code of its kind, such as `read::unclosed-delimiter`.
-    pub fn code(&self) -> &'static str {
-        self.kind.code()
-    }
-
-    /// The source text the error points into.
-    pub fn source_text(&self) -> &Arc<Source> {
-        &self.source
-    }
-
-    pub(crate) fn related_label(&self) -> &'static str {
-        match self.kind {
-            ReadErrorKind::UnclosedDelimiter(_) | ReadErrorKind::MismatchedDelimiter { .. } => "opened here",
-            ReadErrorKind::DuplicateKey | ReadErrorKind::DuplicateSetElement => "first written here",
-            _ => "related",
-        }
-    }
-}
-
-impl fmt::Debug for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let loc = self.source.location(self.span.start as usize);
-        write!(
-            f,
-            "{} at {}:{}:{}: {}",
-            self.kind.code(),
-            self.source.name(),
-            loc.line,
-            loc.column,
-            self.kind
-        )
-    }
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.kind, f)
-    }
-}
-
-impl std::error::Error for ReadError {}
-
-impl Diagnostic for ReadError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.kind.code()))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.kind
-            .default_help()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = LabeledSpan::new_primary_with_span(Some(self.kind.label()), self.span);
-        let related = self
-            .related
-            .map(|span| LabeledSpan::new_with_span(Some(self.related_label().to_string()), span));
-        Some(Box::new(std::iter::once(primary).chain(related)))
-    }
+) -> ReadError {
+    let label = match kind {
+        ReadErrorKind::UnclosedDelimiter(_) | ReadErrorKind::MismatchedDelimiter { .. } => "opened here",
+        ReadErrorKind::DuplicateKey | ReadErrorKind::DuplicateSetElement => "first written here",
+        _ => "related",
+    };
+    Problem::new(kind, Some(span))
+        .with_label(related, label)
+        .with_source(source)
 }

@@ -46,7 +46,7 @@ pub use print::{
     Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
     write_string,
 };
-pub use problem::{Problem, ProblemKind};
+pub use problem::{FromRead, Problem, ProblemKind};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, SyntaxKind, read_syntax};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 
-use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
+use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported, read_error};
 use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
 use crate::lex;
 use crate::number::Number;
@@ -88,7 +88,7 @@ pub(crate) fn parse<S: Sink>(
     let text = source.text();
     let error = |f: Fail| {
         let f = *f;
-        ReadError::new(
+        read_error(
             f.kind,
             source.span(f.start, f.end),
             f.related.map(|(s, e)| source.span(s, e)),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
 
-use crate::error::ReadError;
+use crate::error::{ReadError, ReadErrorKind};
 use crate::located::{Locations, Note, Replacement};
 use crate::source::{Source, SourceMap, Span};
 
@@ -112,6 +112,13 @@ impl<K: ProblemKind> Problem<K> {
         self
     }
 
+    /// The same problem with the source of its span attached, when it is known already
+    /// (a read error's).
+    pub(crate) fn with_source(mut self, source: Arc<Source>) -> Problem<K> {
+        self.0.at.set_source(source);
+        self
+    }
+
     /// The source the problem points into, once attached.
     pub fn source_text(&self) -> Option<&Arc<Source>> {
         self.0.at.source()
@@ -131,17 +138,21 @@ impl<K: ProblemKind> Problem<K> {
     }
 }
 
-/// A read error met in a later stage keeps its labels and its source.
-impl<K: ProblemKind + From<ReadError>> From<ReadError> for Problem<K> {
+/// A stage after reading, whose kind enum holds read errors met on the way (a file read
+/// by an import).
+pub trait FromRead: ProblemKind {
+    /// The stage's kind for a read error of `kind`.
+    fn from_read(kind: ReadErrorKind) -> Self;
+}
+
+/// A read error met in a later stage keeps its labels, help and source.
+impl<K: FromRead> From<ReadError> for Problem<K> {
     fn from(e: ReadError) -> Problem<K> {
-        let mut at = Locations::at(Some(e.span));
-        at.labels
-            .extend(e.related.map(|span| (span, e.related_label().to_string())));
-        at.set_source(e.source_text().clone());
+        let Data { kind, at, help } = *e.0;
         Problem(Box::new(Data {
-            kind: K::from(e),
+            kind: K::from_read(kind),
             at,
-            help: None,
+            help,
         }))
     }
 }

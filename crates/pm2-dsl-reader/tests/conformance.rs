@@ -93,11 +93,11 @@ fn every_invalid_fixture_fails_inside_the_input_with_its_code() {
             .unwrap_or_else(|| panic!("{}: the first line names the code", case.display()));
         let err = read_file(case).expect_err(&case.display().to_string());
         assert_eq!(err.code(), code, "{}", case.display());
+        let span = err.span().expect("a read error has a span");
         assert!(
-            err.span.end as usize <= text.len() && err.span.start <= err.span.end,
-            "{}: span {:?}",
+            span.end as usize <= text.len() && span.start <= span.end,
+            "{}: span {span:?}",
             case.display(),
-            err.span
         );
     }
 }
@@ -189,11 +189,8 @@ fn invalid_corpus_cases_fail_inside_the_input_with_the_expected_code() {
         let len = std::fs::read_to_string(&path).unwrap().len() as u32;
         let err = read_file(&path).expect_err(stem);
         assert_eq!(err.code(), code, "{stem}");
-        assert!(
-            err.span.end <= len && err.span.start <= err.span.end,
-            "{stem}: span {:?}",
-            err.span
-        );
+        let span = err.span().expect("a read error has a span");
+        assert!(span.end <= len && span.start <= span.end, "{stem}: span {span:?}");
     }
 }
 

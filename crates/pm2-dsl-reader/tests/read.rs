@@ -18,9 +18,9 @@ fn one(text: &str) -> Form {
 }
 
 fn err(text: &str) -> ReadErrorKind {
-    read_all(&Source::standalone("t", text.to_string()))
+    *read_all(&Source::standalone("t", text.to_string()))
         .expect_err(text)
-        .kind
+        .kind()
 }
 
 #[test]
@@ -171,8 +171,10 @@ fn delimiter_errors_name_the_opener() {
 fn unclosed_error_points_at_the_opener_as_related() {
     let source = Source::standalone("t", "{:a [1 2}");
     let e = read_all(&source).unwrap_err();
-    assert_eq!(source.slice(e.related.unwrap()), "[");
-    assert_eq!(source.slice(e.span), "}");
+    assert_eq!(e.labels().len(), 1);
+    assert_eq!(source.slice(e.labels()[0].0), "[");
+    assert_eq!(e.labels()[0].1, "opened here");
+    assert_eq!(source.slice(e.span().unwrap()), "}");
 }
 
 #[test]
