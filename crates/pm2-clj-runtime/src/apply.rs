@@ -178,7 +178,7 @@ fn execute(pm2: &dyn Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter)
     let result = (|| -> Result<(), RuntimeError> {
         let json = || {
             app.map(|a| &a.json).ok_or_else(|| {
-                RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+                RuntimeError::from(RuntimeErrorKind::Pm2Failed {
                     action: action.kind.verb().to_string(),
                     message: format!("{name} has no definition in {}", unit.source.display()),
                 })
@@ -390,7 +390,7 @@ fn make_log_dir(unit: &Unit) -> Result<(), RuntimeError> {
     match &unit.log_dir {
         Some(dir) if unit.actions.iter().any(|a| a.kind.starts()) => {
             std::fs::create_dir_all(dir).map_err(|e| {
-                RuntimeError::new(RuntimeErrorKind::WriteFile {
+                RuntimeError::from(RuntimeErrorKind::WriteFile {
                     path: dir.clone(),
                     reason: e.to_string(),
                 })
@@ -708,7 +708,7 @@ mod tests {
         std::fs::write(dir.path().join("logs"), "a file where the folder goes").unwrap();
         let start = unit(&state, vec![(ActionKind::Start, "web", vec![])]);
         let outcomes = apply(&Monitor::new(&pm2), vec![start], OPTIONS, &Log::default());
-        assert_eq!(outcomes[0].errors[0].kind().code(), "runtime::write-file");
+        assert_eq!(outcomes[0].errors[0].code(), "runtime::write-file");
         assert_eq!(
             pm2.calls(),
             ["stop 0", "start web"],

@@ -1,11 +1,12 @@
 //! What can go wrong when pm2-clj acts on the world: [`RuntimeErrorKind`] says what,
-//! [`RuntimeError`] carries it as a `miette` diagnostic with a stable code and help.
+//! [`RuntimeError`] (a [`Problem`] of it) carries it as a `miette` diagnostic with a
+//! stable code and help.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use miette::Diagnostic;
+use pm2_dsl_eval::{Problem, ProblemKind};
 
 /// What went wrong. Every kind has a stable code ([`RuntimeErrorKind::code`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,8 +110,25 @@ impl RuntimeErrorKind {
         )
     }
 
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
+    /// The same error with `f` applied to the words that came from elsewhere (pm2's
+    /// message, the system's reason), which may quote what pm2 was given.
+    pub(crate) fn map_words(self, f: impl Fn(&str) -> String) -> RuntimeErrorKind {
+        match self {
+            RuntimeErrorKind::Pm2Failed { action, message } => RuntimeErrorKind::Pm2Failed {
+                action,
+                message: f(&message),
+            },
+            RuntimeErrorKind::WriteFile { path, reason } => RuntimeErrorKind::WriteFile {
+                path,
+                reason: f(&reason),
+            },
+            other => other,
+        }
+    }
+}
+
+impl ProblemKind for RuntimeErrorKind {
+    fn code(&self) -> &'static str {
         match self {
             RuntimeErrorKind::WriteFile { .. } => "runtime::write-file",
             RuntimeErrorKind::OverwritesInput { .. } => "runtime::overwrites-input",
@@ -126,7 +144,12 @@ impl RuntimeErrorKind {
         }
     }
 
-    fn help(&self) -> Option<String> {
+    /// Runtime errors point at no text, so the label is never shown.
+    fn label(&self) -> String {
+        String::new()
+    }
+
+    fn default_help(&self) -> Option<String> {
         match self {
             RuntimeErrorKind::WriteFile { .. } => {
                 Some("check that the folder exists and is writable, and that the disk has room".into())
@@ -215,66 +238,6 @@ impl fmt::Display for RuntimeErrorKind {
     }
 }
 
-/// An effect that failed, as a diagnostic.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuntimeError {
-    kind: RuntimeErrorKind,
-}
-
-impl RuntimeError {
-    /// An error of this kind.
-    pub fn new(kind: RuntimeErrorKind) -> RuntimeError {
-        RuntimeError { kind }
-    }
-
-    /// What went wrong.
-    pub fn kind(&self) -> &RuntimeErrorKind {
-        &self.kind
-    }
-
-    /// The stable code of its kind, such as `runtime::lock`.
-    pub fn code(&self) -> &'static str {
-        self.kind.code()
-    }
-
-    /// The same error with `f` applied to the words that came from elsewhere (pm2's
-    /// message, the system's reason), which may quote what pm2 was given.
-    pub(crate) fn map_words(self, f: impl Fn(&str) -> String) -> RuntimeError {
-        let kind = match self.kind {
-            RuntimeErrorKind::Pm2Failed { action, message } => RuntimeErrorKind::Pm2Failed {
-                action,
-                message: f(&message),
-            },
-            RuntimeErrorKind::WriteFile { path, reason } => RuntimeErrorKind::WriteFile {
-                path,
-                reason: f(&reason),
-            },
-            other => other,
-        };
-        RuntimeError { kind }
-    }
-}
-
-impl From<RuntimeErrorKind> for RuntimeError {
-    fn from(kind: RuntimeErrorKind) -> RuntimeError {
-        RuntimeError::new(kind)
-    }
-}
-
-impl fmt::Display for RuntimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.kind.fmt(f)
-    }
-}
-
-impl std::error::Error for RuntimeError {}
-
-impl Diagnostic for RuntimeError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.kind.code()))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.kind.help().map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-}
+/// An effect that failed, as a diagnostic: the pipeline's one [`Problem`] type, of a
+/// kind that points at no text.
+pub type RuntimeError = Problem<RuntimeErrorKind>;

@@ -37,7 +37,7 @@ pub struct FakePm2 {
 }
 
 fn refused(call: &str) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+    RuntimeError::from(RuntimeErrorKind::Pm2Failed {
         action: call.to_string(),
         message: "refused by the test".into(),
     })

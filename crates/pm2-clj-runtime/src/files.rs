@@ -39,7 +39,7 @@ pub enum Written {
 }
 
 fn write_failure(path: &Path, e: impl std::fmt::Display) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::WriteFile {
+    RuntimeError::from(RuntimeErrorKind::WriteFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })
@@ -105,13 +105,13 @@ fn write(
     };
     if let Some(metadata) = &existing {
         if !metadata.is_file() {
-            return Err(RuntimeError::new(RuntimeErrorKind::NotAFile {
+            return Err(RuntimeError::from(RuntimeErrorKind::NotAFile {
                 path: path.to_path_buf(),
                 what: kind_of(metadata),
             }));
         }
         if let Some(input) = inputs.iter().find(|input| same_file(path, input)) {
-            return Err(RuntimeError::new(RuntimeErrorKind::OverwritesInput {
+            return Err(RuntimeError::from(RuntimeErrorKind::OverwritesInput {
                 path: path.to_path_buf(),
                 input: input.clone(),
             }));

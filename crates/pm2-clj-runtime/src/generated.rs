@@ -102,7 +102,7 @@ impl Generated {
             .into_iter()
             .find(|a| a["name"] == app)
             .ok_or_else(|| {
-                RuntimeError::new(RuntimeErrorKind::NoLastGood {
+                RuntimeError::from(RuntimeErrorKind::NoLastGood {
                     app: app.to_string(),
                     path: self.last_good.clone(),
                 })
@@ -127,7 +127,7 @@ fn generated_dir(path: &Path) -> Result<&Path, RuntimeError> {
         if let Err(e) = std::fs::create_dir(d)
             && !d.is_dir()
         {
-            return Err(RuntimeError::new(RuntimeErrorKind::WriteFile {
+            return Err(RuntimeError::from(RuntimeErrorKind::WriteFile {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             }));

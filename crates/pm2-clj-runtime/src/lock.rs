@@ -29,7 +29,7 @@ pub struct Lock {
 }
 
 fn lock_error(path: &Path, reason: String) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Lock {
+    RuntimeError::from(RuntimeErrorKind::Lock {
         path: path.to_path_buf(),
         reason,
     })

@@ -46,7 +46,7 @@ impl Wanted {
                 None => self.settings.push((setting, value.clone(), source.to_path_buf())),
             }
         }
-        conflict.map_or(Ok(()), |kind| Err(RuntimeError::new(kind)))
+        conflict.map_or(Ok(()), |kind| Err(RuntimeError::from(kind)))
     }
 
     /// What one source asks.
@@ -158,7 +158,7 @@ mod tests {
         pm2.refuse("install pm2-logrotate");
         let asked = settings(&[("retain", "7")]);
         let e = ensure(&pm2, &Wanted::of(Path::new("a"), Some(&asked)), &Notes::default()).unwrap_err();
-        assert_eq!(e.kind().code(), "runtime::pm2-failed");
+        assert_eq!(e.code(), "runtime::pm2-failed");
         assert_eq!(pm2.calls(), ["install pm2-logrotate (refused)"]);
     }
 
@@ -169,7 +169,7 @@ mod tests {
         let b = settings(&[("retain", "9"), ("compress", "true")]);
         wanted.add(Path::new("a.pm2.edn"), Some(&a)).unwrap();
         let e = wanted.add(Path::new("b.pm2.edn"), Some(&b)).unwrap_err();
-        assert_eq!(e.kind().code(), "runtime::rotate-conflict");
+        assert_eq!(e.code(), "runtime::rotate-conflict");
         assert_eq!(
             e.to_string(),
             "a.pm2.edn and b.pm2.edn set pm2-logrotate:retain differently; a.pm2.edn's value is kept"

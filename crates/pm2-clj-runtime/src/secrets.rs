@@ -40,7 +40,7 @@ impl Secrets {
         if self.0.is_empty() {
             return e;
         }
-        e.map_words(|words| self.redact(words))
+        e.map_kind(|kind| kind.map_words(|words| self.redact(words)))
     }
 
     /// What a failed check saw, and the app's log lines, redacted.
@@ -114,7 +114,7 @@ mod tests {
             secrets.redact("pw=hunter22 or hunter2"),
             "pw=<secret> or <secret>"
         );
-        let e = RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+        let e = RuntimeError::from(RuntimeErrorKind::Pm2Failed {
             action: "start".into(),
             message: "env DB=hunter2 is invalid".into(),
         });

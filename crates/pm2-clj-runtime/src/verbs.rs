@@ -67,7 +67,7 @@ pub struct VerbOptions {
 pub fn select<'a>(desired: &'a [Desired], only: &[String]) -> Result<Vec<&'a Desired>, RuntimeError> {
     if let Some(wanted) = only.iter().find(|o| !desired.iter().any(|d| &d.name == *o)) {
         let suggestion = pm2_dsl_eval::closest(wanted, desired.iter().map(|d| d.name.as_str()));
-        return Err(RuntimeError::new(RuntimeErrorKind::UnknownApp {
+        return Err(RuntimeError::from(RuntimeErrorKind::UnknownApp {
             app: wanted.clone(),
             suggestion,
         }));

@@ -38,7 +38,7 @@ pub struct WatchOptions {
 }
 
 fn watch_error(e: impl std::fmt::Display) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Watch {
+    RuntimeError::from(RuntimeErrorKind::Watch {
         reason: e.to_string(),
     })
 }
@@ -220,7 +220,7 @@ fn round(pm2: &dyn Pm2, tree: &Tree, options: &WatchOptions, held: &mut Held, re
     };
     let outcome = sync(pm2, &scope, &tree.states, &options.sync, held, reporter);
     for e in &outcome.errors {
-        reporter.report(Event::Note(format!("{e} [{}]", e.kind().code())));
+        reporter.report(Event::Note(format!("{e} [{}]", e.code())));
     }
     for unit in &outcome.units {
         let prepared = tree

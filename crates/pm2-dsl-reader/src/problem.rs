@@ -112,6 +112,16 @@ impl<K: ProblemKind> Problem<K> {
         self
     }
 
+    /// The same problem, its kind turned into `f`'s, with its locations and help kept.
+    pub fn map_kind<L: ProblemKind>(self, f: impl FnOnce(K) -> L) -> Problem<L> {
+        let Data { kind, at, help } = *self.0;
+        Problem(Box::new(Data {
+            kind: f(kind),
+            at,
+            help,
+        }))
+    }
+
     /// The same problem with the source of its span attached, when it is known already
     /// (a read error's).
     pub(crate) fn with_source(mut self, source: Arc<Source>) -> Problem<K> {
@@ -148,12 +158,15 @@ pub trait FromRead: ProblemKind {
 /// A read error met in a later stage keeps its labels, help and source.
 impl<K: FromRead> From<ReadError> for Problem<K> {
     fn from(e: ReadError) -> Problem<K> {
-        let Data { kind, at, help } = *e.0;
-        Problem(Box::new(Data {
-            kind: K::from_read(kind),
-            at,
-            help,
-        }))
+        e.map_kind(K::from_read)
+    }
+}
+
+/// A problem of a kind that has no place in a text (pm2 failed, a file cannot be
+/// written).
+impl<K: ProblemKind> From<K> for Problem<K> {
+    fn from(kind: K) -> Problem<K> {
+        Problem::new(kind, None)
     }
 }
 

@@ -21,7 +21,7 @@ pub(super) struct CliDriver {
 }
 
 fn failed(action: &str, message: String) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+    RuntimeError::from(RuntimeErrorKind::Pm2Failed {
         action: action.to_string(),
         message,
     })
@@ -79,7 +79,7 @@ impl CliDriver {
             Ok(None) | Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(RuntimeError::new(RuntimeErrorKind::Pm2Timeout {
+                return Err(RuntimeError::from(RuntimeErrorKind::Pm2Timeout {
                     action: action.to_string(),
                     after: self.options.timeout,
                 }));

@@ -31,7 +31,7 @@ impl Located {
 }
 
 fn missing(reason: String) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Pm2Missing { reason })
+    RuntimeError::from(RuntimeErrorKind::Pm2Missing { reason })
 }
 
 /// `node_modules/.bin/pm2` in `dir` or the nearest folder above it that has one.

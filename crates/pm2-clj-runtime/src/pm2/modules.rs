@@ -24,7 +24,7 @@ impl ModuleConf {
     pub fn read(home: &Path) -> Result<ModuleConf, RuntimeError> {
         let path = home.join(FILE);
         let unreadable = |reason: String| {
-            RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+            RuntimeError::from(RuntimeErrorKind::Pm2Failed {
                 action: "conf".into(),
                 message: format!("cannot read {}: {reason}", path.display()),
             })

@@ -72,14 +72,14 @@ fn tail(lines: &Mutex<VecDeque<String>>) -> String {
 }
 
 fn failed(action: &str, message: String) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Pm2Failed {
+    RuntimeError::from(RuntimeErrorKind::Pm2Failed {
         action: action.to_string(),
         message,
     })
 }
 
 fn timed_out(action: &str, timeout: Duration) -> RuntimeError {
-    RuntimeError::new(RuntimeErrorKind::Pm2Timeout {
+    RuntimeError::from(RuntimeErrorKind::Pm2Timeout {
         action: action.to_string(),
         after: timeout,
     })
