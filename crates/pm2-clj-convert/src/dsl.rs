@@ -15,7 +15,7 @@ use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 
 use crate::ecosystem::Keys;
 use crate::edn::{Edn, Entry};
-use crate::error::{ConvertError, Problem};
+use crate::error::{ConvertError, ConvertErrorKind};
 use crate::{Conversion, finish, paths};
 
 /// The nearest folder above `file` holding `.git`, else the current folder.
@@ -223,14 +223,13 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
 pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
     let forms = read_all(&Source::standalone(name.clone(), text.to_string())).map_err(|e| {
-        ConvertError::new(Problem::EdnSyntax {
+        e.map_kind(|kind| ConvertErrorKind::EdnSyntax {
             file: name.clone(),
-            message: e.to_string(),
+            message: kind.to_string(),
         })
-        .with_source(&name, text, e.span().map(|s| s.start as usize))
     })?;
     let Some(last) = forms.last() else {
-        return Err(ConvertError::new(Problem::NotAnEcosystem {
+        return Err(ConvertError::from(ConvertErrorKind::NotAnEcosystem {
             file: name,
             what: "no form".into(),
         }));

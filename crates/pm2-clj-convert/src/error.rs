@@ -1,13 +1,15 @@
-//! Why a file cannot be converted: one kind per cause, each with a stable code, a
-//! message, help where a fix is known, and a label on the source text when there is one.
+//! Why a file cannot be converted: [`ConvertErrorKind`], one kind per cause, each with a
+//! stable code, a message and help where a fix is known; [`ConvertError`] is the
+//! pipeline's one [`Problem`] type of it, labelled on the source text when there is one.
 
-use miette::{LabeledSpan, MietteDiagnostic, Report};
-use pm2_dsl_reader::Source;
+use std::fmt;
+
+use pm2_dsl_reader::{Problem, ProblemKind, Source};
 
 /// What went wrong (`file` is the file's path as given).
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Problem {
+pub enum ConvertErrorKind {
     /// The file cannot be read.
     Read { file: String, reason: String },
     /// The file is not UTF-8.
@@ -34,132 +36,108 @@ pub enum Problem {
     NodeTimeout { file: String, seconds: u64 },
 }
 
-/// A conversion error, with the text it points into when there is one.
-#[derive(Clone, Debug)]
-pub struct ConvertError {
-    problem: Problem,
-    source: Option<(String, String, Option<usize>)>,
+/// A conversion error: the kind with, when it points into a text, the text and a label
+/// there ([`at_text`]).
+pub type ConvertError = Problem<ConvertErrorKind>;
+
+/// The error of `kind` labelled at `offset` in `text` (the file `name`).
+pub(crate) fn at_text(kind: ConvertErrorKind, name: &str, text: &str, offset: Option<usize>) -> ConvertError {
+    let source = Source::standalone(name, text);
+    let span = offset.map(|offset| {
+        let offset = offset.min(text.len());
+        source.span(offset, offset)
+    });
+    Problem::new(kind, span).with_source(source)
 }
 
-impl ConvertError {
-    /// An error without source text.
-    pub fn new(problem: Problem) -> ConvertError {
-        ConvertError {
-            problem,
-            source: None,
+impl ProblemKind for ConvertErrorKind {
+    fn code(&self) -> &'static str {
+        match self {
+            ConvertErrorKind::Read { .. } => "convert::read",
+            ConvertErrorKind::NotUtf8 { .. } => "convert::not-utf8",
+            ConvertErrorKind::TooLarge { .. } => "convert::too-large",
+            ConvertErrorKind::UnknownFormat { .. } => "convert::unknown-format",
+            ConvertErrorKind::JsSyntax { .. } => "convert::js-syntax",
+            ConvertErrorKind::YamlSyntax { .. } => "convert::yaml-syntax",
+            ConvertErrorKind::EdnSyntax { .. } => "convert::edn-syntax",
+            ConvertErrorKind::NoExport { .. } => "convert::no-export",
+            ConvertErrorKind::NotAnEcosystem { .. } => "convert::not-an-ecosystem",
+            ConvertErrorKind::NodeMissing { .. } => "convert::node-missing",
+            ConvertErrorKind::NodeFailed { .. } => "convert::node-failed",
+            ConvertErrorKind::NodeTimeout { .. } => "convert::node-timeout",
         }
     }
 
-    /// Points the error at `offset` in `text` (the file `name`).
-    pub fn with_source(mut self, name: &str, text: &str, offset: Option<usize>) -> ConvertError {
-        self.source = Some((name.to_string(), text.to_string(), offset));
-        self
+    fn label(&self) -> String {
+        "here".into()
     }
 
-    /// What went wrong.
-    pub fn problem(&self) -> &Problem {
-        &self.problem
-    }
-
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
-        match self.problem {
-            Problem::Read { .. } => "convert::read",
-            Problem::NotUtf8 { .. } => "convert::not-utf8",
-            Problem::TooLarge { .. } => "convert::too-large",
-            Problem::UnknownFormat { .. } => "convert::unknown-format",
-            Problem::JsSyntax { .. } => "convert::js-syntax",
-            Problem::YamlSyntax { .. } => "convert::yaml-syntax",
-            Problem::EdnSyntax { .. } => "convert::edn-syntax",
-            Problem::NoExport { .. } => "convert::no-export",
-            Problem::NotAnEcosystem { .. } => "convert::not-an-ecosystem",
-            Problem::NodeMissing { .. } => "convert::node-missing",
-            Problem::NodeFailed { .. } => "convert::node-failed",
-            Problem::NodeTimeout { .. } => "convert::node-timeout",
-        }
-    }
-
-    /// The message.
-    pub fn message(&self) -> String {
-        match &self.problem {
-            Problem::Read { file, reason } => format!("cannot read {file}: {reason}"),
-            Problem::NotUtf8 { file, offset } => {
-                format!("{file} is not UTF-8 (invalid byte at offset {offset})")
-            }
-            Problem::TooLarge { file, size, limit } => {
-                format!("{file} is {size} bytes; an ecosystem file over {limit} bytes is not converted")
-            }
-            Problem::UnknownFormat { file } => format!("{file} is not a PM2 config file convert knows"),
-            Problem::JsSyntax { file, message } => format!("{file} is not valid JavaScript: {message}"),
-            Problem::YamlSyntax { file, message } => format!("{file} is not valid YAML: {message}"),
-            Problem::EdnSyntax { file, message } => format!("{file} does not read as EDN: {message}"),
-            Problem::NoExport { file } => format!("{file} exports no config (no module.exports or export)"),
-            Problem::NotAnEcosystem { file, what } => format!("{file} holds {what}, not an ecosystem"),
-            Problem::NodeMissing { reason } => format!("cannot run node: {reason}"),
-            Problem::NodeFailed { file, message } => {
-                format!("node cannot compute the values of {file}: {message}")
-            }
-            Problem::NodeTimeout { file, seconds } => {
-                format!("node did not finish computing the values of {file} within {seconds} s")
-            }
-        }
-    }
-
-    /// Help, where a fix is known.
-    pub fn help(&self) -> Option<&'static str> {
-        Some(match self.problem {
-            Problem::Read { .. } => "check the path and the file's permissions",
-            Problem::NotUtf8 { .. } => "save the file as UTF-8",
-            Problem::TooLarge { .. } => {
+    fn default_help(&self) -> Option<String> {
+        Some(match self {
+            ConvertErrorKind::Read { .. } => "check the path and the file's permissions",
+            ConvertErrorKind::NotUtf8 { .. } => "save the file as UTF-8",
+            ConvertErrorKind::TooLarge { .. } => {
                 "an ecosystem file is a few kilobytes; check that this is the right file"
             }
-            Problem::UnknownFormat { .. } => {
+            ConvertErrorKind::UnknownFormat { .. } => {
                 "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
             }
-            Problem::JsSyntax { .. } | Problem::YamlSyntax { .. } | Problem::EdnSyntax { .. } => {
+            ConvertErrorKind::JsSyntax { .. } | ConvertErrorKind::YamlSyntax { .. } | ConvertErrorKind::EdnSyntax { .. } => {
                 "PM2 could not load this file either; fix it and convert again"
             }
-            Problem::NoExport { .. } => {
+            ConvertErrorKind::NoExport { .. } => {
                 "PM2 reads `module.exports = {apps: [...]}` or `export const apps = [...]`"
             }
-            Problem::NotAnEcosystem { .. } => {
+            ConvertErrorKind::NotAnEcosystem { .. } => {
                 "an ecosystem is an object with `apps`, an array of apps, or one app object"
             }
-            Problem::NodeMissing { .. } => {
+            ConvertErrorKind::NodeMissing { .. } => {
                 "values with no pm2-clj translation are computed with node, as PM2 would; install Node.js"
             }
-            Problem::NodeFailed { .. } => {
+            ConvertErrorKind::NodeFailed { .. } => {
                 "PM2 could not load it either; install what it requires or fix it, then convert again"
             }
-            Problem::NodeTimeout { .. } => {
+            ConvertErrorKind::NodeTimeout { .. } => {
                 "the file's top-level code does not finish; PM2 would hang on it too"
             }
-        })
+        }.into())
     }
+}
 
-    /// The error as a report with its labelled source.
-    pub fn report(self) -> Report {
-        let mut diagnostic = MietteDiagnostic::new(self.message()).with_code(self.code());
-        if let Some(help) = self.help() {
-            diagnostic = diagnostic.with_help(help);
-        }
-        match self.source {
-            Some((name, text, offset)) => {
-                if let Some(offset) = offset {
-                    let offset = offset.min(text.len());
-                    diagnostic = diagnostic.with_label(LabeledSpan::at_offset(offset, "here"));
-                }
-                Report::new(diagnostic).with_source_code(Source::standalone(name, text))
+impl fmt::Display for ConvertErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            ConvertErrorKind::Read { file, reason } => format!("cannot read {file}: {reason}"),
+            ConvertErrorKind::NotUtf8 { file, offset } => {
+                format!("{file} is not UTF-8 (invalid byte at offset {offset})")
             }
-            None => Report::new(diagnostic),
-        }
+            ConvertErrorKind::TooLarge { file, size, limit } => {
+                format!("{file} is {size} bytes; an ecosystem file over {limit} bytes is not converted")
+            }
+            ConvertErrorKind::UnknownFormat { file } => {
+                format!("{file} is not a PM2 config file convert knows")
+            }
+            ConvertErrorKind::JsSyntax { file, message } => {
+                format!("{file} is not valid JavaScript: {message}")
+            }
+            ConvertErrorKind::YamlSyntax { file, message } => format!("{file} is not valid YAML: {message}"),
+            ConvertErrorKind::EdnSyntax { file, message } => {
+                format!("{file} does not read as EDN: {message}")
+            }
+            ConvertErrorKind::NoExport { file } => {
+                format!("{file} exports no config (no module.exports or export)")
+            }
+            ConvertErrorKind::NotAnEcosystem { file, what } => {
+                format!("{file} holds {what}, not an ecosystem")
+            }
+            ConvertErrorKind::NodeMissing { reason } => format!("cannot run node: {reason}"),
+            ConvertErrorKind::NodeFailed { file, message } => {
+                format!("node cannot compute the values of {file}: {message}")
+            }
+            ConvertErrorKind::NodeTimeout { file, seconds } => {
+                format!("node did not finish computing the values of {file} within {seconds} s")
+            }
+        };
+        f.write_str(&text)
     }
 }
-
-impl std::fmt::Display for ConvertError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-impl std::error::Error for ConvertError {}

@@ -19,7 +19,7 @@ use oxc_span::{GetSpan, SourceType, Span};
 
 use crate::comments::Comments;
 use crate::edn::{Coll, Edn, Entry};
-use crate::error::{ConvertError, Problem};
+use crate::error::{ConvertError, ConvertErrorKind, at_text};
 use crate::paths;
 
 /// The symbol a hole stands as until node has computed it.
@@ -722,11 +722,15 @@ fn export_target(text: &str) -> Option<Option<String>> {
 }
 
 fn parse_problem(path: &str, text: &str, message: String, offset: Option<usize>) -> ConvertError {
-    ConvertError::new(Problem::JsSyntax {
-        file: path.to_string(),
-        message,
-    })
-    .with_source(path, text, offset)
+    at_text(
+        ConvertErrorKind::JsSyntax {
+            file: path.to_string(),
+            message,
+        },
+        path,
+        text,
+        offset,
+    )
 }
 
 /// Translates a JavaScript file (`expression`: a `.json` file, one expression).
@@ -900,7 +904,7 @@ pub fn translate(path: &str, text: &str, expression: bool) -> Result<Translated,
         }
         None if !parts.is_empty() => (Edn::map(parts), Vec::new()),
         None => {
-            return Err(ConvertError::new(Problem::NoExport {
+            return Err(ConvertError::from(ConvertErrorKind::NoExport {
                 file: path.to_string(),
             }));
         }

@@ -32,7 +32,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-pub use error::{ConvertError, Problem};
+pub use error::{ConvertError, ConvertErrorKind};
 
 use crate::ecosystem::Keys;
 use crate::edn::Edn;
@@ -137,7 +137,7 @@ pub fn default_output(file: &Path) -> PathBuf {
 pub fn read_text(path: &Path) -> Result<String, ConvertError> {
     let file = path.display().to_string();
     let read = |reason: String| {
-        ConvertError::new(Problem::Read {
+        ConvertError::from(ConvertErrorKind::Read {
             file: file.clone(),
             reason,
         })
@@ -147,7 +147,7 @@ pub fn read_text(path: &Path) -> Result<String, ConvertError> {
         return Err(read("it is not a regular file".into()));
     }
     if meta.len() > MAX_FILE_SIZE {
-        return Err(ConvertError::new(Problem::TooLarge {
+        return Err(ConvertError::from(ConvertErrorKind::TooLarge {
             file,
             size: meta.len(),
             limit: MAX_FILE_SIZE,
@@ -155,7 +155,7 @@ pub fn read_text(path: &Path) -> Result<String, ConvertError> {
     }
     let bytes = std::fs::read(path).map_err(|e| read(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| {
-        ConvertError::new(Problem::NotUtf8 {
+        ConvertError::from(ConvertErrorKind::NotUtf8 {
             file: file.clone(),
             offset: e.utf8_error().valid_up_to(),
         })
@@ -249,7 +249,7 @@ fn finish(
     comments: (usize, usize),
 ) -> Result<Conversion, ConvertError> {
     let shaped = ecosystem::shape(&mut config, &mut defs, keys).map_err(|what| {
-        ConvertError::new(Problem::NotAnEcosystem {
+        ConvertError::from(ConvertErrorKind::NotAnEcosystem {
             file: source.to_string(),
             what,
         })
@@ -310,7 +310,7 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
     }
     fill(&mut translated.config, &values, &mut errors);
     if let Some(first) = errors.first() {
-        return Err(ConvertError::new(Problem::NodeFailed {
+        return Err(ConvertError::from(ConvertErrorKind::NodeFailed {
             file: name,
             message: first.clone(),
         }));
@@ -334,7 +334,7 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
 /// text of a `.pm2.edn` file.
 pub fn convert(path: &Path, options: &Options) -> Result<Conversion, ConvertError> {
     let format = options.from.or_else(|| Format::of(path)).ok_or_else(|| {
-        ConvertError::new(Problem::UnknownFormat {
+        ConvertError::from(ConvertErrorKind::UnknownFormat {
             file: path.display().to_string(),
         })
     })?;

@@ -195,7 +195,7 @@ pub fn migrate(
         let conversion = match convert(file, &Options::default()) {
             Ok(c) => c,
             Err(e) => {
-                row.outcome = Outcome::Failed(format!("{}: {}", e.code(), e.message()));
+                row.outcome = Outcome::Failed(format!("{}: {e}", e.code()));
                 rows.push(row);
                 continue;
             }

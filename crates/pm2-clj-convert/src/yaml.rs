@@ -5,7 +5,7 @@
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::edn::{Coll, Edn, Entry};
-use crate::error::{ConvertError, Problem};
+use crate::error::{ConvertError, ConvertErrorKind, at_text};
 
 /// A comment of the text: the line of the key it annotates (the next key line, or the
 /// same line), and its text.
@@ -155,11 +155,15 @@ pub fn read(name: &str, text: &str) -> Result<Read, ConvertError> {
             .take(e.marker().line().saturating_sub(1))
             .map(str::len)
             .sum();
-        ConvertError::new(Problem::YamlSyntax {
-            file: name.to_string(),
-            message: e.info().to_string(),
-        })
-        .with_source(name, text, Some(line_start + e.marker().col()))
+        at_text(
+            ConvertErrorKind::YamlSyntax {
+                file: name.to_string(),
+                message: e.info().to_string(),
+            },
+            name,
+            text,
+            Some(line_start + e.marker().col()),
+        )
     })?;
     let (key_lines, comments, mut header) = scan(text);
     let mut config = docs.first().map_or(Edn::Nil, to_edn);

@@ -123,8 +123,8 @@ impl<K: ProblemKind> Problem<K> {
     }
 
     /// The same problem with the source of its span attached, when it is known already
-    /// (a read error's).
-    pub(crate) fn with_source(mut self, source: Arc<Source>) -> Problem<K> {
+    /// (a read error's, or a text read outside the pipeline).
+    pub fn with_source(mut self, source: Arc<Source>) -> Problem<K> {
         self.0.at.set_source(source);
         self
     }

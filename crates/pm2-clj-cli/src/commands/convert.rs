@@ -54,7 +54,8 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
         }),
         root: args.root.clone(),
     };
-    let conversion = convert(&args.file, &options).map_err(|e| Failure::Input(vec![e.report()]))?;
+    let conversion =
+        convert(&args.file, &options).map_err(|e| Failure::Input(vec![miette::Report::new(e)]))?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.file));
     let (total, kept) = conversion.stats.comments;
     let summary = format!(

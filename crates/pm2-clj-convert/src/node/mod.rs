@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 use wait_timeout::ChildExt;
 
-use crate::error::{ConvertError, Problem};
+use crate::error::{ConvertError, ConvertErrorKind};
 use crate::js::Shape;
 
 /// How long node may take to load a file and compute its holes.
@@ -36,7 +36,7 @@ pub struct HoleValue {
 }
 
 fn failed(file: &Path, message: String) -> ConvertError {
-    ConvertError::new(Problem::NodeFailed {
+    ConvertError::from(ConvertErrorKind::NodeFailed {
         file: file.display().to_string(),
         message,
     })
@@ -74,7 +74,7 @@ pub fn compute(file: &Path, shape: Shape, holes: &[String]) -> Result<Vec<HoleVa
         .stderr(std::fs::File::create(&log).map_err(io)?)
         .spawn()
         .map_err(|e| {
-            ConvertError::new(Problem::NodeMissing {
+            ConvertError::from(ConvertErrorKind::NodeMissing {
                 reason: e.to_string(),
             })
         })?;
@@ -83,7 +83,7 @@ pub fn compute(file: &Path, shape: Shape, holes: &[String]) -> Result<Vec<HoleVa
         None => {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(ConvertError::new(Problem::NodeTimeout {
+            return Err(ConvertError::from(ConvertErrorKind::NodeTimeout {
                 file: file.display().to_string(),
                 seconds: TIME_LIMIT.as_secs(),
             }));
