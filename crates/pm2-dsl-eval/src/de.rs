@@ -12,79 +12,81 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAc
 use serde::forward_to_deserialize_any;
 
 use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Locations, Number, SourceMap, Span};
+use pm2_dsl_reader::{Number, Span};
 
+use crate::error::{EvalError, EvalErrorKind};
 use crate::value::{Value, ValueKind};
 
-/// Why a value could not be deserialized, and where it came from: a diagnostic
-/// (`eval::deserialize`) labelled at the value's text once its sources are attached
-/// ([`DeError::attach_sources`]), like every other error of the pipeline.
+/// Why a value could not be deserialized: serde's error type for the [`Value`]
+/// deserializer, holding the [`EvalError`] of kind [`EvalErrorKind::Deserialize`]
+/// (`eval::deserialize`) that [`from_value`] returns, labelled at the value that did not
+/// fit once its sources are attached.
 #[derive(Debug, Clone)]
-pub struct DeError {
-    /// What did not fit.
-    pub message: String,
-    /// The origin of the value that did not fit, when known.
-    pub origin: Option<Span>,
-    at: Locations,
+pub struct DeError(EvalError);
+
+impl DeError {
+    /// The error as the pipeline's one error type.
+    pub fn into_eval_error(self) -> EvalError {
+        self.0
+    }
+
+    /// Points the error at `origin` unless an inner value has already.
+    fn at(self, origin: Option<Span>) -> DeError {
+        match (self.0.span(), origin) {
+            (None, Some(_)) => DeError(EvalError::new(self.0.kind().clone(), origin)),
+            _ => self,
+        }
+    }
+}
+
+impl From<DeError> for EvalError {
+    fn from(e: DeError) -> EvalError {
+        e.0
+    }
 }
 
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
 impl std::error::Error for DeError {}
 
+/// The inner [`EvalError`]'s report.
 impl Diagnostic for DeError {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new("eval::deserialize"))
+        Diagnostic::code(&self.0)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(
-            "the value does not have the shape the program reading it expects",
-        ))
+        Diagnostic::help(&self.0)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.at.source().map(|s| &**s as &dyn SourceCode)
+        Diagnostic::source_code(&self.0)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.at.labeled_spans("this value".into())
+        Diagnostic::labels(&self.0)
     }
 }
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> DeError {
-        DeError {
-            message: msg.to_string(),
-            origin: None,
-            at: Locations::default(),
-        }
+        DeError(EvalError::new(
+            EvalErrorKind::Deserialize {
+                message: msg.to_string(),
+            },
+            None,
+        ))
     }
 }
 
-impl DeError {
-    /// Attaches the source texts, so the error shows the value's text and file.
-    pub fn attach_sources(mut self, sources: &SourceMap) -> DeError {
-        self.at = Locations::at(self.origin);
-        self.at.attach(sources);
-        self
-    }
-
-    fn at(mut self, origin: Option<Span>) -> DeError {
-        if self.origin.is_none() {
-            self.origin = origin;
-        }
-        self
-    }
-}
-
-/// Deserializes a value into `T`.
-pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, DeError> {
-    T::deserialize(value)
+/// Deserializes a value into `T`; the error is labelled at the value that did not fit
+/// once its sources are attached ([`EvalError::attach_sources`]).
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, EvalError> {
+    T::deserialize(value).map_err(DeError::into_eval_error)
 }
 
 impl<'de> de::Deserializer<'de> for &'de Value {

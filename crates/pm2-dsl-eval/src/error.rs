@@ -197,6 +197,12 @@ pub enum EvalErrorKind {
         /// The collection's length.
         len: usize,
     },
+    /// A value that does not fit the type an embedding program reads it into:
+    /// `from_value::<Config>` of `{:port "eighty"}` when `port` is a `u16`.
+    Deserialize {
+        /// What did not fit, in serde's words.
+        message: String,
+    },
 }
 
 impl ProblemKind for EvalErrorKind {
@@ -228,6 +234,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::DotenvNotFound { .. } => "eval::dotenv-not-found",
             EvalErrorKind::DotenvSyntax { .. } => "eval::dotenv-syntax",
             EvalErrorKind::VenvWithoutPython { .. } => "eval::venv-without-python",
+            EvalErrorKind::Deserialize { .. } => "eval::deserialize",
         }
     }
 
@@ -265,6 +272,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::DotenvSyntax { unclosed: true, .. } => "this line's quote is never closed".into(),
             EvalErrorKind::DotenvSyntax { .. } => "cannot be read from here".into(),
             EvalErrorKind::VenvWithoutPython { python, .. } => format!("there is no {python}"),
+            EvalErrorKind::Deserialize { .. } => "this value".into(),
         }
     }
 
@@ -329,6 +337,9 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::VenvWithoutPython { venv, .. } => Some(format!(
                 "make the virtual environment again (python3 -m venv {venv}), or remove the folder to run with python3"
             )),
+            EvalErrorKind::Deserialize { .. } => {
+                Some("the value does not have the shape the program reading it expects".into())
+            }
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
             EvalErrorKind::UnknownTag { .. } => {
                 let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
@@ -357,6 +368,7 @@ impl fmt::Display for EvalErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EvalErrorKind::Read(e) => fmt::Display::fmt(e, f),
+            EvalErrorKind::Deserialize { message } => f.write_str(message),
             EvalErrorKind::UnboundSymbol { name, .. } => write!(f, "unable to resolve symbol `{name}`"),
             EvalErrorKind::Arity {
                 function,

@@ -73,6 +73,6 @@ fn deserialize_errors_carry_the_origin_of_the_bad_value() {
     let text = r#"{:name "api" :exec-mode :cluster :instances "four" :env {} :args []}"#;
     let v = eval(text);
     let err = from_value::<App>(&v).unwrap_err();
-    let origin = err.origin.expect("origin");
+    let origin = err.span().expect("origin");
     assert_eq!(&text[origin.start as usize..origin.end as usize], "\"four\"");
 }
