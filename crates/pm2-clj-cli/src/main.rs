@@ -106,6 +106,8 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 const STACK_SIZE: usize = 512 << 20;
 
 fn main() -> ExitCode {
+    // Without it an interrupted write leaves its temporary file until the next write.
+    let _ = pm2_clj_runtime::files::remove_temporaries_on_signals();
     let cli = Cli::parse();
     let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
         let result = run(&cli);

@@ -172,6 +172,70 @@ fn render_never_writes_over_what_it_read_or_a_special_file() {
     }
 }
 
+/// `render -o` interrupted while it writes (SIGINT, as Ctrl-C sends) removes its
+/// temporary file and leaves no target: it used to leave a 26 MB `.out.json.pm2-clj-*`.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_render_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A 26 MB output, so the write takes long enough to be caught in the act.
+    let mut source = format!("(def s0 \"{}\")\n", "x".repeat(100));
+    for i in 1..19 {
+        source += &format!("(def s{i} (str s{0} s{0}))\n", i - 1);
+    }
+    source += "{:apps [{:name \"a\" :script \"a.js\" :env {:BIG s18}}]}\n";
+    std::fs::write(d.join("big.pm2.edn"), source).unwrap();
+    let temporaries = || -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".out.json.pm2-clj-"))
+            .collect()
+    };
+    for _attempt in 0..5 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+            .args(["render", "big.pm2.edn", "-o", "out.json"])
+            .current_dir(d)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while temporaries().is_empty() && child.try_wait().unwrap().is_none() {
+            assert!(start.elapsed() < Duration::from_secs(30), "render never wrote");
+        }
+        let caught = !temporaries().is_empty();
+        if caught {
+            let kill = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(kill.success());
+        }
+        let status = child.wait().unwrap();
+        if caught && status.signal() == Some(2) {
+            assert_eq!(
+                temporaries(),
+                Vec::<String>::new(),
+                "the temporary file is removed"
+            );
+            // The signal may land during the rename, which finishes first.
+            if let Ok(written) = std::fs::read_to_string(d.join("out.json")) {
+                assert!(
+                    written.len() > 26 << 20 && written.ends_with("}\n"),
+                    "no half-written target"
+                );
+            }
+            return;
+        }
+        // Finished before the signal landed: try again.
+        let _ = std::fs::remove_file(d.join("out.json"));
+    }
+    panic!("never interrupted a write in 5 attempts");
+}
+
 /// Found by trying: `eval --format json` wrote `{"a": 1, "a": 2}` for `{:a 1 "a" 2}`,
 /// and said "cannot be written as JSON" without a place for ##Inf.
 #[test]

@@ -3,9 +3,11 @@
 //! with a read no longer than the new content), so unchanged files keep their time;
 //! keeping an existing file's permissions (never widening them); never over something
 //! that is not a regular file (a device, a FIFO, a folder), nor over a file the run read
-//! ([`write_output`]). The temporary file is named after the target, so a write
-//! interrupted long enough ago (a minute) is cleaned up by the next write of that target,
-//! while another run writing it at the same moment keeps its own.
+//! ([`write_output`]). A write interrupted by SIGINT, SIGTERM or SIGHUP removes its
+//! temporary file before the process dies ([`remove_temporaries_on_signals`]); one
+//! interrupted harder (SIGKILL, a crash) leaves a file named after the target, which the
+//! next write of that target removes once it is a minute old (another run writing it at
+//! the same moment keeps its own).
 //!
 //! Files generated from a source (the PM2 files of `render -o`, `dist/` and `.pm2-clj/`,
 //! the `.last-good/` copies) hold the values of its secrets, so they are private
@@ -143,11 +145,71 @@ fn write(
         builder.permissions(permissions);
     }
     let mut temp = builder.tempfile_in(dir).map_err(|e| write_failure(path, e))?;
+    let pending = Pending::new(temp.path());
     temp.write_all(content.as_bytes())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| write_failure(path, e))?;
-    temp.persist(path).map_err(|e| write_failure(path, e.error))?;
+    pending.finish(|| temp.persist(path).map_err(|e| write_failure(path, e.error)))?;
     Ok(Written::Changed)
+}
+
+/// The temporary files being written now, which a signal removes.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A temporary file on the [`PENDING`] list while it lives.
+struct Pending(PathBuf);
+
+impl Pending {
+    fn new(path: &Path) -> Pending {
+        pending().push(path.to_path_buf());
+        Pending(path.to_path_buf())
+    }
+
+    /// Runs `persist` (the rename over the target) with the list held, so a signal
+    /// meanwhile finds the file either still temporary or already the target, never
+    /// removes it half-way.
+    fn finish<T>(self, persist: impl FnOnce() -> T) -> T {
+        let mut list = pending();
+        let result = persist();
+        list.retain(|p| p != &self.0);
+        result
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        pending().retain(|p| p != &self.0);
+    }
+}
+
+/// Removes the temporary files of writes under way, then lets each of SIGINT, SIGTERM
+/// and SIGHUP end the process as it would have (exit status 128 + the signal's number),
+/// so an interrupted `render -o` or `sync` leaves no `.NAME.pm2-clj-*` file behind. Call
+/// it once, first thing; it watches the signals from a thread of its own.
+pub fn remove_temporaries_on_signals() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    // Held until the process is gone, so no write starts or finishes.
+                    let list = pending();
+                    for path in list.iter() {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            })?;
+    }
+    Ok(())
 }
 
 /// Whether the file at `path` holds exactly `content`, reading no more than one byte
