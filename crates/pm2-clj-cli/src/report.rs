@@ -19,7 +19,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity, SourceCode, SourceSpan,
 };
 use pm2_clj_sync::load::replacement;
-use pm2_dsl_reader::{Location, Replacement, Source};
+use pm2_dsl_reader::{Location, Replacement};
 use serde_json::{Value as Json, json};
 
 /// How diagnostics are written.
@@ -90,20 +90,10 @@ impl Unsnipped {
         let mut places = Vec::new();
         if let Some(code) = diagnostic.source_code() {
             for label in diagnostic.labels().into_iter().flatten() {
-                // From the start of the line before, so the label's line starts inside.
-                let Ok(at) = code.read_span(&SourceSpan::new(label.offset().into(), 0), 1, 0) else {
-                    continue;
-                };
-                let before = at
-                    .data()
-                    .get(..label.offset() - at.span().offset())
-                    .unwrap_or(&[]);
-                let before = String::from_utf8_lossy(before);
-                let line = at.line() + before.matches('\n').count() + 1;
-                let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-                let file = at.name().unwrap_or("<input>");
-                let text = label.label().unwrap_or("here");
-                places.push(format!("{file}:{line}:{column}: {text}"));
+                if let Some((file, at)) = locate(code, label.offset()) {
+                    let text = label.label().unwrap_or("here");
+                    places.push(format!("{file}:{}:{}: {text}", at.line, at.column));
+                }
             }
         }
         let help = diagnostic.help().map(|h| h.to_string());
@@ -242,11 +232,13 @@ fn severity_name(diagnostic: &dyn Diagnostic) -> &'static str {
 /// is left out when the diagnostic has none).
 pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
     let mut out = String::new();
-    let source = diagnostic.source_code().and_then(whole_source);
     let labels: Vec<LabeledSpan> = diagnostic.labels().map(|l| l.collect()).unwrap_or_default();
-    if let (Some(source), Some(primary)) = (&source, primary(&labels)) {
-        let at = source.location(primary.offset());
-        out += &format!("{}:{}:{}: ", source.name(), at.line, at.column);
+    let place = diagnostic
+        .source_code()
+        .zip(primary(&labels))
+        .and_then(|(code, primary)| locate(code, primary.offset()));
+    if let Some((file, at)) = place {
+        out += &format!("{file}:{}:{}: ", at.line, at.column);
     }
     out += severity_name(diagnostic);
     if let Some(code) = diagnostic.code() {
@@ -259,7 +251,9 @@ pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
 
 fn replacement_json(fix: &Replacement) -> Json {
     let mut range = json!({"file": fix.source.name()});
-    merge(&mut range, position(&fix.source, &fix.span.into()));
+    if let Some((_, at)) = position(&*fix.source, &fix.span.into()) {
+        merge(&mut range, at);
+    }
     json!({"range": range, "text": fix.text})
 }
 
@@ -272,26 +266,30 @@ fn terminal_width() -> usize {
 
 /// A diagnostic as a JSON object (see the module documentation).
 pub fn to_json(diagnostic: &dyn Diagnostic) -> Json {
-    let source = diagnostic.source_code().and_then(whole_source);
+    let code = diagnostic.source_code();
     let labels: Vec<LabeledSpan> = diagnostic.labels().map(|l| l.collect()).unwrap_or_default();
-    let primary = primary(&labels);
+    let place = |span: &SourceSpan| code.and_then(|code| position(code, span));
     let mut object = json!({
         "severity": severity_name(diagnostic),
         "code": diagnostic.code().map(|c| c.to_string()),
         "message": diagnostic.to_string(),
         "help": diagnostic.help().map(|h| h.to_string()),
-        "file": source.as_ref().map(|s| s.name().to_string()),
+        "file": Json::Null,
     });
-    if let (Some(source), Some(primary)) = (&source, primary) {
-        merge(&mut object, position(source, primary.inner()));
+    match primary(&labels).and_then(|p| place(p.inner())) {
+        Some((file, at)) => {
+            object["file"] = json!(file);
+            merge(&mut object, at);
+        }
+        None => object["file"] = json!(code.and_then(|c| locate(c, 0)).map(|(file, _)| file)),
     }
     object["labels"] = Json::Array(
         labels
             .iter()
             .map(|label| {
                 let mut l = json!({"message": label.label(), "primary": label.primary()});
-                if let Some(source) = &source {
-                    merge(&mut l, position(source, label.inner()));
+                if let Some((_, at)) = place(label.inner()) {
+                    merge(&mut l, at);
                 }
                 l
             })
@@ -317,27 +315,38 @@ fn merge(target: &mut Json, extra: Json) {
     }
 }
 
-/// The whole text and name behind a `SourceCode`.
-fn whole_source(code: &dyn SourceCode) -> Option<std::sync::Arc<Source>> {
-    let contents = code
-        .read_span(&SourceSpan::new(0.into(), 0), usize::MAX, usize::MAX)
-        .ok()?;
-    let text = std::str::from_utf8(contents.data()).ok()?;
-    let name = contents.name().unwrap_or("<input>");
-    Some(Source::standalone(name, text))
+/// The file and position of `offset` in `code`, read from its line and the one before
+/// (never the whole text, so reporting many diagnostics of a large file stays linear).
+fn locate(code: &dyn SourceCode, offset: usize) -> Option<(String, Location)> {
+    // From the start of the line before, so the offset's line starts inside.
+    let at = code.read_span(&SourceSpan::new(offset.into(), 0), 1, 0).ok()?;
+    let before = at.data().get(..offset.checked_sub(at.span().offset())?)?;
+    let before = String::from_utf8_lossy(before);
+    let line = before.rsplit('\n').next().unwrap_or("");
+    let location = Location {
+        line: at.line() + before.matches('\n').count() + 1,
+        column: line.chars().count() + 1,
+        column_utf16: line.encode_utf16().count() + 1,
+    };
+    Some((at.name().unwrap_or("<input>").to_string(), location))
 }
 
-fn position(source: &Source, span: &SourceSpan) -> Json {
-    let start: Location = source.location(span.offset());
-    let end: Location = source.location(span.offset() + span.len());
-    json!({
-        "offset": span.offset(),
-        "length": span.len(),
-        "line": start.line,
-        "column": start.column,
-        "end_line": end.line,
-        "end_column": end.column,
-        "column_utf16": start.column_utf16,
-        "end_column_utf16": end.column_utf16,
-    })
+/// The file of `span` in `code`, and its JSON position: the byte range, and where it
+/// starts and ends as lines and columns.
+fn position(code: &dyn SourceCode, span: &SourceSpan) -> Option<(String, Json)> {
+    let (file, start) = locate(code, span.offset())?;
+    let (_, end) = locate(code, span.offset() + span.len())?;
+    Some((
+        file,
+        json!({
+            "offset": span.offset(),
+            "length": span.len(),
+            "line": start.line,
+            "column": start.column,
+            "end_line": end.line,
+            "end_column": end.column,
+            "column_utf16": start.column_utf16,
+            "end_column_utf16": end.column_utf16,
+        }),
+    ))
 }

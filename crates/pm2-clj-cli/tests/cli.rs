@@ -329,3 +329,41 @@ fn a_relative_cwd_that_names_no_folder_is_a_warning_at_its_text() {
         assert!(stderr.contains("packages/a does not exist"), "{stderr}");
     }
 }
+
+/// The seconds `check` takes (the better of two runs) to report `n` errors of one file
+/// in `format`.
+fn report_time(dir: &Path, n: usize, format: &str) -> f64 {
+    let apps: String = (0..n)
+        .map(|i| format!("{{:name \"a{i}\" :script \"a.js\" :instancs 2}}\n"))
+        .collect();
+    let file = format!("many{n}.pm2.edn");
+    std::fs::write(dir.join(&file), format!("{{:apps [\n{apps}]}}\n")).unwrap();
+    (0..2)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let out = cli(dir, &["--message-format", format, "check", &file]);
+            assert_eq!(out.status.code(), Some(1));
+            let shown = text(&out.stderr) + &text(&out.stdout);
+            assert_eq!(shown.matches("emit::unknown-key").count(), n, "{format}");
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Found by trying 2,000 errors in one file: every report read the whole text again to
+/// find its line, so `check` took 6.8 s. Eight times the errors must take about eight
+/// times as long, not sixty-four.
+#[test]
+fn reporting_is_linear_in_the_number_of_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["human", "short", "json"] {
+        let (small, large) = (
+            report_time(dir.path(), 250, format),
+            report_time(dir.path(), 2_000, format),
+        );
+        assert!(
+            large / small < 20.0,
+            "{format}: 250 errors in {small:.2} s, 2,000 in {large:.2} s"
+        );
+    }
+}

@@ -194,6 +194,9 @@ impl Source {
     }
 }
 
+/// Reads only the lines around the span (found with the line index), so reporting many
+/// diagnostics of one large text stays linear; miette's own reading of a `str` walks the
+/// text from its start every time.
 impl SourceCode for Source {
     fn read_span<'a>(
         &'a self,
@@ -202,7 +205,26 @@ impl SourceCode for Source {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = self.shown.as_deref().unwrap_or(&self.text);
-        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        let starts = self.line_starts();
+        let line_of = |offset: usize| {
+            starts
+                .partition_point(|&s| s as usize <= offset)
+                .saturating_sub(1)
+        };
+        // Whole lines from `context_lines_before` lines above the span to one more than
+        // `context_lines_after` below it: at least the lines miette would show (it also
+        // breaks lines at a lone `\r`, which only ever adds lines inside the window).
+        let first = line_of(span.offset()).saturating_sub(context_lines_before);
+        let last = line_of(span.offset().saturating_add(span.len()))
+            .saturating_add(context_lines_after)
+            .saturating_add(1);
+        let window_start = starts[first] as usize;
+        let window_end = starts
+            .get(last.saturating_add(1))
+            .map_or(text.len(), |&s| s as usize);
+        let window = &text[window_start..window_end];
+        let inner = SourceSpan::new(span.offset().saturating_sub(window_start).into(), span.len());
+        let contents = window.read_span(&inner, context_lines_before, context_lines_after)?;
         // Without context lines, miette reports the span's own position (the one a
         // report's header shows) and counts its column in bytes; count characters, as
         // every other report does.
@@ -210,15 +232,18 @@ impl SourceCode for Source {
             let at = self.location(span.offset());
             (at.line - 1, at.column - 1)
         } else {
-            (contents.line(), contents.column())
+            (contents.line() + first, contents.column())
         };
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.to_string(),
             contents.data(),
-            *contents.span(),
+            SourceSpan::new(
+                (contents.span().offset() + window_start).into(),
+                contents.span().len(),
+            ),
             line,
             column,
-            contents.line_count(),
+            contents.line_count() + first,
         )))
     }
 }

@@ -1,5 +1,6 @@
 //! Property tests: printing then reading gives back an equal form; arbitrary input never
-//! panics; deep nesting is an error, not a stack overflow.
+//! panics; deep nesting is an error, not a stack overflow; a source shows the same
+//! snippet as miette shows of its text.
 
 use std::sync::Arc;
 
@@ -138,6 +139,33 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
         let _ = read_all(&Source::standalone("prop", text));
+    }
+
+    /// A source reads only the lines around a span (so reports stay linear in number),
+    /// yet shows what miette shows of the whole text.
+    #[test]
+    fn a_source_reads_a_span_as_miette_reads_its_text(
+        text in "[ab é\n]{0,80}",
+        at in 0usize..90,
+        len in 0usize..12,
+        before in prop_oneof![0usize..4, Just(usize::MAX)],
+        after in prop_oneof![0usize..4, Just(usize::MAX)],
+    ) {
+        use miette::{SourceCode, SourceSpan};
+        let offset = at.min(text.len());
+        let span = SourceSpan::new(offset.into(), len.min(text.len() - offset));
+        let source = Source::standalone("t", text.clone());
+        let ours = source.read_span(&span, before, after);
+        let theirs = text.as_str().read_span(&span, before, after);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok());
+        if let (Ok(ours), Ok(theirs)) = (ours, theirs) {
+            prop_assert_eq!(ours.data(), theirs.data());
+            prop_assert_eq!(ours.span(), theirs.span());
+            prop_assert_eq!(ours.line_count(), theirs.line_count());
+            if before > 0 {
+                prop_assert_eq!((ours.line(), ours.column()), (theirs.line(), theirs.column()));
+            }
+        }
     }
 
     #[test]
