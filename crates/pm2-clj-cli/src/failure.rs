@@ -132,8 +132,8 @@ impl Failure {
     }
 }
 
-impl From<pm2_dsl_reader::ReadError> for Failure {
-    fn from(e: pm2_dsl_reader::ReadError) -> Failure {
-        Failure::input(e)
+impl From<Vec<pm2_dsl_reader::ReadError>> for Failure {
+    fn from(errors: Vec<pm2_dsl_reader::ReadError>) -> Failure {
+        Failure::Input(errors.into_iter().map(miette::Report::new).collect())
     }
 }

@@ -367,3 +367,30 @@ fn reporting_is_linear_in_the_number_of_diagnostics() {
         );
     }
 }
+
+/// `check`, `read` and `fmt` report every read error that leaves the structure whole,
+/// in text order, then stop at one that does not.
+#[test]
+fn every_read_error_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("multi.pm2.edn"),
+        "{:apps [{:name \"a\" :instances 1x}\n {:name \"b\" :script :x/}\n {:name \"a\" :name \"c\"}\n [1 2}]}\n",
+    )
+    .unwrap();
+    for verb in ["check", "read", "fmt"] {
+        let out = cli(dir.path(), &["--message-format", "short", verb, "multi.pm2.edn"]);
+        assert_eq!(out.status.code(), Some(1), "{verb}");
+        let lines: Vec<String> = text(&out.stderr).lines().map(str::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "multi.pm2.edn:1:31: error[read::bad-number]: invalid number",
+                "multi.pm2.edn:2:21: error[read::bad-keyword]: invalid keyword: the name is empty",
+                "multi.pm2.edn:3:13: error[read::duplicate-key]: duplicate key in map",
+                "multi.pm2.edn:4:6: error[read::mismatched-delimiter]: mismatched delimiter: `[` closed by `}`",
+            ],
+            "{verb}"
+        );
+    }
+}

@@ -264,6 +264,33 @@ fn diagnostics_on_open_and_on_every_change() {
     assert!(client.finish().success());
 }
 
+/// Every read error that leaves the structure whole is shown at once, not the first
+/// alone: fixing one no longer uncovers the next.
+#[test]
+fn every_read_error_is_shown_at_once() {
+    let dir = project(&[]);
+    let app = uri(&dir.path().join("app.pm2.edn"));
+    let mut client = Client::start(dir.path(), json!({}));
+    let text = "{:apps [{:name \"a\" :instances 1x}\n {:name \"b\" :script :x/}\n {:name \"a\" :name \"c\"}]}";
+    client.open(&app, text);
+    let published = client.diagnostics(&app);
+    let found: Vec<(Json, Json)> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].clone(), d["range"].clone()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (json!("read::bad-number"), range_of(text, "1x", 0)),
+            (json!("read::bad-keyword"), range_of(text, ":x/", 0)),
+            (json!("read::duplicate-key"), range_of(text, ":name", 3)),
+        ]
+    );
+    assert!(client.finish().success());
+}
+
 #[test]
 fn related_information_points_at_openers_and_import_chains() {
     let dir = project(&[

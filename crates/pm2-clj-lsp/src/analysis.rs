@@ -29,7 +29,7 @@ pub struct Analysis {
     pub version: i32,
     /// Its text.
     pub source: Arc<Source>,
-    /// Its lossless tree (up to the first read error).
+    /// Its lossless tree (up to the first read error that cannot be read past).
     pub tree: Syntax,
     /// The evaluation, as far as it went.
     pub evaluator: Option<Box<Evaluator>>,

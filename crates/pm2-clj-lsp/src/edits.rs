@@ -50,7 +50,7 @@ fn overlaps(a: Range, b: Range) -> bool {
 /// replacing the whole text otherwise. A text that does not read cannot be formatted.
 pub fn format(analysis: &Analysis) -> Result<Vec<TextEdit>, String> {
     let formatted =
-        pm2_dsl_eval::format(&analysis.source).map_err(|e| format!("the file does not read: {e}"))?;
+        pm2_dsl_eval::format(&analysis.source).map_err(|e| format!("the file does not read: {}", e[0]))?;
     if formatted == analysis.source.text() {
         return Ok(Vec::new());
     }

@@ -254,7 +254,11 @@ pub fn evaluate_text(
     let mut evaluator = Evaluator::new(settings.options(), loader);
     let value = match evaluator.eval_str(&path.to_string_lossy(), text) {
         Ok(value) => value,
-        Err(e) => return Err(LoadFailure::new(vec![Report::new(e)], Some(evaluator), path)),
+        Err(e) => {
+            let further = evaluator.further_errors().iter().cloned();
+            let reports = std::iter::once(e).chain(further).map(Report::new).collect();
+            return Err(LoadFailure::new(reports, Some(evaluator), path));
+        }
     };
     let mut overrides = Vec::new();
     for arg in &settings.overrides {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use pm2_dsl_reader::{Form, FormKind, ReadOptions, Source, SourceMap, Span, read_all_with};
+use pm2_dsl_reader::{Form, FormKind, ReadOptions, Source, SourceMap, Span, read_all_collecting};
 
 use crate::error::{EvalError, EvalErrorKind, Limit};
 use crate::loader::Loader;
@@ -43,6 +43,8 @@ pub struct Evaluator {
     pub(crate) dotenv: HashMap<String, crate::value::Map>,
     /// The `#env` and `(env ...)` reads that found their variable unset.
     pub(crate) unset_env: Vec<UnsetEnv>,
+    /// The read errors of a file after the first, which evaluation returned.
+    more_read_errors: Vec<EvalError>,
 }
 
 /// An environment variable a program read that was not set: `#env NAME` or
@@ -71,7 +73,15 @@ impl Evaluator {
             profiles_seen: BTreeSet::new(),
             dotenv: HashMap::new(),
             unset_env: Vec::new(),
+            more_read_errors: Vec::new(),
         }
+    }
+
+    /// The errors of a failed evaluation after the one it returned: the further read
+    /// errors of the file that did not read (every error that leaves the structure
+    /// whole is found, as [`pm2_dsl_reader::read_all_collecting`] says), in text order.
+    pub fn further_errors(&self) -> &[EvalError] {
+        &self.more_read_errors
     }
 
     /// The inputs of this run.
@@ -337,7 +347,15 @@ impl Evaluator {
             max_forms: self.bytes_left() / (3 * std::mem::size_of::<Form>() as u64),
             ..ReadOptions::default()
         };
-        let forms = read_all_with(&source, options)?;
+        let forms = match read_all_collecting(&source, options) {
+            Ok(forms) => forms,
+            Err(errors) => {
+                let mut errors = errors.into_iter().map(EvalError::from);
+                let first = errors.next().expect("at least one");
+                self.more_read_errors.extend(errors);
+                return Err(first);
+            }
+        };
         self.loading.push(id);
         let result = self.eval_top_level(id, &forms);
         self.loading.pop();

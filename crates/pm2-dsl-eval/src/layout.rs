@@ -13,7 +13,7 @@ pub fn list_indent(head: &str) -> ListIndent {
 }
 
 /// The text of `source` in the canonical layout; only blank text and commas change.
-pub fn format(source: &Arc<Source>) -> Result<String, ReadError> {
+pub fn format(source: &Arc<Source>) -> Result<String, Vec<ReadError>> {
     format_source(source, &list_indent)
 }
 

@@ -35,8 +35,11 @@ pub enum ListIndent {
 }
 
 /// Formats `source`; `indent` says how to indent a list by its head symbol. A text that
-/// does not read is returned as its read error.
-pub fn format_source(source: &Arc<Source>, indent: &dyn Fn(&str) -> ListIndent) -> Result<String, ReadError> {
+/// does not read is returned as its read errors.
+pub fn format_source(
+    source: &Arc<Source>,
+    indent: &dyn Fn(&str) -> ListIndent,
+) -> Result<String, Vec<ReadError>> {
     let (tree, forms) = read_syntax(source);
     forms?;
     let mut printer = Printer {

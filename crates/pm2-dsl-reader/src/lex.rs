@@ -452,6 +452,22 @@ fn unicode_escape(input: &str) -> IResult<&str, char, ()> {
     char::from_u32(high).map(|c| (rest, c)).ok_or(nom::Err::Error(()))
 }
 
+/// Where the string whose body starts `body` closes: the index of its closing `"`,
+/// escapes skipped whatever they are.
+pub(crate) fn string_end(body: &str) -> Option<usize> {
+    let mut chars = body.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Interprets a character literal's token (the text after `\`).
 pub(crate) fn character(token: &str) -> Result<char, ReadErrorKind> {
     let mut chars = token.chars();

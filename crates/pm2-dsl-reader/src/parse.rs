@@ -45,18 +45,33 @@ struct FailInfo {
     related: Option<(usize, usize)>,
 }
 
+/// The most errors read past before the next one stops reading: a report of a hundred
+/// is enough to act on, and a text of a million bad tokens stays quick to refuse.
+const MAX_READ_PAST: usize = 100;
+
 /// Failures are boxed: they are rare, and a small `Err` keeps every `Ok` cheap to move.
 type Fail = Box<FailInfo>;
 
 type Parsed<'a, T> = Result<(&'a str, T), Fail>;
 
-/// Reads every form of `source`.
+/// Reads every form of `source`; the error is the first in the text.
 pub fn read_all(source: &Arc<Source>) -> Result<Vec<Form>, ReadError> {
     read_all_with(source, ReadOptions::default())
 }
 
-/// Reads every form of `source` with explicit options.
+/// Reads every form of `source` with explicit options; the error is the first in the
+/// text.
 pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, ReadError> {
+    read_all_collecting(source, options).map_err(|errors| errors.into_iter().next().expect("at least one"))
+}
+
+/// Reads every form of `source`, reading on past each error that leaves the structure
+/// whole, to report them all: a bad number, symbol, keyword, character, escape or
+/// `#uuid`/`#inst` literal; a duplicate key or set element; a key without a value; bad
+/// metadata. The errors (never none) come in text order, and end at the first that
+/// cannot be read past (a delimiter unclosed, mismatched or unexpected, a string never
+/// closed, a limit).
+pub fn read_all_collecting(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, Vec<ReadError>> {
     parse(source, options, &mut NoSink)
 }
 
@@ -84,10 +99,9 @@ pub(crate) fn parse<S: Sink>(
     source: &Arc<Source>,
     options: ReadOptions,
     sink: &mut S,
-) -> Result<Vec<Form>, ReadError> {
+) -> Result<Vec<Form>, Vec<ReadError>> {
     let text = source.text();
-    let error = |f: Fail| {
-        let f = *f;
+    let error = |f: FailInfo| {
         read_error(
             f.kind,
             source.span(f.start, f.end),
@@ -96,12 +110,12 @@ pub(crate) fn parse<S: Sink>(
         )
     };
     if text.len() > u32::MAX as usize {
-        return Err(error(Box::new(FailInfo {
+        return Err(vec![error(FailInfo {
             kind: ReadErrorKind::TooLarge,
             start: 0,
             end: 0,
             related: None,
-        })));
+        })]);
     }
     let mut parser = Parser {
         text,
@@ -113,8 +127,17 @@ pub(crate) fn parse<S: Sink>(
         scratch: Vec::new(),
         names: HashMap::default(),
         sink,
+        read_past: Vec::new(),
     };
-    parser.forms().map_err(error)
+    let result = parser.forms();
+    let mut errors = parser.read_past;
+    match result {
+        Ok(forms) if errors.is_empty() => return Ok(forms),
+        Ok(_) => {}
+        Err(fatal) => errors.push(*fatal),
+    }
+    errors.sort_by_key(|f| (f.start, f.end));
+    Err(errors.into_iter().map(error).collect())
 }
 
 struct Parser<'a, 's, S> {
@@ -132,6 +155,8 @@ struct Parser<'a, 's, S> {
     /// repeated name is validated and allocated once.
     names: HashMap<&'a str, Symbol, FixedState>,
     sink: &'s mut S,
+    /// The errors read past so far ([`read_all_collecting`]).
+    read_past: Vec<FailInfo>,
 }
 
 impl<'a, S: Sink> Parser<'a, '_, S> {
@@ -141,6 +166,30 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
 
     fn span(&self, start: usize, end: usize) -> Span {
         self.source.span(start, end)
+    }
+
+    /// Records an error that leaves the structure whole, to read on; the one after
+    /// [`MAX_READ_PAST`] stops reading.
+    fn read_past(&mut self, kind: ReadErrorKind, start: usize, end: usize) -> Result<(), Fail> {
+        self.read_past_info(FailInfo {
+            kind,
+            start,
+            end,
+            related: None,
+        })
+    }
+
+    fn read_past_info(&mut self, info: FailInfo) -> Result<(), Fail> {
+        if self.read_past.len() >= MAX_READ_PAST {
+            return Err(Box::new(info));
+        }
+        self.read_past.push(info);
+        Ok(())
+    }
+
+    /// What stands for a token that is in error: its text, as a string.
+    fn stand_in(&self, start: usize, end: usize) -> Form {
+        Form::new(FormKind::Str(self.text[start..end].into()), self.span(start, end))
     }
 
     fn fail<T>(&self, kind: ReadErrorKind, start: usize, end: usize) -> Result<T, Fail> {
@@ -248,33 +297,32 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     fn atom(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
         let (after, tok) = lex::token(rest);
         let end = start + tok.len();
+        self.sink.token(SyntaxKind::Atom, start, end);
         let kind = if lex::starts_like_number(tok) {
-            lex::number(tok).or_else(|kind| self.fail(kind, start, end))?
+            lex::number(tok)
         } else {
             match tok {
-                "nil" => FormKind::Nil,
-                "true" => FormKind::Bool(true),
-                "false" => FormKind::Bool(false),
+                "nil" => Ok(FormKind::Nil),
+                "true" => Ok(FormKind::Bool(true)),
+                "false" => Ok(FormKind::Bool(false)),
                 _ => {
                     let keyword = tok.starts_with(':');
-                    let name = self.name(tok).or_else(|p| {
-                        let kind = if keyword {
-                            ReadErrorKind::BadKeyword(p)
-                        } else {
-                            ReadErrorKind::BadSymbol(p)
-                        };
-                        self.fail(kind, start, end)
-                    })?;
-                    if keyword {
-                        FormKind::Keyword(name)
-                    } else {
-                        FormKind::Symbol(name)
+                    match self.name(tok) {
+                        Ok(name) if keyword => Ok(FormKind::Keyword(name)),
+                        Ok(name) => Ok(FormKind::Symbol(name)),
+                        Err(p) if keyword => Err(ReadErrorKind::BadKeyword(p)),
+                        Err(p) => Err(ReadErrorKind::BadSymbol(p)),
                     }
                 }
             }
         };
-        self.sink.token(SyntaxKind::Atom, start, end);
-        Ok((after, Form::new(kind, self.span(start, end))))
+        match kind {
+            Ok(kind) => Ok((after, Form::new(kind, self.span(start, end)))),
+            Err(kind) => {
+                self.read_past(kind, start, end)?;
+                Ok((after, self.stand_in(start, end)))
+            }
+        }
     }
 
     /// The symbol of a symbol or keyword token, validated and interned.
@@ -307,7 +355,15 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             Err((ReadErrorKind::UnterminatedString, _, _)) => {
                 self.fail(ReadErrorKind::UnterminatedString, start, start + 1)
             }
-            Err((kind, s, e)) => self.fail(kind, body_start + s, body_start + e),
+            Err((kind, s, e)) => {
+                self.read_past(kind, body_start + s, body_start + e)?;
+                let Some(close) = lex::string_end(body) else {
+                    return self.fail(ReadErrorKind::UnterminatedString, start, start + 1);
+                };
+                let end = body_start + close + 1;
+                self.sink.token(SyntaxKind::Str, start, end);
+                Ok((&body[close + 1..], self.stand_in(start, end)))
+            }
         }
     }
 
@@ -321,9 +377,14 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         }
         let (after, tok) = lex::token(after_backslash);
         let end = start + 1 + tok.len();
-        let c = lex::character(tok).or_else(|kind| self.fail(kind, start, end))?;
         self.sink.token(SyntaxKind::Char, start, end);
-        Ok((after, Form::new(FormKind::Char(c), self.span(start, end))))
+        match lex::character(tok) {
+            Ok(c) => Ok((after, Form::new(FormKind::Char(c), self.span(start, end)))),
+            Err(kind) => {
+                self.read_past(kind, start, end)?;
+                Ok((after, self.stand_in(start, end)))
+            }
+        }
     }
 
     fn sequence(&mut self, rest: &'a str, delim: Delim, start: usize, open_len: usize) -> Parsed<'a, Form> {
@@ -347,26 +408,17 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             Delim::Vector => FormKind::Vector(items),
             Delim::Set => {
                 if let Some((first, again)) = first_duplicate(&items, |f| f) {
-                    return Err(self.duplicate(
+                    self.read_past_info(duplicate(
                         ReadErrorKind::DuplicateSetElement,
                         items[first].span,
                         items[again].span,
-                    ));
+                    ))?;
                 }
                 FormKind::Set(items)
             }
             Delim::Map => unreachable!("maps are read by Parser::map"),
         };
         Ok((after, Form::new(kind, span)))
-    }
-
-    fn duplicate(&self, kind: ReadErrorKind, first: Span, again: Span) -> Fail {
-        Box::new(FailInfo {
-            kind,
-            start: again.start as usize,
-            end: again.end as usize,
-            related: Some((first.start as usize, first.end as usize)),
-        })
     }
 
     /// Reads forms up to the closing delimiter onto the scratch stack; returns the rest
@@ -427,8 +479,8 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     /// passing each key through `key` first.
     fn pairs(&mut self, first: usize, key: impl Fn(Form) -> Form) -> Result<Box<[(Form, Form)]>, Fail> {
         if (self.scratch.len() - first) % 2 == 1 {
-            let key = self.scratch[self.scratch.len() - 1].span;
-            return self.fail(ReadErrorKind::OddMap, key.start as usize, key.end as usize);
+            let key = self.scratch.pop().expect("an odd count").span;
+            self.read_past(ReadErrorKind::OddMap, key.start as usize, key.end as usize)?;
         }
         let mut entries = Vec::with_capacity((self.scratch.len() - first) / 2);
         let mut iter = self.scratch.drain(first..);
@@ -437,11 +489,11 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         }
         drop(iter);
         if let Some((first, again)) = first_duplicate(&entries, |(k, _)| k) {
-            return Err(self.duplicate(
+            self.read_past_info(duplicate(
                 ReadErrorKind::DuplicateKey,
                 entries[first].0.span,
                 entries[again].0.span,
-            ));
+            ))?;
         }
         Ok(entries.into_boxed_slice())
     }
@@ -466,11 +518,14 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         self.sink.token(SyntaxKind::Prefix, start, start + 1);
         self.enter(start, start + 1)?;
         let (rest, meta) = self.required_form(rest, Prefix::Metadata, start, start + 1)?;
+        let meta_end = meta.span.end as usize;
         let meta = self.meta_map(meta)?;
-        let (after, mut target) =
-            self.required_form(rest, Prefix::Metadata, start, meta.span.end as usize)?;
+        let (after, mut target) = self.required_form(rest, Prefix::Metadata, start, meta_end)?;
         self.depth -= 1;
         self.sink.close(self.offset(after));
+        let Some(meta) = meta else {
+            return Ok((after, target));
+        };
         if !matches!(
             target.kind,
             FormKind::Symbol(_)
@@ -479,11 +534,13 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
                 | FormKind::Map(_)
                 | FormKind::Set(_)
         ) {
-            return self.fail(
+            let span = target.span;
+            self.read_past(
                 ReadErrorKind::MetadataTarget,
-                target.span.start as usize,
-                target.span.end as usize,
-            );
+                span.start as usize,
+                span.end as usize,
+            )?;
+            return Ok((after, target));
         }
         target.meta = Some(Box::new(match target.meta.take() {
             None => meta,
@@ -492,17 +549,21 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         Ok((after, target))
     }
 
-    fn meta_map(&self, meta: Form) -> Result<Form, Fail> {
+    /// Metadata as a map, or `None` (the error read past) when it cannot be one.
+    fn meta_map(&mut self, meta: Form) -> Result<Option<Form>, Fail> {
         let span = meta.span;
         let entry = match meta.kind {
-            FormKind::Map(_) => return Ok(meta),
+            FormKind::Map(_) => return Ok(Some(meta)),
             FormKind::Keyword(_) => (meta, Form::new(FormKind::Bool(true), span)),
             FormKind::Symbol(_) | FormKind::Str(_) => {
                 (Form::new(FormKind::Keyword(Symbol::new("tag")), span), meta)
             }
-            _ => return self.fail(ReadErrorKind::BadMetadata, span.start as usize, span.end as usize),
+            _ => {
+                self.read_past(ReadErrorKind::BadMetadata, span.start as usize, span.end as usize)?;
+                return Ok(None);
+            }
         };
-        Ok(Form::new(FormKind::Map(Box::new([entry])), span))
+        Ok(Some(Form::new(FormKind::Map(Box::new([entry])), span)))
     }
 
     fn dispatch(&mut self, rest: &'a str, start: usize) -> Parsed<'a, Form> {
@@ -565,11 +626,11 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         self.sink.close(self.offset(after));
         let tag = Symbol::new(tok);
         if !literal_is_valid(&tag, &form) {
-            return self.fail(
+            self.read_past(
                 ReadErrorKind::BadLiteral,
                 form.span.start as usize,
                 form.span.end as usize,
-            );
+            )?;
         }
         let span = self.span(start, form.span.end as usize);
         let tagged = Tagged {
@@ -737,4 +798,14 @@ fn offset_ok(b: &[u8]) -> bool {
             && b[1..3].iter().all(u8::is_ascii_digit)
             && b[3] == b':'
             && b[4..6].iter().all(u8::is_ascii_digit))
+}
+
+/// The error for `again`, a key or element written before at `first`.
+fn duplicate(kind: ReadErrorKind, first: Span, again: Span) -> FailInfo {
+    FailInfo {
+        kind,
+        start: again.start as usize,
+        end: again.end as usize,
+        related: Some((first.start as usize, first.end as usize)),
+    }
 }

@@ -186,9 +186,10 @@ impl Sink for TreeBuilder {
     }
 }
 
-/// Reads `source` into its lossless tree and its forms (with default options). The tree
-/// is there even when reading fails, up to the point of the error.
-pub fn read_syntax(source: &Arc<Source>) -> (Syntax, Result<Vec<Form>, ReadError>) {
+/// Reads `source` into its lossless tree and its forms (with default options), or its
+/// errors as [`crate::read_all_collecting`] finds them. The tree is there even when
+/// reading fails, up to the first error that cannot be read past.
+pub fn read_syntax(source: &Arc<Source>) -> (Syntax, Result<Vec<Form>, Vec<ReadError>>) {
     let mut builder = TreeBuilder::new(source.id(), source.text().len());
     let forms = parse(source, ReadOptions::default(), &mut builder);
     (builder.finish(), forms)

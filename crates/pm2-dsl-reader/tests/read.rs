@@ -3,8 +3,8 @@
 
 use pm2_dsl_reader::Number;
 use pm2_dsl_reader::{
-    Delim, Form, FormKind, NameProblem, Prefix, ReadErrorKind, Source, Unsupported, read_all, to_compact,
-    to_pretty,
+    Delim, Form, FormKind, NameProblem, Prefix, ReadErrorKind, ReadOptions, Source, Unsupported, read_all,
+    read_all_collecting, to_compact, to_pretty,
 };
 
 fn read(text: &str) -> Vec<Form> {
@@ -196,4 +196,53 @@ fn pretty_printing_breaks_long_collections() {
     assert!(text.lines().count() > 2, "{text}");
     assert!(text.lines().all(|l| l.len() <= 60), "{text}");
     assert_eq!(to_compact(&one(&text)), to_compact(&f));
+}
+
+fn codes(text: &str) -> Vec<(&'static str, String)> {
+    let source = Source::standalone("t", text.to_string());
+    read_all_collecting(&source, ReadOptions::default())
+        .expect_err(text)
+        .iter()
+        .map(|e| (e.code(), source.slice(e.span().unwrap()).to_string()))
+        .collect()
+}
+
+/// Errors that leave the structure whole are all reported, in text order, as kdl-rs
+/// does; `read_all` gives the first.
+#[test]
+fn every_error_that_leaves_the_structure_whole_is_reported() {
+    let text = "{:a 1x\n :b \"a\\qb\"\n :c \\itstoolong\n :a 2\n :e ^1 x\n :odd}";
+    let owned = |v: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        v.iter().map(|(c, s)| (*c, s.to_string())).collect()
+    };
+    assert_eq!(
+        codes(text),
+        owned(&[
+            ("read::bad-number", "1x"),
+            ("read::bad-escape", "\\q"),
+            ("read::bad-character", "\\itstoolong"),
+            ("read::duplicate-key", ":a"),
+            ("read::bad-metadata", "1"),
+            ("read::odd-map", ":odd"),
+        ])
+    );
+    assert_eq!(err(text), ReadErrorKind::BadNumber);
+    // A structural error ends the reading, after what came before it.
+    assert_eq!(
+        codes("[1x #{1 1} [2"),
+        owned(&[
+            ("read::bad-number", "1x"),
+            ("read::duplicate-set-element", "1"),
+            ("read::unclosed-delimiter", ""),
+        ])
+    );
+}
+
+/// A text of bad tokens is refused after a hundred of them, not reported a million times.
+#[test]
+fn errors_read_past_are_bounded() {
+    let text = format!("[{}]", "1x ".repeat(100_000));
+    let found = codes(&text);
+    assert_eq!(found.len(), 101);
+    assert!(found.iter().all(|(code, _)| *code == "read::bad-number"));
 }
