@@ -23,8 +23,6 @@ pub enum CliProblem {
     NotAFolder,
     /// `convert -o FILE` where FILE exists and `--force` was not given.
     Exists,
-    /// `fmt FILE` cannot write the formatted text back (a read-only file or folder).
-    FmtWrite,
     /// The language server session did not end with `shutdown` and `exit`: the client
     /// went away, sent something that is not LSP, or stdout could not be written.
     LspSession,
@@ -44,7 +42,6 @@ impl CliProblem {
             CliProblem::NotAFolder => "cli::not-a-folder",
             CliProblem::Exists => "cli::exists",
             CliProblem::Usage => "cli::usage",
-            CliProblem::FmtWrite => "fmt::write",
             CliProblem::LspSession => "lsp::session",
         }
     }

@@ -58,6 +58,40 @@ fn fmt_rewrites_files_and_directories_in_place() {
     );
 }
 
+/// `fmt` writes through a temporary file (a full disk never leaves half a source), yet
+/// a source keeps its permissions and a link stays a link to the file it names.
+#[cfg(unix)]
+#[test]
+fn fmt_replaces_atomically_keeping_mode_and_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("real")).unwrap();
+    let real = d.join("real/app.pm2.edn");
+    std::fs::write(&real, MESSY).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink("real/app.pm2.edn", d.join("link.pm2.edn")).unwrap();
+    let out = cli(d, &["fmt", "link.pm2.edn"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        std::fs::symlink_metadata(d.join("link.pm2.edn"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), TIDY);
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let left: Vec<_> = std::fs::read_dir(d.join("real"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, ["app.pm2.edn"], "no temporary file is left");
+}
+
 #[test]
 fn fmt_check_reports_each_unformatted_file_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();

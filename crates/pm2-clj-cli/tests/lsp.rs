@@ -271,7 +271,8 @@ fn every_read_error_is_shown_at_once() {
     let dir = project(&[]);
     let app = uri(&dir.path().join("app.pm2.edn"));
     let mut client = Client::start(dir.path(), json!({}));
-    let text = "{:apps [{:name \"a\" :instances 1x}\n {:name \"b\" :script :x/}\n {:name \"a\" :name \"c\"}]}";
+    let text =
+        "{:apps [{:name \"a\" :instances 1x}\n {:name \"b\" :script :x/}\n {:name \"a\" :name \"c\"}]}";
     client.open(&app, text);
     let published = client.diagnostics(&app);
     let found: Vec<(Json, Json)> = published["diagnostics"]

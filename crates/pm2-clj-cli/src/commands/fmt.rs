@@ -12,7 +12,7 @@ use clap::Args;
 use miette::{LabeledSpan, MietteDiagnostic, Report};
 use pm2_dsl_reader::Source;
 
-use crate::failure::{CliProblem, Failure};
+use crate::failure::Failure;
 use crate::input::{StdinInput, expand};
 use crate::output::write_stdout;
 
@@ -65,17 +65,10 @@ fn format_one(path: &Path, args: &FmtArgs) -> Result<(), Failure> {
     if from_stdin {
         return write_stdout(&formatted);
     }
-    if formatted != source.text() {
-        // Written in place, not through a temporary file: a source keeps its own
-        // permissions (it may hold secrets) and stays the file its links point at.
-        std::fs::write(path, &formatted).map_err(|e| {
-            Failure::input(Failure::plain(
-                CliProblem::FmtWrite,
-                format!("cannot write {}: {e}", path.display()),
-                Some("check the file's permissions".into()),
-            ))
-        })?;
-    }
+    // Atomically, so a full disk never leaves half a source; through links to the file
+    // they point at, which keeps its own permissions (a source may hold secrets).
+    let target = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    pm2_clj_runtime::files::write_if_changed(&target, &formatted)?;
     Ok(())
 }
 
