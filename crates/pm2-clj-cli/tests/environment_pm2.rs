@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -16,39 +15,6 @@ use serde_json::Value as Json;
 
 const LONG: Duration = Duration::from_secs(40);
 const PASSWORD: &str = "pw-Qx81-never-printed";
-
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Watcher {
-    fn start(pm2: &Pm2, dir: &Path) -> Watcher {
-        let log = dir.join("watch.log");
-        let child = pm2
-            .command(env!("CARGO_BIN_EXE_pm2-clj"))
-            .args(["watch", "tree", "--debounce", "200", "--resync-every", "0"])
-            .current_dir(dir)
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(Stdio::from(
-                std::fs::OpenOptions::new().append(true).open(&log).unwrap(),
-            ))
-            .spawn()
-            .unwrap();
-        Watcher { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// (pid, restarts) of the app `name`'s one process.
 fn process_of(pm2: &Pm2, name: &str) -> (u64, u64) {
@@ -79,7 +45,7 @@ fn an_app_sees_its_dotenv_and_an_edit_under_watch_reloads_exactly_its_readers() 
         ),
     );
     quiet(d, "tree/b.pm2.edn", &["bystander"], "1");
-    let w = Watcher::start(&pm2, d);
+    let w = Watcher::start(&pm2, d, &["tree", "--debounce", "200", "--resync-every", "0"]);
     eventually("reader to serve the .env's VERSION", LONG, || {
         get(port).is_some_and(|(status, body)| status == 200 && body == "from-dotenv")
     });
@@ -112,8 +78,8 @@ fn an_app_sees_its_dotenv_and_an_edit_under_watch_reloads_exactly_its_readers() 
 
     let status = cli(&pm2, d, &["status", "tree"]);
     let status_json = cli(&pm2, d, &["status", "tree", "--format", "json"]);
+    let log = w.said();
     drop(w);
-    let log = std::fs::read_to_string(d.join("watch.log")).unwrap();
     assert!(log.contains("reload   reader"), "{log}");
     for (what, text) in [
         ("watch", log),

@@ -2,11 +2,14 @@
 //! afterwards): a temporary tree of three daemon files with two apps each, plus one app
 //! started by hand that must never be touched.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output};
+use std::process::Output;
 use std::time::Duration;
 
+use common::Watcher;
 use pm2_clj_testkit::{App, Pm2, repo_root};
 
 struct Tree {
@@ -276,15 +279,6 @@ fn when_no_source_can_be_read_nothing_is_deleted() {
 }
 
 /// A running `pm2-clj watch`, killed when dropped.
-struct Watcher(Child);
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn wait_until(
     pm2: &Pm2,
     what: &str,
@@ -299,16 +293,12 @@ fn watch_keeps_pm2_in_sync_as_files_change() {
     let tree = Tree::new();
     start_manual(&pm2, &tree);
     let manual = snapshot(&pm2)["manual"].clone();
-    let log = tree.dir.path().join("watch.log");
-    let child = pm2
-        .command(env!("CARGO_BIN_EXE_pm2-clj"))
-        .args(["watch", tree.daemons().to_str().unwrap(), "--debounce", "200"])
-        .env("NO_COLOR", "1")
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(std::fs::File::create(tree.dir.path().join("watch.err")).unwrap())
-        .spawn()
-        .unwrap();
-    let _watcher = Watcher(child);
+    let daemons = tree.daemons();
+    let watcher = Watcher::start(
+        &pm2,
+        tree.dir.path(),
+        &[daemons.to_str().unwrap(), "--debounce", "200"],
+    );
     wait_until(&pm2, "six apps online", |s| {
         SIX.iter().all(|n| s.get(*n).is_some_and(|p| p.4 == "online"))
     });
@@ -345,7 +335,7 @@ fn watch_keeps_pm2_in_sync_as_files_change() {
     });
 
     assert_eq!(snapshot(&pm2)["manual"], manual);
-    let log = std::fs::read_to_string(&log).unwrap();
+    let log = watcher.log();
     let stamped = |action: &str| {
         log.lines()
             .any(|l| l.contains(action) && l.len() > 20 && l.as_bytes()[4] == b'-' && l.contains('T'))
@@ -409,14 +399,12 @@ fn watch_follows_shared_files_outside_the_tree() {
     .unwrap();
     std::fs::remove_dir_all(tree.daemons().join("beta")).unwrap();
     std::fs::remove_dir_all(tree.daemons().join("gamma")).unwrap();
-    let child = pm2
-        .command(env!("CARGO_BIN_EXE_pm2-clj"))
-        .args(["watch", tree.daemons().to_str().unwrap(), "--debounce", "200"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let _watcher = Watcher(child);
+    let daemons = tree.daemons();
+    let _watcher = Watcher::start(
+        &pm2,
+        tree.dir.path(),
+        &[daemons.to_str().unwrap(), "--debounce", "200"],
+    );
     pm2.wait_for("alpha-web at version 1", Duration::from_secs(30), |apps| {
         apps.iter()
             .any(|a| a.name() == "alpha-web" && a.env_var("VERSION") == Some("1"))

@@ -4,46 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
 use pm2_clj_testkit::Pm2;
 
 const LONG: Duration = Duration::from_secs(40);
-
-struct Watcher {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Watcher {
-    fn start(pm2: &Pm2, dir: &Path, extra: &[&str]) -> Watcher {
-        let log = dir.join("watch.log");
-        let child = pm2
-            .command(env!("CARGO_BIN_EXE_pm2-clj"))
-            .args(["watch", "tree", "--debounce", "200"])
-            .args(extra)
-            .current_dir(dir)
-            .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(dir.join("watch.err")).unwrap())
-            .spawn()
-            .unwrap();
-        Watcher { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// `rm -rf`, again while a round of the watcher writes into the folder meanwhile (as a
 /// user would type it again).
@@ -98,7 +66,7 @@ fn watch_acts_on_folders() {
         app("e1", "quiet", 0, "1", "").replace(":VERSION \"1\"", ":VERSION base/version")
     );
     write(d, "tree/e/ecosystem.pm2.edn", &e);
-    let w = Watcher::start(&pm2, d, &[]);
+    let w = Watcher::start(&pm2, d, &["tree", "--debounce", "200"]);
     wait_names(&pm2, &w, &["a1", "b1", "c1", "e1"]);
 
     remove_tree(&d.join("tree/a"));
@@ -146,7 +114,19 @@ fn watch_restores_the_tree_after_pm2_kill() {
     let dir = tempfile::tempdir().unwrap();
     daemon(dir.path(), "tree/a", &["a1", "a2"], "1");
     daemon(dir.path(), "tree/b", &["b1"], "1");
-    let w = Watcher::start(&pm2, dir.path(), &["--resync-every", "2s", "--pm2-timeout", "5s"]);
+    let w = Watcher::start(
+        &pm2,
+        dir.path(),
+        &[
+            "tree",
+            "--debounce",
+            "200",
+            "--resync-every",
+            "2s",
+            "--pm2-timeout",
+            "5s",
+        ],
+    );
     wait_names(&pm2, &w, &["a1", "a2", "b1"]);
     assert!(pm2.run(&["kill"]).status.success());
     wait_names(&pm2, &w, &["a1", "a2", "b1"]);
@@ -219,7 +199,7 @@ fn soak_random_edits_moves_and_deletions_settle_on_the_tree() {
             "1",
         );
     }
-    let w = Watcher::start(&pm2, d, &["--resync-every", "3s"]);
+    let w = Watcher::start(&pm2, d, &["tree", "--debounce", "200", "--resync-every", "3s"]);
     eventually("40 apps", LONG, || pm2.jlist().len() == 41);
     let mut random = Random(0x5eed_1234_abcd_0001);
     let started = Instant::now();
@@ -291,7 +271,7 @@ fn a_source_that_hits_an_evaluation_limit_does_not_stall_the_others() {
         "tree/spin/ecosystem.pm2.edn",
         "{:apps [{:name \"spin\" :script \"x.js\" :env {:N (str (reduce + (range 1000000000)))}}]}\n",
     );
-    let w = Watcher::start(&pm2, dir.path(), &[]);
+    let w = Watcher::start(&pm2, dir.path(), &["tree", "--debounce", "200"]);
     wait_names(&pm2, &w, &["a1"]);
     let edited = Instant::now();
     daemon(dir.path(), "tree/a", &["a1"], "2");

@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 use pm2_clj_testkit::{App, Pm2};
@@ -135,4 +135,48 @@ pub fn four_sources_on(dir: &Path, script: &Path) {
 pub fn quiet(dir: &Path, file: &str, apps: &[&str], version: &str) -> PathBuf {
     let apps: Vec<String> = apps.iter().map(|a| app(a, "quiet", 0, version, "")).collect();
     write(dir, file, &source(&apps))
+}
+
+/// `pm2-clj watch ARGS` running against `pm2` in `dir`, its stdout in `dir/watch.log`
+/// and its stderr in `dir/watch.err`; killed when dropped.
+pub struct Watcher {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Watcher {
+    /// Starts `pm2-clj watch` with `args`.
+    pub fn start(pm2: &Pm2, dir: &Path, args: &[&str]) -> Watcher {
+        let child = pm2
+            .command(env!("CARGO_BIN_EXE_pm2-clj"))
+            .arg("watch")
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stdout(std::fs::File::create(dir.join("watch.log")).unwrap())
+            .stderr(std::fs::File::create(dir.join("watch.err")).unwrap())
+            .spawn()
+            .expect("run pm2-clj watch");
+        Watcher {
+            child,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// What it printed on stdout so far: a line per change.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("watch.log")).unwrap_or_default()
+    }
+
+    /// What it printed on both streams so far.
+    pub fn said(&self) -> String {
+        self.log() + &std::fs::read_to_string(self.dir.join("watch.err")).unwrap_or_default()
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
