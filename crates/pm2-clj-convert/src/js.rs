@@ -174,6 +174,13 @@ fn numeric(edn: &Edn) -> bool {
 }
 
 /// Ends the literal part of a collection written with spreads: it becomes a segment.
+/// One element of an array or object literal, translated: a spread, or an entry (with
+/// its key in an object).
+enum Element {
+    Spread(Edn),
+    Entry(Option<Edn>, Edn),
+}
+
 fn flush(segments: &mut Vec<Edn>, current: &mut Coll, wrap: fn(Coll) -> Edn) {
     if !current.entries.is_empty() || !current.trailing.is_empty() {
         segments.push(wrap(std::mem::take(current)));
@@ -292,37 +299,16 @@ impl<'s> Translator<'s> {
             }
             Expression::ObjectExpression(o) => return self.object(o, cx).map(Val::Edn),
             Expression::ArrayExpression(a) => {
-                let mut segments: Vec<Edn> = Vec::new();
-                let mut current = Coll::default();
-                let mut from = a.span.start + 1;
-                for element in &a.elements {
-                    let span = element.span();
-                    let before = self.comments_before(from, span.start, &mut current);
-                    match element {
-                        ArrayExpressionElement::SpreadElement(s) => {
-                            flush(&mut segments, &mut current, Edn::Vector);
-                            current.trailing.extend(before);
-                            segments.push(self.expr(&s.argument, cx));
-                        }
-                        ArrayExpressionElement::Elision(_) => return None,
-                        other => {
-                            let inner = other.as_expression()?;
-                            let value = self.expr(inner, cx);
-                            current.entries.push(Entry {
-                                key: None,
-                                value,
-                                before,
-                                after: None,
-                            });
-                        }
+                let element = |this: &mut Self, element: &ArrayExpressionElement| match element {
+                    ArrayExpressionElement::SpreadElement(s) => {
+                        Some(Element::Spread(this.expr(&s.argument, cx)))
                     }
-                    from = span.end;
-                }
-                let rest = self.comments_before(from, a.span.end.saturating_sub(1), &mut current);
-                current.trailing.extend(rest);
-                spread_form(segments, current, Edn::Vector, |segments| {
+                    ArrayExpressionElement::Elision(_) => None,
+                    other => Some(Element::Entry(None, this.expr(other.as_expression()?, cx))),
+                };
+                self.collection(a.span, &a.elements, Edn::Vector, element, |segments| {
                     Edn::call("vec", [Edn::call("concat", segments)])
-                })
+                })?
             }
             Expression::LogicalExpression(l) => {
                 let mut items = Vec::new();
@@ -500,45 +486,63 @@ impl<'s> Translator<'s> {
     }
 
     fn object(&mut self, o: &oxc_ast::ast::ObjectExpression, cx: Cx) -> Option<Edn> {
+        let property = |this: &mut Self, property: &ObjectPropertyKind| match property {
+            ObjectPropertyKind::SpreadProperty(s) => Some(Element::Spread(this.expr(&s.argument, cx))),
+            ObjectPropertyKind::ObjectProperty(p) => {
+                if p.kind != PropertyKind::Init || p.method || p.computed {
+                    return None;
+                }
+                let key = match &p.key {
+                    PropertyKey::StaticIdentifier(id) => id.name.to_string(),
+                    other => other.static_name()?.to_string(),
+                };
+                let inner = Cx {
+                    env: cx.env || key == "env" || key.starts_with("env_"),
+                };
+                Some(Element::Entry(Some(Edn::key(&key)), this.expr(&p.value, inner)))
+            }
+        };
+        self.collection(o.span, &o.properties, Edn::Map, property, |segments| {
+            Edn::call("merge", segments)
+        })
+    }
+
+    /// Translates the elements of an array or object literal spanning `span`, keeping
+    /// their comments: the runs of entries between spreads become `wrap`ped
+    /// collections, and spreads and runs together are `join`ed. `None` when an element
+    /// has no translation.
+    fn collection<T: GetSpan>(
+        &mut self,
+        span: Span,
+        elements: &[T],
+        wrap: fn(Coll) -> Edn,
+        mut element: impl FnMut(&mut Self, &T) -> Option<Element>,
+        join: fn(Vec<Edn>) -> Edn,
+    ) -> Option<Edn> {
         let mut segments: Vec<Edn> = Vec::new();
         let mut current = Coll::default();
-        let mut from = o.span.start + 1;
-        for property in &o.properties {
-            let span = property.span();
-            let before = self.comments_before(from, span.start, &mut current);
-            match property {
-                ObjectPropertyKind::SpreadProperty(s) => {
-                    flush(&mut segments, &mut current, Edn::Map);
+        let mut from = span.start + 1;
+        for item in elements {
+            let item_span = item.span();
+            let before = self.comments_before(from, item_span.start, &mut current);
+            match element(self, item)? {
+                Element::Spread(value) => {
+                    flush(&mut segments, &mut current, wrap);
                     current.trailing.extend(before);
-                    segments.push(self.expr(&s.argument, cx));
+                    segments.push(value);
                 }
-                ObjectPropertyKind::ObjectProperty(p) => {
-                    if p.kind != PropertyKind::Init || p.method || p.computed {
-                        return None;
-                    }
-                    let key = match &p.key {
-                        PropertyKey::StaticIdentifier(id) => id.name.to_string(),
-                        other => other.static_name()?.to_string(),
-                    };
-                    let inner = Cx {
-                        env: cx.env || key == "env" || key.starts_with("env_"),
-                    };
-                    let value = self.expr(&p.value, inner);
-                    current.entries.push(Entry {
-                        key: Some(Edn::key(&key)),
-                        value,
-                        before,
-                        after: None,
-                    });
-                }
+                Element::Entry(key, value) => current.entries.push(Entry {
+                    key,
+                    value,
+                    before,
+                    after: None,
+                }),
             }
-            from = span.end;
+            from = item_span.end;
         }
-        let rest = self.comments_before(from, o.span.end.saturating_sub(1), &mut current);
+        let rest = self.comments_before(from, span.end.saturating_sub(1), &mut current);
         current.trailing.extend(rest);
-        Some(spread_form(segments, current, Edn::Map, |segments| {
-            Edn::call("merge", segments)
-        }))
+        Some(spread_form(segments, current, wrap, join))
     }
 
     /// Binds a top-level declarator; returns the `def` it makes, if any.
