@@ -8,8 +8,9 @@ use std::sync::Mutex;
 
 use miette::Diagnostic;
 use pm2_clj_runtime::events::{Event, Reporter};
-use pm2_clj_sync::conflict::{Conflict, ConflictReport};
+use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::plan::{Action, Plan};
+use pm2_dsl_reader::ProblemKind;
 use serde_json::{Value as Json, json};
 
 use crate::report::{MessageFormat, emit, emit_reports, to_json};
@@ -108,7 +109,7 @@ impl Printer {
             return self.json_line(json!({"event": "conflict", "conflict": conflict_json(conflict)}));
         }
         self.say(&format!("!   conflict {conflict}"));
-        let report = ConflictReport::from(conflict.clone());
+        let report = conflict.clone().report();
         if matches!(conflict, Conflict::ClaimedTwice { .. }) {
             emit(&[&report as &dyn Diagnostic], MessageFormat::Human);
         }

@@ -7,8 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, SourceCode};
-use pm2_dsl_reader::{Source, Span};
+use pm2_dsl_reader::{Note, Problem, ProblemKind, Source, Span};
 
 use crate::desired::{Desired, SourceState};
 
@@ -63,15 +62,6 @@ impl Conflict {
         }
     }
 
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Conflict::NotOwned { .. } => "sync::not-owned",
-            Conflict::OwnedElsewhere { .. } => "sync::owned-elsewhere",
-            Conflict::ClaimedTwice { .. } => "sync::name-claimed-twice",
-        }
-    }
-
     fn help(&self) -> String {
         match self {
             Conflict::NotOwned { app, .. } => format!(
@@ -107,97 +97,49 @@ impl fmt::Display for Conflict {
     }
 }
 
-impl std::error::Error for Conflict {}
+impl ProblemKind for Conflict {
+    fn code(&self) -> &'static str {
+        match self {
+            Conflict::NotOwned { .. } => "sync::not-owned",
+            Conflict::OwnedElsewhere { .. } => "sync::owned-elsewhere",
+            Conflict::ClaimedTwice { .. } => "sync::name-claimed-twice",
+        }
+    }
 
-/// Another place of a name claimed twice, as a related diagnostic.
-#[derive(Debug)]
-struct AlsoHere(Place);
+    fn label(&self) -> String {
+        "defined here".into()
+    }
 
-impl fmt::Display for AlsoHere {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "also defined in {}", self.0.source.name())
+    fn default_help(&self) -> Option<String> {
+        Some(self.help())
     }
 }
 
-impl std::error::Error for AlsoHere {}
+/// A conflict as a diagnostic ([`Conflict::report`]).
+pub type ConflictReport = Problem<Conflict>;
 
-impl Diagnostic for AlsoHere {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(miette::Severity::Advice)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&*self.0.source)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some("also defined here".into()),
-            self.0.span,
-        ))))
-    }
-}
-
-/// A conflict as a diagnostic: the places of a name claimed twice are labelled.
-#[derive(Debug)]
-pub struct ConflictReport {
-    conflict: Conflict,
-    also: Vec<AlsoHere>,
-}
-
-impl From<Conflict> for ConflictReport {
-    fn from(conflict: Conflict) -> ConflictReport {
-        let also = match &conflict {
-            Conflict::ClaimedTwice { places, .. } => places.iter().skip(1).cloned().map(AlsoHere).collect(),
+impl Conflict {
+    /// The conflict as a diagnostic: a name claimed twice is labelled where the first
+    /// source writes it, and where each other one does.
+    pub fn report(self) -> ConflictReport {
+        let places = match &self {
+            Conflict::ClaimedTwice { places, .. } => places.clone(),
             _ => Vec::new(),
         };
-        ConflictReport { conflict, also }
-    }
-}
-
-impl fmt::Display for ConflictReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.conflict.fmt(f)
-    }
-}
-
-impl std::error::Error for ConflictReport {}
-
-impl ConflictReport {
-    fn first_place(&self) -> Option<&Place> {
-        match &self.conflict {
-            Conflict::ClaimedTwice { places, .. } => places.first(),
-            _ => None,
-        }
-    }
-}
-
-impl Diagnostic for ConflictReport {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.conflict.code()))
-    }
-
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.conflict.help()))
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.first_place().map(|p| &*p.source as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let place = self.first_place()?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some("defined here".into()),
-            place.span,
-        ))))
-    }
-
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
-        if self.also.is_empty() {
-            return None;
-        }
-        Some(Box::new(self.also.iter().map(|a| a as &dyn Diagnostic)))
+        let mut places = places.into_iter();
+        let Some(first) = places.next() else {
+            return ConflictReport::from(self);
+        };
+        let report = Problem::new(self, Some(first.span)).with_source(first.source);
+        places.fold(report, |report, also| {
+            let message = format!("also defined in {}", also.source.name());
+            report.with_related(Note::in_source(
+                also.span,
+                message,
+                "also defined here",
+                also.source,
+            ))
+        })
     }
 }
 

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use miette::{MietteDiagnostic, Report};
+use miette::Report;
 use pm2_dsl_emit::{App, Ecosystem, Header};
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Number;
 
 use crate::conflict::Place;
+use crate::error::{LoadError, LoadErrorKind};
 use crate::load::{LoadSettings, load};
 use crate::markers::Markers;
 
@@ -91,13 +92,10 @@ pub struct SourceState {
 impl SourceState {
     /// A file or folder that could not be read: its apps are kept as they run.
     pub fn unreadable(path: &Path, reason: &str) -> SourceState {
-        let report = Report::new(
-            MietteDiagnostic::new(format!("cannot read {}: {reason}", path.display()))
-                .with_code("sync::unreadable")
-                .with_help(
-                    "pm2-clj keeps the apps of sources it cannot read; fix the permissions and sync again",
-                ),
-        );
+        let report = Report::new(LoadError::from(LoadErrorKind::Unreadable {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }));
         SourceState {
             path: path.to_path_buf(),
             result: Err(vec![report]),
@@ -140,11 +138,10 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
     let ecosystem = &loaded.built.ecosystem;
     let unnamed = ecosystem.apps.iter().filter(|a| a.name().is_none()).count();
     if unnamed > 0 {
-        let report = Report::new(
-            MietteDiagnostic::new(format!("{}: {unnamed} app(s) without :name", path.display()))
-                .with_code("sync::unnamed-app")
-                .with_help("sync matches running apps by name; give every app a :name"),
-        );
+        let report = Report::new(LoadError::from(LoadErrorKind::UnnamedApps {
+            path: path.to_path_buf(),
+            count: unnamed,
+        }));
         return SourceState {
             path: path.to_path_buf(),
             result: Err(vec![report]),

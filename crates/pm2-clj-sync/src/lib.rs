@@ -10,6 +10,7 @@
 
 pub mod conflict;
 pub mod desired;
+mod error;
 pub mod facts;
 pub mod graph;
 pub mod load;
@@ -19,3 +20,5 @@ pub mod preflight;
 pub mod process;
 pub mod scan;
 pub mod status;
+
+pub use error::{LoadError, LoadErrorKind};

@@ -9,8 +9,9 @@
 //! step alone.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use miette::{MietteDiagnostic, Report};
+use miette::Report;
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, EmitErrorKind, Header, Settings, build, folder_of};
 use pm2_dsl_eval::{
@@ -18,6 +19,7 @@ use pm2_dsl_eval::{
 };
 use pm2_dsl_reader::Replacement;
 
+use crate::error::{LoadError, LoadErrorKind};
 use crate::preflight::{self, Preflight, PreflightError};
 
 /// The inputs of loading a source file.
@@ -57,11 +59,10 @@ impl LoadSettings {
         match &self.root {
             None => Ok(loader),
             Some(root) => loader.confined_to(root).map_err(|e| {
-                plain(
-                    "load::root",
-                    format!("cannot confine imports to {}: {e}", root.display()),
-                    "name a folder that exists",
-                )
+                Report::new(LoadError::from(LoadErrorKind::Root {
+                    root: root.clone(),
+                    reason: e.to_string(),
+                }))
             }),
         }
     }
@@ -126,27 +127,19 @@ impl Loaded {
     }
 }
 
-/// A diagnostic without source text.
-fn plain(code: &str, message: String, help: &str) -> Report {
-    Report::new(MietteDiagnostic::new(message).with_code(code).with_help(help))
-}
-
 /// A source file's text, read safely ([`read_text_file`]: a regular file of at most
 /// [`MAX_FILE_BYTES`], UTF-8), or a diagnostic saying why it cannot be read.
 pub fn read_source(path: &Path) -> Result<String, Report> {
-    match read_text_file(path, MAX_FILE_BYTES) {
-        Ok(Some(text)) => Ok(text),
-        Ok(None) => Err(plain(
-            "load::read-file",
-            format!("cannot read {}: there is no such file", path.display()),
-            "check the path; it is relative to the current directory",
-        )),
-        Err(e) => Err(plain(
-            e.code(),
-            format!("cannot read {}: {e}", path.display()),
-            e.help(),
-        )),
-    }
+    let path = path.to_path_buf();
+    let kind = match read_text_file(&path, MAX_FILE_BYTES) {
+        Ok(Some(text)) => return Ok(text),
+        Ok(None) => LoadErrorKind::NoSuchFile { path },
+        Err(error) => LoadErrorKind::File {
+            path,
+            error: Arc::new(error),
+        },
+    };
+    Err(Report::new(LoadError::from(kind)))
 }
 
 fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluator) -> Vec<Report> {

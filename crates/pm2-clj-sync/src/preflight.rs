@@ -7,12 +7,10 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
 use pm2_dsl_emit::{App, Ecosystem};
 use pm2_dsl_eval::{Env, Value};
-use pm2_dsl_reader::{Locations, Source, SourceMap};
+use pm2_dsl_reader::{Problem, ProblemKind};
 
 /// Whether and how strictly to check.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,9 +37,10 @@ pub enum Missing {
     Interpreter,
 }
 
-/// One missing thing, as a diagnostic labelled on the value that names it.
-#[derive(Clone)]
-pub struct PreflightError {
+/// One missing thing: what, for which app, where it was looked for, and whether it stops
+/// the command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Absent {
     /// What is missing.
     pub missing: Missing,
     /// The app.
@@ -50,12 +49,13 @@ pub struct PreflightError {
     pub path: PathBuf,
     /// Whether it stops the command.
     pub error: bool,
-    at: Locations,
 }
 
-impl PreflightError {
-    /// The stable code, such as `preflight::missing-script`.
-    pub fn code(&self) -> &'static str {
+/// One missing thing, as a diagnostic labelled on the value that names it.
+pub type PreflightError = Problem<Absent>;
+
+impl ProblemKind for Absent {
+    fn code(&self) -> &'static str {
         match self.missing {
             Missing::Cwd => "preflight::missing-cwd",
             Missing::Script => "preflight::missing-script",
@@ -63,54 +63,20 @@ impl PreflightError {
         }
     }
 
-    /// Attaches the source texts, so it can be reported on its own.
-    pub fn attach_sources(mut self, sources: &SourceMap) -> PreflightError {
-        self.at.attach(sources);
-        self
+    fn is_warning(&self) -> bool {
+        !self.error
     }
 
-    /// The source it points into, once attached.
-    pub fn source_text(&self) -> Option<&Arc<Source>> {
-        self.at.source()
-    }
-}
-
-impl fmt::Debug for PreflightError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {self}", self.code())
-    }
-}
-
-impl fmt::Display for PreflightError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.missing {
-            Missing::Cwd => "folder",
-            Missing::Script => "script",
-            Missing::Interpreter => "interpreter",
-        };
-        if let Some(app) = &self.app {
-            write!(f, "app \"{app}\": ")?;
-        }
-        write!(f, "its {what} {} does not exist", self.path.display())
-    }
-}
-
-impl std::error::Error for PreflightError {}
-
-impl Diagnostic for PreflightError {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code()))
-    }
-
-    fn severity(&self) -> Option<Severity> {
-        Some(if self.error {
-            Severity::Error
+    fn label(&self) -> String {
+        let what = if self.missing == Missing::Cwd {
+            "folder"
         } else {
-            Severity::Warning
-        })
+            "file"
+        };
+        format!("no such {what}")
     }
 
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+    fn default_help(&self) -> Option<String> {
         let help = match self.missing {
             Missing::Cwd => "a relative :cwd is relative to the file it is written in",
             Missing::Script => {
@@ -125,22 +91,21 @@ impl Diagnostic for PreflightError {
         } else {
             ""
         };
-        Some(Box::new(format!("{help}{off}")))
+        Some(format!("{help}{off}"))
     }
+}
 
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.at.source().map(|s| &**s as &dyn SourceCode)
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.at.labeled_spans(format!(
-            "no such {}",
-            if self.missing == Missing::Cwd {
-                "folder"
-            } else {
-                "file"
-            }
-        ))
+impl fmt::Display for Absent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.missing {
+            Missing::Cwd => "folder",
+            Missing::Script => "script",
+            Missing::Interpreter => "interpreter",
+        };
+        if let Some(app) = &self.app {
+            write!(f, "app \"{app}\": ")?;
+        }
+        write!(f, "its {what} {} does not exist", self.path.display())
     }
 }
 
@@ -157,13 +122,13 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
     let mut problems = Vec::new();
     for app in &ecosystem.apps {
         let mut missing = |missing: Missing, path: PathBuf, value: &Value| {
-            problems.push(PreflightError {
+            let absent = Absent {
                 missing,
                 app: app.name().map(str::to_string),
                 path,
                 error: mode == Preflight::Error,
-                at: Locations::at(value.origin()),
-            })
+            };
+            problems.push(PreflightError::new(absent, value.origin()));
         };
         let cwd = app.get("cwd").and_then(|v| Some((v, v.as_str()?)));
         let base = match cwd {
@@ -233,7 +198,7 @@ mod tests {
             .preflight
             .iter()
             .map(|p| {
-                let span = p.at.span.unwrap();
+                let span = p.span().unwrap();
                 (p.code(), p.source_text().unwrap().slice(span).to_string())
             })
             .collect()

@@ -33,6 +33,20 @@ impl Note {
             source: None,
         }
     }
+
+    /// A note at `span` of `source`, a text known already rather than one of a run's
+    /// [`SourceMap`] (the file of another evaluation).
+    pub fn in_source(
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        source: Arc<Source>,
+    ) -> Note {
+        Note {
+            source: Some(source),
+            ..Note::new(span, message, label)
+        }
+    }
 }
 
 impl fmt::Display for Note {

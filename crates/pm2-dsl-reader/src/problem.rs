@@ -129,6 +129,13 @@ impl<K: ProblemKind> Problem<K> {
         self
     }
 
+    /// Adds a location in another file whose source is known already
+    /// ([`Note::in_source`]).
+    pub fn with_related(mut self, note: Note) -> Problem<K> {
+        self.0.at.notes.push(note);
+        self
+    }
+
     /// The source the problem points into, once attached.
     pub fn source_text(&self) -> Option<&Arc<Source>> {
         self.0.at.source()

@@ -9,7 +9,7 @@ use clap::Args;
 use crate::failure::Failure;
 use crate::input::{BuildInputs, StdinInput, expand, load_from};
 use crate::report::{MessageFormat, emit, emit_each, emit_reports};
-use pm2_clj_sync::conflict::{ConflictReport, claimed_twice_among, names_of};
+use pm2_clj_sync::conflict::{claimed_twice_among, names_of};
 
 /// Arguments of `check`.
 #[derive(Args, Debug)]
@@ -58,7 +58,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
     }));
     for conflict in twice {
         failed += 1;
-        let report = ConflictReport::from(conflict);
+        let report = conflict.report();
         emit(&[&report as &dyn miette::Diagnostic], message_format);
     }
     if failed > 0 {
