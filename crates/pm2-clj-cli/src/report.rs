@@ -315,18 +315,26 @@ fn merge(target: &mut Json, extra: Json) {
     }
 }
 
-/// The file and position of `offset` in `code`, read from its line and the one before
-/// (never the whole text, so reporting many diagnostics of a large file stays linear).
+/// The file and position of `offset` in `code`, from the text's line index: a Source
+/// gives the line and the column in characters of a span read without context, and the
+/// line up to `offset` (read with the line before) gives the column in UTF-16 units,
+/// without reading it again when it is ASCII.
 fn locate(code: &dyn SourceCode, offset: usize) -> Option<(String, Location)> {
-    // From the start of the line before, so the offset's line starts inside.
-    let at = code.read_span(&SourceSpan::new(offset.into(), 0), 1, 0).ok()?;
-    let before = at.data().get(..offset.checked_sub(at.span().offset())?)?;
-    let before = String::from_utf8_lossy(before);
-    let line = before.rsplit('\n').next().unwrap_or("");
+    let here = SourceSpan::new(offset.into(), 0);
+    let at = code.read_span(&here, 0, 0).ok()?;
+    let around = code.read_span(&here, 1, 0).ok()?;
+    let before = around.data().get(..offset.checked_sub(around.span().offset())?)?;
+    let column = at.column() + 1;
+    let column_utf16 = if before.is_ascii() {
+        column
+    } else {
+        let before = String::from_utf8_lossy(before);
+        before.rsplit('\n').next().unwrap_or("").encode_utf16().count() + 1
+    };
     let location = Location {
-        line: at.line() + before.matches('\n').count() + 1,
-        column: line.chars().count() + 1,
-        column_utf16: line.encode_utf16().count() + 1,
+        line: at.line() + 1,
+        column,
+        column_utf16,
     };
     Some((at.name().unwrap_or("<input>").to_string(), location))
 }

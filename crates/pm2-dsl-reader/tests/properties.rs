@@ -141,11 +141,12 @@ proptest! {
         let _ = read_all(&Source::standalone("prop", text));
     }
 
-    /// A source reads only the lines around a span (so reports stay linear in number),
-    /// yet shows what miette shows of the whole text.
+    /// A source finds the lines around a span with its line index (so reports stay
+    /// linear in number and in line length), yet shows what miette shows of the whole
+    /// text, `\r\n` line breaks included.
     #[test]
     fn a_source_reads_a_span_as_miette_reads_its_text(
-        text in "[ab é\n]{0,80}",
+        text in "[ab é\n]{0,80}".prop_map(|t| t.replace('b', "\r\n")),
         at in 0usize..90,
         len in 0usize..12,
         before in prop_oneof![0usize..4, Just(usize::MAX)],
@@ -166,6 +167,23 @@ proptest! {
                 prop_assert_eq!((ours.line(), ours.column()), (theirs.line(), theirs.column()));
             }
         }
+    }
+
+    /// A column found from the line index (a byte count on an ASCII line) is the count
+    /// of characters and of UTF-16 units before the offset on its line.
+    #[test]
+    fn locations_count_characters_on_any_line(text in "[ab\n]{0,30}[aé𝄞\n]{0,10}", at in 0usize..60) {
+        let source = Source::standalone("t", text.clone());
+        let mut offset = at.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.rsplit('\n').next().unwrap();
+        let at = source.location(offset);
+        prop_assert_eq!(at.line, before.matches('\n').count() + 1);
+        prop_assert_eq!(at.column, line.chars().count() + 1);
+        prop_assert_eq!(at.column_utf16, line.encode_utf16().count() + 1);
     }
 
     #[test]
