@@ -394,3 +394,29 @@ fn every_read_error_is_reported_at_once() {
         );
     }
 }
+
+/// The seconds (the better of two runs) `pm2-clj read` of `text` takes.
+fn read_time(dir: &Path, name: &str, text: &str) -> f64 {
+    std::fs::write(dir.join(name), text).unwrap();
+    (0..2)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            cli(dir, &["read", name]);
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Found by trying 150 errors at the end of a 6 MB line (a minified file): each report
+/// read the line from its start, so `read` took 16 s where reading the file takes 2 s.
+/// Reporting them must cost about what reading does.
+#[test]
+fn errors_at_the_end_of_a_long_line_cost_about_what_reading_it_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let forms = "1 ".repeat(1_000_000);
+    let good = read_time(dir.path(), "good.edn", &format!("[{forms}]"));
+    let bad = read_time(dir.path(), "bad.edn", &format!("[{forms}{}]", "1x ".repeat(150)));
+    let out = cli(dir.path(), &["read", "bad.edn"]);
+    assert_eq!(text(&out.stderr).matches("read::bad-number").count(), 101);
+    assert!(bad < 4.0 * good, "valid: {good:.2} s, 101 errors: {bad:.2} s");
+}
