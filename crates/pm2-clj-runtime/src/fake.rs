@@ -55,6 +55,11 @@ impl FakePm2 {
         self.state.lock().unwrap().refuse.push(call.to_string());
     }
 
+    /// Makes calls that read `call` work again.
+    pub fn allow(&self, call: &str) {
+        self.state.lock().unwrap().refuse.retain(|c| c != call);
+    }
+
     /// Adds a process pm2-clj did not start.
     pub fn hand_started(&self, name: &str) {
         let mut state = self.state.lock().unwrap();

@@ -44,9 +44,18 @@ pub struct SyncOptions {
     pub home: Option<PathBuf>,
 }
 
-/// Sources whose last change failed, with the fingerprint of that change: while a
-/// source's definition is the same, `watch` does not try it again.
-pub type Held = HashMap<PathBuf, String>;
+/// What `watch` remembers of the changes that failed, so that it does not try them
+/// again every round while what asked for them stays the same.
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    /// Sources whose last change failed, with the fingerprint of that change: while a
+    /// source's definition is the same, its apps are not reloaded again.
+    pub sources: HashMap<PathBuf, String>,
+    /// What sources asked of `pm2-logrotate` when it could not be set up: while they ask
+    /// the same, it is not installed or set again (an install from npm takes seconds and
+    /// fails the same way until something changes; restarting `watch` tries again too).
+    pub rotate: Option<Wanted>,
+}
 
 /// A fingerprint of what a loaded source defines.
 pub fn fingerprint(prepared: &Prepared) -> String {
@@ -73,7 +82,7 @@ fn is_held(held: &Held, states: &[SourceState], action: &Action) -> bool {
         action.kind,
         ActionKind::Reload | ActionKind::Restart | ActionKind::Recreate
     ) && prepared_of(states, &action.source)
-        .is_some_and(|p| held.get(&action.source) == Some(&fingerprint(p)))
+        .is_some_and(|p| held.sources.get(&action.source) == Some(&fingerprint(p)))
 }
 
 /// Makes pm2 match the `states` of the sources in `scope`.
@@ -140,8 +149,11 @@ pub fn sync(
     }
     let rotated = if options.dry_run {
         pm2.module_conf().map(|conf| rotate::changes(&rotate, &conf))
+    } else if held.rotate.as_ref() == Some(&rotate) {
+        outcome.rotate_failed = Some(rotate);
+        Ok(Changes::default())
     } else {
-        rotate::ensure(pm2, &rotate, reporter)
+        rotate::ensure(pm2, &rotate, reporter).inspect_err(|_| outcome.rotate_failed = Some(rotate))
     };
     let rotated = rotated.unwrap_or_else(|e| {
         outcome.errors.push(e);
@@ -178,10 +190,11 @@ pub fn sync(
             .push(action.clone());
     }
     for source in held
+        .sources
         .keys()
         .filter(|s| outcome.plan.actions.iter().any(|a| &a.source == *s))
     {
-        if prepared_of(states, source).is_some_and(|p| held.get(source) == Some(&fingerprint(p))) {
+        if prepared_of(states, source).is_some_and(|p| held.sources.get(source) == Some(&fingerprint(p))) {
             reporter.report(Event::Held {
                 source: source.clone(),
             });
@@ -290,7 +303,7 @@ mod tests {
             was,
         };
 
-        let outcome = sync(&pm2, &scope, &states, &options, &Held::new(), &plans);
+        let outcome = sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
         assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
         assert!(pm2.calls().is_empty(), "{:?}", pm2.calls());
         let wanted = Changes {
@@ -303,7 +316,7 @@ mod tests {
         assert_eq!(plans.0.lock().unwrap().pop(), Some((wanted, true)));
 
         options.dry_run = false;
-        sync(&pm2, &scope, &states, &options, &Held::new(), &plans);
+        sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
         assert_eq!(
             pm2.calls(),
             [
@@ -322,7 +335,7 @@ mod tests {
         assert_eq!(plans.0.lock().unwrap().pop(), Some((done, false)));
 
         options.dry_run = true;
-        sync(&pm2, &scope, &states, &options, &Held::new(), &plans);
+        sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
         assert_eq!(plans.0.lock().unwrap().pop(), Some((Changes::default(), true)));
         assert_eq!(pm2.calls().len(), 3, "the dry run asks nothing");
     }
