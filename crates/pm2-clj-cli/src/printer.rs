@@ -8,8 +8,10 @@ use std::sync::Mutex;
 
 use miette::Diagnostic;
 use pm2_clj_runtime::events::{Event, Reporter};
+use pm2_clj_runtime::rotate::{Changes, Was};
 use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::plan::{Action, Plan};
+use pm2_dsl_emit::logs::ROTATE_MODULE;
 use pm2_dsl_reader::ProblemKind;
 use serde_json::{Value as Json, json};
 
@@ -30,6 +32,15 @@ pub fn display(path: &Path) -> String {
 
 fn action_json(a: &Action) -> Json {
     json!({"action": a.kind.verb(), "app": a.app, "source": a.source, "reason": a.reason, "pm_ids": a.pm_ids})
+}
+
+fn rotate_json(changes: &Changes) -> Json {
+    let set: Vec<Json> = changes
+        .set
+        .iter()
+        .map(|c| json!({"setting": c.setting, "value": c.value, "was": c.was.value(), "default": matches!(c.was, Was::Default(_))}))
+        .collect();
+    json!({"module": ROTATE_MODULE, "install": changes.install, "set": set})
 }
 
 fn conflict_json(c: &Conflict) -> Json {
@@ -69,7 +80,7 @@ impl Printer {
         let _ = writeln!(std::io::stdout().lock(), "{value}");
     }
 
-    fn plan(&self, plan: &Plan, dry_run: bool) {
+    fn plan(&self, plan: &Plan, rotate: &Changes, dry_run: bool) {
         if self.json {
             return self.json_line(json!({
                 "event": "plan",
@@ -77,7 +88,22 @@ impl Printer {
                 "actions": plan.actions.iter().map(action_json).collect::<Vec<_>>(),
                 "unchanged": plan.unchanged,
                 "conflicts": plan.conflicts.iter().map(conflict_json).collect::<Vec<_>>(),
+                "logrotate": rotate_json(rotate),
             }));
+        }
+        // A real run reported these as it made them, before the plan.
+        if dry_run {
+            if rotate.install {
+                self.say(&format!(
+                    "+   install  {ROTATE_MODULE}  (from npm, for :logs :rotate)"
+                ));
+            }
+            for c in &rotate.set {
+                self.say(&format!(
+                    "~   set      {ROTATE_MODULE}:{} {}  ({})",
+                    c.setting, c.value, c.was
+                ));
+            }
         }
         for a in &plan.actions {
             self.say(&format!(
@@ -135,8 +161,12 @@ impl Reporter for Printer {
                 ));
             }
             Event::Warnings(reports) => emit_reports(reports.iter(), self.format()),
-            Event::Planned { plan, dry_run } => {
-                self.plan(&plan, dry_run);
+            Event::Planned {
+                plan,
+                rotate,
+                dry_run,
+            } => {
+                self.plan(&plan, &rotate, dry_run);
                 for conflict in &plan.conflicts {
                     self.conflict(conflict);
                 }

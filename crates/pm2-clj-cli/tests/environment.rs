@@ -159,6 +159,44 @@ fn a_dotenv_syntax_error_points_into_the_dotenv_file() {
     assert!(out.status.success(), "{}", said(&out));
 }
 
+/// `${NAME}` in a `.env` file reads the environment the evaluator is given: the process's
+/// by default, none with `--no-process-env`, and `--env` on top of either.
+#[test]
+fn dotenv_expansion_reads_the_evaluators_environment_not_the_process() {
+    let dir = project("#dotenv \".env\"");
+    std::fs::write(
+        dir.path().join(".env"),
+        "A=${PM2_CLJ_TEST_DOTENV_A}-x\nB=$A+${PM2_CLJ_TEST_DOTENV_B}\n",
+    )
+    .unwrap();
+    let eval = |extra: &[&str]| {
+        let mut args = vec!["eval", "app.pm2.edn", "--format", "json"];
+        args.extend(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env("PM2_CLJ_TEST_DOTENV_A", "from-process")
+            .env_remove("PM2_CLJ_TEST_DOTENV_B")
+            .output()
+            .expect("run pm2-clj");
+        assert!(out.status.success(), "{extra:?}: {}", said(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let vars = |a: &str, b: &str| serde_json::json!({"A": a, "B": b});
+    assert_eq!(eval(&[]), vars("from-process-x", "from-process-x+"));
+    assert_eq!(eval(&["--no-process-env"]), vars("-x", "-x+"));
+    assert_eq!(
+        eval(&[
+            "--no-process-env",
+            "--env",
+            "PM2_CLJ_TEST_DOTENV_A=given",
+            "--env",
+            "PM2_CLJ_TEST_DOTENV_B=b"
+        ]),
+        vars("given-x", "given-x+b")
+    );
+}
+
 #[test]
 fn unset_variables_warn_and_strict_env_refuses() {
     let dir =

@@ -143,6 +143,21 @@ fn logrotate_conf(pm2: &Pm2) -> Json {
     serde_json::from_str::<Json>(&text).unwrap_or_default()["pm2-logrotate"].clone()
 }
 
+/// What `sync tree --dry-run --format json` plans for `pm2-logrotate`.
+fn rotate_planned(pm2: &Pm2, dir: &Path) -> Json {
+    let out = cli(pm2, dir, &["sync", "tree", "--dry-run", "--format", "json"]);
+    ok(&out);
+    let lines = String::from_utf8_lossy(&out.stdout).into_owned();
+    let plan = lines
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap())
+        .find(|l| l["event"] == "plan")
+        .unwrap_or_else(|| panic!("no plan: {lines}"));
+    assert_eq!(plan["dry_run"], true, "{plan}");
+    assert_eq!(plan["logrotate"]["module"], "pm2-logrotate", "{plan}");
+    plan["logrotate"].clone()
+}
+
 #[test]
 fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
     let pm2 = Pm2::start();
@@ -161,6 +176,39 @@ fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
             ),
     );
     assert!(pm2.app("pm2-logrotate").is_empty());
+
+    // The dry run says what the real run then does, and does none of it.
+    let dry = cli(&pm2, d, &["sync", "tree", "--dry-run"]);
+    ok(&dry);
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("pm2-logrotate")).collect();
+    assert_eq!(
+        lines,
+        [
+            "+   install  pm2-logrotate  (from npm, for :logs :rotate)",
+            "~   set      pm2-logrotate:max_size 20M  (default 10M)",
+            "~   set      pm2-logrotate:retain 7  (default 30)",
+            "~   set      pm2-logrotate:compress true  (default false)",
+        ],
+        "{text}"
+    );
+    let dry_json = rotate_planned(&pm2, d);
+    assert_eq!(dry_json["install"], true, "{dry_json}");
+    let predicted: Vec<(String, String, String)> = dry_json["set"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["setting"].to_string(),
+                s["value"].to_string(),
+                s["was"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(predicted.len(), 3, "{dry_json}");
+    assert!(pm2.app("pm2-logrotate").is_empty() && logrotate_conf(&pm2).is_null());
+
     let started = Instant::now();
     let first = cli(&pm2, d, &["start", &file.to_string_lossy()]);
     ok(&first);
@@ -169,6 +217,20 @@ fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
     assert!(text.contains("installing pm2-logrotate from npm"), "{text}");
     assert!(text.contains("set pm2-logrotate:retain 7 (was 30)"), "{text}");
     assert!(!text.contains("set pm2-logrotate:max_size 10M"), "{text}");
+    let done: Vec<(String, String, String)> = text
+        .lines()
+        .filter_map(|l| l.split_once("set pm2-logrotate:"))
+        .map(|(_, rest)| {
+            let (setting, rest) = rest.split_once(' ').unwrap();
+            let (value, was) = rest.split_once(" (was ").unwrap();
+            let quoted = |s: &str| Json::from(s).to_string();
+            (quoted(setting), quoted(value), quoted(was.trim_end_matches(')')))
+        })
+        .collect();
+    assert_eq!(
+        done, predicted,
+        "the dry run's defaults are pm2-logrotate's: {text}"
+    );
     let conf = logrotate_conf(&pm2);
     assert_eq!(conf["max_size"], "20M", "{conf}");
     assert_eq!(conf["retain"], "7", "{conf}");
@@ -176,6 +238,9 @@ fn rotate_installs_and_configures_pm2_logrotate_from_npm_once() {
     let module = pm2.wait_online(&["pm2-logrotate"]);
     let module = (module[0].pid(), module[0].restarts());
 
+    let again = rotate_planned(&pm2, d);
+    assert_eq!(again["install"], false, "{again}");
+    assert_eq!(again["set"], Json::Array(Vec::new()), "{again}");
     for run in [vec!["start", file.to_str().unwrap()], vec!["sync", "tree"]] {
         let again = cli(&pm2, d, &run);
         ok(&again);

@@ -9,6 +9,7 @@ use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::plan::{Action, Plan};
 
 use crate::error::RuntimeError;
+use crate::rotate::Changes;
 use crate::verify::{Unhealthy, Verified};
 
 /// One thing that happened (borrowing what the run already holds).
@@ -26,10 +27,13 @@ pub enum Event<'a> {
     },
     /// Problems that do not stop anything.
     Warnings(&'a [Report]),
-    /// The plan, before anything is done.
+    /// The plan, before anything is done to the apps.
     Planned {
         /// The plan.
         plan: Plan,
+        /// What `pm2-logrotate` needs: in a dry run, what the run would change; otherwise
+        /// what it changed before planning (each change also reported as it was made).
+        rotate: Changes,
         /// Whether nothing will be done.
         dry_run: bool,
     },

@@ -1,7 +1,7 @@
 //! An in-memory pm2 for the unit tests of the executor and the verb policy: it keeps
 //! processes as pm2 lists them, records every call, crashes the apps whose script is
 //! `crash.js`, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
-//! defaults), and refuses the calls it is told to.
+//! defaults), and refuses the calls it is told to. Also a reporter that keeps the notes.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -10,6 +10,7 @@ use pm2_clj_sync::process::Process;
 use serde_json::{Value as Json, json};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
+use crate::events::{Event, Reporter};
 use crate::pm2::{ModuleConf, Pm2, Restart};
 
 struct Proc {
@@ -52,6 +53,11 @@ impl FakePm2 {
     /// Makes calls that read `call` fail.
     pub fn refuse(&self, call: &str) {
         self.state.lock().unwrap().refuse.push(call.to_string());
+    }
+
+    /// Makes calls that read `call` work again.
+    pub fn allow(&self, call: &str) {
+        self.state.lock().unwrap().refuse.retain(|c| c != call);
     }
 
     /// Adds a process pm2-clj did not start.
@@ -180,7 +186,12 @@ impl Pm2 for FakePm2 {
     fn install(&self, name: &str) -> Result<(), RuntimeError> {
         let mut state = self.call(format!("install {name}"))?;
         state.modules["module-db-v2"][name] = json!({});
-        state.modules[name] = json!({"max_size": "10M", "retain": "30", "compress": false});
+        // As pm2 records them: strings, and JSON's own booleans.
+        let defaults = crate::rotate::DEFAULTS.iter().map(|(k, v)| {
+            let value = v.parse::<bool>().map_or_else(|_| json!(v), |b| json!(b));
+            (k.to_string(), value)
+        });
+        state.modules[name] = Json::Object(defaults.collect());
         Ok(())
     }
 
@@ -192,5 +203,24 @@ impl Pm2 for FakePm2 {
 
     fn describe(&self) -> String {
         "a fake pm2".into()
+    }
+}
+
+/// A reporter that keeps the notes.
+#[derive(Default)]
+pub struct Notes(Mutex<Vec<String>>);
+
+impl Notes {
+    /// The notes so far.
+    pub fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+impl Reporter for Notes {
+    fn report(&self, event: Event<'_>) {
+        if let Event::Note(n) = event {
+            self.0.lock().unwrap().push(n);
+        }
     }
 }

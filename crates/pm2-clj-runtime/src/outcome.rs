@@ -8,6 +8,7 @@ use pm2_clj_sync::plan::Plan;
 
 use crate::apply::UnitOutcome;
 use crate::error::RuntimeError;
+use crate::rotate::Wanted;
 
 /// What a run did.
 #[derive(Debug, Default)]
@@ -21,6 +22,10 @@ pub struct Outcome {
     pub errors: Vec<RuntimeError>,
     /// Each transaction.
     pub units: Vec<UnitOutcome>,
+    /// What sources asked of `pm2-logrotate` when it could not be set up (pm2 refused
+    /// the install or an option), in this run or, for `watch`, in an earlier one it was
+    /// not tried again after (see [`crate::reconcile::Held`]).
+    pub rotate_failed: Option<Wanted>,
 }
 
 /// How a run ended.

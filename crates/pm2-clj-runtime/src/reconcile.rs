@@ -3,7 +3,8 @@
 //! config is written (a source whose file cannot be written is left as it runs), pm2 is
 //! listed, the plan is made and reported, and each source's actions are applied as one
 //! transaction (see [`crate::apply`]). Before the plan, `pm2-logrotate` is set up as the
-//! sources' `:logs :rotate` ask ([`crate::rotate`]).
+//! sources' `:logs :rotate` ask ([`crate::rotate`]); a dry run reports what that would
+//! change with the plan.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -20,13 +21,14 @@ use crate::generated::Generated;
 use crate::lock;
 use crate::outcome::Outcome;
 use crate::pm2::Pm2;
-use crate::rotate::{self, Wanted};
+use crate::rotate::{self, Changes, Wanted};
 use crate::verify::Monitor;
 
 /// How to sync.
 #[derive(Clone, Debug)]
 pub struct SyncOptions {
-    /// Plan and report only: no files written, nothing asked of pm2 but its list.
+    /// Plan and report only: no files written, nothing asked of pm2 but its list (and
+    /// its `module_conf.json` read, for `pm2-logrotate`).
     pub dry_run: bool,
     /// Take over apps of the same name that pm2-clj did not start.
     pub adopt: bool,
@@ -42,9 +44,18 @@ pub struct SyncOptions {
     pub home: Option<PathBuf>,
 }
 
-/// Sources whose last change failed, with the fingerprint of that change: while a
-/// source's definition is the same, `watch` does not try it again.
-pub type Held = HashMap<PathBuf, String>;
+/// What `watch` remembers of the changes that failed, so that it does not try them
+/// again every round while what asked for them stays the same.
+#[derive(Clone, Debug, Default)]
+pub struct Held {
+    /// Sources whose last change failed, with the fingerprint of that change: while a
+    /// source's definition is the same, its apps are not reloaded again.
+    pub sources: HashMap<PathBuf, String>,
+    /// What sources asked of `pm2-logrotate` when it could not be set up: while they ask
+    /// the same, it is not installed or set again (an install from npm takes seconds and
+    /// fails the same way until something changes; restarting `watch` tries again too).
+    pub rotate: Option<Wanted>,
+}
 
 /// A fingerprint of what a loaded source defines.
 pub fn fingerprint(prepared: &Prepared) -> String {
@@ -71,7 +82,7 @@ fn is_held(held: &Held, states: &[SourceState], action: &Action) -> bool {
         action.kind,
         ActionKind::Reload | ActionKind::Restart | ActionKind::Recreate
     ) && prepared_of(states, &action.source)
-        .is_some_and(|p| held.get(&action.source) == Some(&fingerprint(p)))
+        .is_some_and(|p| held.sources.get(&action.source) == Some(&fingerprint(p)))
 }
 
 /// Makes pm2 match the `states` of the sources in `scope`.
@@ -116,12 +127,12 @@ pub fn sync(
                 if !prepared.warnings.is_empty() {
                     reporter.report(Event::Warnings(&prepared.warnings));
                 }
-                if options.dry_run {
-                    continue;
-                }
                 let asked = prepared.ecosystem.logs.as_ref().and_then(|l| l.rotate.as_deref());
                 if let Err(e) = rotate.add(&state.path, asked) {
                     outcome.errors.push(e);
+                }
+                if options.dry_run {
+                    continue;
                 }
                 let generated = Generated::dist(&state.path, options.emit);
                 if let Err(e) = generated.write_config(&prepared.ecosystem, &prepared.header) {
@@ -136,11 +147,18 @@ pub fn sync(
             }
         }
     }
-    if !options.dry_run
-        && let Err(e) = rotate::ensure(pm2, &rotate, reporter)
-    {
+    let rotated = if options.dry_run {
+        pm2.module_conf().map(|conf| rotate::changes(&rotate, &conf))
+    } else if held.rotate.as_ref() == Some(&rotate) {
+        outcome.rotate_failed = Some(rotate);
+        Ok(Changes::default())
+    } else {
+        rotate::ensure(pm2, &rotate, reporter).inspect_err(|_| outcome.rotate_failed = Some(rotate))
+    };
+    let rotated = rotated.unwrap_or_else(|e| {
         outcome.errors.push(e);
-    }
+        Changes::default()
+    });
     let monitor = Monitor::new(pm2);
     let running = match monitor.list() {
         Ok(list) => list,
@@ -152,6 +170,7 @@ pub fn sync(
     outcome.plan = plan(states, &running, scope, PlanOptions { adopt: options.adopt });
     reporter.report(Event::Planned {
         plan: outcome.plan.clone(),
+        rotate: rotated,
         dry_run: options.dry_run,
     });
     if options.dry_run {
@@ -171,10 +190,11 @@ pub fn sync(
             .push(action.clone());
     }
     for source in held
+        .sources
         .keys()
         .filter(|s| outcome.plan.actions.iter().any(|a| &a.source == *s))
     {
-        if prepared_of(states, source).is_some_and(|p| held.get(source) == Some(&fingerprint(p))) {
+        if prepared_of(states, source).is_some_and(|p| held.sources.get(source) == Some(&fingerprint(p))) {
             reporter.report(Event::Held {
                 source: source.clone(),
             });
@@ -225,4 +245,98 @@ pub fn sync(
         }
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use pm2_clj_sync::desired::prepare;
+    use pm2_clj_sync::load::LoadSettings;
+
+    use super::*;
+    use crate::fake::FakePm2;
+    use crate::rotate::{Change, Was};
+
+    /// Keeps what the plan says of `pm2-logrotate`.
+    #[derive(Default)]
+    struct Plans(Mutex<Vec<(Changes, bool)>>);
+
+    impl Reporter for Plans {
+        fn report(&self, event: Event<'_>) {
+            if let Event::Planned { rotate, dry_run, .. } = event {
+                self.0.lock().unwrap().push((rotate, dry_run));
+            }
+        }
+    }
+
+    /// A dry run asks pm2 nothing but says what `pm2-logrotate` needs, as the real run
+    /// then does it.
+    #[test]
+    fn a_dry_run_plans_what_pm2_logrotate_needs() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.pm2.edn");
+        std::fs::write(
+            &file,
+            "{:logs {:rotate {:retain 7 :max-size \"10M\" :compress true}} :apps []}",
+        )
+        .unwrap();
+        let states = vec![prepare(&file, &LoadSettings::default())];
+        let scope = Scope {
+            dirs: Vec::new(),
+            files: vec![file.clone()],
+        };
+        let mut options = SyncOptions {
+            dry_run: true,
+            adopt: false,
+            rollback: true,
+            wait: Duration::from_secs(5),
+            emit: OutputFormat::Json,
+            lock_wait: Duration::from_secs(5),
+            home: Some(dir.path().join("pm2-home")),
+        };
+        let pm2 = FakePm2::default();
+        let plans = Plans::default();
+        let change = |setting, value: &str, was| Change {
+            setting,
+            value: value.into(),
+            was,
+        };
+
+        let outcome = sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
+        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+        assert!(pm2.calls().is_empty(), "{:?}", pm2.calls());
+        let wanted = Changes {
+            install: true,
+            set: vec![
+                change("retain", "7", Was::Default("30".into())),
+                change("compress", "true", Was::Default("false".into())),
+            ],
+        };
+        assert_eq!(plans.0.lock().unwrap().pop(), Some((wanted, true)));
+
+        options.dry_run = false;
+        sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
+        assert_eq!(
+            pm2.calls(),
+            [
+                "install pm2-logrotate",
+                "set pm2-logrotate:retain 7",
+                "set pm2-logrotate:compress true"
+            ]
+        );
+        let done = Changes {
+            install: true,
+            set: vec![
+                change("retain", "7", Was::Set("30".into())),
+                change("compress", "true", Was::Set("false".into())),
+            ],
+        };
+        assert_eq!(plans.0.lock().unwrap().pop(), Some((done, false)));
+
+        options.dry_run = true;
+        sync(&pm2, &scope, &states, &options, &Held::default(), &plans);
+        assert_eq!(plans.0.lock().unwrap().pop(), Some((Changes::default(), true)));
+        assert_eq!(pm2.calls().len(), 3, "the dry run asks nothing");
+    }
 }

@@ -2,6 +2,7 @@
 //! from npm when a source asks for it and it is missing, and its options set only where
 //! they differ from what pm2 records, so a second run changes nothing (each
 //! `pm2 set` restarts the module). A module nobody asks for any more is left installed.
+//! [`changes`] is that rule, for the real run ([`ensure`]) and the dry run alike.
 //!
 //! The module's options hold for every app of a pm2: when two sources of one `sync` set
 //! the same option differently, that option is left as it is and the run reports it.
@@ -12,7 +13,19 @@ use pm2_dsl_emit::logs::ROTATE_MODULE;
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
-use crate::pm2::Pm2;
+use crate::pm2::{ModuleConf, Pm2};
+
+/// The options `pm2-logrotate` declares (the `config` of its package.json, 3.0.0), which
+/// pm2 records when it installs the module: each one's value before anyone sets it.
+pub(crate) const DEFAULTS: &[(&str, &str)] = &[
+    ("max_size", "10M"),
+    ("retain", "30"),
+    ("compress", "false"),
+    ("dateFormat", "YYYY-MM-DD_HH-mm-ss"),
+    ("workerInterval", "30"),
+    ("rotateInterval", "0 0 * * *"),
+    ("rotateModule", "true"),
+];
 
 /// The options sources ask of `pm2-logrotate`: each setting, its value, and the source
 /// that asks for it.
@@ -58,55 +71,144 @@ impl Wanted {
     }
 }
 
-/// Makes pm2's `pm2-logrotate` what `wanted` asks: installs it when missing, then sets
-/// the options that differ, reporting each change. Does nothing when no source asks.
-pub fn ensure(pm2: &dyn Pm2, wanted: &Wanted, reporter: &dyn Reporter) -> Result<(), RuntimeError> {
-    if !wanted.asked {
-        return Ok(());
+/// What `pm2-logrotate` needs so that it is what the sources ask.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Whether it must be installed (`pm2 install pm2-logrotate`, from npm).
+    pub install: bool,
+    /// The options to set (`pm2 set pm2-logrotate:<setting> <value>`), in the order the
+    /// sources ask them.
+    pub set: Vec<Change>,
+}
+
+impl Changes {
+    /// Whether nothing is to change.
+    pub fn is_empty(&self) -> bool {
+        !self.install && self.set.is_empty()
     }
-    let mut conf = pm2.module_conf()?;
-    if !conf.installed(ROTATE_MODULE) {
+}
+
+/// One option of `pm2-logrotate` to set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The setting (`retain`).
+    pub setting: &'static str,
+    /// The value to set.
+    pub value: String,
+    /// Its value now.
+    pub was: Was,
+}
+
+/// What an option of `pm2-logrotate` is before it is set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Was {
+    /// What pm2 records.
+    Set(String),
+    /// The module is not installed yet: the value it declares, which pm2 records when it
+    /// installs it.
+    Default(String),
+    /// Nothing (`TZ`, which the module leaves to the system).
+    Unset,
+}
+
+impl Was {
+    /// The value, if any.
+    pub fn value(&self) -> Option<&str> {
+        match self {
+            Was::Set(v) | Was::Default(v) => Some(v),
+            Was::Unset => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Was {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Was::Set(v) => write!(f, "was {v}"),
+            Was::Default(v) => write!(f, "default {v}"),
+            Was::Unset => f.write_str("unset"),
+        }
+    }
+}
+
+impl std::fmt::Display for Change {
+    /// `pm2-logrotate:retain 7 (was 30)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{ROTATE_MODULE}:{} {} ({})",
+            self.setting, self.value, self.was
+        )
+    }
+}
+
+/// What `pm2-logrotate` needs so that its options are what `wanted` asks: to be
+/// installed when pm2 does not list it, and each option set whose value differs from
+/// what pm2 records (before the install, from the default the module declares).
+/// Nothing when no source asks.
+pub fn changes(wanted: &Wanted, conf: &ModuleConf) -> Changes {
+    if !wanted.asked {
+        return Changes::default();
+    }
+    let install = !conf.installed(ROTATE_MODULE);
+    let set = wanted
+        .settings
+        .iter()
+        .filter_map(|(setting, value, _)| {
+            let was = if install {
+                DEFAULTS
+                    .iter()
+                    .find(|(s, _)| s == setting)
+                    .map_or(Was::Unset, |(_, v)| Was::Default(v.to_string()))
+            } else {
+                conf.option(ROTATE_MODULE, setting).map_or(Was::Unset, Was::Set)
+            };
+            (was.value() != Some(value.as_str())).then(|| Change {
+                setting,
+                value: value.clone(),
+                was,
+            })
+        })
+        .collect();
+    Changes { install, set }
+}
+
+/// Makes pm2's `pm2-logrotate` what `wanted` asks, as [`changes`] says: installs it when
+/// missing, then sets the options that differ from what pm2 then records, reporting each
+/// change. Returns what it changed.
+pub fn ensure(pm2: &dyn Pm2, wanted: &Wanted, reporter: &dyn Reporter) -> Result<Changes, RuntimeError> {
+    let mut changes = changes(wanted, &pm2.module_conf()?);
+    if changes.install {
         reporter.report(Event::Note(format!(
             "installing {ROTATE_MODULE} from npm (pm2 install {ROTATE_MODULE})"
         )));
         pm2.install(ROTATE_MODULE)?;
         reporter.report(Event::Note(format!("installed {ROTATE_MODULE}")));
-        conf = pm2.module_conf()?;
+        // What pm2 records now, rather than the defaults the module declares.
+        changes.set = self::changes(wanted, &pm2.module_conf()?).set;
     }
-    for (setting, value, _) in &wanted.settings {
-        let now = conf.option(ROTATE_MODULE, setting);
-        if now.as_deref() == Some(value.as_str()) {
-            continue;
-        }
-        pm2.set(ROTATE_MODULE, setting, value)?;
-        let was = now.map_or_else(|| "unset".to_string(), |v| format!("was {v}"));
-        reporter.report(Event::Note(format!(
-            "set {ROTATE_MODULE}:{setting} {value} ({was})"
-        )));
+    for change in &changes.set {
+        pm2.set(ROTATE_MODULE, change.setting, &change.value)?;
+        reporter.report(Event::Note(format!("set {change}")));
     }
-    Ok(())
+    Ok(changes)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
-    use crate::fake::FakePm2;
-
-    #[derive(Default)]
-    struct Notes(Mutex<Vec<String>>);
-
-    impl Reporter for Notes {
-        fn report(&self, event: Event<'_>) {
-            if let Event::Note(n) = event {
-                self.0.lock().unwrap().push(n);
-            }
-        }
-    }
+    use crate::fake::{FakePm2, Notes};
 
     fn settings(list: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
         list.iter().map(|(k, v)| (*k, v.to_string())).collect()
+    }
+
+    fn change(setting: &'static str, value: &str, was: Was) -> Change {
+        Change {
+            setting,
+            value: value.into(),
+            was,
+        }
     }
 
     #[test]
@@ -115,7 +217,7 @@ mod tests {
         let asked = settings(&[("max_size", "10M"), ("retain", "7"), ("compress", "true")]);
         let wanted = Wanted::of(Path::new("a.pm2.edn"), Some(&asked));
         let notes = Notes::default();
-        ensure(&pm2, &wanted, &notes).unwrap();
+        let done = ensure(&pm2, &wanted, &notes).unwrap();
         assert_eq!(
             pm2.calls(),
             [
@@ -126,7 +228,7 @@ mod tests {
             "max_size is already pm2-logrotate's default"
         );
         assert_eq!(
-            notes.0.into_inner().unwrap(),
+            notes.all(),
             [
                 "installing pm2-logrotate from npm (pm2 install pm2-logrotate)",
                 "installed pm2-logrotate",
@@ -134,14 +236,77 @@ mod tests {
                 "set pm2-logrotate:compress true (was false)"
             ]
         );
-        ensure(&pm2, &wanted, &Notes::default()).unwrap();
+        assert_eq!(
+            done,
+            Changes {
+                install: true,
+                set: vec![
+                    change("retain", "7", Was::Set("30".into())),
+                    change("compress", "true", Was::Set("false".into()))
+                ]
+            }
+        );
+        assert_eq!(
+            ensure(&pm2, &wanted, &Notes::default()).unwrap(),
+            Changes::default()
+        );
         assert_eq!(pm2.calls().len(), 3, "a second run changes nothing");
+    }
+
+    /// A dry run reads what pm2 records and asks it nothing; what it says is what the
+    /// real run then does.
+    #[test]
+    fn the_dry_run_rule_predicts_the_real_run() {
+        let pm2 = FakePm2::default();
+        let asked = settings(&[
+            ("max_size", "10M"),
+            ("retain", "7"),
+            ("rotateInterval", "0 0 * * *"),
+            ("TZ", "Etc/UTC"),
+        ]);
+        let wanted = Wanted::of(Path::new("a.pm2.edn"), Some(&asked));
+        let predicted = changes(&wanted, &pm2.module_conf().unwrap());
+        assert!(pm2.calls().is_empty());
+        assert_eq!(
+            predicted,
+            Changes {
+                install: true,
+                set: vec![
+                    change("retain", "7", Was::Default("30".into())),
+                    change("TZ", "Etc/UTC", Was::Unset)
+                ]
+            }
+        );
+        assert_eq!(
+            predicted.set[0].to_string(),
+            "pm2-logrotate:retain 7 (default 30)"
+        );
+        assert_eq!(predicted.set[1].to_string(), "pm2-logrotate:TZ Etc/UTC (unset)");
+        let done = ensure(&pm2, &wanted, &Notes::default()).unwrap();
+        assert_eq!(done.install, predicted.install);
+        let pairs = |c: &Changes| -> Vec<(&str, String)> {
+            c.set.iter().map(|c| (c.setting, c.value.clone())).collect()
+        };
+        assert_eq!(pairs(&done), pairs(&predicted));
+
+        let asked = settings(&[("retain", "7"), ("compress", "true")]);
+        let wanted = Wanted::of(Path::new("a.pm2.edn"), Some(&asked));
+        assert_eq!(
+            changes(&wanted, &pm2.module_conf().unwrap()),
+            Changes {
+                install: false,
+                set: vec![change("compress", "true", Was::Set("false".into()))]
+            },
+            "installed, what pm2 records counts"
+        );
     }
 
     #[test]
     fn nothing_is_asked_of_pm2_without_rotate() {
         let pm2 = FakePm2::default();
-        ensure(&pm2, &Wanted::of(Path::new("a.pm2.edn"), None), &Notes::default()).unwrap();
+        let none = Wanted::of(Path::new("a.pm2.edn"), None);
+        assert!(changes(&none, &pm2.module_conf().unwrap()).is_empty());
+        ensure(&pm2, &none, &Notes::default()).unwrap();
         assert!(pm2.calls().is_empty());
         let empty = Wanted::of(Path::new("a.pm2.edn"), Some(&[]));
         ensure(&pm2, &empty, &Notes::default()).unwrap();

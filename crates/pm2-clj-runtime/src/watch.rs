@@ -5,7 +5,9 @@
 //! the whole tree against what pm2 runs, so apps lost to `pm2 kill` or changed by hand
 //! are restored too. Folders count: a removed or renamed daemon folder removes its
 //! sources. A source whose change failed and was rolled back is held at its last good
-//! definition until it changes again (its missing apps are still started).
+//! definition until it changes again (its missing apps are still started), and a
+//! `pm2-logrotate` that could not be set up is not tried again until what the sources
+//! ask of it changes (the failure is reported once).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use pm2_clj_sync::desired::{SourceState, prepare};
 use pm2_clj_sync::graph::Graph;
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::scan::{Scope, absolute};
+use pm2_dsl_emit::logs::ROTATE_MODULE;
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
@@ -146,7 +149,7 @@ pub fn watch(
         root.display(),
         tree.states.len()
     )));
-    let mut held = Held::new();
+    let mut held = Held::default();
     let mut root_watched = true;
     let mut outside = BTreeSet::new();
     loop {
@@ -222,6 +225,12 @@ fn round(pm2: &dyn Pm2, tree: &Tree, options: &WatchOptions, held: &mut Held, re
     for e in &outcome.errors {
         reporter.report(Event::Note(format!("{e} [{}]", e.code())));
     }
+    if outcome.rotate_failed.is_some() && outcome.rotate_failed != held.rotate {
+        reporter.report(Event::Note(format!(
+            "{ROTATE_MODULE} is not set up; watch tries again when a source's :logs :rotate changes, or when it restarts"
+        )));
+    }
+    held.rotate = outcome.rotate_failed.clone();
     for unit in &outcome.units {
         let prepared = tree
             .states
@@ -230,12 +239,93 @@ fn round(pm2: &dyn Pm2, tree: &Tree, options: &WatchOptions, held: &mut Held, re
             .and_then(|s| s.result.as_ref().ok());
         match (unit.succeeded(), prepared) {
             (true, _) => {
-                held.remove(&unit.source);
+                held.sources.remove(&unit.source);
             }
             (false, Some(prepared)) => {
-                held.insert(unit.source.clone(), fingerprint(prepared));
+                held.sources.insert(unit.source.clone(), fingerprint(prepared));
             }
             (false, None) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pm2_dsl_emit::OutputFormat;
+
+    use super::*;
+    use crate::fake::{FakePm2, Notes};
+
+    fn source(dir: &Path, retain: u32) {
+        let text = format!("{{:logs {{:rotate {{:retain {retain}}}}} :apps []}}");
+        std::fs::write(dir.join("a.pm2.edn"), text).unwrap();
+    }
+
+    /// A `pm2-logrotate` that pm2 cannot install is tried once, reported once with its
+    /// code, and tried again only when what the sources ask of it changes.
+    #[test]
+    fn a_failed_rotate_install_is_not_tried_again_until_rotate_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("tree");
+        std::fs::create_dir(&root).unwrap();
+        source(&root, 7);
+        let settings = LoadSettings::default();
+        let mut tree = Tree {
+            root: root.clone(),
+            settings: &settings,
+            states: Vec::new(),
+            graph: Graph::default(),
+        };
+        tree.refresh();
+        let options = WatchOptions {
+            sync: SyncOptions {
+                dry_run: false,
+                adopt: false,
+                rollback: true,
+                wait: Duration::from_secs(5),
+                emit: OutputFormat::Json,
+                lock_wait: Duration::from_secs(5),
+                home: Some(dir.path().join("pm2-home")),
+            },
+            debounce: Duration::from_millis(10),
+            resync_every: None,
+        };
+        let pm2 = FakePm2::default();
+        pm2.refuse("install pm2-logrotate");
+        let notes = Notes::default();
+        let mut held = Held::default();
+        for _ in 0..3 {
+            round(&pm2, &tree, &options, &mut held, &notes);
+        }
+        assert_eq!(pm2.calls(), ["install pm2-logrotate (refused)"]);
+        let about = |notes: &Notes, what: &str| notes.all().iter().filter(|n| n.contains(what)).count();
+        assert_eq!(about(&notes, "[runtime::pm2-failed]"), 1, "{:?}", notes.all());
+        assert_eq!(about(&notes, "watch tries again when"), 1, "{:?}", notes.all());
+        assert!(held.rotate.is_some());
+
+        // An edit that leaves :rotate as it was, and a new source without it.
+        let text = std::fs::read_to_string(root.join("a.pm2.edn")).unwrap();
+        std::fs::write(root.join("a.pm2.edn"), format!("; edited\n{text}")).unwrap();
+        std::fs::write(root.join("b.pm2.edn"), "{:apps []}").unwrap();
+        tree.refresh();
+        round(&pm2, &tree, &options, &mut held, &notes);
+        assert_eq!(pm2.calls().len(), 1, "{:?}", pm2.calls());
+
+        // What the sources ask changes: tried again, and now pm2 installs it.
+        pm2.allow("install pm2-logrotate");
+        source(&root, 9);
+        tree.refresh();
+        round(&pm2, &tree, &options, &mut held, &notes);
+        round(&pm2, &tree, &options, &mut held, &notes);
+        assert_eq!(
+            pm2.calls(),
+            [
+                "install pm2-logrotate (refused)",
+                "install pm2-logrotate",
+                "set pm2-logrotate:retain 9"
+            ]
+        );
+        assert_eq!(held.rotate, None);
+        assert_eq!(about(&notes, "[runtime::pm2-failed]"), 1, "{:?}", notes.all());
     }
 }

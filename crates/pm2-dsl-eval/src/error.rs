@@ -174,7 +174,7 @@ pub enum EvalErrorKind {
     },
     /// A `.env` file that `dotenvy` cannot read, labelled where it stops: `B=two words`
     /// (a space in an unquoted value), `1X=1` (a name starting with a digit),
-    /// `C="never closed`.
+    /// `C="never closed`, `D=${NAME` (a brace never closed), a NUL character.
     DotenvSyntax {
         /// The file.
         file: String,

@@ -132,7 +132,7 @@ pub(crate) const TAGS: &[Tag] = &[
     tag(
         "dotenv",
         "#dotenv \".env\"",
-        "The variables of a .env file (relative to this file) as a map of keyword names to strings, for (merge #dotenv \".env\" {...}) in :env. Quotes, export, comments, escapes and multi-line values as dotenvy reads them; later lines win. A missing file is an error; watch reloads the apps of the files that read it when it changes.",
+        "The variables of a .env file (relative to this file) as a map of keyword names to strings, for (merge #dotenv \".env\" {...}) in :env. Quotes, export, comments, escapes and multi-line values as dotenvy reads them; later lines win. $NAME and ${NAME} (outside single quotes) are the value of an earlier line, else of the variable in the environment #env reads, else \"\". A missing file is an error; watch reloads the apps of the files that read it when it changes.",
         dotenv,
     ),
     tag(

@@ -78,6 +78,43 @@ fn a_dotenv_syntax_error_is_labelled_in_the_dotenv_file() {
     assert!(!e.to_string().contains("words"), "{e}");
 }
 
+/// `$NAME` in a `.env` file is an earlier line, else the evaluator's environment (the
+/// one `#env` reads), never the process's: PATH is set in this test process, and is not
+/// in the evaluator's environment unless given.
+#[test]
+fn dotenv_expansion_reads_earlier_lines_then_the_given_environment_only() {
+    assert!(std::env::var_os("PATH").is_some());
+    let text = "A=file\nB=${A}-x\nC=${PATH}-x\nD=$GIVEN\n";
+    let program = "[#dotenv \".env\" #env PATH]";
+    check_in(
+        with_env(text),
+        program,
+        r#"[{:A "file" :B "file-x" :C "-x" :D ""} nil]"#,
+    );
+    let env = Env::empty()
+        .with("A", "env")
+        .with("PATH", "/given/bin")
+        .with("GIVEN", "yes");
+    let value = Evaluator::new(Options::new().env(env), with_env(text))
+        .eval_str("/p/main.pm2.edn", program)
+        .unwrap();
+    assert_eq!(
+        value,
+        data(r#"[{:A "file" :B "file-x" :C "/given/bin-x" :D "yes"} "/given/bin"]"#)
+    );
+}
+
+#[test]
+fn an_unclosed_dotenv_brace_is_labelled_at_its_dollar() {
+    let mut evaluator = Evaluator::new(Options::new(), with_env("A=1\nB=\"${A\"\n"));
+    let e = evaluator
+        .eval_str("/p/main.pm2.edn", "{:env #dotenv \".env\"}")
+        .unwrap_err();
+    assert_eq!(e.code(), "eval::dotenv-syntax");
+    let source = e.source_text().expect("the .env file is the error's source");
+    assert_eq!(source.slice(e.span().unwrap()), "$");
+}
+
 #[test]
 fn files_read_by_dotenv_count_as_files_the_source_read() {
     let loader = with_env("A=1\n").with_file("/p/lib.edn", "#dotenv? \"lib.env\"");

@@ -72,6 +72,11 @@ fn cases() -> Vec<(&'static str, String, MemoryLoader, Outcome)> {
     let fan_out: String = (0..40)
         .map(|i| format!(" :a{} [#ref [:a{i}] #ref [:a{i}]]", i + 1))
         .collect();
+    let mut laughs = String::from("X0=0123456789\n");
+    for i in 1..=40 {
+        laughs.push_str(&format!("X{i}=$X{}$X{}\n", i - 1, i - 1));
+    }
+    let laughs = MemoryLoader::new().with_file("laughs.env", laughs);
     let chain: String = (0..20_000)
         .map(|i| format!(" :k{} #ref [:k{i}]", i + 1))
         .collect();
@@ -111,6 +116,12 @@ fn cases() -> Vec<(&'static str, String, MemoryLoader, Outcome)> {
             "#include \"d/f0.edn\"".to_string(),
             diamond,
             Outcome::Limit(Limit::Size),
+        ),
+        (
+            "a .env file that doubles a variable 40 times",
+            "#dotenv \"laughs.env\"".to_string(),
+            laughs,
+            Outcome::Limit(Limit::Bytes),
         ),
         (
             "a #ref chain 20,000 long",

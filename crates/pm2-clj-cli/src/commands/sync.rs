@@ -157,7 +157,7 @@ pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure
     let states = SourceState::all(&scope.scan(), &args.inputs.settings());
     let pm2 = args.pm2.connect(&printer)?;
     let options = options(&args.inputs, &args.verify, &args.pm2, args.dry_run, args.adopt);
-    let outcome = sync(&*pm2, &scope, &states, &options, &Held::new(), &printer);
+    let outcome = sync(&*pm2, &scope, &states, &options, &Held::default(), &printer);
     for e in &outcome.errors {
         crate::report::emit(&[e as &dyn miette::Diagnostic], format);
     }
