@@ -89,7 +89,7 @@ pub const ROTATE_KEYS: &[LogsKey] = &[
         "retain",
         "retain",
         LogsType::Retain,
-        "how many rotated logs to keep, or \"all\" (pm2-logrotate: all)",
+        "how many rotated logs to keep, or \"all\" (pm2-logrotate: 30)",
     ),
     key(
         "compress",
