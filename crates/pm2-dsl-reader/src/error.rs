@@ -205,6 +205,8 @@ pub enum ReadErrorKind {
     TooDeep(u32),
     /// A text larger than 4 GiB.
     TooLarge,
+    /// More errors than the reader reads past (100): a text of bad tokens, `[1x 1x ...]`.
+    TooManyErrors(usize),
     /// More forms than [`crate::ReadOptions::max_forms`] allows (an evaluator sets it
     /// from its data budget): `[1 1 1 ...]` with millions of elements.
     TooManyForms(u64),
@@ -235,6 +237,7 @@ impl ProblemKind for ReadErrorKind {
             ReadErrorKind::TooDeep(_) => "read::too-deep",
             ReadErrorKind::TooLarge => "read::too-large",
             ReadErrorKind::TooManyForms(_) => "read::too-many-forms",
+            ReadErrorKind::TooManyErrors(_) => "read::too-many-errors",
         }
     }
 
@@ -261,6 +264,7 @@ impl ProblemKind for ReadErrorKind {
             ReadErrorKind::TooDeep(max) => format!("nesting goes deeper than {max} levels here"),
             ReadErrorKind::TooLarge => "the text starts here".into(),
             ReadErrorKind::TooManyForms(max) => format!("form number {} starts here", max + 1),
+            ReadErrorKind::TooManyErrors(max) => format!("error number {} is here", max + 1),
         }
     }
 
@@ -314,6 +318,7 @@ impl ProblemKind for ReadErrorKind {
             ReadErrorKind::TooManyForms(_) => {
                 "split the data over several files, or raise the evaluator's Limits::max_bytes".into()
             }
+            ReadErrorKind::TooManyErrors(_) => "fix the errors above and read again; what follows is not read".into(),
             ReadErrorKind::TooLarge => return None,
         })
     }
@@ -345,6 +350,7 @@ impl fmt::Display for ReadErrorKind {
             ReadErrorKind::TooDeep(max) => write!(f, "nesting too deep (limit {max})"),
             ReadErrorKind::TooLarge => f.write_str("text too large (limit 4 GiB)"),
             ReadErrorKind::TooManyForms(max) => write!(f, "the text holds more than {max} forms"),
+            ReadErrorKind::TooManyErrors(max) => write!(f, "more than {max} errors; reading stopped"),
         }
     }
 }

@@ -284,31 +284,32 @@ impl PartialEq for ByValue<'_> {
 
 impl Eq for ByValue<'_> {}
 
-/// Finds the first item whose key equals an earlier one: returns `(earlier, later)` indices.
-pub(crate) fn first_duplicate<'a, T>(
-    items: &'a [T],
-    key: impl Fn(&'a T) -> &'a Form,
-) -> Option<(usize, usize)> {
+/// Finds every item whose key equals an earlier one: `(first, later)` index pairs, in
+/// order, `first` being where the key was first written.
+pub(crate) fn duplicates<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a Form) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
     if items.len() <= 12 {
         for later in 1..items.len() {
             let later_key = key(&items[later]);
             if let Some(earlier) = (0..later).find(|&e| key(&items[e]).equiv(later_key)) {
-                return Some((earlier, later));
+                found.push((earlier, later));
             }
         }
-        return None;
+        return found;
     }
     let mut seen = std::collections::HashMap::with_capacity_and_hasher(
         items.len(),
         foldhash::fast::FixedState::with_seed(0x51_7cc1),
     );
     for (index, item) in items.iter().enumerate() {
-        if let Some(&earlier) = seen.get(&ByValue(key(item))) {
-            return Some((earlier, index));
+        match seen.get(&ByValue(key(item))) {
+            Some(&earlier) => found.push((earlier, index)),
+            None => {
+                seen.insert(ByValue(key(item)), index);
+            }
         }
-        seen.insert(ByValue(key(item)), index);
     }
-    None
+    found
 }
 #[cfg(test)]
 mod tests {

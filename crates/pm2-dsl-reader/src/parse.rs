@@ -8,7 +8,7 @@ use std::sync::Arc;
 use foldhash::fast::FixedState;
 
 use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported, read_error};
-use crate::form::{Form, FormKind, Symbol, Tagged, first_duplicate};
+use crate::form::{Form, FormKind, Symbol, Tagged, duplicates};
 use crate::lex;
 use crate::number::Number;
 use crate::source::{Source, Span};
@@ -180,11 +180,34 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     }
 
     fn read_past_info(&mut self, info: FailInfo) -> Result<(), Fail> {
+        // Nested metadata on one bad target finds the same error at each level.
+        if self
+            .read_past
+            .last()
+            .is_some_and(|last| (last.kind, last.start, last.end) == (info.kind, info.start, info.end))
+        {
+            return Ok(());
+        }
         if self.read_past.len() >= MAX_READ_PAST {
-            return Err(Box::new(info));
+            return self.fail(ReadErrorKind::TooManyErrors(MAX_READ_PAST), info.start, info.end);
         }
         self.read_past.push(info);
         Ok(())
+    }
+
+    /// Whether an error was read past since there were `before`: the form read since
+    /// holds a stand-in, so checks of it (a literal's shape, what metadata applies to)
+    /// would only echo that error.
+    fn read_past_since(&self, before: usize) -> bool {
+        self.read_past.len() > before
+    }
+
+    /// Whether one of the errors read past since there were `before` lies in `span`: a
+    /// key or element that holds a stand-in is no duplicate of anything.
+    fn holds_error(&self, before: usize, span: Span) -> bool {
+        self.read_past[before..]
+            .iter()
+            .any(|e| e.start >= span.start as usize && e.end <= span.end as usize)
     }
 
     /// What stands for a token that is in error: its text, as a string.
@@ -356,10 +379,10 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
                 self.fail(ReadErrorKind::UnterminatedString, start, start + 1)
             }
             Err((kind, s, e)) => {
-                self.read_past(kind, body_start + s, body_start + e)?;
                 let Some(close) = lex::string_end(body) else {
                     return self.fail(ReadErrorKind::UnterminatedString, start, start + 1);
                 };
+                self.read_past(kind, body_start + s, body_start + e)?;
                 let end = body_start + close + 1;
                 self.sink.token(SyntaxKind::Str, start, end);
                 Ok((&body[close + 1..], self.stand_in(start, end)))
@@ -399,6 +422,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         );
         self.sink.token(SyntaxKind::Open, start, start + open_len);
         self.enter(start, start + open_len)?;
+        let errors = self.read_past.len();
         let (after, first) = self.items(rest, delim, start, open_len)?;
         self.depth -= 1;
         let items: Box<[Form]> = self.scratch.drain(first..).collect();
@@ -407,7 +431,12 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             Delim::List => FormKind::List(items),
             Delim::Vector => FormKind::Vector(items),
             Delim::Set => {
-                if let Some((first, again)) = first_duplicate(&items, |f| f) {
+                for (first, again) in duplicates(&items, |f| f) {
+                    if self.holds_error(errors, items[first].span)
+                        || self.holds_error(errors, items[again].span)
+                    {
+                        continue;
+                    }
                     self.read_past_info(duplicate(
                         ReadErrorKind::DuplicateSetElement,
                         items[first].span,
@@ -466,9 +495,10 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         self.sink.open(SyntaxKind::Map, start);
         self.sink.token(SyntaxKind::Open, start, start + open_len);
         self.enter(start, start + open_len)?;
+        let errors = self.read_past.len();
         let (after, first) = self.items(rest, Delim::Map, start, open_len)?;
         self.depth -= 1;
-        let entries = self.pairs(first, |k| k)?;
+        let entries = self.pairs(first, errors, |k| k)?;
         Ok((
             after,
             Form::new(FormKind::Map(entries), self.span(start, self.offset(after))),
@@ -476,8 +506,14 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     }
 
     /// Takes the map elements from `first` on off the scratch stack as key/value pairs,
-    /// passing each key through `key` first.
-    fn pairs(&mut self, first: usize, key: impl Fn(Form) -> Form) -> Result<Box<[(Form, Form)]>, Fail> {
+    /// passing each key through `key` first; `errors` is how many errors had been read
+    /// past before the elements were read.
+    fn pairs(
+        &mut self,
+        first: usize,
+        errors: usize,
+        key: impl Fn(Form) -> Form,
+    ) -> Result<Box<[(Form, Form)]>, Fail> {
         if (self.scratch.len() - first) % 2 == 1 {
             let key = self.scratch.pop().expect("an odd count").span;
             self.read_past(ReadErrorKind::OddMap, key.start as usize, key.end as usize)?;
@@ -488,7 +524,11 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             entries.push((key(k), v));
         }
         drop(iter);
-        if let Some((first, again)) = first_duplicate(&entries, |(k, _)| k) {
+        for (first, again) in duplicates(&entries, |(k, _)| k) {
+            let (a, b) = (entries[first].0.span, entries[again].0.span);
+            if self.holds_error(errors, a) || self.holds_error(errors, b) {
+                continue;
+            }
             self.read_past_info(duplicate(
                 ReadErrorKind::DuplicateKey,
                 entries[first].0.span,
@@ -520,12 +560,16 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let (rest, meta) = self.required_form(rest, Prefix::Metadata, start, start + 1)?;
         let meta_end = meta.span.end as usize;
         let meta = self.meta_map(meta)?;
+        let errors = self.read_past.len();
         let (after, mut target) = self.required_form(rest, Prefix::Metadata, start, meta_end)?;
         self.depth -= 1;
         self.sink.close(self.offset(after));
         let Some(meta) = meta else {
             return Ok((after, target));
         };
+        if self.read_past_since(errors) {
+            return Ok((after, target));
+        }
         if !matches!(
             target.kind,
             FormKind::Symbol(_)
@@ -621,11 +665,12 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         self.sink.open(SyntaxKind::Tagged, start);
         self.sink.token(SyntaxKind::Prefix, start, tag_end);
         self.enter(start, tag_end)?;
+        let errors = self.read_past.len();
         let (after, form) = self.required_form(rest, Prefix::Tag, start, tag_end)?;
         self.depth -= 1;
         self.sink.close(self.offset(after));
         let tag = Symbol::new(tok);
-        if !literal_is_valid(&tag, &form) {
+        if !self.read_past_since(errors) && !literal_is_valid(&tag, &form) {
             self.read_past(
                 ReadErrorKind::BadLiteral,
                 form.span.start as usize,
@@ -703,9 +748,10 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let open_at = self.offset(rest);
         self.sink.token(SyntaxKind::Open, open_at, open_at + 1);
         self.enter(start, prefix_end)?;
+        let errors = self.read_past.len();
         let (after, first) = self.items(body, Delim::Map, open_at, 1)?;
         self.depth -= 1;
-        let entries = self.pairs(first, |k| qualify(k, ns))?;
+        let entries = self.pairs(first, errors, |k| qualify(k, ns))?;
         Ok((
             after,
             Form::new(FormKind::Map(entries), self.span(start, self.offset(after))),

@@ -244,5 +244,35 @@ fn errors_read_past_are_bounded() {
     let text = format!("[{}]", "1x ".repeat(100_000));
     let found = codes(&text);
     assert_eq!(found.len(), 101);
-    assert!(found.iter().all(|(code, _)| *code == "read::bad-number"));
+    assert!(found[..100].iter().all(|(code, _)| *code == "read::bad-number"));
+    assert_eq!(
+        found[100].0, "read::too-many-errors",
+        "the cut is said, where it is"
+    );
+}
+
+/// Found by trying: a bad token's stand-in made a second, false error (two `1x` keys a
+/// duplicate, `#inst 1x` a bad literal, `^:a 1x` metadata on a string), nested metadata
+/// repeated one error, an unclosed string ending in `\` also had a bad escape, and
+/// only the first duplicate of a map was reported.
+#[test]
+fn an_error_is_reported_once_and_brings_no_other() {
+    let only = |text: &str, code: &'static str, at: &str| {
+        assert_eq!(codes(text), vec![(code, at.to_string())], "{text}");
+    };
+    assert_eq!(codes("{1x 1 1x 2}").len(), 2, "two bad numbers, no duplicate");
+    assert_eq!(codes("#{1x 1x}").len(), 2, "two bad numbers, no duplicate");
+    assert_eq!(codes("{[1x] 1 [1x] 2}").len(), 2);
+    assert_eq!(codes("#:ns{:a 1x :a 1x}").len(), 3, "two bad values, and :a twice");
+    only("#inst 1x", "read::bad-number", "1x");
+    only("^:a 1x", "read::bad-number", "1x");
+    only("^:a ^:b ^:c 1", "read::metadata-target", "1");
+    only("\"ab\\", "read::unterminated-string", "\"");
+    assert_eq!(
+        codes("{:a 1 :b 1 :a 2 :b 2}"),
+        vec![
+            ("read::duplicate-key", ":a".to_string()),
+            ("read::duplicate-key", ":b".to_string())
+        ]
+    );
 }
