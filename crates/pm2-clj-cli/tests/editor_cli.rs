@@ -92,6 +92,38 @@ fn fmt_replaces_atomically_keeping_mode_and_links() {
     assert_eq!(left, ["app.pm2.edn"], "no temporary file is left");
 }
 
+/// Found by trying: replacing a file made root the owner of a file `nobody` owned (who
+/// could then no longer read it) and split hard links. Such a file is rewritten in place.
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_a_files_owner_and_links() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("app.pm2.edn");
+    std::fs::write(&file, MESSY).unwrap();
+    std::fs::hard_link(&file, d.join("other.pm2.edn")).unwrap();
+    let out = cli(d, &["fmt", "app.pm2.edn"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(d.join("other.pm2.edn")).unwrap(),
+        TIDY,
+        "the link sees it"
+    );
+    assert_eq!(std::fs::metadata(&file).unwrap().nlink(), 2);
+    // Owned by someone else: only root can set that up, and root's fmt must keep it.
+    std::fs::remove_file(d.join("other.pm2.edn")).unwrap();
+    std::fs::write(&file, MESSY).unwrap();
+    let chown = Command::new("chown").args(["65534:65534"]).arg(&file).status();
+    if chown.is_ok_and(|s| s.success()) {
+        let out = cli(d, &["fmt", "app.pm2.edn"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), TIDY);
+        let meta = std::fs::metadata(&file).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534), "the owner is kept");
+    }
+}
+
 #[test]
 fn fmt_check_reports_each_unformatted_file_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -236,6 +236,28 @@ fn an_interrupted_render_leaves_no_temporary_file() {
     panic!("never interrupted a write in 5 attempts");
 }
 
+/// Found by trying: an output named near the system's limit (255 bytes) failed, as the
+/// temporary file's name added 15 bytes to it.
+#[test]
+fn an_output_with_a_long_name_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("app.pm2.edn"),
+        "{:apps [{:name \"a\" :script \"a.js\"}]}\n",
+    )
+    .unwrap();
+    let name = format!("{}.json", "é".repeat(100) + &"o".repeat(45));
+    assert_eq!(name.len(), 250);
+    let out = cli(d, &["render", "app.pm2.edn", "-o", &name]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(d.join(&name))
+            .unwrap()
+            .contains("\"a.js\"")
+    );
+}
+
 /// Found by trying: `eval --format json` wrote `{"a": 1, "a": 2}` for `{:a 1 "a" 2}`,
 /// and said "cannot be written as JSON" without a place for ##Inf.
 #[test]

@@ -53,6 +53,66 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<Written, RuntimeEr
     write(path, content, &[], false, Access::Shared)
 }
 
+/// Rewrites a user's source (`fmt`) through the links that name it, unless it already
+/// holds exactly `content`: atomically when the new file can be the same file to its
+/// users, else in place, so that a file owned by someone else (`sudo pm2-clj fmt`), one
+/// with other hard links, or one in a folder the user cannot write keeps its owner, its
+/// links and its place.
+pub fn rewrite_source(path: &Path, content: &str) -> Result<Written, RuntimeError> {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let existing = std::fs::metadata(&path).map_err(|e| write_failure(&path, e))?;
+    if !existing.is_file() {
+        return Err(RuntimeError::from(RuntimeErrorKind::NotAFile {
+            what: kind_of(&existing),
+            path,
+        }));
+    }
+    if holds(&path, content.as_bytes()) {
+        return Ok(Written::Unchanged);
+    }
+    if replaceable(&path, &existing) {
+        return write(&path, content, &[], false, Access::Shared);
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&path)
+        .map_err(|e| write_failure(&path, e))?;
+    file.write_all(content.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| write_failure(&path, e))?;
+    Ok(Written::Changed)
+}
+
+/// Whether a file made in `path`'s folder now could replace it unnoticed: the folder
+/// takes new files, they get the file's owner, and the file has no other links.
+fn replaceable(path: &Path, existing: &std::fs::Metadata) -> bool {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let Ok(probe) = tempfile::Builder::new()
+        .prefix(".pm2-clj-probe-")
+        .tempfile_in(dir)
+    else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        probe
+            .as_file()
+            .metadata()
+            .is_ok_and(|made| made.uid() == existing.uid() && made.gid() == existing.gid())
+            && existing.nlink() == 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (probe, existing);
+        true
+    }
+}
+
 /// Writes a generated file like [`write_if_changed`], readable by its owner only
 /// ([`Access::Private`]).
 pub fn write_generated(path: &Path, content: &str) -> Result<Written, RuntimeError> {
@@ -137,7 +197,12 @@ fn write(
     let name = path
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy());
-    let prefix = format!(".{name}.pm2-clj-");
+    // A name near the system's limit (255 bytes) still leaves room for the rest.
+    let mut cut = name.len().min(200);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let prefix = format!(".{}.pm2-clj-", &name[..cut]);
     remove_leftovers(dir, &prefix);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);

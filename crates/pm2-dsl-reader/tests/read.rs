@@ -263,7 +263,11 @@ fn an_error_is_reported_once_and_brings_no_other() {
     assert_eq!(codes("{1x 1 1x 2}").len(), 2, "two bad numbers, no duplicate");
     assert_eq!(codes("#{1x 1x}").len(), 2, "two bad numbers, no duplicate");
     assert_eq!(codes("{[1x] 1 [1x] 2}").len(), 2);
-    assert_eq!(codes("#:ns{:a 1x :a 1x}").len(), 3, "two bad values, and :a twice");
+    assert_eq!(
+        codes("#:ns{:a 1x :a 1x}").len(),
+        3,
+        "two bad values, and :a twice"
+    );
     only("#inst 1x", "read::bad-number", "1x");
     only("^:a 1x", "read::bad-number", "1x");
     only("^:a ^:b ^:c 1", "read::metadata-target", "1");

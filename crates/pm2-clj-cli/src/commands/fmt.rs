@@ -65,10 +65,7 @@ fn format_one(path: &Path, args: &FmtArgs) -> Result<(), Failure> {
     if from_stdin {
         return write_stdout(&formatted);
     }
-    // Atomically, so a full disk never leaves half a source; through links to the file
-    // they point at, which keeps its own permissions (a source may hold secrets).
-    let target = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    pm2_clj_runtime::files::write_if_changed(&target, &formatted)?;
+    pm2_clj_runtime::files::rewrite_source(path, &formatted)?;
     Ok(())
 }
 
