@@ -343,10 +343,7 @@ impl Evaluator {
         // The text, and the forms read from it (up to three forms of memory each while
         // reading), come out of the data budget.
         self.charge(source.text().len() as u64, at.unwrap_or(source.span(0, 0)))?;
-        let options = ReadOptions {
-            max_forms: self.bytes_left() / (3 * std::mem::size_of::<Form>() as u64),
-            ..ReadOptions::default()
-        };
+        let options = ReadOptions::within_bytes(self.bytes_left());
         let forms = match read_all_collecting(&source, options) {
             Ok(forms) => forms,
             Err(errors) => {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use pm2_dsl_reader::{ListIndent, ReadError, Source, format_source};
 
+use crate::options::Limits;
 use crate::special;
 
 /// How `fmt` indents a list whose head is `head`.
@@ -12,9 +13,10 @@ pub fn list_indent(head: &str) -> ListIndent {
     special::lookup(head).map_or(ListIndent::Call, |s| s.indent)
 }
 
-/// The text of `source` in the canonical layout; only blank text and commas change.
+/// The text of `source` in the canonical layout; only blank text and commas change. It
+/// is read within the default [`Limits`]' memory.
 pub fn format(source: &Arc<Source>) -> Result<String, Vec<ReadError>> {
-    format_source(source, &list_indent)
+    format_source(source, Limits::default().read_options(), &list_indent)
 }
 
 #[cfg(test)]

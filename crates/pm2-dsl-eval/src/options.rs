@@ -1,6 +1,7 @@
 //! The explicit inputs of an evaluation: the profile, the environment variables and the
 //! limits. Nothing is read from the process unless the embedder asks ([`Env::from_process`]).
 
+use pm2_dsl_reader::ReadOptions;
 use std::collections::BTreeMap;
 
 /// Environment variables visible to `#env`, `#envf` and `(env ...)`.
@@ -70,6 +71,14 @@ impl Default for Limits {
             max_steps: 2_000_000,
             max_bytes: 256 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// The reader's options for a text read within these limits, outside an evaluation
+    /// (`read`, `fmt`): at most the forms [`Limits::max_bytes`] holds.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions::within_bytes(self.max_bytes)
     }
 }
 

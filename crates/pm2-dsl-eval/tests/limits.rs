@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use pm2_dsl_eval::{EvalErrorKind, Evaluator, Limit, Limits, MemoryLoader, Options, Value};
+use pm2_dsl_reader::{Source, read_all_collecting};
 
 /// The system allocator, counting the bytes held now and the most held at once.
 struct Counting;
@@ -256,6 +257,23 @@ fn hostile_programs_end_in_labelled_errors_within_a_memory_ceiling() {
             BUDGET >> 20
         );
     }
+
+    // Reading outside an evaluation (`read`, `fmt`) stays within the same budget: it held
+    // 794 MB for a 15 MB set before it had one.
+    let text = format!("#{{{}}}", "1 ".repeat(2_000_000));
+    let base = HELD.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let errors =
+        read_all_collecting(&Source::standalone("set.edn", text), limits.read_options()).unwrap_err();
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    assert_eq!(errors.last().map(|e| e.code()), Some("read::too-many-forms"));
+    report.push(format!("read 2,000,000 forms: {} MiB", peak >> 20));
+    assert!(
+        peak as u64 <= BUDGET + (16 << 20),
+        "reading held {} MiB at once; the budget is {} MiB",
+        peak >> 20,
+        BUDGET >> 20
+    );
     eprintln!("{}", report.join("\n"));
 }
 

@@ -22,8 +22,9 @@
 use std::sync::Arc;
 
 use crate::error::ReadError;
+use crate::parse::ReadOptions;
 use crate::source::Source;
-use crate::syntax::{Syntax, SyntaxKind, read_syntax};
+use crate::syntax::{Syntax, SyntaxKind, read_syntax_with};
 
 /// How the formatter indents a list, by the symbol at its head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,9 +39,10 @@ pub enum ListIndent {
 /// does not read is returned as its read errors.
 pub fn format_source(
     source: &Arc<Source>,
+    options: ReadOptions,
     indent: &dyn Fn(&str) -> ListIndent,
 ) -> Result<String, Vec<ReadError>> {
-    let (tree, forms) = read_syntax(source);
+    let (tree, forms) = read_syntax_with(source, options);
     forms?;
     let mut printer = Printer {
         text: source.text(),
@@ -293,8 +295,13 @@ mod tests {
             _ => ListIndent::Call,
         };
         let source = Source::standalone("t", text);
-        let once = format_source(&source, &indent).unwrap();
-        let again = format_source(&Source::standalone("t", once.clone()), &indent).unwrap();
+        let once = format_source(&source, ReadOptions::default(), &indent).unwrap();
+        let again = format_source(
+            &Source::standalone("t", once.clone()),
+            ReadOptions::default(),
+            &indent,
+        )
+        .unwrap();
         assert_eq!(once, again, "not idempotent for {text:?}");
         once
     }

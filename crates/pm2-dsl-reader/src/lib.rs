@@ -48,7 +48,7 @@ pub use print::{
 };
 pub use problem::{FromRead, Problem, ProblemKind};
 pub use source::{Location, Source, SourceId, SourceMap, Span};
-pub use syntax::{Syntax, SyntaxKind, read_syntax};
+pub use syntax::{Syntax, SyntaxKind, read_syntax, read_syntax_with};
 
 /// Re-exported number types used by [`Number`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

@@ -27,6 +27,17 @@ pub struct ReadOptions {
     pub max_forms: u64,
 }
 
+impl ReadOptions {
+    /// The options for reading within `bytes` of memory: as many forms as that holds,
+    /// at three [`Form`]s each.
+    pub fn within_bytes(bytes: u64) -> ReadOptions {
+        ReadOptions {
+            max_forms: bytes / (3 * std::mem::size_of::<Form>() as u64),
+            ..ReadOptions::default()
+        }
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> ReadOptions {
         ReadOptions {

@@ -190,8 +190,17 @@ impl Sink for TreeBuilder {
 /// errors as [`crate::read_all_collecting`] finds them. The tree is there even when
 /// reading fails, up to the first error that cannot be read past.
 pub fn read_syntax(source: &Arc<Source>) -> (Syntax, Result<Vec<Form>, Vec<ReadError>>) {
+    read_syntax_with(source, ReadOptions::default())
+}
+
+/// Reads `source` into its lossless tree and its forms like [`read_syntax`], with
+/// explicit options.
+pub fn read_syntax_with(
+    source: &Arc<Source>,
+    options: ReadOptions,
+) -> (Syntax, Result<Vec<Form>, Vec<ReadError>>) {
     let mut builder = TreeBuilder::new(source.id(), source.text().len());
-    let forms = parse(source, ReadOptions::default(), &mut builder);
+    let forms = parse(source, options, &mut builder);
     (builder.finish(), forms)
 }
 

@@ -2,7 +2,9 @@
 //! and arbitrary blank text: it is idempotent, keeps every token (so every comment and
 //! discard, and the forms themselves) in order, and leaves no trailing whitespace.
 
-use pm2_dsl_reader::{ListIndent, Source, Syntax, SyntaxKind, format_source, read_syntax, to_compact};
+use pm2_dsl_reader::{
+    ListIndent, ReadOptions, Source, Syntax, SyntaxKind, format_source, read_syntax, to_compact,
+};
 use proptest::prelude::*;
 
 fn indent(head: &str) -> ListIndent {
@@ -122,7 +124,7 @@ fn check(text: &str) {
     let source = Source::standalone("t", text.to_string());
     let (tree, forms) = read_syntax(&source);
     let forms = forms.unwrap_or_else(|e| panic!("the generator wrote unreadable text {text:?}: {e:?}"));
-    let formatted = format_source(&source, &indent).unwrap();
+    let formatted = format_source(&source, ReadOptions::default(), &indent).unwrap();
     let again_source = Source::standalone("t", formatted.clone());
     let (again_tree, again_forms) = read_syntax(&again_source);
     let again_forms = again_forms.unwrap_or_else(|e| panic!("{formatted:?} does not read: {e:?}"));
@@ -133,7 +135,7 @@ fn check(text: &str) {
     tokens(&again_source, &again_tree, &mut after);
     assert_eq!(before, after, "tokens of {text:?} → {formatted:?}");
     assert_eq!(
-        format_source(&again_source, &indent).unwrap(),
+        format_source(&again_source, ReadOptions::default(), &indent).unwrap(),
         formatted,
         "idempotence for {text:?}"
     );

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_dsl_eval::{Value, hide_secret_literals};
-use pm2_dsl_reader::{ReadOptions, Source, read_all_collecting, to_pretty};
+use pm2_dsl_eval::{Limits, Value, hide_secret_literals};
+use pm2_dsl_reader::{Source, read_all_collecting, to_pretty};
 
 use crate::failure::Failure;
 use crate::input::read_source;
@@ -25,7 +25,7 @@ pub struct ReadArgs {
 pub fn run(args: &ReadArgs) -> Result<(), Failure> {
     let text = read_source(&args.file)?;
     let source = Source::standalone(args.file.to_string_lossy(), text);
-    let forms: Vec<_> = read_all_collecting(&source, ReadOptions::default())?
+    let forms: Vec<_> = read_all_collecting(&source, Limits::default().read_options())?
         .iter()
         .map(hide_secret_literals)
         .collect();
