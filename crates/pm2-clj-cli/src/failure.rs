@@ -28,6 +28,9 @@ pub enum CliProblem {
     LspSession,
     /// `sync PATH` where PATH does not exist, or `watch DIR` where DIR is not a folder.
     Usage,
+    /// `fmt --check FILE` where FILE's layout is not `fmt`'s (labelled at the first line
+    /// that differs).
+    Unformatted,
 }
 
 impl CliProblem {
@@ -43,6 +46,7 @@ impl CliProblem {
             CliProblem::Exists => "cli::exists",
             CliProblem::Usage => "cli::usage",
             CliProblem::LspSession => "lsp::session",
+            CliProblem::Unformatted => "fmt::unformatted",
         }
     }
 }

@@ -37,7 +37,7 @@ pub enum ConvertErrorKind {
 }
 
 /// A conversion error: the kind with, when it points into a text, the text and a label
-/// there ([`at_text`]).
+/// there.
 pub type ConvertError = Problem<ConvertErrorKind>;
 
 /// The error of `kind` labelled at `offset` in `text` (the file `name`).

@@ -12,7 +12,7 @@ use clap::Args;
 use miette::{LabeledSpan, MietteDiagnostic, Report};
 use pm2_dsl_reader::Source;
 
-use crate::failure::Failure;
+use crate::failure::{CliProblem, Failure};
 use crate::input::{StdinInput, expand};
 use crate::output::write_stdout;
 
@@ -86,7 +86,7 @@ fn unformatted(source: Arc<Source>, at: usize) -> Report {
         .find('\n')
         .map_or(source.text().len(), |i| at + i);
     let diagnostic = MietteDiagnostic::new(format!("{name} is not in pm2-clj fmt's layout"))
-        .with_code("fmt::unformatted")
+        .with_code(CliProblem::Unformatted.code())
         .with_label(LabeledSpan::new_primary_with_span(
             Some("the layout differs from here".into()),
             at..line_end,
