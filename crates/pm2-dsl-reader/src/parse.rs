@@ -206,15 +206,9 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         Ok(())
     }
 
-    /// Whether an error was read past since there were `before`: the form read since
-    /// holds a stand-in, so checks of it (a literal's shape, what metadata applies to)
-    /// would only echo that error.
-    fn read_past_since(&self, before: usize) -> bool {
-        self.read_past.len() > before
-    }
-
     /// Whether one of the errors read past since there were `before` lies in `span`: a
-    /// key or element that holds a stand-in is no duplicate of anything.
+    /// form that holds a stand-in is no duplicate of anything, and checks of it (a
+    /// literal's shape, what metadata applies to) would only echo that error.
     fn holds_error(&self, before: usize, span: Span) -> bool {
         self.read_past[before..]
             .iter()
@@ -578,7 +572,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let Some(meta) = meta else {
             return Ok((after, target));
         };
-        if self.read_past_since(errors) {
+        if self.holds_error(errors, target.span) {
             return Ok((after, target));
         }
         if !matches!(
@@ -681,7 +675,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         self.depth -= 1;
         self.sink.close(self.offset(after));
         let tag = Symbol::new(tok);
-        if !self.read_past_since(errors) && !literal_is_valid(&tag, &form) {
+        if !self.holds_error(errors, form.span) && !literal_is_valid(&tag, &form) {
             self.read_past(
                 ReadErrorKind::BadLiteral,
                 form.span.start as usize,
