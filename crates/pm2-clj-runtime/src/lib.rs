@@ -9,11 +9,14 @@
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
 //! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files; [`rotate`]: the
 //!   `pm2-logrotate` module `:logs :rotate` configures;
+//! - `child`: child processes run in their own process group, with capped output and a
+//!   deadline;
 //! - [`secrets`]: what a source marks `#secret` kept out of every report.
 
 #![warn(missing_docs)]
 
 pub mod apply;
+mod child;
 mod error;
 pub mod events;
 #[cfg(test)]

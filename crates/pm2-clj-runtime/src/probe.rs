@@ -1,15 +1,22 @@
 //! Running one health probe once: an HTTP GET (through `ureq`), a TCP connection, or
-//! a command in the app's folder. The answer is `Ok` when the app serves, else what was
+//! a command in the app's folder (under [`crate::child`]'s control: its own process
+//! group, a byte cap on its output, killed with its children at the timeout). The answer is `Ok` when the app serves, else what was
 //! seen ("connection refused", "HTTP 500", "exited with status 1: ...").
 
-use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
 use pm2_dsl_emit::health::Probe;
-use wait_timeout::ChildExt;
+
+use crate::child::{Caps, Ended};
+
+/// What a command check keeps of its output: the end of its stderr, for the report.
+const OUTPUT_KEPT: Caps = Caps {
+    stdout: 4 * 1024,
+    stderr: 16 * 1024,
+};
 
 /// Asks `probe` once, giving it at most `timeout`.
 pub fn ask(probe: &Probe, cwd: &Path, timeout: Duration) -> Result<(), String> {
@@ -61,35 +68,23 @@ fn tcp(host: &str, port: u16, timeout: Duration) -> Result<(), String> {
 
 fn command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(), String> {
     let (program, args) = argv.split_first().ok_or("no command")?;
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut command = Command::new(program);
+    command.args(args).current_dir(cwd);
+    let run = crate::child::run(command, Instant::now() + timeout, OUTPUT_KEPT)
         .map_err(|e| format!("cannot run {program}: {e}"))?;
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let status = match child.wait_timeout(timeout) {
-        Ok(Some(status)) => status,
-        _ => {
-            let _ = child.kill();
-            let _ = child.wait();
+    let status = match run.ended {
+        Ended::Exited(status) => status,
+        Ended::TimedOut => {
             return Err(format!(
                 "{program} did not finish within {}ms",
                 timeout.as_millis()
             ));
         }
     };
-    let said = reader.join().unwrap_or_default();
     if status.success() {
         return Ok(());
     }
+    let said = run.stderr.text();
     let last = said
         .lines()
         .rev()

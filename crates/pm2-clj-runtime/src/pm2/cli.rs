@@ -3,16 +3,24 @@
 //! name, and acts on apps of a config file by name; so each call checks that the names
 //! and ids it hands over cannot mean another app, and refuses when they could.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Instant;
 
 use pm2_clj_sync::process::{Process, parse_jlist};
 use serde_json::{Value as Json, json};
-use wait_timeout::ChildExt;
 
 use super::{Located, ModuleConf, Pm2, Pm2Options, Restart, environment};
+use crate::child::{Caps, Ended};
 use crate::error::{RuntimeError, RuntimeErrorKind};
+
+/// What a call to pm2's command line keeps of its output: all of stdout (a process
+/// list of thousands of apps fits), the end of stderr.
+const OUTPUT_KEPT: Caps = Caps {
+    stdout: 256 * 1024 * 1024,
+    stderr: 64 * 1024,
+};
 
 /// The driver.
 pub(super) struct CliDriver {
@@ -55,37 +63,31 @@ impl CliDriver {
             // Without pm2's banner, which a new daemon prints before the list.
             command.env("PM2_SILENT", "true");
         }
-        command
-            .args(args)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.args(args).current_dir(dir);
         environment(&mut command, &self.options);
-        let mut child = command
-            .spawn()
+        let deadline = Instant::now() + self.options.timeout;
+        let run = crate::child::run(command, deadline, OUTPUT_KEPT)
             .map_err(|e| failed(action, format!("cannot run {}: {e}", self.bin.display())))?;
-        let pipe = |mut r: Box<dyn Read + Send>| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = r.read_to_string(&mut text);
-                text
-            })
-        };
-        let out = pipe(Box::new(child.stdout.take().expect("piped stdout")));
-        let err = pipe(Box::new(child.stderr.take().expect("piped stderr")));
-        let status = match child.wait_timeout(self.options.timeout) {
-            Ok(Some(status)) => status,
-            Ok(None) | Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
+        let status = match run.ended {
+            Ended::Exited(status) => status,
+            Ended::TimedOut => {
                 return Err(RuntimeError::from(RuntimeErrorKind::Pm2Timeout {
                     action: action.to_string(),
                     after: self.options.timeout,
                 }));
             }
         };
-        let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+        if run.stdout.dropped > 0 {
+            return Err(failed(
+                action,
+                format!(
+                    "pm2 {} printed more than {} bytes",
+                    args.join(" "),
+                    OUTPUT_KEPT.stdout
+                ),
+            ));
+        }
+        let (out, err) = (run.stdout.text(), run.stderr.text());
         if status.success() {
             return Ok(out);
         }

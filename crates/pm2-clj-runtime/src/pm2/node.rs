@@ -55,15 +55,50 @@ impl Helper {
     }
 
     fn kill(&self) {
-        let mut child = lock(&self.child);
-        let _ = child.kill();
-        let _ = child.wait();
+        kill(&mut lock(&self.child));
     }
 }
 
 impl Drop for Helper {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Kills the helper and whatever it started in its process group (never pm2's daemon,
+/// which pm2 starts in a session of its own), and reaps it.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// The longest stderr line of the helper kept (the rest of the line is dropped).
+const MAX_LINE: usize = 4096;
+
+/// Calls `each` with every line of `pipe`, each cut at [`MAX_LINE`] bytes: a line with
+/// no end does not grow memory.
+fn capped_lines(pipe: impl std::io::Read, mut each: impl FnMut(String)) {
+    let mut reader = BufReader::new(pipe);
+    let mut line = Vec::new();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) if !buf.is_empty() => buf,
+            _ => break,
+        };
+        let newline = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..newline.unwrap_or(buf.len())];
+        let room = MAX_LINE.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = newline.map_or(buf.len(), |i| i + 1);
+        reader.consume(used);
+        if newline.is_some() {
+            each(String::from_utf8_lossy(&line).into_owned());
+            line.clear();
+        }
     }
 }
 
@@ -127,6 +162,8 @@ impl NodeDriver {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         environment(&mut command, &self.options);
         command.env("PM2_CLJ_PM2_PACKAGE", &self.package);
         let mut child = command
@@ -139,13 +176,13 @@ impl NodeDriver {
         let stderr = Arc::new(Mutex::new(VecDeque::new()));
         let lines = stderr.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            capped_lines(stderr_pipe, |line| {
                 let mut lines = lock(&lines);
                 if lines.len() == STDERR_LINES {
                     lines.pop_front();
                 }
                 lines.push_back(line);
-            }
+            });
         });
 
         let pending: Arc<Mutex<HashMap<u64, Sender<Answer>>>> = Arc::default();
@@ -175,10 +212,6 @@ impl NodeDriver {
             lock(&waiting).clear();
         });
 
-        let kill = |child: &mut Child| {
-            let _ = child.kill();
-            let _ = child.wait();
-        };
         match ready_rx.recv_timeout(self.options.timeout) {
             Ok(Ok(version)) => Ok(Arc::new(Helper {
                 child: Mutex::new(child),
