@@ -83,7 +83,7 @@ fn main() {
     let scope = Scope::of(&[root.join("daemons")]);
 
     // The running side, and the equivalent JSON files for the baseline.
-    let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings);
+    let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings, &[]);
     assert!(states.iter().all(SourceState::loaded));
     let running = running_as(&states);
     assert_eq!(running.len(), DAEMONS * APPS);
@@ -100,7 +100,7 @@ fn main() {
     let (mut full, mut baseline) = (Vec::new(), Vec::new());
     for _ in 0..5 {
         let start = Instant::now();
-        let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings);
+        let states: Vec<SourceState> = SourceState::all(&scope.scan(), &settings, &[]);
         let p = plan(&states, &running, &scope, PlanOptions::default());
         full.push(start.elapsed());
         assert_eq!(p.unchanged.len(), DAEMONS * APPS);

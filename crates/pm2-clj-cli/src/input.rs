@@ -299,7 +299,27 @@ impl Pm2Inputs {
         }
         Ok(connection.pm2)
     }
+
+    /// What pm2 runs, when its daemon runs, and the connection that listed it; nothing
+    /// when it does not run (none is started just to look): the profile and overrides
+    /// sources' apps recorded are read off it, and a file that fails to load is refused
+    /// before pm2 is asked anything.
+    pub fn peek(&self, printer: &crate::printer::Printer) -> Result<Peeked, Failure> {
+        if !pm2_clj_runtime::pm2::daemon_runs(None) {
+            return Ok((None, Vec::new()));
+        }
+        let pm2 = self.connect(printer)?;
+        let running = pm2.list()?;
+        Ok((Some(pm2), running))
+    }
 }
+
+/// What [`Pm2Inputs::peek`] saw: the connection, when pm2's daemon runs, and its
+/// processes.
+pub type Peeked = (
+    Option<Box<dyn pm2_clj_runtime::pm2::Pm2>>,
+    Vec<pm2_clj_sync::process::Process>,
+);
 
 /// How long started apps get to prove themselves, and whether a failure is undone.
 #[derive(Args, Clone, Debug)]

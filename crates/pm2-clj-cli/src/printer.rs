@@ -10,6 +10,8 @@ use miette::Diagnostic;
 use pm2_clj_runtime::events::{Event, Reporter};
 use pm2_clj_runtime::rotate::{Changes, Was};
 use pm2_clj_sync::conflict::Conflict;
+use pm2_clj_sync::desired::Prepared;
+use pm2_clj_sync::load::InputsFrom;
 use pm2_clj_sync::plan::{Action, Plan};
 use pm2_dsl_emit::logs::ROTATE_MODULE;
 use pm2_dsl_reader::ProblemKind;
@@ -63,6 +65,12 @@ impl Printer {
         } else {
             MessageFormat::Human
         }
+    }
+
+    /// Says, in one line, that a source was loaded with the profile and overrides its
+    /// apps recorded when they were last applied (nothing otherwise).
+    pub fn report_inputs(&self, source: &Path, prepared: &Prepared) {
+        self.report(Event::RecordedInputs { source, prepared });
     }
 
     /// Prints a line (with a timestamp in `watch`).
@@ -208,6 +216,19 @@ impl Reporter for Printer {
                     v.took.as_secs_f64()
                 ));
             }
+            Event::Down(d) if self.json => self.json_line(json!({
+                "event": d.state,
+                "app": d.app,
+                "processes": d.processes,
+                "seconds": d.took.as_secs_f64(),
+            })),
+            Event::Down(d) => self.say(&format!(
+                "ok  {}: {} ({} process(es), {:.1}s)",
+                d.app,
+                d.state,
+                d.processes,
+                d.took.as_secs_f64()
+            )),
             Event::Unhealthy(u) if self.json => self.json_line(json!({
                 "event": "unhealthy",
                 "app": u.app,
@@ -236,14 +257,58 @@ impl Reporter for Printer {
                 Ok(()) => self.say(&format!("    undo {app}: {what}")),
                 Err(e) => self.say(&format!("!   undo {app} failed: {e}")),
             },
-            Event::RolledBack { source, healthy } if self.json => {
-                self.json_line(json!({"event": "rolled-back", "source": source, "healthy": healthy}));
+            Event::RolledBack {
+                source,
+                healthy,
+                left,
+            } if self.json => {
+                let left: Vec<Json> = left
+                    .iter()
+                    .map(|l| json!({"app": l.app, "state": l.state}))
+                    .collect();
+                self.json_line(json!({
+                    "event": "rolled-back",
+                    "source": source,
+                    "healthy": healthy && left.is_empty(),
+                    "complete": left.is_empty(),
+                    "left": left,
+                }));
             }
-            Event::RolledBack { source, healthy } => self.say(&format!(
+            Event::RolledBack {
+                source,
+                healthy,
+                left,
+            } if left.is_empty() => self.say(&format!(
                 "<<  rolled back {}; the restored apps are {}",
                 display(&source),
                 if healthy { "healthy" } else { "NOT healthy" }
             )),
+            Event::RolledBack { source, left, .. } => {
+                self.say(&format!(
+                    "!<< rollback of {} INCOMPLETE: {} app(s) could not be restored",
+                    display(&source),
+                    left.len()
+                ));
+                for l in &left {
+                    self.say(&format!("!   {} is left {}", l.app, l.state));
+                }
+            }
+            Event::RecordedInputs { prepared, .. } if prepared.inputs_from != InputsFrom::Recorded => {}
+            Event::RecordedInputs { source, prepared } if self.json => self.json_line(json!({
+                "event": "recorded-inputs",
+                "source": source,
+                "profile": prepared.inputs.profile,
+                "inputs": prepared.inputs.describe(),
+            })),
+            Event::RecordedInputs { source, prepared } => self.say(&format!(
+                "=   {}: {}, as its apps were last applied (--profile, --set or --unset change that)",
+                display(source),
+                prepared.inputs.describe()
+            )),
+            Event::Problem(error) if self.json => {
+                self.json_line(json!({"event": "error", "error": to_json(&error)}));
+            }
+            Event::Problem(error) => emit(&[&error as &dyn Diagnostic], MessageFormat::Human),
             Event::Held { source } if self.json => self.json_line(json!({"event": "held", "source": source})),
             Event::Held { source } => self.say(&format!(
                 "=   {}: its last change failed; held at its last good definition until it changes",

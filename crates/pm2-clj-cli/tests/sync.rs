@@ -255,7 +255,7 @@ fn a_name_taken_by_an_app_pm2_clj_does_not_own_is_left_alone() {
 }
 
 #[test]
-fn when_no_source_can_be_read_nothing_is_deleted() {
+fn when_no_source_can_be_read_nothing_is_deleted_and_an_emptied_tree_deletes() {
     let pm2 = Pm2::start();
     let tree = Tree::new();
     assert!(sync(&pm2, &tree, &[]).status.success());
@@ -269,13 +269,12 @@ fn when_no_source_can_be_read_nothing_is_deleted() {
     for daemon in ["alpha", "beta", "gamma"] {
         std::fs::remove_file(tree.file(daemon)).unwrap();
     }
+    // The last sources removed from a tree that is still there: their apps go, as any
+    // removed source's do.
     let out = sync(&pm2, &tree, &[]);
-    assert!(stdout(&out).contains("0 to change"), "{}", stdout(&out));
-    assert_eq!(
-        snapshot(&pm2).len(),
-        6,
-        "an empty tree is no reason to delete everything"
-    );
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("6 to change"), "{}", stdout(&out));
+    assert!(snapshot(&pm2).is_empty());
 }
 
 /// A running `pm2-clj watch`, killed when dropped.

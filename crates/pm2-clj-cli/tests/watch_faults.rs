@@ -80,6 +80,12 @@ fn watch_acts_on_folders() {
             .is_some_and(|s| s.contains("tree/b2/"))
     });
 
+    assert!(
+        !w.said().contains("cannot be written") && !w.said().contains("runtime::write-file"),
+        "no line for what a rename did not do: {}",
+        w.said()
+    );
+
     std::fs::rename(d.join("outside/d"), d.join("tree/d")).unwrap();
     std::fs::rename(d.join("tree/c"), d.join("outside/c")).unwrap();
     wait_names(&pm2, &w, &["b1", "d1", "e1"]);

@@ -24,7 +24,8 @@ use crate::events::{Event, Reporter};
 use crate::generated::Generated;
 use crate::pm2::{Pm2, Restart};
 use crate::secrets::{Redacting, Secrets};
-use crate::verify::{Expect, Monitor, Unhealthy, now_ms, verify};
+use crate::verify::{Down, Expect, Monitor, Unhealthy, now_ms, verify};
+use pm2_clj_sync::facts::Status;
 
 /// How many units run at once.
 const PARALLEL: usize = 8;
@@ -91,8 +92,11 @@ pub struct UnitOutcome {
     pub unhealthy: Vec<Unhealthy>,
     /// Whether it was rolled back.
     pub rolled_back: bool,
-    /// After a rollback, whether the restored apps verified.
+    /// After a rollback, whether it restored everything: every undo step ran and the
+    /// restored apps verified.
     pub restored: Option<bool>,
+    /// After a rollback, the apps whose undo step failed, and the state each is left in.
+    pub left: Vec<Left>,
 }
 
 impl UnitOutcome {
@@ -100,6 +104,15 @@ impl UnitOutcome {
     pub fn succeeded(&self) -> bool {
         self.errors.is_empty() && self.unhealthy.is_empty()
     }
+}
+
+/// An app a rollback could not restore, and the state pm2 shows it in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Left {
+    /// The app.
+    pub app: String,
+    /// What pm2 shows of it: `not in pm2`, `online (the failed definition)`, ...
+    pub state: String,
 }
 
 /// How to undo one step.
@@ -236,7 +249,16 @@ fn execute(pm2: &dyn Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter)
             let fresh = action.kind == ActionKind::Recreate
                 || (action.kind == ActionKind::Start && action.pm_ids.is_empty());
             if action.kind == ActionKind::Delete {
-                Some(Check::gone(&name, since))
+                Some(Check {
+                    processes: ids.len(),
+                    ..Check::gone(&name, since)
+                })
+            } else if action.kind == ActionKind::Stop {
+                Some(Check {
+                    want: Want::Stopped,
+                    processes: ids.len(),
+                    ..Check::gone(&name, since)
+                })
             } else if action.kind.starts() && app.is_some_and(|a| a.autostart) {
                 Some(Check::running(&name, since, fresh))
             } else {
@@ -256,8 +278,21 @@ struct Check {
     app: String,
     since: u64,
     fresh: bool,
-    /// Whether the app should be gone rather than running.
-    gone: bool,
+    /// What the app should be.
+    want: Want,
+    /// How many processes it had before the action.
+    processes: usize,
+}
+
+/// What a checked app should be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// Online, stable and healthy.
+    Running,
+    /// In pm2's list, every process stopped.
+    Stopped,
+    /// Out of pm2's list.
+    Gone,
 }
 
 impl Check {
@@ -266,7 +301,8 @@ impl Check {
             app: app.to_string(),
             since,
             fresh,
-            gone: false,
+            want: Want::Running,
+            processes: 0,
         }
     }
 
@@ -275,7 +311,8 @@ impl Check {
             app: app.to_string(),
             since,
             fresh: false,
-            gone: true,
+            want: Want::Gone,
+            processes: 0,
         }
     }
 }
@@ -356,7 +393,7 @@ fn run_unit(
         outcome.unhealthy = check_all(monitor, unit, &checks, deadline, reporter);
     }
     if outcome.succeeded() {
-        record_last_good(unit, &mut outcome);
+        record_last_good(unit, &mut outcome, reporter);
         return outcome;
     }
     if !options.rollback || undo.is_empty() {
@@ -374,12 +411,41 @@ fn run_unit(
         Instant::now() + restore_wait(options),
         reporter,
     );
-    outcome.restored = Some(unhealthy.is_empty());
+    outcome.left = left_behind(monitor, &outcome.left);
+    outcome.restored = Some(unhealthy.is_empty() && outcome.left.is_empty());
     reporter.report(Event::RolledBack {
         source: unit.source.clone(),
         healthy: unhealthy.is_empty(),
+        left: outcome.left.clone(),
     });
     outcome
+}
+
+/// The state pm2 shows the apps of `failed` in (their undo failed).
+fn left_behind(monitor: &Monitor, failed: &[Left]) -> Vec<Left> {
+    let list = monitor.fresh();
+    failed
+        .iter()
+        .map(|f| {
+            let state = match &list {
+                Err(e) => format!("unknown: pm2 does not answer ({e})"),
+                Ok(list) => {
+                    let statuses: Vec<&str> = (list.iter())
+                        .filter(|p| p.name == f.app)
+                        .map(|p| p.status.as_str())
+                        .collect();
+                    match statuses.first() {
+                        None => "not in pm2 (deleted)".to_string(),
+                        Some(first) => format!("{first} ({} process(es), {})", statuses.len(), f.state),
+                    }
+                }
+            };
+            Left {
+                app: f.app.clone(),
+                state,
+            }
+        })
+        .collect()
 }
 
 /// Makes the folder of the unit's logs when one of its actions starts an app, as
@@ -418,8 +484,8 @@ fn check_all(
         for check in checks {
             let unhealthy = &unhealthy;
             s.spawn(move || {
-                let result = if check.gone {
-                    verify_gone(monitor, &check.app, deadline)
+                let result = if check.want != Want::Running {
+                    verify_down(monitor, check, deadline).map(|v| reporter.report(Event::Down(v)))
                 } else {
                     let (instances, window, health, cwd) = expectations(unit, &check.app);
                     let expect = Expect {
@@ -444,27 +510,43 @@ fn check_all(
     unhealthy.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Waits until no process of `app` is left.
-fn verify_gone(monitor: &Monitor, app: &str, deadline: Instant) -> Result<(), Unhealthy> {
+/// Waits until no process of `app` is left (`Want::Gone`), or every one is stopped.
+fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Down, Unhealthy> {
+    let (app, want) = (check.app.as_str(), check.want);
+    let started = Instant::now();
+    let state = match want {
+        Want::Stopped => "stopped",
+        _ => "deleted",
+    };
     let unhealthy = |saw: String| Unhealthy {
         app: app.to_string(),
-        check: "deleted",
+        check: state,
         saw,
         log: Vec::new(),
         help: "check `pm2 list`".into(),
     };
     loop {
-        let left = monitor
-            .list()
-            .map_err(|e| unhealthy(e.to_string()))?
-            .iter()
-            .filter(|p| p.name == app)
-            .count();
+        let list = monitor.list().map_err(|e| unhealthy(e.to_string()))?;
+        let procs: Vec<_> = list.iter().filter(|p| p.name == app).collect();
+        let left = match want {
+            Want::Stopped => procs.iter().filter(|p| p.status != Status::Stopped).count(),
+            _ => procs.len(),
+        };
         if left == 0 {
-            return Ok(());
+            return Ok(Down {
+                app: app.to_string(),
+                state,
+                processes: check.processes,
+                took: started.elapsed(),
+            });
         }
         if Instant::now() >= deadline {
-            return Err(unhealthy(format!("{left} process(es) still in pm2's list")));
+            let what = if want == Want::Stopped {
+                "still running"
+            } else {
+                "still in pm2's list"
+            };
+            return Err(unhealthy(format!("{left} process(es) {what}")));
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -524,14 +606,22 @@ fn roll_back(
         };
         if let Err(e) = &result {
             outcome.errors.push(e.clone());
+            outcome.left.push(Left {
+                app: app.clone(),
+                state: "not restored".to_string(),
+            });
         }
         reporter.report(Event::Undone { app, what, result });
     }
     restored
 }
 
-/// Records the unit's apps that now run their definition as its last good ones.
-fn record_last_good(unit: &Unit, outcome: &mut UnitOutcome) {
+/// Records the unit's apps that now run their definition as its last good ones (a
+/// source whose folder is gone has nothing left to record, nor a place to record it).
+fn record_last_good(unit: &Unit, outcome: &mut UnitOutcome, reporter: &dyn Reporter) {
+    if !unit.dir.is_dir() {
+        return;
+    }
     let deleted: Vec<&str> = unit
         .actions
         .iter()
@@ -545,6 +635,7 @@ fn record_last_good(unit: &Unit, outcome: &mut UnitOutcome) {
         .map(|a| a.json.clone())
         .collect();
     if let Err(e) = unit.generated.write_last_good(&apps, &deleted) {
+        reporter.report(Event::Problem(e.clone()));
         outcome.errors.push(e);
     }
 }
@@ -590,6 +681,40 @@ impl Unit {
             generated,
             secrets,
             log_dir,
+        }
+    }
+}
+
+impl Unit {
+    /// The unit of `actions` on apps of a held source (loaded as `prepared`), run from
+    /// their last good definitions: verified online and stable with PM2's defaults.
+    pub fn last_good(
+        source: &std::path::Path,
+        prepared: Option<&pm2_clj_sync::desired::Prepared>,
+        actions: Vec<Action>,
+        generated: Generated,
+    ) -> Unit {
+        let dir = pm2_dsl_emit::folder_of(source);
+        let apps = generated
+            .last_good_apps()
+            .into_iter()
+            .map(|json| UnitApp {
+                cwd: dir.join(json["cwd"].as_str().unwrap_or(".")),
+                health: None,
+                window: Duration::from_millis(pm2_clj_sync::facts::DEFAULT_MIN_UPTIME_MS),
+                instances: None,
+                autostart: true,
+                json,
+            })
+            .collect();
+        Unit {
+            source: source.to_path_buf(),
+            dir,
+            apps,
+            actions,
+            generated,
+            secrets: prepared.map(|p| Secrets::of(&p.ecosystem)).unwrap_or_default(),
+            log_dir: None,
         }
     }
 }
@@ -782,7 +907,10 @@ mod tests {
             "{lines:?}"
         );
         assert!(outcome.errors.iter().any(|e| e.code() == "runtime::no-last-good"));
-        assert_eq!(outcome.restored, Some(true));
+        assert_eq!(outcome.restored, Some(false), "web's undo failed");
+        assert_eq!(outcome.left.len(), 1);
+        assert_eq!(outcome.left[0].app, "web");
+        assert!(outcome.left[0].state.starts_with("online"), "{:?}", outcome.left);
         assert_eq!(
             pm2.env_of("job", "PM2_CLJ_HASH"),
             [first_job_hash],

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 
 use miette::Report;
 use pm2_clj_sync::conflict::Conflict;
+use pm2_clj_sync::desired::Prepared;
 use pm2_clj_sync::plan::{Action, Plan};
 
+use crate::apply::Left;
 use crate::error::RuntimeError;
 use crate::rotate::Changes;
-use crate::verify::{Unhealthy, Verified};
+use crate::verify::{Down, Unhealthy, Verified};
 
 /// One thing that happened (borrowing what the run already holds).
 #[derive(Debug)]
@@ -24,6 +26,14 @@ pub enum Event<'a> {
         path: &'a Path,
         /// Why.
         reports: &'a [Report],
+    },
+    /// A source was loaded (announced when the profile and overrides it was loaded with
+    /// are the ones its apps recorded, the command giving none).
+    RecordedInputs {
+        /// The source.
+        source: &'a Path,
+        /// What it gave.
+        prepared: &'a Prepared,
     },
     /// Problems that do not stop anything.
     Warnings(&'a [Report]),
@@ -49,6 +59,8 @@ pub enum Event<'a> {
     Verified(Verified),
     /// An app did not.
     Unhealthy(Unhealthy),
+    /// An app stopped, or left pm2's list, as asked.
+    Down(Down),
     /// A source's changes are being undone.
     RollingBack {
         /// The source.
@@ -67,9 +79,13 @@ pub enum Event<'a> {
     RolledBack {
         /// The source.
         source: PathBuf,
-        /// Whether the restored state verified.
+        /// Whether the restored apps verified.
         healthy: bool,
+        /// The apps whose undo failed, with the state each is left in.
+        left: Vec<Left>,
     },
+    /// A failure outside any action (a last good definition that could not be recorded).
+    Problem(RuntimeError),
     /// A source's change failed before and it has not changed since: its apps stay at
     /// their last good definition (`watch`).
     Held {

@@ -1,5 +1,5 @@
 //! `health`: each app's check run now against what pm2 runs, one answer per app —
-//! not running, not online, failing its `:health` probe, or passing it.
+//! not running, not online, in a crash loop, failing its `:health` probe, or passing it.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,7 +19,12 @@ pub struct HealthNow {
     pub source: PathBuf,
     /// What passed (`online, http ok`), or what failed.
     pub result: Result<String, String>,
+    /// When it failed, the last lines of its error log.
+    pub log: Vec<String>,
 }
+
+/// How many lines of an app's error log a failed check shows.
+const LOG_LINES: usize = 10;
 
 /// Runs the checks of the apps `states` define (those in `only`, when given), side by
 /// side, giving each probe at most `timeout` (or its own `:timeout`).
@@ -29,22 +34,35 @@ pub fn check_now(
     only: &[String],
     timeout: Duration,
 ) -> Result<Vec<HealthNow>, RuntimeError> {
-    let running = pm2.list()?;
+    let observed = crate::observe::observe(pm2)?;
+    let running = &observed.processes;
     let apps: Vec<_> = states
         .iter()
         .filter_map(|s| s.result.as_ref().ok())
-        .flat_map(|p| p.ecosystem.apps.iter().zip(&p.desired))
-        .filter(|(_, d)| only.is_empty() || only.contains(&d.name))
+        .flat_map(|p| {
+            let secrets = crate::secrets::Secrets::of(&p.ecosystem);
+            p.ecosystem
+                .apps
+                .iter()
+                .zip(&p.desired)
+                .map(move |(a, d)| (a, d, secrets.clone()))
+        })
+        .filter(|(_, d, _)| only.is_empty() || only.contains(&d.name))
         .collect();
     Ok(std::thread::scope(|s| {
         let handles: Vec<_> = apps
             .iter()
-            .map(|(app, d)| {
-                let running = &running;
+            .map(|(app, d, secrets)| {
+                let crash_loops = &observed.crash_loops;
                 s.spawn(move || {
                     let procs: Vec<_> = running.iter().filter(|p| p.name == d.name).collect();
                     let result = if procs.is_empty() {
                         Err("not running: pm2 does not have it".to_string())
+                    } else if crash_loops.contains(&d.name) {
+                        let restarts: u64 = procs.iter().map(|p| p.restarts).sum();
+                        Err(format!(
+                            "crash-loop: pm2 restarts it again and again ({restarts} restarts)"
+                        ))
                     } else if let Some(p) = procs.iter().find(|p| p.status != Status::Online) {
                         Err(format!("{} in pm2", p.status.as_str()))
                     } else {
@@ -59,10 +77,17 @@ pub fn check_now(
                             }
                         }
                     };
+                    let log = match &result {
+                        Err(_) => (procs.iter().find_map(|p| p.err_log.as_ref()))
+                            .map(|path| crate::logs::tail(path, LOG_LINES))
+                            .unwrap_or_default(),
+                        Ok(_) => Vec::new(),
+                    };
                     HealthNow {
                         app: d.name.clone(),
                         source: d.source.clone(),
-                        result,
+                        result: result.map_err(|e| secrets.redact(&e)),
+                        log: log.iter().map(|line| secrets.redact(line)).collect(),
                     }
                 })
             })

@@ -7,6 +7,7 @@
 //! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;
 //! - [`apply`]: actions as transactions, verified ([`verify`], [`probe`]) and rolled back;
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
+//! - [`observe`]: what pm2 runs, crash loops named;
 //! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files; [`rotate`]: the
 //!   `pm2-logrotate` module `:logs :rotate` configures;
 //! - `child`: child processes run in their own process group, with capped output and a
@@ -26,6 +27,7 @@ pub mod generated;
 pub mod health;
 pub mod lock;
 pub mod logs;
+pub mod observe;
 pub mod outcome;
 pub mod pm2;
 pub mod probe;

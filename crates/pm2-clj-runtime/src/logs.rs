@@ -7,6 +7,8 @@ use std::path::Path;
 
 /// How much of a file's end is read to find its last lines.
 const TAIL_BYTES: u64 = 64 * 1024;
+/// The most of an unfinished line a follower holds before it shows it.
+const MAX_PARTIAL: usize = 64 * 1024;
 
 /// The last `n` lines of the file at `path` (none when it cannot be read).
 pub fn tail(path: &Path, n: usize) -> Vec<String> {
@@ -62,11 +64,23 @@ impl Follow {
             return Vec::new();
         }
         let mut bytes = Vec::new();
+        // At most a tail's worth per look: a burst of gigabytes is skipped to its end.
+        if len - self.offset > TAIL_BYTES * 16 {
+            self.offset = len - TAIL_BYTES * 16;
+            self.partial.clear();
+            if file.seek(SeekFrom::Start(self.offset)).is_err() {
+                return Vec::new();
+            }
+        }
         let _ = file.take(len - self.offset).read_to_end(&mut bytes);
         self.offset += bytes.len() as u64;
         self.partial.push_str(&String::from_utf8_lossy(&bytes));
         let mut lines: Vec<String> = self.partial.split('\n').map(str::to_string).collect();
         self.partial = lines.pop().unwrap_or_default();
+        if self.partial.len() > MAX_PARTIAL {
+            // A line with no end yet is shown in pieces rather than held without limit.
+            lines.push(std::mem::take(&mut self.partial));
+        }
         lines
     }
 }

@@ -26,6 +26,9 @@ pub struct Outcome {
     /// the install or an option), in this run or, for `watch`, in an earlier one it was
     /// not tried again after (see [`crate::reconcile::Held`]).
     pub rotate_failed: Option<Wanted>,
+    /// Whether the run stopped before its plan: pm2 did not list its processes, or
+    /// another run held the lock (worth trying again soon).
+    pub stopped_early: bool,
 }
 
 /// How a run ended.
@@ -40,6 +43,11 @@ pub enum Verdict {
 }
 
 impl Outcome {
+    /// Whether the run stopped before its plan (see [`Outcome::stopped_early`]).
+    pub fn plan_failed(&self) -> bool {
+        self.stopped_early
+    }
+
     /// How the run ended: pm2 problems over input problems.
     pub fn verdict(&self) -> Verdict {
         let pm2 = self.errors.iter().any(|e| e.kind().is_pm2_failure())

@@ -6,12 +6,12 @@
 //! sources' `:logs :rotate` ask ([`crate::rotate`]); a dry run reports what that would
 //! change with the plan.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_clj_sync::desired::{Prepared, SourceState};
-use pm2_clj_sync::plan::{Action, ActionKind, PlanOptions, plan};
+use pm2_clj_sync::plan::{Action, ActionKind, Plan, PlanOptions, plan};
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_emit::OutputFormat;
 
@@ -44,27 +44,34 @@ pub struct SyncOptions {
     pub home: Option<PathBuf>,
 }
 
-/// What `watch` remembers of the changes that failed, so that it does not try them
-/// again every round while what asked for them stays the same.
+/// What `watch` remembers between rounds, so that a round acts on, and reports, only
+/// what changed since the last one. A one-off `sync` starts from nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Held {
-    /// Sources whose last change failed, with the fingerprint of that change: while a
-    /// source's definition is the same, its apps are not reloaded again.
-    pub sources: HashMap<PathBuf, String>,
+    /// Sources whose last change failed (pm2 refused it, or it did not verify and was
+    /// rolled back, or its generated file could not be written): their apps stay at
+    /// their last good definitions, and nothing of them is tried again until their files
+    /// change (an app of theirs missing from pm2, after `pm2 kill`, is started again from
+    /// its last good definition).
+    pub sources: BTreeSet<PathBuf>,
+    /// Sources whose load (its failure, or its warnings) was reported: not again until
+    /// they are loaded again.
+    pub reported: BTreeSet<PathBuf>,
+    /// The conflicts reported, by their message: not again while they last.
+    pub conflicts: BTreeSet<String>,
     /// What sources asked of `pm2-logrotate` when it could not be set up: while they ask
     /// the same, it is not installed or set again (an install from npm takes seconds and
     /// fails the same way until something changes; restarting `watch` tries again too).
     pub rotate: Option<Wanted>,
 }
 
-/// A fingerprint of what a loaded source defines.
-pub fn fingerprint(prepared: &Prepared) -> String {
-    prepared
-        .desired
-        .iter()
-        .map(|d| format!("{}={}", d.name, d.markers.hash))
-        .collect::<Vec<_>>()
-        .join(",")
+impl Held {
+    /// Forgets what was held and reported of `source`: its files changed, it was loaded
+    /// again.
+    pub fn release(&mut self, source: &Path) {
+        self.sources.remove(source);
+        self.reported.remove(source);
+    }
 }
 
 fn prepared_of<'a>(states: &'a [SourceState], source: &Path) -> Option<&'a Prepared> {
@@ -74,15 +81,14 @@ fn prepared_of<'a>(states: &'a [SourceState], source: &Path) -> Option<&'a Prepa
         .and_then(|s| s.result.as_ref().ok())
 }
 
-/// Whether `action` would apply again a change of a held source that failed: reloads
-/// and recreates of its apps wait until the source changes; starting an app that is
-/// missing (after `pm2 kill`, say) does not.
-fn is_held(held: &Held, states: &[SourceState], action: &Action) -> bool {
-    matches!(
-        action.kind,
-        ActionKind::Reload | ActionKind::Restart | ActionKind::Recreate
-    ) && prepared_of(states, &action.source)
-        .is_some_and(|p| held.sources.get(&action.source) == Some(&fingerprint(p)))
+/// What becomes of `action` of a held source: only a start of an app pm2 no longer has,
+/// from its last good definition, when there is one.
+fn held_action(action: &Action, generated: &Generated) -> Option<Action> {
+    (action.kind == ActionKind::Start && action.pm_ids.is_empty() && generated.last_good(&action.app).is_ok())
+        .then(|| Action {
+            reason: "missing; started from its last good definition (its source is held)".into(),
+            ..action.clone()
+        })
 }
 
 /// Makes pm2 match the `states` of the sources in `scope`.
@@ -108,6 +114,7 @@ pub fn sync(
             Ok(lock) => Some(lock),
             Err(e) => {
                 outcome.errors.push(e);
+                outcome.stopped_early = true;
                 return outcome;
             }
         }
@@ -115,23 +122,38 @@ pub fn sync(
     let mut unwritten: Vec<PathBuf> = Vec::new();
     let mut rotate = Wanted::default();
     for state in states {
+        let reported = held.reported.contains(&state.path);
         match &state.result {
             Err(reports) => {
-                reporter.report(Event::SourceFailed {
-                    path: &state.path,
-                    reports,
-                });
+                if !reported {
+                    reporter.report(Event::SourceFailed {
+                        path: &state.path,
+                        reports,
+                    });
+                }
                 outcome.failed_sources.push(state.path.clone());
             }
             Ok(prepared) => {
-                if !prepared.warnings.is_empty() {
+                if !reported {
+                    reporter.report(Event::RecordedInputs {
+                        source: &state.path,
+                        prepared,
+                    });
+                }
+                if !prepared.warnings.is_empty() && !reported {
                     reporter.report(Event::Warnings(&prepared.warnings));
                 }
                 let asked = prepared.ecosystem.logs.as_ref().and_then(|l| l.rotate.as_deref());
                 if let Err(e) = rotate.add(&state.path, asked) {
                     outcome.errors.push(e);
                 }
-                if options.dry_run {
+                if options.dry_run || held.sources.contains(&state.path) {
+                    continue;
+                }
+                if !state.path.is_file() {
+                    // Removed or renamed since it was loaded: not this run's to apply (the
+                    // next search finds where it went).
+                    unwritten.push(state.path.clone());
                     continue;
                 }
                 let generated = Generated::dist(&state.path, options.emit);
@@ -164,12 +186,41 @@ pub fn sync(
         Ok(list) => list,
         Err(e) => {
             outcome.errors.push(e);
+            outcome.stopped_early = true;
             return outcome;
         }
     };
     outcome.plan = plan(states, &running, scope, PlanOptions { adopt: options.adopt });
+    // What this run will do: held sources' actions wait, unwritten sources' apps are left
+    // as they run. Only that is reported, with the conflicts not reported before.
+    let mut to_run: Vec<Action> = Vec::new();
+    for action in &outcome.plan.actions {
+        if unwritten.contains(&action.source) {
+            continue;
+        }
+        if held.sources.contains(&action.source) {
+            to_run.extend(held_action(
+                action,
+                &Generated::dist(&action.source, options.emit),
+            ));
+            continue;
+        }
+        to_run.push(action.clone());
+    }
+    let reported = Plan {
+        actions: if options.dry_run {
+            outcome.plan.actions.clone()
+        } else {
+            to_run.clone()
+        },
+        unchanged: outcome.plan.unchanged.clone(),
+        conflicts: (outcome.plan.conflicts.iter())
+            .filter(|c| !held.conflicts.contains(&c.to_string()))
+            .cloned()
+            .collect(),
+    };
     reporter.report(Event::Planned {
-        plan: outcome.plan.clone(),
+        plan: reported,
         rotate: rotated,
         dry_run: options.dry_run,
     });
@@ -177,34 +228,17 @@ pub fn sync(
         return outcome;
     }
     let mut by_source: BTreeMap<PathBuf, Vec<Action>> = BTreeMap::new();
-    for action in &outcome.plan.actions {
-        if unwritten.contains(&action.source) {
-            continue;
-        }
-        if is_held(held, states, action) {
-            continue;
-        }
-        by_source
-            .entry(action.source.clone())
-            .or_default()
-            .push(action.clone());
-    }
-    for source in held
-        .sources
-        .keys()
-        .filter(|s| outcome.plan.actions.iter().any(|a| &a.source == *s))
-    {
-        if prepared_of(states, source).is_some_and(|p| held.sources.get(source) == Some(&fingerprint(p))) {
-            reporter.report(Event::Held {
-                source: source.clone(),
-            });
-        }
+    for action in to_run {
+        by_source.entry(action.source.clone()).or_default().push(action);
     }
     let left_alone: Vec<&str> = outcome.plan.conflicts.iter().map(|c| c.app()).collect();
     let units: Vec<Unit> = by_source
         .into_iter()
         .map(|(source, actions)| {
             let generated = Generated::dist(&source, options.emit);
+            if held.sources.contains(&source) {
+                return Unit::last_good(&source, prepared_of(states, &source), actions, generated);
+            }
             Unit::of(
                 &source,
                 prepared_of(states, &source),
@@ -221,10 +255,9 @@ pub fn sync(
     };
     outcome.units = apply(&monitor, units, apply_options, reporter);
     // Sources left as they were run their definitions: those are their last good ones.
-    for state in states
-        .iter()
-        .filter(|s| !touched.contains(&s.path) && !unwritten.contains(&s.path))
-    {
+    for state in states.iter().filter(|s| {
+        !touched.contains(&s.path) && !unwritten.contains(&s.path) && !held.sources.contains(&s.path)
+    }) {
         if let Ok(prepared) = &state.result {
             let unit = Unit::of(
                 &state.path,

@@ -167,6 +167,10 @@ pub fn run(
             return Ok(outcome);
         }
     };
+    reporter.report(Event::RecordedInputs {
+        source: &state.path,
+        prepared,
+    });
     if !prepared.warnings.is_empty() {
         reporter.report(Event::Warnings(&prepared.warnings));
     }

@@ -2,6 +2,16 @@
 //! over a stability window (the app's `min_uptime`, PM2's 1 s by default), and its
 //! `:health` check passing. A crash loop is caught at its first restart, whatever
 //! `autorestart` says; an app that exits is caught by its status.
+//!
+//! The window counts from when the process has *started*, not from when pm2 spawned it:
+//! on a loaded machine an interpreter may take longer than `min_uptime` to boot, and an
+//! app that exits 200 ms after its script runs would otherwise pass. A process has
+//! started once it goes idle (its CPU time, read from `/proc`, stops growing for
+//! [`IDLE`]: the boot is done and the script waits on something), or once it has used
+//! [`BUSY_CPU`] of CPU time (a busy script), or [`BOOT_CAP`] after pm2 reported it online;
+//! where `/proc` cannot be read, when it was first seen online. Just before an app is
+//! reported stable, pm2 is listed once more and its pids and restart counts must not
+//! have changed.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,6 +31,74 @@ const POLL: Duration = Duration::from_millis(100);
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(250);
 /// How many lines of the app's error log a failure shows.
 const LOG_LINES: usize = 10;
+/// How long a process's CPU time must stay still for it to count as started.
+pub const IDLE: Duration = Duration::from_millis(150);
+/// How much CPU time a busy process must have used to count as started.
+pub const BUSY_CPU: Duration = Duration::from_millis(300);
+/// The longest a process may take to start, counted from when it is first seen online.
+pub const BOOT_CAP: Duration = Duration::from_secs(5);
+
+/// The CPU time process `pid` has used, when the system says (`/proc`, on Linux).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    // schedstat counts nanoseconds exactly; stat counts clock ticks (1/100 s).
+    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        && let Some(ns) = text.split_whitespace().next().and_then(|n| n.parse().ok())
+    {
+        return Some(Duration::from_nanos(ns));
+    }
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_name = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// When one process started, as far as seen so far.
+#[derive(Clone, Copy, Debug)]
+struct Boot {
+    pid: Option<u32>,
+    /// When it was first seen online.
+    online: Instant,
+    /// Its CPU time at the last look, and since when it has not changed.
+    cpu: Option<(Duration, Instant)>,
+    /// When it started, once known.
+    started: Option<Instant>,
+}
+
+impl Boot {
+    fn new(pid: Option<u32>) -> Boot {
+        Boot {
+            pid,
+            online: Instant::now(),
+            cpu: None,
+            started: None,
+        }
+    }
+
+    /// Looks at the process again; returns when it started, once that is known.
+    fn look(&mut self) -> Option<Instant> {
+        if self.started.is_some() {
+            return self.started;
+        }
+        let now = Instant::now();
+        let used = self.pid.and_then(cpu_time);
+        self.started = match (used, self.cpu) {
+            (None, _) => Some(self.online),
+            (Some(used), _) if used >= BUSY_CPU => Some(now),
+            (Some(used), Some((before, still))) if used == before => {
+                (now.duration_since(still) >= IDLE).then_some(still)
+            }
+            _ => None,
+        }
+        .or_else(|| (now.duration_since(self.online) >= BOOT_CAP).then_some(now));
+        if let Some(used) = used
+            && self.cpu.is_none_or(|(before, _)| before != used)
+        {
+            self.cpu = Some((used, now));
+        }
+        self.started
+    }
+}
 
 /// Milliseconds since the epoch, as pm2 stamps `pm_uptime`.
 pub fn now_ms() -> u64 {
@@ -49,6 +127,13 @@ impl<'a> Monitor<'a> {
     /// The driver.
     pub fn pm2(&self) -> &'a dyn Pm2 {
         self.pm2
+    }
+
+    /// A list read now.
+    pub fn fresh(&self) -> Result<Arc<Vec<Process>>, RuntimeError> {
+        let list = Arc::new(self.pm2.list()?);
+        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// A list at most `POLL` old.
@@ -100,6 +185,19 @@ pub struct Verified {
     pub took: Duration,
 }
 
+/// An app that was meant to stop or go, and did.
+#[derive(Clone, Debug)]
+pub struct Down {
+    /// The app.
+    pub app: String,
+    /// `stopped` or `deleted`.
+    pub state: &'static str,
+    /// How many processes it had.
+    pub processes: usize,
+    /// How long it took.
+    pub took: Duration,
+}
+
 /// An app that did not.
 #[derive(Clone, Debug)]
 pub struct Unhealthy {
@@ -129,6 +227,7 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
         .unwrap_or(DEFAULT_INTERVAL);
     let grace = expect.health.as_ref().and_then(|h| h.grace).unwrap_or_default();
     let mut baseline: HashMap<u64, u64> = HashMap::new();
+    let mut boots: HashMap<u64, Boot> = HashMap::new();
     let mut online_since: Option<Instant> = None;
     let mut healthy = expect.health.is_none();
     let mut last_probe: Option<Instant> = None;
@@ -159,7 +258,6 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
         if let Some(p) = procs.first() {
             err_log = p.err_log.clone();
         }
-        let now = now_ms();
         let mut all_online = !procs.is_empty();
         let mut all_stable = true;
         for p in &procs {
@@ -193,9 +291,21 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
                     "it crashes and pm2 restarts it; its error log above says why",
                 ));
             }
-            if now.saturating_sub(p.started_at) < expect.window.as_millis() as u64 {
+            let boot = boots
+                .entry(p.pm_id)
+                .and_modify(|b| {
+                    if b.pid != p.pid {
+                        *b = Boot::new(p.pid);
+                    }
+                })
+                .or_insert_with(|| Boot::new(p.pid));
+            let up = boot.look().map(|started| started.elapsed());
+            if up.is_none_or(|up| up < expect.window) {
                 all_stable = false;
-                waiting_for = format!("up for less than {}ms", expect.window.as_millis());
+                waiting_for = match up {
+                    None => "starting".to_string(),
+                    Some(_) => format!("up for less than {}ms", expect.window.as_millis()),
+                };
             }
         }
         if let Some(n) = expect.instances
@@ -225,6 +335,40 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
             }
         }
         if all_online && all_stable && healthy {
+            // One more look, not through the shared list: the same processes, not
+            // restarted meanwhile.
+            let again = monitor.fresh().map_err(|e| {
+                fail(
+                    "online",
+                    e.to_string(),
+                    err_log.clone(),
+                    "check that pm2 answers: `pm2 ping`",
+                )
+            })?;
+            let changed = procs.iter().find(|p| {
+                !again.iter().any(|q| {
+                    q.pm_id == p.pm_id
+                        && q.pid == p.pid
+                        && q.restarts == p.restarts
+                        && q.status == Status::Online
+                })
+            });
+            if let Some(p) = changed {
+                let now = again.iter().find(|q| q.pm_id == p.pm_id);
+                let saw = match now {
+                    Some(q) if q.restarts > p.restarts => {
+                        format!("restart count grew from {} to {}", p.restarts, q.restarts)
+                    }
+                    Some(q) => format!("{} after {} restart(s)", q.status.as_str(), q.restarts),
+                    None => "gone from pm2's list".to_string(),
+                };
+                return Err(fail(
+                    "stability",
+                    saw,
+                    err_log,
+                    "it crashes and pm2 restarts it; its error log above says why",
+                ));
+            }
             return Ok(Verified {
                 app: expect.app.clone(),
                 instances: procs.len(),
@@ -262,6 +406,7 @@ impl std::fmt::Display for Unhealthy {
             "online" => "did not come online".to_string(),
             "stability" => "did not stay up".to_string(),
             "deleted" => "was not deleted".to_string(),
+            "stopped" => "did not stop".to_string(),
             check => format!("did not pass its {check} check"),
         };
         write!(f, "{} {what}: {}", self.app, self.saw)?;

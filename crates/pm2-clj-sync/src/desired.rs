@@ -10,8 +10,9 @@ use pm2_dsl_reader::Number;
 
 use crate::conflict::Place;
 use crate::error::{LoadError, LoadErrorKind};
-use crate::load::{LoadSettings, load};
+use crate::load::{Inputs, InputsFrom, LoadSettings, load};
 use crate::markers::Markers;
+use crate::process::Process;
 
 /// An app a source wants running.
 #[derive(Clone, Debug)]
@@ -68,7 +69,12 @@ fn instance_count(app: &App) -> Option<u64> {
 }
 
 /// A source that loaded: its apps, and the ecosystem (markers added) for `dist/`.
+#[derive(Debug)]
 pub struct Prepared {
+    /// The profile and overrides it was loaded with.
+    pub inputs: Inputs,
+    /// Where they came from.
+    pub inputs_from: InputsFrom,
     /// The apps, in order.
     pub desired: Vec<Desired>,
     /// The ecosystem with markers, to render.
@@ -103,9 +109,13 @@ impl SourceState {
         }
     }
 
-    /// Loads every source `found`, and marks what could not be read.
-    pub fn all(found: &crate::scan::Found, settings: &LoadSettings) -> Vec<SourceState> {
-        let mut states: Vec<SourceState> = found.sources.iter().map(|s| prepare(s, settings)).collect();
+    /// Loads every source `found`, each with the inputs its apps in `running` recorded
+    /// unless `settings` give some (see [`prepare_recorded`]), and marks what could not
+    /// be read.
+    pub fn all(found: &crate::scan::Found, settings: &LoadSettings, running: &[Process]) -> Vec<SourceState> {
+        let mut states: Vec<SourceState> = (found.sources.iter())
+            .map(|s| prepare_recorded(s, settings, running))
+            .collect();
         states.extend(
             found
                 .unreadable
@@ -121,9 +131,33 @@ impl SourceState {
     }
 }
 
-/// Loads a source for `sync`. Every app must have a `:name` (pm2 matches apps by name).
+/// The inputs the apps of `source` recorded when they were last applied, when some of
+/// them run.
+pub fn recorded<'a>(running: &'a [Process], source: &Path) -> Option<&'a Inputs> {
+    running
+        .iter()
+        .filter_map(|p| p.markers.as_ref())
+        .find(|m| Path::new(&m.source) == source)
+        .map(|m| &m.inputs)
+}
+
+/// Loads a source for `sync` with the inputs its apps in `running` recorded, unless
+/// `settings` give a profile or an override (see [`LoadSettings::with_recorded`]).
+pub fn prepare_recorded(path: &Path, settings: &LoadSettings, running: &[Process]) -> SourceState {
+    let path = crate::scan::absolute(path);
+    let (settings, from) = settings.with_recorded(recorded(running, &path));
+    prepare_from(&path, &settings, from)
+}
+
+/// Loads a source for `sync` with `settings`. Every app must have a `:name` (pm2 matches
+/// apps by name).
 pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
+    prepare_from(path, settings, InputsFrom::Given)
+}
+
+fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -> SourceState {
     let path = &crate::scan::absolute(path);
+    let inputs = settings.inputs();
     let loaded = match load(path, settings) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -152,7 +186,7 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
     let mut desired = Vec::with_capacity(ecosystem.apps.len());
     let names = crate::conflict::names_of(&loaded);
     for (app, (_, name_place)) in marked.apps.iter_mut().zip(names) {
-        let markers = Markers::of(app, path);
+        let markers = Markers::of(app, path, &inputs);
         desired.push(Desired {
             name: app.name().unwrap_or_default().to_string(),
             source: path.to_path_buf(),
@@ -178,6 +212,8 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
     SourceState {
         path: path.to_path_buf(),
         result: Ok(Prepared {
+            inputs,
+            inputs_from,
             desired,
             ecosystem: marked,
             header,

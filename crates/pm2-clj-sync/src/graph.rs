@@ -40,6 +40,11 @@ impl Graph {
         self.files_of.insert(source.to_path_buf(), stamped);
     }
 
+    /// Whether `source` is recorded.
+    pub fn has(&self, source: &Path) -> bool {
+        self.files_of.contains_key(source)
+    }
+
     /// Forgets a source.
     pub fn remove(&mut self, source: &Path) {
         self.files_of.remove(source);

@@ -1,7 +1,8 @@
 //! `pm2-clj-sync` loads `.pm2.edn` sources and keeps the running PM2 set equal to them:
 //! the load pipeline shared by every command ([`load`]), source discovery ([`scan`]),
 //! ownership markers ([`markers`]), the desired side ([`desired`]), the running side
-//! ([`process`]), what pm2 does that plans depend on ([`facts`]), what an app needs on
+//! ([`process`]), what pm2 does that plans depend on ([`facts`]), crash loops told from
+//! restarts ([`liveness`]), what an app needs on
 //! this machine ([`preflight`]), the plan ([`plan`])
 //! and its conflicts ([`conflict`]), and the dependency graph `watch` uses ([`graph`]).
 //! Running pm2 and writing files are `pm2-clj-runtime`'s job.
@@ -13,6 +14,7 @@ pub mod desired;
 mod error;
 pub mod facts;
 pub mod graph;
+pub mod liveness;
 pub mod load;
 pub mod markers;
 pub mod plan;

@@ -47,7 +47,94 @@ pub struct LoadSettings {
     pub preflight: Preflight,
 }
 
+/// What a source is loaded with that its file does not say: the profile and the
+/// overrides. pm2-clj records them with the apps it starts (see
+/// [`crate::markers::Markers::inputs`]), so a later command that names none loads the
+/// source as it was last applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// The profile, without its colon.
+    pub profile: Option<String>,
+    /// `--set` / `--unset`, in order.
+    pub overrides: Vec<OverrideArg>,
+}
+
+impl Inputs {
+    /// Whether neither a profile nor an override is given.
+    pub fn is_empty(&self) -> bool {
+        self.profile.is_none() && self.overrides.is_empty()
+    }
+
+    /// The inputs as one line: `profile prod, --set apps.api.env.PORT=9000`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![match &self.profile {
+            Some(p) => format!("profile {p}"),
+            None => "no profile".to_string(),
+        }];
+        parts.extend(self.overrides.iter().map(|o| match o {
+            OverrideArg::Set(t) => format!("--set {t}"),
+            OverrideArg::Unset(t) => format!("--unset {t}"),
+        }));
+        parts.join(", ")
+    }
+
+    /// The inputs as a marker value (JSON: `{"profile": ..., "overrides": [["set", ..]]}`).
+    pub fn to_marker(&self) -> String {
+        let overrides: Vec<serde_json::Value> = (self.overrides.iter())
+            .map(|o| match o {
+                OverrideArg::Set(t) => serde_json::json!(["set", t]),
+                OverrideArg::Unset(t) => serde_json::json!(["unset", t]),
+            })
+            .collect();
+        serde_json::json!({"profile": self.profile, "overrides": overrides}).to_string()
+    }
+
+    /// The inputs a marker value holds (none when it holds something else).
+    pub fn from_marker(text: &str) -> Option<Inputs> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let overrides = (v["overrides"].as_array()?.iter())
+            .map(|o| match (o[0].as_str()?, o[1].as_str()?) {
+                ("set", t) => Some(OverrideArg::Set(t.to_string())),
+                ("unset", t) => Some(OverrideArg::Unset(t.to_string())),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Inputs {
+            profile: v["profile"].as_str().map(str::to_string),
+            overrides,
+        })
+    }
+}
+
 impl LoadSettings {
+    /// The profile and overrides these settings give.
+    pub fn inputs(&self) -> Inputs {
+        Inputs {
+            profile: self.profile_name().map(str::to_string),
+            overrides: self.overrides.clone(),
+        }
+    }
+
+    /// The settings to load a source with whose apps were last applied with `recorded`:
+    /// these settings when they give a profile or an override (a switch, when they
+    /// differ), else the recorded ones.
+    pub fn with_recorded(&self, recorded: Option<&Inputs>) -> (LoadSettings, InputsFrom) {
+        match recorded {
+            Some(recorded) if self.inputs().is_empty() && !recorded.is_empty() => {
+                let settings = LoadSettings {
+                    profile: recorded.profile.clone(),
+                    overrides: recorded.overrides.clone(),
+                    ..self.clone()
+                };
+                (settings, InputsFrom::Recorded)
+            }
+            Some(recorded) if *recorded != self.inputs() && !self.inputs().is_empty() => {
+                (self.clone(), InputsFrom::Switch(recorded.clone()))
+            }
+            _ => (self.clone(), InputsFrom::Given),
+        }
+    }
+
     /// The profile without its colon.
     pub fn profile_name(&self) -> Option<&str> {
         self.profile.as_deref().map(|p| p.trim_start_matches(':'))
@@ -74,6 +161,17 @@ impl LoadSettings {
             None => options,
         }
     }
+}
+
+/// Where a source's [`Inputs`] came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputsFrom {
+    /// From the command (or none anywhere).
+    Given,
+    /// From what its running apps recorded: the command gave none.
+    Recorded,
+    /// From the command, which differs from what its running apps recorded (these).
+    Switch(Inputs),
 }
 
 /// One override as given on the command line.

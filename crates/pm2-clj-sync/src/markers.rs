@@ -11,7 +11,10 @@
 //! - `PM2_CLJ_FIXED`: a hash of the options PM2 does not apply on reload
 //!   ([`KEPT_ON_RELOAD`]): when it changes, the app is deleted and started again;
 //! - `PM2_CLJ_ENV`: the names of the app's environment variables, comma-separated: a
-//!   variable that disappears persists through a reload, so its removal recreates too.
+//!   variable that disappears persists through a reload, so its removal recreates too;
+//! - `PM2_CLJ_INPUTS`: the profile and `--set`/`--unset` the source was loaded with
+//!   ([`Inputs`], as JSON), so a later command that names none loads it the same way;
+//!   they count in `PM2_CLJ_HASH`, so switching them applies (and records) the switch.
 
 use std::path::Path;
 
@@ -21,6 +24,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use crate::facts::KEPT_ON_RELOAD;
+use crate::load::Inputs;
 
 /// The source file marker.
 pub const SOURCE: &str = "PM2_CLJ_SOURCE";
@@ -34,9 +38,11 @@ pub const HASH: &str = "PM2_CLJ_HASH";
 pub const FIXED: &str = "PM2_CLJ_FIXED";
 /// The environment names marker.
 pub const ENV: &str = "PM2_CLJ_ENV";
+/// The inputs marker.
+pub const INPUTS: &str = "PM2_CLJ_INPUTS";
 
 /// Every marker variable.
-pub const ALL: [&str; 6] = [SOURCE, NAME, CWD, HASH, FIXED, ENV];
+pub const ALL: [&str; 7] = [SOURCE, NAME, CWD, HASH, FIXED, ENV, INPUTS];
 
 /// The markers of one app.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +59,8 @@ pub struct Markers {
     pub fixed: String,
     /// `PM2_CLJ_ENV`, split.
     pub env: Vec<String>,
+    /// `PM2_CLJ_INPUTS`, read (none for an app started before pm2-clj recorded them).
+    pub inputs: Inputs,
 }
 
 fn digest(json: &Json) -> String {
@@ -70,8 +78,8 @@ pub fn run_dir(app: &App, source: &Path) -> String {
 }
 
 impl Markers {
-    /// The markers `app`, from `source` (absolute), should carry.
-    pub fn of(app: &App, source: &Path) -> Markers {
+    /// The markers `app`, from `source` (absolute) loaded with `inputs`, should carry.
+    pub fn of(app: &App, source: &Path, inputs: &Inputs) -> Markers {
         let json = app_json(app);
         let fixed: serde_json::Map<String, Json> = KEPT_ON_RELOAD
             .iter()
@@ -86,9 +94,10 @@ impl Markers {
             source: source.to_string_lossy().into_owned(),
             name: app.name().unwrap_or_default().to_string(),
             cwd: run_dir(app, source),
-            hash: digest(&json),
+            hash: digest(&serde_json::json!([json, inputs.to_marker()])),
             fixed: digest(&Json::Object(fixed)),
             env,
+            inputs: inputs.clone(),
         }
     }
 
@@ -116,12 +125,15 @@ impl Markers {
                         .collect()
                 })
                 .unwrap_or_default(),
+            inputs: get(INPUTS)
+                .and_then(|text| Inputs::from_marker(&text))
+                .unwrap_or_default(),
         };
         (markers.name == name && markers.cwd == cwd).then_some(markers)
     }
 
     /// The marker variables and their values.
-    pub fn variables(&self) -> [(&'static str, String); 6] {
+    pub fn variables(&self) -> [(&'static str, String); 7] {
         [
             (SOURCE, self.source.clone()),
             (NAME, self.name.clone()),
@@ -129,6 +141,7 @@ impl Markers {
             (HASH, self.hash.clone()),
             (FIXED, self.fixed.clone()),
             (ENV, self.env.join(",")),
+            (INPUTS, self.inputs.to_marker()),
         ]
     }
 

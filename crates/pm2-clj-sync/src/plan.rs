@@ -8,7 +8,9 @@
 //!   (unless its source says `:autostart false`), and one running another number of
 //!   instances than its source says (`pm2 scale`) is started again.
 //! - A source that fails to load, or a folder that cannot be read, keeps its apps
-//!   exactly as they run. When no source could be read at all, nothing is deleted.
+//!   exactly as they run. When sources are there but none could be read, nothing is
+//!   deleted; a folder holding no source any more (its last one removed) deletes their
+//!   apps like any other removed source's.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -103,13 +105,35 @@ pub struct PlanOptions {
     pub adopt: bool,
 }
 
-/// What the running processes of one app say about it.
+/// What the running processes of one app say about it; a switch of the inputs it was
+/// loaded with (another profile) is named first in the reason.
 fn compare(
     desired: &Desired,
     markers: &Markers,
     processes: &[&Process],
     ids: Vec<u64>,
 ) -> Option<(ActionKind, String, Vec<u64>)> {
+    let switch = (markers.inputs != desired.markers.inputs).then(|| {
+        format!(
+            "switched from {} to {}",
+            markers.inputs.describe(),
+            desired.markers.inputs.describe()
+        )
+    });
+    let (kind, reason) = what_changed(desired, markers, processes)?;
+    let reason = match switch {
+        Some(switch) if reason == "changed" => switch,
+        Some(switch) => format!("{switch}; {reason}"),
+        None => reason,
+    };
+    Some((kind, reason, ids))
+}
+
+fn what_changed(
+    desired: &Desired,
+    markers: &Markers,
+    processes: &[&Process],
+) -> Option<(ActionKind, String)> {
     let fixed_changed = markers.fixed != desired.markers.fixed;
     if desired.autostart && processes.iter().any(|p| p.status.is_down()) {
         let status = processes
@@ -122,13 +146,13 @@ fn compare(
         } else {
             ActionKind::Start
         };
-        return Some((kind, reason, ids));
+        return Some((kind, reason));
     }
     if let Some(n) = desired.instances
         && processes.len() as u64 != n
     {
         let reason = format!("{} instances run, the source says {n}", processes.len());
-        return Some((ActionKind::Recreate, reason, ids));
+        return Some((ActionKind::Recreate, reason));
     }
     if markers.hash == desired.markers.hash {
         // The markers say in sync; a reload by hand with another definition keeps them
@@ -140,11 +164,11 @@ fn compare(
                 .find(|(k, v)| p.env.get(*k) != Some(*v))
                 .map(|(k, _)| k)
         });
-        return changed.map(|k| (ActionKind::Reload, format!("env {k} changed by hand"), ids));
+        return changed.map(|k| (ActionKind::Reload, format!("env {k} changed by hand")));
     }
     match needs_recreate(markers, desired) {
-        Some(reason) => Some((ActionKind::Recreate, reason, ids)),
-        None => Some((ActionKind::Reload, "changed".into(), ids)),
+        Some(reason) => Some((ActionKind::Recreate, reason)),
+        None => Some((ActionKind::Reload, "changed".into())),
     }
 }
 
@@ -181,8 +205,9 @@ pub fn plan(states: &[SourceState], running: &[Process], scope: &Scope, options:
         .map(|s| s.path.as_path())
         .collect();
     let listed: HashSet<&Path> = states.iter().map(|s| s.path.as_path()).collect();
-    let nothing_read =
-        (states.is_empty() && !scope.dirs.is_empty()) || (!states.is_empty() && loaded.is_empty());
+    // Sources none of which loaded (a folder that cannot be read counts as one) delete
+    // nothing; a tree that holds no source at all deletes the apps of its sources.
+    let nothing_read = !states.is_empty() && loaded.is_empty();
 
     let mut plan = Plan {
         conflicts: claimed_twice(states),

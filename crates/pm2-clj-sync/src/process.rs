@@ -24,6 +24,9 @@ pub struct Process {
     pub restarts: u64,
     /// `pm2_env.pm_uptime`: when it last started, in milliseconds since the epoch.
     pub started_at: u64,
+    /// `pm2_env.min_uptime`: how long it must stay up for pm2 to count a start stable,
+    /// in milliseconds (PM2's 1 s when unset).
+    pub min_uptime: u64,
     /// CPU use, in percent (`monit.cpu`).
     pub cpu: f64,
     /// Memory use, in bytes (`monit.memory`).
@@ -85,6 +88,9 @@ impl Process {
             status: Status::parse(env["status"].as_str().unwrap_or_default()),
             restarts: env["restart_time"].as_u64().unwrap_or(0),
             started_at: env["pm_uptime"].as_u64().unwrap_or(0),
+            min_uptime: env["min_uptime"]
+                .as_u64()
+                .unwrap_or(crate::facts::DEFAULT_MIN_UPTIME_MS),
             cpu: p["monit"]["cpu"].as_f64().unwrap_or(0.0),
             memory: p["monit"]["memory"].as_u64().unwrap_or(0),
             cwd,

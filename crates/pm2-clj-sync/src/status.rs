@@ -2,6 +2,7 @@
 //! uptime, restarts, cpu, memory), whether pm2-clj owns it, and how it drifts from its
 //! source — read off the same plan `sync` would make, so the two never disagree.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crate::conflict::Conflict;
@@ -62,13 +63,20 @@ pub struct AppStatus {
     pub processes: Vec<Process>,
     /// Whether pm2-clj started them.
     pub owned: bool,
+    /// Whether they are in a crash loop (see [`crate::liveness`]).
+    pub crash_loop: bool,
     /// How it differs from its source.
     pub drift: Drift,
 }
 
 /// The status of every app `states` define (and of owned apps their sources no longer
-/// define), in source order.
-pub fn status(states: &[SourceState], running: &[Process], scope: &Scope) -> (Vec<AppStatus>, Plan) {
+/// define), in source order; the apps named in `crash_loops` are in a crash loop.
+pub fn status(
+    states: &[SourceState],
+    running: &[Process],
+    crash_loops: &BTreeSet<String>,
+    scope: &Scope,
+) -> (Vec<AppStatus>, Plan) {
     let plan = plan(states, running, scope, PlanOptions::default());
     let processes =
         |app: &str| -> Vec<Process> { running.iter().filter(|p| p.name == app).cloned().collect() };
@@ -97,6 +105,7 @@ pub fn status(states: &[SourceState], running: &[Process], scope: &Scope) -> (Ve
         let procs = processes(&d.name);
         rows.push(AppStatus {
             owned: !procs.is_empty() && procs.iter().all(|p| p.markers.is_some()),
+            crash_loop: crash_loops.contains(&d.name),
             app: d.name.clone(),
             source: d.source.clone(),
             processes: procs,
@@ -109,6 +118,7 @@ pub fn status(states: &[SourceState], running: &[Process], scope: &Scope) -> (Ve
             source: a.source.clone(),
             processes: processes(&a.app),
             owned: true,
+            crash_loop: crash_loops.contains(&a.app),
             drift: Drift::WouldDelete,
         });
     }

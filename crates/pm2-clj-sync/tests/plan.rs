@@ -30,7 +30,7 @@ impl Dir {
     }
 
     fn states(&self) -> Vec<SourceState> {
-        SourceState::all(&self.scope().scan(), &LoadSettings::default())
+        SourceState::all(&self.scope().scan(), &LoadSettings::default(), &[])
     }
 }
 
@@ -159,7 +159,7 @@ fn a_source_that_fails_keeps_its_apps() {
 }
 
 #[test]
-fn when_nothing_can_be_read_nothing_is_deleted() {
+fn when_nothing_can_be_read_nothing_is_deleted_but_an_emptied_tree_deletes() {
     let dir = Dir::new();
     let a = dir.write("a.pm2.edn", TWO);
     let running = running_as(&dir.states());
@@ -167,9 +167,20 @@ fn when_nothing_can_be_read_nothing_is_deleted() {
     assert!(plan(&dir.states(), &running, &dir.scope()).actions.is_empty());
     std::fs::remove_file(&a).unwrap();
     assert!(dir.states().is_empty());
+    assert_eq!(
+        plan(&[], &running, &dir.scope()).actions.len(),
+        2,
+        "a folder whose last source was removed deletes its apps, as for any removed source"
+    );
+    let gone = Scope {
+        dirs: vec![dir.0.path().join("gone")],
+        files: vec![],
+    };
+    let states = SourceState::all(&gone.scan(), &LoadSettings::default(), &[]);
+    assert_eq!(states.len(), 1, "a tree root that is gone cannot be read");
     assert!(
-        plan(&[], &running, &dir.scope()).actions.is_empty(),
-        "an empty directory deletes nothing"
+        plan(&states, &running, &gone).actions.is_empty(),
+        "a tree root that is gone deletes nothing"
     );
     let by_file = Scope {
         dirs: vec![],
@@ -240,6 +251,7 @@ fn apps_owned_by_sources_out_of_scope_are_left_alone() {
         hash: "x".into(),
         fixed: "y".into(),
         env: vec![],
+        inputs: Default::default(),
     };
     let d = Desired {
         name: "elsewhere".into(),
@@ -344,7 +356,7 @@ fn a_file_synced_by_name_is_not_gone_when_its_folder_is_synced() {
     let dir = Dir::new();
     let plain = dir.write("plain.edn", TWO);
     let by_name = Scope::of(&[plain]);
-    let states = SourceState::all(&by_name.scan(), &LoadSettings::default());
+    let states = SourceState::all(&by_name.scan(), &LoadSettings::default(), &[]);
     let running = running_as(&states);
     assert_eq!(running.len(), 2);
     assert!(plan(&dir.states(), &running, &dir.scope()).actions.is_empty());

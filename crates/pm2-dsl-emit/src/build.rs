@@ -367,7 +367,8 @@ fn overlay_for(
             suggestion,
             known: known.iter().map(|k| format!(":{k}")).collect(),
         },
-        profiles_key,
+        // A file without `:profiles` is still named, at its start.
+        profiles_key.or(file_start),
     ));
     None
 }

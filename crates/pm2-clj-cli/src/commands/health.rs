@@ -8,7 +8,7 @@ use pm2_clj_runtime::health::check_now;
 use serde_json::json;
 
 use crate::commands::status::StatusFormat;
-use crate::commands::sync::{SyncInputs, load_reporting};
+use crate::commands::sync::{SyncInputs, existing, load_reporting};
 use crate::failure::Failure;
 use crate::input::{Pm2Inputs, parse_duration};
 use crate::printer::Printer;
@@ -39,8 +39,9 @@ pub struct HealthArgs {
 pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failure> {
     let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
-    let (_, states) = load_reporting(&args.paths, &args.inputs, &printer)?;
+    existing(&args.paths)?;
     let pm2 = args.pm2.connect(&printer)?;
+    let (_, states) = load_reporting(&args.paths, &args.inputs, &pm2.list()?, &printer)?;
     let answers = check_now(&*pm2, &states, &args.only, args.timeout)?;
     for a in &answers {
         if json {
@@ -50,12 +51,20 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
             };
             println!(
                 "{}",
-                json!({"app": a.app, "source": a.source, "healthy": ok, "detail": detail})
+                json!({"app": a.app, "source": a.source, "healthy": ok, "detail": detail, "log": a.log})
             );
         } else {
             match &a.result {
                 Ok(detail) => println!("ok    {}: {detail}", a.app),
-                Err(problem) => println!("FAIL  {}: {problem}", a.app),
+                Err(problem) => {
+                    println!("FAIL  {}: {problem}", a.app);
+                    if !a.log.is_empty() {
+                        println!("      the last lines of its error log:");
+                        for line in &a.log {
+                            println!("      | {line}");
+                        }
+                    }
+                }
             }
         }
     }

@@ -1,13 +1,15 @@
 //! `pm2-clj logs FILE [--only a,b] [--lines N]`: pm2's logs of just the file's apps —
-//! the last lines of each, then new lines as they come (unless `--nostream`).
+//! where each log file is, the last lines of each, then new lines as they come (unless
+//! `--nostream`).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use pm2_clj_runtime::events::{Event, Reporter};
 use pm2_clj_runtime::logs::{files_of, stream};
 use pm2_clj_runtime::verbs::select;
-use pm2_clj_sync::desired::prepare;
+use pm2_clj_sync::desired::prepare_recorded;
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, Pm2Inputs};
@@ -36,7 +38,9 @@ pub struct LogsArgs {
 
 /// Runs `logs`.
 pub fn run(args: &LogsArgs, message_format: MessageFormat) -> Result<(), Failure> {
-    let state = prepare(&args.file, &args.inputs.settings());
+    let printer = Printer::new(message_format, false);
+    let (pm2, running) = args.pm2.peek(&printer)?;
+    let state = prepare_recorded(&args.file, &args.inputs.settings(), &running);
     let prepared = match &state.result {
         Ok(prepared) => prepared,
         Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
@@ -45,9 +49,34 @@ pub fn run(args: &LogsArgs, message_format: MessageFormat) -> Result<(), Failure
         .iter()
         .map(|d| d.name.as_str())
         .collect();
-    let printer = Printer::new(message_format, false);
-    let pm2 = args.pm2.connect(&printer)?;
-    let files = files_of(&pm2.list()?, &apps);
+    let Some(_) = pm2 else {
+        printer.report(Event::Note("pm2 does not run: no logs to show".to_string()));
+        return Ok(());
+    };
+    let files = files_of(&running, &apps);
+    if files.is_empty() {
+        printer.report(Event::Note(format!(
+            "pm2 runs none of {}: no logs to show",
+            apps.join(", ")
+        )));
+    }
+    // Where the logs are, as `pm2 logs` says, so a file with nothing in it yet is found.
+    for file in &files {
+        let stream = if file.error { "err" } else { "out" };
+        if message_format == MessageFormat::Json {
+            println!(
+                "{}",
+                serde_json::json!({"app": file.label, "stream": stream, "file": file.path})
+            );
+        } else {
+            println!(
+                "{} | {} last {} lines:",
+                file.label,
+                file.path.display(),
+                args.lines
+            );
+        }
+    }
     stream(&files, args.lines, !args.nostream, |file, line| {
         let mut out = std::io::stdout().lock();
         let written = if message_format == MessageFormat::Json {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb};
-use pm2_clj_sync::desired::prepare;
+use pm2_clj_sync::desired::prepare_recorded;
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, Pm2Inputs, VerifyInputs};
@@ -42,14 +42,19 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
         },
         other => other,
     };
+    crate::commands::sync::existing(std::slice::from_ref(&args.file))?;
+    let printer = Printer::new(message_format, false);
+    let (pm2, running) = args.pm2.peek(&printer)?;
     let settings = args.inputs.settings_at(Preflight::Error);
-    let state = prepare(&args.file, &settings);
-    let header = match &state.result {
-        Ok(prepared) => prepared.header.clone(),
+    let state = prepare_recorded(&args.file, &settings, &running);
+    let (header, profile) = match &state.result {
+        Ok(prepared) => (prepared.header.clone(), prepared.inputs.profile.clone()),
         Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
     };
-    let printer = Printer::new(message_format, false);
-    let pm2 = args.pm2.connect(&printer)?;
+    let pm2 = match pm2 {
+        Some(pm2) => pm2,
+        None => args.pm2.connect(&printer)?,
+    };
     let options = VerbOptions {
         only: args.only.clone(),
         rollback: !args.verify.no_rollback,
@@ -62,7 +67,7 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
         verb,
         &state,
         &header,
-        settings.profile_name(),
+        profile.as_deref(),
         &options,
         &printer,
     )?;

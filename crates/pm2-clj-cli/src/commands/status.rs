@@ -10,7 +10,7 @@ use pm2_clj_sync::facts::Status;
 use pm2_clj_sync::status::{AppStatus, status};
 use serde_json::json;
 
-use crate::commands::sync::{SyncInputs, load_reporting};
+use crate::commands::sync::{SyncInputs, existing, load_reporting};
 use crate::failure::Failure;
 use crate::input::Pm2Inputs;
 use crate::printer::{Printer, display};
@@ -61,6 +61,7 @@ fn figures(row: &AppStatus) -> (String, Option<u32>, Option<u64>, u64, f64, u64)
     let now = pm2_clj_runtime::verify::now_ms();
     let status = match procs.first() {
         None => "-".to_string(),
+        Some(_) if row.crash_loop => "crash-loop".to_string(),
         Some(first) if procs.iter().all(|p| p.status == first.status) && procs.len() > 1 => {
             format!("{} x{}", first.status.as_str(), procs.len())
         }
@@ -91,10 +92,11 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
     };
     let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
-    let (scope, states) = load_reporting(&paths, &args.inputs, &printer)?;
+    existing(&paths)?;
     let pm2 = args.pm2.connect(&printer)?;
-    let running = pm2.list()?;
-    let (rows, _) = status(&states, &running, &scope);
+    let observed = pm2_clj_runtime::observe::observe(&*pm2)?;
+    let (scope, states) = load_reporting(&paths, &args.inputs, &observed.processes, &printer)?;
+    let (rows, _) = status(&states, &observed.processes, &observed.crash_loops, &scope);
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for row in &rows {
         *counts.entry(row.drift.text()).or_default() += 1;
@@ -107,6 +109,7 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
                 "app": row.app, "source": row.source, "status": status, "pid": pid,
                 "uptime_ms": uptime, "restarts": restarts, "cpu": cpu, "memory": memory,
                 "instances": row.processes.len(), "owned": row.owned, "drift": row.drift.text(),
+                "crash_loop": row.crash_loop,
             });
             println!("{line}");
         }

@@ -12,6 +12,7 @@ use pm2_clj_runtime::reconcile::{Held, SyncOptions, sync};
 use pm2_clj_sync::desired::SourceState;
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::preflight::Preflight;
+use pm2_clj_sync::process::Process;
 use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
@@ -123,22 +124,25 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
     }
 }
 
-/// Loads the sources under `paths`, reporting those that fail.
+/// Loads the sources under `paths` (each with the inputs its apps in `running`
+/// recorded, unless the command gives some), reporting those that fail.
 pub fn load_reporting(
     paths: &[PathBuf],
     inputs: &SyncInputs,
+    running: &[Process],
     printer: &Printer,
 ) -> Result<(Scope, Vec<SourceState>), Failure> {
     existing(paths)?;
     let scope = Scope::of(paths);
     // What runs now is reported whatever its source's files lack.
-    let states = SourceState::all(&scope.scan(), &inputs.settings_at(Preflight::Warn));
+    let states = SourceState::all(&scope.scan(), &inputs.settings_at(Preflight::Warn), running);
     for state in &states {
-        if let Err(reports) = &state.result {
-            printer.report(Event::SourceFailed {
+        match &state.result {
+            Err(reports) => printer.report(Event::SourceFailed {
                 path: &state.path,
                 reports,
-            });
+            }),
+            Ok(prepared) => printer.report_inputs(&state.path, prepared),
         }
     }
     Ok((scope, states))
@@ -154,8 +158,9 @@ pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure
     };
     let printer = Printer::new(format, false);
     let scope = Scope::of(&args.paths);
-    let states = SourceState::all(&scope.scan(), &args.inputs.settings());
     let pm2 = args.pm2.connect(&printer)?;
+    let running = pm2.list()?;
+    let states = SourceState::all(&scope.scan(), &args.inputs.settings(), &running);
     let options = options(&args.inputs, &args.verify, &args.pm2, args.dry_run, args.adopt);
     let outcome = sync(&*pm2, &scope, &states, &options, &Held::default(), &printer);
     for e in &outcome.errors {

@@ -149,6 +149,13 @@ client.start((err, meta) => {
   const ready = () => {
     send({ ready: { version, new_daemon: meta.new_pm2_instance } });
     serve();
+    // The daemon went away (`pm2 kill`, a crash): this helper's calls would wait for a
+    // reconnection that never comes, so it ends, and the next call starts a new helper
+    // (and a new daemon).
+    client.client.sock.once('disconnect', () => {
+      process.stderr.write('the pm2 daemon went away\n');
+      process.exit(2);
+    });
   };
   if (!meta.new_pm2_instance) return ready();
   // A daemon this helper started: launch the installed pm2 modules, as pm2 does.

@@ -124,6 +124,12 @@ pub fn connect(options: &Pm2Options) -> Result<Connection, RuntimeError> {
     }
 }
 
+/// Whether pm2's daemon runs for the home `home` (`PM2_HOME` when `None`): its socket
+/// is there.
+pub fn daemon_runs(home: Option<&Path>) -> bool {
+    crate::lock::pm2_home(home).join("rpc.sock").exists()
+}
+
 /// Environment variables a driver never passes on to pm2: pm2 copies its caller's
 /// environment into the apps it starts, and these would make such an app look like
 /// another one (pm2-clj's markers, pm2's process id).
