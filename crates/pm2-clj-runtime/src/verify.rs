@@ -258,6 +258,16 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
         if let Some(p) = procs.first() {
             err_log = p.err_log.clone();
         }
+        if procs.is_empty() && !boots.is_empty() {
+            // It was seen running, and pm2 no longer has it (deleted by hand, or pm2
+            // itself went away): waiting for it would only run out the clock.
+            return Err(fail(
+                "online",
+                "gone from pm2's list after it started (deleted, or pm2 went away)".to_string(),
+                err_log,
+                "check `pm2 list`; a sync or the next watch round starts it again",
+            ));
+        }
         let mut all_online = !procs.is_empty();
         let mut all_stable = true;
         for p in &procs {

@@ -183,7 +183,8 @@ pub fn watch(
         root.display(),
         tree.states.len()
     )));
-    let socket = crate::lock::pm2_home(options.sync.home.as_deref()).join("rpc.sock");
+    let home = crate::lock::pm2_home(options.sync.home.as_deref());
+    let socket = home.join("rpc.sock");
     let mut daemon_seen = socket.exists();
     let mut held = Held::default();
     let mut root_watched = true;
@@ -205,8 +206,21 @@ pub fn watch(
                     reporter.report(Event::Note(format!("cannot watch {}: {e}", dir.display())));
                 }
             }
-            let pm2_failed = round(pm2, &tree, options, &mut held, reporter);
+            let daemon = std::fs::read_to_string(home.join("pm2.pid")).ok();
+            let (pm2_failed, newly_held) = round(pm2, &tree, options, &mut held, reporter);
             retry_at = None;
+            let replaced = daemon.is_some() && std::fs::read_to_string(home.join("pm2.pid")).ok() != daemon;
+            if replaced {
+                // pm2 went away during the round (`pm2 kill`): what failed failed for that,
+                // not for its source. Nothing is held for it; the round runs again.
+                reporter.report(Event::Note(
+                    "pm2's daemon was replaced during the round; syncing again".to_string(),
+                ));
+                for source in &newly_held {
+                    held.sources.remove(source);
+                }
+                due = true;
+            }
             if pm2_failed {
                 failures += 1;
                 let wait = backoff(failures);
@@ -244,6 +258,8 @@ pub fn watch(
             reporter.report(Event::Note(
                 "pm2's daemon is gone (its socket was removed); syncing again".to_string(),
             ));
+            // A new pm2 is a new start: what failed with the old one is tried again.
+            held.sources.clear();
             due = true;
         }
         daemon_seen = daemon_seen && daemon_there;
@@ -291,14 +307,15 @@ pub fn watch(
 }
 
 /// One sync of the whole tree; updates what is held and reported. Whether pm2 itself
-/// failed (its list, the lock), so the round is worth trying again soon.
+/// failed (its list, the lock), so the round is worth trying again soon, and the sources
+/// it held.
 fn round(
     pm2: &dyn Pm2,
     tree: &Tree,
     options: &WatchOptions,
     held: &mut Held,
     reporter: &dyn Reporter,
-) -> bool {
+) -> (bool, BTreeSet<PathBuf>) {
     let scope = Scope {
         dirs: vec![tree.root.clone()],
         files: Vec::new(),
@@ -327,10 +344,12 @@ fn round(
             newly.insert(source.clone());
         }
     }
-    for source in newly {
-        reporter.report(Event::Held { source });
+    for source in &newly {
+        reporter.report(Event::Held {
+            source: source.clone(),
+        });
     }
-    outcome.plan_failed()
+    (outcome.plan_failed(), newly)
 }
 
 #[cfg(test)]
