@@ -40,10 +40,31 @@ pub struct EvalInputs {
     /// Repeatable.
     #[arg(long = "unset", value_name = "PATH", value_parser = in_order)]
     pub unset: Vec<(usize, String)>,
-    /// Confines imports and includes to DIR (links followed): for evaluating files you
-    /// do not trust.
+    #[command(flatten)]
+    pub root: RootInputs,
+}
+
+/// Where the files a source reads (imports, `#include`, `#dotenv`) must be.
+#[derive(Args, Clone, Debug, Default)]
+pub struct RootInputs {
+    /// Confines imports, includes and .env files to DIR (links followed); by default
+    /// the nearest folder above the source holding .git, else the source's own folder.
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Lets a source read any readable file, outside its repository too.
+    #[arg(long, conflicts_with = "root")]
+    pub unconfined: bool,
+}
+
+impl RootInputs {
+    /// These inputs in `settings`.
+    pub fn apply(&self, settings: LoadSettings) -> LoadSettings {
+        LoadSettings {
+            root: self.root.clone(),
+            unconfined: self.unconfined,
+            ..settings
+        }
+    }
 }
 
 /// A `--set` or `--unset` text with its place among them: clap parses arguments in
@@ -148,10 +169,9 @@ impl BuildInputs {
             env: self.eval.env(),
             keep_relative_paths: self.keep_relative_paths,
             overrides: self.eval.overrides(),
-            root: self.eval.root.clone(),
             ..LoadSettings::default()
         };
-        self.checks.apply(settings, level)
+        self.checks.apply(self.eval.root.apply(settings), level)
     }
 }
 
@@ -220,8 +240,8 @@ impl StdinInput {
 }
 
 /// The loader for a text's imports.
-fn loader(settings: &LoadSettings) -> Result<FsLoader, Failure> {
-    settings.loader().map_err(|r| Failure::Input(vec![r]))
+fn loader(settings: &LoadSettings, source: &Path) -> Result<FsLoader, Failure> {
+    settings.loader_for(source).map_err(|r| Failure::Input(vec![r]))
 }
 
 fn failure(f: LoadFailure) -> Failure {
@@ -236,7 +256,7 @@ pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<
     }
     .settings();
     match stdin.read(path)? {
-        Some((name, text)) => load::evaluate_text(&name, &text, loader(&settings)?, &settings),
+        Some((name, text)) => load::evaluate_text(&name, &text, loader(&settings, &name)?, &settings),
         None => load::evaluate(path, &settings),
     }
     .map_err(failure)
@@ -252,7 +272,7 @@ pub fn load_from(path: &Path, stdin: &StdinInput, inputs: &BuildInputs) -> Resul
     match stdin.read(path)? {
         Some((name, text)) => {
             let settings = inputs.settings();
-            load::load_text(&name, &text, loader(&settings)?, &settings).map_err(failure)
+            load::load_text(&name, &text, loader(&settings, &name)?, &settings).map_err(failure)
         }
         None => load(path, inputs),
     }

@@ -333,7 +333,7 @@ mod tests {
             let app = &loaded.built.ecosystem.apps[0];
             let option = |key: &str| {
                 let (_, v) = app.options.iter().find(|(k, _)| k == key).unwrap();
-                serde_json::to_value(v).unwrap()
+                serde_json::to_value(v.revealed()).unwrap()
             };
             assert_eq!(
                 option("cwd"),

@@ -41,13 +41,22 @@ pub struct Analysis {
     pub dependencies: Vec<PathBuf>,
 }
 
+/// The files on disk a document may read: confined as every command confines them
+/// ([`LoadSettings::loader_for`]); when its root cannot be used (a document not saved in
+/// any folder), none.
+pub fn disk_loader(settings: &LoadSettings, path: &std::path::Path) -> FsLoader {
+    settings
+        .loader_for(path)
+        .unwrap_or_else(|_| FsLoader::new().max_file_bytes(0))
+}
+
 impl Analysis {
     /// Analyses `document`, reading imports from `open` (path, text) before the disk.
     pub fn run(document: &Document, open: Vec<(String, Arc<str>)>, settings: &LoadSettings) -> Analysis {
         let source = Source::standalone(document.path.to_string_lossy(), document.text.clone());
         let tree = read_syntax(&source).0;
-        let loader = Overlay::new(open, FsLoader::new());
         let path = &document.path;
+        let loader = Overlay::new(open, disk_loader(settings, path));
         let (reports, evaluator, value) = match evaluate_text(path, &document.text, loader, settings) {
             Err(failure) => (failure.reports, failure.evaluator, None),
             Ok(evaluated) if is_source(path) => {

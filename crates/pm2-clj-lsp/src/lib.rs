@@ -12,7 +12,11 @@
 //!   actions** for each did-you-mean, and **formatting** in `fmt`'s layout.
 //!
 //! The client may pass `initializationOptions`: `{"profile": "prod", "env": {"K": "V"},
-//! "debounceMs": 0}`. Positions are UTF-16, as the protocol's default.
+//! "debounceMs": 0, "root": "/path", "unconfined": false}`. A document reads files
+//! (imports, `#include`, `#dotenv`) only inside its root, as every command does. Hover,
+//! completion and diagnostics never show a value read from the environment, a `.env`
+//! file or an include, nor a secret (see `pm2_dsl_eval::Hidden`). Positions are UTF-16,
+//! as the protocol's default.
 
 #![warn(missing_docs)]
 

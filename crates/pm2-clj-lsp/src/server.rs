@@ -32,11 +32,11 @@ use lsp_types::{
     TextDocumentSyncKind, Uri,
 };
 use pm2_clj_sync::load::LoadSettings;
-use pm2_dsl_eval::{Env, FsLoader, Overlay};
+use pm2_dsl_eval::{Env, Overlay};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, disk_loader};
 use crate::documents::{Documents, offset};
 use crate::{completion, edits, hover, navigation};
 
@@ -50,6 +50,11 @@ struct Options {
     env: HashMap<String, String>,
     /// How long after the last change to wait before analysing, in milliseconds.
     debounce_ms: u64,
+    /// The folder imports, includes and `.env` files must stay inside (by default each
+    /// document's repository: the nearest folder holding `.git`, else its own folder).
+    root: Option<std::path::PathBuf>,
+    /// Lets documents read any readable file.
+    unconfined: bool,
 }
 
 /// Runs the server over these channels until the client exits or goes away. `Err` when
@@ -69,6 +74,8 @@ pub fn run(sender: Sender<Message>, receiver: Receiver<Message>) -> Result<(), S
     let settings = LoadSettings {
         profile: options.profile.clone(),
         env,
+        root: options.root.clone(),
+        unconfined: options.unconfined,
         ..LoadSettings::default()
     };
     let result = serde_json::json!({
@@ -400,13 +407,15 @@ impl Server {
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position)?;
-                let loader = Overlay::new(self.documents.texts(), FsLoader::new());
+                let path = self.analyses[&uri].path.clone();
+                let loader = Overlay::new(self.documents.texts(), disk_loader(&self.settings, &path));
                 to_json(completion::complete(&self.analyses[&uri], offset, &loader))
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position_params)?;
-                let loader = Overlay::new(self.documents.texts(), FsLoader::new());
+                let path = self.analyses[&uri].path.clone();
+                let loader = Overlay::new(self.documents.texts(), disk_loader(&self.settings, &path));
                 to_json(navigation::definition(&self.analyses[&uri], offset, &loader))
             }
             DocumentSymbolRequest::METHOD => {

@@ -12,7 +12,8 @@ use pm2_dsl_reader::{Problem, ProblemKind};
 /// What went wrong. Every kind has a stable code.
 #[derive(Clone, Debug)]
 pub enum LoadErrorKind {
-    /// `--root DIR` where imports cannot be confined to DIR: `--root nowhere/`.
+    /// `--root DIR` where imports cannot be confined to DIR: `--root nowhere/` (or a
+    /// default root that cannot be read).
     Root {
         /// The folder given.
         root: PathBuf,

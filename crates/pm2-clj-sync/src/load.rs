@@ -37,8 +37,13 @@ pub struct LoadSettings {
     /// A profile the file does not define is a warning, not an error (see
     /// `pm2_dsl_emit::Settings::profile_optional`).
     pub profile_optional: bool,
-    /// The folder imports must stay inside (`--root DIR`), for files you do not trust.
+    /// The folder imports, `#include` and `#dotenv` must stay inside (`--root DIR`);
+    /// by default the nearest folder above the source holding `.git`, else the source's
+    /// own folder ([`default_root`]).
     pub root: Option<PathBuf>,
+    /// Imports may reach any readable file (`--unconfined`): for the rare file that
+    /// reads something outside its repository on purpose.
+    pub unconfined: bool,
     /// An app environment variable left out because `#env X` found `X` unset is an
     /// error, not a warning (`--strict-env`).
     pub strict_env: bool,
@@ -140,14 +145,25 @@ impl LoadSettings {
         self.profile.as_deref().map(|p| p.trim_start_matches(':'))
     }
 
-    /// The loader for imports from disk: confined to [`LoadSettings::root`] when set.
-    pub fn loader(&self) -> Result<FsLoader, Report> {
+    /// The folder the imports of `source` must stay inside (none when unconfined):
+    /// [`LoadSettings::root`], else [`default_root`].
+    pub fn root_for(&self, source: &Path) -> Option<PathBuf> {
+        if self.unconfined {
+            return None;
+        }
+        Some(self.root.clone().unwrap_or_else(|| default_root(source)))
+    }
+
+    /// The loader for the imports of `source` from disk, confined to
+    /// [`LoadSettings::root_for`] it: the one confinement rule of every command, `sync`,
+    /// `watch` and the language server included.
+    pub fn loader_for(&self, source: &Path) -> Result<FsLoader, Report> {
         let loader = FsLoader::new();
-        match &self.root {
+        match self.root_for(source) {
             None => Ok(loader),
-            Some(root) => loader.confined_to(root).map_err(|e| {
+            Some(root) => loader.confined_to(&root).map_err(|e| {
                 Report::new(LoadError::from(LoadErrorKind::Root {
-                    root: root.clone(),
+                    root,
                     reason: e.to_string(),
                 }))
             }),
@@ -172,6 +188,19 @@ pub enum InputsFrom {
     Recorded,
     /// From the command, which differs from what its running apps recorded (these).
     Switch(Inputs),
+}
+
+/// The folder a source's imports stay inside when no `--root` is given: the nearest
+/// folder at or above the source's that holds `.git` (its repository), else the
+/// source's own folder.
+pub fn default_root(source: &Path) -> PathBuf {
+    let folder = pm2_dsl_emit::folder_of(source);
+    let folder = folder.canonicalize().unwrap_or(folder);
+    folder
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&folder)
+        .to_path_buf()
 }
 
 /// One override as given on the command line.
@@ -329,7 +358,7 @@ pub fn replacement(report: &Report) -> Option<Replacement> {
 pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
     let loader = settings
-        .loader()
+        .loader_for(path)
         .map_err(|r| LoadFailure::new(vec![r], None, path))?;
     evaluate_text(path, &text, loader, settings)
 }
@@ -414,7 +443,7 @@ fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::S
 pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
     let loader = settings
-        .loader()
+        .loader_for(path)
         .map_err(|r| LoadFailure::new(vec![r], None, path))?;
     load_text(path, &text, loader, settings)
 }

@@ -45,8 +45,9 @@ pub struct Absent {
     pub missing: Missing,
     /// The app.
     pub app: Option<String>,
-    /// Where it was looked for.
-    pub path: PathBuf,
+    /// Where it was looked for, as shown: the path, or, when the value naming it is not
+    /// to be shown (a secret, an environment variable), where that value was read from.
+    pub path: String,
     /// Whether it stops the command.
     pub error: bool,
 }
@@ -105,7 +106,7 @@ impl fmt::Display for Absent {
         if let Some(app) = &self.app {
             write!(f, "app \"{app}\": ")?;
         }
-        write!(f, "its {what} {} does not exist", self.path.display())
+        write!(f, "its {what} {} does not exist", self.path)
     }
 }
 
@@ -122,6 +123,10 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
     let mut problems = Vec::new();
     for app in &ecosystem.apps {
         let mut missing = |missing: Missing, path: PathBuf, value: &Value| {
+            let path = match value.hidden() {
+                Some(hidden) => format!("({})", hidden.describe()),
+                None => path.display().to_string(),
+            };
             let absent = Absent {
                 missing,
                 app: app.name().map(str::to_string),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use pm2_dsl_eval::{Value, ValueKind};
+use pm2_dsl_eval::{Hidden, Value, ValueKind};
 
 use crate::health::Health;
 use crate::logs::Logs;
@@ -81,8 +81,20 @@ impl Ecosystem {
 }
 
 /// Collects the texts of the secret scalars in `value` (all of them when `inside` a
-/// secret).
+/// secret): values marked `#secret`, and texts of at least 4 characters read from a
+/// `.env` file or an `#include`d file (what such files hold is secret more often than
+/// not). Values of plain `#env` reads are not collected: they are mostly settings
+/// (`PORT`, `NODE_ENV`) that pm2's own messages name; pm2-clj's diagnostics never show
+/// them either way (see `pm2_dsl_eval::Hidden`).
 fn secret_texts(value: &Value, inside: bool, out: &mut Vec<String>) {
+    let from_file = matches!(value.hidden(), Some(Hidden::Dotenv(_) | Hidden::Include(_)));
+    if from_file
+        && !inside
+        && let ValueKind::Str(s) = value.kind()
+        && s.chars().count() >= 4
+    {
+        out.push(s.to_string());
+    }
     let inside = inside || value.is_secret();
     match value.kind() {
         ValueKind::Str(s) if inside && !s.is_empty() => out.push(s.to_string()),

@@ -46,8 +46,9 @@ impl Evaluator {
     ) -> Result<Value, EvalError> {
         let location = self.loader.resolve(Some(from), path);
         self.record_read(from, &location);
+        let hidden = Arc::new(crate::value::Hidden::Dotenv(Arc::from(location.as_str())));
         if let Some(map) = self.dotenv.get(&location) {
-            return Ok(Value::new(ValueKind::Map(map.clone()), Some(at)));
+            return Ok(Value::new(ValueKind::Map(map.clone()), Some(at)).into_hidden(&hidden));
         }
         let text = match self.loader.read(&location) {
             Ok(Some(text)) => text,
@@ -60,10 +61,7 @@ impl Evaluator {
                 return Err(EvalError::new(kind, Some(at)));
             }
             Err(e) => {
-                let kind = EvalErrorKind::ImportIo {
-                    resolved: location,
-                    message: e.to_string(),
-                };
+                let kind = EvalErrorKind::io(location, &e);
                 return Err(EvalError::new(kind, Some(at)));
             }
         };
@@ -83,7 +81,7 @@ impl Evaluator {
             })
             .collect();
         self.dotenv.insert(location, map.clone());
-        Ok(Value::new(ValueKind::Map(map), Some(at)))
+        Ok(Value::new(ValueKind::Map(map), Some(at)).into_hidden(&hidden))
     }
 
     /// The error for a `.env` text that does not parse: labelled in the file (masked: the

@@ -25,6 +25,26 @@ pub enum Limit {
     Nesting,
 }
 
+impl EvalErrorKind {
+    /// The kind for a file at `resolved` that the loader could not read: outside the
+    /// tree root, or another I/O error.
+    pub(crate) fn io(resolved: String, e: &std::io::Error) -> EvalErrorKind {
+        match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<crate::loader::OutsideRoot>())
+        {
+            Some(outside) => EvalErrorKind::OutsideRoot {
+                resolved,
+                root: outside.root.display().to_string(),
+            },
+            None => EvalErrorKind::ImportIo {
+                resolved,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
 /// What went wrong during evaluation. Every kind has a stable code ([`EvalErrorKind::code`]).
 #[derive(Clone, Debug)]
 pub enum EvalErrorKind {
@@ -77,6 +97,14 @@ pub enum EvalErrorKind {
         path: String,
         /// Where it was looked for.
         resolved: String,
+    },
+    /// An import, `#include` or `#dotenv` of a file outside the tree root:
+    /// `(import "../../elsewhere/lib.edn")` with the root at the repository.
+    OutsideRoot {
+        /// The file.
+        resolved: String,
+        /// The root.
+        root: String,
     },
     /// An imported or included file that exists but could not be read.
     ImportIo {
@@ -217,6 +245,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::Syntax { .. } => "eval::syntax",
             EvalErrorKind::ImportNotFound { .. } => "eval::import-not-found",
             EvalErrorKind::ImportIo { .. } => "eval::import-io",
+            EvalErrorKind::OutsideRoot { .. } => "eval::outside-root",
             EvalErrorKind::NotSource { .. } => "eval::not-source",
             EvalErrorKind::ImportCycle { .. } => "eval::import-cycle",
             EvalErrorKind::DanglingRef { .. } => "eval::dangling-ref",
@@ -250,6 +279,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::Syntax { message, .. } => message.clone(),
             EvalErrorKind::ImportNotFound { resolved, .. } => format!("no file at {resolved}"),
             EvalErrorKind::ImportIo { message, .. } => message.clone(),
+            EvalErrorKind::OutsideRoot { .. } => "outside the tree root".into(),
             EvalErrorKind::NotSource { .. } => "read here".into(),
             EvalErrorKind::ImportCycle { .. } => "this import closes the cycle".into(),
             EvalErrorKind::DanglingRef { .. } => "nothing at this path".into(),
@@ -294,6 +324,10 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::ImportCycle { .. } => {
                 Some("move what both files need into a third file that both import".into())
             }
+            EvalErrorKind::OutsideRoot { .. } => Some(
+                "files a source reads stay inside its repository (the nearest folder holding .git, else the source's folder): pass --root DIR for a wider one, or --unconfined"
+                    .into(),
+            ),
             EvalErrorKind::NotSource { file, .. } if is_dotenv_name(file) => Some(format!(
                 "a .env file is not EDN: read its variables as a map with #dotenv {:?} (or #dotenv? when it may be missing)",
                 file.rsplit('/').next().unwrap_or(file)
@@ -408,6 +442,9 @@ impl fmt::Display for EvalErrorKind {
             EvalErrorKind::Syntax { form, .. } => write!(f, "malformed `{form}`"),
             EvalErrorKind::ImportNotFound { path, .. } => write!(f, "cannot find imported file \"{path}\""),
             EvalErrorKind::ImportIo { resolved, .. } => write!(f, "cannot read {resolved}"),
+            EvalErrorKind::OutsideRoot { resolved, root } => {
+                write!(f, "{resolved} is outside the tree root {root}")
+            }
             EvalErrorKind::ImportCycle { chain } => write!(f, "import cycle: {}", chain.join(" → ")),
             EvalErrorKind::NotSource {
                 file,

@@ -167,12 +167,14 @@ impl Evaluator {
             ValueKind::Fn(func) => match &*func.0 {
                 FunctionKind::Builtin(b) => {
                     b.check_arity(args.len(), span)?;
-                    // What a function computes from a secret scalar (text, a number, a
-                    // comparison) is secret too; a secret collection's elements are
-                    // marked themselves.
-                    let tainted = args.iter().any(|a| a.is_secret() && !a.is_collection());
+                    // What a function computes from a hidden scalar (text, a number, a
+                    // comparison) is hidden too, with its mark; a hidden collection's
+                    // elements are marked themselves.
+                    let tainted = (args.iter())
+                        .filter(|a| !a.is_collection())
+                        .fold(None, |acc, a| crate::value::Hidden::stronger(acc, a.hidden_arc()));
                     let result = (b.call)(self, Call::new(b.name, args, span))?;
-                    self.admit(result.secret_if(tainted), span)
+                    self.admit(result.hidden_as(tainted.as_ref()), span)
                 }
                 FunctionKind::Closure(c) => self.call_closure(func, c, args, span),
             },

@@ -45,6 +45,9 @@ pub struct Evaluator {
     pub(crate) unset_env: Vec<UnsetEnv>,
     /// The read errors of a file after the first, which evaluation returned.
     more_read_errors: Vec<EvalError>,
+    /// Set by `#include` for the file it loads next: a data file, whose text diagnostics
+    /// do not show (see [`crate::Hidden::Include`]).
+    pub(crate) including: bool,
 }
 
 /// An environment variable a program read that was not set: `#env NAME` or
@@ -74,6 +77,7 @@ impl Evaluator {
             dotenv: HashMap::new(),
             unset_env: Vec::new(),
             more_read_errors: Vec::new(),
+            including: false,
         }
     }
 
@@ -293,10 +297,7 @@ impl Evaluator {
                 return Err(EvalError::new(kind, at));
             }
             Err(e) => {
-                let kind = EvalErrorKind::ImportIo {
-                    resolved: location.to_string(),
-                    message: e.to_string(),
-                };
+                let kind = EvalErrorKind::io(location.to_string(), &e);
                 return Err(EvalError::new(kind, at));
             }
         };
@@ -321,9 +322,11 @@ impl Evaluator {
         from: Option<FileId>,
         at: Option<Span>,
     ) -> Result<FileId, EvalError> {
-        // An imported file that is not an EDN source (`#include "/etc/shadow"`) is
+        // An imported file that is not an EDN source (`#include "/etc/shadow"`), and any
+        // `#include`d file (data, secrets often: its values are not shown either), is
         // evaluated, but its diagnostics never print its text.
-        let source = if from.is_some() && !location.to_ascii_lowercase().ends_with(".edn") {
+        let data = std::mem::take(&mut self.including);
+        let source = if from.is_some() && (data || !location.to_ascii_lowercase().ends_with(".edn")) {
             self.sources.add_masked(location.clone(), text)
         } else {
             self.sources.add(location.clone(), text)
@@ -337,6 +340,7 @@ impl Evaluator {
             imports: Vec::new(),
             reads: Vec::new(),
             result: None,
+            included: None,
         });
         self.by_location.insert(location, id);
         self.record_import(from, id, at);
@@ -345,8 +349,18 @@ impl Evaluator {
         self.charge(source.text().len() as u64, at.unwrap_or(source.span(0, 0)))?;
         let options = ReadOptions::within_bytes(self.bytes_left());
         let forms = match read_all_collecting(&source, options) {
-            Ok(forms) => forms,
+            Ok(forms) => {
+                let spans: Vec<Span> = forms.iter().flat_map(crate::tags::secret_literal_spans).collect();
+                source.redact(
+                    &spans
+                        .iter()
+                        .map(|s| (s.start as usize, s.end as usize))
+                        .collect::<Vec<_>>(),
+                );
+                forms
+            }
             Err(errors) => {
+                source.redact(&crate::tags::secret_literal_text_ranges(source.text()));
                 let mut errors = errors.into_iter().map(EvalError::from);
                 let first = errors.next().expect("at least one");
                 self.more_read_errors.extend(errors);
@@ -436,6 +450,23 @@ impl Evaluator {
     /// The value of a loaded file.
     pub(crate) fn file_value(&self, id: FileId) -> Value {
         self.files[id.0].result.clone().unwrap_or_else(Value::nil)
+    }
+
+    /// The value of the file `id` as an `#include` gives it: marked not to be shown
+    /// ([`crate::Hidden::Include`]), made once and shared by every include.
+    pub(crate) fn included_value(&mut self, id: FileId) -> Value {
+        let file = &mut self.files[id.0];
+        if let Some(value) = &file.included {
+            return value.clone();
+        }
+        let hidden = Arc::new(crate::value::Hidden::Include(Arc::from(file.location.as_str())));
+        let value = file
+            .result
+            .clone()
+            .unwrap_or_else(Value::nil)
+            .into_hidden(&hidden);
+        file.included = Some(value.clone());
+        value
     }
 
     /// The names a file defines (for suggestions).

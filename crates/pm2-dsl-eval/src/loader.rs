@@ -156,20 +156,36 @@ impl Loader for FsLoader {
         if !real.starts_with(root) {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
-                format!(
-                    "it is outside the folder imports are confined to ({}){}",
-                    root.display(),
-                    if real != Path::new(location) {
-                        format!("; it is {}", real.display())
-                    } else {
-                        String::new()
-                    }
-                ),
+                OutsideRoot {
+                    root: root.clone(),
+                    real: (real != Path::new(location)).then_some(real),
+                },
             ));
         }
         Ok(read_text_file(&real, self.max_file_bytes)?)
     }
 }
+
+/// The error a confined [`FsLoader`] gives for a file outside its root.
+#[derive(Debug)]
+pub struct OutsideRoot {
+    /// The root.
+    pub root: PathBuf,
+    /// Where the file really is, when a link led there.
+    pub real: Option<PathBuf>,
+}
+
+impl std::fmt::Display for OutsideRoot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "it is outside the tree root {}", self.root.display())?;
+        if let Some(real) = &self.real {
+            write!(f, "; it is {}", real.display())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for OutsideRoot {}
 
 /// Serves imports from a map of locations to texts.
 #[derive(Clone, Debug, Default)]

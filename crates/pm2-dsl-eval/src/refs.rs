@@ -139,7 +139,7 @@ impl Resolver<'_> {
         let Some(kind) = kind else { return Ok(None) };
         let rebuilt = Value::new(kind, value.origin())
             .with_markers(value.markers())
-            .secret_if(value.is_secret());
+            .hidden_as(value.hidden_arc());
         let at = value.origin().unwrap_or(self.span);
         self.ev.admit(rebuilt, at).map(Some)
     }

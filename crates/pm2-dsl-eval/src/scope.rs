@@ -60,4 +60,7 @@ pub(crate) struct FileState {
     pub reads: Vec<String>,
     /// Its value, once evaluated.
     pub result: Option<Value>,
+    /// Its value marked as `#include`d (not to be shown), made once however often it is
+    /// included, so every include shares it.
+    pub included: Option<Value>,
 }

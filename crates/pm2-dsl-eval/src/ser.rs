@@ -14,12 +14,13 @@
 //! | tagged literals | `{"tag": "inst", "value": ...}` |
 //! | functions, unresolved `#ref`s | an error |
 //! | secrets (`#secret`) | `"<secret>"` ([`NullForNonData`], for the files PM2 loads, writes the value) |
+//! | other values not shown ([`crate::Hidden`]: read from the environment, a `.env` file, an `#include`) | `"<read from $NAME>"` (the same exception) |
 
 use pm2_dsl_reader::Number;
 use serde::ser::{Error, SerializeMap};
 use serde::{Serialize, Serializer};
 
-use crate::value::{SECRET_JSON, Value, ValueKind};
+use crate::value::{Hidden, SECRET_JSON, Value, ValueKind};
 
 /// The text a map key takes in a format whose keys are strings.
 pub fn key_text(key: &Value) -> String {
@@ -71,8 +72,11 @@ impl Serialize for Node<'_> {
             lenient: self.lenient,
         };
         let value = self.value;
-        if value.is_secret() && !self.lenient {
-            return s.serialize_str(SECRET_JSON);
+        match value.hidden() {
+            Some(_) if self.lenient => {}
+            Some(Hidden::Secret) => return s.serialize_str(SECRET_JSON),
+            Some(other) => return s.serialize_str(&format!("<{}>", other.describe())),
+            None => {}
         }
         match value.kind() {
             ValueKind::Nil => s.serialize_unit(),

@@ -22,6 +22,7 @@ use crate::merge::{deep_merge_all, merge_all};
 use crate::scope::Scope;
 use crate::special::syntax_error;
 use crate::suggest::closest;
+use crate::value::Hidden;
 use crate::value::{Value, ValueKind};
 
 /// A reader tag's implementation: the tagged literal, the whole form, and the scope.
@@ -292,8 +293,13 @@ fn include(ev: &mut Evaluator, t: &Tagged, form: &Form, scope: &Scope) -> Result
     let Some(path) = path.as_str() else {
         return Err(type_error(&name, "a path string", &path, t.form.span));
     };
-    match ev.import(scope, path, form.span, t.tag.as_str() == "include?")? {
-        Some(id) => Ok(ev.file_value(id)),
+    ev.including = true;
+    let imported = ev.import(scope, path, form.span, t.tag.as_str() == "include?");
+    ev.including = false;
+    match imported? {
+        // An included file is data, often secrets kept out of the repository (Aero's
+        // `#include #join [#env HOME "/.secrets.edn"]`): its values are not shown.
+        Some(id) => Ok(ev.included_value(id)),
         None => Ok(Value::new(ValueKind::Nil, Some(form.span))),
     }
 }
@@ -360,7 +366,11 @@ impl Evaluator {
         };
         let value = Value::new(kind, Some(span));
         self.charge(value.as_str().map_or(0, str::len) as u64, span)?;
-        Ok(value)
+        // What the environment holds is not shown (see `Hidden`); that it is unset is.
+        if value.is_nil() {
+            return Ok(value);
+        }
+        Ok(value.into_hidden(&Arc::new(Hidden::Env(Arc::from(name)))))
     }
 
     fn envf(&mut self, form: &Form, scope: &Scope, span: Span) -> Result<Value, EvalError> {
@@ -380,7 +390,8 @@ impl Evaluator {
         for name in names {
             let var = self.env_name("#envf", name, scope)?;
             let value = self.options.env.get(&var).unwrap_or("");
-            args.push(Value::new(ValueKind::Str(Arc::from(value)), Some(name.span)));
+            let hidden = Arc::new(Hidden::Env(Arc::from(var.as_str())));
+            args.push(Value::new(ValueKind::Str(Arc::from(value)), Some(name.span)).into_hidden(&hidden));
         }
         let mut out = self.text_out();
         format(fmt_text, &args, &mut out).map_err(|e| e.at(self, fmt.span))?;
@@ -511,7 +522,85 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
         ("boolean", _) => ValueKind::Bool(false),
         _ => return Err(fail(&value)),
     };
-    Ok(Value::new(kind, value.origin().or(origin)).secret_if(value.is_secret()))
+    Ok(Value::new(kind, value.origin().or(origin)).hidden_as(value.hidden_arc()))
+}
+
+/// The spans of the values written literally under `#secret` in `form` (the strings,
+/// numbers and names inside it, not the `#secret` tag): what a snippet of the source must
+/// never show.
+pub(crate) fn secret_literal_spans(form: &Form) -> Vec<Span> {
+    fn leaves(form: &Form, out: &mut Vec<Span>) {
+        match &form.kind {
+            FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+                items.iter().for_each(|f| leaves(f, out))
+            }
+            FormKind::Map(entries) => entries.iter().for_each(|(_, v)| leaves(v, out)),
+            FormKind::Tagged(t) => leaves(&t.form, out),
+            FormKind::Str(_) => out.push(Span::new(
+                form.span.source,
+                form.span.start as usize + 1,
+                (form.span.end as usize)
+                    .saturating_sub(1)
+                    .max(form.span.start as usize + 1),
+            )),
+            _ => out.push(form.span),
+        }
+    }
+    let mut out = Vec::new();
+    let mut walk = |f: &Form| {
+        if let FormKind::Tagged(t) = &f.kind
+            && t.tag.as_str() == "secret"
+        {
+            leaves(&t.form, &mut out);
+            return false;
+        }
+        true
+    };
+    visit(form, &mut walk);
+    out
+}
+
+/// Calls `f` on `form` and, while it says so, on the forms inside it.
+fn visit(form: &Form, f: &mut dyn FnMut(&Form) -> bool) {
+    if !f(form) {
+        return;
+    }
+    match &form.kind {
+        FormKind::List(items) | FormKind::Vector(items) | FormKind::Set(items) => {
+            items.iter().for_each(|i| visit(i, f))
+        }
+        FormKind::Map(entries) => entries.iter().for_each(|(k, v)| {
+            visit(k, f);
+            visit(v, f);
+        }),
+        FormKind::Tagged(t) => visit(&t.form, f),
+        _ => {}
+    }
+}
+
+/// The byte ranges of the string literals written right after `#secret` in a text that
+/// does not read (so has no forms): the inside of each `#secret "..."`.
+pub(crate) fn secret_literal_text_ranges(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("#secret") {
+        let mut i = from + at + "#secret".len();
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b',') {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'"') {
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len() && bytes[j] != b'"' {
+                j += if bytes[j] == b'\\' { 2 } else { 1 };
+            }
+            out.push((start, j.min(bytes.len())));
+            i = j;
+        }
+        from = i.max(from + at + 1);
+    }
+    out
 }
 
 /// The form with every value written literally under `#secret` replaced by `"•••"`, for

@@ -23,6 +23,62 @@ pub const SECRET_EDN: &str = "•••";
 /// What a secret serializes as (JSON).
 pub const SECRET_JSON: &str = "<secret>";
 
+/// Where a value that pm2-clj does not show came from. The one rule of what is shown:
+/// a value marked `#secret`, read from the environment (`#env`, `#env!`, `(env ...)`,
+/// `#envf`, and `#or` when it chose such a value), from a `.env` file (`#dotenv`) or from
+/// an `#include`d file — and everything computed from one — is shown by diagnostics (in
+/// every format), hovers, pre-flight, status and watch lines as a description
+/// ([`Hidden::describe`]), never as its text. `eval` shows what is not `#secret` (showing
+/// data is its job); only the files PM2 loads hold every value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hidden {
+    /// Marked `#secret`.
+    Secret,
+    /// Read from the environment variable of this name.
+    Env(Arc<str>),
+    /// Read from this `.env` file.
+    Dotenv(Arc<str>),
+    /// The value of this `#include`d file.
+    Include(Arc<str>),
+}
+
+impl Hidden {
+    /// How the value is shown instead of itself: `•••` for a secret, else where it was
+    /// read from (`read from $DB_PASSWORD`).
+    pub fn describe(&self) -> String {
+        match self {
+            Hidden::Secret => SECRET_EDN.to_string(),
+            Hidden::Env(name) => format!("read from ${name}"),
+            Hidden::Dotenv(file) => format!("read from {}", short_name(file)),
+            Hidden::Include(file) => format!("read from {}", short_name(file)),
+        }
+    }
+
+    /// Which of two marks a value made from both carries: a secret over the others.
+    fn rank(&self) -> u8 {
+        match self {
+            Hidden::Secret => 3,
+            Hidden::Env(_) => 2,
+            Hidden::Dotenv(_) => 1,
+            Hidden::Include(_) => 0,
+        }
+    }
+
+    /// The stronger of two marks (see [`Hidden::rank`]); the first when equal.
+    pub(crate) fn stronger(a: Option<Arc<Hidden>>, b: Option<&Arc<Hidden>>) -> Option<Arc<Hidden>> {
+        match (a, b) {
+            (Some(a), Some(b)) if b.rank() > a.rank() => Some(b.clone()),
+            (Some(a), _) => Some(a),
+            (None, b) => b.cloned(),
+        }
+    }
+}
+
+/// A file's name without its folders (a path may say more than the file does).
+fn short_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
 /// A persistent sequence (the contents of a list or vector).
 pub type Seq = imbl::Vector<Value>;
 
@@ -114,8 +170,8 @@ pub struct Value {
     kind: ValueKind,
     origin: Origin,
     markers: Markers,
-    /// Marked by `#secret`: printed as `#secret "•••"`, never as itself.
-    secret: bool,
+    /// Where it came from when it is not to be shown (see [`Hidden`]).
+    hidden: Option<Arc<Hidden>>,
     weight: u32,
     depth: u16,
 }
@@ -200,7 +256,7 @@ impl Value {
             kind,
             origin,
             markers: Markers::default(),
-            secret: false,
+            hidden: None,
             weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
             depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
         }
@@ -308,36 +364,143 @@ impl Value {
     /// [`crate::NullForNonData`], which writes the files PM2 loads, and
     /// [`Value::revealed`] give it away.
     pub fn is_secret(&self) -> bool {
-        self.secret
+        matches!(self.hidden.as_deref(), Some(Hidden::Secret))
+    }
+
+    /// Where the value came from, when it is not to be shown (see [`Hidden`]).
+    pub fn hidden(&self) -> Option<&Hidden> {
+        self.hidden.as_deref()
     }
 
     /// Whether the value, or any value inside it, is secret.
     pub fn contains_secret(&self) -> bool {
-        self.secret || self.children().any(Value::contains_secret)
+        self.hidden_within().is_some_and(|h| *h == Hidden::Secret)
+    }
+
+    /// Whether the value, or any value inside it, is not to be shown.
+    pub fn contains_hidden(&self) -> bool {
+        self.hidden_within().is_some()
+    }
+
+    /// The strongest mark of the value and the values inside it (map keys aside): what a
+    /// text made from it (`str`, `format`) carries. Each shared part is looked at once.
+    pub(crate) fn hidden_within(&self) -> Option<Arc<Hidden>> {
+        fn walk(v: &Value, seen: &mut std::collections::HashSet<usize>, acc: &mut Option<Arc<Hidden>>) {
+            *acc = Hidden::stronger(acc.take(), v.hidden.as_ref());
+            if acc.as_deref() == Some(&Hidden::Secret) {
+                return;
+            }
+            if let Some(id) = v.shared_id()
+                && !seen.insert(id)
+            {
+                return;
+            }
+            for child in v.children() {
+                walk(child, seen, acc);
+            }
+        }
+        let mut acc = None;
+        walk(self, &mut std::collections::HashSet::new(), &mut acc);
+        acc
+    }
+
+    /// How the value is shown in messages: a string as its text, anything else as EDN cut
+    /// to about 80 bytes — and a value not to be shown as [`Hidden::describe`] says.
+    pub fn shown(&self) -> String {
+        match (&self.hidden, &self.kind) {
+            (Some(h), _) => h.describe(),
+            (None, ValueKind::Str(s)) => s.to_string(),
+            _ => self.to_edn_short(),
+        }
     }
 
     /// The value marked secret, and every value inside it (map keys aside: the names of
     /// a secret map's entries are not secret, so `(merge #secret m {...})` shows its
     /// keys but not its values).
     pub fn into_secret(self) -> Value {
-        let kind = self.map_children(&|v| v.clone().into_secret());
-        Value {
-            kind,
-            secret: true,
-            ..self
-        }
+        self.into_hidden(&Arc::new(Hidden::Secret))
+    }
+
+    /// The value marked `hidden`, and every value inside it (map keys aside), unless a
+    /// stronger mark is there already.
+    pub fn into_hidden(self, hidden: &Arc<Hidden>) -> Value {
+        self.remarked(&|h| Hidden::stronger(Some(hidden.clone()), h))
     }
 
     /// The value with no secret marks anywhere, for showing it on purpose
     /// (`eval --show-secrets`).
     pub fn revealed(&self) -> Value {
-        if !self.contains_secret() {
+        if !self.contains_hidden() {
             return self.clone();
         }
-        Value {
-            kind: self.map_children(&Value::revealed),
-            secret: false,
-            ..self.clone()
+        self.remarked(&|_| None)
+    }
+
+    /// The value with every mark but `#secret` taken off: what `eval` shows (it shows
+    /// data; only secrets stay hidden).
+    pub fn unhidden(&self) -> Value {
+        if !self.contains_hidden() {
+            return self.clone();
+        }
+        self.remarked(&|h| h.filter(|h| ***h == Hidden::Secret).cloned())
+    }
+
+    /// The value with each mark (its own and those of the values inside it, map keys
+    /// aside) replaced by what `mark` gives for it. A part shared by many places is
+    /// remarked once and stays shared: a value built by sharing one part many times
+    /// (an `#include` diamond) costs its distinct parts, not its uses.
+    fn remarked(&self, mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>) -> Value {
+        fn walk(
+            v: &Value,
+            mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>,
+            done: &mut std::collections::HashMap<usize, Value>,
+        ) -> Value {
+            let shared = v.shared_id();
+            if let Some(id) = shared
+                && let Some(again) = done.get(&id)
+            {
+                return Value {
+                    origin: v.origin,
+                    markers: v.markers,
+                    hidden: mark(v.hidden.as_ref()),
+                    ..again.clone()
+                };
+            }
+            let kind = match &v.kind {
+                ValueKind::List(items) => {
+                    ValueKind::List(Arc::new(items.iter().map(|x| walk(x, mark, done)).collect()))
+                }
+                ValueKind::Vector(items) => {
+                    ValueKind::Vector(Arc::new(items.iter().map(|x| walk(x, mark, done)).collect()))
+                }
+                ValueKind::Map(m) => {
+                    ValueKind::Map(m.iter().map(|(k, x)| (k.clone(), walk(x, mark, done))).collect())
+                }
+                ValueKind::Set(set) => ValueKind::Set(set.iter().map(|x| walk(x, mark, done)).collect()),
+                ValueKind::Tagged(t) => ValueKind::Tagged(Arc::new((t.0.clone(), walk(&t.1, mark, done)))),
+                other => other.clone(),
+            };
+            let out = Value {
+                kind,
+                hidden: mark(v.hidden.as_ref()),
+                ..v.clone()
+            };
+            if let Some(id) = shared {
+                done.insert(id, out.clone());
+            }
+            out
+        }
+        walk(self, mark, &mut std::collections::HashMap::new())
+    }
+
+    /// The identity of this value's collection, when it has one that can be shared.
+    fn shared_id(&self) -> Option<usize> {
+        match &self.kind {
+            ValueKind::List(items) | ValueKind::Vector(items) => Some(Arc::as_ptr(items) as usize),
+            ValueKind::Map(m) => Some(Arc::as_ptr(&m.0) as *const u8 as usize),
+            ValueKind::Set(set) => Some(Arc::as_ptr(&set.0) as *const u8 as usize),
+            ValueKind::Tagged(t) => Some(Arc::as_ptr(t) as *const u8 as usize),
+            _ => None,
         }
     }
 
@@ -353,22 +516,18 @@ impl Value {
         }
     }
 
-    /// This value's kind with `f` applied to the values directly inside it (see
-    /// [`Value::children`]).
-    fn map_children(&self, f: &dyn Fn(&Value) -> Value) -> ValueKind {
-        match &self.kind {
-            ValueKind::List(items) => ValueKind::List(Arc::new(items.iter().map(f).collect())),
-            ValueKind::Vector(items) => ValueKind::Vector(Arc::new(items.iter().map(f).collect())),
-            ValueKind::Map(m) => ValueKind::Map(m.iter().map(|(k, v)| (k.clone(), f(v))).collect()),
-            ValueKind::Set(s) => ValueKind::Set(s.iter().map(f).collect()),
-            ValueKind::Tagged(t) => ValueKind::Tagged(Arc::new((t.0.clone(), f(&t.1)))),
-            other => other.clone(),
+    /// The same value, marked `hidden` (and every value inside it) when some, else as
+    /// it is.
+    pub(crate) fn hidden_as(self, hidden: Option<&Arc<Hidden>>) -> Value {
+        match hidden {
+            Some(h) => self.into_hidden(h),
+            None => self,
         }
     }
 
-    /// The same value, secret when `secret` (and every value inside it), else as it is.
-    pub(crate) fn secret_if(self, secret: bool) -> Value {
-        if secret { self.into_secret() } else { self }
+    /// The mark, shared.
+    pub(crate) fn hidden_arc(&self) -> Option<&Arc<Hidden>> {
+        self.hidden.as_ref()
     }
 
     /// Whether the value is `nil` or `false` (Clojure's falsy values).
@@ -469,7 +628,8 @@ impl Value {
     }
 
     /// The value printed as one line of EDN. Functions print as `#function "name"`,
-    /// unresolved references as `#ref [...]` and secrets as `#secret "•••"`.
+    /// unresolved references as `#ref [...]`, secrets as `#secret "•••"` and other
+    /// values not to be shown as `#hidden "read from $NAME"`.
     pub fn to_edn(&self) -> String {
         pm2_dsl_reader::to_compact(self)
     }
@@ -606,8 +766,12 @@ impl fmt::Display for Value {
 
 impl Edn for Value {
     fn node(&self) -> Node<'_, Value> {
-        if self.secret {
-            return Node::Tagged("secret", Box::new(Node::Atom(Atom::Str(SECRET_EDN))));
+        match self.hidden.as_deref() {
+            Some(Hidden::Secret) => {
+                return Node::Tagged("secret", Box::new(Node::Atom(Atom::Str(SECRET_EDN))));
+            }
+            Some(h) => return Node::Tagged("hidden", Box::new(Node::Atom(Atom::Text(h.describe())))),
+            None => {}
         }
         match &self.kind {
             ValueKind::Nil => Node::Atom(Atom::Nil),
@@ -822,8 +986,9 @@ mod tests {
 
     #[test]
     fn values_stay_small() {
-        // Weight and depth live in what was padding.
-        assert_eq!(std::mem::size_of::<Value>(), 48);
+        // Weight and depth live in what was padding; where a hidden value came from is
+        // one pointer (none for the values shown).
+        assert_eq!(std::mem::size_of::<Value>(), 56);
     }
 
     #[test]

@@ -388,8 +388,8 @@ fn coercion_tags() {
     assert!(err.to_string().contains("PORT"), "{err}");
     let err = run_with(env(&[("PORT", "eighty")]), MemoryLoader::new(), "#long #env PORT").unwrap_err();
     assert!(
-        err.to_string().contains("PORT") && err.to_string().contains("eighty"),
-        "{err}"
+        err.to_string().contains("read from $PORT") && !err.to_string().contains("eighty"),
+        "an environment value is named by where it was read, never shown: {err}"
     );
     fails("#long \"1.5\"", "eval::coercion");
     fails("#double \"x\"", "eval::coercion");

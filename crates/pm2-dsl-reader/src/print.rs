@@ -50,6 +50,9 @@ pub enum Atom<'a> {
     Char(char),
     /// A string literal.
     Str(&'a str),
+    /// A string literal made for printing (a description standing for a value that is
+    /// not shown).
+    Text(String),
     /// A symbol, as written.
     Symbol(&'a str),
     /// A keyword, without its colon.
@@ -302,6 +305,7 @@ fn write_atom(atom: &Atom<'_>, out: &mut Out) {
             let _ = write!(text, "{n}");
         }
         Atom::Char(c) => write_char(*c, text),
+        Atom::Text(s) => write_string(s, text),
         Atom::Str(s) => {
             // A long string is cut where the limit falls, not written out whole first.
             let room = out.limit.saturating_sub(text.len());

@@ -82,6 +82,9 @@ pub struct Source {
     lines: OnceLock<Lines>,
     /// The text as diagnostics show it, when masked: every byte but newlines a space.
     shown: Option<Arc<str>>,
+    /// The text as diagnostics show it with some ranges starred out (the literals under
+    /// `#secret`), once the evaluator said which ([`Source::redact`]).
+    redacted: OnceLock<Arc<str>>,
 }
 
 impl fmt::Debug for Source {
@@ -108,7 +111,33 @@ impl Source {
             text,
             lines: OnceLock::new(),
             shown: None,
+            redacted: OnceLock::new(),
         }
+    }
+
+    /// Has diagnostics show the byte ranges `ranges` of this text starred out (each byte
+    /// a `*`, so every offset stays where it was): a value written literally under
+    /// `#secret` is never printed in a snippet. Only the first call counts.
+    pub fn redact(&self, ranges: &[(usize, usize)]) {
+        if ranges.is_empty() || self.shown.is_some() {
+            return;
+        }
+        let mut bytes = self.text.as_bytes().to_vec();
+        for &(start, end) in ranges {
+            for b in bytes
+                .get_mut(start..end.min(self.text.len()))
+                .into_iter()
+                .flatten()
+            {
+                if *b != b'\n' && *b != b'\r' {
+                    *b = b'*';
+                }
+            }
+        }
+        // Every byte of a starred character is a `*`: the text stays UTF-8.
+        let text =
+            String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let _ = self.redacted.set(Arc::from(text));
     }
 
     /// Whether diagnostics show blanks instead of this source's text.
@@ -229,7 +258,9 @@ impl SourceCode for Source {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.shown.as_deref().unwrap_or(&self.text);
+        let text = (self.shown.as_deref())
+            .or(self.redacted.get().map(|t| &**t))
+            .unwrap_or(&self.text);
         let bytes = text.as_bytes();
         let starts = self.line_starts();
         // The number of line breaks before `offset`: its line, from 0.

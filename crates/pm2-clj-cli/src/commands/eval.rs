@@ -31,10 +31,12 @@ pub struct EvalArgs {
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
     let evaluated = evaluate(&args.file, &args.stdin, &args.inputs)?;
     let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
+    // `eval` shows data: what the environment, `.env` files and includes gave too; only
+    // `#secret` stays hidden, unless asked.
     let value = if args.show_secrets {
         value.revealed()
     } else {
-        value
+        value.unhidden()
     };
     let out = match args.format {
         DataFormat::Edn => value.to_edn_pretty(80) + "\n",

@@ -17,7 +17,7 @@ use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
 use crate::failure::{CliProblem, Failure};
-use crate::input::{CheckInputs, Pm2Inputs, VerifyInputs, parse_env_pair};
+use crate::input::{CheckInputs, Pm2Inputs, RootInputs, VerifyInputs, parse_env_pair};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
 
@@ -35,6 +35,8 @@ pub struct SyncInputs {
     pub emit: Format,
     #[command(flatten)]
     pub checks: CheckInputs,
+    #[command(flatten)]
+    pub root: RootInputs,
 }
 
 impl SyncInputs {
@@ -56,7 +58,7 @@ impl SyncInputs {
             profile_optional: true,
             ..LoadSettings::default()
         };
-        self.checks.apply(settings, level)
+        self.checks.apply(self.root.apply(settings), level)
     }
 }
 

@@ -209,7 +209,7 @@ impl Evaluator {
             return Err(self.out_of_bytes(span));
         };
         self.charge(out.text.len() as u64, span)?;
-        Ok(Value::new(ValueKind::Str(out.text.into()), Some(span)).secret_if(out.secret))
+        Ok(Value::new(ValueKind::Str(out.text.into()), Some(span)).hidden_as(out.hidden.as_ref()))
     }
 }
 
@@ -217,8 +217,8 @@ impl Evaluator {
 pub(crate) struct TextOut {
     text: String,
     room: u64,
-    /// Whether a secret went into the text (which makes the text secret).
-    secret: bool,
+    /// The strongest mark of what went into the text (which the text carries).
+    hidden: Option<std::sync::Arc<crate::value::Hidden>>,
 }
 
 /// The text did not fit in what is left of the data budget.
@@ -231,7 +231,7 @@ impl TextOut {
         TextOut {
             text: String::new(),
             room,
-            secret: false,
+            hidden: None,
         }
     }
 
@@ -257,7 +257,7 @@ impl TextOut {
     /// no further than the room left).
     pub(crate) fn push_value(&mut self, value: &Value) -> Result<(), Full> {
         let room = self.room.saturating_sub(self.text.len() as u64);
-        self.secret |= value.contains_secret();
+        self.hidden = crate::value::Hidden::stronger(self.hidden.take(), value.hidden_within().as_ref());
         match value.kind() {
             ValueKind::Str(s) => self.push(s),
             ValueKind::List(_)
@@ -266,7 +266,7 @@ impl TextOut {
             | ValueKind::Set(_)
             | ValueKind::Tagged(_) => {
                 let room = usize::try_from(room).unwrap_or(usize::MAX);
-                // The text holds what the values are (it is secret itself when they are).
+                // The text holds what the values are (it is hidden itself when they are).
                 let text = pm2_dsl_reader::to_compact_within(&value.revealed(), room).ok_or(Full)?;
                 self.push(&text)
             }
@@ -291,7 +291,7 @@ pub(crate) fn elements(value: &Value) -> Option<Elements<'_>> {
         ValueKind::List(s) | ValueKind::Vector(s) => Elements::Seq(Some(s.iter())),
         ValueKind::Set(s) => Elements::Set(s.iter()),
         ValueKind::Map(m) => Elements::Map(m.iter()),
-        ValueKind::Str(s) => Elements::Chars(s.chars(), value.origin(), value.is_secret()),
+        ValueKind::Str(s) => Elements::Chars(s.chars(), value.origin(), value.hidden_arc()),
         _ => return None,
     })
 }
@@ -301,8 +301,12 @@ pub(crate) enum Elements<'a> {
     Seq(Option<<&'a Seq as IntoIterator>::IntoIter>),
     Set(indexmap::set::Iter<'a, Value>),
     Map(indexmap::map::Iter<'a, Value, Value>),
-    /// A string's characters, with its origin and whether it is secret.
-    Chars(std::str::Chars<'a>, Option<Span>, bool),
+    /// A string's characters, with its origin and its mark.
+    Chars(
+        std::str::Chars<'a>,
+        Option<Span>,
+        Option<&'a std::sync::Arc<crate::value::Hidden>>,
+    ),
 }
 
 impl Iterator for Elements<'_> {
@@ -317,7 +321,7 @@ impl Iterator for Elements<'_> {
                 .map(|(k, v)| Value::vector([k.clone(), v.clone()]).with_origin(v.origin())),
             Elements::Chars(chars, origin, secret) => chars
                 .next()
-                .map(|c| Value::new(ValueKind::Char(c), *origin).secret_if(*secret)),
+                .map(|c| Value::new(ValueKind::Char(c), *origin).hidden_as(*secret)),
         }
     }
 
