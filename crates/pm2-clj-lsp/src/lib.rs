@@ -30,8 +30,17 @@ mod transport;
 /// Serves on stdin and stdout until the client exits or goes away. `Err` says why the
 /// session did not end with `shutdown` and `exit`.
 pub fn serve_stdio() -> Result<(), String> {
-    let stdin = std::io::BufReader::new(std::io::stdin());
-    let (sender, receiver, threads) = transport::start(stdin, std::io::stdout());
+    serve(std::io::BufReader::new(std::io::stdin()), std::io::stdout())
+}
+
+/// Serves the client whose framed JSON-RPC arrives on `input`, answering on `output`,
+/// until it exits or `input` ends: [`serve_stdio`] over any streams (tests drive it over
+/// in-memory ones). `Err` says why the session did not end with `shutdown` and `exit`.
+pub fn serve(
+    input: impl std::io::BufRead + Send + 'static,
+    output: impl std::io::Write + Send + 'static,
+) -> Result<(), String> {
+    let (sender, receiver, threads) = transport::start(input, output);
     let result = server::run(sender, receiver);
     // The writer ends once every sender is gone: the server's went with it above.
     let written = threads
