@@ -11,6 +11,11 @@
 //! - **Hover**, **completion**, **go to definition**, **document symbols**, **code
 //!   actions** for each did-you-mean, and **formatting** in `fmt`'s layout.
 //!
+//! A broken or hostile client costs bounded memory: frames are read within bounds and
+//! a bad one is dropped, logged, and read past to the next (`transport`); a document is
+//! read and evaluated within the limits the command line applies (`documents`,
+//! `analysis`), with a diagnostic carrying the limit's code when it is over one.
+//!
 //! The client may pass `initializationOptions`: `{"profile": "prod", "env": {"K": "V"},
 //! "debounceMs": 0}`. Positions are UTF-16, as the protocol's default.
 
@@ -24,7 +29,7 @@ mod edits;
 mod hover;
 mod navigation;
 mod query;
-mod server;
+pub mod server;
 mod transport;
 
 /// Serves on stdin and stdout until the client exits or goes away. `Err` says why the
