@@ -4,7 +4,10 @@
 //!
 //! A `*.pm2.edn` file goes through the whole pipeline (read, evaluate, build); any other
 //! file (a library such as `base.edn`) is read and evaluated. Imports resolve against
-//! the open documents first, then the disk.
+//! the open documents first, then the disk. Everything is read and evaluated within the
+//! limits the command line applies: a document over the size a source file may have is
+//! not analysed (`file::too-large`), trees are read within the evaluator's memory
+//! budget ([`read_tree`]) and evaluation runs within its limits (`eval::limit`).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -14,11 +17,12 @@ use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
 use miette::Report;
 use pm2_clj_sync::load::{LoadSettings, build_evaluated, evaluate_text, replacement};
 use pm2_clj_sync::scan::is_source;
-use pm2_dsl_eval::{Evaluator, FsLoader, Overlay, Value};
-use pm2_dsl_reader::{Source, Syntax, SyntaxKind, read_syntax};
+use pm2_clj_sync::{LoadError, LoadErrorKind};
+use pm2_dsl_eval::{Evaluator, FsLoader, Limits, Value};
+use pm2_dsl_reader::{Source, Syntax, SyntaxKind, read_syntax_with};
 
 use crate::convert::{Fix, Placed, Sources, convert};
-use crate::documents::{Document, range};
+use crate::documents::{Buffers, Document, range};
 use crate::query::{Doc, resolve};
 
 /// The results of analysing one document.
@@ -44,37 +48,33 @@ pub struct Analysis {
 /// The files on disk a document may read: confined as every command confines them
 /// ([`LoadSettings::loader_for`]); when its root cannot be used (a document not saved in
 /// any folder), none.
-pub fn disk_loader(settings: &LoadSettings, path: &std::path::Path) -> FsLoader {
+pub fn disk_loader(settings: &LoadSettings, path: &Path) -> FsLoader {
     settings
         .loader_for(path)
         .unwrap_or_else(|_| FsLoader::new().max_file_bytes(0))
 }
 
 impl Analysis {
-    /// Analyses `document`, reading imports from `open` (path, text) before the disk.
-    pub fn run(document: &Document, open: Vec<(String, Arc<str>)>, settings: &LoadSettings) -> Analysis {
-        let source = Source::standalone(document.path.to_string_lossy(), document.text.clone());
-        let tree = read_syntax(&source).0;
+    /// Analyses `document`, reading imports through `loader`.
+    pub fn run(document: &Document, loader: Buffers, settings: &LoadSettings) -> Analysis {
         let path = &document.path;
-        let loader = Overlay::new(open, disk_loader(settings, path));
-        let (reports, evaluator, value) = match evaluate_text(path, &document.text, loader, settings) {
-            Err(failure) => (failure.reports, failure.evaluator, None),
-            Ok(evaluated) if is_source(path) => {
-                let value = evaluated.value.clone();
-                match build_evaluated(evaluated, settings) {
-                    Ok(loaded) => {
-                        let warnings = loaded.built.warnings.into_iter().map(Report::new).collect();
-                        (warnings, Some(Box::new(loaded.evaluated.evaluator)), Some(value))
-                    }
-                    Err(failure) => (failure.reports, failure.evaluator, Some(value)),
-                }
+        let (text, (reports, evaluator, value)) = match document.too_large() {
+            // Not read, not evaluated, its text not even indexed: an empty one stands in.
+            Some(error) => {
+                let kind = LoadErrorKind::File {
+                    path: path.clone(),
+                    error: Arc::new(error),
+                };
+                let report = Report::new(LoadError::from(kind));
+                (Arc::from(""), (vec![report], None, None))
             }
-            Ok(evaluated) => (
-                Vec::new(),
-                Some(Box::new(evaluated.evaluator)),
-                Some(evaluated.value),
+            None => (
+                document.text.clone(),
+                evaluate(path, &document.text, loader, settings),
             ),
         };
+        let source = Source::standalone(path.to_string_lossy(), text);
+        let tree = read_tree(&source);
         let mut analysis = Analysis {
             path: path.clone(),
             version: document.version,
@@ -202,4 +202,39 @@ impl Analysis {
             import.span.end as usize,
         ))
     }
+}
+
+/// Evaluates the text of `path` and, for a `*.pm2.edn` file, builds it: the diagnostics,
+/// the evaluation as far as it went, and the file's value if evaluation succeeded.
+fn evaluate(
+    path: &Path,
+    text: &str,
+    loader: Buffers,
+    settings: &LoadSettings,
+) -> (Vec<Report>, Option<Box<Evaluator>>, Option<Value>) {
+    match evaluate_text(path, text, loader, settings) {
+        Err(failure) => (failure.reports, failure.evaluator, None),
+        Ok(evaluated) if is_source(path) => {
+            let value = evaluated.value.clone();
+            match build_evaluated(evaluated, settings) {
+                Ok(loaded) => {
+                    let warnings = loaded.built.warnings.into_iter().map(Report::new).collect();
+                    (warnings, Some(Box::new(loaded.evaluated.evaluator)), Some(value))
+                }
+                Err(failure) => (failure.reports, failure.evaluator, Some(value)),
+            }
+        }
+        Ok(evaluated) => (
+            Vec::new(),
+            Some(Box::new(evaluated.evaluator)),
+            Some(evaluated.value),
+        ),
+    }
+}
+
+/// The lossless tree of a text, read as `read` and `fmt` read it: within the
+/// evaluator's default memory budget ([`Limits::read_options`]). A text of more forms
+/// than that holds has a tree up to where reading stopped.
+pub fn read_tree(source: &Arc<Source>) -> Syntax {
+    read_syntax_with(source, Limits::default().read_options()).0
 }

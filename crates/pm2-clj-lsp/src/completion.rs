@@ -14,9 +14,9 @@ use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::schema::{OPTIONS, OptionSpec};
 use pm2_dsl_eval::docs::{EntryKind, entries};
 use pm2_dsl_eval::{Loader, Value};
-use pm2_dsl_reader::{Source, Syntax, SyntaxKind, read_syntax};
+use pm2_dsl_reader::{Source, Syntax, SyntaxKind};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, read_tree};
 use crate::documents::range;
 use crate::query::{Doc, Slot, resolve};
 
@@ -282,7 +282,7 @@ fn definitions_in(file: &Path, read: &dyn Loader) -> Vec<(String, bool)> {
         return Vec::new();
     };
     let source = Source::standalone(file.to_string_lossy(), text);
-    let tree = read_syntax(&source).0;
+    let tree = read_tree(&source);
     let doc = Doc {
         source: &source,
         tree: &tree,

@@ -1,14 +1,28 @@
 //! The documents the client has open: their text and version, edits applied as the
-//! client sends them (whole texts or UTF-16 ranges), and the mapping between `file:`
-//! URIs and the paths the load pipeline uses as locations.
+//! client sends them (whole texts or UTF-16 ranges), the loader analyses read them
+//! through, and the mapping between `file:` URIs and the paths the load pipeline uses
+//! as locations.
+//!
+//! A document is analysed only up to the size the command line reads a source file at
+//! ([`MAX_FILE_BYTES`]); past it, its text is kept up to [`MAX_FOLLOWED`] so that edits
+//! that bring it back under are followed, and past that it is let go.
 
 use std::collections::HashMap;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
 use lsp_types::{Position, Range, TextDocumentContentChangeEvent, Uri};
+use pm2_dsl_eval::{FileError, Found, FsLoader, Loader, MAX_FILE_BYTES, Overlay, resolve_path};
 use pm2_dsl_reader::Source;
+
+use crate::transport::MAX_MESSAGE;
+
+/// The largest text a document keeps (64 MiB): as much as one message can carry. A
+/// document whose edits make it larger is let go: its text is dropped and its edits are
+/// no longer followed until the client sends a whole text again (or reopens it).
+pub const MAX_FOLLOWED: usize = MAX_MESSAGE;
 
 /// An open document.
 #[derive(Clone, Debug)]
@@ -17,8 +31,37 @@ pub struct Document {
     pub path: PathBuf,
     /// The client's version of it.
     pub version: i32,
-    /// The current text.
+    /// The current text; empty once the document is let go (over [`MAX_FOLLOWED`]).
     pub text: Arc<str>,
+    /// The size of the client's text in bytes (its last known size once let go).
+    pub size: usize,
+}
+
+impl Document {
+    fn new(path: PathBuf, version: i32, text: String) -> Document {
+        let size = text.len();
+        let text = if size > MAX_FOLLOWED {
+            "".into()
+        } else {
+            text.into()
+        };
+        Document {
+            path,
+            version,
+            text,
+            size,
+        }
+    }
+
+    /// Why the document is not analysed, when it is larger than the command line reads
+    /// a source file ([`MAX_FILE_BYTES`]): `file::too-large`.
+    pub fn too_large(&self) -> Option<FileError> {
+        let len = self.size as u64;
+        (len > MAX_FILE_BYTES).then_some(FileError::TooLarge {
+            len,
+            max: MAX_FILE_BYTES,
+        })
+    }
 }
 
 /// Every open document, by URI.
@@ -31,19 +74,14 @@ impl Documents {
     /// Opens (or replaces) a document.
     pub fn open(&mut self, uri: Uri, version: i32, text: String) -> Result<(), String> {
         let path = path_of(&uri)?;
-        self.open.insert(
-            uri,
-            Document {
-                path,
-                version,
-                text: text.into(),
-            },
-        );
+        self.open.insert(uri, Document::new(path, version, text));
         Ok(())
     }
 
     /// Applies the client's changes in order. A change that does not fit the text (a
-    /// range past its end) leaves the document as it was and is an error.
+    /// range past its end) leaves the document as it was and is an error. A range in a
+    /// document that is let go cannot be followed and is passed over: only a whole text
+    /// brings it back.
     pub fn change(
         &mut self,
         uri: &Uri,
@@ -54,19 +92,30 @@ impl Documents {
             .open
             .get_mut(uri)
             .ok_or_else(|| format!("{} is not open", uri.as_str()))?;
-        let mut text = document.text.to_string();
+        let followed = document.text.len() == document.size;
+        let mut text = followed.then(|| document.text.to_string());
+        let mut size = document.size;
         for change in changes {
-            match change.range {
-                None => text = change.text,
-                Some(range) => {
-                    let source = Source::standalone("", text.as_str());
-                    let (start, end) = byte_range(&source, range)
-                        .ok_or_else(|| format!("the range {range:?} is outside {}", uri.as_str()))?;
-                    text.replace_range(start..end, &change.text);
-                }
+            let Some(range) = change.range else {
+                size = change.text.len();
+                text = (size <= MAX_FOLLOWED).then_some(change.text);
+                continue;
+            };
+            let Some(current) = &mut text else {
+                continue;
+            };
+            let source = Source::standalone("", current.as_str());
+            let (start, end) = byte_range(&source, range)
+                .ok_or_else(|| format!("the range {range:?} is outside {}", uri.as_str()))?;
+            size = current.len() - (end - start) + change.text.len();
+            if size > MAX_FOLLOWED {
+                text = None;
+            } else {
+                current.replace_range(start..end, &change.text);
             }
         }
-        document.text = text.into();
+        document.text = text.map(Into::into).unwrap_or_default();
+        document.size = size;
         document.version = version;
         Ok(())
     }
@@ -86,12 +135,60 @@ impl Documents {
         self.open.iter().find(|(_, d)| d.path == path).map(|(u, _)| u)
     }
 
-    /// The texts of every open document by location, for an overlay loader.
-    pub fn texts(&self) -> Vec<(String, Arc<str>)> {
-        self.open
-            .values()
-            .map(|d| (d.path.to_string_lossy().into_owned(), d.text.clone()))
-            .collect()
+    /// The loader analyses read imports through: the open documents before the disk.
+    pub fn loader(&self, disk: FsLoader) -> Buffers {
+        let (mut texts, mut too_large) = (Vec::new(), HashMap::new());
+        for d in self.open.values() {
+            let location = resolve_path(None, &d.path.to_string_lossy());
+            if d.too_large().is_some() {
+                too_large.insert(location, d.size as u64);
+            } else {
+                texts.push((location, d.text.clone()));
+            }
+        }
+        Buffers {
+            texts: Overlay::new(texts, disk.clone()),
+            disk,
+            too_large,
+        }
+    }
+}
+
+/// What analyses read imports through: the open documents' texts before the disk. An
+/// open document is held to the size cap a file is read with: importing one over
+/// [`MAX_FILE_BYTES`] is refused as importing such a file is.
+pub struct Buffers {
+    texts: Overlay<FsLoader>,
+    /// The files on disk the document may read (confined as every command confines
+    /// them): an open document outside its root is refused as a file there is.
+    disk: FsLoader,
+    /// The open documents over the cap, by location, with their sizes.
+    too_large: HashMap<String, u64>,
+}
+
+impl Loader for Buffers {
+    fn resolve(&self, from: Option<&str>, path: &str) -> String {
+        self.texts.resolve(from, path)
+    }
+
+    fn read(&self, location: &str) -> io::Result<Option<String>> {
+        self.disk.check_inside(location)?;
+        match self.too_large.get(location) {
+            Some(&len) => Err(FileError::TooLarge {
+                len,
+                max: MAX_FILE_BYTES,
+            }
+            .into()),
+            None => self.texts.read(location),
+        }
+    }
+
+    fn found(&self, location: &str) -> Found {
+        if self.too_large.contains_key(location) {
+            Found::File
+        } else {
+            self.texts.found(location)
+        }
     }
 }
 
@@ -209,5 +306,61 @@ mod tests {
             "a bad change leaves the document alone"
         );
         assert!(docs.change(&uri("file:///other.edn"), 1, vec![]).is_err());
+    }
+
+    #[test]
+    fn documents_over_the_caps_are_not_analysed_then_let_go() {
+        let mut docs = Documents::default();
+        let u = uri("file:///big.pm2.edn");
+        let whole = |text: String| TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text,
+        };
+        let over = MAX_FILE_BYTES as usize + 1;
+        docs.open(u.clone(), 1, "x".repeat(over)).unwrap();
+        let d = docs.get(&u).unwrap();
+        assert_eq!((d.text.len(), d.size), (over, over), "kept, to follow its edits");
+        assert!(matches!(d.too_large(), Some(FileError::TooLarge { len, .. }) if len == over as u64));
+        let location = "/big.pm2.edn";
+        let refused = docs
+            .loader(pm2_dsl_eval::FsLoader::new())
+            .read(location)
+            .unwrap_err();
+        assert_eq!(
+            refused.kind(),
+            io::ErrorKind::FileTooLarge,
+            "imported, it is refused: {refused}"
+        );
+        // Past what a message carries, it is let go, and its ranges are passed over.
+        let end = Position::new(0, over as u32);
+        let change = TextDocumentContentChangeEvent {
+            range: Some(Range::new(end, end)),
+            range_length: None,
+            text: "y".repeat(MAX_FOLLOWED),
+        };
+        docs.change(&u, 2, vec![change]).unwrap();
+        let d = docs.get(&u).unwrap();
+        assert_eq!((d.text.len(), d.size, d.version), (0, over + MAX_FOLLOWED, 2));
+        let nowhere = Range::new(Position::new(9, 0), Position::new(9, 0));
+        let ignored = TextDocumentContentChangeEvent {
+            range: Some(nowhere),
+            range_length: None,
+            text: "z".into(),
+        };
+        docs.change(&u, 3, vec![ignored]).unwrap();
+        assert_eq!(docs.get(&u).unwrap().size, over + MAX_FOLLOWED);
+        // A whole text brings it back.
+        docs.change(&u, 4, vec![whole("{:apps []}".into())]).unwrap();
+        let d = docs.get(&u).unwrap();
+        assert_eq!((&*d.text, d.size), ("{:apps []}", 10));
+        assert!(d.too_large().is_none());
+        assert_eq!(
+            docs.loader(pm2_dsl_eval::FsLoader::new())
+                .read(location)
+                .unwrap()
+                .as_deref(),
+            Some("{:apps []}")
+        );
     }
 }

@@ -11,6 +11,11 @@
 //! - **Hover**, **completion**, **go to definition**, **document symbols**, **code
 //!   actions** for each did-you-mean, and **formatting** in `fmt`'s layout.
 //!
+//! A broken or hostile client costs bounded memory: frames are read within bounds and
+//! a bad one is dropped, logged, and read past to the next (`transport`); a document is
+//! read and evaluated within the limits the command line applies (`documents`,
+//! `analysis`), with a diagnostic carrying the limit's code when it is over one.
+//!
 //! The client may pass `initializationOptions`: `{"profile": "prod", "env": {"K": "V"},
 //! "debounceMs": 0, "root": "/path", "unconfined": false}`. A document reads files
 //! (imports, `#include`, `#dotenv`) only inside its root, as every command does. Hover,
@@ -28,14 +33,23 @@ mod edits;
 mod hover;
 mod navigation;
 mod query;
-mod server;
+pub mod server;
 mod transport;
 
 /// Serves on stdin and stdout until the client exits or goes away. `Err` says why the
 /// session did not end with `shutdown` and `exit`.
 pub fn serve_stdio() -> Result<(), String> {
-    let stdin = std::io::BufReader::new(std::io::stdin());
-    let (sender, receiver, threads) = transport::start(stdin, std::io::stdout());
+    serve(std::io::BufReader::new(std::io::stdin()), std::io::stdout())
+}
+
+/// Serves the client whose framed JSON-RPC arrives on `input`, answering on `output`,
+/// until it exits or `input` ends: [`serve_stdio`] over any streams (tests drive it over
+/// in-memory ones). `Err` says why the session did not end with `shutdown` and `exit`.
+pub fn serve(
+    input: impl std::io::BufRead + Send + 'static,
+    output: impl std::io::Write + Send + 'static,
+) -> Result<(), String> {
+    let (sender, receiver, threads) = transport::start(input, output);
     let result = server::run(sender, receiver);
     // The writer ends once every sender is gone: the server's went with it above.
     let written = threads

@@ -6,10 +6,10 @@
 use std::path::Path;
 
 use lsp_types::{DocumentSymbol, Location, Range, SymbolKind};
-use pm2_dsl_eval::{Loader, Value, ValueKind};
-use pm2_dsl_reader::{Number, Source, SourceMap, Span, Syntax, SyntaxKind, read_all, read_syntax};
+use pm2_dsl_eval::{Limits, Loader, Value, ValueKind};
+use pm2_dsl_reader::{Number, Source, SourceMap, Span, Syntax, SyntaxKind, read_all_with};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, read_tree};
 use crate::documents::{range, uri_of};
 use crate::query::{Doc, resolve};
 
@@ -36,7 +36,7 @@ pub fn definition(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Opti
     } else {
         Source::standalone(file.to_string_lossy(), read.read(&file.to_string_lossy()).ok()??)
     };
-    let tree = read_syntax(&source).0;
+    let tree = read_tree(&source);
     let doc = Doc {
         source: &source,
         tree: &tree,
@@ -52,7 +52,8 @@ pub fn definition(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Opti
 /// Where the value a `#ref [...]` path leads to in the file's result was written.
 fn ref_target(analysis: &Analysis, reference: &Syntax) -> Option<Location> {
     let vector = reference.elements().find(|e| e.kind == SyntaxKind::Vector)?;
-    let forms = read_all(&Source::standalone("", analysis.source.slice(vector.span))).ok()?;
+    let vector = Source::standalone("", analysis.source.slice(vector.span));
+    let forms = read_all_with(&vector, Limits::default().read_options()).ok()?;
     let keys: Vec<Value> = match &forms.first()?.kind {
         pm2_dsl_reader::FormKind::Vector(items) => items.iter().map(Value::from_form).collect(),
         _ => return None,

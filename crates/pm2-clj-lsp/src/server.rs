@@ -32,12 +32,12 @@ use lsp_types::{
     TextDocumentSyncKind, Uri,
 };
 use pm2_clj_sync::load::LoadSettings;
-use pm2_dsl_eval::{Env, Overlay};
+use pm2_dsl_eval::Env;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::analysis::{Analysis, disk_loader};
-use crate::documents::{Documents, offset};
+use crate::documents::{Document, Documents, offset};
 use crate::{completion, edits, hover, navigation};
 
 /// What the client can set in `initializationOptions`.
@@ -58,7 +58,8 @@ struct Options {
 }
 
 /// Runs the server over these channels until the client exits or goes away. `Err` when
-/// the session did not end with `shutdown` and `exit`.
+/// the session did not end with `shutdown` and `exit`. [`crate::serve`] runs it behind
+/// the transport; tests drive it directly with messages no frame could carry.
 pub fn run(sender: Sender<Message>, receiver: Receiver<Message>) -> Result<(), String> {
     let Some((id, params)) = handshake(&sender, &receiver)? else {
         return Ok(());
@@ -304,9 +305,9 @@ impl Server {
         let Some(document) = self.documents.get(uri) else {
             return Ok(());
         };
-        let texts = self.documents.texts();
+        let loader = self.documents.loader(disk_loader(&self.settings, &document.path));
         let analysis = catch_unwind(AssertUnwindSafe(|| {
-            Analysis::run(document, texts, &self.settings)
+            Analysis::run(document, loader, &self.settings)
         }));
         let analysis = analysis.unwrap_or_else(|panic| {
             let what = panic
@@ -408,14 +409,14 @@ impl Server {
                 let p: lsp_types::CompletionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position)?;
                 let path = self.analyses[&uri].path.clone();
-                let loader = Overlay::new(self.documents.texts(), disk_loader(&self.settings, &path));
+                let loader = self.documents.loader(disk_loader(&self.settings, &path));
                 to_json(completion::complete(&self.analyses[&uri], offset, &loader))
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = params_of(params)?;
                 let (uri, offset) = self.position(p.text_document_position_params)?;
                 let path = self.analyses[&uri].path.clone();
-                let loader = Overlay::new(self.documents.texts(), disk_loader(&self.settings, &path));
+                let loader = self.documents.loader(disk_loader(&self.settings, &path));
                 to_json(navigation::definition(&self.analyses[&uri], offset, &loader))
             }
             DocumentSymbolRequest::METHOD => {
@@ -432,7 +433,15 @@ impl Server {
             }
             Formatting::METHOD => {
                 let p: lsp_types::DocumentFormattingParams = params_of(params)?;
-                let analysis = self.analysis(&p.text_document.uri)?;
+                let uri = p.text_document.uri;
+                if let Some(error) = self.documents.get(&uri).and_then(Document::too_large) {
+                    // Its analysis stands in an empty text: nothing to format from.
+                    return Err((
+                        ErrorCode::RequestFailed,
+                        format!("the file is not formatted: {error}"),
+                    ));
+                }
+                let analysis = self.analysis(&uri)?;
                 edits::format(analysis)
                     .map_err(|e| (ErrorCode::RequestFailed, e))
                     .and_then(to_json)

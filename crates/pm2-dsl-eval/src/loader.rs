@@ -122,6 +122,35 @@ impl FsLoader {
     }
 }
 
+impl FsLoader {
+    /// `Ok` when `location` may be read: the loader is not confined, or the file (links
+    /// followed) is inside its root or does not exist; else the [`OutsideRoot`] error
+    /// [`Loader::read`] would give.
+    pub fn check_inside(&self, location: &str) -> io::Result<()> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let path = Path::new(location);
+        let real = path
+            .canonicalize()
+            .or_else(|_| {
+                let folder = path.parent().unwrap_or(Path::new("/")).canonicalize()?;
+                Ok::<_, io::Error>(folder.join(path.file_name().unwrap_or_default()))
+            })
+            .unwrap_or_else(|_| path.to_path_buf());
+        if real.starts_with(root) {
+            return Ok(());
+        }
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            OutsideRoot {
+                root: root.clone(),
+                real: (real != path).then_some(real),
+            },
+        ))
+    }
+}
+
 impl Loader for FsLoader {
     /// What is at `location` (links followed); when confined, nothing is found outside
     /// the root (the folder holding `location` must be inside it; a venv's `bin/python`
