@@ -27,6 +27,10 @@ struct Cli {
     /// count characters.
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
+    /// Show every diagnostic: by default a report shows the first 20 of each code and
+    /// one line for how many more there were.
+    #[arg(long, global = true)]
+    all_diagnostics: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -109,6 +113,9 @@ fn main() -> ExitCode {
     // Without it an interrupted write leaves its temporary file until the next write.
     let _ = pm2_clj_runtime::files::remove_temporaries_on_signals();
     let cli = Cli::parse();
+    if cli.all_diagnostics {
+        report::show_all();
+    }
     let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
         let result = run(&cli);
         match result {

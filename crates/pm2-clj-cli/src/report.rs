@@ -193,27 +193,92 @@ pub fn emit(diagnostics: &[&dyn Diagnostic], format: MessageFormat) {
     );
 }
 
+/// How many diagnostics of one code one report shows before it sums up the rest.
+pub const SHOWN_PER_CODE: usize = 20;
+
+/// Whether every diagnostic is shown (`--all-diagnostics`), not the first
+/// [`SHOWN_PER_CODE`] of each code and a line for the rest.
+static ALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Shows every diagnostic from now on (`--all-diagnostics`).
+pub fn show_all() {
+    ALL.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A code whose diagnostics were not all shown: the code, their severity, how many more.
+type More = (String, &'static str, usize);
+
+/// The diagnostics one report shows — the first [`SHOWN_PER_CODE`] of each code, unless
+/// all are asked for — and, in order of first appearance, each code with how many more
+/// it had.
+fn summarised<'a, T: Copy>(
+    diagnostics: &'a [(&'a dyn Diagnostic, T)],
+) -> (Vec<(&'a dyn Diagnostic, T)>, Vec<More>) {
+    if ALL.load(std::sync::atomic::Ordering::Relaxed) {
+        return (diagnostics.to_vec(), Vec::new());
+    }
+    let mut seen: Vec<More> = Vec::new();
+    let mut shown = Vec::new();
+    for (d, extra) in diagnostics {
+        let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+        let at = match seen.iter().position(|(c, ..)| *c == code) {
+            Some(at) => at,
+            None => {
+                seen.push((code, severity_name(*d), 0));
+                seen.len() - 1
+            }
+        };
+        seen[at].2 += 1;
+        if seen[at].2 <= SHOWN_PER_CODE {
+            shown.push((*d, *extra));
+        }
+    }
+    let more = seen
+        .into_iter()
+        .filter(|(.., n)| *n > SHOWN_PER_CODE)
+        .map(|(code, severity, n)| (code, severity, n - SHOWN_PER_CODE))
+        .collect();
+    (shown, more)
+}
+
 fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: MessageFormat) {
+    let (diagnostics, more) = summarised(diagnostics);
+    let summary = |code: &str, severity: &str, n: usize| {
+        format!("{n} more {severity}s [{code}] not shown (--all-diagnostics shows every one)")
+    };
     match format {
         MessageFormat::Human => {
             let colour = colour_on_stderr();
             let width = terminal_width();
             let mut err = std::io::stderr().lock();
-            for (d, _) in diagnostics {
+            for (d, _) in &diagnostics {
                 let _ = write!(err, "{}", render_human(*d, colour, width));
+            }
+            for (code, severity, n) in &more {
+                let _ = writeln!(err, "  … {}", summary(code, severity, *n));
             }
         }
         MessageFormat::Short => {
             let mut err = std::io::stderr().lock();
-            for (d, _) in diagnostics {
+            for (d, _) in &diagnostics {
                 let _ = writeln!(err, "{}", to_short(*d));
+            }
+            for (code, severity, n) in &more {
+                let _ = writeln!(err, "pm2-clj: note[{code}]: {}", summary(code, severity, *n));
             }
         }
         MessageFormat::Json => {
             let mut out = std::io::stdout().lock();
-            for (d, fix) in diagnostics {
+            for (d, fix) in &diagnostics {
                 let mut json = to_json(*d);
                 json["replacements"] = Json::Array(fix.iter().map(|f| replacement_json(f)).collect());
+                let _ = writeln!(out, "{json}");
+            }
+            for (code, severity, n) in &more {
+                let json = serde_json::json!({
+                    "summary": true, "code": code, "severity": severity, "more": n,
+                    "message": summary(code, severity, *n),
+                });
                 let _ = writeln!(out, "{json}");
             }
         }

@@ -627,6 +627,8 @@ fn an_ecosystem_dsl_env_file_becomes_dotenv_below_the_apps_own_env() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("services/api");
     std::fs::create_dir_all(&dir).unwrap();
+    // A repository: the converted file reads ../.env, inside it.
+    std::fs::create_dir(root.path().join(".git")).unwrap();
     std::fs::write(root.path().join("services/.env"), "SHARED=from-file\nPORT=1\n").unwrap();
     let file = dir.join("ecosystem.edn");
     std::fs::write(

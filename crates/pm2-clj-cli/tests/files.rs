@@ -69,7 +69,12 @@ fn only_regular_files_of_bounded_size_are_read_as_sources() {
 fn pseudo_files_are_refused_rather_than_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("env.pm2.edn"), "#include \"/proc/self/environ\"").unwrap();
-    let text = fails_with(dir.path(), &["eval", "env.pm2.edn"], "eval::import-io");
+    fails_with(dir.path(), &["eval", "env.pm2.edn"], "eval::outside-root");
+    let text = fails_with(
+        dir.path(),
+        &["eval", "env.pm2.edn", "--unconfined"],
+        "eval::import-io",
+    );
     assert!(text.contains("pseudo-file"), "{text}");
 }
 
@@ -94,19 +99,16 @@ fn root_confines_imports_to_a_folder() {
     let out = cli(d, &["check", "--root", "tree", "tree/ok.pm2.edn"]);
     assert!(out.status.success(), "{}", stderr(&out));
     for file in ["tree/escape.pm2.edn", "tree/absolute.pm2.edn"] {
-        let text = fails_with(d, &["eval", "--root", "tree", file], "eval::import-io");
-        assert!(
-            text.contains("outside the folder imports are confined to"),
-            "{text}"
-        );
+        let text = fails_with(d, &["eval", "--root", "tree", file], "eval::outside-root");
+        assert!(text.contains("is outside the tree root"), "{text}");
         assert!(!text.contains("s3cret"), "{text}");
+        // Without --root, the root is the source's folder (no .git above it).
+        fails_with(d, &["eval", file], "eval::outside-root");
     }
-    let out = cli(d, &["eval", "tree/escape.pm2.edn"]);
-    assert!(
-        out.status.success(),
-        "without --root the file is read: {}",
-        stderr(&out)
-    );
+    let out = cli(d, &["eval", "tree/escape.pm2.edn", "--unconfined"]);
+    assert!(out.status.success(), "--unconfined reads it: {}", stderr(&out));
+    let out = cli(d, &["eval", "tree/escape.pm2.edn", "--root", "."]);
+    assert!(out.status.success(), "--root . holds it: {}", stderr(&out));
     fails_with(d, &["eval", "--root", "missing", "tree/ok.pm2.edn"], "load::root");
 }
 

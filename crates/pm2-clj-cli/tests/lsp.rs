@@ -496,6 +496,59 @@ fn the_language_server_never_shows_a_secret() {
     assert!(client.finish().success());
 }
 
+/// Hover, completion and diagnostics show no value read from the environment, a `.env`
+/// file or an `#include` (`#env X`'s def showed `"hunter2-LSPSECRET"`): they say where it
+/// was read from. A file outside the document's root is an error there too.
+#[test]
+fn the_language_server_shows_where_a_hidden_value_was_read_not_the_value() {
+    let dir = project(&[
+        (".env", "TOKEN=dotenv-LSPSECRET\n"),
+        ("secret.edn", "{:token \"include-LSPSECRET\"}\n"),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().parent().unwrap().join("lsp-outside.edn"), "1").ok();
+    let app = uri(&dir.path().join("app.pm2.edn"));
+    let text = "(def from-env #env PM2_CLJ_TEST_SET)
+(def vars #dotenv \".env\")
+(def inc #include \"secret.edn\")
+{:apps [{:name \"api\" :script \"a.js\" :instances from-env :cwd (:TOKEN vars)
+         :interpreter (:token inc) :env {:A from-env}}]}
+";
+    let mut client = Client::start(dir.path(), json!({}));
+    client.open(&app, text);
+    let mut shown = vec![client.diagnostics(&app)];
+    for (needle, nth) in [
+        ("from-env", 0),
+        ("from-env", 1),
+        ("vars", 0),
+        ("vars", 1),
+        ("inc", 0),
+        ("inc", 1),
+    ] {
+        let (line, character) = at(text, needle, nth);
+        shown.push(client.at("textDocument/hover", &app, line, character + 1));
+        shown.push(client.at("textDocument/completion", &app, line, character + 1));
+    }
+    let all: String = shown.iter().map(|a| a.to_string()).collect();
+    for secret in ["secret-value", "dotenv-LSPSECRET", "include-LSPSECRET"] {
+        assert!(!all.contains(secret), "{secret} shown: {all}");
+    }
+    assert!(all.contains("read from $PM2_CLJ_TEST_SET"), "{all}");
+    assert!(all.contains("read from .env"), "{all}");
+
+    let escape = uri(&dir.path().join("escape.pm2.edn"));
+    client.open(
+        &escape,
+        "{:apps [{:name \"x\" :script \"a.js\" :instances #include \"../lsp-outside.edn\"}]}",
+    );
+    let diagnostics = client.diagnostics(&escape);
+    assert_eq!(
+        diagnostics["diagnostics"][0]["code"], "eval::outside-root",
+        "{diagnostics}"
+    );
+    assert!(client.finish().success());
+}
+
 fn labels(items: &Json) -> Vec<String> {
     items
         .as_array()

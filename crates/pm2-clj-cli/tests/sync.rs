@@ -21,6 +21,9 @@ impl Tree {
     /// the example server to switch scripts between.
     fn new() -> Tree {
         let dir = tempfile::tempdir().unwrap();
+        // A repository: its sources may read any file in it (a shared one outside the
+        // daemons tree too).
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
         let server = std::fs::read_to_string(repo_root().join("examples/apps/server.js")).unwrap();
         std::fs::write(dir.path().join("server.js"), &server).unwrap();
         std::fs::write(dir.path().join("server2.js"), &server).unwrap();

@@ -56,6 +56,8 @@ fn watch_acts_on_folders() {
     let pm2 = Pm2::start();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // A repository: the sources read a library outside the watched tree, inside it.
+    std::fs::create_dir(d.join(".git")).unwrap();
     daemon(d, "tree/a", &["a1"], "1");
     daemon(d, "tree/b", &["b1"], "1");
     daemon(d, "tree/c", &["c1"], "1");

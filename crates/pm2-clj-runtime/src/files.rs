@@ -153,6 +153,26 @@ fn permissions_for(existing: Option<&std::fs::Metadata>, access: Access) -> Opti
     }
 }
 
+/// Where a write to `path` lands: `path`, or, when it is a symbolic link, the file the
+/// link (and the links it leads to) names, as a shell's `>` writes through it. The link
+/// itself is never replaced by a file.
+fn through_links(path: &Path) -> Result<PathBuf, RuntimeError> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&at).map_err(|e| write_failure(path, e))?;
+                at = match at.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(write_failure(path, "too many levels of symbolic links"))
+}
+
 fn write(
     path: &Path,
     content: &str,
@@ -160,6 +180,7 @@ fn write(
     make_folder: bool,
     access: Access,
 ) -> Result<Written, RuntimeError> {
+    let path = &through_links(path)?;
     let existing = match std::fs::metadata(path) {
         Ok(metadata) => Some(metadata),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -202,8 +223,8 @@ fn write(
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
-    let prefix = format!(".{}.pm2-clj-", &name[..cut]);
-    remove_leftovers(dir, &prefix);
+    let prefix = format!(".{}{TEMPORARY}{}-", &name[..cut], std::process::id());
+    remove_leftovers(dir);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix);
     if let Some(permissions) = permissions_for(existing.as_ref(), access) {
@@ -285,24 +306,51 @@ fn holds(path: &Path, content: &[u8]) -> bool {
     file.take(content.len() as u64 + 1).read_to_end(&mut old).is_ok() && old == content
 }
 
-/// How old a temporary file must be to count as left over by an interrupted run (a
-/// write takes milliseconds).
+/// What names a temporary file of a write, between the target's name and the writer's
+/// process id: `.api.config.cjs.pm2-clj-4242-Xa9Q2`.
+const TEMPORARY: &str = ".pm2-clj-";
+
+/// How old a temporary file must be to count as left over where the writer's process
+/// cannot be asked about (a write takes milliseconds).
 const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Removes temporary files of earlier writes of the same target that were interrupted.
-fn remove_leftovers(dir: &Path, prefix: &str) {
+/// Removes from `dir` the temporary files of writes that were interrupted hard (SIGKILL,
+/// a crash), whatever file they were writing: those whose writer's process is gone, and
+/// those older than [`LEFTOVER_AGE`]. A run writing at this moment keeps its own.
+fn remove_leftovers(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
-        // Only a stale one: a run writing the same file at this moment keeps its own.
-        let stale = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > LEFTOVER_AGE));
-        if stale && entry.file_name().to_string_lossy().starts_with(prefix) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((_, rest)) = name.strip_prefix('.').and_then(|n| n.rsplit_once(TEMPORARY)) else {
+            continue;
+        };
+        let old = || {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > LEFTOVER_AGE))
+        };
+        let writer = rest.split('-').next().and_then(|pid| pid.parse::<u32>().ok());
+        let dead = writer.is_some_and(|w| w != std::process::id() && !process_runs(w));
+        if dead || old() {
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+/// Whether a process with this id runs (on systems that cannot tell: yes).
+fn process_runs(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        rustix::process::Pid::from_raw(pid as i32)
+            .is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
     }
 }
 
@@ -457,6 +505,72 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, [".out.json.pm2-clj-LIVE", "out.json"]);
+    }
+
+    /// A run killed hard mid-write leaves `.NAME.pm2-clj-PID-XXXX`; the next write of
+    /// any file in that folder removes it at once (its writer is gone), while a live
+    /// writer's file stays.
+    #[cfg(unix)]
+    #[test]
+    fn a_dead_writers_temporary_file_goes_with_the_next_write_in_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut dead = std::process::Command::new("true").spawn().unwrap();
+        let gone = dead.id();
+        dead.wait().unwrap();
+        let mut alive = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let killed = format!(".api.config.cjs.pm2-clj-{gone}-Xa9Q2");
+        let live = format!(".api.config.cjs.pm2-clj-{}-Zb1R3", alive.id());
+        std::fs::write(dir.path().join(&killed), "half").unwrap();
+        std::fs::write(dir.path().join(&live), "in flight").unwrap();
+        write_if_changed(&dir.path().join("other.json"), "x").unwrap();
+        let _ = alive.kill();
+        let _ = alive.wait();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [live, "other.json".to_string()]);
+    }
+
+    /// `-o` onto a symbolic link writes the file it names, as `>` does; the link stays a
+    /// link (a chain of links, and a dangling one, too).
+    #[cfg(unix)]
+    #[test]
+    fn a_write_through_a_link_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real/out.json");
+        std::fs::create_dir(dir.path().join("real")).unwrap();
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real/out.json", &link).unwrap();
+        let chain = dir.path().join("chain.json");
+        std::os::unix::fs::symlink(&link, &chain).unwrap();
+        write_output(&chain, "new", &[]).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            std::fs::symlink_metadata(&chain)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink("real/made.json", &dangling).unwrap();
+        write_output(&dangling, "made", &[]).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("real/made.json")).unwrap(),
+            "made"
+        );
+        let looped = dir.path().join("loop.json");
+        std::os::unix::fs::symlink("loop.json", &looped).unwrap();
+        assert!(write_output(&looped, "x", &[]).is_err());
     }
 
     #[test]

@@ -228,6 +228,87 @@ pub fn run(
     Ok(outcome)
 }
 
+/// Runs `stop` or `delete` on the apps pm2-clj started from `source`, found by their
+/// markers alone: for a source that does not load now (a secret it needs is not set, it
+/// was edited into an error), stopping or deleting what it started needs nothing of it.
+/// `options.only` names apps among those.
+pub fn run_by_markers(
+    pm2: &dyn Pm2,
+    verb: Verb,
+    source: &std::path::Path,
+    options: &VerbOptions,
+    reporter: &dyn Reporter,
+) -> Result<Outcome, RuntimeError> {
+    let home = lock::pm2_home(options.home.as_deref());
+    let _lock = lock::acquire(&home, options.lock_wait, |pid| {
+        reporter.report(Event::Note(format!(
+            "waiting for another pm2-clj run (pid {pid})"
+        )));
+    })?;
+    let monitor = Monitor::new(pm2);
+    let running = monitor.list()?;
+    let source = pm2_clj_sync::scan::absolute(source);
+    let owned: Vec<&Process> = (running.iter())
+        .filter(|p| {
+            p.markers
+                .as_ref()
+                .is_some_and(|m| std::path::Path::new(&m.source) == source)
+        })
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for p in &owned {
+        if !names.contains(&p.name.as_str()) {
+            names.push(&p.name);
+        }
+    }
+    if let Some(wanted) = options.only.iter().find(|o| !names.contains(&o.as_str())) {
+        return Err(RuntimeError::from(RuntimeErrorKind::UnknownApp {
+            app: wanted.clone(),
+            suggestion: pm2_dsl_eval::closest(wanted, names.iter().copied()),
+        }));
+    }
+    let mut plan = Plan::default();
+    for name in names
+        .iter()
+        .filter(|n| options.only.is_empty() || options.only.iter().any(|o| o == *n))
+    {
+        let procs: Vec<&&Process> = owned.iter().filter(|p| p.name == *name).collect();
+        let kind = match verb {
+            Verb::Stop if procs.iter().all(|p| p.status.is_down()) => None,
+            Verb::Stop => Some(ActionKind::Stop),
+            Verb::Delete => Some(ActionKind::Delete),
+            _ => None,
+        };
+        match kind {
+            Some(kind) => plan.actions.push(Action {
+                kind,
+                app: name.to_string(),
+                source: source.clone(),
+                reason: "started from this source".into(),
+                pm_ids: procs.iter().map(|p| p.pm_id).collect(),
+            }),
+            None => plan.unchanged.push(name.to_string()),
+        }
+    }
+    let mut outcome = Outcome::default();
+    if plan.actions.is_empty() {
+        reporter.report(Event::Note(format!("nothing to {}", verb_name(verb))));
+    } else {
+        let profile = owned
+            .iter()
+            .find_map(|p| p.markers.as_ref()?.inputs.profile.clone());
+        let generated = Generated::verbs(&source, profile.as_deref());
+        let unit = Unit::of(&source, None, plan.actions.clone(), generated, &[]);
+        let apply_options = ApplyOptions {
+            rollback: options.rollback,
+            wait: options.wait,
+        };
+        outcome.units = apply(&monitor, vec![unit], apply_options, reporter);
+    }
+    outcome.plan = plan;
+    Ok(outcome)
+}
+
 /// The verb's name, as pm2 calls it.
 pub fn verb_name(verb: Verb) -> &'static str {
     match verb {

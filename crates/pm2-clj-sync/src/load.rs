@@ -428,12 +428,12 @@ fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::S
                 .get(span.start as usize..span.end as usize)?;
             let relative = written.starts_with('"') && !written.starts_with("\"/");
             (relative && !Path::new(path).is_dir()).then(|| {
-                EmitError::new(
-                    EmitErrorKind::CwdMissing {
-                        path: path.to_string(),
-                    },
-                    Some(span),
-                )
+                // A path that is not to be shown is named by where it was read from.
+                let path = match cwd.hidden() {
+                    Some(hidden) => format!("({})", hidden.describe()),
+                    None => path.to_string(),
+                };
+                EmitError::new(EmitErrorKind::CwdMissing { path }, Some(span))
             })
         })
         .collect()

@@ -558,10 +558,11 @@ fn finish_apps(
             let origin = logs.dir.as_ref().and_then(Value::origin);
             for (option, path) in app_log_paths(dir, name) {
                 if !options.iter().any(|(o, _)| o == option) {
-                    options.push((
-                        option.to_string(),
-                        Value::new(ValueKind::Str(path.into()), origin),
-                    ));
+                    let mut value = Value::new(ValueKind::Str(path.into()), origin);
+                    if let Some(dir) = &logs.dir {
+                        value = value.hidden_like(dir);
+                    }
+                    options.push((option.to_string(), value));
                 }
             }
         }
@@ -605,7 +606,7 @@ fn without_nil_env(
         .filter(|(_, v)| !v.is_nil())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    Value::new(ValueKind::Map(kept), value.origin())
+    Value::new(ValueKind::Map(kept), value.origin()).hidden_like(&value)
 }
 
 /// The absolute folder of the file at `path` (as named, relative to the current folder
@@ -653,7 +654,7 @@ fn against_file(value: Value, settings: &Settings) -> Value {
         .filter(|j| !j.is_empty())
         .unwrap_or(&joined)
         .to_string();
-    Value::new(ValueKind::Str(joined.into()), value.origin())
+    Value::new(ValueKind::Str(joined.into()), value.origin()).hidden_like(&value)
 }
 
 /// Two keys of `section` that are written out alike: `again` after `first`.

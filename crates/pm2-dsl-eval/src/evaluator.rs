@@ -349,18 +349,8 @@ impl Evaluator {
         self.charge(source.text().len() as u64, at.unwrap_or(source.span(0, 0)))?;
         let options = ReadOptions::within_bytes(self.bytes_left());
         let forms = match read_all_collecting(&source, options) {
-            Ok(forms) => {
-                let spans: Vec<Span> = forms.iter().flat_map(crate::tags::secret_literal_spans).collect();
-                source.redact(
-                    &spans
-                        .iter()
-                        .map(|s| (s.start as usize, s.end as usize))
-                        .collect::<Vec<_>>(),
-                );
-                forms
-            }
+            Ok(forms) => forms,
             Err(errors) => {
-                source.redact(&crate::tags::secret_literal_text_ranges(source.text()));
                 let mut errors = errors.into_iter().map(EvalError::from);
                 let first = errors.next().expect("at least one");
                 self.more_read_errors.extend(errors);
@@ -414,6 +404,10 @@ impl Evaluator {
         };
         let failed_in = e.span().and_then(|s| Some((s, self.sources.get(s.source)?)));
         if let Some((span, source)) = failed_in.filter(|(_, source)| source.is_masked()) {
+            // A limit says nothing of the text: it stays what it is, at the include.
+            if let EvalErrorKind::Limit { .. } = e.kind() {
+                return Err(EvalError::new(e.kind().clone(), Some(at)));
+            }
             // Its message could quote the file (an unbound symbol is its text): say only
             // where and what kind of error.
             let place = source.location(span.start as usize);

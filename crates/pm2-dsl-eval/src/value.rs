@@ -74,6 +74,9 @@ impl Hidden {
     }
 }
 
+/// What a value's mark becomes (see `Value::remarked`).
+type Remark<'a> = dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>> + 'a;
+
 /// A file's name without its folders (a path may say more than the file does).
 fn short_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
@@ -449,12 +452,8 @@ impl Value {
     /// aside) replaced by what `mark` gives for it. A part shared by many places is
     /// remarked once and stays shared: a value built by sharing one part many times
     /// (an `#include` diamond) costs its distinct parts, not its uses.
-    fn remarked(&self, mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>) -> Value {
-        fn walk(
-            v: &Value,
-            mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>,
-            done: &mut std::collections::HashMap<usize, Value>,
-        ) -> Value {
+    fn remarked(&self, mark: &Remark<'_>) -> Value {
+        fn walk(v: &Value, mark: &Remark<'_>, done: &mut std::collections::HashMap<usize, Value>) -> Value {
             let shared = v.shared_id();
             if let Some(id) = shared
                 && let Some(again) = done.get(&id)
@@ -523,6 +522,12 @@ impl Value {
             Some(h) => self.into_hidden(h),
             None => self,
         }
+    }
+
+    /// This value, carrying the mark of `from` (a value computed from `from`: a path
+    /// resolved, a map rebuilt without its nils) so it is not shown when `from` is not.
+    pub fn hidden_like(self, from: &Value) -> Value {
+        self.hidden_as(from.hidden.as_ref())
     }
 
     /// The mark, shared.

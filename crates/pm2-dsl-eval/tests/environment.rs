@@ -362,7 +362,7 @@ fn a_confined_loader_reads_no_dotenv_and_finds_no_venv_outside_its_root() {
     let e = Evaluator::new(Options::new(), loader.clone())
         .eval_file(main.to_str().unwrap())
         .unwrap_err();
-    assert_eq!(e.code(), "eval::import-io");
+    assert_eq!(e.code(), "eval::outside-root");
     std::fs::write(&main, format!("#venv \"{out}/.venv\"")).unwrap();
     let value = Evaluator::new(Options::new(), loader)
         .eval_file(main.to_str().unwrap())

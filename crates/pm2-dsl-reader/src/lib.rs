@@ -33,6 +33,7 @@ mod number;
 mod parse;
 mod print;
 mod problem;
+mod redact;
 mod source;
 mod syntax;
 

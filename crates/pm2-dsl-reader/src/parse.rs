@@ -111,6 +111,16 @@ pub(crate) fn parse<S: Sink>(
     options: ReadOptions,
     sink: &mut S,
 ) -> Result<Vec<Form>, Vec<ReadError>> {
+    let forms = parse_forms(source, options, sink);
+    crate::redact::redact(source, forms.as_deref().ok());
+    forms
+}
+
+fn parse_forms<S: Sink>(
+    source: &Arc<Source>,
+    options: ReadOptions,
+    sink: &mut S,
+) -> Result<Vec<Form>, Vec<ReadError>> {
     let text = source.text();
     let error = |f: FailInfo| {
         read_error(

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb};
+use pm2_clj_runtime::events::{Event, Reporter};
+use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb, run_by_markers};
 use pm2_clj_sync::desired::prepare_recorded;
 
 use crate::failure::Failure;
@@ -47,20 +48,37 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
     let (pm2, running) = args.pm2.peek(&printer)?;
     let settings = args.inputs.settings_at(Preflight::Error);
     let state = prepare_recorded(&args.file, &settings, &running);
-    let (header, profile) = match &state.result {
-        Ok(prepared) => (prepared.header.clone(), prepared.inputs.profile.clone()),
-        Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
-    };
-    let pm2 = match pm2 {
-        Some(pm2) => pm2,
-        None => args.pm2.connect(&printer)?,
-    };
     let options = VerbOptions {
         only: args.only.clone(),
         rollback: !args.verify.no_rollback,
         wait: args.verify.wait,
         lock_wait: args.pm2.lock_wait,
         home: None,
+    };
+    let (header, profile) = match &state.result {
+        Ok(prepared) => (prepared.header.clone(), prepared.inputs.profile.clone()),
+        // Stopping or deleting what the file started needs nothing of the file: its apps
+        // carry markers naming it.
+        Err(reports) if matches!(verb, Verb::Stop | Verb::Delete) && pm2.is_some() => {
+            printer.report(Event::Warnings(reports));
+            printer.report(Event::Note(format!(
+                "{} does not load; {} the apps pm2-clj started from it",
+                args.file.display(),
+                if verb == Verb::Stop {
+                    "stopping"
+                } else {
+                    "deleting"
+                }
+            )));
+            let pm2 = pm2.expect("connected");
+            let outcome = run_by_markers(&*pm2, verb, &args.file, &options, &printer)?;
+            return Failure::of(outcome.verdict());
+        }
+        Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
+    };
+    let pm2 = match pm2 {
+        Some(pm2) => pm2,
+        None => args.pm2.connect(&printer)?,
     };
     let outcome = run_verb(
         &*pm2,
