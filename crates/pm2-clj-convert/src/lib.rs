@@ -18,7 +18,6 @@
 
 #![warn(missing_docs)]
 
-mod comments;
 pub mod dsl;
 mod ecosystem;
 mod edn;
