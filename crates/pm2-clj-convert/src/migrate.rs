@@ -73,8 +73,8 @@ pub struct Row {
     pub output: PathBuf,
     /// How many apps pm2 reads from the original (when it could read it).
     pub apps: Option<usize>,
-    /// Values computed with node instead of translated.
-    pub frozen: usize,
+    /// Values left out of the conversion with a TODO: they need JavaScript.
+    pub todos: usize,
     /// What happened.
     pub outcome: Outcome,
     /// Whether the `.pm2.edn` was written.
@@ -183,7 +183,7 @@ pub fn migrate(
             file: file.clone(),
             output: output.clone(),
             apps: None,
-            frozen: 0,
+            todos: 0,
             outcome: Outcome::Exists,
             written: false,
             deleted: false,
@@ -200,7 +200,7 @@ pub fn migrate(
                 continue;
             }
         };
-        row.frozen = conversion.stats.frozen;
+        row.todos = conversion.stats.todos.len();
         let theirs = readings.iter().find(|r| r.file == *file);
         row.apps = theirs.and_then(|t| t.apps.as_ref()).map(Vec::len);
         row.outcome = match (reader, theirs) {

@@ -82,13 +82,13 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!("{:width$}  apps  frozen  result", "file");
+    println!("{:width$}  apps  todo  result", "file");
     for row in &rows {
         let apps = row.apps.map_or("-".to_string(), |n| n.to_string());
         println!(
-            "{:width$}  {apps:>4}  {:>6}  {}",
+            "{:width$}  {apps:>4}  {:>4}  {}",
             shown(&row.file, &args.dir),
-            row.frozen,
+            row.todos,
             result(row, args.dry_run)
         );
         if let Outcome::Differs(differences) = &row.outcome {

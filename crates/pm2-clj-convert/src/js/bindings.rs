@@ -5,14 +5,18 @@
 use oxc_ast::ast::{BindingPatternKind, VariableDeclarator};
 use oxc_span::GetSpan;
 
-use super::{Cx, HOLE, Translator, Val};
-use crate::edn::Edn;
+use super::{Cx, Translator, Val};
+use crate::edn::{Edn, Origin};
 
 /// A `(def name value)` the translation writes before the ecosystem.
 #[derive(Clone, Debug)]
 pub struct Def {
     /// The pm2-clj name.
     pub name: String,
+    /// The JavaScript name.
+    pub js: String,
+    /// The JavaScript of its value.
+    pub origin: Origin,
     /// Its value.
     pub value: Edn,
     /// Comment lines before it.
@@ -67,12 +71,14 @@ impl Translator<'_> {
                     }
                     other => {
                         let value = match other {
-                            Some(v) => self.form_of(v, init.span(), Cx::default()),
+                            Some(v) => self.form_of(v, Cx::default()),
                             None => self.hole(init.span()),
                         };
                         let def = self.def_name(&name);
                         self.defs.push(Def {
                             name: def.clone(),
+                            js: name.clone(),
+                            origin: self.origin(init.span()),
                             value,
                             comments,
                         });
@@ -81,7 +87,16 @@ impl Translator<'_> {
                 }
             }
             BindingPatternKind::ObjectPattern(pattern) => {
-                // `const { name } = require('./package.json')`: each name is computed by node.
+                // `const { execSync } = require('child_process')`: a module's functions.
+                if Self::requires_package(init) {
+                    for property in &pattern.properties {
+                        if let BindingPatternKind::BindingIdentifier(id) = &property.value.kind {
+                            self.bindings.insert(id.name.to_string(), Binding::Opaque);
+                        }
+                    }
+                    return;
+                }
+                // `const { name } = require('./package.json')`: each name is a hole.
                 for property in &pattern.properties {
                     if let BindingPatternKind::BindingIdentifier(id) = &property.value.kind {
                         let js = format!(
@@ -90,14 +105,17 @@ impl Translator<'_> {
                             property.key.static_name().unwrap_or_default()
                         );
                         let name = id.name.to_string();
-                        self.holes.push(js.clone());
+                        let origin = Origin {
+                            text: js.clone(),
+                            line: self.line(init.span().start),
+                        };
+                        let value = self.push_hole(js, init.span().start);
                         let def = self.def_name(&name);
                         self.defs.push(Def {
                             name: def.clone(),
-                            value: Edn::Frozen {
-                                value: Box::new(Edn::Symbol(format!("{HOLE}{}", self.holes.len() - 1))),
-                                was: js,
-                            },
+                            js: name.clone(),
+                            origin,
+                            value,
                             comments: comments.clone(),
                         });
                         self.bindings.insert(name, Binding::Def(def));

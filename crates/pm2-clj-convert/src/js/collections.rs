@@ -10,10 +10,10 @@ use super::{Cx, Translator};
 use crate::edn::{Coll, Edn, Entry};
 
 /// One element of an array or object literal, translated: a spread, or an entry (with
-/// its key in an object).
+/// its key and the span of its value in an object).
 enum Element {
     Spread(Edn),
-    Entry(Option<Edn>, Edn),
+    Entry(Option<Edn>, Edn, Option<Span>),
 }
 
 /// Ends the literal part of a collection written with spreads: it becomes a segment.
@@ -57,7 +57,7 @@ impl Translator<'_> {
         let element = |this: &mut Self, element: &ArrayExpressionElement| match element {
             ArrayExpressionElement::SpreadElement(s) => Some(Element::Spread(this.expr(&s.argument, cx))),
             ArrayExpressionElement::Elision(_) => None,
-            other => Some(Element::Entry(None, this.expr(other.as_expression()?, cx))),
+            other => Some(Element::Entry(None, this.expr(other.as_expression()?, cx), None)),
         };
         self.collection(a.span, &a.elements, Edn::Vector, element, |segments| {
             Edn::call("vec", [Edn::call("concat", segments)])
@@ -80,7 +80,8 @@ impl Translator<'_> {
                 let inner = Cx {
                     env: cx.env || key == "env" || key.starts_with("env_"),
                 };
-                Some(Element::Entry(Some(Edn::key(&key)), this.expr(&p.value, inner)))
+                let value = this.expr(&p.value, inner);
+                Some(Element::Entry(Some(Edn::key(&key)), value, Some(p.value.span())))
             }
         };
         self.collection(o.span, &o.properties, Edn::Map, property, |segments| {
@@ -112,11 +113,12 @@ impl Translator<'_> {
                     current.trailing.extend(before);
                     segments.push(value);
                 }
-                Element::Entry(key, value) => current.entries.push(Entry {
+                Element::Entry(key, value, span) => current.entries.push(Entry {
                     key,
                     value,
                     before,
                     after: None,
+                    origin: span.map(|s| self.origin(s)),
                 }),
             }
             from = item_span.end;

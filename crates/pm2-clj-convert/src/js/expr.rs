@@ -8,8 +8,9 @@ use oxc_span::{GetSpan, Span};
 
 use super::bindings::Binding;
 use super::idioms::env_read;
-use super::{Cx, HOLE, PATH_TAG, Translator, Val};
+use super::{Cx, PATH_TAG, Translator, Val};
 use crate::edn::Edn;
+use crate::paths;
 
 pub(super) fn number(value: f64) -> Edn {
     if value.fract() == 0.0 && value.abs() < 9.0e15 {
@@ -39,21 +40,20 @@ fn numeric(edn: &Edn) -> bool {
 }
 
 impl Translator<'_> {
-    /// A hole for `e`: node computes it; the comments inside it are quoted.
+    /// A hole for the expression at `span`; the comments inside it are quoted.
     pub(super) fn hole(&mut self, span: Span) -> Edn {
         self.comments.quoted(span.start, span.end);
         let js = self.slice(span).to_string();
-        self.holes.push(js.clone());
-        Edn::Frozen {
-            value: Box::new(Edn::Symbol(format!("{HOLE}{}", self.holes.len() - 1))),
-            was: js,
-        }
+        self.push_hole(js, span.start)
     }
 
-    pub(super) fn form_of(&mut self, val: Val, span: Span, cx: Cx) -> Edn {
+    /// The form of a translated value: a path is marked as relative to the file's
+    /// folder, or — in an `env` block, where the app gets it as text — absolute, as node
+    /// computes it from `__dirname`.
+    pub(super) fn form_of(&self, val: Val, cx: Cx) -> Edn {
         match val {
             Val::Edn(e) => e,
-            Val::Path(_) if cx.env => self.hole(span),
+            Val::Path(p) if cx.env => Edn::Str(paths::join(&self.folder.to_string_lossy(), &[&p], false)),
             Val::Path(p) => Edn::Tagged(PATH_TAG, Box::new(Edn::Str(p))),
         }
     }
@@ -61,7 +61,7 @@ impl Translator<'_> {
     /// `e` as a form; a hole when it has no translation.
     pub(super) fn expr(&mut self, e: &Expression, cx: Cx) -> Edn {
         match self.value(e, cx) {
-            Some(v) => self.form_of(v, e.span(), cx),
+            Some(v) => self.form_of(v, cx),
             None => self.hole(e.span()),
         }
     }
@@ -134,9 +134,9 @@ impl Translator<'_> {
                     _ => return None,
                 };
                 let left = self.value(&b.left, cx)?;
-                let left = self.form_of(left, b.left.span(), cx);
+                let left = self.form_of(left, cx);
                 let right = self.value(&b.right, cx)?;
-                let right = self.form_of(right, b.right.span(), cx);
+                let right = self.form_of(right, cx);
                 match head {
                     "+" if stringy(&left) || stringy(&right) => {
                         let mut parts = Vec::new();

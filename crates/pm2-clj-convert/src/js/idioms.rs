@@ -83,15 +83,8 @@ impl Translator<'_> {
     pub(super) fn special_init(&mut self, init: &Expression) -> Option<Binding> {
         let init = init.without_parentheses();
         if let Expression::CallExpression(call) = init {
-            if let Expression::Identifier(callee) = call.callee.without_parentheses()
-                && callee.name == "require"
-            {
-                let module = call
-                    .arguments
-                    .first()
-                    .and_then(|a| a.as_expression())
-                    .and_then(Self::static_string)?;
-                return Some(match module.as_str() {
+            if matches!(call.callee.without_parentheses(), Expression::Identifier(r) if r.name == "require") {
+                return Some(match Self::required(init)?.as_str() {
                     "path" | "node:path" => Binding::PathModule,
                     _ => Binding::Opaque,
                 });
@@ -159,6 +152,27 @@ impl Translator<'_> {
             };
             self.bindings.insert(local, binding);
         }
+    }
+
+    /// The module `e` requires, when it is `require('<module>')`.
+    fn required(e: &Expression) -> Option<String> {
+        let Expression::CallExpression(call) = e.without_parentheses() else {
+            return None;
+        };
+        match call.callee.without_parentheses() {
+            Expression::Identifier(r) if r.name == "require" => call
+                .arguments
+                .first()
+                .and_then(|a| a.as_expression())
+                .and_then(Self::static_string),
+            _ => None,
+        }
+    }
+
+    /// Whether `e` is `require('<module>')` of a Node module or a package (not of a
+    /// file: `./package.json`), whose members are code, not data.
+    pub(super) fn requires_package(e: &Expression) -> bool {
+        Self::required(e).is_some_and(|m| !m.starts_with('.') && !m.starts_with('/'))
     }
 
     pub(super) fn is_dotenv_call(&self, e: &Expression) -> bool {

@@ -3,6 +3,8 @@
 //! `exports.<name>` assignments, `export const` / `export default` — and the notes on
 //! what it runs that is not translated.
 
+use std::path::Path;
+
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{BindingPatternKind, Expression, Statement};
 use oxc_parser::Parser;
@@ -37,8 +39,14 @@ fn parse_problem(path: &str, text: &str, message: String, offset: Option<usize>)
     )
 }
 
-/// Translates a JavaScript file (`expression`: a `.json` file, one expression).
-pub fn translate(path: &str, text: &str, expression: bool) -> Result<Translated, ConvertError> {
+/// Translates a JavaScript file, `path` (as named in messages) in `folder` (absolute,
+/// links resolved: `__dirname`); `expression`: a `.json` file, one expression.
+pub fn translate(
+    path: &str,
+    folder: &Path,
+    text: &str,
+    expression: bool,
+) -> Result<Translated, ConvertError> {
     let allocator = Allocator::default();
     let lower = path.to_lowercase();
     let source_type = if lower.ends_with(".cjs") {
@@ -66,7 +74,7 @@ pub fn translate(path: &str, text: &str, expression: bool) -> Result<Translated,
             ));
         };
         let spans = parsed.program.comments.iter().map(|c| (c.span.start, c.span.end));
-        let mut t = Translator::new(&wrapped, spans);
+        let mut t = Translator::new(&wrapped, 1, folder, spans);
         let inner = match &statement.expression {
             Expression::ParenthesizedExpression(p) => &p.expression,
             other => other,
@@ -95,7 +103,7 @@ pub fn translate(path: &str, text: &str, expression: bool) -> Result<Translated,
     }
     let program = &parsed.program;
     let spans = program.comments.iter().map(|c| (c.span.start, c.span.end));
-    let mut t = Translator::new(text, spans);
+    let mut t = Translator::new(text, 0, folder, spans);
     let mut shape = Shape::CommonJs;
     let mut whole: Option<(Edn, Vec<String>)> = None;
     let mut parts: Vec<Entry> = Vec::new();

@@ -1,10 +1,12 @@
 //! The translator on small files.
 
+use std::path::Path;
+
 use super::*;
 use crate::edn::Edn;
 
 fn translated(js: &str) -> Translated {
-    translate("ecosystem.config.js", js, false).unwrap()
+    translate("ecosystem.config.js", Path::new("/srv/app"), js, false).unwrap()
 }
 
 fn text(edn: &Edn) -> String {
@@ -57,7 +59,8 @@ fn untranslatable_expressions_are_holes() {
     let t = translated(
         "module.exports = { apps: [{ name: 'a', script: 'a.js', instances: require('os').cpus().length }] };",
     );
-    assert_eq!(t.holes, ["require('os').cpus().length"]);
+    let holes: Vec<(&str, usize)> = t.holes.iter().map(|h| (h.js.as_str(), h.line)).collect();
+    assert_eq!(holes, [("require('os').cpus().length", 1)]);
 }
 
 #[test]
@@ -76,6 +79,7 @@ fn comments_stay_with_their_entries() {
 fn esm_exports_and_default() {
     let t = translate(
         "e.config.mjs",
+        Path::new("/srv/app"),
         "export const apps = [{ name: 'a', script: 'a.js' }];",
         false,
     )
@@ -84,6 +88,7 @@ fn esm_exports_and_default() {
     assert!(text(&t.config).starts_with("{:apps [{:name \"a\""));
     let t = translate(
         "e.config.mjs",
+        Path::new("/srv/app"),
         "const config = { apps: [] };\nexport default config;",
         false,
     )
@@ -96,6 +101,7 @@ fn esm_exports_and_default() {
 fn json_files_are_expressions_with_comments() {
     let t = translate(
         "conf.json",
+        Path::new("/srv/app"),
         "// TG!\n[{\n  // Application 1\n  name: 'echo', env: { TOTO: process.env.NODE_ENV || 'vazytg' }\n}]",
         true,
     )
@@ -108,6 +114,12 @@ fn json_files_are_expressions_with_comments() {
 
 #[test]
 fn syntax_errors_are_labelled() {
-    let error = translate("bad.config.js", "module.exports = { apps: [ }", false).unwrap_err();
+    let error = translate(
+        "bad.config.js",
+        Path::new("/srv/app"),
+        "module.exports = { apps: [ }",
+        false,
+    )
+    .unwrap_err();
     assert_eq!(error.code(), "convert::js-syntax");
 }
