@@ -140,7 +140,7 @@ fn verify(original: &Path, theirs: &Reading, text: &str, output: &Path, reader: 
         let expected = effective(theirs, name.as_deref());
         match ours(text, output, name.as_deref(), reader, work.path()) {
             Ok(actual) => {
-                for d in differences(theirs.raw.as_ref(), &expected, &actual, base) {
+                for d in differences(theirs.raw.as_ref(), &expected, &actual, base, theirs.cpus) {
                     found.push(match name {
                         Some(n) => format!("--env {n}: {d}"),
                         None => d,

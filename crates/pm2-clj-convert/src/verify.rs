@@ -10,7 +10,10 @@
 //!   the file's folder, PM2 against wherever pm2 is started (the same when it is started
 //!   in that folder);
 //! - a falsy value PM2 loses (`max_restarts: 0` under its canonical name) is kept by
-//!   pm2-clj, which writes it so PM2 reads it.
+//!   pm2-clj, which writes it so PM2 reads it;
+//! - `instances: "max"` (0 once PM2 has read it) where the original computed
+//!   `os.cpus().length`: the conversion writes what PM2 starts as many instances for
+//!   (allowed when the original's count is this machine's CPU count).
 
 use std::path::Path;
 
@@ -125,8 +128,15 @@ fn falsy(v: &Json) -> bool {
 /// The differences between the apps pm2 reads from the original and from the converted
 /// file (both [`effective`] for the same environment name), each as one line. `raw` is
 /// the original's config (for the falsy values pm2-clj keeps); `base` the folder
-/// relative paths are resolved against.
-pub fn differences(raw: Option<&Json>, theirs: &[Json], ours: &[Json], base: &Path) -> Vec<String> {
+/// relative paths are resolved against; `cpus` the CPU count where pm2 read them
+/// ([`Reading::cpus`], what `instances: "max"` stands for).
+pub fn differences(
+    raw: Option<&Json>,
+    theirs: &[Json],
+    ours: &[Json],
+    base: &Path,
+    cpus: Option<u64>,
+) -> Vec<String> {
     let mut out = Vec::new();
     if theirs.len() != ours.len() {
         out.push(format!(
@@ -154,6 +164,13 @@ pub fn differences(raw: Option<&Json>, theirs: &[Json], ours: &[Json], base: &Pa
         let name = o.get("name").and_then(Json::as_str).unwrap_or("?");
         for (key, value) in o {
             if t.get(key) == Some(value) {
+                continue;
+            }
+            let max = key == "instances"
+                && value.as_u64() == Some(0)
+                && cpus.is_some()
+                && t.get(key).and_then(Json::as_u64) == cpus;
+            if max {
                 continue;
             }
             let kept_falsy = raw_apps.get(i).is_some_and(|raw_app| {

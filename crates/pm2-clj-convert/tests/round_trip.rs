@@ -47,6 +47,7 @@ fn reading(read: &Pm2Read) -> Reading {
         raw: read.raw.clone(),
         apps: read.apps.as_ref().and_then(|a| a.as_array().cloned()),
         error: read.error.clone(),
+        cpus: None,
     }
 }
 
@@ -189,6 +190,7 @@ fn round_trip(files: &[PathBuf], run_js: bool) -> Results {
                     &effective(&theirs, name.as_deref()),
                     &effective(&ours, None),
                     file.parent().unwrap(),
+                    None,
                 );
                 assert!(
                     found.is_empty(),

@@ -1,13 +1,15 @@
 //! What a conversion writes: JavaScript translated statically, the values that need
-//! JavaScript left out with TODO notes (or computed with `run_js`), labelled errors for
+//! JavaScript left out with TODO notes (or computed with `run_js`), `instances:
+//! os.cpus().length` as `"max"` exactly where PM2 starts the same, labelled errors for
 //! hostile files, and ecosystem-dsl files with their repository-root paths rewritten.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
+use pm2_clj_convert::verify::{differences, effective, pm2_reads};
 use pm2_clj_convert::{Conversion, ConvertError, Format, Options, Todo, convert};
-use pm2_clj_testkit::{corpus, files_under, fixtures};
+use pm2_clj_testkit::{corpus, files_under, fixtures, pm2_package_dir};
 use pm2_dsl_eval::Env;
 
 /// `js` written as `name` in a new folder, converted with `options`.
@@ -246,6 +248,74 @@ fn env_paths_are_absolute_as_node_computes_them() {
         );
     }
     assert!(conversion.stats.todos.is_empty());
+}
+
+#[test]
+fn cpu_count_instances_are_max_only_where_pm2_starts_the_same() {
+    for js in [
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', merge_logs: true, instances: os.cpus().length }] };",
+        "module.exports = { apps: [{ name: 'a', script: 'a.js', instances: require('node:os').cpus().length, combine_logs: false }] };",
+        "import os from 'os';\nexport const apps = [{ name: 'a', script: 'a.js', merge_logs: false, instances: os.cpus().length }];",
+        "import * as os from 'node:os';\nexport const apps = [{ name: 'a', script: 'a.js', merge_logs: true, instances: (os.cpus()).length }];",
+    ] {
+        let name = if js.starts_with("import") {
+            "e.config.mjs"
+        } else {
+            "ecosystem.config.js"
+        };
+        let (_dir, result) = converted(name, js, &Options::default());
+        let conversion = result.unwrap();
+        assert!(
+            conversion.text.contains(":instances \"max\""),
+            "{js}\n{}",
+            conversion.text
+        );
+        assert!(conversion.stats.todos.is_empty(), "{js}");
+    }
+    for js in [
+        // PM2 defaults merge_logs to true for "max" (as 0), not for a count.
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', instances: os.cpus().length }] };",
+        // merge_logs computed: not known to be set.
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', merge_logs: !!process.env.M, instances: os.cpus().length }] };",
+        // Another count, another option, another module.
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', merge_logs: true, instances: os.cpus().length - 1 }] };",
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', merge_logs: true, env: { instances: os.cpus().length } }] };",
+        "const os = require('./os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', merge_logs: true, instances: os.cpus().length }] };",
+    ] {
+        let conversion = statically(js);
+        assert!(!conversion.text.contains("\"max\""), "{js}\n{}", conversion.text);
+        assert_eq!(conversion.stats.todos.len(), 1, "{js}\n{}", conversion.text);
+    }
+}
+
+#[test]
+fn max_verifies_against_the_original_through_the_cpu_count_pm2_read_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("ecosystem.config.js");
+    std::fs::write(
+        &original,
+        "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', exec_mode: 'cluster', merge_logs: true, instances: os.cpus().length }] };",
+    )
+    .unwrap();
+    let conversion = convert(&original, &Options::default()).unwrap();
+    let edn = dir.path().join("ecosystem.pm2.edn");
+    let json = common::render_json(&edn, &conversion.text, None, Env::empty()).unwrap();
+    let reads = pm2_reads(Path::new("node"), &pm2_package_dir(), &[original, json], &[]).unwrap();
+    let (theirs, ours) = (&reads[0], &reads[1]);
+    assert!(theirs.cpus.is_some_and(|n| n > 0), "{theirs:?}");
+    let compare = |cpus| {
+        differences(
+            theirs.raw.as_ref(),
+            &effective(theirs, None),
+            &effective(ours, None),
+            dir.path(),
+            cpus,
+        )
+    };
+    assert_eq!(compare(theirs.cpus), Vec::<String>::new());
+    // Without the count, "max" (0 once pm2 has read it) is a difference: the allowance
+    // is what verifies it.
+    assert_eq!(compare(None).len(), 1, "{:?}", compare(None));
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub struct Reading {
     pub apps: Option<Vec<Json>>,
     /// Why pm2 rejects the file.
     pub error: Option<String>,
+    /// `os.cpus().length` where it was read: what pm2 starts for `instances: "max"`.
+    pub cpus: Option<u64>,
 }
 
 /// Reads `files` with the pm2 package at `package`, by `node` (one process for all,
@@ -90,6 +92,7 @@ pub fn pm2_reads(
             raw: v.get("raw").cloned(),
             apps: v.get("apps").and_then(Json::as_array).cloned(),
             error: v.get("error").and_then(Json::as_str).map(str::to_string),
+            cpus: v.get("cpus").and_then(Json::as_u64),
         })
         .collect())
 }

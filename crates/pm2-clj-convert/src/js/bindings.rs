@@ -34,6 +34,8 @@ pub(super) enum Binding {
     Opaque,
     /// Node's `path` module.
     PathModule,
+    /// Node's `os` module.
+    OsModule,
     /// `fileURLToPath` from `url`.
     FileUrlToPath,
 }

@@ -1,12 +1,15 @@
 //! Object and array literals: their entries with the comments around them, spreads as
-//! `(merge ...)` and `(vec (concat ...))`, and the `env` blocks whose paths stay text.
+//! `(merge ...)` and `(vec (concat ...))`, the `env` blocks whose paths stay text, and
+//! an app's `instances: os.cpus().length` as `"max"` where that is exactly the same.
 
 use oxc_ast::ast::{
-    ArrayExpression, ArrayExpressionElement, ObjectExpression, ObjectPropertyKind, PropertyKey, PropertyKind,
+    ArrayExpression, ArrayExpressionElement, Expression, ObjectExpression, ObjectPropertyKind, PropertyKey,
+    PropertyKind,
 };
 use oxc_span::{GetSpan, Span};
 
 use super::{Cx, Translator};
+use crate::ecosystem::pm2_option;
 use crate::edn::{Coll, Edn, Entry};
 
 /// One element of an array or object literal, translated: a spread, or an entry (with
@@ -67,6 +70,11 @@ impl Translator<'_> {
     /// An object literal; `None` when a property has no translation (a getter, a method,
     /// a computed key).
     pub(super) fn object(&mut self, o: &ObjectExpression, cx: Cx) -> Option<Edn> {
+        let sets_merge_logs = o.properties.iter().any(|p| {
+            matches!(p, ObjectPropertyKind::ObjectProperty(p)
+                if p.key.static_name().is_some_and(|k| pm2_option(&k) == Some("merge_logs"))
+                    && matches!(p.value.without_parentheses(), Expression::BooleanLiteral(_)))
+        });
         let property = |this: &mut Self, property: &ObjectPropertyKind| match property {
             ObjectPropertyKind::SpreadProperty(s) => Some(Element::Spread(this.expr(&s.argument, cx))),
             ObjectPropertyKind::ObjectProperty(p) => {
@@ -80,7 +88,13 @@ impl Translator<'_> {
                 let inner = Cx {
                     env: cx.env || key == "env" || key.starts_with("env_"),
                 };
-                let value = this.expr(&p.value, inner);
+                let value =
+                    if sets_merge_logs && pm2_option(&key) == Some("instances") && this.cpu_count(&p.value) {
+                        // Exactly what PM2 starts: see `cpu_count`.
+                        Edn::Str("max".into())
+                    } else {
+                        this.expr(&p.value, inner)
+                    };
                 Some(Element::Entry(Some(Edn::key(&key)), value, Some(p.value.span())))
             }
         };

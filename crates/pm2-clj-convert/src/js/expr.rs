@@ -196,7 +196,7 @@ impl Translator<'_> {
         match self.bindings.get(name)? {
             Binding::Def(def) => Some(Val::Edn(Edn::Symbol(def.clone()))),
             Binding::Path(p) => Some(Val::Path(p.clone())),
-            Binding::Opaque | Binding::PathModule | Binding::FileUrlToPath => None,
+            Binding::Opaque | Binding::PathModule | Binding::OsModule | Binding::FileUrlToPath => None,
         }
     }
 

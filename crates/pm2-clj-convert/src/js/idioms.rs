@@ -86,6 +86,7 @@ impl Translator<'_> {
             if matches!(call.callee.without_parentheses(), Expression::Identifier(r) if r.name == "require") {
                 return Some(match Self::required(init)?.as_str() {
                     "path" | "node:path" => Binding::PathModule,
+                    "os" | "node:os" => Binding::OsModule,
                     _ => Binding::Opaque,
                 });
             }
@@ -147,6 +148,7 @@ impl Translator<'_> {
             };
             let binding = match (source, imported.as_str()) {
                 ("path" | "node:path", "default" | "*") => Binding::PathModule,
+                ("os" | "node:os", "default" | "*") => Binding::OsModule,
                 ("url" | "node:url", "fileURLToPath") => Binding::FileUrlToPath,
                 _ => Binding::Opaque,
             };
@@ -173,6 +175,33 @@ impl Translator<'_> {
     /// file: `./package.json`), whose members are code, not data.
     pub(super) fn requires_package(e: &Expression) -> bool {
         Self::required(e).is_some_and(|m| !m.starts_with('.') && !m.starts_with('/'))
+    }
+
+    /// Whether `e` is `os.cpus().length` (`os` bound to Node's `os` module, or
+    /// `require('os')` itself): the machine's CPU count, which is what PM2's daemon starts
+    /// for `instances: "max"` (`Common.verifyConfs` makes it 0, `God` then
+    /// `os.cpus().length`). The two are the same for an app that sets `merge_logs` (else
+    /// `"max"`, as 0, also makes PM2 default `merge_logs` to true).
+    pub(super) fn cpu_count(&self, e: &Expression) -> bool {
+        let Some(length) = e.without_parentheses().as_member_expression() else {
+            return false;
+        };
+        let Expression::CallExpression(call) = length.object().without_parentheses() else {
+            return false;
+        };
+        let Some(cpus) = call.callee.without_parentheses().as_member_expression() else {
+            return false;
+        };
+        let os = match cpus.object().without_parentheses() {
+            Expression::Identifier(id) => {
+                matches!(self.bindings.get(id.name.as_str()), Some(Binding::OsModule))
+            }
+            other => Self::required(other).is_some_and(|m| m == "os" || m == "node:os"),
+        };
+        os && length.static_property_name() == Some("length")
+            && cpus.static_property_name() == Some("cpus")
+            && call.arguments.is_empty()
+            && !call.optional
     }
 
     pub(super) fn is_dotenv_call(&self, e: &Expression) -> bool {
