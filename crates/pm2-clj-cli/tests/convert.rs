@@ -281,3 +281,221 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
         );
     }
 }
+
+#[test]
+fn migrate_runs_no_files_code_unless_it_verifies_and_its_first_line_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    std::fs::create_dir(&root).unwrap();
+    let marker = dir.path().join("RAN");
+    let file = root.join("ecosystem.config.js");
+    std::fs::write(&file, hostile(&marker)).unwrap();
+    let edn = root.join("ecosystem.pm2.edn");
+    let root = root.to_str().unwrap();
+
+    let out = cli(&["migrate", root, "--dry-run"]);
+    let table = stdout(&out);
+    assert!(
+        table.starts_with("pm2-clj migrate: --dry-run loads no file (no file's code runs)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("ecosystem.config.js     -     4  converted, not verified (dry run)"),
+        "{table}"
+    );
+    assert_eq!(ran(&marker), Vec::<&str>::new(), "--dry-run ran the file's code");
+    assert!(!edn.exists());
+
+    let out = cli(&["migrate", root, "--no-verify", "--replace"]);
+    let table = stdout(&out);
+    assert!(
+        table.starts_with(
+            "pm2-clj migrate: --no-verify loads no file (no file's code runs); nothing is verified, so --replace deletes nothing\n"
+        ),
+        "{table}"
+    );
+    assert_eq!(
+        ran(&marker),
+        Vec::<&str>::new(),
+        "--no-verify ran the file's code"
+    );
+    assert!(edn.exists() && file.exists(), "{table}");
+    assert_eq!(out.status.code(), Some(1), "values were left out: {table}");
+
+    // Verifying has pm2 load the original: its code runs, as the first line says.
+    std::fs::remove_file(&edn).unwrap();
+    let out = cli(&["migrate", root]);
+    let table = stdout(&out);
+    assert!(
+        table.starts_with("pm2-clj migrate: verifying runs each file's code: pm2 loads every original"),
+        "{table}"
+    );
+    assert_eq!(ran(&marker), MARKS, "pm2 loaded the original");
+}
+
+/// How one edit made during `migrate --replace` ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ended {
+    /// Migrate saw it before deleting, and kept the original (changed during migration).
+    Changed,
+    /// pm2 read it, so the conversion (of what was read before) did not verify: kept.
+    DidNotVerify,
+    /// It came before migrate read the file: the conversion holds it, and the original
+    /// was deleted.
+    Converted,
+    /// It came after the original was deleted, and saved a new file.
+    SavedAfter,
+    /// A change of the modification time alone, after the original was deleted (there
+    /// was no file left to change) or before migrate read it.
+    TimeOnlyGone,
+}
+
+#[test]
+fn migrate_replace_never_loses_an_edit() {
+    use std::time::{Duration, SystemTime};
+    const ORIGINAL: &str = "module.exports = { apps: [{ name: 'api', script: 'aaa.js' }] };\n";
+    const LONGER: &str = "module.exports = { apps: [{ name: 'api', script: 'edited-longer.js' }] };\n";
+    const SAME_SIZE: &str = "module.exports = { apps: [{ name: 'api', script: 'bbb.js' }] };\n";
+    let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    let later = past + Duration::from_secs(60);
+    let touch = |file: &Path, time| {
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .and_then(|f| f.set_modified(time))
+    };
+    let mut ended: std::collections::BTreeMap<(&str, Ended), usize> = Default::default();
+    let timings = [0, 20, 50, 100, 200, 300, 500];
+    let kinds = [
+        "other bytes and size",
+        "same size and time, other bytes",
+        "time only",
+    ];
+    let mut edits = 0;
+    for ms in timings {
+        for round in 0..3 {
+            for kind in kinds {
+                let dir = tempfile::tempdir().unwrap();
+                let file = dir.path().join("ecosystem.config.js");
+                std::fs::write(&file, ORIGINAL).unwrap();
+                touch(&file, past).unwrap();
+                let child = std::process::Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+                    .args(["migrate", dir.path().to_str().unwrap(), "--replace"])
+                    .env("NO_COLOR", "1")
+                    .env("PM2_BIN", pm2_bin())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                std::thread::sleep(Duration::from_millis(ms));
+                let applied = match kind {
+                    "other bytes and size" => std::fs::write(&file, LONGER).is_ok(),
+                    "same size and time, other bytes" => {
+                        std::fs::write(&file, SAME_SIZE).is_ok() && touch(&file, past).is_ok()
+                    }
+                    _ => touch(&file, later).is_ok(),
+                };
+                edits += 1;
+                let out = child.wait_with_output().unwrap();
+                let table = stdout(&out);
+                let what = format!("{kind}, {ms} ms, round {round}:\n{table}{}", stderr(&out));
+                let edn = std::fs::read_to_string(dir.path().join("ecosystem.pm2.edn")).unwrap_or_default();
+                let deleted = table.contains("verified, original deleted");
+                let changed = table
+                    .contains("changed during migration (migrate::changed-during-migration): original kept");
+                let kept = if changed {
+                    Ended::Changed
+                } else {
+                    Ended::DidNotVerify
+                };
+                assert!(
+                    deleted || changed || table.contains("DIFFERS") || table.contains("not verified"),
+                    "{what}"
+                );
+                let how = if kind == "time only" {
+                    match std::fs::metadata(&file).and_then(|m| m.modified()) {
+                        Ok(t) => {
+                            assert!(applied && !deleted, "{what}");
+                            assert_eq!(t, later, "{what}");
+                            kept
+                        }
+                        Err(_) => {
+                            assert!(deleted, "{what}");
+                            Ended::TimeOnlyGone
+                        }
+                    }
+                } else {
+                    let (edited, marker) = match kind {
+                        "other bytes and size" => (LONGER, "edited-longer.js"),
+                        _ => (SAME_SIZE, "bbb.js"),
+                    };
+                    assert!(applied, "{what}");
+                    match std::fs::read_to_string(&file) {
+                        // The edit is on disk: kept, or saved anew after the delete.
+                        Ok(text) => {
+                            assert_eq!(text, edited, "{what}");
+                            if deleted { Ended::SavedAfter } else { kept }
+                        }
+                        // Deleted: only if what was deleted is what was converted.
+                        Err(_) => {
+                            assert!(deleted, "{what}");
+                            assert!(edn.contains(marker), "the edit was lost: {what}\n{edn}");
+                            Ended::Converted
+                        }
+                    }
+                };
+                assert_eq!(
+                    out.status.success(),
+                    deleted,
+                    "exit 0 only when the original went: {what}"
+                );
+                *ended.entry((kind, how)).or_default() += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{edits} edits at {} timings ({timings:?} ms), 0 lost: {ended:#?}",
+        timings.len()
+    );
+    for kind in kinds {
+        assert!(
+            ended.contains_key(&(kind, Ended::Changed)),
+            "no '{kind}' edit landed between migrate's reading and its delete: that race was not tested"
+        );
+    }
+}
+
+#[test]
+fn migrate_replace_reports_a_delete_that_fails_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // pm2 loading them (to verify) runs their code, which deletes them, or puts a
+    // directory in their place: migrate must not then report them deleted.
+    for (folder, code) in [
+        ("gone", "require('fs').unlinkSync(__filename);"),
+        (
+            "dir",
+            "require('fs').unlinkSync(__filename); require('fs').mkdirSync(__filename);",
+        ),
+    ] {
+        std::fs::create_dir(root.join(folder)).unwrap();
+        std::fs::write(
+            root.join(folder).join("ecosystem.config.js"),
+            format!("{code}\nmodule.exports = {{ apps: [{{ name: '{folder}', script: 'a.js' }}] }};\n"),
+        )
+        .unwrap();
+    }
+    let out = cli(&["migrate", root.to_str().unwrap(), "--replace"]);
+    let (table, errors) = (stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{table}{errors}");
+    for (folder, why) in [("gone", "it is gone"), ("dir", "a directory is in its place")] {
+        let file = root.join(folder).join("ecosystem.config.js");
+        let message = format!("cannot delete {}: {why}", file.display());
+        assert!(errors.contains(&format!("pm2-clj: {message}")), "{errors}");
+        assert!(
+            table.contains(&format!("FAILED (migrate::delete-failed): {message}")),
+            "{table}"
+        );
+    }
+    assert!(table.contains("2 files: 0 verified, 0 deleted"), "{table}");
+}

@@ -157,16 +157,28 @@ pub fn read_text(path: &Path) -> Result<String, ConvertError> {
         return Err(read("it is not a regular file".into()));
     }
     if meta.len() > MAX_FILE_SIZE {
-        return Err(ConvertError::from(ConvertErrorKind::TooLarge {
-            file,
-            size: meta.len(),
-            limit: MAX_FILE_SIZE,
-        }));
+        return Err(too_large(path, meta.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| read(e.to_string()))?;
+    decode(path, bytes)
+}
+
+fn too_large(path: &Path, size: u64) -> ConvertError {
+    ConvertError::from(ConvertErrorKind::TooLarge {
+        file: path.display().to_string(),
+        size,
+        limit: MAX_FILE_SIZE,
+    })
+}
+
+/// The bytes read from `path` as its text: at most [`MAX_FILE_SIZE`] of them, UTF-8.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, ConvertError> {
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large(path, bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         ConvertError::from(ConvertErrorKind::NotUtf8 {
-            file: file.clone(),
+            file: path.display().to_string(),
             offset: e.utf8_error().valid_up_to(),
         })
     })
