@@ -4,7 +4,7 @@
 //! when asked — the originals that verified deleted. An original that did not verify,
 //! whose conversion left something out (a TODO), or that was not verified at all
 //! (`no_verify`, `dry_run`: no file is loaded) is never deleted; nor is one that changed
-//! after it was read ([`original`]).
+//! after it was read ([`delete_unchanged`]).
 
 mod original;
 
