@@ -48,10 +48,12 @@ enum Command {
     /// Rewrite sources in the canonical layout (--check: only report those that differ).
     Fmt(commands::fmt::FmtArgs),
     /// Translate an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml (or an
-    /// ecosystem-dsl ecosystem.edn) into a .pm2.edn that keeps reading the environment.
+    /// ecosystem-dsl ecosystem.edn) into a .pm2.edn that keeps reading the environment,
+    /// without running it (what needs JavaScript is left out with a TODO).
     Convert(commands::convert::ConvertArgs),
-    /// Convert every PM2 config file under a folder, verify each against pm2's reading,
-    /// and (--replace) delete the originals that verified.
+    /// Convert every PM2 config file under a folder, verify each against pm2's reading
+    /// (which runs each file's code; --no-verify does not), and (--replace) delete the
+    /// originals that verified.
     Migrate(commands::migrate::MigrateArgs),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
     Start(commands::pm2_verbs::Pm2Args),

@@ -16,7 +16,7 @@ use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 use crate::ecosystem::Keys;
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, ConvertErrorKind};
-use crate::{Conversion, finish, paths};
+use crate::{Conversion, Draft, finish, paths};
 
 /// The nearest folder above `file` holding `.git`, else the current folder.
 pub fn default_root(file: &Path) -> PathBuf {
@@ -271,11 +271,7 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
     finish(
         &name,
         Keys::WithHealth,
-        notes,
-        header,
-        Vec::new(),
-        config,
-        comments,
+        Draft::of(config, notes, header, comments),
     )
 }
 

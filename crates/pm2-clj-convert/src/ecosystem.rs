@@ -57,6 +57,15 @@ fn pm2_spellings(spec: &OptionSpec) -> Vec<String> {
     out
 }
 
+/// The option PM2 reads `key` of an app as (`combine_logs` → `merge_logs`), when it
+/// reads that spelling.
+pub fn pm2_option(key: &str) -> Option<&'static str> {
+    match app_key(&Value::string(key)) {
+        AppKey::Option(spec) if pm2_spellings(spec).iter().any(|s| s == key) => Some(spec.name),
+        _ => None,
+    }
+}
+
 /// Whether PM2 counts the value as set (`conf[key] || ...`).
 fn truthy(edn: &Edn) -> bool {
     match edn {

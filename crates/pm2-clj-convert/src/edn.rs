@@ -64,6 +64,17 @@ pub struct Entry {
     pub before: Vec<String>,
     /// A comment at the end of the entry's line.
     pub after: Option<String>,
+    /// Where the value came from, for a property of a JavaScript object.
+    pub origin: Option<Origin>,
+}
+
+/// The original text of a translated value, and its line (from 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The text.
+    pub text: String,
+    /// Its line.
+    pub line: usize,
 }
 
 impl Entry {
@@ -74,6 +85,7 @@ impl Entry {
             value,
             before: Vec::new(),
             after: None,
+            origin: None,
         }
     }
 
@@ -84,6 +96,7 @@ impl Entry {
             value,
             before: Vec::new(),
             after: None,
+            origin: None,
         }
     }
 

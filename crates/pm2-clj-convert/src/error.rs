@@ -28,11 +28,16 @@ pub enum ConvertErrorKind {
     NoExport { file: String },
     /// The config is no ecosystem (an object with apps, an array of apps, or an app).
     NotAnEcosystem { file: String, what: String },
-    /// `node` cannot be run.
+    /// The config itself, or its `apps`, is computed by JavaScript convert does not
+    /// translate (`module.exports = build()`, `apps: Array.from(...)`), so leaving it out
+    /// leaves nothing: `js` is its first line, at `line`.
+    NeedsJs { file: String, line: usize, js: String },
+    /// `node` cannot be run (`--run-js`).
     NodeMissing { reason: String },
-    /// `node` failed to compute a value of the file.
+    /// `node` failed to compute a value of the file (`--run-js`): the file throws, or
+    /// requires a module that is not installed.
     NodeFailed { file: String, message: String },
-    /// `node` did not finish in time.
+    /// `node` did not finish in time (`--run-js`): the file's top-level code loops.
     NodeTimeout { file: String, seconds: u64 },
 }
 
@@ -62,6 +67,7 @@ impl ProblemKind for ConvertErrorKind {
             ConvertErrorKind::EdnSyntax { .. } => "convert::edn-syntax",
             ConvertErrorKind::NoExport { .. } => "convert::no-export",
             ConvertErrorKind::NotAnEcosystem { .. } => "convert::not-an-ecosystem",
+            ConvertErrorKind::NeedsJs { .. } => "convert::needs-js",
             ConvertErrorKind::NodeMissing { .. } => "convert::node-missing",
             ConvertErrorKind::NodeFailed { .. } => "convert::node-failed",
             ConvertErrorKind::NodeTimeout { .. } => "convert::node-timeout",
@@ -91,8 +97,11 @@ impl ProblemKind for ConvertErrorKind {
             ConvertErrorKind::NotAnEcosystem { .. } => {
                 "an ecosystem is an object with `apps`, an array of apps, or one app object"
             }
+            ConvertErrorKind::NeedsJs { .. } => {
+                "write the apps by hand, or convert with --run-js, which runs the file's code with node and writes the values it computes"
+            }
             ConvertErrorKind::NodeMissing { .. } => {
-                "values with no pm2-clj translation are computed with node, as PM2 would; install Node.js"
+                "--run-js computes the values with no pm2-clj translation with node, as PM2 would; install Node.js, or convert without --run-js"
             }
             ConvertErrorKind::NodeFailed { .. } => {
                 "PM2 could not load it either; install what it requires or fix it, then convert again"
@@ -129,6 +138,11 @@ impl fmt::Display for ConvertErrorKind {
             }
             ConvertErrorKind::NotAnEcosystem { file, what } => {
                 format!("{file} holds {what}, not an ecosystem")
+            }
+            ConvertErrorKind::NeedsJs { file, line, js } => {
+                format!(
+                    "the apps of {file} are computed by JavaScript pm2-clj does not translate (line {line}: {js})"
+                )
             }
             ConvertErrorKind::NodeMissing { reason } => format!("cannot run node: {reason}"),
             ConvertErrorKind::NodeFailed { file, message } => {

@@ -3,7 +3,9 @@
 //! files (which PM2 evaluates as JavaScript) are translated statically — environment
 //! reads stay environment reads, fallbacks stay fallbacks, `__dirname` paths become
 //! paths relative to the new file, shared values become `def`s, comments stay beside
-//! what they annotated; only what has no translation is computed with `node` and written
+//! what they annotated. What has no translation is left out with a `;; TODO` note
+//! carrying its JavaScript ([`Todo`]); nothing of the file runs. Only when asked
+//! ([`Options::run_js`]) is the file run with `node` to compute those values, written
 //! with a `;; was: <js>` note. YAML keeps its comments too. The ecosystem-dsl tool's
 //! `ecosystem.edn` files ([`dsl`]) get their repository-root paths rewritten.
 //!
@@ -18,7 +20,6 @@
 
 #![warn(missing_docs)]
 
-mod comments;
 pub mod dsl;
 mod ecosystem;
 mod edn;
@@ -27,16 +28,20 @@ mod js;
 pub mod migrate;
 mod node;
 mod paths;
+mod todo;
 pub mod verify;
 mod yaml;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use error::{ConvertError, ConvertErrorKind};
+pub use todo::Todo;
 
 use crate::ecosystem::Keys;
 use crate::edn::Edn;
-use crate::js::{Def, HOLE};
+use crate::error::at_text;
+use crate::js::{Def, hole_index};
 use crate::node::Computed;
 
 /// The largest file convert reads.
@@ -82,13 +87,18 @@ pub struct Options {
     /// For ecosystem-dsl files: the folder their relative paths were written against
     /// (default: the nearest folder above the file holding `.git`, else the current one).
     pub root: Option<PathBuf>,
+    /// Run a JavaScript file's code with node (no environment variables visible) to
+    /// compute the values with no translation, instead of leaving them out with a TODO.
+    pub run_js: bool,
 }
 
 /// Numbers about one conversion.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Values that had no translation and were computed with node.
+    /// Values that had no translation and were computed with node ([`Options::run_js`]).
     pub frozen: usize,
+    /// Values that had no translation and were left out, each with a TODO note.
+    pub todos: Vec<Todo>,
     /// Comments in the original, and how many the result keeps.
     pub comments: (usize, usize),
     /// Keys left out (PM2 ignores them), as `apps[0] "max"`.
@@ -147,29 +157,52 @@ pub fn read_text(path: &Path) -> Result<String, ConvertError> {
         return Err(read("it is not a regular file".into()));
     }
     if meta.len() > MAX_FILE_SIZE {
-        return Err(ConvertError::from(ConvertErrorKind::TooLarge {
-            file,
-            size: meta.len(),
-            limit: MAX_FILE_SIZE,
-        }));
+        return Err(too_large(path, meta.len()));
     }
     let bytes = std::fs::read(path).map_err(|e| read(e.to_string()))?;
+    decode(path, bytes)
+}
+
+fn too_large(path: &Path, size: u64) -> ConvertError {
+    ConvertError::from(ConvertErrorKind::TooLarge {
+        file: path.display().to_string(),
+        size,
+        limit: MAX_FILE_SIZE,
+    })
+}
+
+/// The bytes read from `path` as its text: at most [`MAX_FILE_SIZE`] of them, UTF-8.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, ConvertError> {
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large(path, bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         ConvertError::from(ConvertErrorKind::NotUtf8 {
-            file: file.clone(),
+            file: path.display().to_string(),
             offset: e.utf8_error().valid_up_to(),
         })
     })
 }
 
-/// Puts node's values into the holes of `edn`.
-fn fill(edn: &mut Edn, values: &[node::HoleValue], errors: &mut Vec<String>) {
+/// The holes `edn` holds.
+fn holes_in(edn: &Edn, out: &mut BTreeSet<usize>) {
+    if let Some(index) = hole_index(edn) {
+        out.insert(index);
+    }
+    match edn {
+        Edn::Map(c) | Edn::Vector(c) => c.entries.iter().for_each(|e| holes_in(&e.value, out)),
+        Edn::List(items) => items.iter().for_each(|i| holes_in(i, out)),
+        Edn::Tagged(_, inner) | Edn::Frozen { value: inner, .. } => holes_in(inner, out),
+        _ => {}
+    }
+}
+
+/// Puts node's values (by hole index) into the holes of `edn`.
+fn fill(edn: &mut Edn, values: &BTreeMap<usize, node::HoleValue>, errors: &mut Vec<String>) {
+    let index = hole_index(edn);
     match edn {
         Edn::Frozen { value, was } => {
-            if let Edn::Symbol(s) = value.as_ref()
-                && let Some(index) = s.strip_prefix(HOLE).and_then(|i| i.parse::<usize>().ok())
-                && let Some(hole) = values.get(index)
-            {
+            if let Some(hole) = index.and_then(|i| values.get(&i)) {
                 **value = match &hole.computed {
                     Computed::Value(json) => ecosystem::edn_of(json),
                     Computed::Undefined => Edn::Nil,
@@ -235,51 +268,81 @@ fn tidy(config: &mut Edn, defs: &mut Vec<Def>, header: &mut Vec<String>) {
     }
 }
 
-/// Gives the translated `config` the shape of a pm2-clj ecosystem and writes the file:
-/// the header (the source, `notes`, what was computed with node or left out), the
-/// file's own `header_comments`, then the definitions and the config. `comments` is
-/// (in the original, kept); `keys` says which keys besides PM2's the config keeps.
-fn finish(
-    source: &str,
-    keys: Keys,
+/// A translated file before it is shaped and written.
+struct Draft {
+    /// What the reader of the result should know.
     notes: Vec<String>,
+    /// The file's own comments that stand at its top.
     header_comments: Vec<String>,
-    mut defs: Vec<Def>,
-    mut config: Edn,
+    defs: Vec<Def>,
+    /// Comment lines right before the config (after the definitions).
+    config_comments: Vec<String>,
+    config: Edn,
+    /// Comments in the original, and how many the result keeps.
     comments: (usize, usize),
-) -> Result<Conversion, ConvertError> {
-    let shaped = ecosystem::shape(&mut config, &mut defs, keys).map_err(|what| {
+    /// The values left out because they need JavaScript.
+    todos: Vec<Todo>,
+}
+
+impl Draft {
+    /// A draft of `config` alone, with `notes` and the file's `header_comments`.
+    fn of(config: Edn, notes: Vec<String>, header_comments: Vec<String>, comments: (usize, usize)) -> Draft {
+        Draft {
+            notes,
+            header_comments,
+            defs: Vec::new(),
+            config_comments: Vec::new(),
+            config,
+            comments,
+            todos: Vec::new(),
+        }
+    }
+}
+
+/// Gives the draft's config the shape of a pm2-clj ecosystem and writes the file: the
+/// header (the source, the notes, what was computed with node or left out), the file's
+/// own comments, then the definitions and the config. `keys` says which keys besides
+/// PM2's the config keeps.
+fn finish(source: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, ConvertError> {
+    let shaped = ecosystem::shape(&mut draft.config, &mut draft.defs, keys).map_err(|what| {
         ConvertError::from(ConvertErrorKind::NotAnEcosystem {
             file: source.to_string(),
             what,
         })
     })?;
     let stats = Stats {
-        frozen: defs.iter().map(|d| d.value.frozen_count()).sum::<usize>() + config.frozen_count(),
-        comments,
+        frozen: draft.defs.iter().map(|d| d.value.frozen_count()).sum::<usize>()
+            + draft.config.frozen_count(),
+        todos: std::mem::take(&mut draft.todos),
+        comments: draft.comments,
         dropped: shaped.dropped,
     };
-    let text = assemble(source, notes, header_comments, defs, config, &stats);
+    let text = assemble(source, draft, &stats);
     Ok(Conversion { text, stats })
 }
 
+/// `n` and the noun, singular or plural.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The file's text: the header, the notes, then the definitions and the config.
-fn assemble(
-    source: &str,
-    notes: Vec<String>,
-    header_comments: Vec<String>,
-    defs: Vec<Def>,
-    config: Edn,
-    stats: &Stats,
-) -> String {
+fn assemble(source: &str, draft: Draft, stats: &Stats) -> String {
     let mut header = vec![format!("Converted by pm2-clj from {source}.")];
-    header.extend(notes);
+    header.extend(draft.notes);
     if stats.frozen > 0 {
         header.push(format!(
-            "{} value{} had no pm2-clj translation and {} computed with node (no environment variables set); see the `was:` notes.",
-            stats.frozen,
-            if stats.frozen == 1 { "" } else { "s" },
+            "{} no pm2-clj translation and {} computed by running the file with node (no environment variables set); see the `was:` notes.",
+            count(stats.frozen, "value had", "values had"),
             if stats.frozen == 1 { "was" } else { "were" }
+        ));
+    }
+    if !stats.todos.is_empty() {
+        header.push(format!(
+            "{} JavaScript and {} left out; see the TODO notes. Write {} by hand (or convert with --run-js, which runs the file's code).",
+            count(stats.todos.len(), "value needs", "values need"),
+            if stats.todos.len() == 1 { "was" } else { "were" },
+            if stats.todos.len() == 1 { "it" } else { "them" }
         ));
     }
     if !stats.dropped.is_empty() {
@@ -289,36 +352,87 @@ fn assemble(
         ));
     }
     let mut forms: Vec<(Vec<String>, Edn)> = Vec::new();
-    let mut first = header_comments;
-    for def in defs {
+    let mut first = draft.header_comments;
+    for def in draft.defs {
         let mut comments = std::mem::take(&mut first);
         comments.extend(def.comments);
         forms.push((comments, Edn::call("def", [Edn::Symbol(def.name), def.value])));
     }
-    forms.push((first, config));
+    first.extend(draft.config_comments);
+    forms.push((first, draft.config));
     edn::file_text(&header, &forms)
 }
 
-/// Converts a JavaScript or `.json` file.
-fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, ConvertError> {
-    let name = path.display().to_string();
-    let mut translated = js::translate(&name, text, format == Format::Json)?;
-    let values = node::compute(path, translated.shape, &translated.holes)?;
+/// Puts into the holes of `defs` and `config` their values, computed by running `path`
+/// (loaded as `shape`) with node. Only the holes they still hold are computed (a
+/// definition nothing uses may be a function).
+fn compute_with_node(
+    path: &Path,
+    name: &str,
+    shape: js::Shape,
+    holes: &[js::Hole],
+    defs: &mut [Def],
+    config: &mut Edn,
+) -> Result<(), ConvertError> {
+    let mut used = BTreeSet::new();
+    defs.iter().for_each(|d| holes_in(&d.value, &mut used));
+    holes_in(config, &mut used);
+    let wanted: Vec<js::Hole> = used.iter().map(|i| holes[*i].clone()).collect();
+    let values: BTreeMap<usize, node::HoleValue> = used
+        .into_iter()
+        .zip(node::compute(path, shape, &wanted)?)
+        .collect();
     let mut errors = Vec::new();
-    for def in &mut translated.defs {
+    for def in defs.iter_mut() {
         fill(&mut def.value, &values, &mut errors);
     }
-    fill(&mut translated.config, &values, &mut errors);
-    if let Some(first) = errors.first() {
-        return Err(ConvertError::from(ConvertErrorKind::NodeFailed {
-            file: name,
-            message: first.clone(),
-        }));
+    fill(config, &values, &mut errors);
+    match errors.into_iter().next() {
+        Some(message) => Err(ConvertError::from(ConvertErrorKind::NodeFailed {
+            file: name.to_string(),
+            message,
+        })),
+        None => Ok(()),
     }
+}
+
+/// Converts a JavaScript or `.json` file; with `run_js`, computing what has no
+/// translation with node, else leaving it out with TODO notes.
+fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<Conversion, ConvertError> {
+    let name = path.display().to_string();
+    let folder = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_default();
+    let translated = js::translate(&name, &folder, text, format == Format::Json)?;
     let mut defs = translated.defs;
     let mut config = translated.config;
     let mut header = translated.header;
     tidy(&mut config, &mut defs, &mut header);
+    let mut left_out = todo::LeftOut::default();
+    if run_js {
+        compute_with_node(
+            path,
+            &name,
+            translated.shape,
+            &translated.holes,
+            &mut defs,
+            &mut config,
+        )?;
+    } else {
+        left_out = todo::leave_out(&translated.holes, &mut defs, &mut config).map_err(|need| {
+            at_text(
+                ConvertErrorKind::NeedsJs {
+                    file: name.clone(),
+                    line: need.hole.line,
+                    js: need.hole.js.lines().next().unwrap_or_default().to_string(),
+                },
+                &name,
+                text,
+                Some(need.hole.offset),
+            )
+        })?;
+    }
     let mut notes = translated.notes;
     if translated.default_export {
         notes.insert(
@@ -327,25 +441,44 @@ fn convert_js(path: &Path, text: &str, format: Format) -> Result<Conversion, Con
                 .into(),
         );
     }
-    finish(&name, Keys::Pm2, notes, header, defs, config, translated.comments)
+    let draft = Draft {
+        notes,
+        header_comments: header,
+        defs,
+        config_comments: left_out.before_config,
+        config,
+        comments: translated.comments,
+        todos: left_out.todos,
+    };
+    finish(&name, Keys::Pm2, draft)
 }
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
-/// text of a `.pm2.edn` file.
+/// text of a `.pm2.edn` file. Nothing of the file runs unless `options.run_js`.
 pub fn convert(path: &Path, options: &Options) -> Result<Conversion, ConvertError> {
-    let format = options.from.or_else(|| Format::of(path)).ok_or_else(|| {
+    format_of(path, options)?;
+    let text = read_text(path)?;
+    convert_text(path, &text, options)
+}
+
+/// The format `options` or the name of `path` says.
+fn format_of(path: &Path, options: &Options) -> Result<Format, ConvertError> {
+    options.from.or_else(|| Format::of(path)).ok_or_else(|| {
         ConvertError::from(ConvertErrorKind::UnknownFormat {
             file: path.display().to_string(),
         })
-    })?;
-    let text = read_text(path)?;
-    match format {
-        Format::JavaScript | Format::Json => convert_js(path, &text, format),
+    })
+}
+
+/// [`convert`] of `text`, the content of `path` read already (by [`read_text`]).
+pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conversion, ConvertError> {
+    match format_of(path, options)? {
+        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options.run_js),
         Format::Yaml => {
             let name = path.display().to_string();
-            let (config, header, comments) = yaml::read(&name, &text)?;
-            finish(&name, Keys::Pm2, Vec::new(), header, Vec::new(), config, comments)
+            let (config, header, comments) = yaml::read(&name, text)?;
+            finish(&name, Keys::Pm2, Draft::of(config, Vec::new(), header, comments))
         }
-        Format::EcosystemDsl => dsl::convert(path, &text, options.root.as_deref()),
+        Format::EcosystemDsl => dsl::convert(path, text, options.root.as_deref()),
     }
 }

@@ -48,7 +48,7 @@ pub fn pm2_package_dir() -> PathBuf {
         .expect("pm2's bin/ sits inside its package")
 }
 
-/// How pm2 reads one ecosystem file (see `pm2-clj-convert/src/verify/pm2-reads.js`).
+/// How pm2 reads one ecosystem file (by `pm2_clj_pm2_reads`).
 #[derive(Clone, Debug)]
 pub struct Pm2Read {
     /// The file.
@@ -67,38 +67,16 @@ pub fn pm2_reads(files: &[PathBuf]) -> Vec<Pm2Read> {
 }
 
 /// [`pm2_reads`] with environment variables set (`None`: removed) for the reading.
+/// Panics when node cannot read them.
 pub fn pm2_reads_with(files: &[PathBuf], env: &[(String, Option<String>)]) -> Vec<Pm2Read> {
-    let home = tempfile::Builder::new()
-        .prefix("pm2r")
-        .tempdir_in("/tmp")
-        .expect("temporary PM2_HOME");
-    let out = home.path().join("reads.json");
-    let mut command = Command::new("node");
-    command
-        .arg("-e")
-        .arg(include_str!("../../pm2-clj-convert/src/verify/pm2-reads.js"))
-        .arg(&out)
-        .args(files)
-        .env("PM2_PACKAGE_DIR", pm2_package_dir())
-        .env("PM2_HOME", home.path());
-    for (k, v) in env {
-        match v {
-            Some(v) => command.env(k, v),
-            None => command.env_remove(k),
-        };
-    }
-    let status = command.status().expect("node must be installed");
-    assert!(status.success(), "pm2-reads.js failed: {status}");
-    let text = std::fs::read_to_string(&out).expect("pm2-reads.js writes its result");
-    let entries: Vec<Json> =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("pm2-reads.js wrote {text:?}: {e}"));
-    entries
+    pm2_clj_pm2_reads::pm2_reads(Path::new("node"), &pm2_package_dir(), files, env)
+        .unwrap_or_else(|e| panic!("pm2's reading failed (node must be installed): {e}"))
         .into_iter()
-        .map(|v| Pm2Read {
-            file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
-            raw: v.get("raw").cloned(),
-            apps: v.get("apps").cloned(),
-            error: v.get("error").and_then(Json::as_str).map(str::to_string),
+        .map(|r| Pm2Read {
+            file: r.file,
+            raw: r.raw,
+            apps: r.apps.map(Json::Array),
+            error: r.error,
         })
         .collect()
 }

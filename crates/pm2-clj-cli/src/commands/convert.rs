@@ -1,10 +1,12 @@
 //! `pm2-clj convert FILE`: a PM2 config file (or an ecosystem-dsl `ecosystem.edn`)
-//! translated into a `.pm2.edn` beside it, by `pm2-clj-convert`.
+//! translated into a `.pm2.edn` beside it, by `pm2-clj-convert`, without running it:
+//! what needs JavaScript is left out with a TODO, each one reported with its line.
+//! `--run-js` runs the file with node to compute those values instead.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use pm2_clj_convert::{Format, Options, convert, default_output};
+use pm2_clj_convert::{Format, Options, Stats, convert, default_output};
 use pm2_clj_runtime::files::write_output;
 
 use crate::failure::{CliProblem, Failure};
@@ -41,6 +43,12 @@ pub struct ConvertArgs {
     /// nearest folder above FILE holding `.git`, else the current folder).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Run FILE's JavaScript: node loads the file (with no environment variables
+    /// visible) to compute the values pm2-clj cannot translate, which are otherwise left
+    /// out with a TODO. Everything the file's code does when loaded happens, commands it
+    /// runs included.
+    #[arg(long)]
+    pub run_js: bool,
 }
 
 /// Runs `convert`.
@@ -53,18 +61,29 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
             From::EcosystemDsl => Format::EcosystemDsl,
         }),
         root: args.root.clone(),
+        run_js: args.run_js,
     };
     let conversion =
         convert(&args.file, &options).map_err(|e| Failure::Input(vec![miette::Report::new(e)]))?;
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.file));
-    let (total, kept) = conversion.stats.comments;
-    let summary = format!(
-        "{} value{} computed with node, {kept} of {total} comments kept",
-        conversion.stats.frozen,
-        if conversion.stats.frozen == 1 { "" } else { "s" }
-    );
+    let summary = summary(&conversion.stats, args.run_js);
+    let todos: Vec<String> = conversion
+        .stats
+        .todos
+        .iter()
+        .map(|t| {
+            format!(
+                "pm2-clj: TODO {}:{}: {} needs JavaScript: {}",
+                args.file.display(),
+                t.line,
+                t.what,
+                t.js.lines().next().unwrap_or_default()
+            )
+        })
+        .collect();
     if output == Path::new("-") {
         eprintln!("pm2-clj: {summary}");
+        todos.iter().for_each(|t| eprintln!("{t}"));
         return write_stdout(&conversion.text);
     }
     if output.exists() && !args.force {
@@ -76,5 +95,28 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
     }
     write_output(&output, &conversion.text, std::slice::from_ref(&args.file))?;
     eprintln!("pm2-clj: wrote {} ({summary})", output.display());
+    todos.iter().for_each(|t| eprintln!("{t}"));
     Ok(())
+}
+
+/// `N TODOs (values left out: they need JavaScript), K of M comments kept`, or with
+/// `--run-js`, `N values computed with node, ...`.
+fn summary(stats: &Stats, run_js: bool) -> String {
+    let (total, kept) = stats.comments;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let values = if run_js {
+        format!(
+            "{} value{} computed with node",
+            stats.frozen,
+            plural(stats.frozen)
+        )
+    } else {
+        let n = stats.todos.len();
+        format!(
+            "{n} TODO{}: value{} left out, needing JavaScript",
+            plural(n),
+            plural(n)
+        )
+    };
+    format!("{values}; {kept} of {total} comments kept")
 }

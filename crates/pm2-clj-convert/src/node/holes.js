@@ -1,5 +1,5 @@
 // Computes the values of an ecosystem file that pm2-clj convert could not translate
-// (its "holes"), for `pm2-clj convert`. Usage:
+// (its "holes"), for `pm2-clj convert --run-js`: it runs the file's code. Usage:
 //   node holes.js FILE MODE HOLES.json OUT.json      (MODE: commonjs | module | expression)
 // The file runs as PM2 would load it, with one difference: no variable of the
 // environment reaches it (reads give undefined, writes such as dotenv's are dropped),

@@ -1,6 +1,8 @@
-//! Running `node`, the one effect of conversion: computing the holes of a JavaScript
-//! file (`holes.js`) with no variable of the environment visible, within a time limit,
-//! its output kept off our channels.
+//! Running the file with `node`, the one effect of conversion, and only when asked
+//! (`--run-js`, [`crate::Options::run_js`]): computing the holes of a JavaScript file
+//! (`holes.js`) with no variable of the environment visible, within a time limit, its
+//! output kept off our channels. The file's code runs: everything it does at its top
+//! level, and in the holes, happens.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -10,7 +12,7 @@ use serde_json::Value as Json;
 use wait_timeout::ChildExt;
 
 use crate::error::{ConvertError, ConvertErrorKind};
-use crate::js::Shape;
+use crate::js::{Hole, Shape};
 
 /// How long node may take to load a file and compute its holes.
 pub const TIME_LIMIT: Duration = Duration::from_secs(10);
@@ -43,8 +45,8 @@ fn failed(file: &Path, message: String) -> ConvertError {
 }
 
 /// Computes `holes` (JavaScript expressions over the top-level bindings of `file`) with
-/// node, loading the file as `shape` says.
-pub fn compute(file: &Path, shape: Shape, holes: &[String]) -> Result<Vec<HoleValue>, ConvertError> {
+/// node, loading (running) the file as `shape` says.
+pub fn compute(file: &Path, shape: Shape, holes: &[Hole]) -> Result<Vec<HoleValue>, ConvertError> {
     if holes.is_empty() {
         return Ok(Vec::new());
     }
@@ -53,7 +55,8 @@ pub fn compute(file: &Path, shape: Shape, holes: &[String]) -> Result<Vec<HoleVa
     let input = work.path().join("holes.json");
     let output = work.path().join("values.json");
     let log = work.path().join("stderr.txt");
-    std::fs::write(&input, serde_json::to_string(holes).unwrap_or_default()).map_err(io)?;
+    let js: Vec<&str> = holes.iter().map(|h| h.js.as_str()).collect();
+    std::fs::write(&input, serde_json::to_string(&js).unwrap_or_default()).map_err(io)?;
     let file = std::path::absolute(file).map_err(io)?;
     let mode = match shape {
         Shape::CommonJs => "commonjs",

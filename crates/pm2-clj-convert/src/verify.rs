@@ -1,8 +1,8 @@
 //! Whether a converted file gives the apps PM2 reads from the original: both files are
-//! read by the installed pm2's own code (`pm2-reads.js`: `Common.parseConfig` and
-//! `Common.verifyConfs`), and compared as the apps PM2 would start — for the default
-//! environment and for each `--env <name>` the original has (pm2-clj's `--profile
-//! <name>`), with PM2's environment merge applied.
+//! read by the installed pm2's own code ([`pm2_reads`]: `Common.parseConfig` and
+//! `Common.verifyConfs`; reading the original runs its JavaScript), and compared as the
+//! apps PM2 would start — for the default environment and for each `--env <name>` the
+//! original has (pm2-clj's `--profile <name>`), with PM2's environment merge applied.
 //!
 //! Deliberate differences, which the comparison allows:
 //! - a relative `cwd` (and the `script` and log paths PM2 resolves against it) is
@@ -10,96 +10,21 @@
 //!   the file's folder, PM2 against wherever pm2 is started (the same when it is started
 //!   in that folder);
 //! - a falsy value PM2 loses (`max_restarts: 0` under its canonical name) is kept by
-//!   pm2-clj, which writes it so PM2 reads it.
+//!   pm2-clj, which writes it so PM2 reads it;
+//! - `instances: "max"` (0 once PM2 has read it) where the original computed
+//!   `os.cpus().length`: the conversion writes what PM2 starts as many instances for
+//!   (allowed when the original's count is this machine's CPU count).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
 use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::schema::camel_alias;
 use pm2_dsl_eval::Value;
 use serde_json::{Map, Value as Json};
-use wait_timeout::ChildExt;
+
+pub use pm2_clj_pm2_reads::{Reading, pm2_reads};
 
 use crate::paths;
-
-/// How long pm2's reading of a batch of files may take.
-const TIME_LIMIT: Duration = Duration::from_secs(60);
-
-/// The node program that reads files as pm2 does.
-pub const PM2_READS_JS: &str = include_str!("pm2-reads.js");
-
-/// How pm2 reads one file.
-#[derive(Clone, Debug, Default)]
-pub struct Reading {
-    /// The file.
-    pub file: PathBuf,
-    /// The config object pm2 loaded.
-    pub raw: Option<Json>,
-    /// The apps after `Common.verifyConfs`, when pm2 accepts the file.
-    pub apps: Option<Vec<Json>>,
-    /// Why pm2 rejects the file.
-    pub error: Option<String>,
-}
-
-/// Reads `files` with the pm2 package at `package`, by `node`, with `env` set (a `None`
-/// value removes the variable) over the current environment.
-pub fn pm2_reads(
-    node: &Path,
-    package: &Path,
-    files: &[PathBuf],
-    env: &[(String, Option<String>)],
-) -> Result<Vec<Reading>, String> {
-    let work = tempfile::Builder::new()
-        .prefix("pm2r")
-        .tempdir_in(std::env::temp_dir())
-        .map_err(|e| e.to_string())?;
-    let out = work.path().join("reads.json");
-    let mut command = Command::new(node);
-    command
-        .arg("-e")
-        .arg(PM2_READS_JS)
-        .arg(&out)
-        .args(files)
-        .env("PM2_PACKAGE_DIR", package)
-        .env("PM2_HOME", work.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        match v {
-            Some(v) => command.env(k, v),
-            None => command.env_remove(k),
-        };
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", node.display()))?;
-    if child
-        .wait_timeout(TIME_LIMIT)
-        .map_err(|e| e.to_string())?
-        .is_none()
-    {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(format!(
-            "pm2 did not read the files within {} s",
-            TIME_LIMIT.as_secs()
-        ));
-    }
-    let text = std::fs::read_to_string(&out).map_err(|_| "pm2's reading wrote no result".to_string())?;
-    let entries: Vec<Json> = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    Ok(entries
-        .into_iter()
-        .map(|v| Reading {
-            file: PathBuf::from(v["file"].as_str().unwrap_or_default()),
-            raw: v.get("raw").cloned(),
-            apps: v.get("apps").and_then(Json::as_array).cloned(),
-            error: v.get("error").and_then(Json::as_str).map(str::to_string),
-        })
-        .collect())
-}
 
 /// The `--env` names the original's apps have blocks for (`env_production` → `production`).
 pub fn env_names(reading: &Reading) -> Vec<String> {
@@ -203,8 +128,15 @@ fn falsy(v: &Json) -> bool {
 /// The differences between the apps pm2 reads from the original and from the converted
 /// file (both [`effective`] for the same environment name), each as one line. `raw` is
 /// the original's config (for the falsy values pm2-clj keeps); `base` the folder
-/// relative paths are resolved against.
-pub fn differences(raw: Option<&Json>, theirs: &[Json], ours: &[Json], base: &Path) -> Vec<String> {
+/// relative paths are resolved against; `cpus` the CPU count where pm2 read them
+/// ([`Reading::cpus`], what `instances: "max"` stands for).
+pub fn differences(
+    raw: Option<&Json>,
+    theirs: &[Json],
+    ours: &[Json],
+    base: &Path,
+    cpus: Option<u64>,
+) -> Vec<String> {
     let mut out = Vec::new();
     if theirs.len() != ours.len() {
         out.push(format!(
@@ -232,6 +164,13 @@ pub fn differences(raw: Option<&Json>, theirs: &[Json], ours: &[Json], base: &Pa
         let name = o.get("name").and_then(Json::as_str).unwrap_or("?");
         for (key, value) in o {
             if t.get(key) == Some(value) {
+                continue;
+            }
+            let max = key == "instances"
+                && value.as_u64() == Some(0)
+                && cpus.is_some()
+                && t.get(key).and_then(Json::as_u64) == cpus;
+            if max {
                 continue;
             }
             let kept_falsy = raw_apps.get(i).is_some_and(|raw_app| {

@@ -3,7 +3,8 @@
 //   node pm2-reads.js OUT.json FILE...      (PM2_PACKAGE_DIR: the pm2 package to use)
 // OUT.json gets one entry per file (stdout belongs to the files, which may print):
 //   {"file": F, "raw": <the loaded config>, "apps": <Common.verifyConfs of its apps>}
-// or {"file": F, "error": "..."} when pm2 would reject the file.
+// or {"file": F, "error": "..."} when pm2 would reject the file; each entry also has
+// "cpus": os.cpus().length, the count pm2's daemon gives `instances: "max"` here.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -26,6 +27,7 @@ function appsOf(config) {
 }
 
 const [out, ...files] = process.argv.slice(1);
+const cpus = require('os').cpus().length;
 const results = [];
 for (const file of files) {
   try {
@@ -35,9 +37,9 @@ for (const file of files) {
     const apps = Common.verifyConfs(JSON.parse(JSON.stringify(appsOf(config))));
     if (apps instanceof Error) throw apps;
     if (apps.some((a) => !a.script)) throw new Error('an app has no script');
-    results.push({ file, raw, apps });
+    results.push({ file, cpus, raw, apps });
   } catch (e) {
-    results.push({ file, error: String(e && e.message ? e.message : e) });
+    results.push({ file, cpus, error: String(e && e.message ? e.message : e) });
   }
 }
 fs.writeFileSync(out, JSON.stringify(results));
