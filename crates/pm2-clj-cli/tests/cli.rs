@@ -341,7 +341,10 @@ fn report_time(dir: &Path, n: usize, format: &str) -> f64 {
     (0..2)
         .map(|_| {
             let start = std::time::Instant::now();
-            let out = cli(dir, &["--message-format", format, "check", &file]);
+            let out = cli(
+                dir,
+                &["--message-format", format, "--all-diagnostics", "check", &file],
+            );
             assert_eq!(out.status.code(), Some(1));
             let shown = text(&out.stderr) + &text(&out.stdout);
             assert_eq!(shown.matches("emit::unknown-key").count(), n, "{format}");
@@ -401,7 +404,7 @@ fn read_time(dir: &Path, name: &str, text: &str) -> f64 {
     (0..2)
         .map(|_| {
             let start = std::time::Instant::now();
-            cli(dir, &["read", name]);
+            cli(dir, &["read", name, "--all-diagnostics"]);
             start.elapsed().as_secs_f64()
         })
         .fold(f64::INFINITY, f64::min)
@@ -416,7 +419,7 @@ fn errors_at_the_end_of_a_long_line_cost_about_what_reading_it_does() {
     let forms = "1 ".repeat(1_000_000);
     let good = read_time(dir.path(), "good.edn", &format!("[{forms}]"));
     let bad = read_time(dir.path(), "bad.edn", &format!("[{forms}{}]", "1x ".repeat(150)));
-    let out = cli(dir.path(), &["read", "bad.edn"]);
+    let out = cli(dir.path(), &["read", "bad.edn", "--all-diagnostics"]);
     let said = text(&out.stderr);
     assert_eq!(said.matches("read::bad-number").count(), 100);
     assert_eq!(said.matches("read::too-many-errors").count(), 1);

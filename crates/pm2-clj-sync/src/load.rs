@@ -346,6 +346,23 @@ impl miette::Diagnostic for LoadFailure {
     }
 }
 
+/// Whether every one of `reports` says only that something the file reads from outside
+/// is not there (a variable `#env!` requires, a `.env` file, an included or imported
+/// file): the file itself is sound, and what it started can still be found by its
+/// markers (`stop`, `delete`).
+pub fn only_missing_inputs(reports: &[Report]) -> bool {
+    use pm2_dsl_eval::EvalErrorKind as K;
+    !reports.is_empty()
+        && reports.iter().all(|r| {
+            r.downcast_ref::<EvalError>().is_some_and(|e| {
+                matches!(
+                    e.kind(),
+                    K::EnvRequired { .. } | K::DotenvNotFound { .. } | K::ImportNotFound { .. }
+                )
+            })
+        })
+}
+
 /// The fix a pipeline diagnostic's "did you mean" stands for, when it is one.
 pub fn replacement(report: &Report) -> Option<Replacement> {
     if let Some(e) = report.downcast_ref::<EvalError>() {

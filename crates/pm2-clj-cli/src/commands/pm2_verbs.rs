@@ -9,6 +9,7 @@ use clap::Args;
 use pm2_clj_runtime::events::{Event, Reporter};
 use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb, run_by_markers};
 use pm2_clj_sync::desired::prepare_recorded;
+use pm2_clj_sync::load::only_missing_inputs;
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, Pm2Inputs, VerifyInputs};
@@ -57,9 +58,12 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
     };
     let (header, profile) = match &state.result {
         Ok(prepared) => (prepared.header.clone(), prepared.inputs.profile.clone()),
-        // Stopping or deleting what the file started needs nothing of the file: its apps
-        // carry markers naming it.
-        Err(reports) if matches!(verb, Verb::Stop | Verb::Delete) && pm2.is_some() => {
+        // Stopping or deleting what the file started needs nothing of what the file
+        // reads from outside (a variable it requires, a .env file): its apps carry
+        // markers naming it. A file that is itself broken is refused.
+        Err(reports)
+            if matches!(verb, Verb::Stop | Verb::Delete) && pm2.is_some() && only_missing_inputs(reports) =>
+        {
             printer.report(Event::Warnings(reports));
             printer.report(Event::Note(format!(
                 "{} does not load; {} the apps pm2-clj started from it",
