@@ -49,7 +49,9 @@ pub fn render_human(diagnostic: &dyn Diagnostic, colour: bool, width: usize) -> 
         GraphicalTheme::unicode_nocolor()
     };
     let mut out = String::new();
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_urls(false);
     let rendered = if snippet_too_wide(diagnostic) {
         handler.render_report(&mut out, &Unsnipped::of(diagnostic))
     } else {

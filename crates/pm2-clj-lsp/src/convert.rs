@@ -13,32 +13,12 @@ use std::sync::Arc;
 
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
-    Range, Uri,
+    Range,
 };
 use miette::{LabeledSpan, Severity, SourceSpan};
 use pm2_dsl_reader::{Replacement, Source};
 
 use crate::documents::{range, uri_of};
-
-/// Where PM2 documents the options an `emit::` diagnostic is about.
-const PM2_APP_OPTIONS: &str = "https://pm2.keymetrics.io/docs/usage/application-declaration/";
-const PM2_DEPLOY: &str = "https://pm2.keymetrics.io/docs/usage/deployment/";
-
-fn documentation(code: &str) -> Option<&'static str> {
-    match code {
-        "emit::unknown-key"
-        | "emit::duplicate-option"
-        | "emit::wrong-type"
-        | "emit::bad-format"
-        | "emit::below-minimum"
-        | "emit::bad-cron"
-        | "emit::env-value"
-        | "emit::missing-script"
-        | "emit::installs-packages" => Some(PM2_APP_OPTIONS),
-        "emit::unknown-deploy-key" | "emit::deploy-shape" => Some(PM2_DEPLOY),
-        _ => None,
-    }
-}
 
 /// A diagnostic for one file.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,10 +142,9 @@ pub fn convert(
             Severity::Advice => DiagnosticSeverity::INFORMATION,
         }),
         code: code.clone().map(NumberOrString::String),
-        code_description: code
-            .as_deref()
-            .and_then(documentation)
-            .and_then(|href| href.parse::<Uri>().ok())
+        code_description: d
+            .url()
+            .and_then(|url| url.to_string().parse().ok())
             .map(|href| CodeDescription { href }),
         source: Some("pm2-clj".into()),
         message: message.clone(),

@@ -209,8 +209,29 @@ pub enum EmitErrorKind {
     },
 }
 
+/// Where PM2 documents its app options.
+const PM2_APP_OPTIONS: &str = "https://pm2.keymetrics.io/docs/usage/application-declaration/";
+/// Where PM2 documents `deploy`.
+const PM2_DEPLOY: &str = "https://pm2.keymetrics.io/docs/usage/deployment/";
+
 impl ProblemKind for EmitErrorKind {
     /// The stable diagnostic code, such as `emit::unknown-key`.
+    fn docs_url(&self) -> Option<&'static str> {
+        match self {
+            EmitErrorKind::UnknownKey { .. }
+            | EmitErrorKind::DuplicateOption { .. }
+            | EmitErrorKind::WrongType { .. }
+            | EmitErrorKind::BadFormat { .. }
+            | EmitErrorKind::BelowMinimum { .. }
+            | EmitErrorKind::BadCron { .. }
+            | EmitErrorKind::EnvValue { .. }
+            | EmitErrorKind::MissingScript { .. }
+            | EmitErrorKind::InstallsPackages { .. } => Some(PM2_APP_OPTIONS),
+            EmitErrorKind::UnknownDeployKey { .. } | EmitErrorKind::DeployShape { .. } => Some(PM2_DEPLOY),
+            _ => None,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             EmitErrorKind::NotAnEcosystem { .. } => "emit::not-an-ecosystem",

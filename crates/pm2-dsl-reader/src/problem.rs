@@ -33,6 +33,12 @@ pub trait ProblemKind: fmt::Display + Clone {
     fn suggestion(&self) -> Option<(String, String)> {
         None
     }
+
+    /// Where the thing the problem is about is documented (PM2's page on an option, say),
+    /// for editors' `codeDescription` and miette's link.
+    fn docs_url(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A problem of a stage (`K` is its kind enum) with where it happened. Boxed inside, so
@@ -199,6 +205,13 @@ impl<K: ProblemKind> std::error::Error for Problem<K> {}
 impl<K: ProblemKind> Diagnostic for Problem<K> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.0.kind.code()))
+    }
+
+    fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.0
+            .kind
+            .docs_url()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<Severity> {
