@@ -133,6 +133,18 @@ impl Failure {
     }
 }
 
+impl From<Vec<pm2_clj_sync::problem::SourceProblem>> for Failure {
+    fn from(problems: Vec<pm2_clj_sync::problem::SourceProblem>) -> Failure {
+        Failure::Input(problems.into_iter().map(Report::new).collect())
+    }
+}
+
+impl From<pm2_clj_sync::problem::SourceProblem> for Failure {
+    fn from(problem: pm2_clj_sync::problem::SourceProblem) -> Failure {
+        Failure::input(problem)
+    }
+}
+
 impl From<Vec<pm2_dsl_reader::ReadError>> for Failure {
     fn from(errors: Vec<pm2_dsl_reader::ReadError>) -> Failure {
         Failure::Input(errors.into_iter().map(miette::Report::new).collect())

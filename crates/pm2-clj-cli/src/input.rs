@@ -241,11 +241,11 @@ impl StdinInput {
 
 /// The loader for a text's imports.
 fn loader(settings: &LoadSettings, source: &Path) -> Result<FsLoader, Failure> {
-    settings.loader_for(source).map_err(|r| Failure::Input(vec![r]))
+    settings.loader_for(source).map_err(Failure::from)
 }
 
 fn failure(f: LoadFailure) -> Failure {
-    Failure::Input(f.reports)
+    Failure::from(f.reports)
 }
 
 /// Reads and evaluates `path` (stdin for `-`).
@@ -280,7 +280,7 @@ pub fn load_from(path: &Path, stdin: &StdinInput, inputs: &BuildInputs) -> Resul
 
 /// A source file's text, or a diagnostic saying why it cannot be read.
 pub fn read_source(path: &Path) -> Result<String, Failure> {
-    load::read_source(path).map_err(|r| Failure::Input(vec![r]))
+    load::read_source(path).map_err(Failure::from)
 }
 
 /// A duration on the command line: `30s`, `500ms`, `2m`, or whole seconds (`20`).

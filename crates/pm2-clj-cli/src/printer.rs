@@ -17,7 +17,7 @@ use pm2_dsl_emit::logs::ROTATE_MODULE;
 use pm2_dsl_reader::ProblemKind;
 use serde_json::{Value as Json, json};
 
-use crate::report::{MessageFormat, emit, emit_reports, to_json};
+use crate::report::{MessageFormat, emit, emit_problems, to_json};
 
 /// Prints events.
 pub struct Printer {
@@ -159,16 +159,16 @@ impl Reporter for Printer {
             Event::SourceFailed { path, reports } if self.json => self.json_line(json!({
                 "event": "source-failed",
                 "source": path,
-                "diagnostics": reports.iter().map(|r| to_json(r.as_ref())).collect::<Vec<_>>(),
+                "diagnostics": reports.iter().map(|r| to_json(r)).collect::<Vec<_>>(),
             })),
             Event::SourceFailed { path, reports } => {
-                emit_reports(reports.iter(), MessageFormat::Human);
+                emit_problems(reports, MessageFormat::Human);
                 self.say(&format!(
                     "! {}: not loaded; its apps are left as they run",
                     display(path)
                 ));
             }
-            Event::Warnings(reports) => emit_reports(reports.iter(), self.format()),
+            Event::Warnings(reports) => emit_problems(reports, self.format()),
             Event::Planned {
                 plan,
                 rotate,

@@ -18,7 +18,7 @@ use clap::ValueEnum;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, Severity, SourceCode, SourceSpan,
 };
-use pm2_clj_sync::load::replacement;
+use pm2_clj_sync::problem::SourceProblem;
 use pm2_dsl_reader::{Location, Replacement};
 use serde_json::{Value as Json, json};
 
@@ -159,15 +159,33 @@ impl Diagnostic for Unsnipped {
     }
 }
 
-/// Writes `miette` reports in the chosen format, with the fix each one stands for.
+/// Writes `miette` reports in the chosen format, with the fix each one stands for (a
+/// report of a [`SourceProblem`] says which).
 pub fn emit_reports<'a>(reports: impl IntoIterator<Item = &'a miette::Report>, format: MessageFormat) {
     let reports: Vec<&miette::Report> = reports.into_iter().collect();
-    let fixes: Vec<Option<Replacement>> = reports.iter().map(|r| replacement(r)).collect();
+    let fixes: Vec<Option<Replacement>> = reports
+        .iter()
+        .map(|r| r.downcast_ref::<SourceProblem>().and_then(SourceProblem::replacement))
+        .collect();
     emit_fixed(
         &reports
             .iter()
             .zip(&fixes)
             .map(|(r, f)| (r.as_ref(), f.as_ref()))
+            .collect::<Vec<_>>(),
+        format,
+    );
+}
+
+/// Writes the problems of loading sources in the chosen format, with the fix each one
+/// stands for.
+pub fn emit_problems(problems: &[SourceProblem], format: MessageFormat) {
+    let fixes: Vec<Option<Replacement>> = problems.iter().map(SourceProblem::replacement).collect();
+    emit_fixed(
+        &problems
+            .iter()
+            .zip(&fixes)
+            .map(|(p, f)| (p as &dyn Diagnostic, f.as_ref()))
             .collect::<Vec<_>>(),
         format,
     );

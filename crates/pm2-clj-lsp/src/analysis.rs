@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
-use miette::Report;
-use pm2_clj_sync::load::{LoadSettings, build_evaluated, evaluate_text, replacement};
+use pm2_clj_sync::load::{LoadSettings, build_evaluated, evaluate_text};
+use pm2_clj_sync::problem::SourceProblem;
 use pm2_clj_sync::scan::is_source;
 use pm2_clj_sync::{LoadError, LoadErrorKind};
 use pm2_dsl_eval::{Evaluator, FsLoader, Limits, Value};
@@ -65,7 +65,7 @@ impl Analysis {
                     path: path.clone(),
                     error: Arc::new(error),
                 };
-                let report = Report::new(LoadError::from(kind));
+                let report = SourceProblem::Load(LoadError::from(kind));
                 (Arc::from(""), (vec![report], None, None))
             }
             None => (
@@ -100,10 +100,10 @@ impl Analysis {
         );
         let mut diagnostics = Vec::new();
         for report in &reports {
-            let fix = replacement(report).map(|r| Fix::of(&r));
+            let fix = report.replacement().map(|r| Fix::of(&r));
             let reached_by = |to: &Path| analysis.reached_by(to);
             diagnostics.extend(convert(
-                report.as_ref(),
+                report,
                 fix.as_ref(),
                 path,
                 &sources,
@@ -211,14 +211,14 @@ fn evaluate(
     text: &str,
     loader: Buffers,
     settings: &LoadSettings,
-) -> (Vec<Report>, Option<Box<Evaluator>>, Option<Value>) {
+) -> (Vec<SourceProblem>, Option<Box<Evaluator>>, Option<Value>) {
     match evaluate_text(path, text, loader, settings) {
         Err(failure) => (failure.reports, failure.evaluator, None),
         Ok(evaluated) if is_source(path) => {
             let value = evaluated.value.clone();
             match build_evaluated(evaluated, settings) {
                 Ok(loaded) => {
-                    let warnings = loaded.built.warnings.into_iter().map(Report::new).collect();
+                    let warnings = loaded.built.warnings.into_iter().map(SourceProblem::Emit).collect();
                     (warnings, Some(Box::new(loaded.evaluated.evaluator)), Some(value))
                 }
                 Err(failure) => (failure.reports, failure.evaluator, Some(value)),

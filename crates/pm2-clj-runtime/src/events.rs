@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use miette::Report;
 use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::desired::Prepared;
+use pm2_clj_sync::problem::SourceProblem;
 use pm2_clj_sync::plan::{Action, Plan};
 
 use crate::apply::Left;
@@ -25,7 +25,7 @@ pub enum Event<'a> {
         /// The source.
         path: &'a Path,
         /// Why.
-        reports: &'a [Report],
+        reports: &'a [SourceProblem],
     },
     /// A source was loaded (announced when the profile and overrides it was loaded with
     /// are the ones its apps recorded, the command giving none).
@@ -36,7 +36,7 @@ pub enum Event<'a> {
         prepared: &'a Prepared,
     },
     /// Problems that do not stop anything.
-    Warnings(&'a [Report]),
+    Warnings(&'a [SourceProblem]),
     /// The plan, before anything is done to the apps.
     Planned {
         /// The plan.

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use miette::Report;
 use pm2_dsl_emit::{App, Ecosystem, Header};
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Number;
@@ -12,6 +11,7 @@ use crate::conflict::Place;
 use crate::error::{LoadError, LoadErrorKind};
 use crate::load::{Inputs, InputsFrom, LoadSettings, load};
 use crate::markers::Markers;
+use crate::problem::SourceProblem;
 use crate::process::Process;
 
 /// An app a source wants running.
@@ -82,7 +82,7 @@ pub struct Prepared {
     /// The generated file's header.
     pub header: Header,
     /// Warnings to show.
-    pub warnings: Vec<Report>,
+    pub warnings: Vec<SourceProblem>,
 }
 
 /// One source after loading.
@@ -90,7 +90,7 @@ pub struct SourceState {
     /// The source file, absolute.
     pub path: PathBuf,
     /// What loading gave.
-    pub result: Result<Prepared, Vec<Report>>,
+    pub result: Result<Prepared, Vec<SourceProblem>>,
     /// The files it read (itself first), for dependency tracking.
     pub files: Vec<PathBuf>,
 }
@@ -98,7 +98,7 @@ pub struct SourceState {
 impl SourceState {
     /// A file or folder that could not be read: its apps are kept as they run.
     pub fn unreadable(path: &Path, reason: &str) -> SourceState {
-        let report = Report::new(LoadError::from(LoadErrorKind::Unreadable {
+        let report = SourceProblem::Load(LoadError::from(LoadErrorKind::Unreadable {
             path: path.to_path_buf(),
             reason: reason.to_string(),
         }));
@@ -172,7 +172,7 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
     let ecosystem = &loaded.built.ecosystem;
     let unnamed = ecosystem.apps.iter().filter(|a| a.name().is_none()).count();
     if unnamed > 0 {
-        let report = Report::new(LoadError::from(LoadErrorKind::UnnamedApps {
+        let report = SourceProblem::Load(LoadError::from(LoadErrorKind::UnnamedApps {
             path: path.to_path_buf(),
             count: unnamed,
         }));
@@ -206,8 +206,8 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
         .built
         .warnings
         .iter()
-        .map(|w| Report::new(w.clone()))
-        .chain(loaded.preflight.iter().map(|p| Report::new(p.clone())))
+        .map(|w| SourceProblem::Emit(w.clone()))
+        .chain(loaded.preflight.iter().map(|p| SourceProblem::Preflight(p.clone())))
         .collect();
     SourceState {
         path: path.to_path_buf(),

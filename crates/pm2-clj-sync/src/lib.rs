@@ -19,6 +19,7 @@ pub mod load;
 pub mod markers;
 pub mod plan;
 pub mod preflight;
+pub mod problem;
 pub mod process;
 pub mod scan;
 pub mod status;

@@ -11,15 +11,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::Report;
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, EmitErrorKind, Header, Settings, build, folder_of};
 use pm2_dsl_eval::{
-    Env, EvalError, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file,
+    Env, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file,
 };
-use pm2_dsl_reader::Replacement;
 
 use crate::error::{LoadError, LoadErrorKind};
+use crate::problem::SourceProblem;
 use crate::preflight::{self, Preflight, PreflightError};
 
 /// The inputs of loading a source file.
@@ -157,12 +156,12 @@ impl LoadSettings {
     /// The loader for the imports of `source` from disk, confined to
     /// [`LoadSettings::root_for`] it: the one confinement rule of every command, `sync`,
     /// `watch` and the language server included.
-    pub fn loader_for(&self, source: &Path) -> Result<FsLoader, Report> {
+    pub fn loader_for(&self, source: &Path) -> Result<FsLoader, SourceProblem> {
         let loader = FsLoader::new();
         match self.root_for(source) {
             None => Ok(loader),
             Some(root) => loader.confined_to(&root).map_err(|e| {
-                Report::new(LoadError::from(LoadErrorKind::Root {
+                SourceProblem::Load(LoadError::from(LoadErrorKind::Root {
                     root,
                     reason: e.to_string(),
                 }))
@@ -256,7 +255,7 @@ impl Loaded {
 
 /// A source file's text, read safely ([`read_text_file`]: a regular file of at most
 /// [`MAX_FILE_BYTES`], UTF-8), or a diagnostic saying why it cannot be read.
-pub fn read_source(path: &Path) -> Result<String, Report> {
+pub fn read_source(path: &Path) -> Result<String, SourceProblem> {
     let path = path.to_path_buf();
     let kind = match read_text_file(&path, MAX_FILE_BYTES) {
         Ok(Some(text)) => return Ok(text),
@@ -266,13 +265,13 @@ pub fn read_source(path: &Path) -> Result<String, Report> {
             error: Arc::new(error),
         },
     };
-    Err(Report::new(LoadError::from(kind)))
+    Err(SourceProblem::Load(LoadError::from(kind)))
 }
 
-fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluator) -> Vec<Report> {
+fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluator) -> Vec<SourceProblem> {
     errors
         .into_iter()
-        .map(|e| Report::new(e.attach_sources(evaluator.sources())))
+        .map(|e| SourceProblem::Emit(e.attach_sources(evaluator.sources())))
         .collect()
 }
 
@@ -280,7 +279,7 @@ fn emit_reports(errors: impl IntoIterator<Item = EmitError>, evaluator: &Evaluat
 /// knows what to watch even for a broken file).
 pub struct LoadFailure {
     /// The diagnostics.
-    pub reports: Vec<Report>,
+    pub reports: Vec<SourceProblem>,
     /// The files read before the failure, the source first.
     pub files: Vec<PathBuf>,
     /// The evaluation as far as it went (what it defined and loaded), when it started.
@@ -288,7 +287,7 @@ pub struct LoadFailure {
 }
 
 impl LoadFailure {
-    fn new(reports: Vec<Report>, evaluator: Option<Evaluator>, path: &Path) -> LoadFailure {
+    fn new(reports: Vec<SourceProblem>, evaluator: Option<Evaluator>, path: &Path) -> LoadFailure {
         let mut files = vec![path.to_path_buf()];
         if let Some(evaluator) = &evaluator {
             files.extend(
@@ -341,7 +340,7 @@ impl miette::Diagnostic for LoadFailure {
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         Some(Box::new(
-            self.reports.iter().map(|r| r.as_ref() as &dyn miette::Diagnostic),
+            self.reports.iter().map(|r| r as &dyn miette::Diagnostic),
         ))
     }
 }
@@ -350,26 +349,20 @@ impl miette::Diagnostic for LoadFailure {
 /// is not there (a variable `#env!` requires, a `.env` file, an included or imported
 /// file): the file itself is sound, and what it started can still be found by its
 /// markers (`stop`, `delete`).
-pub fn only_missing_inputs(reports: &[Report]) -> bool {
+pub fn only_missing_inputs(reports: &[SourceProblem]) -> bool {
     use pm2_dsl_eval::EvalErrorKind as K;
     !reports.is_empty()
         && reports.iter().all(|r| {
-            r.downcast_ref::<EvalError>().is_some_and(|e| {
-                matches!(
+            matches!(
+                r,
+                SourceProblem::Eval(e) if matches!(
                     e.kind(),
                     K::EnvRequired { .. } | K::DotenvNotFound { .. } | K::ImportNotFound { .. }
                 )
-            })
+            )
         })
 }
 
-/// The fix a pipeline diagnostic's "did you mean" stands for, when it is one.
-pub fn replacement(report: &Report) -> Option<Replacement> {
-    if let Some(e) = report.downcast_ref::<EvalError>() {
-        return e.replacement();
-    }
-    report.downcast_ref::<EmitError>()?.replacement()
-}
 
 /// Reads and evaluates `path`, then parses its overrides.
 pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
@@ -393,7 +386,7 @@ pub fn evaluate_text(
         Ok(value) => value,
         Err(e) => {
             let further = evaluator.further_errors().iter().cloned();
-            let reports = std::iter::once(e).chain(further).map(Report::new).collect();
+            let reports = std::iter::once(e).chain(further).map(SourceProblem::Eval).collect();
             return Err(LoadFailure::new(reports, Some(evaluator), path));
         }
     };
@@ -423,7 +416,7 @@ fn override_failure(e: EmitError, evaluator: Evaluator, path: &Path) -> LoadFail
 
 impl Evaluated {
     /// The value with the overrides applied as plain data paths (what `eval` shows).
-    pub fn value_with_overrides(&self) -> Result<Value, Vec<Report>> {
+    pub fn value_with_overrides(&self) -> Result<Value, Vec<SourceProblem>> {
         apply_to_value(&self.value, &self.overrides).map_err(|e| emit_reports([e], &self.evaluator))
     }
 }
@@ -511,8 +504,8 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
                 let reports = built
                     .warnings
                     .into_iter()
-                    .map(Report::new)
-                    .chain(missing.into_iter().map(Report::new))
+                    .map(SourceProblem::Emit)
+                    .chain(missing.into_iter().map(SourceProblem::Preflight))
                     .collect();
                 return Err(LoadFailure::new(reports, Some(evaluated.evaluator), &path));
             }

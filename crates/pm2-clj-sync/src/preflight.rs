@@ -276,8 +276,7 @@ mod tests {
         };
         let failure = at(Preflight::Error).err().expect("an error for the verbs");
         assert_eq!(failure.reports.len(), 1);
-        let code = failure.reports[0].code().map(|c| c.to_string());
-        assert_eq!(code.as_deref(), Some("preflight::missing-script"));
+        assert_eq!(failure.reports[0].code(), "preflight::missing-script");
         assert!(at(Preflight::Off).ok().unwrap().preflight.is_empty());
         assert_eq!(at(Preflight::Warn).ok().unwrap().preflight.len(), 1);
     }

@@ -30,7 +30,7 @@ pub struct EvalArgs {
 /// Runs `eval`.
 pub fn run(args: &EvalArgs) -> Result<(), Failure> {
     let evaluated = evaluate(&args.file, &args.stdin, &args.inputs)?;
-    let value = evaluated.value_with_overrides().map_err(Failure::Input)?;
+    let value = evaluated.value_with_overrides().map_err(Failure::from)?;
     // `eval` shows data: what the environment, `.env` files and includes gave too; only
     // `#secret` stays hidden, unless asked.
     let value = if args.show_secrets {

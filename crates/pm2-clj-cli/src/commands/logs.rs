@@ -43,7 +43,7 @@ pub fn run(args: &LogsArgs, message_format: MessageFormat) -> Result<(), Failure
     let state = prepare_recorded(&args.file, &args.inputs.settings(), &running);
     let prepared = match &state.result {
         Ok(prepared) => prepared,
-        Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
+        Err(_) => return Err(Failure::from(state.result.err().unwrap_or_default())),
     };
     let apps: Vec<&str> = select(&prepared.desired, &args.only)?
         .iter()

@@ -78,7 +78,7 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
             let outcome = run_by_markers(&*pm2, verb, &args.file, &options, &printer)?;
             return Failure::of(outcome.verdict());
         }
-        Err(_) => return Err(Failure::Input(state.result.err().unwrap_or_default())),
+        Err(_) => return Err(Failure::from(state.result.err().unwrap_or_default())),
     };
     let pm2 = match pm2 {
         Some(pm2) => pm2,
