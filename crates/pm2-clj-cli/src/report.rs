@@ -165,7 +165,10 @@ pub fn emit_reports<'a>(reports: impl IntoIterator<Item = &'a miette::Report>, f
     let reports: Vec<&miette::Report> = reports.into_iter().collect();
     let fixes: Vec<Option<Replacement>> = reports
         .iter()
-        .map(|r| r.downcast_ref::<SourceProblem>().and_then(SourceProblem::replacement))
+        .map(|r| {
+            r.downcast_ref::<SourceProblem>()
+                .and_then(SourceProblem::replacement)
+        })
         .collect();
     emit_fixed(
         &reports

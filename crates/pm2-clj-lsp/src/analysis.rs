@@ -102,13 +102,7 @@ impl Analysis {
         for report in &reports {
             let fix = report.replacement().map(|r| Fix::of(&r));
             let reached_by = |to: &Path| analysis.reached_by(to);
-            diagnostics.extend(convert(
-                report,
-                fix.as_ref(),
-                path,
-                &sources,
-                &reached_by,
-            ));
+            diagnostics.extend(convert(report, fix.as_ref(), path, &sources, &reached_by));
         }
         analysis.diagnostics = diagnostics;
         analysis
@@ -218,7 +212,12 @@ fn evaluate(
             let value = evaluated.value.clone();
             match build_evaluated(evaluated, settings) {
                 Ok(loaded) => {
-                    let warnings = loaded.built.warnings.into_iter().map(SourceProblem::Emit).collect();
+                    let warnings = loaded
+                        .built
+                        .warnings
+                        .into_iter()
+                        .map(SourceProblem::Emit)
+                        .collect();
                     (warnings, Some(Box::new(loaded.evaluated.evaluator)), Some(value))
                 }
                 Err(failure) => (failure.reports, failure.evaluator, Some(value)),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::desired::Prepared;
-use pm2_clj_sync::problem::SourceProblem;
 use pm2_clj_sync::plan::{Action, Plan};
+use pm2_clj_sync::problem::SourceProblem;
 
 use crate::apply::Left;
 use crate::error::RuntimeError;

@@ -207,7 +207,12 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
         .warnings
         .iter()
         .map(|w| SourceProblem::Emit(w.clone()))
-        .chain(loaded.preflight.iter().map(|p| SourceProblem::Preflight(p.clone())))
+        .chain(
+            loaded
+                .preflight
+                .iter()
+                .map(|p| SourceProblem::Preflight(p.clone())),
+        )
         .collect();
     SourceState {
         path: path.to_path_buf(),

@@ -13,13 +13,11 @@ use std::sync::Arc;
 
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, EmitErrorKind, Header, Settings, build, folder_of};
-use pm2_dsl_eval::{
-    Env, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file,
-};
+use pm2_dsl_eval::{Env, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file};
 
 use crate::error::{LoadError, LoadErrorKind};
-use crate::problem::SourceProblem;
 use crate::preflight::{self, Preflight, PreflightError};
+use crate::problem::SourceProblem;
 
 /// The inputs of loading a source file.
 #[derive(Clone, Debug, Default)]
@@ -49,6 +47,8 @@ pub struct LoadSettings {
     /// Whether to check that each app's `cwd`, `script` and interpreter exist, and how
     /// strictly ([`crate::preflight`]).
     pub preflight: Preflight,
+    /// The evaluator's limits: depth, steps, bytes.
+    pub limits: pm2_dsl_eval::Limits,
 }
 
 /// What a source is loaded with that its file does not say: the profile and the
@@ -170,7 +170,7 @@ impl LoadSettings {
     }
 
     fn options(&self) -> Options {
-        let options = Options::new().env(self.env.clone());
+        let options = Options::new().env(self.env.clone()).limits(self.limits);
         match self.profile_name() {
             Some(p) => options.profile(p),
             None => options,
@@ -363,7 +363,6 @@ pub fn only_missing_inputs(reports: &[SourceProblem]) -> bool {
         })
 }
 
-
 /// Reads and evaluates `path`, then parses its overrides.
 pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
     let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
@@ -386,7 +385,10 @@ pub fn evaluate_text(
         Ok(value) => value,
         Err(e) => {
             let further = evaluator.further_errors().iter().cloned();
-            let reports = std::iter::once(e).chain(further).map(SourceProblem::Eval).collect();
+            let reports = std::iter::once(e)
+                .chain(further)
+                .map(SourceProblem::Eval)
+                .collect();
             return Err(LoadFailure::new(reports, Some(evaluator), path));
         }
     };
