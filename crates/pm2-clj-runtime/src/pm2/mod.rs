@@ -12,6 +12,8 @@
 mod cli;
 mod locate;
 mod modules;
+#[cfg(unix)]
+pub mod native;
 mod node;
 
 use std::path::{Path, PathBuf};
