@@ -80,6 +80,12 @@ impl Client {
         self.each(ids, &[|id| Call::Notify(id, "delete"), Call::Delete])
     }
 
+    /// Whether the daemon answers (connecting again, with the handshake, if the last
+    /// connection ended).
+    pub(super) fn ready(&self) -> Result<(), RuntimeError> {
+        self.rpc(Instant::now() + self.timeout).map(drop)
+    }
+
     /// Makes each step's call for every id at once (the daemon answers in any order),
     /// and the next step's for the ids whose calls succeeded. A failed notification
     /// fails nothing (the action is done); any other failure is returned once every
@@ -117,11 +123,11 @@ impl Client {
             return Ok(rpc.clone());
         }
         *connection = None;
-        let deadline = deadline.min(Instant::now() + HANDSHAKE);
-        let left = deadline.saturating_duration_since(Instant::now());
-        let stream = paths::connect(&self.socket, left)?;
+        let limit = self.timeout.min(HANDSHAKE);
+        let deadline = deadline.min(Instant::now() + limit);
+        let stream = paths::connect(&self.socket, deadline.saturating_duration_since(Instant::now()))?;
         let rpc = Arc::new(Rpc::over(&self.socket, stream)?);
-        let version = self.version_on(&rpc, deadline, left)?;
+        let version = self.version_on(&rpc, deadline, limit)?;
         let major = version.split('.').next().unwrap_or_default();
         if !KNOWN_MAJORS.contains(&major) {
             let version: String = version.chars().take(40).collect();
