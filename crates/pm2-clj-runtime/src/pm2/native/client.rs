@@ -3,7 +3,7 @@
 //! id, each followed (delete: preceded) by the `notifyByProcessId` pm2's own command
 //! line sends, so that pm2's event bus says what happened.
 //!
-//! Every call ends by the client's timeout. A connection the daemon closed is made again
+//! Every call ends within the client's timeout. A connection the daemon closed is made again
 //! (and the handshake redone) on the next call.
 
 use std::path::{Path, PathBuf};
