@@ -56,6 +56,25 @@ pub enum RuntimeErrorKind {
         /// The timeout.
         after: Duration,
     },
+    /// pm2's daemon cannot be reached on its socket: nothing listens there (no daemon,
+    /// or a stale socket file), the path is too long for a socket, or the daemon closed
+    /// the connection before answering (it was killed, or it died of the request).
+    Pm2Unreachable {
+        /// The socket (`$PM2_HOME/rpc.sock`, `pub.sock`).
+        socket: PathBuf,
+        /// The operating system's reason, or what happened.
+        reason: String,
+    },
+    /// What came back on pm2's daemon socket is not pm2's protocol, or not a version of
+    /// it this client knows: a frame that does not parse, a reply of a shape pm2 never
+    /// sends, a daemon version other than 6.x and 7.x; or a request would break the
+    /// protocol and was not sent.
+    Pm2Protocol {
+        /// The socket.
+        socket: PathBuf,
+        /// What was wrong.
+        message: String,
+    },
     /// A change cannot be undone: no verified definition of the app was recorded (it
     /// was started before pm2-clj kept them, or `.last-good/` was deleted).
     NoLastGood {
@@ -106,6 +125,8 @@ impl RuntimeErrorKind {
             RuntimeErrorKind::Pm2Missing { .. }
                 | RuntimeErrorKind::Pm2Failed { .. }
                 | RuntimeErrorKind::Pm2Timeout { .. }
+                | RuntimeErrorKind::Pm2Unreachable { .. }
+                | RuntimeErrorKind::Pm2Protocol { .. }
                 | RuntimeErrorKind::Lock { .. }
         )
     }
@@ -136,6 +157,8 @@ impl ProblemKind for RuntimeErrorKind {
             RuntimeErrorKind::Pm2Missing { .. } => "runtime::pm2-missing",
             RuntimeErrorKind::Pm2Failed { .. } => "runtime::pm2-failed",
             RuntimeErrorKind::Pm2Timeout { .. } => "runtime::pm2-timeout",
+            RuntimeErrorKind::Pm2Unreachable { .. } => "runtime::pm2-unreachable",
+            RuntimeErrorKind::Pm2Protocol { .. } => "runtime::pm2-protocol",
             RuntimeErrorKind::Lock { .. } => "runtime::lock",
             RuntimeErrorKind::NoLastGood { .. } => "runtime::no-last-good",
             RuntimeErrorKind::UnknownApp { .. } => "runtime::unknown-app",
@@ -169,6 +192,13 @@ impl ProblemKind for RuntimeErrorKind {
             ),
             RuntimeErrorKind::Pm2Timeout { .. } => Some(
                 "pm2 did not answer; check `pm2 ping`, or give it longer with --pm2-timeout".into(),
+            ),
+            RuntimeErrorKind::Pm2Unreachable { .. } => {
+                Some("check that pm2 runs for this PM2_HOME (`pm2 ping`)".into())
+            }
+            RuntimeErrorKind::Pm2Protocol { .. } => Some(
+                "pm2-clj talks to pm2 6.x and 7.x; another program may hold the socket, or pm2 needs `pm2 update`"
+                    .into(),
             ),
             RuntimeErrorKind::UnknownApp { suggestion: Some(s), .. } => Some(format!("did you mean {s}?")),
             RuntimeErrorKind::UnknownApp { .. } => Some("--only takes the :name of apps the file defines".into()),
@@ -212,6 +242,16 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::Pm2Failed { action, message } => write!(f, "pm2 {action} failed: {message}"),
             RuntimeErrorKind::Pm2Timeout { action, after } => {
                 write!(f, "pm2 {action} did not finish within {}s", after.as_secs_f64())
+            }
+            RuntimeErrorKind::Pm2Unreachable { socket, reason } => {
+                write!(f, "cannot reach pm2's daemon at {}: {reason}", socket.display())
+            }
+            RuntimeErrorKind::Pm2Protocol { socket, message } => {
+                write!(
+                    f,
+                    "pm2's daemon at {} does not speak pm2's protocol: {message}",
+                    socket.display()
+                )
             }
             RuntimeErrorKind::Lock { path, reason } => write!(f, "cannot lock {}: {reason}", path.display()),
             RuntimeErrorKind::UnknownApp { app, .. } => write!(f, "the file defines no app named {app}"),

@@ -1,11 +1,12 @@
-//! The drivers against the real pm2 (isolated PM2_HOME, killed afterwards): pm2's API
-//! through the Node helper, and the command-line fallback, each starting, restarting
-//! with a new definition, stopping and deleting by id, never touching another app.
+//! The drivers against the real pm2 (isolated PM2_HOME, killed afterwards): on the
+//! daemon's socket, pm2's API through the Node helper, and the command-line fallback,
+//! each starting, restarting with a new definition, stopping and deleting by id, never
+//! touching another app.
 
 use std::path::Path;
 use std::time::Duration;
 
-use pm2_clj_runtime::pm2::{Pm2, Pm2Options, Restart, connect};
+use pm2_clj_runtime::pm2::{Pm2, Pm2Options, Restart, connect, connect_node};
 use pm2_clj_sync::facts::Status;
 use pm2_clj_testkit::{Pm2 as Daemon, repo_root};
 use serde_json::json;
@@ -93,9 +94,19 @@ fn exercise(daemon: &Daemon, pm2: &dyn Pm2, name: &str) {
 }
 
 #[test]
-fn the_api_driver_acts_by_id() {
+fn the_native_driver_acts_by_id() {
     let daemon = Daemon::start();
     let connection = connect(&options(&daemon, daemon.bin())).unwrap();
+    assert!(connection.note.is_none(), "{:?}", connection.note);
+    let describe = connection.pm2.describe();
+    assert!(describe.contains("through its daemon's socket"), "{describe}");
+    exercise(&daemon, &*connection.pm2, "all");
+}
+
+#[test]
+fn the_api_driver_acts_by_id() {
+    let daemon = Daemon::start();
+    let connection = connect_node(&options(&daemon, daemon.bin())).unwrap();
     assert!(connection.note.is_none(), "{:?}", connection.note);
     assert!(connection.pm2.describe().contains("through its API"));
     // By id, even an app named `all` (pm2 reads that name as every app) is one app.
@@ -111,7 +122,16 @@ fn the_command_line_driver_does_the_same_when_the_package_cannot_be_loaded() {
     let mut perms = std::fs::metadata(&wrapper).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&wrapper, perms).unwrap();
-    let connection = connect(&options(&daemon, &wrapper)).unwrap();
+    // On the socket, only starts and restarts would go through the command line.
+    let native = connect(&options(&daemon, &wrapper)).unwrap();
+    assert_eq!(
+        native.note.as_deref().unwrap_or_default(),
+        format!(
+            "starting apps through pm2's command line: {} is not inside a pm2 package",
+            wrapper.display()
+        )
+    );
+    let connection = connect_node(&options(&daemon, &wrapper)).unwrap();
     assert!(
         connection
             .note
@@ -133,6 +153,11 @@ fn the_command_line_driver_does_the_same_when_the_package_cannot_be_loaded() {
 
 #[test]
 fn a_hung_daemon_is_a_timeout_not_a_hang() {
+    hung(connect);
+    hung(connect_node);
+}
+
+fn hung(connect: fn(&Pm2Options) -> Result<pm2_clj_runtime::pm2::Connection, pm2_clj_runtime::RuntimeError>) {
     let daemon = Daemon::start();
     let pid: i32 = std::fs::read_to_string(daemon.home().join("pm2.pid"))
         .unwrap()
@@ -154,5 +179,35 @@ fn a_hung_daemon_is_a_timeout_not_a_hang() {
     signal("-CONT");
     assert!(err.to_string().contains("did not finish within 2s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(4));
-    assert!(connection.pm2.list().is_ok(), "the next call starts a new helper");
+    assert!(
+        connection.pm2.list().is_ok(),
+        "the next call works (on the socket; or through a new helper)"
+    );
+}
+
+#[test]
+fn the_native_driver_outlives_its_daemon() {
+    let daemon = Daemon::start();
+    let connection = connect(&options(&daemon, daemon.bin())).unwrap();
+    let server = repo_root().join("examples/apps/server.js");
+    assert!(
+        daemon
+            .run(&["start", server.to_str().unwrap(), "--name", "web"])
+            .status
+            .success()
+    );
+    assert_eq!(connection.pm2.list().unwrap().len(), 1);
+    assert!(daemon.run(&["kill"]).status.success());
+    // The daemon is gone: pm2's own client starts a new one, as it would have.
+    assert!(connection.pm2.list().unwrap().is_empty());
+    assert!(daemon.home().join("pm2.pid").exists(), "a new daemon runs");
+    assert!(
+        daemon
+            .run(&["start", server.to_str().unwrap(), "--name", "web2"])
+            .status
+            .success()
+    );
+    let ids: Vec<u64> = connection.pm2.list().unwrap().iter().map(|p| p.pm_id).collect();
+    connection.pm2.stop(&ids).unwrap();
+    assert_eq!(daemon.app("web2")[0].status(), "stopped");
 }

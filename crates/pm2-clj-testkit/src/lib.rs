@@ -7,15 +7,16 @@
 //!
 //! `pm2` comes from `PM2_BIN` when set, otherwise from `tools/pm2` in the repository,
 //! installed there with `npm ci` on first use (under a file lock, so parallel test
-//! binaries install it once). A test that needs pm2 fails when it cannot be had; it
-//! never skips.
+//! binaries install it once); tests that also run against pm2 6 take it from
+//! `tools/pm2-6` the same way ([`pm2_6_bin`]). A test that needs pm2 fails when it
+//! cannot be had; it never skips.
 
 mod compare;
 mod pm2;
 mod unprivileged;
 
 pub use compare::assert_same_apps;
-pub use pm2::{App, Pm2, Pm2Read, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with};
+pub use pm2::{App, Pm2, Pm2Read, pm2_6_bin, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with};
 pub use unprivileged::{unprivileged, unprivileged_command};
 
 use std::io::Write;

@@ -11,32 +11,47 @@ use serde_json::Value as Json;
 
 use crate::repo_root;
 
-/// The `pm2` executable: `PM2_BIN`, or `tools/pm2/node_modules/.bin/pm2`, installed with
-/// `npm ci` when missing. Panics when pm2 cannot be had.
+/// The `pm2` executable: `PM2_BIN`, or pm2 7 installed into `tools/pm2`.
+/// Panics when pm2 cannot be had.
 pub fn pm2_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(bin) = std::env::var_os("PM2_BIN") {
-            return PathBuf::from(bin);
-        }
-        let tools = repo_root().join("tools/pm2");
-        let bin = tools.join("node_modules/.bin/pm2");
-        let lock_path = repo_root().join("target/pm2-install.lock");
-        std::fs::create_dir_all(lock_path.parent().unwrap()).expect("target dir");
-        let lock = File::create(&lock_path).expect("install lock file");
-        lock.lock().expect("install lock");
-        if !bin.exists() {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&tools)
-                .status()
-                .expect("npm must be installed to fetch pm2 for the end-to-end tests");
-            assert!(status.success(), "npm ci --prefix tools/pm2 failed: {status}");
-        }
-        assert!(bin.exists(), "pm2 is not at {} after npm ci", bin.display());
-        bin
+    BIN.get_or_init(|| match std::env::var_os("PM2_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => installed("pm2"),
     })
     .clone()
+}
+
+/// The newest pm2 6.x, installed into `tools/pm2-6`, for the tests that run against two
+/// pm2 versions.
+pub fn pm2_6_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| installed("pm2-6")).clone()
+}
+
+/// The `pm2` executable of `tools/FOLDER` (`node_modules/.bin/pm2`), installed with
+/// `npm ci` from that folder's lock file when missing, under a file lock (parallel test
+/// binaries install it once). Panics when pm2 cannot be had.
+fn installed(folder: &str) -> PathBuf {
+    let tools = repo_root().join("tools").join(folder);
+    let bin = tools.join("node_modules/.bin/pm2");
+    let lock_path = repo_root().join("target/pm2-install.lock");
+    std::fs::create_dir_all(lock_path.parent().unwrap()).expect("target dir");
+    let lock = File::create(&lock_path).expect("install lock file");
+    lock.lock().expect("install lock");
+    if !bin.exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .status()
+            .expect("npm must be installed to fetch pm2 for the end-to-end tests");
+        assert!(
+            status.success(),
+            "npm ci --prefix tools/{folder} failed: {status}"
+        );
+    }
+    assert!(bin.exists(), "pm2 is not at {} after npm ci", bin.display());
+    bin
 }
 
 /// The installed pm2 package's directory (the one holding `lib/API/schema.json`).
@@ -135,7 +150,12 @@ pub struct Pm2 {
 impl Pm2 {
     /// Starts an isolated daemon (`pm2 ping`).
     pub fn start() -> Pm2 {
-        let bin = pm2_bin();
+        Pm2::start_with(&pm2_bin())
+    }
+
+    /// Starts an isolated daemon of the pm2 at `bin` (another version: [`pm2_6_bin`]).
+    pub fn start_with(bin: &Path) -> Pm2 {
+        let bin = bin.to_path_buf();
         let home = tempfile::Builder::new()
             .prefix("pm2c")
             .tempdir_in("/tmp")

@@ -1,9 +1,11 @@
 //! The [`Pm2`] driver: what pm2-clj asks of pm2, as a trait, and [`connect`], which finds
-//! the user's pm2 and drives it through its own API (`node.rs`: one long-lived Node
-//! helper) or, when its package cannot be loaded, through its command line (`cli.rs`).
+//! the user's pm2 and drives it on its daemon's socket ([`native`], Unix only) when the
+//! daemon runs, else through its own API (`node.rs`: one long-lived Node helper) or,
+//! when its package cannot be loaded, through its command line (`cli.rs`). The native
+//! driver leaves starting apps from definitions to the other two.
 //!
 //! pm2's modules (`pm2 install`, `pm2 set`) are managed through its command line by
-//! both drivers, and read from its home folder ([`ModuleConf`]).
+//! every driver, and read from its home folder ([`ModuleConf`]).
 //!
 //! Apps are handed over as the JSON objects of the generated file (what pm2 would read
 //! from it) with the folder relative paths resolve against; once they exist they are
@@ -12,6 +14,8 @@
 mod cli;
 mod locate;
 mod modules;
+#[cfg(unix)]
+pub mod native;
 mod node;
 
 use std::path::{Path, PathBuf};
@@ -91,29 +95,73 @@ impl Default for Pm2Options {
 pub struct Connection {
     /// The driver.
     pub pm2: Box<dyn Pm2>,
-    /// Why pm2 is driven through its command line, when it is.
+    /// What is not driven the preferred way, and why: the daemon runs but answered on
+    /// its socket unexpectedly, or pm2's package cannot be loaded (so apps are started,
+    /// or everything is done, through its command line).
     pub note: Option<String>,
 }
 
-/// Finds pm2 and connects to it: through its API when its package and `node` can be
-/// loaded, else through its command line (with a note saying why).
+/// Finds pm2 and connects to it: on its daemon's socket when the daemon runs and answers
+/// as a pm2 this client knows; else through its API when its package and `node` can be
+/// loaded (starting the daemon if none runs); else through its command line. A daemon
+/// that runs but answers unexpectedly, and a package that cannot be loaded, are noted.
 pub fn connect(options: &Pm2Options) -> Result<Connection, RuntimeError> {
     let located = match &options.bin {
         Some(bin) => Located::at(bin),
         None => locate()?,
     };
+    #[cfg(unix)]
+    let surprise = match native::NativeDriver::connect(&located, options) {
+        Ok(Some(driver)) => {
+            return Ok(Connection {
+                pm2: Box::new(driver),
+                note: without_api(&located)
+                    .map(|why| format!("starting apps through pm2's command line: {why}")),
+            });
+        }
+        Ok(None) => None,
+        Err(e) => Some(format!("not driving pm2 on its daemon's socket: {e}")),
+    };
+    #[cfg(not(unix))]
+    let surprise: Option<String> = None;
+    let mut connection = node_or_cli(&located, options)?;
+    connection.note = match (surprise, connection.note) {
+        (Some(surprise), Some(note)) => Some(format!("{surprise}; {note}")),
+        (surprise, note) => surprise.or(note),
+    };
+    Ok(connection)
+}
+
+/// Connects to pm2 through its API or its command line, never on its daemon's socket:
+/// what [`connect`] does when that socket cannot be used.
+pub fn connect_node(options: &Pm2Options) -> Result<Connection, RuntimeError> {
+    let located = match &options.bin {
+        Some(bin) => Located::at(bin),
+        None => locate()?,
+    };
+    node_or_cli(&located, options)
+}
+
+/// Why pm2's API cannot be loaded for pm2 at `located`, when that is plain without
+/// trying: no package, or no `node`.
+fn without_api(located: &Located) -> Option<String> {
+    match (&located.package, &located.node) {
+        (None, _) => Some(format!("{} is not inside a pm2 package", located.bin.display())),
+        (Some(_), None) => Some("node is not on PATH".to_string()),
+        _ => None,
+    }
+}
+
+/// The Node helper for pm2 at `located`, else its command line with a note saying why.
+fn node_or_cli(located: &Located, options: &Pm2Options) -> Result<Connection, RuntimeError> {
     let fallback = |why: String| Connection {
-        pm2: Box::new(cli::CliDriver::new(&located, options)),
+        pm2: Box::new(cli::CliDriver::new(located, options)),
         note: Some(format!("driving pm2 through its command line: {why}")),
     };
     let (Some(package), Some(node)) = (&located.package, &located.node) else {
-        let why = match &located.package {
-            None => format!("{} is not inside a pm2 package", located.bin.display()),
-            Some(_) => "node is not on PATH".to_string(),
-        };
-        return Ok(fallback(why));
+        return Ok(fallback(without_api(located).unwrap_or_default()));
     };
-    let cli = cli::CliDriver::new(&located, options);
+    let cli = cli::CliDriver::new(located, options);
     match node::NodeDriver::start(node, package, cli, options) {
         Ok(driver) => Ok(Connection {
             pm2: Box::new(driver),
