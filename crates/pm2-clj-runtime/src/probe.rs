@@ -1,5 +1,5 @@
 //! Running one health probe once: an HTTP GET (through `ureq`), a TCP connection, or
-//! a command in the app's folder (under [`crate::child`]'s control: its own process
+//! a command in the app's folder (under the control of `child`: its own process
 //! group, a byte cap on its output, killed with its children at the timeout). The answer is `Ok` when the app serves, else what was
 //! seen ("connection refused", "HTTP 500", "exited with status 1: ...").
 

@@ -1,7 +1,7 @@
 //! The pipeline from a `.pm2.edn` file to a validated ecosystem: read the file, evaluate
-//! it, apply `--set` / `--unset` overrides, build the ecosystem. Every diagnostic comes
-//! back with its source attached, ready to report, and with the fix its "did you mean"
-//! stands for ([`replacement`]).
+//! it, apply `--set` / `--unset` overrides, build the ecosystem. Every problem comes back
+//! as a [`SourceProblem`] with its source attached, ready to report (and with the fix its
+//! "did you mean" stands for: [`SourceProblem::replacement`]).
 //!
 //! The text of the file can come from its caller (an editor's unsaved buffer, stdin) and
 //! its imports from any [`Loader`] ([`load_text`], [`evaluate_text`]); [`load`] and

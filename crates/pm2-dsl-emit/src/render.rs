@@ -177,6 +177,17 @@ pub fn app_json(app: &App) -> serde_json::Value {
     serde_json::to_value(AppJson(app)).unwrap_or_default()
 }
 
+impl Ecosystem {
+    /// The ecosystem as PM2 reads it, as JSON text: `{"apps": [...], "deploy": {...}}`
+    /// with every value written (secrets too), falsy values under both of PM2's names.
+    pub fn to_json(&self) -> String {
+        js_literal(&Whole {
+            header: None,
+            ecosystem: self,
+        })
+    }
+}
+
 /// Renders the ecosystem in `format` with `header`.
 pub fn render(ecosystem: &Ecosystem, format: OutputFormat, header: &Header) -> String {
     match format {
