@@ -946,6 +946,11 @@ impl Set {
         self.0.contains(value)
     }
 
+    /// The position of the element equal to `value`, in insertion order.
+    pub fn index_of(&self, value: &Value) -> Option<usize> {
+        self.0.get_index_of(value)
+    }
+
     /// Elements in insertion order.
     pub fn iter(&self) -> indexmap::set::Iter<'_, Value> {
         self.0.iter()
