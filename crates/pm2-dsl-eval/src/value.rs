@@ -242,6 +242,9 @@ impl Size {
     }
 }
 
+/// What [`Value::remarked`] does to each mark: the new mark for an old one.
+type Remark<'a> = dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>> + 'a;
+
 impl Value {
     /// A value of `kind` that came from `origin`. (Its weight is the sum of its
     /// elements', so this takes time in proportion to a collection's length.)
@@ -449,12 +452,8 @@ impl Value {
     /// aside) replaced by what `mark` gives for it. A part shared by many places is
     /// remarked once and stays shared: a value built by sharing one part many times
     /// (an `#include` diamond) costs its distinct parts, not its uses.
-    fn remarked(&self, mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>) -> Value {
-        fn walk(
-            v: &Value,
-            mark: &dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>>,
-            done: &mut std::collections::HashMap<usize, Value>,
-        ) -> Value {
+    fn remarked(&self, mark: &Remark<'_>) -> Value {
+        fn walk(v: &Value, mark: &Remark<'_>, done: &mut std::collections::HashMap<usize, Value>) -> Value {
             let shared = v.shared_id();
             if let Some(id) = shared
                 && let Some(again) = done.get(&id)
