@@ -304,7 +304,7 @@ fn unreadable_number(value: &Value) -> Option<&'static str> {
             Some("larger integer")
         }
         ValueKind::Number(Number::BigInt(b))
-            if i64::try_from(&**b).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
+            if i64::try_from(b.value()).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
         {
             None
         }
