@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{apps_json, build_with, built, codes};
+use common::{apps_json, build_overridden, build_with, built, codes};
 use pm2_dsl_reader::Number;
 use serde_json::json;
 
@@ -380,6 +380,52 @@ fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
         let text = render(&ecosystem, format, &header);
         assert!(text.contains("\"max_restarts\": null"), "{text}");
     }
+}
+
+/// Found by trying: `--unset deploy` (and every other top-level section) was an error:
+/// the section became nil, or the path was refused.
+#[test]
+fn unset_removes_any_top_level_section() {
+    let text = r#"{:apps [{:name "api" :script "a.js"} {:name "web" :script "w.js" :instances 2}]
+                   :deploy {:prod {:host "h" :repo "r" :path "/p"}}
+                   :static [{:path "/srv" :port 80}]
+                   :logs {:dir "/var/log/x"}
+                   :profiles {:prod {:apps [{:name "web" :instances 4}]}}}"#;
+    let built = |profile, overrides: &[&str]| {
+        build_overridden(text, profile, false, overrides).unwrap_or_else(|e| panic!("{overrides:?}: {e:?}"))
+    };
+    let whole = built(None, &[]);
+    assert!(!whole.ecosystem.deploy.is_empty() && whole.ecosystem.statics.is_some());
+    assert!(built(None, &["deploy"]).ecosystem.deploy.is_empty());
+    assert!(built(None, &["static"]).ecosystem.statics.is_none());
+    let no_logs = built(None, &["logs"]);
+    assert!(no_logs.ecosystem.logs.is_none());
+    assert_eq!(apps_json(&no_logs)[0], json!({"name": "api", "script": "a.js"}));
+    assert!(built(None, &["apps"]).ecosystem.apps.is_empty());
+    let web = apps_json(&built(Some("prod"), &["apps.api"]));
+    assert_eq!(web.len(), 1);
+    assert_eq!(web[0]["instances"], 4, "the profile applied: {web:?}");
+    // The profiles say what the overlays are: without them, prod is no profile.
+    let web = &apps_json(&built(Some("prod"), &["profiles.prod.apps"]))[1];
+    assert_eq!(web["instances"], 2);
+    assert_eq!(built(None, &["profiles"]).ecosystem.apps.len(), 2);
+    assert_eq!(
+        build_overridden(text, Some("prod"), false, &["profiles"])
+            .unwrap_err()
+            .iter()
+            .map(|e| e.code())
+            .collect::<Vec<_>>(),
+        ["emit::unknown-profile"]
+    );
+    let errors = build_overridden(text, None, false, &["apps.nope", "colours"]).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "cannot apply override: no app is named \"nope\"; the apps are api, web",
+            "cannot apply override: paths start with apps, deploy, static, logs or profiles"
+        ]
+    );
 }
 
 #[test]
