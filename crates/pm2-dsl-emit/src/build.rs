@@ -519,6 +519,14 @@ pub fn reserved_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The first character of an app name that could fake pm2's output where pm2 prints
+/// the name: a control character (a newline, an escape) or a bidirectional-text control
+/// (which reorders what follows on the line).
+fn control_character(name: &str) -> Option<char> {
+    name.chars()
+        .find(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
 /// Validates the drafts and turns them into apps.
 fn finish_apps(
     drafts: Vec<Draft>,
@@ -533,7 +541,15 @@ fn finish_apps(
             continue;
         }
         if let Some(name) = draft.name() {
-            if let Some(reading) = reserved_name(&name) {
+            if let Some(character) = control_character(&name) {
+                problems.push(EmitError::new(
+                    EmitErrorKind::NameControlCharacter {
+                        name: name.clone(),
+                        character,
+                    },
+                    draft.name_origin(),
+                ));
+            } else if let Some(reading) = reserved_name(&name) {
                 problems.push(EmitError::new(
                     EmitErrorKind::ReservedName {
                         name: name.clone(),

@@ -82,6 +82,36 @@ pub enum EmitErrorKind {
         /// The value's type.
         actual: String,
     },
+    /// An environment variable name the OS would mangle or drop: `:env {"A=B" "1"}`
+    /// (the program sees variable `A` with the value `B=1`), `{"" "1"}`, a name holding
+    /// NUL (node refuses to start the app), another control character or whitespace
+    /// (`{"LOG LEVEL" "info"}`).
+    EnvName {
+        /// The environment block (`env`, `env_production`, `deploy env`).
+        block: String,
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        problem: EnvNameProblem,
+    },
+    /// An environment variable name that is not a POSIX name (`[A-Za-z_][A-Za-z0-9_]*`):
+    /// `{"log-level" "info"}`, `{"app.port" 80}`. Programs read it; shells and shell
+    /// scripts cannot. A warning.
+    EnvNameNotPortable {
+        /// The environment block.
+        block: String,
+        /// The name.
+        name: String,
+    },
+    /// An app name holding a control character or a bidirectional-text control
+    /// (`:name "api\n[PM2] App [db] online"`): pm2 prints names as they are in its list,
+    /// its messages and its logs' prefixes, so one can fake lines of pm2's output.
+    NameControlCharacter {
+        /// The name.
+        name: String,
+        /// The first such character.
+        character: char,
+    },
     /// An app name pm2 reads as something else: `all` (every app), `42` (a pm2 id),
     /// `/api/` (a pattern), `a,b` (two names), `" api"` (trimmed).
     ReservedName {
@@ -225,6 +255,9 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadCron { .. } => "emit::bad-cron",
             EmitErrorKind::EnvValue { .. } => "emit::env-value",
             EmitErrorKind::ReservedName { .. } => "emit::reserved-name",
+            EmitErrorKind::EnvName { .. } => "emit::env-name",
+            EmitErrorKind::EnvNameNotPortable { .. } => "emit::env-name-not-portable",
+            EmitErrorKind::NameControlCharacter { .. } => "emit::name-control-character",
             EmitErrorKind::DuplicateApp { .. } => "emit::duplicate-app",
             EmitErrorKind::MissingScript { .. } => "emit::missing-script",
             EmitErrorKind::UnknownProfile { .. } => "emit::unknown-profile",
@@ -254,6 +287,7 @@ impl ProblemKind for EmitErrorKind {
                 | EmitErrorKind::ProfileNotHere { .. }
                 | EmitErrorKind::NumericString { .. }
                 | EmitErrorKind::CwdMissing { .. }
+                | EmitErrorKind::EnvNameNotPortable { .. }
                 | EmitErrorKind::UnsetEnv { strict: false, .. }
         )
     }
@@ -272,6 +306,11 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadCron { problem } => problem.clone(),
             EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
             EmitErrorKind::ReservedName { reading, .. } => format!("pm2 reads this as {reading}"),
+            EmitErrorKind::EnvName { problem, .. } => problem.to_string(),
+            EmitErrorKind::EnvNameNotPortable { .. } => "not a name a shell can read".into(),
+            EmitErrorKind::NameControlCharacter { character, .. } => {
+                format!("holds {}", describe_char(*character))
+            }
             EmitErrorKind::DuplicateApp { .. } => "this name is taken".into(),
             EmitErrorKind::MissingScript { .. } => "this app has no :script".into(),
             EmitErrorKind::UnknownProfile { profile, .. } => format!("no profile :{profile} here"),
@@ -340,6 +379,15 @@ impl ProblemKind for EmitErrorKind {
             }
             EmitErrorKind::ReservedName { .. } => {
                 "pm2 would act on other apps than this one; choose a name with a letter in it, without commas".into()
+            }
+            EmitErrorKind::EnvName { name, problem, .. } => problem.help(name),
+            EmitErrorKind::EnvNameNotPortable { name, .. } => format!(
+                "programs read it (process.env[{name:?}]), but shells cannot, and some (dash, \
+                 Debian's sh) drop it from what they start; a POSIX name is letters, digits and _, \
+                 not starting with a digit"
+            ),
+            EmitErrorKind::NameControlCharacter { .. } => {
+                "pm2 prints app names as they are, in its list and before every log line: a newline or an escape sequence in one can fake pm2's output; remove it".into()
             }
             EmitErrorKind::MissingScript { .. } => "add :script, the file or command PM2 runs".into(),
             EmitErrorKind::UnknownProfile {
@@ -442,6 +490,16 @@ impl fmt::Display for EmitErrorKind {
             EmitErrorKind::ReservedName { name, reading } => {
                 write!(f, "pm2 reads the app name {name:?} as {reading}")
             }
+            EmitErrorKind::EnvName { block, name, problem } => {
+                write!(f, "{block} has a variable named {name:?}, which {problem}")
+            }
+            EmitErrorKind::EnvNameNotPortable { block, name } => write!(
+                f,
+                "{block} has a variable named {name:?}, which is not a name shells can read"
+            ),
+            EmitErrorKind::NameControlCharacter { name, character } => {
+                write!(f, "the app name {name:?} holds {}", describe_char(*character))
+            }
             EmitErrorKind::MissingScript { app: Some(name) } => write!(f, "app \"{name}\" has no script"),
             EmitErrorKind::MissingScript { app: None } => f.write_str("an app has no script"),
             EmitErrorKind::UnknownProfile { profile, .. } => write!(f, "unknown profile :{profile}"),
@@ -495,3 +553,91 @@ impl fmt::Display for EmitErrorKind {
 
 /// A problem with the ecosystem, with its location.
 pub type EmitError = Problem<EmitErrorKind>;
+
+/// What makes an environment variable name one the OS would mangle or drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvNameProblem {
+    /// The name is empty.
+    Empty,
+    /// The name holds `=`, where the OS splits `NAME=VALUE`.
+    Equals,
+    /// The name holds NUL, where the OS ends it.
+    Nul,
+    /// The name holds another control character.
+    Control(char),
+    /// The name holds whitespace.
+    Whitespace(char),
+}
+
+impl EnvNameProblem {
+    /// What is wrong with `name`, if anything.
+    pub fn of(name: &str) -> Option<EnvNameProblem> {
+        if name.is_empty() {
+            return Some(EnvNameProblem::Empty);
+        }
+        if name.contains('=') {
+            return Some(EnvNameProblem::Equals);
+        }
+        if name.contains('\0') {
+            return Some(EnvNameProblem::Nul);
+        }
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            return Some(EnvNameProblem::Control(c));
+        }
+        name.chars()
+            .find(|c| c.is_whitespace())
+            .map(EnvNameProblem::Whitespace)
+    }
+
+    fn help(self, name: &str) -> String {
+        match self {
+            EnvNameProblem::Empty => {
+                "a variable needs a name: the OS would get \"=value\", which no program can read".into()
+            }
+            EnvNameProblem::Equals => {
+                let (before, after) = name.split_once('=').unwrap_or((name, ""));
+                format!(
+                    "the environment is a list of NAME=value texts, split at the first =: the app would get \
+                     a variable {before:?} with the value \"{after}=...\"; rename it"
+                )
+            }
+            EnvNameProblem::Nul => {
+                "the OS ends a name at NUL, and node refuses to start a process with one; remove it".into()
+            }
+            EnvNameProblem::Control(_) | EnvNameProblem::Whitespace(_) => {
+                "programs and shells cannot name it, and PM2 prints it as it is; use letters, digits and _"
+                    .into()
+            }
+        }
+    }
+}
+
+impl fmt::Display for EnvNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvNameProblem::Empty => f.write_str("is empty"),
+            EnvNameProblem::Equals => f.write_str("holds \"=\""),
+            EnvNameProblem::Nul | EnvNameProblem::Control(_) | EnvNameProblem::Whitespace(_) => {
+                let c = match self {
+                    EnvNameProblem::Control(c) | EnvNameProblem::Whitespace(c) => *c,
+                    _ => '\0',
+                };
+                write!(f, "holds {}", describe_char(c))
+            }
+        }
+    }
+}
+
+/// A character named for a message: `a space`, `a tab`, `the control character U+001B`.
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        '\0' => "a NUL character".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c if c.is_whitespace() => format!("the space character U+{:04X}", c as u32),
+        c => format!("the text-direction control U+{:04X}", c as u32),
+    }
+}

@@ -194,7 +194,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     .note("Prefixes log lines with a timestamp: PM2 sets log_date_format to YYYY-MM-DDTHH:mm:ss."),
     opt("env", &[O, S], &[], None, None, false)
     .doc(Some("Specify environment variables to be injected"), None)
-    .note("A map from variable names (kept verbatim) to strings, numbers or booleans: PM2 would misread a string here and JSON-stringify nested values, so both are errors."),
+    .note("A map from variable names (kept verbatim) to strings, numbers or booleans: PM2 would misread a string here and JSON-stringify nested values, so both are errors. A name the OS would mangle (\"A=B\", one with whitespace or a control character) is an error; one a shell cannot read (\"log-level\") is a warning."),
     opt(
         "max_memory_restart",
         &[S, N],

@@ -17,7 +17,7 @@ use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Number;
 
 use crate::cron;
-use crate::error::{EmitError, EmitErrorKind};
+use crate::error::{EmitError, EmitErrorKind, EnvNameProblem};
 use crate::keys::key_text;
 use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec, types_text};
 
@@ -244,7 +244,8 @@ fn check_elements(option: &str, value: &Value, element: JsType, problems: &mut V
 }
 
 /// Checks an `env` or `env_<name>` block: a map whose values are strings, numbers or
-/// booleans (nil values are left out).
+/// booleans (nil values are left out), and whose names the OS keeps as written (an
+/// error, [`EnvNameProblem`]) and shells can read (a warning).
 pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems: &mut Vec<EmitError>) {
     let Some(map) = value.as_map() else {
         let mut error = EmitError::new(
@@ -274,6 +275,7 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
             ));
             continue;
         };
+        check_env_name(option, name, var, problems);
         let scalar = matches!(
             js_type(v),
             Some(JsType::String | JsType::Number | JsType::Boolean)
@@ -288,6 +290,31 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
             ));
         }
     }
+}
+
+/// Checks the name of a variable of the environment block `block`: one the OS would
+/// mangle or drop is an error; one that is not a POSIX name (`[A-Za-z_][A-Za-z0-9_]*`,
+/// which `npm_config_x` is) is a warning, since programs read it and shells cannot.
+fn check_env_name(block: &str, name: &str, var: &Value, problems: &mut Vec<EmitError>) {
+    let kind = match EnvNameProblem::of(name) {
+        Some(problem) => EmitErrorKind::EnvName {
+            block: block.to_string(),
+            name: name.to_string(),
+            problem,
+        },
+        None if !is_posix_name(name) => EmitErrorKind::EnvNameNotPortable {
+            block: block.to_string(),
+            name: name.to_string(),
+        },
+        None => return,
+    };
+    problems.push(EmitError::new(kind, var.origin()));
+}
+
+/// Whether `name` is a POSIX name: letters, digits and `_`, not starting with a digit.
+fn is_posix_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).

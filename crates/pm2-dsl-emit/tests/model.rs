@@ -527,3 +527,75 @@ fn names_pm2_reads_as_something_else_are_errors_at_the_name() {
         assert!(common::build_with(&text, None, false).is_ok(), "{fine:?}");
     }
 }
+
+#[test]
+fn app_names_with_control_characters_are_errors_at_the_name() {
+    for name in [
+        r#""api\n""#,
+        r#""a\u001B[31mb""#,
+        r#""a\tb""#,
+        r#""a\u202Eb""#,
+        r#""\u0085api""#,
+    ] {
+        let text = format!("{{:apps [{{:name {name} :script \"a.js\"}}]}}");
+        let errors = common::build_with(&text, None, false).unwrap_err();
+        let codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();
+        assert_eq!(codes, ["emit::name-control-character"], "{name}");
+        let span = errors[0].span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], name);
+    }
+    assert!(common::build_with(r#"{:apps [{:name "api é ✓" :script "a.js"}]}"#, None, false).is_ok());
+}
+
+/// Names the OS would mangle are errors in every environment block; names a shell
+/// cannot read are warnings; POSIX names (lower case ones included) are fine.
+#[test]
+fn env_names_are_checked_in_every_block() {
+    let env = |block: &str, name: &str| {
+        let text = format!(
+            "{{:apps [{{:name \"api\" :script \"a.js\" {block} {{{name} \"1\"}}}}]
+              :deploy {{:prod {{:host \"h\" :env {{{name} \"1\"}}}}}}}}"
+        );
+        let (codes, spans): (Vec<&str>, Vec<String>) = match common::build_with(&text, None, false) {
+            Ok(built) => built
+                .warnings
+                .iter()
+                .map(|w| (w.code(), w.span()))
+                .collect::<Vec<_>>(),
+            Err(errors) => errors.iter().map(|e| (e.code(), e.span())).collect(),
+        }
+        .into_iter()
+        .map(|(code, span)| {
+            let span = span.expect("labelled");
+            (code, text[span.start as usize..span.end as usize].to_string())
+        })
+        .unzip();
+        assert!(
+            spans.iter().all(|s| s == name),
+            "{block} {name}: labelled at {spans:?}"
+        );
+        codes
+    };
+    for block in [":env", ":env_production", ":env-staging"] {
+        for bad in [
+            r#""A=B""#,
+            r#""""#,
+            r#""A\u0000""#,
+            r#""A\u001B""#,
+            r#""A B""#,
+            r#""A\u00A0B""#,
+        ] {
+            assert_eq!(env(block, bad), ["emit::env-name"; 2], "{block} {bad}");
+        }
+        for odd in [r#""log-level""#, ":app.port", r#""1X""#, r#""CAFÉ""#] {
+            assert_eq!(
+                env(block, odd),
+                ["emit::env-name-not-portable"; 2],
+                "{block} {odd}"
+            );
+        }
+        for fine in [":NODE_ENV", ":npm_config_x", r#""_X1""#, r#""PATH""#] {
+            assert_eq!(env(block, fine), Vec::<&str>::new(), "{block} {fine}");
+        }
+    }
+}
