@@ -16,7 +16,7 @@ use crate::logs::{Logs, app_log_paths};
 use crate::model::{App, DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, replacing, set_in};
 use crate::schema::JsType;
-use crate::validate::{check_data, check_env_block, check_option, js_type, text};
+use crate::validate::{as_js_number, check_data, check_env_block, check_option, js_type, text};
 
 /// How to build an ecosystem.
 #[derive(Clone, Copy, Debug)]
@@ -588,13 +588,18 @@ fn finish_apps(
                 continue;
             }
             let before = problems.len();
-            match crate::schema::option(&option) {
+            let spec = crate::schema::option(&option);
+            match spec {
                 Some(spec) => check_option(spec, &key, &value, problems),
                 None => check_env_block(&option, &key, &value, problems),
             }
             if problems.len() == before {
                 check_data(&option, &value, problems);
             }
+            let value = match spec {
+                Some(spec) if spec.types.contains(&JsType::Number) => as_js_number(value),
+                _ => value,
+            };
             let value = match option.as_str() {
                 "cwd" => against_file(value, settings),
                 "exec_interpreter" if is_relative_path(&value) => against_file(value, settings),

@@ -70,6 +70,30 @@ pub enum EmitErrorKind {
         /// The value (in milliseconds for durations).
         value: f64,
     },
+    /// A number PM2 or node would not read as written: beyond every double (`##Inf`,
+    /// `1E400M`), beyond what a double holds exactly (`:port 99999999999999999999`), past
+    /// what node's timers take (`:kill-timeout 1e10` fires after 1 ms), or not whole
+    /// where PM2 reads a whole number (`:instances 2.5` is 2, `:instances 1e308` is 1).
+    OutOfRange {
+        /// The canonical option name.
+        option: String,
+        /// The value as written.
+        value: String,
+        /// The range, as a phrase ([`crate::schema::NumberRange::text`]).
+        range: String,
+        /// Why it is the range.
+        why: String,
+    },
+    /// A big decimal or ratio that JavaScript, which reads numbers as doubles, would
+    /// round: `:min-uptime 0.1000000000000000000001M`, `:min-uptime 1000/3`.
+    InexactNumber {
+        /// The canonical option name.
+        option: String,
+        /// The value as written.
+        value: String,
+        /// The double JavaScript would read, as it prints.
+        read_as: String,
+    },
     /// A `cron_restart` pattern that is not a cron pattern.
     BadCron {
         /// What is wrong with it.
@@ -253,6 +277,8 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadFormat { .. } => "emit::bad-format",
             EmitErrorKind::BelowMinimum { .. } => "emit::below-minimum",
             EmitErrorKind::BadCron { .. } => "emit::bad-cron",
+            EmitErrorKind::OutOfRange { .. } => "emit::out-of-range",
+            EmitErrorKind::InexactNumber { .. } => "emit::inexact-number",
             EmitErrorKind::EnvValue { .. } => "emit::env-value",
             EmitErrorKind::ReservedName { .. } => "emit::reserved-name",
             EmitErrorKind::EnvName { .. } => "emit::env-name",
@@ -304,6 +330,8 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadFormat { .. } => "not in this format".into(),
             EmitErrorKind::BelowMinimum { min, .. } => format!("must be at least {min}"),
             EmitErrorKind::BadCron { problem } => problem.clone(),
+            EmitErrorKind::OutOfRange { range, .. } => format!("not {range}"),
+            EmitErrorKind::InexactNumber { read_as, .. } => format!("read as {read_as}"),
             EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
             EmitErrorKind::ReservedName { reading, .. } => format!("pm2 reads this as {reading}"),
             EmitErrorKind::EnvName { problem, .. } => problem.to_string(),
@@ -367,6 +395,10 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadFormat { option, .. } if option == "exec_mode" => "use :fork or :cluster".into(),
             EmitErrorKind::BelowMinimum { option, .. } if option == "min_uptime" => {
                 "PM2 rejects min_uptime under 100 ms; write it as \"1s\" or 1000".into()
+            }
+            EmitErrorKind::OutOfRange { why, .. } => why.clone(),
+            EmitErrorKind::InexactNumber { read_as, .. } => {
+                format!("JavaScript reads numbers as doubles; write {read_as}, or another number a double holds")
             }
             EmitErrorKind::BadCron { .. } => {
                 "a cron pattern has 5 or 6 fields, such as \"0 3 * * *\" (03:00 every day), or is @daily, @hourly, ...".into()
@@ -479,6 +511,14 @@ impl fmt::Display for EmitErrorKind {
                 write!(f, "{option} is {value}, under PM2's minimum of {min}")
             }
             EmitErrorKind::BadCron { .. } => f.write_str("cron_restart is not a valid cron pattern"),
+            EmitErrorKind::OutOfRange {
+                option, value, range, ..
+            } => write!(f, "{option} is {value}; PM2 reads {range} here"),
+            EmitErrorKind::InexactNumber {
+                option,
+                value,
+                read_as,
+            } => write!(f, "{option} is {value}, which JavaScript would read as {read_as}"),
             EmitErrorKind::EnvValue { var, actual } => {
                 write!(
                     f,

@@ -36,7 +36,8 @@
 //!   names are kept verbatim.
 //! - **Validation** against PM2's own option table ([`schema`]): unknown keys (which PM2
 //!   drops silently) are errors with a suggestion; so are wrong types, bad formats,
-//!   `min_uptime` under 100 ms, environment values that are not scalars, environment
+//!   `min_uptime` under 100 ms, numbers PM2 or node would misread (each number option
+//!   has its range; big decimals and ratios are written as numbers), environment values that are not scalars, environment
 //!   variable names the OS would mangle (`"A=B"`), app names with control characters,
 //!   duplicate app names and apps without `script`. `trace` and `deep_monitoring`, which make PM2
 //!   install packages, are warnings. Nil values mean "not set" and are left out.

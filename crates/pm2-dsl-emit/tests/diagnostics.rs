@@ -133,3 +133,20 @@ fn app_name_with_a_control_character() {
         None
     ));
 }
+
+/// Found by trying: `:kill-timeout 1e10` went to node's timers, which fire it after 1 ms.
+#[test]
+fn number_out_of_range() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :kill-timeout 1e10 :instances 2.5}]}",
+        None
+    ));
+}
+
+#[test]
+fn inexact_number() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :min-uptime 1000/3}]}",
+        None
+    ));
+}

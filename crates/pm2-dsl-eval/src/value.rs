@@ -343,6 +343,19 @@ impl Value {
         self
     }
 
+    /// The same value with another kind, keeping its origin, markers and mark: for a
+    /// later stage that writes a scalar another way (`1600.0M` as the number `1600`),
+    /// which stays secret if it was.
+    pub fn with_kind(&self, kind: ValueKind) -> Value {
+        let size = Size::of(&kind);
+        Value {
+            kind,
+            weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
+            depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
+            ..self.clone()
+        }
+    }
+
     /// The same value with an origin if it has none yet.
     pub fn or_origin(mut self, origin: Origin) -> Value {
         if self.origin.is_none() {
