@@ -425,3 +425,86 @@ fn errors_at_the_end_of_a_long_line_cost_about_what_reading_it_does() {
     assert_eq!(said.matches("read::too-many-errors").count(), 1);
     assert!(bad < 4.0 * good, "valid: {good:.2} s, 101 errors: {bad:.2} s");
 }
+
+/// `check` refuses what the OS or pm2 would mangle: an environment variable name such
+/// as `"A=B"` (the app would get `A` with the value `B=1`), a name with a space or a
+/// control character, an app name that can fake pm2's output; a name a shell cannot
+/// read is a warning, and `render` still writes the file.
+#[test]
+fn names_the_os_or_pm2_would_mangle_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("names.pm2.edn"),
+        "{:apps [{:name \"api\\n[PM2] done\" :script \"a.js\"\n  :env {\"A=B\" 1 \"LOG LEVEL\" \"info\" :log-level \"debug\"}}]}\n",
+    )
+    .unwrap();
+    let out = cli(
+        dir.path(),
+        &["--message-format", "short", "check", "names.pm2.edn"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).lines().collect::<Vec<_>>(),
+        [
+            "names.pm2.edn:1:16: error[emit::name-control-character]: the app name \"api\\n[PM2] done\" holds a newline",
+            "names.pm2.edn:2:9: error[emit::env-name]: env has a variable named \"A=B\", which holds \"=\"",
+            "names.pm2.edn:2:17: error[emit::env-name]: env has a variable named \"LOG LEVEL\", which holds a space",
+            "names.pm2.edn:2:36: warning[emit::env-name-not-portable]: env has a variable named \"log-level\", which is not a name shells can read",
+        ]
+    );
+    std::fs::write(
+        dir.path().join("odd.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"a.js\" :env {:log-level \"debug\"}}]}\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["render", "odd.pm2.edn", "-f", "json"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("\"log-level\": \"debug\""));
+    assert!(text(&out.stderr).contains("emit::env-name-not-portable"));
+}
+
+/// `check` refuses numbers PM2 or node would misread, naming the range; `render` writes
+/// big decimals and ratios as the numbers they are (they were strings: "1600.0").
+#[test]
+fn numbers_pm2_would_misread_are_refused_and_decimals_render_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"a.js\" :instances 1e308 :kill-timeout ##Inf\n  :port 99999999999999999999 :min-uptime 1000/3}]}\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["--message-format", "short", "check", "bad.pm2.edn"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).lines().collect::<Vec<_>>(),
+        [
+            "bad.pm2.edn:1:48: error[emit::out-of-range]: instances is 1e308; PM2 reads an integer within ±9007199254740991 here",
+            "bad.pm2.edn:1:68: error[emit::out-of-range]: kill_timeout is ##Inf; PM2 reads an integer from 0 to 2147483647 here",
+            "bad.pm2.edn:2:9: error[emit::out-of-range]: port is 99999999999999999999N; PM2 reads an integer from 0 to 65535 here",
+            "bad.pm2.edn:2:42: error[emit::inexact-number]: min_uptime is 1000/3, which JavaScript would read as 333.3333333333333",
+        ]
+    );
+    std::fs::write(
+        dir.path().join("good.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"a.js\" :max-restarts 0M :kill-timeout 1600.0M :min-uptime 2001/2}]}\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["render", "good.pm2.edn", "-f", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let app = &json["apps"][0];
+    assert_eq!(
+        (
+            &app["max_restarts"],
+            &app["maxRestarts"],
+            &app["kill_timeout"],
+            &app["min_uptime"]
+        ),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(0),
+            &serde_json::json!(1600),
+            &serde_json::json!(1000.5)
+        )
+    );
+}

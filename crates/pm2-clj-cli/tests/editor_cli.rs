@@ -145,6 +145,26 @@ fn fmt_check_reports_each_unformatted_file_and_changes_nothing() {
     );
 }
 
+/// Found by trying: `fmt` dropped a byte order mark at the start of a file, and
+/// `fmt --check` reported a tidy file as unformatted for having one.
+#[test]
+fn fmt_keeps_a_byte_order_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tidy, messy) = (format!("\u{feff}{TIDY}"), format!("\u{feff}{MESSY}"));
+    std::fs::write(dir.path().join("tidy.pm2.edn"), &tidy).unwrap();
+    std::fs::write(dir.path().join("messy.pm2.edn"), &messy).unwrap();
+    let out = cli(dir.path(), &["fmt", "--check", "tidy.pm2.edn"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli(dir.path(), &["fmt", "messy.pm2.edn"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.pm2.edn")).unwrap(),
+        tidy
+    );
+    let out = cli_with_stdin(dir.path(), &["fmt", "-"], &messy);
+    assert_eq!(text(&out.stdout), tidy);
+}
+
 #[test]
 fn fmt_reads_stdin_and_reports_read_errors() {
     let dir = tempfile::tempdir().unwrap();

@@ -300,3 +300,36 @@ fn set_and_unset_apply_in_the_order_given() {
     assert!(!eval(&["--set", set, "--unset", unset]).contains(":instances"));
     assert!(eval(&["--unset", unset, "--set", set]).contains(":instances 2"));
 }
+
+/// Found by trying: `--unset deploy` (or `static`, `logs`, `profiles`, `apps`) failed
+/// with "cannot apply override" on every verb but `eval`.
+#[test]
+fn unset_takes_any_top_level_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("a.pm2.edn"),
+        "{:apps [{:name \"api\" :script \"a.js\"} {:name \"web\" :script \"w.js\"}]\n          :deploy {:prod {:host \"h\" :repo \"r\" :path \"/p\"}}\n :static [{:path \"/s\" :port 8080}]\n          :logs {:dir \"logs\"}\n :profiles {:prod {:apps [{:name \"web\" :instances 2}]}}}",
+    )
+    .unwrap();
+    let render = |args: &[&str]| {
+        let mut all = vec!["render", "a.pm2.edn", "-f", "json"];
+        all.extend_from_slice(args);
+        let out = cli(d, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let whole = render(&[]);
+    assert!(whole.get("deploy").is_some() && whole.get("static").is_some());
+    let json = render(&[
+        "--unset", "deploy", "--unset", "static", "--unset", "logs", "--unset", "profiles",
+    ]);
+    assert_eq!(json.get("deploy"), None);
+    assert_eq!(json.get("static"), None);
+    assert_eq!(json["apps"][0].get("out_file"), None, "no :logs folder: {json}");
+    let json = render(&["--profile", "prod", "--unset", "apps.api"]);
+    assert_eq!(json["apps"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["apps"][0]["instances"], 2);
+    let out = cli(d, &["check", "a.pm2.edn", "--unset", "apps"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

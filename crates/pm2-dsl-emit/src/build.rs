@@ -16,7 +16,7 @@ use crate::logs::{Logs, app_log_paths};
 use crate::model::{App, DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, replacing, set_in};
 use crate::schema::JsType;
-use crate::validate::{check_data, check_env_block, check_option, js_type, text};
+use crate::validate::{as_js_number, check_data, check_env_block, check_option, js_type, text};
 
 /// How to build an ecosystem.
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +120,17 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
         }
     }
     let mut drafts = apps_value.map(|v| drafts_of(&v, problems)).unwrap_or_default();
+    // Overrides apply after the profile, except those of `profiles` itself, which say
+    // what the overlays are.
+    let (of_profiles, overrides): (Vec<&Override>, Vec<&Override>) = settings
+        .overrides
+        .iter()
+        .partition(|o| o.path.first().is_some_and(|s| s == "profiles"));
+    for o in of_profiles {
+        if let Err(problem) = override_section(o, &mut profiles) {
+            problems.push(problem);
+        }
+    }
     if let Some(profile) = settings.profile
         && let Some(overlay) = overlay_for(
             profiles.as_ref(),
@@ -134,8 +145,18 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
     {
         apply_overlay(&overlay, &mut drafts, &mut deploy, &mut logs, problems);
     }
-    for o in settings.overrides {
-        if let Err(problem) = apply_override(o, &mut drafts, &mut deploy, &mut statics) {
+    for o in overrides {
+        let applied = match o.path.first().map(String::as_str) {
+            Some("apps") => override_apps(o, &mut drafts),
+            Some("deploy") => override_section(o, &mut deploy),
+            Some("static") => override_section(o, &mut statics),
+            Some("logs") => override_section(o, &mut logs),
+            _ => Err(bad_override(
+                o,
+                "paths start with apps, deploy, static, logs or profiles",
+            )),
+        };
+        if let Err(problem) = applied {
             problems.push(problem);
         }
     }
@@ -156,74 +177,87 @@ fn build_ecosystem(value: &Value, settings: &Settings, problems: &mut Vec<EmitEr
     }
 }
 
-/// Applies one override: `apps.NAME.OPTION...` to the app's draft (the option in any
-/// spelling), `deploy...` and `static...` to those sections.
-fn apply_override(
-    o: &Override,
-    drafts: &mut [Draft],
-    deploy: &mut Option<Value>,
-    statics: &mut Option<Value>,
-) -> Result<(), EmitError> {
-    let bad = |message: &str| {
-        EmitError::new(
-            EmitErrorKind::BadOverride {
-                message: message.to_string(),
-            },
-            Some(o.source.span(0, o.source.text().len())),
-        )
-    };
-    let section = match o.path.first().map(String::as_str) {
-        Some("apps") => {
-            let [_, name, option, nested @ ..] = o.path.as_slice() else {
-                return Err(bad("name an app and an option, as in apps.api.instances=2"));
-            };
-            let names: Vec<String> = drafts.iter().map(|d| d.name().unwrap_or_default()).collect();
-            let draft = &mut drafts[app_index(&names, name, o)?];
-            let key = Value::keyword(option.as_str());
-            let canonical = match app_key(&key) {
-                AppKey::Option(spec) => spec.name.to_string(),
-                AppKey::EnvFor(name) => name,
-                AppKey::Health => "health".to_string(),
-                AppKey::Unknown { written, suggestion } => {
-                    return Err(EmitError::new(
-                        EmitErrorKind::UnknownKey {
-                            key: written,
-                            suggestion,
-                        },
-                        Some(o.source.span(0, o.source.text().len())),
-                    ));
-                }
-                AppKey::Remove | AppKey::NotAName => return Err(bad("that is not an option")),
-            };
-            let current = draft
-                .entries
-                .get(&canonical)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(Value::nil);
-            let updated = if nested.is_empty() {
-                o.value.as_ref().map(|_| replacing(&current, o.value.as_ref()))
-            } else {
-                Some(set_in(&current, nested, o.value.as_ref(), o)?)
-            };
-            match updated {
-                Some(value) => match draft.entries.get_mut(&canonical) {
-                    Some(slot) => slot.1 = value,
-                    None => {
-                        draft.entries.insert(canonical, (key, value));
-                    }
-                },
-                None => {
-                    draft.entries.shift_remove(&canonical);
-                }
-            }
+/// An override that cannot be applied, labelled on its whole text.
+fn bad_override(o: &Override, message: &str) -> EmitError {
+    EmitError::new(
+        EmitErrorKind::BadOverride {
+            message: message.to_string(),
+        },
+        Some(o.source.span(0, o.source.text().len())),
+    )
+}
+
+/// Applies an override of a top-level section other than `:apps` (`deploy...`,
+/// `static...`, `logs...`, `profiles...`): `--unset deploy` removes the section.
+fn override_section(o: &Override, section: &mut Option<Value>) -> Result<(), EmitError> {
+    if o.path.len() == 1 && o.value.is_none() {
+        *section = None;
+        return Ok(());
+    }
+    let current = section.clone().unwrap_or_else(Value::nil);
+    *section = Some(set_in(&current, &o.path[1..], o.value.as_ref(), o)?);
+    Ok(())
+}
+
+/// Applies an override of `apps`: `apps.NAME.OPTION...` to the app's draft (the option
+/// in any spelling); `--unset apps.NAME` removes the app, `--unset apps` every app.
+fn override_apps(o: &Override, drafts: &mut Vec<Draft>) -> Result<(), EmitError> {
+    let names: Vec<String> = drafts.iter().map(|d| d.name().unwrap_or_default()).collect();
+    let (name, option, nested) = match (o.path.as_slice(), &o.value) {
+        ([_], None) => {
+            drafts.clear();
             return Ok(());
         }
-        Some("deploy") => deploy,
-        Some("static") => statics,
-        _ => return Err(bad("paths start with apps, deploy or static")),
+        ([_, name], None) => {
+            drafts.remove(app_index(&names, name, o)?);
+            return Ok(());
+        }
+        ([_, name, option, nested @ ..], _) => (name, option, nested),
+        _ => {
+            return Err(bad_override(
+                o,
+                "name an app and an option, as in apps.api.instances=2",
+            ));
+        }
     };
-    let current = section.take().unwrap_or_else(Value::nil);
-    *section = Some(set_in(&current, &o.path[1..], o.value.as_ref(), o)?);
+    let draft = &mut drafts[app_index(&names, name, o)?];
+    let key = Value::keyword(option.as_str());
+    let canonical = match app_key(&key) {
+        AppKey::Option(spec) => spec.name.to_string(),
+        AppKey::EnvFor(name) => name,
+        AppKey::Health => "health".to_string(),
+        AppKey::Unknown { written, suggestion } => {
+            return Err(EmitError::new(
+                EmitErrorKind::UnknownKey {
+                    key: written,
+                    suggestion,
+                },
+                Some(o.source.span(0, o.source.text().len())),
+            ));
+        }
+        AppKey::Remove | AppKey::NotAName => return Err(bad_override(o, "that is not an option")),
+    };
+    let current = draft
+        .entries
+        .get(&canonical)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(Value::nil);
+    let updated = if nested.is_empty() {
+        o.value.as_ref().map(|_| replacing(&current, o.value.as_ref()))
+    } else {
+        Some(set_in(&current, nested, o.value.as_ref(), o)?)
+    };
+    match updated {
+        Some(value) => match draft.entries.get_mut(&canonical) {
+            Some(slot) => slot.1 = value,
+            None => {
+                draft.entries.insert(canonical, (key, value));
+            }
+        },
+        None => {
+            draft.entries.shift_remove(&canonical);
+        }
+    }
     Ok(())
 }
 
@@ -485,6 +519,14 @@ pub fn reserved_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The first character of an app name that could fake pm2's output where pm2 prints
+/// the name: a control character (a newline, an escape) or a bidirectional-text control
+/// (which reorders what follows on the line).
+fn control_character(name: &str) -> Option<char> {
+    name.chars()
+        .find(|c| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
 /// Validates the drafts and turns them into apps.
 fn finish_apps(
     drafts: Vec<Draft>,
@@ -499,7 +541,15 @@ fn finish_apps(
             continue;
         }
         if let Some(name) = draft.name() {
-            if let Some(reading) = reserved_name(&name) {
+            if let Some(character) = control_character(&name) {
+                problems.push(EmitError::new(
+                    EmitErrorKind::NameControlCharacter {
+                        name: name.clone(),
+                        character,
+                    },
+                    draft.name_origin(),
+                ));
+            } else if let Some(reading) = reserved_name(&name) {
                 problems.push(EmitError::new(
                     EmitErrorKind::ReservedName {
                         name: name.clone(),
@@ -538,13 +588,18 @@ fn finish_apps(
                 continue;
             }
             let before = problems.len();
-            match crate::schema::option(&option) {
+            let spec = crate::schema::option(&option);
+            match spec {
                 Some(spec) => check_option(spec, &key, &value, problems),
                 None => check_env_block(&option, &key, &value, problems),
             }
             if problems.len() == before {
                 check_data(&option, &value, problems);
             }
+            let value = match spec {
+                Some(spec) if spec.types.contains(&JsType::Number) => as_js_number(value),
+                _ => value,
+            };
             let value = match option.as_str() {
                 "cwd" => against_file(value, settings),
                 "exec_interpreter" if is_relative_path(&value) => against_file(value, settings),

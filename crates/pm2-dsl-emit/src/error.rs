@@ -70,6 +70,30 @@ pub enum EmitErrorKind {
         /// The value (in milliseconds for durations).
         value: f64,
     },
+    /// A number PM2 or node would not read as written: beyond every double (`##Inf`,
+    /// `1E400M`), beyond what a double holds exactly (`:port 99999999999999999999`), past
+    /// what node's timers take (`:kill-timeout 1e10` fires after 1 ms), or not whole
+    /// where PM2 reads a whole number (`:instances 2.5` is 2, `:instances 1e308` is 1).
+    OutOfRange {
+        /// The canonical option name.
+        option: String,
+        /// The value as written.
+        value: String,
+        /// The range, as a phrase ([`crate::schema::NumberRange::text`]).
+        range: String,
+        /// Why it is the range.
+        why: String,
+    },
+    /// A big decimal or ratio that JavaScript, which reads numbers as doubles, would
+    /// round: `:min-uptime 0.1000000000000000000001M`, `:min-uptime 1000/3`.
+    InexactNumber {
+        /// The canonical option name.
+        option: String,
+        /// The value as written.
+        value: String,
+        /// The double JavaScript would read, as it prints.
+        read_as: String,
+    },
     /// A `cron_restart` pattern that is not a cron pattern.
     BadCron {
         /// What is wrong with it.
@@ -81,6 +105,36 @@ pub enum EmitErrorKind {
         var: String,
         /// The value's type.
         actual: String,
+    },
+    /// An environment variable name the OS would mangle or drop: `:env {"A=B" "1"}`
+    /// (the program sees variable `A` with the value `B=1`), `{"" "1"}`, a name holding
+    /// NUL (node refuses to start the app), another control character or whitespace
+    /// (`{"LOG LEVEL" "info"}`).
+    EnvName {
+        /// The environment block (`env`, `env_production`, `deploy env`).
+        block: String,
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        problem: EnvNameProblem,
+    },
+    /// An environment variable name that is not a POSIX name (`[A-Za-z_][A-Za-z0-9_]*`):
+    /// `{"log-level" "info"}`, `{"app.port" 80}`. Programs read it; shells and shell
+    /// scripts cannot. A warning.
+    EnvNameNotPortable {
+        /// The environment block.
+        block: String,
+        /// The name.
+        name: String,
+    },
+    /// An app name holding a control character or a bidirectional-text control
+    /// (`:name "api\n[PM2] App [db] online"`): pm2 prints names as they are in its list,
+    /// its messages and its logs' prefixes, so one can fake lines of pm2's output.
+    NameControlCharacter {
+        /// The name.
+        name: String,
+        /// The first such character.
+        character: char,
     },
     /// An app name pm2 reads as something else: `all` (every app), `42` (a pm2 id),
     /// `/api/` (a pattern), `a,b` (two names), `" api"` (trimmed).
@@ -244,8 +298,13 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadFormat { .. } => "emit::bad-format",
             EmitErrorKind::BelowMinimum { .. } => "emit::below-minimum",
             EmitErrorKind::BadCron { .. } => "emit::bad-cron",
+            EmitErrorKind::OutOfRange { .. } => "emit::out-of-range",
+            EmitErrorKind::InexactNumber { .. } => "emit::inexact-number",
             EmitErrorKind::EnvValue { .. } => "emit::env-value",
             EmitErrorKind::ReservedName { .. } => "emit::reserved-name",
+            EmitErrorKind::EnvName { .. } => "emit::env-name",
+            EmitErrorKind::EnvNameNotPortable { .. } => "emit::env-name-not-portable",
+            EmitErrorKind::NameControlCharacter { .. } => "emit::name-control-character",
             EmitErrorKind::DuplicateApp { .. } => "emit::duplicate-app",
             EmitErrorKind::MissingScript { .. } => "emit::missing-script",
             EmitErrorKind::UnknownProfile { .. } => "emit::unknown-profile",
@@ -275,6 +334,7 @@ impl ProblemKind for EmitErrorKind {
                 | EmitErrorKind::ProfileNotHere { .. }
                 | EmitErrorKind::NumericString { .. }
                 | EmitErrorKind::CwdMissing { .. }
+                | EmitErrorKind::EnvNameNotPortable { .. }
                 | EmitErrorKind::UnsetEnv { strict: false, .. }
         )
     }
@@ -291,8 +351,15 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BadFormat { .. } => "not in this format".into(),
             EmitErrorKind::BelowMinimum { min, .. } => format!("must be at least {min}"),
             EmitErrorKind::BadCron { problem } => problem.clone(),
+            EmitErrorKind::OutOfRange { range, .. } => format!("not {range}"),
+            EmitErrorKind::InexactNumber { read_as, .. } => format!("read as {read_as}"),
             EmitErrorKind::EnvValue { actual, .. } => format!("{} value", with_article(actual)),
             EmitErrorKind::ReservedName { reading, .. } => format!("pm2 reads this as {reading}"),
+            EmitErrorKind::EnvName { problem, .. } => problem.to_string(),
+            EmitErrorKind::EnvNameNotPortable { .. } => "not a name a shell can read".into(),
+            EmitErrorKind::NameControlCharacter { character, .. } => {
+                format!("holds {}", describe_char(*character))
+            }
             EmitErrorKind::DuplicateApp { .. } => "this name is taken".into(),
             EmitErrorKind::MissingScript { .. } => "this app has no :script".into(),
             EmitErrorKind::UnknownProfile { profile, .. } => format!("no profile :{profile} here"),
@@ -350,6 +417,10 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::BelowMinimum { option, .. } if option == "min_uptime" => {
                 "PM2 rejects min_uptime under 100 ms; write it as \"1s\" or 1000".into()
             }
+            EmitErrorKind::OutOfRange { why, .. } => why.clone(),
+            EmitErrorKind::InexactNumber { read_as, .. } => {
+                format!("JavaScript reads numbers as doubles; write {read_as}, or another number a double holds")
+            }
             EmitErrorKind::BadCron { .. } => {
                 "a cron pattern has 5 or 6 fields, such as \"0 3 * * *\" (03:00 every day), or is @daily, @hourly, ...".into()
             }
@@ -361,6 +432,15 @@ impl ProblemKind for EmitErrorKind {
             }
             EmitErrorKind::ReservedName { .. } => {
                 "pm2 would act on other apps than this one; choose a name with a letter in it, without commas".into()
+            }
+            EmitErrorKind::EnvName { name, problem, .. } => problem.help(name),
+            EmitErrorKind::EnvNameNotPortable { name, .. } => format!(
+                "programs read it (process.env[{name:?}]), but shells cannot, and some (dash, \
+                 Debian's sh) drop it from what they start; a POSIX name is letters, digits and _, \
+                 not starting with a digit"
+            ),
+            EmitErrorKind::NameControlCharacter { .. } => {
+                "pm2 prints app names as they are, in its list and before every log line: a newline or an escape sequence in one can fake pm2's output; remove it".into()
             }
             EmitErrorKind::MissingScript { .. } => "add :script, the file or command PM2 runs".into(),
             EmitErrorKind::UnknownProfile {
@@ -452,6 +532,14 @@ impl fmt::Display for EmitErrorKind {
                 write!(f, "{option} is {value}, under PM2's minimum of {min}")
             }
             EmitErrorKind::BadCron { .. } => f.write_str("cron_restart is not a valid cron pattern"),
+            EmitErrorKind::OutOfRange {
+                option, value, range, ..
+            } => write!(f, "{option} is {value}; PM2 reads {range} here"),
+            EmitErrorKind::InexactNumber {
+                option,
+                value,
+                read_as,
+            } => write!(f, "{option} is {value}, which JavaScript would read as {read_as}"),
             EmitErrorKind::EnvValue { var, actual } => {
                 write!(
                     f,
@@ -462,6 +550,16 @@ impl fmt::Display for EmitErrorKind {
             EmitErrorKind::DuplicateApp { name } => write!(f, "two apps are named \"{name}\""),
             EmitErrorKind::ReservedName { name, reading } => {
                 write!(f, "pm2 reads the app name {name:?} as {reading}")
+            }
+            EmitErrorKind::EnvName { block, name, problem } => {
+                write!(f, "{block} has a variable named {name:?}, which {problem}")
+            }
+            EmitErrorKind::EnvNameNotPortable { block, name } => write!(
+                f,
+                "{block} has a variable named {name:?}, which is not a name shells can read"
+            ),
+            EmitErrorKind::NameControlCharacter { name, character } => {
+                write!(f, "the app name {name:?} holds {}", describe_char(*character))
             }
             EmitErrorKind::MissingScript { app: Some(name) } => write!(f, "app \"{name}\" has no script"),
             EmitErrorKind::MissingScript { app: None } => f.write_str("an app has no script"),
@@ -516,3 +614,91 @@ impl fmt::Display for EmitErrorKind {
 
 /// A problem with the ecosystem, with its location.
 pub type EmitError = Problem<EmitErrorKind>;
+
+/// What makes an environment variable name one the OS would mangle or drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvNameProblem {
+    /// The name is empty.
+    Empty,
+    /// The name holds `=`, where the OS splits `NAME=VALUE`.
+    Equals,
+    /// The name holds NUL, where the OS ends it.
+    Nul,
+    /// The name holds another control character.
+    Control(char),
+    /// The name holds whitespace.
+    Whitespace(char),
+}
+
+impl EnvNameProblem {
+    /// What is wrong with `name`, if anything.
+    pub fn of(name: &str) -> Option<EnvNameProblem> {
+        if name.is_empty() {
+            return Some(EnvNameProblem::Empty);
+        }
+        if name.contains('=') {
+            return Some(EnvNameProblem::Equals);
+        }
+        if name.contains('\0') {
+            return Some(EnvNameProblem::Nul);
+        }
+        if let Some(c) = name.chars().find(|c| c.is_control()) {
+            return Some(EnvNameProblem::Control(c));
+        }
+        name.chars()
+            .find(|c| c.is_whitespace())
+            .map(EnvNameProblem::Whitespace)
+    }
+
+    fn help(self, name: &str) -> String {
+        match self {
+            EnvNameProblem::Empty => {
+                "a variable needs a name: the OS would get \"=value\", which no program can read".into()
+            }
+            EnvNameProblem::Equals => {
+                let (before, after) = name.split_once('=').unwrap_or((name, ""));
+                format!(
+                    "the environment is a list of NAME=value texts, split at the first =: the app would get \
+                     a variable {before:?} with the value \"{after}=...\"; rename it"
+                )
+            }
+            EnvNameProblem::Nul => {
+                "the OS ends a name at NUL, and node refuses to start a process with one; remove it".into()
+            }
+            EnvNameProblem::Control(_) | EnvNameProblem::Whitespace(_) => {
+                "programs and shells cannot name it, and PM2 prints it as it is; use letters, digits and _"
+                    .into()
+            }
+        }
+    }
+}
+
+impl fmt::Display for EnvNameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvNameProblem::Empty => f.write_str("is empty"),
+            EnvNameProblem::Equals => f.write_str("holds \"=\""),
+            EnvNameProblem::Nul | EnvNameProblem::Control(_) | EnvNameProblem::Whitespace(_) => {
+                let c = match self {
+                    EnvNameProblem::Control(c) | EnvNameProblem::Whitespace(c) => *c,
+                    _ => '\0',
+                };
+                write!(f, "holds {}", describe_char(c))
+            }
+        }
+    }
+}
+
+/// A character named for a message: `a space`, `a tab`, `the control character U+001B`.
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".into(),
+        '\t' => "a tab".into(),
+        '\n' => "a newline".into(),
+        '\r' => "a carriage return".into(),
+        '\0' => "a NUL character".into(),
+        c if c.is_control() => format!("the control character U+{:04X}", c as u32),
+        c if c.is_whitespace() => format!("the space character U+{:04X}", c as u32),
+        c => format!("the text-direction control U+{:04X}", c as u32),
+    }
+}

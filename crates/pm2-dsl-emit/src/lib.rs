@@ -36,8 +36,10 @@
 //!   names are kept verbatim.
 //! - **Validation** against PM2's own option table ([`schema`]): unknown keys (which PM2
 //!   drops silently) are errors with a suggestion; so are wrong types, bad formats,
-//!   `min_uptime` under 100 ms, environment values that are not scalars, duplicate app
-//!   names and apps without `script`. `trace` and `deep_monitoring`, which make PM2
+//!   `min_uptime` under 100 ms, numbers PM2 or node would misread (each number option
+//!   has its range; big decimals and ratios are written as numbers), environment values that are not scalars, environment
+//!   variable names the OS would mangle (`"A=B"`), app names with control characters,
+//!   duplicate app names and apps without `script`. `trace` and `deep_monitoring`, which make PM2
 //!   install packages, are warnings. Nil values mean "not set" and are left out.
 //! - **Paths**: a relative `cwd` is made absolute against the directory of the file it is
 //!   written in (PM2 would resolve it against wherever pm2 was started), unless
@@ -63,6 +65,6 @@ mod validate;
 pub use validate::json_problems;
 
 pub use build::{Built, Settings, absolute, build, folder_of, reserved_name};
-pub use error::{EmitError, EmitErrorKind};
+pub use error::{EmitError, EmitErrorKind, EnvNameProblem};
 pub use model::{App, DeployTarget, Ecosystem};
 pub use render::{Header, OutputFormat, app_json, render};

@@ -4,6 +4,9 @@
 //! A path is dotted: `apps.NAME.OPTION...` addresses an app by its `:name` (the option in
 //! any spelling), other paths address nested keys (`deploy.production.host`). Values are
 //! read as EDN scalars: numbers, booleans, nil and keywords; anything else is a string.
+//! `--unset` takes any path, a whole section included: `--unset deploy`, `--unset
+//! apps.api` (the app), `--unset apps` (every app). Overrides of `profiles` apply before
+//! the profile is chosen, since they change what the overlays are.
 
 use std::sync::Arc;
 
@@ -199,9 +202,12 @@ pub fn apply_to_value(value: &Value, overrides: &[Override]) -> Result<Value, Em
                 let list = map.get(&key).and_then(Value::as_seq).cloned().unwrap_or_default();
                 let names: Vec<String> = list.iter().filter_map(app_name).collect();
                 let index = app_index(&names, &rest[0], o)?;
-                let app = set_in(&list[index], &rest[1..], o.value.as_ref(), o)?;
                 let mut list = list.clone();
-                list.set(index, app);
+                if rest.len() == 1 && o.value.is_none() {
+                    list.remove(index);
+                } else {
+                    list.set(index, set_in(&list[index], &rest[1..], o.value.as_ref(), o)?);
+                }
                 let mut map = map.clone();
                 map.insert(key, Value::new(ValueKind::Vector(Arc::new(list)), None));
                 Value::new(ValueKind::Map(map), value.origin())
@@ -285,5 +291,16 @@ mod tests {
         );
         let err = apply_to_value(&v, &[set("apps.apj.x=1")]).unwrap_err();
         assert!(err.to_string().contains("did you mean api"), "{err}");
+    }
+
+    /// Found by trying: `--unset apps.api` left `nil` in place of the app.
+    #[test]
+    fn unset_removes_an_app_or_a_section() {
+        let v = data(r#"{:apps [{:name "api"} {:name "web"}] :deploy {:prod {:host "h"}}}"#);
+        let unset = |path: &str| parse_unset(Source::standalone("--unset", path)).unwrap();
+        assert_eq!(
+            apply_to_value(&v, &[unset("apps.api"), unset("deploy")]).unwrap(),
+            data(r#"{:apps [{:name "web"}]}"#)
+        );
     }
 }

@@ -73,6 +73,92 @@ impl Format {
     }
 }
 
+/// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
+pub const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// The numbers an option takes as PM2, and node under it, read them. Every number is a
+/// double, exact for integers only within ±(2^53 − 1); PM2 hands durations to node's
+/// timers, which take at most 2147483647 ms and fire a longer wait after 1 ms; it reads
+/// `instances` with `parseInt`, which reads 2.5 as 2 and 1e21 as 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberRange {
+    /// The smallest number.
+    pub min: i64,
+    /// The largest number.
+    pub max: i64,
+    /// Whether only whole numbers are read as written.
+    pub integer: bool,
+    /// Why, for help.
+    pub why: &'static str,
+}
+
+impl NumberRange {
+    /// What every number option takes: a number within ±(2^53 − 1).
+    pub const SAFE: NumberRange = NumberRange {
+        min: -MAX_SAFE_INTEGER,
+        max: MAX_SAFE_INTEGER,
+        integer: false,
+        why: "JavaScript reads numbers as doubles, which hold integers exactly only within ±9007199254740991",
+    };
+    /// Milliseconds PM2 hands to node's timers.
+    const TIMER: NumberRange = NumberRange {
+        min: 0,
+        max: i32::MAX as i64,
+        integer: true,
+        why: "PM2 hands this to node's timers, which take whole milliseconds up to 2147483647 (24.8 days) and fire a longer wait after 1 ms",
+    };
+    /// `instances`: a count, or a negative number for that many fewer than the CPUs.
+    const INSTANCES: NumberRange = NumberRange {
+        integer: true,
+        why: "PM2 reads the count with parseInt, which reads 2.5 as 2 and 1e21 as 1",
+        ..NumberRange::SAFE
+    };
+    /// A count of restarts.
+    const COUNT: NumberRange = NumberRange {
+        min: 0,
+        integer: true,
+        why: "it counts restarts",
+        ..NumberRange::SAFE
+    };
+    /// A TCP port.
+    const PORT: NumberRange = NumberRange {
+        min: 0,
+        max: 65535,
+        integer: true,
+        why: "PM2 gives it to the app as PORT, and a TCP port is a whole number from 0 to 65535",
+    };
+    /// A user or group id.
+    const ID: NumberRange = NumberRange {
+        min: 0,
+        max: u32::MAX as i64,
+        integer: true,
+        why: "a user or group id is a whole number from 0 to 4294967295",
+    };
+    /// Exit codes.
+    const EXIT_CODE: NumberRange = NumberRange {
+        integer: true,
+        why: "PM2 compares them with the code a process exits with, a whole number",
+        ..NumberRange::SAFE
+    };
+    /// A memory size in bytes.
+    const BYTES: NumberRange = NumberRange {
+        min: 0,
+        why: "PM2 restarts the app as soon as it uses more memory than this",
+        ..NumberRange::SAFE
+    };
+
+    /// The range as a phrase: "an integer from 0 to 2147483647", "a number within
+    /// ±9007199254740991".
+    pub fn text(self) -> String {
+        let what = if self.integer { "an integer" } else { "a number" };
+        if self.min == -self.max {
+            format!("{what} within ±{}", self.max)
+        } else {
+            format!("{what} from {} to {}", self.min, self.max)
+        }
+    }
+}
+
 /// One PM2 app option.
 #[derive(Debug)]
 pub struct OptionSpec {
@@ -84,8 +170,11 @@ pub struct OptionSpec {
     pub aliases: &'static [&'static str],
     /// A format check on string values.
     pub format: Option<Format>,
-    /// The smallest number accepted.
+    /// The smallest number accepted (PM2's schema says so).
     pub min: Option<i64>,
+    /// The numbers PM2 reads as written, when narrower than [`NumberRange::SAFE`]
+    /// (see [`OptionSpec::number_range`]).
+    pub range: Option<NumberRange>,
     /// Whether PM2 requires it.
     pub required: bool,
     /// What PM2's schema says it does (its `docDescription`), when it says.
@@ -112,6 +201,7 @@ const fn opt(
         format,
         min,
         required,
+        range: None,
         pm2_doc: None,
         pm2_default: None,
         note: "",
@@ -131,6 +221,14 @@ impl OptionSpec {
     /// The entry with pm2-clj's note.
     const fn note(self, note: &'static str) -> OptionSpec {
         OptionSpec { note, ..self }
+    }
+
+    /// The entry with the numbers PM2 reads as written.
+    const fn range(self, range: NumberRange) -> OptionSpec {
+        OptionSpec {
+            range: Some(range),
+            ..self
+        }
     }
 }
 
@@ -194,7 +292,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     .note("Prefixes log lines with a timestamp: PM2 sets log_date_format to YYYY-MM-DDTHH:mm:ss."),
     opt("env", &[O, S], &[], None, None, false)
     .doc(Some("Specify environment variables to be injected"), None)
-    .note("A map from variable names (kept verbatim) to strings, numbers or booleans: PM2 would misread a string here and JSON-stringify nested values, so both are errors."),
+    .note("A map from variable names (kept verbatim) to strings, numbers or booleans: PM2 would misread a string here and JSON-stringify nested values, so both are errors. A name the OS would mangle (\"A=B\", one with whitespace or a control character) is an error; one a shell cannot read (\"log-level\") is a warning."),
     opt(
         "max_memory_restart",
         &[S, N],
@@ -203,13 +301,16 @@ pub const OPTIONS: &[OptionSpec] = &[
         None,
         false,
     )
-    .doc(Some("Restart the app if an amount of memory is exceeded (format: /[0-9](K|M|G)?/ K for KB, 'M' for MB, 'G' for GB, default to B)"), None),
+    .doc(Some("Restart the app if an amount of memory is exceeded (format: /[0-9](K|M|G)?/ K for KB, 'M' for MB, 'G' for GB, default to B)"), None)
+    .range(NumberRange::BYTES),
     opt("pid_file", &[S], &["pid"], None, None, false)
     .doc(Some("File path where the pid of the started process is written by pm2"), Some("~/.pm2/pids/app_name-id.pid")),
     opt("restart_delay", &[N], &[], None, None, false)
-    .doc(Some("Time in ms to wait before restarting a crashing app"), Some("0")),
+    .doc(Some("Time in ms to wait before restarting a crashing app"), Some("0"))
+    .range(NumberRange::TIMER),
     opt("exp_backoff_restart_delay", &[N], &[], None, None, false)
-    .doc(Some("Restart Time in ms to wait before restarting a crashing app"), Some("0")),
+    .doc(Some("Restart Time in ms to wait before restarting a crashing app"), Some("0"))
+    .range(NumberRange::TIMER),
     opt("source_map_support", &[B], &[], None, None, false)
     .doc(Some("Enable or disable the source map support"), Some("true")),
     opt("disable_source_map_support", &[B], &[], None, None, false)
@@ -218,13 +319,16 @@ pub const OPTIONS: &[OptionSpec] = &[
     .doc(Some("Make the process wait for a process.send('ready')"), Some("false")),
     opt("instances", &[N], &[], None, None, false)
     .doc(Some("Number of instances to be started in cluster mode"), Some("1"))
-    .note("A number, or \"max\" for one per CPU."),
+    .note("A number, or \"max\" for one per CPU.")
+    .range(NumberRange::INSTANCES),
     opt("kill_timeout", &[N], &[], None, None, false)
-    .doc(Some("Time in ms before sending the final SIGKILL signal after SIGINT"), Some("1600")),
+    .doc(Some("Time in ms before sending the final SIGKILL signal after SIGINT"), Some("1600"))
+    .range(NumberRange::TIMER),
     opt("shutdown_with_message", &[B], &[], None, None, false)
     .doc(Some("Shutdown an application with process.send('shutdown') instead of process.kill(pid, SIGINT)"), Some("false")),
     opt("listen_timeout", &[N], &[], None, None, false)
-    .doc(Some("Time in ms before forcing a reload if app is still not listening/has still note sent ready"), None),
+    .doc(Some("Time in ms before forcing a reload if app is still not listening/has still note sent ready"), None)
+    .range(NumberRange::TIMER),
     opt("cron_restart", &[S, N], &["cron"], None, None, false)
     .doc(Some("A cron pattern to restart your app"), None)
     .note("pm2-clj checks the cron pattern before pm2 runs."),
@@ -237,9 +341,11 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("autorestart", &[B], &[], None, None, false)
     .doc(Some("Enable or disable auto restart after process failure"), Some("True")),
     opt("stop_exit_codes", &[A, N], &[], None, None, false)
-    .doc(Some("List of exit codes that should allow the process to stop (skip autorestart)."), None),
+    .doc(Some("List of exit codes that should allow the process to stop (skip autorestart)."), None)
+    .range(NumberRange::EXIT_CODE),
     opt("watch_delay", &[N], &[], None, None, false)
-    .doc(Some("Restart delay on file change detected"), Some("True")),
+    .doc(Some("Restart delay on file change detected"), Some("True"))
+    .range(NumberRange::TIMER),
     opt("watch", &[B, A, S], &[], None, None, false)
     .doc(Some("Enable or disable the watch mode"), Some("false")),
     opt("ignore_watch", &[A, S], &[], None, None, false)
@@ -257,7 +363,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     .doc(Some("Minimum uptime of the app to be considered started (format is /[0-9]+(h|m|s)?/, for hours, minutes, seconds, docDefault to ms)"), Some("1000"))
     .note("PM2 rejects a value under 100 ms and then fails the whole file; pm2-clj reports it first, durations such as \"0s\" included."),
     opt("max_restarts", &[N], &[], None, Some(0), false)
-    .doc(Some("Number of times a script is restarted when it exits in less than min_uptime"), Some("16")),
+    .doc(Some("Number of times a script is restarted when it exits in less than min_uptime"), Some("16"))
+    .range(NumberRange::COUNT),
     opt("execute_command", &[B], &[], None, None, false)
     .doc(None, None)
     .note("true starts the app in fork mode."),
@@ -294,18 +401,22 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("treekill", &[B], &[], None, None, false)
     .doc(Some("Only kill the main process, not detached children"), Some("True")),
     opt("port", &[N], &[], None, None, false)
-    .doc(Some("Shortcut to inject a PORT environment variable"), None),
+    .doc(Some("Shortcut to inject a PORT environment variable"), None)
+    .range(NumberRange::PORT),
     opt("username", &[S], &[], None, None, false)
     .doc(Some("Current user that started the process"), None),
     opt("uid", &[N, S], &["user"], None, None, false)
-    .doc(Some("Set user id"), Some("Current user uid")),
+    .doc(Some("Set user id"), Some("Current user uid"))
+    .range(NumberRange::ID),
     opt("gid", &[N, S], &[], None, None, false)
-    .doc(Some("Set group id"), Some("Current user gid")),
+    .doc(Some("Set group id"), Some("Current user gid"))
+    .range(NumberRange::ID),
     opt("windowsHide", &[B], &[], None, None, false)
     .doc(Some("Enable or disable the Windows popup when starting an app"), Some("True")),
     opt("kill_retry_time", &[N], &[], None, None, false)
     .doc(None, None)
-    .note("Time in ms between two attempts to kill a process that does not stop (PM2's default is 100)."),
+    .note("Time in ms between two attempts to kill a process that does not stop (PM2's default is 100).")
+    .range(NumberRange::TIMER),
     opt("write", &[B], &[], None, None, false)
     .doc(None, None)
     .note("Accepted by PM2's schema; PM2 7 does nothing with it."),
@@ -361,6 +472,11 @@ impl OptionSpec {
         out
     }
 
+    /// The numbers PM2 reads as written for this option.
+    pub fn number_range(&self) -> NumberRange {
+        self.range.unwrap_or(NumberRange::SAFE)
+    }
+
     /// What the option is and does, as Markdown: PM2's description and default, the
     /// types and formats it takes, and what pm2-clj does about PM2's traps.
     pub fn describe(&self) -> String {
@@ -383,6 +499,9 @@ impl OptionSpec {
         out += "\n";
         if let Some(min) = self.min {
             out += &format!("- at least {min}\n");
+        }
+        if let Some(range) = self.range {
+            out += &format!("- numbers: {}\n", range.text());
         }
         if let Some(default) = self.pm2_default {
             out += &format!("- PM2's default: {default}\n");
@@ -495,6 +614,15 @@ mod tests {
         assert!(
             max_restarts.contains("also writes it as maxRestarts"),
             "{max_restarts}"
+        );
+        assert!(
+            max_restarts.contains("- numbers: an integer from 0 to 9007199254740991"),
+            "{max_restarts}"
+        );
+        let kill_timeout = option("kill_timeout").unwrap().describe();
+        assert!(
+            kill_timeout.contains("- numbers: an integer from 0 to 2147483647"),
+            "{kill_timeout}"
         );
         let trace = option("trace").unwrap().describe();
         assert!(trace.contains("installs packages from npm"), "{trace}");

@@ -6,6 +6,11 @@
 //! minimum too, and `env`/`env_<name>` must be maps (PM2 would take a string and
 //! misread it).
 //!
+//! Numbers of number options are checked against what PM2 and node read as written
+//! ([`NumberRange`](crate::schema::NumberRange): a double's exact range, node's longest timer, whole numbers where
+//! PM2 reads them with `parseInt`); a big decimal or ratio must be a number a double holds
+//! exactly, and is written out as that number ([`as_js_number`]), not as a string.
+//!
 //! Every value written out, nested ones included, is also checked to be data JavaScript
 //! reads as written ([`check_data`]): no infinite numbers or NaN (JSON has none), no
 //! integer beyond JavaScript's safe range (it would be rounded), and no map with two keys
@@ -14,12 +19,12 @@
 use std::collections::HashMap;
 
 use pm2_dsl_eval::{Value, ValueKind};
-use pm2_dsl_reader::Number;
+use pm2_dsl_reader::{BigInt, Number};
 
 use crate::cron;
-use crate::error::{EmitError, EmitErrorKind};
+use crate::error::{EmitError, EmitErrorKind, EnvNameProblem};
 use crate::keys::key_text;
-use crate::schema::{Format, INSTALLS_PACKAGES, JsType, OptionSpec, types_text};
+use crate::schema::{Format, INSTALLS_PACKAGES, JsType, MAX_SAFE_INTEGER, OptionSpec, types_text};
 
 /// The JSON type a value renders as (`None` for nil and values that are not data).
 pub(crate) fn js_type(value: &Value) -> Option<JsType> {
@@ -50,14 +55,125 @@ pub(crate) fn text(value: &Value) -> Option<String> {
 }
 
 /// The value as a number, as PM2 reads it (numbers, and strings that are plain decimal
-/// numbers, see [`plain_number`]).
+/// numbers, see [`plain_number`]); `None` for one beyond every double.
 fn number(value: &Value) -> Option<f64> {
+    match reading(value)? {
+        Reading::Exact(f) | Reading::Rounded(f) => Some(f),
+        Reading::Beyond => None,
+    }
+}
+
+/// What JavaScript, which reads every number as a double, makes of a number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Reading {
+    /// This double, which is the number written (for a decimal or a ratio: its shortest
+    /// decimal form, the one JSON is written in, is the value).
+    Exact(f64),
+    /// This double, which is not the number written (`1/3`, `0.1000000000000000001M`).
+    Rounded(f64),
+    /// No double: `##Inf`, `##NaN`, `1E400M`.
+    Beyond,
+}
+
+/// What JavaScript reads a value as, if it is a number or a string PM2 reads as one.
+fn reading(value: &Value) -> Option<Reading> {
+    let exact = |f: f64| {
+        if f.is_finite() {
+            Reading::Exact(f)
+        } else {
+            Reading::Beyond
+        }
+    };
+    Some(match value.kind() {
+        ValueKind::Number(Number::Int(i)) => Reading::Exact(*i as f64),
+        ValueKind::Number(Number::Float(f)) => exact(*f),
+        ValueKind::Number(Number::BigInt(b)) => exact(b.digits().parse().ok()?),
+        ValueKind::Number(Number::BigDec(d)) => {
+            let (digits, scale) = d.as_bigint_and_scale();
+            let (digits, exponent) = (digits.to_string(), scale.checked_neg()?);
+            let f: f64 = format!("{digits}e{exponent}").parse().ok()?;
+            match exact(f) {
+                Reading::Exact(f) if normal_decimal(&digits, exponent) != shortest(f) => Reading::Rounded(f),
+                reading => reading,
+            }
+        }
+        ValueKind::Number(Number::Ratio(r)) => {
+            let (n, d) = (&r.0, &r.1);
+            let f = n.to_string().parse::<f64>().ok()? / d.to_string().parse::<f64>().ok()?;
+            match exact(f) {
+                Reading::Exact(f) if !ratio_is(n, d, f) => Reading::Rounded(f),
+                reading => reading,
+            }
+        }
+        _ => exact(text(value).and_then(|t| plain_number(&t))?),
+    })
+}
+
+/// A decimal `digits × 10^exponent` (digits with their sign) as significant digits and
+/// exponent, without trailing zeros: the same number always gives the same pair.
+fn normal_decimal(digits: &str, exponent: i64) -> (String, i64) {
+    let (sign, magnitude) = match digits.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", digits),
+    };
+    let magnitude = magnitude.trim_start_matches('0');
+    let significant = magnitude.trim_end_matches('0');
+    if significant.is_empty() {
+        return ("0".to_string(), 0);
+    }
+    let zeros = (magnitude.len() - significant.len()) as i64;
+    (format!("{sign}{significant}"), exponent + zeros)
+}
+
+/// The shortest decimal that reads back as `f` (the one JSON and JavaScript write), as
+/// [`normal_decimal`] gives it.
+fn shortest(f: f64) -> (String, i64) {
+    let text = format!("{f:e}");
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exponent = exponent.parse::<i64>().unwrap_or(0) - frac.len() as i64;
+    normal_decimal(&format!("{int}{frac}"), exponent)
+}
+
+/// Whether the shortest decimal form of `f` is exactly `n/d`.
+fn ratio_is(n: &BigInt, d: &BigInt, f: f64) -> bool {
+    let (digits, exponent) = shortest(f);
+    let Ok(m) = digits.parse::<BigInt>() else {
+        return false;
+    };
+    let power = |e: i64| BigInt::from(10u8).pow(e.unsigned_abs() as u32);
+    // m × 10^exponent = n / d
+    if exponent < 0 {
+        m * d == n * power(exponent)
+    } else {
+        m * power(exponent) * d == *n
+    }
+}
+
+/// A number option's value written as the number JavaScript reads: a big integer,
+/// decimal or ratio (checked to be one a double holds) becomes that integer or double,
+/// so the PM2 file has `1600`, not the string `"1600.0"`; the elements of an array
+/// (`stop_exit_codes`) likewise. Anything else is as it was.
+pub(crate) fn as_js_number(value: Value) -> Value {
     match value.kind() {
-        ValueKind::Number(Number::Int(i)) => Some(*i as f64),
-        ValueKind::Number(Number::Float(f)) => Some(*f),
-        ValueKind::Number(Number::BigInt(b)) => b.to_string().parse().ok(),
-        ValueKind::Number(Number::BigDec(d)) => d.to_string().parse().ok(),
-        _ => text(value).and_then(|t| plain_number(&t)),
+        ValueKind::Number(Number::BigInt(_) | Number::BigDec(_) | Number::Ratio(_)) => {
+            match reading(&value) {
+                Some(Reading::Exact(f) | Reading::Rounded(f)) => {
+                    let number = if f.fract() == 0.0 && f.abs() <= MAX_SAFE_INTEGER as f64 {
+                        Number::Int(f as i64)
+                    } else {
+                        Number::Float(f)
+                    };
+                    value.with_kind(ValueKind::Number(number))
+                }
+                _ => value,
+            }
+        }
+        ValueKind::Vector(items) if items.iter().any(|i| matches!(i.kind(), ValueKind::Number(_))) => {
+            let items = items.iter().cloned().map(as_js_number).collect();
+            value.with_kind(ValueKind::Vector(std::sync::Arc::new(items)))
+        }
+        _ => value,
     }
 }
 
@@ -127,7 +243,7 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
         return problems.push(wrong_type(types_text(spec.types)));
     };
     let numeric_string =
-        actual == JsType::String && spec.types.contains(&JsType::Number) && number(value).is_some();
+        actual == JsType::String && spec.types.contains(&JsType::Number) && reading(value).is_some();
     let max_instances = spec.name == "instances" && text(value).is_some_and(|t| t == "max");
     if !spec.types.contains(&actual) && !numeric_string && !max_instances {
         let expected = if spec.name == "instances" {
@@ -148,6 +264,9 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
             },
             origin,
         ));
+    }
+    if actual == JsType::Number || numeric_string {
+        check_range(spec.name, spec, value, problems);
     }
     if let Some(min) = spec.min {
         let amount = if spec.format == Some(Format::Duration) {
@@ -176,6 +295,13 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
             JsType::String
         };
         check_elements(spec.name, value, element, problems);
+        if element == JsType::Number
+            && let Some(items) = value.as_seq()
+        {
+            for item in items.iter().filter(|i| js_type(i) == Some(JsType::Number)) {
+                check_range(&format!("each element of {}", spec.name), spec, item, problems);
+            }
+        }
     }
     if INSTALLS_PACKAGES.contains(&spec.name) && matches!(value.kind(), ValueKind::Bool(true)) {
         problems.push(EmitError::new(
@@ -185,6 +311,41 @@ pub(crate) fn check_option(spec: &OptionSpec, key: &Value, value: &Value, proble
             origin,
         ));
     }
+}
+
+/// Checks that a number given for `spec` (as `what`) is one PM2 reads as written: in
+/// the option's [`NumberRange`](crate::schema::NumberRange), and, for a decimal or ratio, a number a double holds.
+/// One under the option's schema minimum is left to [`EmitErrorKind::BelowMinimum`].
+fn check_range(what: &str, spec: &OptionSpec, value: &Value, problems: &mut Vec<EmitError>) {
+    let Some(reading) = reading(value) else { return };
+    let range = spec.number_range();
+    let f = match reading {
+        Reading::Exact(f) | Reading::Rounded(f) => Some(f),
+        Reading::Beyond => None,
+    };
+    if let (Some(f), Some(min)) = (f, spec.min)
+        && f < min as f64
+    {
+        return;
+    }
+    let fits = f.is_some_and(|f| {
+        f >= range.min as f64 && f <= range.max as f64 && (!range.integer || f.fract() == 0.0)
+    });
+    let kind = match reading {
+        _ if !fits => EmitErrorKind::OutOfRange {
+            option: what.to_string(),
+            value: value.to_edn_short(),
+            range: range.text(),
+            why: range.why.to_string(),
+        },
+        Reading::Rounded(f) => EmitErrorKind::InexactNumber {
+            option: what.to_string(),
+            value: value.to_edn_short(),
+            read_as: f.to_string(),
+        },
+        _ => return,
+    };
+    problems.push(EmitError::new(kind, value.origin()));
 }
 
 fn check_format(spec: &OptionSpec, value: &Value, problems: &mut Vec<EmitError>) {
@@ -244,7 +405,8 @@ fn check_elements(option: &str, value: &Value, element: JsType, problems: &mut V
 }
 
 /// Checks an `env` or `env_<name>` block: a map whose values are strings, numbers or
-/// booleans (nil values are left out).
+/// booleans (nil values are left out), and whose names the OS keeps as written (an
+/// error, [`EnvNameProblem`]) and shells can read (a warning).
 pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems: &mut Vec<EmitError>) {
     let Some(map) = value.as_map() else {
         let mut error = EmitError::new(
@@ -274,6 +436,7 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
             ));
             continue;
         };
+        check_env_name(option, name, var, problems);
         let scalar = matches!(
             js_type(v),
             Some(JsType::String | JsType::Number | JsType::Boolean)
@@ -290,8 +453,30 @@ pub(crate) fn check_env_block(option: &str, key: &Value, value: &Value, problems
     }
 }
 
-/// The largest integer JavaScript holds exactly (`Number.MAX_SAFE_INTEGER`).
-pub(crate) const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+/// Checks the name of a variable of the environment block `block`: one the OS would
+/// mangle or drop is an error; one that is not a POSIX name (`[A-Za-z_][A-Za-z0-9_]*`,
+/// which `npm_config_x` is) is a warning, since programs read it and shells cannot.
+fn check_env_name(block: &str, name: &str, var: &Value, problems: &mut Vec<EmitError>) {
+    let kind = match EnvNameProblem::of(name) {
+        Some(problem) => EmitErrorKind::EnvName {
+            block: block.to_string(),
+            name: name.to_string(),
+            problem,
+        },
+        None if !is_posix_name(name) => EmitErrorKind::EnvNameNotPortable {
+            block: block.to_string(),
+            name: name.to_string(),
+        },
+        None => return,
+    };
+    problems.push(EmitError::new(kind, var.origin()));
+}
+
+/// Whether `name` is a POSIX name: letters, digits and `_`, not starting with a digit.
+fn is_posix_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
 
 /// What a value is, if it is a number JavaScript would not read as written, or not data.
 fn unreadable_number(value: &Value) -> Option<&'static str> {
@@ -304,7 +489,7 @@ fn unreadable_number(value: &Value) -> Option<&'static str> {
             Some("larger integer")
         }
         ValueKind::Number(Number::BigInt(b))
-            if i64::try_from(&**b).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
+            if i64::try_from(b.value()).is_ok_and(|i| i.unsigned_abs() <= MAX_SAFE_INTEGER as u64) =>
         {
             None
         }

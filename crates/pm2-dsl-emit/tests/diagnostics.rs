@@ -114,3 +114,39 @@ fn trace_installs_packages() {
         None
     ));
 }
+
+/// Found by trying: `"A=B"` reached the app as variable `A` with the value `B=...`, and
+/// names with spaces or control characters went through without a word.
+#[test]
+fn env_names_the_os_would_mangle() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :env {\"A=B\" \"1\" \"\" \"2\" \"LOG LEVEL\" \"info\" \"X\\u0000\" 1 \"log-level\" \"debug\" :npm_config_x 1}}]}",
+        None
+    ));
+}
+
+/// Found by trying: an app name with a newline wrote a line of its own into pm2's output.
+#[test]
+fn app_name_with_a_control_character() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\\n[PM2] App [db] online\" :script \"a.js\"}]}",
+        None
+    ));
+}
+
+/// Found by trying: `:kill-timeout 1e10` went to node's timers, which fire it after 1 ms.
+#[test]
+fn number_out_of_range() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\"\n         :kill-timeout 1e10 :instances 2.5}]}",
+        None
+    ));
+}
+
+#[test]
+fn inexact_number() {
+    insta::assert_snapshot!(report(
+        "{:apps [{:name \"api\" :script \"a.js\" :min-uptime 1000/3}]}",
+        None
+    ));
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{apps_json, build_with, built, codes};
+use common::{apps_json, build_overridden, build_with, built, codes};
 use pm2_dsl_reader::Number;
 use serde_json::json;
 
@@ -305,29 +305,35 @@ fn a_top_level_vector_is_the_apps() {
     assert_eq!(b.ecosystem.apps.len(), 1);
 }
 
-/// Found by trying: `check` said ok for these, and `render` panicked writing them.
+/// Found by trying: `check` said ok for these, and `render` panicked writing them. In
+/// number options they are out of the option's range; elsewhere, not data JavaScript
+/// reads as written.
 #[test]
-fn numbers_javascript_cannot_hold_are_type_errors_wherever_they_are() {
-    let cases = [
+fn numbers_javascript_cannot_hold_are_errors_wherever_they_are() {
+    let options = [
         r#"{:apps [{:name "a" :script "a.js" :max-restarts ##Inf}]}"#,
         r#"{:apps [{:name "a" :script "a.js" :restart-delay ##NaN}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :stop-exit-codes [0 ##Inf]}]}"#,
+        r#"{:apps [{:name "a" :script "a.js" :instances 9007199254740992}]}"#,
+    ];
+    for text in options {
+        assert_eq!(codes(text, None), ["emit::out-of-range"], "{text}");
+    }
+    let cases = [
         r#"{:apps [{:name "a" :script "a.js" :env {:X 1e999}}]}"#,
         r#"{:apps [{:name "a" :script "a.js" :env_production {:X ##-Inf}}]}"#,
         r#"{:apps [{:name "a" :script "a.js" :watch-options {:interval ##NaN}}]}"#,
-        r#"{:apps [{:name "a" :script "a.js" :stop-exit-codes [0 ##Inf]}]}"#,
         r#"{:apps [] :static [{:path "/" :port 1e400}]}"#,
         r#"{:apps [] :deploy {:production {:port ##Inf}}}"#,
-        r#"{:apps [{:name "a" :script "a.js" :instances 9007199254740992}]}"#,
         r#"{:apps [{:name "a" :script "a.js" :env {:ID 12345678901234567890123N}}]}"#,
         r#"{:apps [] :static {:big -9223372036854775808}}"#,
     ];
     for text in cases {
         assert_eq!(codes(text, None), ["emit::wrong-type"], "{text}");
     }
-    let edge =
-        r#"{:apps [{:name "a" :script "a.js" :port 9007199254740991 :kill-timeout -9007199254740991N}]}"#;
+    let edge = r#"{:apps [{:name "a" :script "a.js" :max-restarts 9007199254740991 :instances -9007199254740991N}]}"#;
     assert_eq!(codes(edge, None), Vec::<&str>::new());
-    let err = build_with(cases[2], None, false).unwrap_err().remove(0);
+    let err = build_with(cases[0], None, false).unwrap_err().remove(0);
     assert_eq!(
         err.to_string(),
         "env X must be a finite number, not an infinite number"
@@ -382,8 +388,54 @@ fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
     }
 }
 
+/// Found by trying: `--unset deploy` (and every other top-level section) was an error:
+/// the section became nil, or the path was refused.
 #[test]
-fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
+fn unset_removes_any_top_level_section() {
+    let text = r#"{:apps [{:name "api" :script "a.js"} {:name "web" :script "w.js" :instances 2}]
+                   :deploy {:prod {:host "h" :repo "r" :path "/p"}}
+                   :static [{:path "/srv" :port 80}]
+                   :logs {:dir "/var/log/x"}
+                   :profiles {:prod {:apps [{:name "web" :instances 4}]}}}"#;
+    let built = |profile, overrides: &[&str]| {
+        build_overridden(text, profile, false, overrides).unwrap_or_else(|e| panic!("{overrides:?}: {e:?}"))
+    };
+    let whole = built(None, &[]);
+    assert!(!whole.ecosystem.deploy.is_empty() && whole.ecosystem.statics.is_some());
+    assert!(built(None, &["deploy"]).ecosystem.deploy.is_empty());
+    assert!(built(None, &["static"]).ecosystem.statics.is_none());
+    let no_logs = built(None, &["logs"]);
+    assert!(no_logs.ecosystem.logs.is_none());
+    assert_eq!(apps_json(&no_logs)[0], json!({"name": "api", "script": "a.js"}));
+    assert!(built(None, &["apps"]).ecosystem.apps.is_empty());
+    let web = apps_json(&built(Some("prod"), &["apps.api"]));
+    assert_eq!(web.len(), 1);
+    assert_eq!(web[0]["instances"], 4, "the profile applied: {web:?}");
+    // The profiles say what the overlays are: without them, prod is no profile.
+    let web = &apps_json(&built(Some("prod"), &["profiles.prod.apps"]))[1];
+    assert_eq!(web["instances"], 2);
+    assert_eq!(built(None, &["profiles"]).ecosystem.apps.len(), 2);
+    assert_eq!(
+        build_overridden(text, Some("prod"), false, &["profiles"])
+            .unwrap_err()
+            .iter()
+            .map(|e| e.code())
+            .collect::<Vec<_>>(),
+        ["emit::unknown-profile"]
+    );
+    let errors = build_overridden(text, None, false, &["apps.nope", "colours"]).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "cannot apply override: no app is named \"nope\"; the apps are api, web",
+            "cannot apply override: paths start with apps, deploy, static, logs or profiles"
+        ]
+    );
+}
+
+#[test]
+fn a_non_finite_number_from_set_is_an_error_at_the_override() {
     use pm2_dsl_emit::overrides::parse_set;
     use pm2_dsl_emit::{Settings, build};
     use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
@@ -411,7 +463,12 @@ fn a_non_finite_number_from_set_is_a_type_error_at_the_override() {
         };
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");
-        assert_eq!(errors[0].code(), "emit::wrong-type", "{set}");
+        let code = if set.starts_with("apps.a.max") {
+            "emit::out-of-range"
+        } else {
+            "emit::wrong-type"
+        };
+        assert_eq!(errors[0].code(), code, "{set}");
         let span = errors[0].span().expect("labelled");
         assert_eq!(span.source, source.id(), "{set}");
         assert_eq!(source.slice(span), set.split_once('=').unwrap().1, "{set}");
@@ -480,4 +537,180 @@ fn names_pm2_reads_as_something_else_are_errors_at_the_name() {
         let text = format!("{{:apps [{{:name {fine:?} :script \"a.js\"}}]}}");
         assert!(common::build_with(&text, None, false).is_ok(), "{fine:?}");
     }
+}
+
+#[test]
+fn app_names_with_control_characters_are_errors_at_the_name() {
+    for name in [
+        r#""api\n""#,
+        r#""a\u001B[31mb""#,
+        r#""a\tb""#,
+        r#""a\u202Eb""#,
+        r#""\u0085api""#,
+    ] {
+        let text = format!("{{:apps [{{:name {name} :script \"a.js\"}}]}}");
+        let errors = common::build_with(&text, None, false).unwrap_err();
+        let codes: Vec<&str> = errors.iter().map(|e| e.code()).collect();
+        assert_eq!(codes, ["emit::name-control-character"], "{name}");
+        let span = errors[0].span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], name);
+    }
+    assert!(common::build_with(r#"{:apps [{:name "api é ✓" :script "a.js"}]}"#, None, false).is_ok());
+}
+
+/// Names the OS would mangle are errors in every environment block; names a shell
+/// cannot read are warnings; POSIX names (lower case ones included) are fine.
+#[test]
+fn env_names_are_checked_in_every_block() {
+    let env = |block: &str, name: &str| {
+        let text = format!(
+            "{{:apps [{{:name \"api\" :script \"a.js\" {block} {{{name} \"1\"}}}}]
+              :deploy {{:prod {{:host \"h\" :env {{{name} \"1\"}}}}}}}}"
+        );
+        let (codes, spans): (Vec<&str>, Vec<String>) = match common::build_with(&text, None, false) {
+            Ok(built) => built
+                .warnings
+                .iter()
+                .map(|w| (w.code(), w.span()))
+                .collect::<Vec<_>>(),
+            Err(errors) => errors.iter().map(|e| (e.code(), e.span())).collect(),
+        }
+        .into_iter()
+        .map(|(code, span)| {
+            let span = span.expect("labelled");
+            (code, text[span.start as usize..span.end as usize].to_string())
+        })
+        .unzip();
+        assert!(
+            spans.iter().all(|s| s == name),
+            "{block} {name}: labelled at {spans:?}"
+        );
+        codes
+    };
+    for block in [":env", ":env_production", ":env-staging"] {
+        for bad in [
+            r#""A=B""#,
+            r#""""#,
+            r#""A\u0000""#,
+            r#""A\u001B""#,
+            r#""A B""#,
+            r#""A\u00A0B""#,
+        ] {
+            assert_eq!(env(block, bad), ["emit::env-name"; 2], "{block} {bad}");
+        }
+        for odd in [r#""log-level""#, ":app.port", r#""1X""#, r#""CAFÉ""#] {
+            assert_eq!(
+                env(block, odd),
+                ["emit::env-name-not-portable"; 2],
+                "{block} {odd}"
+            );
+        }
+        for fine in [":NODE_ENV", ":npm_config_x", r#""_X1""#, r#""PATH""#] {
+            assert_eq!(env(block, fine), Vec::<&str>::new(), "{block} {fine}");
+        }
+    }
+}
+
+/// Each number option takes the numbers PM2 and node read as written: node's timers
+/// hold whole milliseconds up to 2147483647 (a longer wait fires after 1 ms), PM2 reads
+/// `instances` with parseInt (2.5 is 2, 1e308 is 1), a port is a TCP port.
+#[test]
+fn numbers_beyond_what_pm2_reads_are_out_of_range() {
+    let option = |option: &str, value: &str| {
+        codes(
+            &format!(r#"{{:apps [{{:name "a" :script "a.js" {option} {value}}}]}}"#),
+            None,
+        )
+    };
+    let out = ["emit::out-of-range"];
+    for (name, bad, good) in [
+        (":kill-timeout", "2147483648", "2147483647"),
+        (":restart-delay", "-1", "0"),
+        (":listen-timeout", "1.5", "1500.0"),
+        (":watch-delay", "1e10", "1e3"),
+        (":exp-backoff-restart-delay", "##Inf", "100N"),
+        (":kill-retry-time", "1/2", "100"),
+        (":instances", "1e308", "-1"),
+        (":instances", "2.5", "4"),
+        (":instances", "12345678901234567890N", "\"max\""),
+        (":max-restarts", "1.5", "0"),
+        (":port", "65536", "65535"),
+        (":uid", "4294967296", "0"),
+        (":gid", "-1", "1000"),
+        (":stop-exit-codes", "[0 1.5]", "[0 143]"),
+        (":max-memory-restart", "-1", "1.5"),
+        (":min-uptime", "1e16", "1e15"),
+    ] {
+        assert_eq!(option(name, bad), out, "{name} {bad}");
+        assert_eq!(option(name, good), Vec::<&str>::new(), "{name} {good}");
+    }
+    // A string PM2 reads as a number is checked as that number.
+    assert_eq!(
+        option(":kill-timeout", "\"1e10\""),
+        ["emit::numeric-string", "emit::out-of-range"]
+    );
+    // Under PM2's own minimum is said so, once.
+    assert_eq!(option(":max-restarts", "-1"), ["emit::below-minimum"]);
+    let err = build_with(
+        r#"{:apps [{:name "a" :script "a.js" :kill-timeout 1e10}]}"#,
+        None,
+        false,
+    )
+    .unwrap_err()
+    .remove(0);
+    assert_eq!(
+        err.to_string(),
+        "kill_timeout is 10000000000.0; PM2 reads an integer from 0 to 2147483647 here"
+    );
+}
+
+/// Found by trying: `:kill-timeout 1600.0M` was written into the PM2 file as the string
+/// "1600.0" (and `:max-restarts 0M` as "0", which PM2 then lost). Big decimals, big
+/// integers and ratios of number options are written as the numbers they are, when a
+/// double holds them; else they are errors.
+#[test]
+fn decimals_and_ratios_of_number_options_are_written_as_numbers() {
+    let b = built(
+        r#"{:apps [{:name "a" :script "a.js" :kill-timeout 1600.0M :max-restarts 0M :instances 2N
+                  :min-uptime 2001/2 :max-memory-restart 1E3M :restart-delay 25E1M
+                  :stop-exit-codes [0 143.0M 3N] :env {:RATE 1.50M}}]}"#,
+    );
+    assert_eq!(
+        apps_json(&b)[0],
+        json!({"name": "a", "script": "a.js", "kill_timeout": 1600, "max_restarts": 0, "maxRestarts": 0,
+               "instances": 2, "min_uptime": 1000.5, "max_memory_restart": 1000, "restart_delay": 250,
+               "stop_exit_codes": [0, 143, 3], "env": {"RATE": "1.50"}})
+    );
+    let option = |option: &str, value: &str| {
+        codes(
+            &format!(r#"{{:apps [{{:name "a" :script "a.js" {option} {value}}}]}}"#),
+            None,
+        )
+    };
+    for (name, value) in [
+        (":min-uptime", "1000/3"),
+        (":min-uptime", "100.0000000000000000000001M"),
+        (":max-memory-restart", "1E-4400481630444M"),
+    ] {
+        assert_eq!(option(name, value), ["emit::inexact-number"], "{name} {value}");
+    }
+    for (name, value) in [
+        (":instances", "1/2"),
+        (":max-restarts", "1.5M"),
+        (":min-uptime", "1E400M"),
+        (":min-uptime", "888818144444447E4400481630444M"),
+    ] {
+        assert_eq!(option(name, value), ["emit::out-of-range"], "{name} {value}");
+    }
+    let err = build_with(
+        r#"{:apps [{:name "a" :script "a.js" :min-uptime 1000/3}]}"#,
+        None,
+        false,
+    )
+    .unwrap_err()
+    .remove(0);
+    assert_eq!(
+        err.to_string(),
+        "min_uptime is 1000/3, which JavaScript would read as 333.3333333333333"
+    );
 }

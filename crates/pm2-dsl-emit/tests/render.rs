@@ -7,6 +7,7 @@ use std::process::Command;
 
 use common::built;
 use pm2_dsl_emit::{Header, OutputFormat, render};
+use serde_json::json;
 
 fn header() -> Header {
     Header {
@@ -61,7 +62,9 @@ const NASTY: &str = "q\"uo'te \\back\\slash */ end\nnew\rline \u{2028}\u{2029} $
 fn nasty_strings_survive_loading_with_node() {
     let dir = tempfile::tempdir().unwrap();
     let edn_string = pm2_dsl_eval::Value::string(NASTY).to_edn();
-    let program = format!("{{:apps [{{:name {edn_string} :script \"a.js\" :env {{:X {edn_string}}}}}]}}");
+    // Not as the name: an app name with control characters is refused.
+    let program =
+        format!("{{:apps [{{:name \"api\" :script \"a.js\" :args {edn_string} :env {{:X {edn_string}}}}}]}}");
     let eco = built(&program).ecosystem;
     let nasty_header = Header {
         source: format!("dir*/\n{NASTY}.pm2.edn"),
@@ -80,7 +83,7 @@ fn nasty_strings_survive_loading_with_node() {
             OutputFormat::Mjs => "require(p).apps",
         };
         let script = format!(
-            "const p = process.argv[1]; const apps = {loader}; process.stdout.write(JSON.stringify([apps[0].name, apps[0].env.X]));"
+            "const p = process.argv[1]; const apps = {loader}; process.stdout.write(JSON.stringify([apps[0].args, apps[0].env.X]));"
         );
         let out = Command::new("node")
             .args(["-e", &script])
@@ -133,4 +136,34 @@ fn a_proto_key_survives_into_cjs_and_mjs() {
             "{file}"
         );
     }
+}
+
+/// Big decimals and ratios reach pm2 as the numbers they are. (pm2's validator turns a
+/// string into a number for a number option, so `:kill-timeout 1600.0M`, once written
+/// "1600.0", still worked; but it leaves an array's elements alone, and
+/// `:stop-exit-codes [143.0M]` written ["143.0"] never matched an exit code.)
+#[test]
+fn decimals_and_ratios_reach_pm2_as_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let eco = built(
+        r#"{:apps [{:name "api" :script "a.js" :kill-timeout 1600.0M :max-restarts 0M :min-uptime 2001/2
+                  :stop-exit-codes [0 143.0M]}]}"#,
+    )
+    .ecosystem;
+    let file = dir.path().join("ecosystem.config.cjs");
+    std::fs::write(&file, render(&eco, OutputFormat::Cjs, &header())).unwrap();
+    let read = pm2_clj_testkit::pm2_reads(std::slice::from_ref(&file)).remove(0);
+    let app = &read
+        .apps
+        .unwrap_or_else(|| panic!("pm2 refused it: {:?}", read.error))[0];
+    assert_eq!(
+        [
+            &app["kill_timeout"],
+            &app["max_restarts"],
+            &app["min_uptime"],
+            &app["stop_exit_codes"]
+        ],
+        [&json!(1600), &json!(0), &json!(1000.5), &json!([0, 143])],
+        "{app}"
+    );
 }

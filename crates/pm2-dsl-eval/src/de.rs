@@ -98,11 +98,13 @@ impl<'de> de::Deserializer<'de> for &'de Value {
             ValueKind::Nil => visitor.visit_unit(),
             ValueKind::Bool(b) => visitor.visit_bool(*b),
             ValueKind::Number(Number::Int(i)) => visitor.visit_i64(*i),
-            ValueKind::Number(Number::BigInt(b)) => match (i64::try_from(&**b), u64::try_from(&**b)) {
-                (Ok(i), _) => visitor.visit_i64(i),
-                (_, Ok(u)) => visitor.visit_u64(u),
-                _ => visitor.visit_string(b.to_string()),
-            },
+            ValueKind::Number(Number::BigInt(b)) => {
+                match (i64::try_from(b.value()), u64::try_from(b.value())) {
+                    (Ok(i), _) => visitor.visit_i64(i),
+                    (_, Ok(u)) => visitor.visit_u64(u),
+                    _ => visitor.visit_string(b.to_string()),
+                }
+            }
             ValueKind::Number(Number::Float(f)) => visitor.visit_f64(*f),
             ValueKind::Number(Number::BigDec(d)) => visitor.visit_string(d.to_string()),
             ValueKind::Number(Number::Ratio(r)) => visitor.visit_string(format!("{}/{}", r.0, r.1)),

@@ -176,6 +176,12 @@ pub enum EvalErrorKind {
         /// The key as printed.
         key: String,
     },
+    /// A set literal whose evaluated elements repeat: `(let [a 1] #{a 1})`. (A repeat
+    /// written literally, `#{1 1}`, is the reader's `read::duplicate-set-element`.)
+    DuplicateSetElement {
+        /// The element as printed.
+        element: String,
+    },
     /// A `format` string that does not fit its arguments.
     Format {
         /// What is wrong.
@@ -256,6 +262,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::NotCallable { .. } => "eval::not-callable",
             EvalErrorKind::Arithmetic { .. } => "eval::arithmetic",
             EvalErrorKind::DuplicateKey { .. } => "eval::duplicate-key",
+            EvalErrorKind::DuplicateSetElement { .. } => "eval::duplicate-set-element",
             EvalErrorKind::Format { .. } => "eval::format",
             EvalErrorKind::NoMatchingClause { .. } => "eval::no-matching-clause",
             EvalErrorKind::Index { .. } => "eval::index",
@@ -294,6 +301,7 @@ impl ProblemKind for EvalErrorKind {
             EvalErrorKind::NotCallable { what } => format!("{}, not a function", with_article(what)),
             EvalErrorKind::Arithmetic { message } => message.clone(),
             EvalErrorKind::DuplicateKey { .. } => "this key is already in the map".into(),
+            EvalErrorKind::DuplicateSetElement { .. } => "this element is already in the set".into(),
             EvalErrorKind::Format { message } => message.clone(),
             EvalErrorKind::NoMatchingClause { value } => format!("this is {value}"),
             EvalErrorKind::Index { len, .. } => format!("the collection has {len} elements"),
@@ -309,6 +317,9 @@ impl ProblemKind for EvalErrorKind {
     fn default_help(&self) -> Option<String> {
         match self {
             EvalErrorKind::Read(e) => e.default_help(),
+            EvalErrorKind::DuplicateSetElement { .. } => Some(
+                "two elements of this set evaluate to the same value; remove one, or write (set [...]), which keeps one of each".into(),
+            ),
             EvalErrorKind::UnboundSymbol { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
             EvalErrorKind::UnboundSymbol { .. } => Some(
                 "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data"
@@ -489,6 +500,7 @@ impl fmt::Display for EvalErrorKind {
             EvalErrorKind::NotCallable { what } => write!(f, "cannot call {}", with_article(what)),
             EvalErrorKind::Arithmetic { message } => write!(f, "arithmetic error: {message}"),
             EvalErrorKind::DuplicateKey { key } => write!(f, "duplicate key {key} in map"),
+            EvalErrorKind::DuplicateSetElement { element } => write!(f, "duplicate element {element} in set"),
             EvalErrorKind::Format { message } => write!(f, "bad format string: {message}"),
             EvalErrorKind::NoMatchingClause { value } => write!(f, "no case clause matches {value}"),
             EvalErrorKind::Index { index, .. } => write!(f, "index {index} is out of bounds"),

@@ -79,11 +79,15 @@ impl Evaluator {
                 let mut set = Set::default();
                 for item in items.iter() {
                     let value = self.eval(item, scope)?;
-                    if set.contains(&value) {
-                        let kind = EvalErrorKind::DuplicateKey {
-                            key: value.to_edn_short(),
+                    // Every element before this one went in, so positions in the set
+                    // are positions in the literal.
+                    if let Some(first) = set.index_of(&value) {
+                        let kind = EvalErrorKind::DuplicateSetElement {
+                            element: value.to_edn_short(),
                         };
-                        return Err(EvalError::new(kind, Some(item.span)));
+                        return Err(
+                            EvalError::new(kind, Some(item.span)).with_label(items[first].span, "first here")
+                        );
                     }
                     set.insert(value);
                 }

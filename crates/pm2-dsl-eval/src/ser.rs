@@ -82,11 +82,13 @@ impl Serialize for Node<'_> {
             ValueKind::Nil => s.serialize_unit(),
             ValueKind::Bool(b) => s.serialize_bool(*b),
             ValueKind::Number(Number::Int(i)) => s.serialize_i64(*i),
-            ValueKind::Number(Number::BigInt(b)) => match (i64::try_from(&**b), u64::try_from(&**b)) {
-                (Ok(i), _) => s.serialize_i64(i),
-                (_, Ok(u)) => s.serialize_u64(u),
-                _ => s.serialize_str(&b.to_string()),
-            },
+            ValueKind::Number(Number::BigInt(b)) => {
+                match (i64::try_from(b.value()), u64::try_from(b.value())) {
+                    (Ok(i), _) => s.serialize_i64(i),
+                    (_, Ok(u)) => s.serialize_u64(u),
+                    _ => s.serialize_str(&b.to_string()),
+                }
+            }
             ValueKind::Number(Number::Float(f)) if f.is_finite() => s.serialize_f64(*f),
             ValueKind::Number(Number::BigDec(d)) => s.serialize_str(&d.to_string()),
             ValueKind::Number(Number::Ratio(r)) => {

@@ -501,7 +501,7 @@ fn coerce(tag: &str, value: Value, env_var: Option<String>, span: Span) -> Resul
     let kind = match (tag, value.kind()) {
         ("long", ValueKind::Number(Number::Int(i))) => ValueKind::Number(Number::Int(*i)),
         ("long", ValueKind::Number(Number::BigInt(b))) => {
-            ValueKind::Number(Number::Int(i64::try_from(&**b).map_err(|_| fail(&value))?))
+            ValueKind::Number(Number::Int(i64::try_from(b.value()).map_err(|_| fail(&value))?))
         }
         ("long", ValueKind::Str(s)) => ValueKind::Number(Number::Int(
             s.trim_start_matches('+').parse().map_err(|_| fail(&value))?,

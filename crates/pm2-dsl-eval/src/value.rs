@@ -245,6 +245,9 @@ impl Size {
     }
 }
 
+/// What [`Value::remarked`] does to each mark: the new mark for an old one.
+type Remark<'a> = dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>> + 'a;
+
 impl Value {
     /// A value of `kind` that came from `origin`. (Its weight is the sum of its
     /// elements', so this takes time in proportion to a collection's length.)
@@ -341,6 +344,19 @@ impl Value {
     pub fn with_origin(mut self, origin: Origin) -> Value {
         self.origin = origin;
         self
+    }
+
+    /// The same value with another kind, keeping its origin, markers and mark: for a
+    /// later stage that writes a scalar another way (`1600.0M` as the number `1600`),
+    /// which stays secret if it was.
+    pub fn with_kind(&self, kind: ValueKind) -> Value {
+        let size = Size::of(&kind);
+        Value {
+            kind,
+            weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
+            depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
+            ..self.clone()
+        }
     }
 
     /// The same value with an origin if it has none yet.
@@ -949,6 +965,11 @@ impl Set {
     /// Whether `value` is an element.
     pub fn contains(&self, value: &Value) -> bool {
         self.0.contains(value)
+    }
+
+    /// The position of the element equal to `value`, in insertion order.
+    pub fn index_of(&self, value: &Value) -> Option<usize> {
+        self.0.get_index_of(value)
     }
 
     /// Elements in insertion order.

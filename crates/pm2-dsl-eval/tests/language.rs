@@ -482,6 +482,24 @@ fn evaluated_map_keys_must_be_distinct() {
     fails("{(keyword \"a\") 1 :a 2}", "eval::duplicate-key");
 }
 
+/// Found by trying: a set whose elements evaluate alike was reported as "duplicate key
+/// in map".
+#[test]
+fn evaluated_set_elements_must_be_distinct() {
+    let err = fails("(let [a 1] #{a 1})", "eval::duplicate-set-element");
+    assert_eq!(err.to_string(), "duplicate element 1 in set");
+    let labels: Vec<String> = miette::Diagnostic::labels(&err)
+        .into_iter()
+        .flatten()
+        .map(|l| format!("{}+{} {}", l.offset(), l.len(), l.label().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        labels,
+        ["15+1 this element is already in the set", "13+1 first here"]
+    );
+    check("(set [1 1])", "#{1}");
+}
+
 #[test]
 fn functions_in_the_result_are_errors() {
     fails("{:f (fn [] 1)}", "eval::not-data");

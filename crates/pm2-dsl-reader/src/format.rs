@@ -17,7 +17,8 @@
 //!   first argument when it is on the head's line, else one space in.
 //! - Forms on one line are one space apart; a comma stays after the form it follows. A
 //!   comment after code keeps its column when the code leaves room for it. Trailing
-//!   whitespace goes, and the text ends with one newline.
+//!   whitespace goes, and the text ends with one newline. A byte order mark that starts
+//!   the text stays (any other U+FEFF is blank text, as to the reader).
 
 use std::sync::Arc;
 
@@ -51,8 +52,16 @@ pub fn format_source(
         indent,
     };
     printer.top_level(&tree);
+    // A byte order mark is blank text to the reader, but it is the file's, not layout:
+    // it stays (editors and tools on Windows write it, and some expect it back).
+    if source.text().starts_with(BOM) {
+        printer.out.insert(0, BOM);
+    }
     Ok(printer.out)
 }
+
+/// The byte order mark, U+FEFF.
+const BOM: char = '\u{feff}';
 
 struct Printer<'a> {
     text: &'a str,
@@ -92,7 +101,14 @@ impl Printer<'_> {
     fn source_column(&self, node: &Syntax) -> usize {
         let start = node.span.start as usize;
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        self.text[line_start..start].chars().count()
+        let line = &self.text[line_start..start];
+        // The byte order mark takes no column (and is written before the layout).
+        let line = if line_start == 0 {
+            line.trim_start_matches(BOM)
+        } else {
+            line
+        };
+        line.chars().count()
     }
 
     fn write(&mut self, text: &str) {
@@ -304,6 +320,16 @@ mod tests {
         .unwrap();
         assert_eq!(once, again, "not idempotent for {text:?}");
         once
+    }
+
+    /// Found by trying: `fmt` dropped a byte order mark, and `fmt --check` reported a
+    /// file as unformatted for having one.
+    #[test]
+    fn a_byte_order_mark_stays() {
+        assert_eq!(fmt("\u{feff}{:a 1} ; c\n"), "\u{feff}{:a 1} ; c\n");
+        assert_eq!(fmt("\u{feff} [1\n  2]"), "\u{feff}[1\n 2]\n");
+        assert_eq!(fmt("\u{feff}"), "\u{feff}");
+        assert_eq!(fmt("[1 \u{feff}2]"), "[1 2]\n");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use nom::{IResult, Parser};
 
 use crate::error::{NameProblem, ReadErrorKind};
 use crate::form::FormKind;
-use crate::number::Number;
+use crate::number::{BigInteger, Number};
 
 /// Whether `c` is whitespace to the reader: Unicode whitespace, commas, and U+FEFF (a
 /// byte-order mark, invisible, is never part of a name).
@@ -193,7 +193,17 @@ pub(crate) fn number(token: &str) -> Result<FormKind, ReadErrorKind> {
             if !big && let Ok(i) = digits.parse::<i64>() {
                 return Ok(FormKind::Number(Number::Int(i)));
             }
-            Ok(FormKind::Number(Number::BigInt(Arc::new(big_integer(digits)))))
+            let value = big_integer(digits);
+            // The digits as they print: no `+`, and no `-` on zero.
+            let written = digits.strip_prefix('+').unwrap_or(digits);
+            let written = if value.sign() == Sign::NoSign {
+                "0"
+            } else {
+                written
+            };
+            Ok(FormKind::Number(Number::BigInt(Arc::new(
+                BigInteger::with_digits(value, written.into()),
+            ))))
         }
         NumberSyntax::Ratio {
             numerator,
@@ -280,7 +290,7 @@ pub(crate) fn ratio(n: BigInt, d: BigInt) -> FormKind {
     if d == BigInt::from(1) {
         return match i64::try_from(&n) {
             Ok(i) => FormKind::Number(Number::Int(i)),
-            Err(_) => FormKind::Number(Number::BigInt(Arc::new(n))),
+            Err(_) => FormKind::Number(Number::BigInt(Arc::new(n.into()))),
         };
     }
     FormKind::Number(Number::Ratio(Arc::new((n, d))))

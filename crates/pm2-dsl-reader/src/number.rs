@@ -4,7 +4,8 @@
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use bigdecimal::BigDecimal;
 use bigdecimal::num_bigint::BigInt;
@@ -15,7 +16,7 @@ pub enum Number {
     /// An integer that fits in 64 bits.
     Int(i64),
     /// An integer written with `N` or too large for 64 bits.
-    BigInt(Arc<BigInt>),
+    BigInt(Arc<BigInteger>),
     /// A floating-point number, including `##Inf`, `##-Inf` and `##NaN`.
     Float(f64),
     /// A decimal written with `M`.
@@ -46,7 +47,7 @@ impl Number {
             }
             Number::BigInt(b) => {
                 state.write_u8(2);
-                match i64::try_from(&**b) {
+                match i64::try_from(b.value()) {
                     Ok(i) => i.hash(state),
                     Err(_) => b.hash(state),
                 }
@@ -73,7 +74,7 @@ impl PartialEq for Number {
         use Number::*;
         match (self, other) {
             (Int(a), Int(b)) => a == b,
-            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => **b == (*a).into(),
+            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => *b.value() == (*a).into(),
             (BigInt(a), BigInt(b)) => a == b,
             (Float(a), Float(b)) => a == b,
             (BigDec(a), BigDec(b)) => a == b,
@@ -100,6 +101,86 @@ impl fmt::Display for Number {
     }
 }
 
+/// A big integer with its decimal digits, which printing copies: converting a big
+/// integer to decimal takes more than linear time (1.4 s for 3 million digits), and a
+/// value may be printed many times (a pretty layout asks each enclosing collection
+/// whether it fits). The reader keeps a literal's digits; an integer made otherwise is
+/// converted once, when it is first printed. Equal and hashed by value.
+pub struct BigInteger {
+    value: BigInt,
+    digits: OnceLock<Box<str>>,
+}
+
+impl BigInteger {
+    /// The integer; its digits are worked out when first needed.
+    pub fn new(value: BigInt) -> BigInteger {
+        BigInteger {
+            value,
+            digits: OnceLock::new(),
+        }
+    }
+
+    /// The integer and its decimal digits as `value` prints them (`-` and the digits,
+    /// without leading zeros), which the caller vouches for.
+    pub(crate) fn with_digits(value: BigInt, digits: Box<str>) -> BigInteger {
+        debug_assert!(digits.len() > 20 || *digits == *value.to_string());
+        BigInteger {
+            value,
+            digits: OnceLock::from(digits),
+        }
+    }
+
+    /// The integer.
+    pub fn value(&self) -> &BigInt {
+        &self.value
+    }
+
+    /// Its decimal digits, with a `-` when negative.
+    pub fn digits(&self) -> &str {
+        self.digits.get_or_init(|| self.value.to_string().into())
+    }
+}
+
+impl Deref for BigInteger {
+    type Target = BigInt;
+
+    fn deref(&self) -> &BigInt {
+        &self.value
+    }
+}
+
+impl From<BigInt> for BigInteger {
+    fn from(value: BigInt) -> BigInteger {
+        BigInteger::new(value)
+    }
+}
+
+impl PartialEq for BigInteger {
+    fn eq(&self, other: &BigInteger) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for BigInteger {}
+
+impl Hash for BigInteger {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.value.hash(state)
+    }
+}
+
+impl fmt::Debug for BigInteger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.digits())
+    }
+}
+
+impl fmt::Display for BigInteger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.digits())
+    }
+}
+
 /// Hashes a decimal by value (`1.0M` and `1.00M` alike) in time proportional to its
 /// digits. (`BigDecimal`'s own `Hash` writes out the zeros of its exponent, so
 /// `1E4400481630444M` would allocate terabytes.)
@@ -117,7 +198,7 @@ mod tests {
     #[test]
     fn equal_numbers_hash_alike() {
         let pairs = [
-            (Number::Int(1), Number::BigInt(Arc::new(BigInt::from(1)))),
+            (Number::Int(1), Number::BigInt(Arc::new(BigInt::from(1).into()))),
             (Number::Float(0.0), Number::Float(-0.0)),
             (
                 Number::BigDec(Arc::new("1.0".parse().unwrap())),
@@ -138,7 +219,7 @@ mod tests {
     #[test]
     fn edn_text() {
         assert_eq!(Number::Int(-3).to_string(), "-3");
-        assert_eq!(Number::BigInt(Arc::new(BigInt::from(7))).to_string(), "7N");
+        assert_eq!(Number::BigInt(Arc::new(BigInt::from(7).into())).to_string(), "7N");
         assert_eq!(Number::Float(f64::INFINITY).to_string(), "##Inf");
         assert_eq!(
             Number::Ratio(Arc::new((BigInt::from(1), BigInt::from(3)))).to_string(),

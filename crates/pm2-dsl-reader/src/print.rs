@@ -301,6 +301,13 @@ fn write_atom(atom: &Atom<'_>, out: &mut Out) {
     match atom {
         Atom::Nil => text.push_str("nil"),
         Atom::Bool(b) => text.push_str(if *b { "true" } else { "false" }),
+        Atom::Number(Number::BigInt(b)) => {
+            // Copied, and cut where the limit falls, like a string.
+            let digits = b.digits();
+            let room = out.limit.saturating_sub(text.len());
+            text.push_str(&digits[..digits.len().min(room)]);
+            text.push('N');
+        }
         Atom::Number(n) => {
             let _ = write!(text, "{n}");
         }
@@ -416,5 +423,33 @@ mod tests {
         };
         let (shallow, deep) = (time(2), time(120));
         assert!(deep < shallow * 8, "depth 2: {shallow:?}, depth 120: {deep:?}");
+    }
+
+    /// Found by trying: a big integer was converted to decimal whenever it was printed
+    /// (in more than linear time: 1.4 s for 3 million digits), and a pretty layout
+    /// printed it once per enclosing collection to see whether that fit. Its digits are
+    /// now kept: printing it takes as long as printing a string of its length.
+    #[test]
+    fn printing_a_huge_integer_takes_linear_time() {
+        let digits: String = (0..1_000_000).map(|i| char::from(b'1' + (i % 9) as u8)).collect();
+        let depth = 10;
+        let time = |atom: &str| {
+            let value = form(&format!("{}{atom}{}", "[".repeat(depth), "]".repeat(depth)));
+            let start = std::time::Instant::now();
+            let printed = to_pretty(&value, 80);
+            let cut = to_compact_cut(&value, 40);
+            let elapsed = start.elapsed();
+            assert!(printed.contains(&digits[..1000]) && cut.ends_with('…'));
+            elapsed
+        };
+        let (string, integer) = (time(&format!("\"{digits}\"")), time(&format!("{digits}N")));
+        assert!(
+            integer < string * 10 + std::time::Duration::from_millis(50),
+            "a string of a million characters: {string:?}, an integer of a million digits: {integer:?}"
+        );
+        let value = form(&format!("-{digits}N"));
+        assert_eq!(to_compact(&value), format!("-{digits}N"));
+        assert_eq!(to_compact_cut(&value, 5), "-1234…");
+        assert_eq!(to_compact(&form("[-0N +12N]")), "[0N 12N]");
     }
 }

@@ -28,7 +28,7 @@ fn leaf() -> impl Strategy<Value = FormKind> {
         Just(FormKind::Nil),
         any::<bool>().prop_map(FormKind::Bool),
         any::<i64>().prop_map(|i| FormKind::Number(Number::Int(i))),
-        any::<i128>().prop_map(|i| FormKind::Number(Number::BigInt(Arc::new(BigInt::from(i))))),
+        any::<i128>().prop_map(|i| FormKind::Number(Number::BigInt(Arc::new(BigInt::from(i).into())))),
         any::<f64>()
             .prop_filter("NaN never equals itself", |f| !f.is_nan())
             .prop_map(|f| FormKind::Number(Number::Float(f))),

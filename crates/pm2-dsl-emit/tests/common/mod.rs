@@ -3,11 +3,23 @@
 
 use std::path::Path;
 
+use pm2_dsl_emit::overrides::{Override, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, Settings, build};
 use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
 
 /// Evaluates `text` as `/srv/app/main.pm2.edn` and builds it.
 pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Result<Built, Vec<EmitError>> {
+    build_overridden(text, profile, keep_relative, &[])
+}
+
+/// Evaluates `text` as `/srv/app/main.pm2.edn` and builds it with overrides:
+/// `"PATH=VALUE"` is a `--set`, a path without `=` an `--unset`.
+pub fn build_overridden(
+    text: &str,
+    profile: Option<&str>,
+    keep_relative: bool,
+    overrides: &[&str],
+) -> Result<Built, Vec<EmitError>> {
     let options = match profile {
         Some(p) => Options::new().profile(p),
         None => Options::new(),
@@ -17,13 +29,24 @@ pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Res
         .eval_str("/srv/app/main.pm2.edn", text)
         .unwrap_or_else(|e| panic!("{e:?}"));
     let seen: Vec<String> = evaluator.profiles_seen().map(str::to_string).collect();
+    let overrides: Vec<Override> = overrides
+        .iter()
+        .map(|o| {
+            if o.contains('=') {
+                parse_set(evaluator.add_source("--set", o))
+            } else {
+                parse_unset(evaluator.add_source("--unset", o))
+            }
+        })
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e:?}"));
     let settings = Settings {
         profile,
         profiles_seen: &seen,
         sources: evaluator.sources(),
         base_dir: Path::new("/srv/app"),
         keep_relative_paths: keep_relative,
-        overrides: &[],
+        overrides: &overrides,
         profile_optional: false,
         unset_env: evaluator.unset_env(),
         strict_env: false,
