@@ -34,8 +34,20 @@ fn config(path: &str, profile: Option<&str>) -> miette::Result<()> {
 fn ecosystem(path: &str) -> miette::Result<()> {
     let ecosystem = pm2_clj::load_ecosystem(path, &pm2_clj::Options::new().profile("prod"))?;
     for app in &ecosystem.apps {
-        println!("{}", app.name().unwrap_or("?"));
+        let instances = match app.instances.as_ref().map(|s| s.value) {
+            Some(pm2_clj::Instances::Count(n)) => n.to_string(),
+            Some(_) => "per cpu".to_string(),
+            None => "1".to_string(),
+        };
+        let memory = app.max_memory_restart.as_ref().map_or(0, |s| s.value.0);
+        let port = app.env.get("PORT").map_or("-", |v| v.text.as_str());
+        println!(
+            "{} instances={instances} max_memory={memory} min_uptime={}ms PORT={port}",
+            app.name().unwrap_or("?"),
+            app.min_uptime().as_millis()
+        );
     }
+    println!("{}", ecosystem.to_json().len() > 2);
     Ok(())
 }
 

@@ -74,11 +74,18 @@ fn an_ecosystem_loads_into_the_typed_model() {
     let path = file(
         &dir,
         "api.pm2.edn",
-        "{:apps [{:name \"api\" :script \"server.js\"} {:name \"worker\" :script \"w.js\"}]\n :profiles {:prod {:apps [{:name \"api\" :instances 4}]}}}\n",
+        "{:apps [{:name \"api\" :script \"server.js\" :max-memory-restart \"300M\" :env {:PORT 3000}}\n         {:name \"worker\" :script \"w.js\" :min-uptime \"2s\" :instances \"max\"}]\n :profiles {:prod {:apps [{:name \"api\" :instances 4}]}}}\n",
     );
     let (ok, out, err) = run(&["--ecosystem", &path]);
     assert!(ok, "{err}");
-    assert_eq!(out.lines().collect::<Vec<_>>(), ["api", "worker"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "api instances=4 max_memory=314572800 min_uptime=1000ms PORT=3000",
+            "worker instances=per cpu max_memory=0 min_uptime=2000ms PORT=-",
+            "true"
+        ]
+    );
 }
 
 /// A fresh folder under the target directory (no dependency needed for it).

@@ -265,7 +265,7 @@ fn the_command_line_driver_works_when_the_pm2_package_cannot_be_loaded() {
     let out = run(&["sync", "tree"]);
     ok(&out);
     assert!(
-        said(&out).contains("driving pm2 through its command line"),
+        said(&out).contains("through pm2's command line"),
         "{}",
         said(&out)
     );

@@ -327,10 +327,8 @@ mod tests {
             let loaded = load_text(&output, text, FsLoader::new(), &settings(env))
                 .unwrap_or_else(|e| panic!("{:?}\n{text}", e.reports));
             let app = &loaded.built.ecosystem.apps[0];
-            let option = |key: &str| {
-                let (_, v) = app.options.iter().find(|(k, _)| k == key).unwrap();
-                serde_json::to_value(v.revealed()).unwrap()
-            };
+            let json = pm2_dsl_emit::app_json(app);
+            let option = |key: &str| json[key].clone();
             assert_eq!(
                 option("cwd"),
                 serde_json::json!(root.path().join("services/indexer").to_str().unwrap())

@@ -184,9 +184,8 @@ pub fn names_of(loaded: &crate::load::Loaded) -> Vec<(String, Option<Place>)> {
         .iter()
         .filter_map(|app| {
             let name = app.name()?.to_string();
-            let place = app
-                .get("name")
-                .and_then(pm2_dsl_eval::Value::origin)
+            let place = (app.name.as_ref())
+                .and_then(|n| n.written.origin())
                 .and_then(|span| {
                     Some(Place {
                         source: sources.get(span.source)?.clone(),

@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pm2_dsl_emit::{App, Ecosystem, Header};
-use pm2_dsl_eval::{Value, ValueKind};
-use pm2_dsl_reader::Number;
+use pm2_dsl_emit::{Ecosystem, Header};
 
 use crate::conflict::Place;
 use crate::error::{LoadError, LoadErrorKind};
@@ -56,15 +54,6 @@ impl Desired {
             "pm_id": pm_id,
             "pm2_env": {"status": status, "pm_cwd": self.markers.cwd, "env": env},
         }))
-    }
-}
-
-/// The number of processes `app` runs, when the source fixes it.
-fn instance_count(app: &App) -> Option<u64> {
-    match app.get("instances").map(Value::kind) {
-        None => Some(1),
-        Some(ValueKind::Number(Number::Int(n))) if *n > 0 => u64::try_from(*n).ok(),
-        _ => None,
     }
 }
 
@@ -190,13 +179,10 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
         desired.push(Desired {
             name: app.name().unwrap_or_default().to_string(),
             source: path.to_path_buf(),
-            autostart: !matches!(
-                app.get("autostart").map(Value::kind),
-                Some(ValueKind::Bool(false))
-            ),
-            instances: instance_count(app),
+            autostart: app.autostart(),
+            instances: app.fixed_instances(),
             name_place,
-            env: crate::process::env_of(&pm2_dsl_emit::app_json(app)["env"]),
+            env: app.env.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect(),
             markers: markers.clone(),
         });
         *app = markers.apply(app);

@@ -430,7 +430,7 @@ fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::S
     ecosystem
         .apps
         .iter()
-        .filter_map(|app| app.options.iter().find(|(k, _)| k == "cwd").map(|(_, v)| v))
+        .filter_map(|app| app.cwd.as_ref().map(|c| &c.written))
         .filter_map(|cwd| {
             let path = cwd.as_str()?;
             let span = cwd.origin()?;

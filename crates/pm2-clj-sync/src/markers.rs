@@ -18,8 +18,8 @@
 
 use std::path::Path;
 
-use pm2_dsl_emit::{App, app_json};
-use pm2_dsl_eval::{Map, Value, ValueKind, resolve_path};
+use pm2_dsl_emit::{AppSpec, app_json};
+use pm2_dsl_eval::resolve_path;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
@@ -71,24 +71,21 @@ fn digest(json: &Json) -> String {
 
 /// The folder pm2 runs an app in: its `cwd` (against the source's folder when
 /// relative), else the source's folder, which is where pm2-clj runs pm2.
-pub fn run_dir(app: &App, source: &Path) -> String {
+pub fn run_dir(app: &AppSpec, source: &Path) -> String {
     let source = source.to_string_lossy();
-    let cwd = app.get("cwd").and_then(Value::as_str).unwrap_or(".");
+    let cwd = app.cwd.as_ref().map_or(".", |c| c.value.as_str());
     resolve_path(Some(&source), cwd)
 }
 
 impl Markers {
     /// The markers `app`, from `source` (absolute) loaded with `inputs`, should carry.
-    pub fn of(app: &App, source: &Path, inputs: &Inputs) -> Markers {
+    pub fn of(app: &AppSpec, source: &Path, inputs: &Inputs) -> Markers {
         let json = app_json(app);
         let fixed: serde_json::Map<String, Json> = KEPT_ON_RELOAD
             .iter()
             .filter_map(|k| json.get(*k).map(|v| (k.to_string(), v.clone())))
             .collect();
-        let mut env: Vec<String> = json["env"]
-            .as_object()
-            .map(|e| e.keys().cloned().collect())
-            .unwrap_or_default();
+        let mut env: Vec<String> = app.env.keys().cloned().collect();
         env.sort();
         Markers {
             source: source.to_string_lossy().into_owned(),
@@ -146,23 +143,8 @@ impl Markers {
     }
 
     /// `app` with the markers added to its `env`.
-    pub fn apply(&self, app: &App) -> App {
-        let mut env = app
-            .get("env")
-            .and_then(Value::as_map)
-            .cloned()
-            .unwrap_or_else(Map::new);
-        for (key, value) in self.variables() {
-            env.insert(Value::string(key), Value::string(value));
-        }
-        let env = Value::new(ValueKind::Map(env), None);
-        let mut options: Vec<(String, Value)> =
-            app.options.iter().filter(|(k, _)| k != "env").cloned().collect();
-        options.push(("env".to_string(), env));
-        App {
-            options,
-            health: app.health.clone(),
-        }
+    pub fn apply(&self, app: &AppSpec) -> AppSpec {
+        app.with_env_vars(self.variables().map(|(k, v)| (k.to_string(), v)))
     }
 }
 

@@ -8,7 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use pm2_dsl_emit::{App, Ecosystem};
+use pm2_dsl_emit::Ecosystem;
 use pm2_dsl_eval::{Env, Value};
 use pm2_dsl_reader::{Problem, ProblemKind};
 
@@ -135,7 +135,7 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
             };
             problems.push(PreflightError::new(absent, value.origin()));
         };
-        let cwd = app.get("cwd").and_then(|v| Some((v, v.as_str()?)));
+        let cwd = app.cwd.as_ref().map(|c| (&c.written, c.value.as_str()));
         let base = match cwd {
             Some((value, cwd)) => {
                 let dir = folder.join(cwd);
@@ -147,10 +147,11 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
             }
             None => folder.to_path_buf(),
         };
-        let path_var = app_path(app).or_else(|| env.get("PATH").map(str::to_string));
+        let path_var =
+            (app.env.get("PATH").map(|p| p.text.clone())).or_else(|| env.get("PATH").map(str::to_string));
         let on_path =
             |name: &str| is_command(name) && which::which_in(name, path_var.as_deref(), &base).is_ok();
-        let interpreter = app.get("exec_interpreter").and_then(|v| Some((v, v.as_str()?)));
+        let interpreter = app.interpreter.as_ref().map(|i| (&i.written, i.value.as_str()));
         if let Some((value, interpreter)) = interpreter
             && interpreter != "none"
             && !base.join(interpreter).is_file()
@@ -159,7 +160,7 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
         {
             missing(Missing::Interpreter, folder.join(interpreter), value);
         }
-        if let Some((value, script)) = app.get("script").and_then(|v| Some((v, v.as_str()?)))
+        if let Some((value, script)) = app.script.as_ref().map(|s| (&s.written, s.value.as_str()))
             && !base.join(script).is_file()
             && !on_path(script)
         {
@@ -167,15 +168,6 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
         }
     }
     problems
-}
-
-/// The `PATH` an app's own `:env` gives it, if it sets one.
-fn app_path(app: &App) -> Option<String> {
-    let env = app.get("env")?.as_map()?;
-    env.get_keyword("PATH")
-        .or_else(|| env.get(&Value::string("PATH")))
-        .and_then(Value::as_str)
-        .map(str::to_string)
 }
 
 /// Whether a name is looked up on `PATH` (it has no folder in it).

@@ -45,7 +45,11 @@ use serde::de::DeserializeOwned;
 
 pub use error::Error;
 pub use options::Options;
-pub use pm2_dsl_emit::{App, DeployTarget, Ecosystem, OutputFormat};
+pub use pm2_dsl_emit::health::{Health, Probe};
+pub use pm2_dsl_emit::{
+    AppSpec, Args, AsWritten, Bytes, DeployTarget, Ecosystem, EnvMap, EnvValue, ExecMode, ExitCodes,
+    Instances, LogFile, OutputFormat, Principal, Setting, Texts, Watch,
+};
 pub use pm2_dsl_eval::{Limits, Value};
 
 /// Reads and evaluates the file at `path` (its imports relative to it, inside

@@ -13,9 +13,10 @@ use pm2_dsl_reader::{SourceMap, Span};
 use crate::error::{EmitError, EmitErrorKind};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::logs::{Logs, app_log_paths};
-use crate::model::{App, DeployTarget, Ecosystem};
+use crate::model::{DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, replacing, set_in};
 use crate::schema::JsType;
+use crate::spec::AppSpec;
 use crate::validate::{as_js_number, check_data, check_env_block, check_option, js_type, text};
 
 /// How to build an ecosystem.
@@ -533,7 +534,7 @@ fn finish_apps(
     settings: &Settings,
     logs: Option<&Logs>,
     problems: &mut Vec<EmitError>,
-) -> Vec<App> {
+) -> Vec<AppSpec> {
     let mut apps = Vec::with_capacity(drafts.len());
     let mut names: HashMap<String, Option<Span>> = HashMap::with_capacity(drafts.len());
     for draft in drafts {
@@ -621,7 +622,7 @@ fn finish_apps(
                 }
             }
         }
-        apps.push(App { options, health });
+        apps.push(AppSpec::new(options, health));
     }
     apps
 }

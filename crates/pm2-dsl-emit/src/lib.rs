@@ -60,11 +60,16 @@ mod model;
 pub mod overrides;
 mod render;
 pub mod schema;
+mod spec;
 mod validate;
 
 pub use validate::json_problems;
 
 pub use build::{Built, Settings, absolute, build, folder_of, reserved_name};
 pub use error::{EmitError, EmitErrorKind, EnvNameProblem};
-pub use model::{App, DeployTarget, Ecosystem};
+pub use model::{DeployTarget, Ecosystem};
 pub use render::{Header, OutputFormat, app_json, render};
+pub use spec::{
+    AppSpec, Args, AsWritten, Bytes, EnvMap, EnvValue, ExecMode, ExitCodes, Instances, LogFile, Principal,
+    Setting, TYPED_OPTIONS, Texts, Typed, Watch,
+};

@@ -1,44 +1,10 @@
 //! The ecosystem as PM2 will get it: apps as canonical options in source order, and the
 //! deploy section under pm2-deploy's key names.
 
-use std::time::Duration;
-
 use pm2_dsl_eval::{Hidden, Value, ValueKind};
 
-use crate::health::Health;
 use crate::logs::Logs;
-
-/// One app: canonical option names (and `env_<name>` blocks) with their values, in the
-/// order the source gives them (nil values left out), and pm2-clj's own settings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct App {
-    /// The options.
-    pub options: Vec<(String, Value)>,
-    /// Its `:health` check (not written into the PM2 file).
-    pub health: Option<Health>,
-}
-
-impl App {
-    /// `min_uptime` (PM2's default of 1 s when unset): how long the app must stay up
-    /// before pm2 counts a start as stable.
-    pub fn min_uptime(&self) -> Duration {
-        self.get("min_uptime")
-            .and_then(crate::validate::duration_ms)
-            .filter(|ms| ms.is_finite() && *ms >= 0.0)
-            .map(|ms| Duration::from_millis(ms as u64))
-            .unwrap_or(Duration::from_millis(1000))
-    }
-
-    /// The value of an option.
-    pub fn get(&self, option: &str) -> Option<&Value> {
-        self.options.iter().find(|(k, _)| k == option).map(|(_, v)| v)
-    }
-
-    /// The app's name, if it has one.
-    pub fn name(&self) -> Option<&str> {
-        self.get("name").and_then(Value::as_str)
-    }
-}
+use crate::spec::AppSpec;
 
 /// One deploy environment: pm2-deploy's keys with their values.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +19,7 @@ pub struct DeployTarget {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ecosystem {
     /// The apps, in order.
-    pub apps: Vec<App>,
+    pub apps: Vec<AppSpec>,
     /// The deploy environments, in order.
     pub deploy: Vec<DeployTarget>,
     /// The `static` section (PM2's static file servers), passed through as written.
@@ -69,7 +35,7 @@ impl Ecosystem {
     /// rendered file holds and nothing pm2-clj prints may show.
     pub fn secrets(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let values = self.apps.iter().flat_map(|a| a.options.iter().map(|(_, v)| v));
+        let values = self.apps.iter().flat_map(|a| a.written().map(|(_, v)| v));
         let deploy = self.deploy.iter().flat_map(|d| d.settings.iter().map(|(_, v)| v));
         for value in values.chain(deploy).chain(&self.statics) {
             secret_texts(value, false, &mut out);

@@ -19,8 +19,9 @@
 use pm2_dsl_reader::Number;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use crate::model::{App, DeployTarget, Ecosystem};
+use crate::model::{DeployTarget, Ecosystem};
 use crate::schema::{camel_alias, loses_falsy};
+use crate::spec::AppSpec;
 use pm2_dsl_eval::{NullForNonData, Value, ValueKind};
 
 /// The file formats PM2 loads.
@@ -68,12 +69,12 @@ fn lost_by_pm2(option: &str, value: &Value) -> bool {
     falsy && loses_falsy(option)
 }
 
-struct AppJson<'a>(&'a App);
+struct AppJson<'a>(&'a AppSpec);
 
 impl Serialize for AppJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        for (option, value) in &self.0.options {
+        for (option, value) in self.0.written() {
             map.serialize_entry(option, &NullForNonData(value))?;
             if lost_by_pm2(option, value) {
                 map.serialize_entry(&camel_alias(option), &NullForNonData(value))?;
@@ -83,7 +84,7 @@ impl Serialize for AppJson<'_> {
     }
 }
 
-struct Apps<'a>(&'a [App]);
+struct Apps<'a>(&'a [AppSpec]);
 
 impl Serialize for Apps<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -173,7 +174,7 @@ fn js_string(text: &str) -> String {
 
 /// The apps as JSON values, each as PM2 will read it (falsy values doubled under their
 /// camelCase alias): for comparing with what PM2 loads, and for hashing.
-pub fn app_json(app: &App) -> serde_json::Value {
+pub fn app_json(app: &AppSpec) -> serde_json::Value {
     serde_json::to_value(AppJson(app)).unwrap_or_default()
 }
 

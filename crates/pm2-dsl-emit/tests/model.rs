@@ -358,19 +358,19 @@ fn keys_written_alike_are_errors_at_the_second() {
 
 #[test]
 fn render_never_fails_even_on_an_ecosystem_made_by_hand() {
-    use pm2_dsl_emit::{App, Ecosystem, Header, OutputFormat, render};
+    use pm2_dsl_emit::{AppSpec, Ecosystem, Header, OutputFormat, render};
     use pm2_dsl_eval::{Value, ValueKind};
     let ecosystem = Ecosystem {
-        apps: vec![App {
-            options: vec![
+        apps: vec![AppSpec::new(
+            vec![
                 ("name".into(), Value::string("a")),
                 (
                     "max_restarts".into(),
                     Value::new(ValueKind::Number(Number::Float(f64::INFINITY)), None),
                 ),
             ],
-            health: None,
-        }],
+            None,
+        )],
         deploy: vec![],
         statics: Some(Value::vector([Value::new(
             ValueKind::Number(Number::Float(f64::NAN)),

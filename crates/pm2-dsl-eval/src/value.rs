@@ -74,9 +74,6 @@ impl Hidden {
     }
 }
 
-/// What a value's mark becomes (see `Value::remarked`).
-type Remark<'a> = dyn Fn(Option<&Arc<Hidden>>) -> Option<Arc<Hidden>> + 'a;
-
 /// A file's name without its folders (a path may say more than the file does).
 fn short_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
