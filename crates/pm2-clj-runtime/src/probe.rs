@@ -59,11 +59,30 @@ fn tcp(host: &str, port: u16, timeout: Duration) -> Result<(), String> {
     let mut last = format!("{host} has no address");
     for address in addresses {
         match TcpStream::connect_timeout(&address, timeout) {
-            Ok(_) => return Ok(()),
+            Ok(stream) => {
+                close_gently(stream);
+                return Ok(());
+            }
             Err(e) => last = e.to_string(),
         }
     }
     Err(last)
+}
+
+/// Closes a probe's connection without a reset: says it is done writing, then reads
+/// what the app sends (a greeting) for a moment, so the close is not a reset that an app
+/// which writes on connect would take as an error (`ECONNRESET`).
+fn close_gently(mut stream: TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let mut buf = [0u8; 4096];
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(200) {
+        match std::io::Read::read(&mut stream, &mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
 }
 
 fn command(argv: &[String], cwd: &Path, timeout: Duration) -> Result<(), String> {

@@ -6,8 +6,9 @@
 //! The window counts from when the process has *started*, not from when pm2 spawned it:
 //! on a loaded machine an interpreter may take longer than `min_uptime` to boot, and an
 //! app that exits 200 ms after its script runs would otherwise pass. A process has
-//! started once it goes idle (its CPU time, read from `/proc`, stops growing for
-//! [`IDLE`]: the boot is done and the script waits on something), or once it has used
+//! started once it goes quiet (its CPU time, read from `/proc`, grows by less than
+//! [`QUIET_SHARE`] of a CPU for [`IDLE`]: the boot is done and the script waits on
+//! something), or once it has used
 //! [`BUSY_CPU`] of CPU time (a busy script), or [`BOOT_CAP`] after pm2 reported it online;
 //! where `/proc` cannot be read, when it was first seen online. Just before an app is
 //! reported stable, pm2 is listed once more and its pids and restart counts must not
@@ -31,8 +32,11 @@ const POLL: Duration = Duration::from_millis(100);
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(250);
 /// How many lines of the app's error log a failure shows.
 const LOG_LINES: usize = 10;
-/// How long a process's CPU time must stay still for it to count as started.
+/// How long a process must stay quiet for it to count as started.
 pub const IDLE: Duration = Duration::from_millis(150);
+/// The share of one CPU under which a process is quiet: booting takes all it can get;
+/// an app that waits (on a timer, a socket, a health check's requests) takes far less.
+pub const QUIET_SHARE: f64 = 0.1;
 /// How much CPU time a busy process must have used to count as started.
 pub const BUSY_CPU: Duration = Duration::from_millis(300);
 /// The longest a process may take to start, counted from when it is first seen online.
@@ -59,8 +63,10 @@ struct Boot {
     pid: Option<u32>,
     /// When it was first seen online.
     online: Instant,
-    /// Its CPU time at the last look, and since when it has not changed.
-    cpu: Option<(Duration, Instant)>,
+    /// Its CPU time at the last look, and when that was.
+    last: Option<(Duration, Instant)>,
+    /// Since when it has been quiet (under [`QUIET_SHARE`] of a CPU at every look).
+    quiet_since: Option<Instant>,
     /// When it started, once known.
     started: Option<Instant>,
 }
@@ -70,7 +76,8 @@ impl Boot {
         Boot {
             pid,
             online: Instant::now(),
-            cpu: None,
+            last: None,
+            quiet_since: None,
             started: None,
         }
     }
@@ -81,21 +88,28 @@ impl Boot {
             return self.started;
         }
         let now = Instant::now();
-        let used = self.pid.and_then(cpu_time);
-        self.started = match (used, self.cpu) {
-            (None, _) => Some(self.online),
-            (Some(used), _) if used >= BUSY_CPU => Some(now),
-            (Some(used), Some((before, still))) if used == before => {
-                (now.duration_since(still) >= IDLE).then_some(still)
-            }
-            _ => None,
+        let Some(used) = self.pid.and_then(cpu_time) else {
+            self.started = Some(self.online);
+            return self.started;
+        };
+        if used >= BUSY_CPU {
+            self.started = Some(now);
+            return self.started;
         }
-        .or_else(|| (now.duration_since(self.online) >= BOOT_CAP).then_some(now));
-        if let Some(used) = used
-            && self.cpu.is_none_or(|(before, _)| before != used)
-        {
-            self.cpu = Some((used, now));
+        if let Some((before, at)) = self.last {
+            let wall = now.duration_since(at).as_secs_f64();
+            let quiet = wall > 0.0 && used.saturating_sub(before).as_secs_f64() < QUIET_SHARE * wall;
+            self.quiet_since = match (quiet, self.quiet_since) {
+                (false, _) => None,
+                (true, None) => Some(at),
+                (true, since) => since,
+            };
         }
+        self.last = Some((used, now));
+        self.started = self
+            .quiet_since
+            .filter(|since| now.duration_since(*since) >= IDLE)
+            .or_else(|| (now.duration_since(self.online) >= BOOT_CAP).then_some(now));
         self.started
     }
 }
