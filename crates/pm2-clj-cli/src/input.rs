@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use miette::Report;
-use pm2_clj_sync::load::{self, Evaluated, LoadFailure, LoadSettings, Loaded, OverrideArg};
+use pm2_clj_sync::load::{self, Evaluated, Input, LoadFailure, LoadSettings, Loaded, OverrideArg};
 use pm2_clj_sync::preflight::Preflight;
 use pm2_clj_sync::scan::Scope;
-use pm2_dsl_eval::{Env, FsLoader};
+use pm2_dsl_eval::Env;
 
 use crate::failure::{CliProblem, Failure};
 
@@ -239,11 +239,6 @@ impl StdinInput {
     }
 }
 
-/// The loader for a text's imports.
-fn loader(settings: &LoadSettings, source: &Path) -> Result<FsLoader, Failure> {
-    settings.loader_for(source).map_err(Failure::from)
-}
-
 fn failure(f: LoadFailure) -> Failure {
     Failure::from(f.reports)
 }
@@ -256,24 +251,23 @@ pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<
     }
     .settings();
     match stdin.read(path)? {
-        Some((name, text)) => load::evaluate_text(&name, &text, loader(&settings, &name)?, &settings),
-        None => load::evaluate(path, &settings),
+        Some((name, text)) => Input::text(&name, &text).evaluate(&settings),
+        None => Input::file(path).evaluate(&settings),
     }
     .map_err(failure)
 }
 
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
-    load::load(path, &inputs.settings()).map_err(failure)
+    Input::file(path).load(&inputs.settings()).map_err(failure)
 }
 
 /// Reads, evaluates and builds `path` (stdin for `-`).
 pub fn load_from(path: &Path, stdin: &StdinInput, inputs: &BuildInputs) -> Result<Loaded, Failure> {
     match stdin.read(path)? {
-        Some((name, text)) => {
-            let settings = inputs.settings();
-            load::load_text(&name, &text, loader(&settings, &name)?, &settings).map_err(failure)
-        }
+        Some((name, text)) => Input::text(&name, &text)
+            .load(&inputs.settings())
+            .map_err(failure),
         None => load(path, inputs),
     }
 }

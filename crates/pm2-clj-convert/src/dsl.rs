@@ -277,7 +277,7 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
 
 #[cfg(test)]
 mod tests {
-    use pm2_clj_sync::load::{LoadSettings, load_text};
+    use pm2_clj_sync::load::{Input, LoadSettings};
     use pm2_dsl_emit::health::Probe;
     use pm2_dsl_eval::{Env, FsLoader};
 
@@ -324,7 +324,9 @@ mod tests {
                     env.set(k, v);
                 }
             }
-            let loaded = load_text(&output, text, FsLoader::new(), &settings(env))
+            let loaded = Input::text(&output, text)
+                .loader(FsLoader::new())
+                .load(&settings(env))
                 .unwrap_or_else(|e| panic!("{:?}\n{text}", e.reports));
             let app = &loaded.built.ecosystem.apps[0];
             let json = pm2_dsl_emit::app_json(app);

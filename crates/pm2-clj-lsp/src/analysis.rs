@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Range};
-use pm2_clj_sync::load::{LoadSettings, build_evaluated, evaluate_text};
+use pm2_clj_sync::load::{Input, LoadSettings};
 use pm2_clj_sync::problem::SourceProblem;
 use pm2_clj_sync::scan::is_source;
 use pm2_clj_sync::{LoadError, LoadErrorKind};
@@ -206,11 +206,11 @@ fn evaluate(
     loader: Buffers,
     settings: &LoadSettings,
 ) -> (Vec<SourceProblem>, Option<Box<Evaluator>>, Option<Value>) {
-    match evaluate_text(path, text, loader, settings) {
+    match Input::text(path, text).loader(loader).evaluate(settings) {
         Err(failure) => (failure.reports, failure.evaluator, None),
         Ok(evaluated) if is_source(path) => {
             let value = evaluated.value.clone();
-            match build_evaluated(evaluated, settings) {
+            match evaluated.build(settings) {
                 Ok(loaded) => {
                     let warnings = loaded
                         .built

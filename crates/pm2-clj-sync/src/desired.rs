@@ -7,7 +7,7 @@ use pm2_dsl_emit::{Ecosystem, Header};
 
 use crate::conflict::Place;
 use crate::error::{LoadError, LoadErrorKind};
-use crate::load::{Inputs, InputsFrom, LoadSettings, load};
+use crate::load::{Input, Inputs, InputsFrom, LoadSettings};
 use crate::markers::Markers;
 use crate::problem::SourceProblem;
 use crate::process::Process;
@@ -147,7 +147,7 @@ pub fn prepare(path: &Path, settings: &LoadSettings) -> SourceState {
 fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -> SourceState {
     let path = &crate::scan::absolute(path);
     let inputs = settings.inputs();
-    let loaded = match load(path, settings) {
+    let loaded = match Input::file(path).load(settings) {
         Ok(loaded) => loaded,
         Err(failure) => {
             return SourceState {
@@ -187,7 +187,7 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
         });
         *app = markers.apply(app);
     }
-    let header = loaded.header(settings);
+    let header = loaded.header.clone();
     let warnings = loaded
         .built
         .warnings

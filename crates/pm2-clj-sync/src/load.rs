@@ -3,10 +3,9 @@
 //! as a [`SourceProblem`] with its source attached, ready to report (and with the fix its
 //! "did you mean" stands for: [`SourceProblem::replacement`]).
 //!
-//! The text of the file can come from its caller (an editor's unsaved buffer, stdin) and
-//! its imports from any [`Loader`] ([`load_text`], [`evaluate_text`]); [`load`] and
-//! [`evaluate`] read the file and its imports from disk; [`build_evaluated`] is the last
-//! step alone.
+//! [`Input`] is the one entry point: a file from disk or a text for it (an editor's
+//! unsaved buffer, stdin), its imports from disk or any [`Loader`], evaluated
+//! ([`Input::evaluate`]) or loaded whole ([`Input::load`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -225,6 +224,10 @@ pub struct Evaluated {
 
 /// A source file loaded into an ecosystem.
 pub struct Loaded {
+    /// The header its generated files carry (the source and the profile).
+    pub header: Header,
+    /// The profile and overrides it was loaded with.
+    pub inputs: Inputs,
     /// The evaluation.
     pub evaluated: Evaluated,
     /// The ecosystem and its warnings (sources attached).
@@ -234,14 +237,6 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The header generated files carry.
-    pub fn header(&self, settings: &LoadSettings) -> Header {
-        Header {
-            source: self.evaluated.path.display().to_string(),
-            profile: settings.profile_name().map(str::to_string),
-        }
-    }
-
     /// The files the source loaded, itself first.
     pub fn files(&self) -> Vec<PathBuf> {
         self.evaluated
@@ -363,18 +358,84 @@ pub fn only_missing_inputs(reports: &[SourceProblem]) -> bool {
         })
 }
 
-/// Reads and evaluates `path`, then parses its overrides.
-pub fn evaluate(path: &Path, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
-    let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    let loader = settings
-        .loader_for(path)
-        .map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    evaluate_text(path, &text, loader, settings)
+/// What to load: a source file, read from disk or given as text (an editor's unsaved
+/// buffer, stdin), its imports read from disk (confined to
+/// [`LoadSettings::root_for`] it) or through another [`Loader`]. The one entry point of
+/// the pipeline: every command, the language server, `watch` and the `pm2-clj` library
+/// load through it.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("api.pm2.edn");
+/// # std::fs::write(&path, r#"{:apps [{:name "api" :script "server.js"}]}"#).unwrap();
+/// use pm2_clj_sync::load::{Input, LoadSettings};
+///
+/// let loaded = Input::file(&path).load(&LoadSettings::default()).unwrap();
+/// assert_eq!(loaded.built.ecosystem.apps[0].name(), Some("api"));
+/// assert_eq!(loaded.header.profile, None);
+/// ```
+pub struct Input<'a> {
+    path: &'a Path,
+    text: Option<&'a str>,
+    loader: Option<Box<dyn Loader>>,
 }
 
-/// Evaluates `text` as the file at `path` (its imports resolve against `path`'s folder,
-/// through `loader`), then parses its overrides.
-pub fn evaluate_text(
+impl<'a> Input<'a> {
+    /// The file at `path`, read from disk.
+    pub fn file(path: &'a Path) -> Input<'a> {
+        Input {
+            path,
+            text: None,
+            loader: None,
+        }
+    }
+
+    /// `text`, as the file at `path` (its imports resolve against `path`'s folder).
+    pub fn text(path: &'a Path, text: &'a str) -> Input<'a> {
+        Input {
+            path,
+            text: Some(text),
+            loader: None,
+        }
+    }
+
+    /// Imports read through `loader` instead of the disk.
+    pub fn loader(mut self, loader: impl Loader + 'static) -> Input<'a> {
+        self.loader = Some(Box::new(loader));
+        self
+    }
+
+    /// Evaluates the source and parses its overrides (the value before the profile's
+    /// overlay, what `eval` shows).
+    pub fn evaluate(self, settings: &LoadSettings) -> Result<Evaluated, LoadFailure> {
+        let path = self.path;
+        let read;
+        let text = match self.text {
+            Some(text) => text,
+            None => {
+                read = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
+                &read
+            }
+        };
+        let loader: Box<dyn Loader> = match self.loader {
+            Some(loader) => loader,
+            None => Box::new(
+                settings
+                    .loader_for(path)
+                    .map_err(|r| LoadFailure::new(vec![r], None, path))?,
+            ),
+        };
+        evaluate_text(path, text, loader, settings)
+    }
+
+    /// Evaluates and builds the source: the ecosystem, checked, with the profile's
+    /// overlay and the overrides applied, and the pre-flight's findings.
+    pub fn load(self, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
+        self.evaluate(settings)?.build(settings)
+    }
+}
+
+fn evaluate_text(
     path: &Path,
     text: &str,
     loader: impl Loader + 'static,
@@ -451,27 +512,15 @@ fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::S
         .collect()
 }
 
-/// Reads, evaluates and builds `path`.
-pub fn load(path: &Path, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
-    let text = read_source(path).map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    let loader = settings
-        .loader_for(path)
-        .map_err(|r| LoadFailure::new(vec![r], None, path))?;
-    load_text(path, &text, loader, settings)
+impl Evaluated {
+    /// Builds the ecosystem of the evaluated file (an editor keeps the value of a file
+    /// whose build fails: it evaluates, then builds).
+    pub fn build(self, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
+        build_evaluated(self, settings)
+    }
 }
 
-/// Evaluates `text` as the file at `path` (imports through `loader`) and builds it.
-pub fn load_text(
-    path: &Path,
-    text: &str,
-    loader: impl Loader + 'static,
-    settings: &LoadSettings,
-) -> Result<Loaded, LoadFailure> {
-    build_evaluated(evaluate_text(path, text, loader, settings)?, settings)
-}
-
-/// Builds the ecosystem of an evaluated file.
-pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
+fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<Loaded, LoadFailure> {
     let path = evaluated.path.clone();
     let profiles_seen: Vec<String> = evaluated.evaluator.profiles_seen().map(str::to_string).collect();
     let base_dir = folder_of(&path);
@@ -512,6 +561,11 @@ pub fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<
                 return Err(LoadFailure::new(reports, Some(evaluated.evaluator), &path));
             }
             Ok(Loaded {
+                header: Header {
+                    source: path.display().to_string(),
+                    profile: settings.profile_name().map(str::to_string),
+                },
+                inputs: settings.inputs(),
                 evaluated,
                 built,
                 preflight: missing,
@@ -532,14 +586,11 @@ mod tests {
     fn a_failed_load_is_one_diagnostic_holding_every_problem() {
         let settings = LoadSettings::default();
         let text = "{:apps [{:name \"a\" :scrip \"a.js\"}]}";
-        let failure = load_text(
-            Path::new("app.pm2.edn"),
-            text,
-            pm2_dsl_eval::MemoryLoader::new(),
-            &settings,
-        )
-        .err()
-        .expect("the app has no script");
+        let failure = Input::text(Path::new("app.pm2.edn"), text)
+            .loader(pm2_dsl_eval::MemoryLoader::new())
+            .load(&settings)
+            .err()
+            .expect("the app has no script");
         let diagnostic: &dyn miette::Diagnostic = &failure;
         assert_eq!(diagnostic.code().unwrap().to_string(), "load::failed");
         let codes: Vec<String> = diagnostic

@@ -178,7 +178,7 @@ fn is_command(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::{LoadSettings, load};
+    use crate::load::{Input, LoadSettings};
 
     /// The codes pre-flight finds in `text` written as `main.pm2.edn` in `dir`, each with
     /// the source text it labels.
@@ -190,7 +190,9 @@ mod tests {
             preflight: Preflight::Warn,
             ..LoadSettings::default()
         };
-        let loaded = load(&path, &settings).unwrap_or_else(|f| panic!("{:?}", f.reports));
+        let loaded = Input::file(&path)
+            .load(&settings)
+            .unwrap_or_else(|f| panic!("{:?}", f.reports));
         loaded
             .preflight
             .iter()
@@ -258,13 +260,10 @@ mod tests {
         let path = dir.path().join("main.pm2.edn");
         std::fs::write(&path, r#"{:apps [{:name "a" :script "gone.js"}]}"#).unwrap();
         let at = |preflight| {
-            load(
-                &path,
-                &LoadSettings {
-                    preflight,
-                    ..LoadSettings::default()
-                },
-            )
+            Input::file(&path).load(&LoadSettings {
+                preflight,
+                ..LoadSettings::default()
+            })
         };
         let failure = at(Preflight::Error).err().expect("an error for the verbs");
         assert_eq!(failure.reports.len(), 1);

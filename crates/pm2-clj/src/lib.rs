@@ -38,9 +38,9 @@ mod options;
 
 use std::path::Path;
 
-use pm2_clj_sync::load::{self, LoadFailure};
+use pm2_clj_sync::load::{self, Input, LoadFailure};
 use pm2_clj_sync::problem::SourceProblem;
-use pm2_dsl_eval::{FsLoader, MemoryLoader, Overlay};
+use pm2_dsl_eval::MemoryLoader;
 use serde::de::DeserializeOwned;
 
 pub use error::Error;
@@ -56,7 +56,9 @@ pub use pm2_dsl_eval::{Limits, Value};
 /// [`Options::root`]) and deserializes its value into `T`.
 pub fn from_file<T: DeserializeOwned>(path: impl AsRef<Path>, options: &Options) -> Result<T, Error> {
     let settings = options.settings();
-    let evaluated = load::evaluate(path.as_ref(), &settings).map_err(Error::of_failure)?;
+    let evaluated = Input::file(path.as_ref())
+        .evaluate(&settings)
+        .map_err(Error::of_failure)?;
     deserialize(&evaluated)
 }
 
@@ -68,12 +70,9 @@ pub fn from_str<T: DeserializeOwned>(
     options: &Options,
 ) -> Result<T, Error> {
     let settings = options.settings();
-    let name = name.as_ref();
-    let loader: Overlay<FsLoader> = match settings.loader_for(name) {
-        Ok(disk) => Overlay::new(Vec::new(), disk),
-        Err(problem) => return Err(Error::of(vec![problem])),
-    };
-    let evaluated = load::evaluate_text(name, text, loader, &settings).map_err(Error::of_failure)?;
+    let evaluated = Input::text(name.as_ref(), text)
+        .evaluate(&settings)
+        .map_err(Error::of_failure)?;
     deserialize(&evaluated)
 }
 
@@ -92,7 +91,8 @@ fn deserialize<T: DeserializeOwned>(evaluated: &load::Evaluated) -> Result<T, Er
 /// are in [`Error`] only with an error.
 pub fn load_ecosystem(path: impl AsRef<Path>, options: &Options) -> Result<Ecosystem, Error> {
     let settings = options.settings();
-    load::load(path.as_ref(), &settings)
+    Input::file(path.as_ref())
+        .load(&settings)
         .map(|loaded| loaded.built.ecosystem)
         .map_err(Error::of_failure)
 }
@@ -110,8 +110,10 @@ pub fn from_memory<T: DeserializeOwned>(
         loader.insert(&location, file);
     }
     let settings = options.settings();
-    let evaluated =
-        load::evaluate_text(Path::new(name), text, loader, &settings).map_err(Error::of_failure)?;
+    let evaluated = Input::text(Path::new(name), text)
+        .loader(loader)
+        .evaluate(&settings)
+        .map_err(Error::of_failure)?;
     deserialize(&evaluated)
 }
 

@@ -35,6 +35,21 @@ pub trait Loader {
     }
 }
 
+/// A boxed loader loads as the loader in it does.
+impl<L: Loader + ?Sized> Loader for Box<L> {
+    fn resolve(&self, from: Option<&str>, path: &str) -> String {
+        (**self).resolve(from, path)
+    }
+
+    fn read(&self, location: &str) -> io::Result<Option<String>> {
+        (**self).read(location)
+    }
+
+    fn found(&self, location: &str) -> Found {
+        (**self).found(location)
+    }
+}
+
 /// What a [`Loader`] finds at a location.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Found {

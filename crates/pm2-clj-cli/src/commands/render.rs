@@ -70,11 +70,7 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
         .format
         .or_else(|| args.output.as_deref().and_then(Format::of_path))
         .unwrap_or(Format::Json);
-    let text = render(
-        &loaded.built.ecosystem,
-        format.output(),
-        &loaded.header(&args.inputs.settings()),
-    );
+    let text = render(&loaded.built.ecosystem, format.output(), &loaded.header);
     match &args.output {
         Some(path) if path.as_os_str() != "-" => {
             Ok(write_private_output(path, &text, &loaded.files()).map(|_| ())?)

@@ -11,7 +11,7 @@ mod original;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use pm2_clj_sync::load::{LoadSettings, load_text};
+use pm2_clj_sync::load::{Input, LoadSettings};
 use pm2_clj_sync::scan::{Found, search};
 use pm2_dsl_emit::{Header, OutputFormat, render};
 use pm2_dsl_eval::{Env, FsLoader};
@@ -142,12 +142,15 @@ fn ours(
         profile_optional: true,
         ..LoadSettings::default()
     };
-    let loaded = load_text(output, text, FsLoader::new(), &settings).map_err(|failure| {
-        failure.reports.first().map_or_else(
-            || "it does not load".to_string(),
-            |r| format!("it does not load: {r}"),
-        )
-    })?;
+    let loaded = Input::text(output, text)
+        .loader(FsLoader::new())
+        .load(&settings)
+        .map_err(|failure| {
+            failure.reports.first().map_or_else(
+                || "it does not load".to_string(),
+                |r| format!("it does not load: {r}"),
+            )
+        })?;
     let header = Header {
         source: output.display().to_string(),
         profile: env_name.map(str::to_string),

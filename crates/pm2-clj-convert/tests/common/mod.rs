@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pm2_clj_sync::load::{LoadSettings, Loaded, load_text};
+use pm2_clj_sync::load::{Input, LoadSettings, Loaded};
 use pm2_dsl_emit::{OutputFormat, render};
 use pm2_dsl_eval::{Env, FsLoader};
 
@@ -15,30 +15,25 @@ pub fn load(edn: &Path, text: &str, profile: Option<&str>, env: Env) -> Result<L
         env,
         ..LoadSettings::default()
     };
-    load_text(edn, text, FsLoader::new(), &settings).map_err(|failure| {
-        failure
-            .reports
-            .iter()
-            .map(|r| format!("{r:?}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
+    Input::text(edn, text)
+        .loader(FsLoader::new())
+        .load(&settings)
+        .map_err(|failure| {
+            failure
+                .reports
+                .iter()
+                .map(|r| format!("{r:?}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
 }
 
 /// The JSON file `render --format json` writes for `text` (as the file `edn`), beside
 /// it, for `profile` under `env`.
 pub fn render_json(edn: &Path, text: &str, profile: Option<&str>, env: Env) -> Result<PathBuf, String> {
     let loaded = load(edn, text, profile, env)?;
-    let settings = LoadSettings {
-        profile: profile.map(str::to_string),
-        ..LoadSettings::default()
-    };
     let json = edn.with_extension(format!("{}.json", profile.unwrap_or("default")));
-    let rendered = render(
-        &loaded.built.ecosystem,
-        OutputFormat::Json,
-        &loaded.header(&settings),
-    );
+    let rendered = render(&loaded.built.ecosystem, OutputFormat::Json, &loaded.header);
     std::fs::write(&json, rendered).map_err(|e| e.to_string())?;
     Ok(json)
 }
