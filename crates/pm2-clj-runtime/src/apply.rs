@@ -24,7 +24,7 @@ use crate::events::{Event, Reporter};
 use crate::generated::Generated;
 use crate::pm2::{Pm2, Restart};
 use crate::secrets::{Redacting, Secrets};
-use crate::verify::{Down, Expect, Monitor, Unhealthy, now_ms, verify};
+use crate::verify::{Down, Expect, Left, Monitor, Unhealthy, now_ms, verify};
 use pm2_clj_sync::facts::Status;
 
 /// How many units run at once.
@@ -104,15 +104,6 @@ impl UnitOutcome {
     pub fn succeeded(&self) -> bool {
         self.errors.is_empty() && self.unhealthy.is_empty()
     }
-}
-
-/// An app a rollback could not restore, and the state pm2 shows it in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Left {
-    /// The app.
-    pub app: String,
-    /// What pm2 shows of it: `not in pm2`, `online (the failed definition)`, ...
-    pub state: String,
 }
 
 /// How to undo one step.

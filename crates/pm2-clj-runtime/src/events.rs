@@ -9,10 +9,9 @@ use pm2_clj_sync::desired::Prepared;
 use pm2_clj_sync::plan::{Action, Plan};
 use pm2_clj_sync::problem::SourceProblem;
 
-use crate::apply::Left;
 use crate::error::RuntimeError;
-use crate::rotate::Changes;
-use crate::verify::{Down, Unhealthy, Verified};
+use crate::rotate::changes::Changes;
+use crate::verify::{Down, Left, Unhealthy, Verified};
 
 /// One thing that happened (borrowing what the run already holds).
 #[derive(Debug)]

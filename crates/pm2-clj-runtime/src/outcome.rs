@@ -24,7 +24,7 @@ pub struct Outcome {
     pub units: Vec<UnitOutcome>,
     /// What sources asked of `pm2-logrotate` when it could not be set up (pm2 refused
     /// the install or an option), in this run or, for `watch`, in an earlier one it was
-    /// not tried again after (see [`crate::reconcile::Held`]).
+    /// not tried again after (see `reconcile::Held`).
     pub rotate_failed: Option<Wanted>,
     /// Whether the run stopped before its plan: pm2 did not list its processes, or
     /// another run held the lock (worth trying again soon).

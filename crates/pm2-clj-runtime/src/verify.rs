@@ -212,6 +212,15 @@ pub struct Down {
     pub took: Duration,
 }
 
+/// An app a rollback could not restore, and the state pm2 shows it in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Left {
+    /// The app.
+    pub app: String,
+    /// What pm2 shows of it: `not in pm2`, `online (the failed definition)`, ...
+    pub state: String,
+}
+
 /// An app that did not.
 #[derive(Clone, Debug)]
 pub struct Unhealthy {

@@ -5,20 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use pm2_dsl_reader::{Note, Problem, ProblemKind, Source, Span};
+use pm2_dsl_reader::{Note, Problem, ProblemKind};
 
 use crate::desired::{Desired, SourceState};
-
-/// Where an app's `:name` is written.
-#[derive(Clone, Debug)]
-pub struct Place {
-    /// The text it is written in.
-    pub source: Arc<Source>,
-    /// The name's span in it.
-    pub span: Span,
-}
+use crate::place::Place;
 
 /// An app the plan leaves as it is, and why.
 #[derive(Clone, Debug)]
@@ -170,29 +161,6 @@ pub fn claimed_twice_among<'a>(
             app: name.to_string(),
             sources: defs.iter().map(|(s, _)| s.to_path_buf()).collect(),
             places: defs.into_iter().filter_map(|(_, p)| p).collect(),
-        })
-        .collect()
-}
-
-/// Each app of a loaded source by name, with where its `:name` is written.
-pub fn names_of(loaded: &crate::load::Loaded) -> Vec<(String, Option<Place>)> {
-    let sources = loaded.evaluated.evaluator.sources();
-    loaded
-        .built
-        .ecosystem
-        .apps
-        .iter()
-        .filter_map(|app| {
-            let name = app.name()?.to_string();
-            let place = (app.name.as_ref())
-                .and_then(|n| n.written.origin())
-                .and_then(|span| {
-                    Some(Place {
-                        source: sources.get(span.source)?.clone(),
-                        span,
-                    })
-                });
-            Some((name, place))
         })
         .collect()
 }

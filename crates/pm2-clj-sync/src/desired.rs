@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use pm2_dsl_emit::{Ecosystem, Header};
 
-use crate::conflict::Place;
 use crate::error::{LoadError, LoadErrorKind};
 use crate::load::{Input, Inputs, InputsFrom, LoadSettings};
 use crate::markers::Markers;
+use crate::place::Place;
 use crate::problem::SourceProblem;
 use crate::process::Process;
 
@@ -173,7 +173,7 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
     }
     let mut marked = ecosystem.clone();
     let mut desired = Vec::with_capacity(ecosystem.apps.len());
-    let names = crate::conflict::names_of(&loaded);
+    let names = names_of(&loaded);
     for (app, (_, name_place)) in marked.apps.iter_mut().zip(names) {
         let markers = Markers::of(app, path, &inputs);
         desired.push(Desired {
@@ -212,4 +212,27 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
         }),
         files,
     }
+}
+
+/// Each app of a loaded source by name, with where its `:name` is written.
+pub fn names_of(loaded: &crate::load::Loaded) -> Vec<(String, Option<Place>)> {
+    let sources = loaded.evaluated.evaluator.sources();
+    loaded
+        .built
+        .ecosystem
+        .apps
+        .iter()
+        .filter_map(|app| {
+            let name = app.name()?.to_string();
+            let place = (app.name.as_ref())
+                .and_then(|n| n.written.origin())
+                .and_then(|span| {
+                    Some(Place {
+                        source: sources.get(span.source)?.clone(),
+                        span,
+                    })
+                });
+            Some((name, place))
+        })
+        .collect()
 }

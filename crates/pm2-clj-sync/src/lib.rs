@@ -17,6 +17,7 @@ pub mod graph;
 pub mod liveness;
 pub mod load;
 pub mod markers;
+pub mod place;
 pub mod plan;
 pub mod preflight;
 pub mod problem;

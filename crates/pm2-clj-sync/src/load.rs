@@ -52,7 +52,7 @@ pub struct LoadSettings {
 
 /// What a source is loaded with that its file does not say: the profile and the
 /// overrides. pm2-clj records them with the apps it starts (see
-/// [`crate::markers::Markers::inputs`]), so a later command that names none loads the
+/// `markers::Markers::inputs`), so a later command that names none loads the
 /// source as it was last applied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inputs {

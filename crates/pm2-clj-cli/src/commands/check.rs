@@ -9,7 +9,8 @@ use clap::Args;
 use crate::failure::Failure;
 use crate::input::{BuildInputs, StdinInput, expand, load_from};
 use crate::report::{MessageFormat, emit, emit_each, emit_reports};
-use pm2_clj_sync::conflict::{claimed_twice_among, names_of};
+use pm2_clj_sync::conflict::claimed_twice_among;
+use pm2_clj_sync::desired::names_of;
 
 /// Arguments of `check`.
 #[derive(Args, Debug)]
