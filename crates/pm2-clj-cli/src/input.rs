@@ -297,11 +297,19 @@ pub struct Pm2Inputs {
 }
 
 impl Pm2Inputs {
-    /// Connects to pm2 (its API, or its command line with a note).
+    /// Connects to pm2 (its daemon's socket, its API, or its command line with a note).
     pub fn connect(
         &self,
         printer: &crate::printer::Printer,
     ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, Failure> {
+        Ok(self.connect_runtime(printer)?)
+    }
+
+    /// Connects to pm2 for the runtime (a note about how is printed).
+    pub fn connect_runtime(
+        &self,
+        printer: &crate::printer::Printer,
+    ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, pm2_clj_runtime::RuntimeError> {
         use pm2_clj_runtime::events::{Event, Reporter};
         let options = pm2_clj_runtime::pm2::Pm2Options {
             timeout: self.pm2_timeout,

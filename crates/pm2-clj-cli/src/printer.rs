@@ -10,7 +10,6 @@ use miette::Diagnostic;
 use pm2_clj_runtime::events::{Event, Reporter};
 use pm2_clj_runtime::rotate::{Changes, Was};
 use pm2_clj_sync::conflict::Conflict;
-use pm2_clj_sync::desired::Prepared;
 use pm2_clj_sync::load::InputsFrom;
 use pm2_clj_sync::plan::{Action, Plan};
 use pm2_dsl_emit::logs::ROTATE_MODULE;
@@ -65,12 +64,6 @@ impl Printer {
         } else {
             MessageFormat::Human
         }
-    }
-
-    /// Says, in one line, that a source was loaded with the profile and overrides its
-    /// apps recorded when they were last applied (nothing otherwise).
-    pub fn report_inputs(&self, source: &Path, prepared: &Prepared) {
-        self.report(Event::RecordedInputs { source, prepared });
     }
 
     /// Prints a line (with a timestamp in `watch`).

@@ -26,6 +26,22 @@ pub struct HealthNow {
 /// How many lines of an app's error log a failed check shows.
 const LOG_LINES: usize = 10;
 
+/// Loads the sources under `paths` (as their running apps were applied) and runs the
+/// checks of their apps (those in `only`, when given); the sources that failed to load
+/// are reported, and their count returned.
+pub fn check_paths(
+    pm2: &dyn Pm2,
+    paths: &[PathBuf],
+    settings: &pm2_clj_sync::load::LoadSettings,
+    only: &[String],
+    timeout: Duration,
+    reporter: &dyn crate::events::Reporter,
+) -> Result<(Vec<HealthNow>, usize), RuntimeError> {
+    let (_, states) = crate::status::load_reporting(paths, settings, &pm2.list()?, reporter);
+    let failed = states.iter().filter(|s| !s.loaded()).count();
+    Ok((check_now(pm2, &states, only, timeout)?, failed))
+}
+
 /// Runs the checks of the apps `states` define (those in `only`, when given), side by
 /// side, giving each probe at most `timeout` (or its own `:timeout`).
 pub fn check_now(

@@ -5,6 +5,7 @@
 //!
 //! - [`pm2`]: the driver (pm2's own API through a Node helper, or its command line);
 //! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;
+//!   [`status`]: what runs against the sources;
 //! - [`apply`]: actions as transactions, verified ([`verify`], [`probe`]) and rolled back;
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
 //! - [`observe`]: what pm2 runs, crash loops named;
@@ -34,6 +35,7 @@ pub mod probe;
 pub mod reconcile;
 pub mod rotate;
 pub mod secrets;
+pub mod status;
 pub mod verbs;
 pub mod verify;
 pub mod watch;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_clj_sync::desired::{Prepared, SourceState};
+use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::plan::{Action, ActionKind, Plan, PlanOptions, plan};
 use pm2_clj_sync::scan::Scope;
 use pm2_dsl_emit::OutputFormat;
@@ -89,6 +90,31 @@ fn held_action(action: &Action, generated: &Generated) -> Option<Action> {
             reason: "missing; started from its last good definition (its source is held)".into(),
             ..action.clone()
         })
+}
+
+/// Loads the sources under `paths` (each with the profile and overrides its running
+/// apps recorded, unless `settings` give some) and makes pm2 match them: `sync` as a
+/// command runs it.
+pub fn sync_paths(
+    pm2: &dyn Pm2,
+    paths: &[PathBuf],
+    settings: &LoadSettings,
+    options: &SyncOptions,
+    reporter: &dyn Reporter,
+) -> Outcome {
+    let scope = Scope::of(paths);
+    let running = match pm2.list() {
+        Ok(list) => list,
+        Err(e) => {
+            return Outcome {
+                errors: vec![e],
+                stopped_early: true,
+                ..Outcome::default()
+            };
+        }
+    };
+    let states = SourceState::all(&scope.scan(), settings, &running);
+    sync(pm2, &scope, &states, options, &Held::default(), reporter)
 }
 
 /// Makes pm2 match the `states` of the sources in `scope`.

@@ -10,7 +10,6 @@ use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::desired::{Desired, SourceState};
 use pm2_clj_sync::plan::{Action, ActionKind, Plan, needs_recreate};
 use pm2_clj_sync::process::Process;
-use pm2_dsl_emit::Header;
 
 use crate::apply::{ApplyOptions, Unit, apply};
 use crate::error::{RuntimeError, RuntimeErrorKind};
@@ -144,14 +143,12 @@ pub fn policy(verb: Verb, apps: &[&Desired], running: &[Process]) -> (Plan, Vec<
     (plan, notes)
 }
 
-/// Runs `verb` on the loaded source `state`, with `header` on its generated config
-/// (written beside it in `.pm2-clj/`, named after `profile`).
+/// Runs `verb` on the loaded source `state` (its generated config written beside it in
+/// `.pm2-clj/`, named after the profile it was loaded with).
 pub fn run(
     pm2: &dyn Pm2,
     verb: Verb,
     state: &SourceState,
-    header: &Header,
-    profile: Option<&str>,
     options: &VerbOptions,
     reporter: &dyn Reporter,
 ) -> Result<Outcome, RuntimeError> {
@@ -181,9 +178,9 @@ pub fn run(
             "waiting for another pm2-clj run (pid {pid})"
         )));
     })?;
-    let generated = Generated::verbs(&state.path, profile);
+    let generated = Generated::verbs(&state.path, prepared.inputs.profile.as_deref());
     if verb.starts() {
-        generated.write_config(&prepared.ecosystem, header)?;
+        generated.write_config(&prepared.ecosystem, &prepared.header)?;
         let rotate = prepared.ecosystem.logs.as_ref().and_then(|l| l.rotate.as_deref());
         // Rotation is about logs, not the apps: when it cannot be set up, the apps
         // still start, and the run reports the failure.
@@ -226,6 +223,70 @@ pub fn run(
     }
     outcome.plan = plan;
     Ok(outcome)
+}
+
+/// Runs `verb` on the source `file`, as the command does: pm2 is listed only when its
+/// daemon runs (none is started just to look; `connect` is called when pm2 is needed),
+/// the file is loaded with the profile and overrides its running apps recorded unless
+/// `settings` give some, and a file that does not load is reported and refused before
+/// pm2 is asked anything — except that `stop` and `delete` of a file lacking only what
+/// it reads from outside (a variable it requires, a `.env` file) act on the apps it
+/// started, found by their markers.
+pub fn run_file(
+    connect: &dyn Fn() -> Result<Box<dyn Pm2>, RuntimeError>,
+    verb: Verb,
+    file: &std::path::Path,
+    settings: &pm2_clj_sync::load::LoadSettings,
+    options: &VerbOptions,
+    reporter: &dyn Reporter,
+) -> Result<Outcome, RuntimeError> {
+    let pm2 = match crate::pm2::daemon_runs(options.home.as_deref()) {
+        true => Some(connect()?),
+        false => None,
+    };
+    let running = match &pm2 {
+        Some(pm2) => pm2.list()?,
+        None => Vec::new(),
+    };
+    let state = pm2_clj_sync::desired::prepare_recorded(file, settings, &running);
+    if let (Err(reports), Some(pm2)) = (&state.result, &pm2)
+        && matches!(verb, Verb::Stop | Verb::Delete)
+        && pm2_clj_sync::load::only_missing_inputs(reports)
+    {
+        reporter.report(Event::Warnings(reports));
+        reporter.report(Event::Note(format!(
+            "{} does not load; {} the apps pm2-clj started from it",
+            file.display(),
+            if verb == Verb::Stop {
+                "stopping"
+            } else {
+                "deleting"
+            }
+        )));
+        return run_by_markers(&**pm2, verb, file, options, reporter);
+    }
+    if let Err(reports) = &state.result {
+        reporter.report(Event::SourceFailed {
+            path: &state.path,
+            reports,
+        });
+        return Ok(Outcome {
+            failed_sources: vec![state.path.clone()],
+            ..Outcome::default()
+        });
+    }
+    run(&*connect_unless(pm2, connect)?, verb, &state, options, reporter)
+}
+
+/// `pm2`, or a new connection.
+fn connect_unless(
+    pm2: Option<Box<dyn Pm2>>,
+    connect: &dyn Fn() -> Result<Box<dyn Pm2>, RuntimeError>,
+) -> Result<Box<dyn Pm2>, RuntimeError> {
+    match pm2 {
+        Some(pm2) => Ok(pm2),
+        None => connect(),
+    }
 }
 
 /// Runs `stop` or `delete` on the apps pm2-clj started from `source`, found by their
@@ -368,10 +429,6 @@ mod tests {
         fn run(&self, verb: Verb, only: &[&str]) -> (Result<Outcome, RuntimeError>, Vec<String>) {
             let state =
                 pm2_clj_sync::desired::prepare(&self.dir.path().join("a.pm2.edn"), &LoadSettings::default());
-            let header = Header {
-                source: "a.pm2.edn".into(),
-                profile: None,
-            };
             let options = VerbOptions {
                 only: only.iter().map(|s| s.to_string()).collect(),
                 rollback: true,
@@ -380,7 +437,7 @@ mod tests {
                 home: Some(self.dir.path().join("home")),
             };
             let notes = Notes::default();
-            let outcome = run(&self.pm2, verb, &state, &header, None, &options, &notes);
+            let outcome = run(&self.pm2, verb, &state, &options, &notes);
             (outcome, notes.0.into_inner().unwrap())
         }
     }

@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_clj_runtime::health::check_now;
+use pm2_clj_runtime::health::check_paths;
+use pm2_clj_sync::preflight::Preflight;
 use serde_json::json;
 
 use crate::commands::status::StatusFormat;
-use crate::commands::sync::{SyncInputs, existing, load_reporting};
+use crate::commands::sync::{SyncInputs, existing};
 use crate::failure::Failure;
 use crate::input::{Pm2Inputs, parse_duration};
 use crate::printer::Printer;
@@ -41,8 +42,8 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
     existing(&args.paths)?;
     let pm2 = args.pm2.connect(&printer)?;
-    let (_, states) = load_reporting(&args.paths, &args.inputs, &pm2.list()?, &printer)?;
-    let answers = check_now(&*pm2, &states, &args.only, args.timeout)?;
+    let settings = args.inputs.settings_at(Preflight::Warn);
+    let (answers, failed) = check_paths(&*pm2, &args.paths, &settings, &args.only, args.timeout, &printer)?;
     for a in &answers {
         if json {
             let (ok, detail) = match &a.result {
@@ -71,7 +72,7 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
     if answers.iter().any(|a| a.result.is_err()) {
         return Err(Failure::Pm2(Vec::new()));
     }
-    if states.iter().any(|s| !s.loaded()) {
+    if failed > 0 {
         return Err(Failure::Input(Vec::new()));
     }
     Ok(())

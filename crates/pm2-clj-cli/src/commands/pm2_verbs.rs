@@ -6,10 +6,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_clj_runtime::events::{Event, Reporter};
-use pm2_clj_runtime::verbs::{Verb, VerbOptions, run as run_verb, run_by_markers};
-use pm2_clj_sync::desired::prepare_recorded;
-use pm2_clj_sync::load::only_missing_inputs;
+use pm2_clj_runtime::verbs::{Verb, VerbOptions, run_file};
 
 use crate::failure::Failure;
 use crate::input::{BuildInputs, Pm2Inputs, VerifyInputs};
@@ -46,9 +43,7 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
     };
     crate::commands::sync::existing(std::slice::from_ref(&args.file))?;
     let printer = Printer::new(message_format, false);
-    let (pm2, running) = args.pm2.peek(&printer)?;
     let settings = args.inputs.settings_at(Preflight::Error);
-    let state = prepare_recorded(&args.file, &settings, &running);
     let options = VerbOptions {
         only: args.only.clone(),
         rollback: !args.verify.no_rollback,
@@ -56,43 +51,8 @@ pub fn run(verb: Verb, args: &Pm2Args, message_format: MessageFormat) -> Result<
         lock_wait: args.pm2.lock_wait,
         home: None,
     };
-    let (header, profile) = match &state.result {
-        Ok(prepared) => (prepared.header.clone(), prepared.inputs.profile.clone()),
-        // Stopping or deleting what the file started needs nothing of what the file
-        // reads from outside (a variable it requires, a .env file): its apps carry
-        // markers naming it. A file that is itself broken is refused.
-        Err(reports)
-            if matches!(verb, Verb::Stop | Verb::Delete) && pm2.is_some() && only_missing_inputs(reports) =>
-        {
-            printer.report(Event::Warnings(reports));
-            printer.report(Event::Note(format!(
-                "{} does not load; {} the apps pm2-clj started from it",
-                args.file.display(),
-                if verb == Verb::Stop {
-                    "stopping"
-                } else {
-                    "deleting"
-                }
-            )));
-            let pm2 = pm2.expect("connected");
-            let outcome = run_by_markers(&*pm2, verb, &args.file, &options, &printer)?;
-            return Failure::of(outcome.verdict());
-        }
-        Err(_) => return Err(Failure::from(state.result.err().unwrap_or_default())),
-    };
-    let pm2 = match pm2 {
-        Some(pm2) => pm2,
-        None => args.pm2.connect(&printer)?,
-    };
-    let outcome = run_verb(
-        &*pm2,
-        verb,
-        &state,
-        &header,
-        profile.as_deref(),
-        &options,
-        &printer,
-    )?;
+    let connect = || args.pm2.connect_runtime(&printer);
+    let outcome = run_file(&connect, verb, &args.file, &settings, &options, &printer)?;
     for e in &outcome.errors {
         crate::report::emit(&[e as &dyn miette::Diagnostic], message_format);
     }

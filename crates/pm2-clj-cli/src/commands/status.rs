@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use pm2_clj_runtime::status::status_of;
 use pm2_clj_sync::facts::Status;
-use pm2_clj_sync::status::{AppStatus, status};
+use pm2_clj_sync::preflight::Preflight;
+use pm2_clj_sync::status::AppStatus;
 use serde_json::json;
 
-use crate::commands::sync::{SyncInputs, existing, load_reporting};
+use crate::commands::sync::{SyncInputs, existing};
 use crate::failure::Failure;
 use crate::input::Pm2Inputs;
 use crate::printer::{Printer, display};
@@ -94,14 +96,14 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
     existing(&paths)?;
     let pm2 = args.pm2.connect(&printer)?;
-    let observed = pm2_clj_runtime::observe::observe(&*pm2)?;
-    let (scope, states) = load_reporting(&paths, &args.inputs, &observed.processes, &printer)?;
-    let (rows, _) = status(&states, &observed.processes, &observed.crash_loops, &scope);
+    let settings = args.inputs.settings_at(Preflight::Warn);
+    let view = status_of(&*pm2, &paths, &settings, &printer)?;
+    let rows = view.rows;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for row in &rows {
         *counts.entry(row.drift.text()).or_default() += 1;
     }
-    let failed = states.iter().filter(|s| !s.loaded()).count();
+    let failed = view.failed_sources;
     if json {
         for row in &rows {
             let (status, pid, uptime, restarts, cpu, memory) = figures(row);

@@ -7,13 +7,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use pm2_clj_runtime::events::{Event, Reporter};
-use pm2_clj_runtime::reconcile::{Held, SyncOptions, sync};
-use pm2_clj_sync::desired::SourceState;
+use pm2_clj_runtime::reconcile::{SyncOptions, sync_paths};
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::preflight::Preflight;
-use pm2_clj_sync::process::Process;
-use pm2_clj_sync::scan::Scope;
 
 use crate::commands::render::Format;
 use crate::failure::{CliProblem, Failure};
@@ -126,30 +122,6 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
     }
 }
 
-/// Loads the sources under `paths` (each with the inputs its apps in `running`
-/// recorded, unless the command gives some), reporting those that fail.
-pub fn load_reporting(
-    paths: &[PathBuf],
-    inputs: &SyncInputs,
-    running: &[Process],
-    printer: &Printer,
-) -> Result<(Scope, Vec<SourceState>), Failure> {
-    existing(paths)?;
-    let scope = Scope::of(paths);
-    // What runs now is reported whatever its source's files lack.
-    let states = SourceState::all(&scope.scan(), &inputs.settings_at(Preflight::Warn), running);
-    for state in &states {
-        match &state.result {
-            Err(reports) => printer.report(Event::SourceFailed {
-                path: &state.path,
-                reports,
-            }),
-            Ok(prepared) => printer.report_inputs(&state.path, prepared),
-        }
-    }
-    Ok((scope, states))
-}
-
 /// Runs `sync`.
 pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure> {
     existing(&args.paths)?;
@@ -159,12 +131,9 @@ pub fn run(args: &SyncArgs, message_format: MessageFormat) -> Result<(), Failure
         message_format
     };
     let printer = Printer::new(format, false);
-    let scope = Scope::of(&args.paths);
     let pm2 = args.pm2.connect(&printer)?;
-    let running = pm2.list()?;
-    let states = SourceState::all(&scope.scan(), &args.inputs.settings(), &running);
     let options = options(&args.inputs, &args.verify, &args.pm2, args.dry_run, args.adopt);
-    let outcome = sync(&*pm2, &scope, &states, &options, &Held::default(), &printer);
+    let outcome = sync_paths(&*pm2, &args.paths, &args.inputs.settings(), &options, &printer);
     for e in &outcome.errors {
         crate::report::emit(&[e as &dyn miette::Diagnostic], format);
     }
