@@ -1,4 +1,5 @@
-//! An in-memory pm2 for the unit tests of the executor and the verb policy: it keeps
+//! An in-memory pm2 (the `fake` feature), for tests here and for embedders that drive
+//! the runtime without a real pm2: it keeps
 //! processes as pm2 lists them, records every call, crashes the apps whose script is
 //! `crash.js`, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
 //! defaults), and refuses the calls it is told to. Also a reporter that keeps the notes.

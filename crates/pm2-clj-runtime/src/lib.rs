@@ -21,8 +21,8 @@ pub mod apply;
 mod child;
 mod error;
 pub mod events;
-#[cfg(test)]
-mod fake;
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
 pub mod files;
 pub mod generated;
 pub mod health;
