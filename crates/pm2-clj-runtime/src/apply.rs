@@ -22,9 +22,10 @@ use serde_json::Value as Json;
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
 use crate::generated::Generated;
+use crate::monitor::Monitor;
 use crate::pm2::{Pm2, Restart};
 use crate::secrets::{Redacting, Secrets};
-use crate::verify::{Down, Expect, Left, Monitor, Unhealthy, now_ms, verify};
+use crate::verify::{Down, Expect, Left, Unhealthy, now_ms, verify};
 use pm2_clj_sync::facts::Status;
 
 /// How many units run at once.
@@ -517,6 +518,7 @@ fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Do
         help: "check `pm2 list`".into(),
     };
     loop {
+        let mark = monitor.mark();
         let list = monitor.list().map_err(|e| unhealthy(e.to_string()))?;
         let procs: Vec<_> = list.iter().filter(|p| p.name == app).collect();
         let left = match want {
@@ -539,7 +541,7 @@ fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Do
             };
             return Err(unhealthy(format!("{left} process(es) {what}")));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        monitor.pause(app, mark, Duration::from_millis(100));
     }
 }
 

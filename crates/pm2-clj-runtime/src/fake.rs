@@ -1,18 +1,20 @@
 //! An in-memory pm2 (the `fake` feature), for tests here and for embedders that drive
 //! the runtime without a real pm2: it keeps
 //! processes as pm2 lists them, records every call, crashes the apps whose script is
-//! `crash.js`, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
+//! `crash.js`, tells its [`Changes`] subscribers which app changed, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
 //! defaults), and refuses the calls it is told to. Also a reporter that keeps the notes.
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
 
 use pm2_clj_sync::process::Process;
 use serde_json::{Value as Json, json};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
-use crate::pm2::{ModuleConf, Pm2, Restart};
+use crate::pm2::{Changes, ModuleConf, Pm2, Restart};
 
 struct Proc {
     pm_id: u64,
@@ -30,6 +32,15 @@ struct State {
     calls: Vec<String>,
     refuse: Vec<String>,
     modules: Json,
+    subscribers: Vec<Sender<String>>,
+}
+
+impl State {
+    /// Tells every subscriber that `app` changed.
+    fn changed(&mut self, app: &Json) {
+        let app = app.as_str().unwrap_or_default().to_string();
+        self.subscribers.retain(|s| s.send(app.clone()).is_ok());
+    }
 }
 
 /// The fake pm2.
@@ -74,6 +85,17 @@ impl FakePm2 {
             restarts: 0,
             started_at: crate::verify::now_ms(),
         });
+    }
+
+    /// Crashes the processes named `name` once: pm2 restarted them (their restart count
+    /// grows), and subscribers hear of it.
+    pub fn crash(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        for p in state.procs.iter_mut().filter(|p| p.def["name"] == name) {
+            p.restarts += 1;
+            p.started_at = crate::verify::now_ms();
+        }
+        state.changed(&json!(name));
     }
 
     /// The environment variable `var` of the processes named `name`.
@@ -147,6 +169,7 @@ impl Pm2 for FakePm2 {
                 started_at: crate::verify::now_ms(),
             });
             ids.push(pm_id);
+            state.changed(&app["name"]);
         }
         Ok(ids)
     }
@@ -163,20 +186,29 @@ impl Pm2 for FakePm2 {
             (p.status, p.restarts) = launched(app);
             p.started_at = crate::verify::now_ms();
         }
+        state.changed(&app["name"]);
         Ok(())
     }
 
     fn stop(&self, ids: &[u64]) -> Result<(), RuntimeError> {
         let mut state = self.call(format!("stop {}", ids_text(ids)))?;
+        let mut names = Vec::new();
         for p in state.procs.iter_mut().filter(|p| ids.contains(&p.pm_id)) {
             p.status = "stopped";
+            names.push(p.def["name"].clone());
         }
+        names.iter().for_each(|name| state.changed(name));
         Ok(())
     }
 
     fn delete(&self, ids: &[u64]) -> Result<(), RuntimeError> {
         let mut state = self.call(format!("delete {}", ids_text(ids)))?;
+        let gone: Vec<Json> = (state.procs.iter())
+            .filter(|p| ids.contains(&p.pm_id))
+            .map(|p| p.def["name"].clone())
+            .collect();
         state.procs.retain(|p| !ids.contains(&p.pm_id));
+        gone.iter().for_each(|name| state.changed(name));
         Ok(())
     }
 
@@ -204,6 +236,25 @@ impl Pm2 for FakePm2 {
 
     fn describe(&self) -> String {
         "a fake pm2".into()
+    }
+
+    fn changes(&self) -> Option<Box<dyn Changes>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.state.lock().unwrap().subscribers.push(tx);
+        Some(Box::new(FakeChanges(rx)))
+    }
+}
+
+/// A subscription to the fake's changes.
+struct FakeChanges(Receiver<String>);
+
+impl Changes for FakeChanges {
+    fn wait(&mut self, timeout: Duration) -> Result<Option<String>, RuntimeError> {
+        match self.0.recv_timeout(timeout) {
+            Ok(app) => Ok(Some(app)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(refused("changes")),
+        }
     }
 }
 

@@ -3,10 +3,12 @@
 //! it happen and reports what did, as typed [`events`] and an [`outcome`] the CLI turns
 //! into text, JSON lines and exit codes.
 //!
-//! - [`pm2`]: the driver (pm2's own API through a Node helper, or its command line);
+//! - [`pm2`]: the driver (pm2's daemon socket, its own API through a Node helper, or its
+//!   command line);
 //! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;
 //!   [`status`]: what runs against the sources;
 //! - [`apply`]: actions as transactions, verified ([`verify`], [`probe`]) and rolled back;
+//!   [`monitor`]: pm2's list while waiting, woken by pm2's own change events;
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
 //! - [`observe`]: what pm2 runs, crash loops named;
 //! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files; [`rotate`]: the
@@ -28,6 +30,7 @@ pub mod generated;
 pub mod health;
 pub mod lock;
 pub mod logs;
+pub mod monitor;
 pub mod observe;
 pub mod outcome;
 pub mod pm2;

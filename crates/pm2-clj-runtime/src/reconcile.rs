@@ -20,10 +20,10 @@ use crate::apply::{ApplyOptions, Unit, apply};
 use crate::events::{Event, Reporter};
 use crate::generated::Generated;
 use crate::lock;
+use crate::monitor::Monitor;
 use crate::outcome::Outcome;
 use crate::pm2::Pm2;
 use crate::rotate::{self, Changes, Wanted};
-use crate::verify::Monitor;
 
 /// How to sync.
 #[derive(Clone, Debug)]

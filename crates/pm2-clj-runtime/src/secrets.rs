@@ -100,6 +100,10 @@ impl Pm2 for Redacting<'_> {
     fn describe(&self) -> String {
         self.pm2.describe()
     }
+
+    fn changes(&self) -> Option<Box<dyn crate::pm2::Changes>> {
+        self.pm2.changes()
+    }
 }
 
 #[cfg(test)]

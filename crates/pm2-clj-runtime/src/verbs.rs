@@ -16,10 +16,10 @@ use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
 use crate::generated::Generated;
 use crate::lock;
+use crate::monitor::Monitor;
 use crate::outcome::Outcome;
 use crate::pm2::Pm2;
 use crate::rotate::{self, Wanted};
-use crate::verify::Monitor;
 
 /// A pm2 verb.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -16,18 +16,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pm2_clj_sync::facts::Status;
 use pm2_clj_sync::process::Process;
 use pm2_dsl_emit::health::Health;
 
-use crate::error::RuntimeError;
-use crate::pm2::Pm2;
+use crate::monitor::{Monitor, POLL};
 
-/// How often pm2's list is read while verifying.
-const POLL: Duration = Duration::from_millis(100);
 /// The time between two probes when the check does not say.
 const DEFAULT_INTERVAL: Duration = Duration::from_millis(250);
 /// How many lines of the app's error log a failure shows.
@@ -120,48 +116,6 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-/// pm2's process list, read at most every `POLL` (100 ms) however many apps are verified at
-/// once.
-pub struct Monitor<'a> {
-    pm2: &'a dyn Pm2,
-    latest: Mutex<Option<(Instant, Arc<Vec<Process>>)>>,
-}
-
-impl<'a> Monitor<'a> {
-    /// A monitor of `pm2`.
-    pub fn new(pm2: &'a dyn Pm2) -> Monitor<'a> {
-        Monitor {
-            pm2,
-            latest: Mutex::new(None),
-        }
-    }
-
-    /// The driver.
-    pub fn pm2(&self) -> &'a dyn Pm2 {
-        self.pm2
-    }
-
-    /// A list read now.
-    pub fn fresh(&self) -> Result<Arc<Vec<Process>>, RuntimeError> {
-        let list = Arc::new(self.pm2.list()?);
-        *self.latest.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), list.clone()));
-        Ok(list)
-    }
-
-    /// A list at most `POLL` old.
-    pub fn list(&self) -> Result<Arc<Vec<Process>>, RuntimeError> {
-        let mut latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((at, list)) = &*latest
-            && at.elapsed() < POLL
-        {
-            return Ok(list.clone());
-        }
-        let list = Arc::new(self.pm2.list()?);
-        *latest = Some((Instant::now(), list.clone()));
-        Ok(list)
-    }
 }
 
 /// What an app must show.
@@ -266,6 +220,7 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
         help: help.to_string(),
     };
     loop {
+        let mark = monitor.mark();
         let list = match monitor.list() {
             Ok(list) => list,
             Err(e) => {
@@ -429,7 +384,7 @@ pub fn verify(monitor: &Monitor, expect: &Expect, deadline: Instant) -> Result<V
                 help,
             ));
         }
-        std::thread::sleep(POLL);
+        monitor.pause(&expect.app, mark, POLL);
     }
 }
 

@@ -221,4 +221,8 @@ impl Pm2 for CliDriver {
     fn describe(&self) -> String {
         format!("{} (command line)", self.bin.display())
     }
+
+    fn changes(&self) -> Option<Box<dyn super::Changes>> {
+        super::subscribe(&self.options)
+    }
 }

@@ -68,6 +68,33 @@ pub trait Pm2: Send + Sync {
 
     /// How pm2 is driven, for notes and reports (`pm2 7.0.4 through its API`).
     fn describe(&self) -> String;
+
+    /// pm2's state changes as they happen, when its daemon can be subscribed to (it
+    /// runs, and its bus answers); `None` leaves waiters polling the list.
+    fn changes(&self) -> Option<Box<dyn Changes>>;
+}
+
+/// Which app a process just changed state of in pm2 (spawned, exited, restarted,
+/// stopped, deleted: pm2's `process:event`s), for a waiter to look again at once
+/// rather than at its next poll.
+pub trait Changes: Send {
+    /// The app of the next change, waiting at most `timeout` (`Ok(None)`: none came);
+    /// an error once the feed has ended (the daemon went away).
+    fn wait(&mut self, timeout: Duration) -> Result<Option<String>, RuntimeError>;
+}
+
+/// The changes published on the bus of the daemon of `options`' home, when it runs.
+fn subscribe(options: &Pm2Options) -> Option<Box<dyn Changes>> {
+    #[cfg(unix)]
+    {
+        let bus = native::Bus::connect(options.home.as_deref(), Duration::from_millis(200)).ok()?;
+        Some(Box::new(bus))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = options;
+        None
+    }
 }
 
 /// How to reach pm2.

@@ -353,4 +353,8 @@ impl Pm2 for NodeDriver {
             .unwrap_or_else(|| "?".into());
         format!("pm2 {version} through its API")
     }
+
+    fn changes(&self) -> Option<Box<dyn super::Changes>> {
+        super::subscribe(&self.options)
+    }
 }

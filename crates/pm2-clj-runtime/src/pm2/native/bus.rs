@@ -221,6 +221,19 @@ impl Bus {
     }
 }
 
+impl crate::pm2::Changes for Bus {
+    fn wait(&mut self, timeout: Duration) -> Result<Option<String>, RuntimeError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.next(deadline.saturating_duration_since(Instant::now()))? {
+                Some(BusMessage::Event(event)) => return Ok(Some(event.name)),
+                Some(BusMessage::Log(_)) => continue,
+                None => return Ok(None),
+            }
+        }
+    }
+}
+
 impl Drop for Bus {
     fn drop(&mut self) {
         let _ = self.stream.shutdown(Shutdown::Both);

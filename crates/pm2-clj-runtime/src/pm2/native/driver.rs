@@ -119,4 +119,8 @@ impl Pm2 for NativeDriver {
     fn describe(&self) -> String {
         format!("pm2 {} through its daemon's socket", self.version)
     }
+
+    fn changes(&self) -> Option<Box<dyn super::super::Changes>> {
+        super::super::subscribe(&self.options)
+    }
 }
