@@ -107,29 +107,20 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
-/// Evaluation recurses; a large stack (only touched pages are used) keeps deep but
-/// legal programs, and dropping deep values, off the guard page.
-const STACK_SIZE: usize = 512 << 20;
-
 fn main() -> ExitCode {
     // Without it an interrupted write leaves its temporary file until the next write.
-    let _ = pm2_clj_runtime::files::remove_temporaries_on_signals();
+    pm2_clj_runtime::files::remove_temporaries_on_signals();
     let cli = Cli::parse();
     if cli.all_diagnostics {
         report::show_all();
     }
-    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
-        let result = run(&cli);
-        match result {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(failure) => {
-                report::emit_reports(failure.reports(), cli.message_format);
-                failure.exit_code()
-            }
+    // On the main thread: the libraries bound every recursion (the reader's and the
+    // evaluator's depth limits, and the evaluator grows its own stack on demand).
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            report::emit_reports(failure.reports(), cli.message_format);
+            failure.exit_code()
         }
-    });
-    match worker.map(|w| w.join()) {
-        Ok(Ok(code)) => code,
-        _ => ExitCode::from(101),
     }
 }

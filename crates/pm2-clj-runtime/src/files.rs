@@ -251,6 +251,7 @@ struct Pending(PathBuf);
 
 impl Pending {
     fn new(path: &Path) -> Pending {
+        watch_signals();
         pending().push(path.to_path_buf());
         Pending(path.to_path_buf())
     }
@@ -270,30 +271,44 @@ impl Drop for Pending {
     }
 }
 
-/// Removes the temporary files of writes under way, then lets each of SIGINT, SIGTERM
-/// and SIGHUP end the process as it would have (exit status 128 + the signal's number),
-/// so an interrupted `render -o` or `sync` leaves no `.NAME.pm2-clj-*` file behind. Call
-/// it once, first thing; it watches the signals from a thread of its own.
-pub fn remove_temporaries_on_signals() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-        std::thread::Builder::new()
-            .name("signals".into())
-            .spawn(move || {
-                if let Some(signal) = signals.forever().next() {
-                    // Held until the process is gone, so no write starts or finishes.
-                    let list = pending();
-                    for path in list.iter() {
-                        let _ = std::fs::remove_file(path);
-                    }
-                    let _ = signal_hook::low_level::emulate_default_handler(signal);
-                    std::process::exit(128 + signal);
-                }
-            })?;
+/// Whether a signal removes the temporary files of writes under way
+/// ([`remove_temporaries_on_signals`]).
+static ON_SIGNALS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes SIGINT, SIGTERM and SIGHUP remove the temporary files of writes under way, then
+/// end the process as they would have (exit status 128 + the signal's number), so an
+/// interrupted `render -o` or `sync` leaves no `.NAME.pm2-clj-*` file behind. Call it
+/// once, first thing: the signals are watched, from a thread of their own, from the
+/// first write on, so a run that writes nothing pays nothing.
+pub fn remove_temporaries_on_signals() {
+    ON_SIGNALS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Starts watching the signals, once, when [`remove_temporaries_on_signals`] asked for it.
+fn watch_signals() {
+    if !ON_SIGNALS.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
     }
-    Ok(())
+    #[cfg(unix)]
+    static WATCHING: std::sync::Once = std::sync::Once::new();
+    #[cfg(unix)]
+    WATCHING.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Held until the process is gone, so no write starts or finishes.
+                let list = pending();
+                for path in list.iter() {
+                    let _ = std::fs::remove_file(path);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        });
+    });
 }
 
 /// Whether the file at `path` holds exactly `content`, reading no more than one byte
