@@ -3,16 +3,20 @@
 //!
 //! 1. the first `pm2-clj sync` of 10 files × 5 apps (which also proves every app
 //!    online and stable) against `pm2 start` of one file with the same 50 apps;
-//! 2. a `pm2-clj sync` that has nothing to do against one `pm2 jlist`;
+//! 2. a `pm2-clj sync` that has nothing to do, and `pm2-clj status` of the tree,
+//!    against one `pm2 jlist`;
 //! 3. `pm2-clj watch`: from writing a changed 5-app file until all five have restarted
 //!    (a new `pm_uptime` in pm2's list), against `pm2 reload FILE --only` of those five
-//!    until the same.
+//!    until the same;
+//! 4. crash detection: an app that exits inside its stability window writes the time it
+//!    exits; from then until `pm2-clj start` reports it unhealthy (its JSON line read).
 //!
 //! Run with `cargo bench -p pm2-clj-benches --bench pm2`.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use pm2_clj_benches::{cli_binary, median};
 use pm2_clj_runtime::pm2::{Pm2 as Driver, Pm2Options, connect};
@@ -22,6 +26,53 @@ use serde_json::json;
 const FILES: usize = 10;
 const APPS: usize = 5;
 const ROUNDS: usize = 5;
+/// Crashes timed per round.
+const CRASHES: usize = 3;
+
+/// An app that runs for 700 ms, writes the time (ms since the epoch) to `$MARK`, and
+/// exits 1.
+const CRASHER: &str = "const fs = require('fs');\nsetInterval(() => {}, 1000);\nsetTimeout(() => { fs.writeFileSync(process.env.MARK, String(Date.now())); process.exit(1); }, 700);\n";
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+/// From the crasher's exit until `pm2-clj start` reports it unhealthy.
+fn crash_detection(pm2: &Pm2, cli: &Path, dir: &Path, round: usize) -> Duration {
+    let folder = dir.join(format!("crash{round}"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("crash.js"), CRASHER).unwrap();
+    let mark = folder.join("exited");
+    let _ = std::fs::remove_file(&mark);
+    std::fs::write(
+        folder.join("crash.pm2.edn"),
+        format!(
+            "{{:apps [{{:name \"crasher{round}\" :script \"crash.js\" :autorestart false :min-uptime 5000 :env {{:MARK {:?}}}}}]}}",
+            mark.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut child = pm2
+        .command(cli)
+        .args(["start", "crash.pm2.edn", "--message-format", "json"])
+        .current_dir(&folder)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut known = None;
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        if known.is_none() && line.contains("\"event\":\"unhealthy\"") {
+            known = Some(now_ms());
+        }
+    }
+    let _ = child.wait();
+    let known = known.expect("pm2-clj reported the crash");
+    let exited: u64 = std::fs::read_to_string(&mark).unwrap().trim().parse().unwrap();
+    Duration::from_millis(known.saturating_sub(exited))
+}
 
 fn server() -> PathBuf {
     repo_root().join("examples/apps/server.js")
@@ -117,13 +168,14 @@ fn main() {
     write_json(&fifty, 0..FILES, 1);
 
     let (mut first, mut start, mut noop, mut jlist) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut watch, mut reload) = (Vec::new(), Vec::new());
+    let (mut status, mut watch, mut reload, mut crashes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         write_tree(d, 1);
         let _ = std::fs::remove_dir_all(d.join("dist"));
         let ours = Pm2::start();
         first.push(run(ours.command(&cli).args(["sync", "tree"]).current_dir(d)));
         noop.push(run(ours.command(&cli).args(["sync", "tree"]).current_dir(d)));
+        status.push(run(ours.command(&cli).args(["status", "tree"]).current_dir(d)));
 
         let theirs = Pm2::start();
         start.push(run(theirs
@@ -166,6 +218,10 @@ fn main() {
             .args(["reload", file5.to_str().unwrap(), "--only", &five.join(",")])
             .current_dir(d));
         reload.push(until_restarted(&*theirs_driver, &five, &before) - asked);
+
+        for crash in 0..CRASHES {
+            crashes.push(crash_detection(&ours, &cli, d, round * CRASHES + crash));
+        }
     }
     println!("{ROUNDS} rounds, fresh daemons, medians:");
     ratio(
@@ -175,13 +231,33 @@ fn main() {
         ),
         median(first),
         median(start),
-        0.7,
+        1.0,
     );
-    ratio("no-op re-sync vs one pm2 jlist", median(noop), median(jlist), 1.0);
+    ratio(
+        "no-op re-sync vs one pm2 jlist",
+        median(noop),
+        median(jlist.clone()),
+        0.1,
+    );
+    ratio(
+        &format!("status of the {}-app tree vs one pm2 jlist", FILES * APPS),
+        median(status),
+        median(jlist),
+        0.1,
+    );
     ratio(
         "watch, edit to five apps restarted vs pm2 reload --only of five",
         median(watch),
         median(reload),
-        0.8,
+        0.6,
+    );
+    let mut sorted = crashes.clone();
+    sorted.sort();
+    println!(
+        "crash detection, exit to reported ({} crashes): median {:?} (target <= 50ms), range {:?}..{:?}",
+        crashes.len(),
+        median(crashes),
+        sorted[0],
+        sorted[sorted.len() - 1]
     );
 }
