@@ -242,9 +242,13 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
         "api/ecosystem.pm2.edn",
         "worker/process.pm2.edn",
         "jobs/ecosystem.pm2.edn",
-        "web/ecosystem.pm2.edn",
     ] {
         assert!(root.join(kept).exists(), "{kept}: {table}");
+    }
+    // Nothing half-done: a conversion that did not verify is not left for a re-run to
+    // skip.
+    for not_written in ["web/ecosystem.pm2.edn", "odd/ecosystem.pm2.edn"] {
+        assert!(!root.join(not_written).exists(), "{not_written}: {table}");
     }
     for gone in [
         "api/ecosystem.config.js",
@@ -269,11 +273,29 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
     );
     assert!(!root.join("node_modules/x/ecosystem.pm2.edn").exists());
     assert!(table.contains("5 files: 3 verified, 3 deleted"), "{table}");
+    assert!(
+        table.contains("DIFFERS (1 difference): no .pm2.edn written"),
+        "{table}"
+    );
+    // The headers name the originals relative to the repository, not the machine.
+    let api = std::fs::read_to_string(root.join("api/ecosystem.pm2.edn")).unwrap();
+    assert!(
+        api.starts_with(";; Converted by pm2-clj from api/ecosystem.config.js."),
+        "{api}"
+    );
+    assert!(!api.contains(root.to_str().unwrap()), "{api}");
+    // A re-run converts what did not verify again, and skips nothing half-done.
+    let again = migrate(&["migrate", root.to_str().unwrap(), "--dry-run"]);
+    let table = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        table.lines().any(|l| l.starts_with("web/ecosystem.config.js ")
+            && l.ends_with("1  converted, not verified (dry run)")),
+        "{table}"
+    );
     for edn in [
         "api/ecosystem.pm2.edn",
         "worker/process.pm2.edn",
         "jobs/ecosystem.pm2.edn",
-        "web/ecosystem.pm2.edn",
     ] {
         assert!(
             cli(&["check", root.join(edn).to_str().unwrap()]).status.success(),

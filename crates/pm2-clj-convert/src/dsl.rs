@@ -220,7 +220,12 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
 }
 
 /// Converts an ecosystem-dsl file; `root` is where its relative paths start.
-pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversion, ConvertError> {
+pub fn convert(
+    path: &Path,
+    text: &str,
+    root: Option<&Path>,
+    shown: &str,
+) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
     let forms = read_all(&Source::standalone(name.clone(), text.to_string())).map_err(|e| {
         e.map_kind(|kind| ConvertErrorKind::EdnSyntax {
@@ -270,6 +275,7 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
     let comments = (comment_lines.len(), header.len());
     finish(
         &name,
+        shown,
         Keys::WithHealth,
         Draft::of(config, notes, header, comments),
     )
@@ -300,7 +306,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::create_dir_all(root.path().join("services/indexer")).unwrap();
         let file = dir.join("ecosystem.edn");
-        let converted = super::convert(&file, FILE, Some(root.path())).unwrap();
+        let converted = super::convert(&file, FILE, Some(root.path()), "ecosystem.edn").unwrap();
         let text = &converted.text;
         assert!(
             text.contains(":env (merge #dotenv? \"../../../.env\""),

@@ -27,6 +27,7 @@ mod error;
 mod js;
 pub mod migrate;
 mod node;
+mod original;
 mod paths;
 mod todo;
 pub mod verify;
@@ -58,13 +59,20 @@ pub enum Format {
     Yaml,
     /// The ecosystem-dsl tool's `ecosystem.edn`.
     EcosystemDsl,
+    /// A `.pm2.clj` file of the original pm2-clj: pm2-clj evaluates it as it is.
+    Pm2Clj,
 }
 
 impl Format {
     /// The format a file's name says, if any.
     pub fn of(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_lowercase();
-        if name.ends_with(".js") || name.ends_with(".cjs") || name.ends_with(".mjs") || name.ends_with(".tpl")
+        if name.ends_with(".pm2.clj") {
+            Some(Format::Pm2Clj)
+        } else if name.ends_with(".js")
+            || name.ends_with(".cjs")
+            || name.ends_with(".mjs")
+            || name.ends_with(".tpl")
         {
             Some(Format::JavaScript)
         } else if name.ends_with(".json") || name.ends_with(".json5") {
@@ -90,6 +98,13 @@ pub struct Options {
     /// Run a JavaScript file's code with node (no environment variables visible) to
     /// compute the values with no translation, instead of leaving them out with a TODO.
     pub run_js: bool,
+    /// How the header names the source (`migrate` gives the path relative to the
+    /// repository); default: the path as given.
+    pub source_name: Option<String>,
+    /// Apps that share a name (PM2 runs them side by side; pm2-clj tells apps apart by
+    /// name) get distinct ones — the second `api` becomes `api-2` — instead of the
+    /// conversion failing with `convert::duplicate-app-name`.
+    pub rename_duplicates: bool,
 }
 
 /// Numbers about one conversion.
@@ -121,6 +136,7 @@ pub fn default_output(file: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stem = [
+        ".pm2.clj",
         ".config.js",
         ".config.cjs",
         ".config.mjs",
@@ -302,8 +318,8 @@ impl Draft {
 /// Gives the draft's config the shape of a pm2-clj ecosystem and writes the file: the
 /// header (the source, the notes, what was computed with node or left out), the file's
 /// own comments, then the definitions and the config. `keys` says which keys besides
-/// PM2's the config keeps.
-fn finish(source: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, ConvertError> {
+/// PM2's the config keeps; `shown` is how the header names the source.
+fn finish(source: &str, shown: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, ConvertError> {
     let shaped = ecosystem::shape(&mut draft.config, &mut draft.defs, keys).map_err(|what| {
         ConvertError::from(ConvertErrorKind::NotAnEcosystem {
             file: source.to_string(),
@@ -317,7 +333,7 @@ fn finish(source: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, Conv
         comments: draft.comments,
         dropped: shaped.dropped,
     };
-    let text = assemble(source, draft, &stats);
+    let text = assemble(shown, draft, &stats);
     Ok(Conversion { text, stats })
 }
 
@@ -398,8 +414,14 @@ fn compute_with_node(
 
 /// Converts a JavaScript or `.json` file; with `run_js`, computing what has no
 /// translation with node, else leaving it out with TODO notes.
-fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<Conversion, ConvertError> {
+fn convert_js(
+    path: &Path,
+    text: &str,
+    format: Format,
+    options: &Options,
+) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
+    let run_js = options.run_js;
     let folder = std::fs::canonicalize(path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -450,7 +472,15 @@ fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<C
         comments: translated.comments,
         todos: left_out.todos,
     };
-    finish(&name, Keys::Pm2, draft)
+    finish(&name, &shown_name(path, options), Keys::Pm2, draft)
+}
+
+/// How the header names `path`: [`Options::source_name`], else the path as given.
+fn shown_name(path: &Path, options: &Options) -> String {
+    options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
@@ -473,12 +503,18 @@ fn format_of(path: &Path, options: &Options) -> Result<Format, ConvertError> {
 /// [`convert`] of `text`, the content of `path` read already (by [`read_text`]).
 pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conversion, ConvertError> {
     match format_of(path, options)? {
-        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options.run_js),
+        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options),
         Format::Yaml => {
             let name = path.display().to_string();
             let (config, header, comments) = yaml::read(&name, text)?;
-            finish(&name, Keys::Pm2, Draft::of(config, Vec::new(), header, comments))
+            finish(
+                &name,
+                &shown_name(path, options),
+                Keys::Pm2,
+                Draft::of(config, Vec::new(), header, comments),
+            )
         }
-        Format::EcosystemDsl => dsl::convert(path, text, options.root.as_deref()),
+        Format::EcosystemDsl => dsl::convert(path, text, options.root.as_deref(), &shown_name(path, options)),
+        Format::Pm2Clj => original::convert(path, text, &shown_name(path, options)),
     }
 }

@@ -49,6 +49,10 @@ pub struct ConvertArgs {
     /// runs included.
     #[arg(long)]
     pub run_js: bool,
+    /// Give apps that share a name distinct names (the second `api` becomes `api-2`);
+    /// without it such a file fails to convert (`convert::duplicate-app-name`).
+    #[arg(long)]
+    pub rename_duplicates: bool,
 }
 
 /// Runs `convert`.
@@ -62,6 +66,8 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
         }),
         root: args.root.clone(),
         run_js: args.run_js,
+        rename_duplicates: args.rename_duplicates,
+        ..Options::default()
     };
     let conversion =
         convert(&args.file, &options).map_err(|e| Failure::Input(vec![miette::Report::new(e)]))?;
