@@ -108,6 +108,24 @@ fn to_edn(yaml: &Yaml) -> Edn {
     }
 }
 
+/// A YAML value as JSON (keys as text; aliases and bad values as null).
+pub fn json_of(yaml: &Yaml) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match yaml {
+        Yaml::Real(r) => r.parse::<f64>().map_or(Json::from(r.as_str()), Json::from),
+        Yaml::Integer(i) => Json::from(*i),
+        Yaml::String(s) => Json::from(s.as_str()),
+        Yaml::Boolean(b) => Json::from(*b),
+        Yaml::Array(items) => Json::Array(items.iter().map(json_of).collect()),
+        Yaml::Hash(map) => Json::Object(
+            map.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), json_of(v))))
+                .collect(),
+        ),
+        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Json::Null,
+    }
+}
+
 /// How many map entries `edn` holds, at any depth.
 fn count_entries(edn: &Edn) -> usize {
     match edn {

@@ -58,9 +58,36 @@ fn pm2_start_reads(name: &str) -> bool {
         )
 }
 
-/// Whether the text declares PM2 apps: a `script` key (`script:`, `"script":`), as
-/// every app declaration has.
-fn holds_apps(text: &str) -> bool {
+/// Whether a JSON or YAML value has PM2's shape: `{apps: [...]}` (or `{apps: {...}}`),
+/// an app (`{script: ...}`), or an array of apps.
+fn pm2_shaped(value: &serde_json::Value) -> bool {
+    let app = |v: &serde_json::Value| v.get("script").is_some_and(serde_json::Value::is_string);
+    match value {
+        serde_json::Value::Object(o) => match o.get("apps") {
+            Some(serde_json::Value::Array(apps)) => apps.iter().any(app),
+            Some(one) => app(one),
+            None => app(value),
+        },
+        serde_json::Value::Array(items) => !items.is_empty() && items.iter().all(app),
+        _ => false,
+    }
+}
+
+/// Whether the text of the file `name` (lower case) declares PM2 apps: JSON and YAML
+/// of PM2's shape ([`pm2_shaped`]); JavaScript (and JSON only JavaScript reads) with a
+/// `script` key, as every app declaration has.
+fn holds_apps(name: &str, text: &str) -> bool {
+    if name.ends_with(".yml") || name.ends_with(".yaml") {
+        return yaml_rust2::YamlLoader::load_from_str(text)
+            .ok()
+            .and_then(|docs| docs.into_iter().next())
+            .is_some_and(|doc| pm2_shaped(&crate::yaml::json_of(&doc)));
+    }
+    if name.ends_with(".json")
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+    {
+        return pm2_shaped(&value);
+    }
     text.match_indices("script").any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + "script".len()..].trim_start_matches(['"', '\'', ' ', '\t']);
@@ -98,7 +125,7 @@ pub fn discover(dir: &Path) -> Found {
         let text = std::fs::read(path)
             .map(|b| String::from_utf8_lossy(&b[..b.len().min(MAX_FILE_SIZE as usize)]).to_string())
             .unwrap_or_default();
-        !generated(&text) && (named_config(&name) || holds_apps(&text))
+        !generated(&text) && (named_config(&name) || holds_apps(&name, &text))
     };
     search(dir, &wanted, &mut found);
     found
@@ -508,7 +535,10 @@ pub fn migrate(
                     .any(|c| c.row.deleted && c.row.file == m.original)
             })
             .collect();
+        // The edits for the originals deleted; the references left as they are, for all.
+        let stuck = std::mem::take(&mut references.stuck);
         references = references::find(&root, &deleted, &[]);
+        references.stuck = stuck;
         for edit in &references.edits {
             if let Err(why) = apply(edit, rewrite) {
                 migration.edit_failures.push((edit.file.clone(), why));

@@ -974,5 +974,9 @@ pub fn find(root: &Path, moves: &[Move], unwritten: &[(PathBuf, String)]) -> Ref
             scan(&file, &text, kind, root, moves, &mut found);
         }
     }
+    found.edits.sort_by(|a, b| a.file.cmp(&b.file));
+    found
+        .stuck
+        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     found
 }
