@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 pub use error::{ConvertError, ConvertErrorKind};
 pub use todo::Todo;
 
-use crate::ecosystem::Keys;
+use crate::ecosystem::{Keys, ShapeError};
 use crate::edn::Edn;
 use crate::error::at_text;
 use crate::js::{Def, hole_index};
@@ -93,7 +93,9 @@ pub struct Options {
     /// The format, when the file's name does not say it (or says it wrongly).
     pub from: Option<Format>,
     /// For ecosystem-dsl files: the folder their relative paths were written against
-    /// (default: the nearest folder above the file holding `.git`, else the current one).
+    /// (default: [`dsl::default_root`]: the nearest folder above the file holding
+    /// `.git`, else the one holding its `system/daemons` folder; with neither, the
+    /// conversion fails with `convert::no-root`).
     pub root: Option<PathBuf>,
     /// Run a JavaScript file's code with node (no environment variables visible) to
     /// compute the values with no translation, instead of leaving them out with a TODO.
@@ -118,6 +120,9 @@ pub struct Stats {
     pub comments: (usize, usize),
     /// Keys left out (PM2 ignores them), as `apps[0] "max"`.
     pub dropped: Vec<String>,
+    /// Apps renamed because they shared a name ([`Options::rename_duplicates`]): their
+    /// index and their name in the original.
+    pub renamed: Vec<(usize, String)>,
 }
 
 /// A converted file.
@@ -294,15 +299,15 @@ struct Draft {
     /// Comment lines right before the config (after the definitions).
     config_comments: Vec<String>,
     config: Edn,
-    /// Comments in the original, and how many the result keeps.
-    comments: (usize, usize),
+    /// The text of each comment of the original.
+    comments: Vec<String>,
     /// The values left out because they need JavaScript.
     todos: Vec<Todo>,
 }
 
 impl Draft {
     /// A draft of `config` alone, with `notes` and the file's `header_comments`.
-    fn of(config: Edn, notes: Vec<String>, header_comments: Vec<String>, comments: (usize, usize)) -> Draft {
+    fn of(config: Edn, notes: Vec<String>, header_comments: Vec<String>, comments: Vec<String>) -> Draft {
         Draft {
             notes,
             header_comments,
@@ -319,22 +324,73 @@ impl Draft {
 /// header (the source, the notes, what was computed with node or left out), the file's
 /// own comments, then the definitions and the config. `keys` says which keys besides
 /// PM2's the config keeps; `shown` is how the header names the source.
-fn finish(source: &str, shown: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, ConvertError> {
-    let shaped = ecosystem::shape(&mut draft.config, &mut draft.defs, keys).map_err(|what| {
-        ConvertError::from(ConvertErrorKind::NotAnEcosystem {
-            file: source.to_string(),
-            what,
-        })
-    })?;
-    let stats = Stats {
+fn finish(
+    source: &str,
+    shown: &str,
+    keys: Keys,
+    rename: bool,
+    mut draft: Draft,
+) -> Result<Conversion, ConvertError> {
+    let complete = draft.todos.is_empty();
+    let shaped =
+        ecosystem::shape(&mut draft.config, &mut draft.defs, keys, rename, complete).map_err(|e| {
+            let file = source.to_string();
+            ConvertError::from(match e {
+                ShapeError::NotAnEcosystem(what) => ConvertErrorKind::NotAnEcosystem { file, what },
+                ShapeError::NoApp(what) => ConvertErrorKind::NoApp { file, what },
+                ShapeError::DuplicateNames(names) => ConvertErrorKind::DuplicateAppName { file, names },
+            })
+        })?;
+    let originals = std::mem::take(&mut draft.comments);
+    let mut stats = Stats {
         frozen: draft.defs.iter().map(|d| d.value.frozen_count()).sum::<usize>()
             + draft.config.frozen_count(),
         todos: std::mem::take(&mut draft.todos),
-        comments: draft.comments,
+        comments: (originals.len(), 0),
         dropped: shaped.dropped,
+        renamed: shaped.renamed,
     };
     let text = assemble(shown, draft, &stats);
+    stats.comments.1 = kept_comments(&originals, &text);
     Ok(Conversion { text, stats })
+}
+
+/// The text of each comment in `text` (a `.pm2.edn`): what follows the first `;` of a
+/// line outside a string, without the `;`s and the space after them.
+fn comments_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut in_string = false;
+        let mut escaped = false;
+        for (i, c) in line.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                ';' if !in_string => {
+                    out.push(line[i..].trim_start_matches(';').trim());
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// How many of the original's `comments` the result `text` keeps: those each of whose
+/// lines is in one of its comments (a comment quoted in a TODO or `was:` note counts).
+fn kept_comments(comments: &[String], text: &str) -> usize {
+    let written = comments_of(text);
+    comments
+        .iter()
+        .filter(|c| {
+            c.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .all(|l| written.iter().any(|w| w.contains(l)))
+        })
+        .count()
 }
 
 /// `n` and the noun, singular or plural.
@@ -457,11 +513,12 @@ fn convert_js(
     }
     let mut notes = translated.notes;
     if translated.default_export {
-        notes.insert(
-            0,
+        let note = if name.to_lowercase().ends_with(".cjs") {
+            "The file used `export default`, but node loads a .cjs file as CommonJS, where that is a syntax error: PM2 could not load it (a .cjs file needs `module.exports = ...`); its default export was converted."
+        } else {
             "The file used `export default`, which PM2 cannot load (it needs `export const apps`); its default export was converted."
-                .into(),
-        );
+        };
+        notes.insert(0, note.into());
     }
     let draft = Draft {
         notes,
@@ -472,7 +529,13 @@ fn convert_js(
         comments: translated.comments,
         todos: left_out.todos,
     };
-    finish(&name, &shown_name(path, options), Keys::Pm2, draft)
+    finish(
+        &name,
+        &shown_name(path, options),
+        Keys::Pm2,
+        options.rename_duplicates,
+        draft,
+    )
 }
 
 /// How the header names `path`: [`Options::source_name`], else the path as given.
@@ -511,10 +574,11 @@ pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conver
                 &name,
                 &shown_name(path, options),
                 Keys::Pm2,
+                options.rename_duplicates,
                 Draft::of(config, Vec::new(), header, comments),
             )
         }
-        Format::EcosystemDsl => dsl::convert(path, text, options.root.as_deref(), &shown_name(path, options)),
+        Format::EcosystemDsl => dsl::convert(path, text, options, &shown_name(path, options)),
         Format::Pm2Clj => original::convert(path, text, &shown_name(path, options)),
     }
 }

@@ -40,7 +40,8 @@ pub struct ConvertArgs {
     #[arg(long, value_enum)]
     pub from: Option<From>,
     /// ecosystem-dsl: the folder its relative paths were written against (default: the
-    /// nearest folder above FILE holding `.git`, else the current folder).
+    /// nearest folder above FILE holding `.git`, else the one holding its
+    /// system/daemons folder; with neither, it must be given).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Run FILE's JavaScript: node loads the file (with no environment variables

@@ -304,8 +304,16 @@ fn ours(
     }
 }
 
-/// Verifies the conversion `text` of `original` (read by pm2 as `theirs`).
-fn verify(original: &Path, theirs: &Reading, text: &str, output: &Path, reader: &Pm2Reader) -> Outcome {
+/// Verifies the conversion `text` of `original` (read by pm2 as `theirs`); `renamed`:
+/// the apps the conversion renamed, by index, with their names in the original.
+fn verify(
+    original: &Path,
+    theirs: &Reading,
+    text: &str,
+    output: &Path,
+    reader: &Pm2Reader,
+    renamed: &[(usize, String)],
+) -> Outcome {
     if let Some(e) = &theirs.error {
         return Outcome::Unverified(format!("pm2 rejects the original: {e}"));
     }
@@ -320,10 +328,17 @@ fn verify(original: &Path, theirs: &Reading, text: &str, output: &Path, reader: 
         let expected = effective(theirs, name.as_deref());
         match ours(text, output, name.as_deref(), reader, work.path()) {
             Ok(actual) => {
-                for d in differences(theirs.raw.as_ref(), &expected, &actual, base, theirs.cpus) {
+                for d in differences(
+                    theirs.raw.as_ref(),
+                    &expected,
+                    &actual,
+                    base,
+                    theirs.cpus,
+                    renamed,
+                ) {
                     found.push(match name {
                         Some(n) => format!("--env {n}: {d}"),
-                        None => d,
+                        None => d.to_string(),
                     });
                 }
             }
@@ -618,7 +633,14 @@ fn migrate_one(
         }
         (Err(why), _) => Outcome::Unverified(why.to_string()),
         (Ok(_), None) => Outcome::Unverified("pm2's reading of the original failed".into()),
-        (Ok(r), Some(t)) => verify(&file, t, &conversion.text, &row.output, r),
+        (Ok(r), Some(t)) => verify(
+            &file,
+            t,
+            &conversion.text,
+            &row.output,
+            r,
+            &conversion.stats.renamed,
+        ),
     };
     row.text = Some(conversion.text.clone());
     let keep = match &row.outcome {

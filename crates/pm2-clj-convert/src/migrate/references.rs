@@ -554,6 +554,9 @@ fn commands(line: &str, cx: &Context, close: Option<char>) -> (Vec<Splice>, Vec<
 
 type Rewritten = Result<(String, usize), String>;
 
+/// Why a reference is not rewritten, and the moves it names.
+type NotRewritten = (String, Vec<usize>);
+
 /// `pm2 <verb> X ...`.
 fn pm2_command(
     prog: &Word,
@@ -731,7 +734,7 @@ fn script_lines(text: &str) -> BTreeSet<usize> {
 
 /// The exec form `["pm2-runtime", "X", ...]` of a Dockerfile's `CMD`/`ENTRYPOINT` or a
 /// compose `command:`, rewritten as `["sh", "-c", "<the rewritten command>"]`.
-fn exec_form(line: &str, cx: &Context) -> Option<Result<(String, usize), (String, Vec<usize>)>> {
+fn exec_form(line: &str, cx: &Context) -> Option<Result<(String, usize), NotRewritten>> {
     let open = line.find('[')?;
     let close = line.rfind(']')?;
     let items: Vec<String> = serde_json::from_str(&line[open..=close]).ok()?;
@@ -854,7 +857,7 @@ fn rewrite_line(
     kind: Kind,
     fence: Option<bool>,
     script: bool,
-) -> Result<(String, Vec<usize>), (String, Vec<usize>)> {
+) -> Result<(String, Vec<usize>), NotRewritten> {
     let all_named = |line: &str| -> Vec<usize> {
         mentions(line, cx)
             .iter()
