@@ -759,10 +759,34 @@ fn migrate_replace_moves_every_reference_and_npm_start_runs_the_apps_through_pm2
         .mode();
     assert_eq!(mode & 0o777, 0o644, "a rewritten file keeps its mode");
 
-    // npm run start starts the apps through pm2-clj, with the production profile.
-    let pm2 = pm2_clj_testkit::Pm2::start();
     let bin = Path::new(env!("CARGO_BIN_EXE_pm2-clj")).parent().unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    // The Procfile's render step writes the file pm2-runtime then reads: the apps of the
+    // production profile, as pm2 reads them.
+    let procfile = std::fs::read_to_string(root.join("Procfile")).unwrap();
+    let render = procfile
+        .strip_prefix("web: ")
+        .and_then(|c| c.split(" && ").next())
+        .unwrap();
+    assert_eq!(
+        render,
+        "pm2-clj render ecosystem.pm2.edn --profile production -o ecosystem.config.cjs"
+    );
+    let rendered = std::process::Command::new("sh")
+        .args(["-c", render])
+        .current_dir(&root)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(rendered.status.success(), "{}", stderr(&rendered));
+    let read = &pm2_clj_testkit::pm2_reads(&[root.join("ecosystem.config.cjs")])[0];
+    let apps = read.apps.as_ref().unwrap_or_else(|| panic!("{:?}", read.error));
+    assert_eq!(apps[0]["name"], "web-mig");
+    assert_eq!(apps[0]["env"]["NODE_ENV"], "production");
+    std::fs::remove_file(root.join("ecosystem.config.cjs")).unwrap();
+
+    // npm run start starts the apps through pm2-clj, with the production profile.
+    let pm2 = pm2_clj_testkit::Pm2::start();
     let npm = pm2
         .command("npm")
         .args(["run", "start"])
