@@ -279,7 +279,14 @@ impl Context<'_> {
                 return Named::Moved(*i);
             }
         }
-        Named::Unsure(same_name)
+        // A relative path that is none of them, from the file's folder or the root, names
+        // another file; an absolute one may be a moved file seen from elsewhere (a
+        // container, a server).
+        if token.starts_with('/') {
+            Named::Unsure(same_name)
+        } else {
+            Named::No
+        }
     }
 
     /// The new name of `token`, which names move `i`.
@@ -982,4 +989,96 @@ pub fn find(root: &Path, moves: &[Move], unwritten: &[(PathBuf, String)]) -> Ref
         .stuck
         .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The references to `/r/ecosystem.config.js` in a file at `/r/<file>` of `kind`.
+    fn rewritten(file: &str, kind: Kind, text: &str) -> References {
+        let moves = [Move {
+            original: PathBuf::from("/r/ecosystem.config.js"),
+            output: PathBuf::from("/r/ecosystem.pm2.edn"),
+        }];
+        let mut found = References::default();
+        scan(
+            Path::new(&format!("/r/{file}")),
+            text,
+            kind,
+            Path::new("/r"),
+            &moves,
+            &mut found,
+        );
+        found
+    }
+
+    fn new_text(found: &References) -> String {
+        found.edits.first().map(|e| e.new.clone()).unwrap_or_default()
+    }
+
+    #[test]
+    fn commands_are_rewritten_and_the_rest_of_the_line_kept() {
+        let found = rewritten(
+            "run.sh",
+            Kind::Shell,
+            "set -e\nNODE_ENV=x pnpm exec pm2 start ./ecosystem.config.js --env=prod --only api,web; echo done\n",
+        );
+        assert_eq!(
+            new_text(&found),
+            "set -e\nNODE_ENV=x pnpm exec pm2-clj start ./ecosystem.pm2.edn --restart --profile prod --only api,web; echo done\n"
+        );
+        assert_eq!(found.edits[0].lines, [2]);
+    }
+
+    #[test]
+    fn other_files_and_longer_names_are_not_references() {
+        let found = rewritten(
+            "run.sh",
+            Kind::Shell,
+            "pm2 start ecosystem.config.json\npm2 start other/ecosystem.config.js\n# pm2 start ecosystem.config.js\n",
+        );
+        assert_eq!(found, References::default());
+    }
+
+    #[test]
+    fn what_cannot_be_rewritten_is_listed_and_left_as_it_is() {
+        let found = rewritten(
+            "run.sh",
+            Kind::Shell,
+            "pm2 start ecosystem.config.js -i 4\npm2 start $APP/ecosystem.config.js\ncp ecosystem.config.js /backup\n",
+        );
+        assert!(found.edits.is_empty());
+        let why: Vec<(usize, &str)> = found.stuck.iter().map(|s| (s.line, s.why.as_str())).collect();
+        assert_eq!(
+            why,
+            [
+                (1, "pm2-clj has no equivalent of -i here"),
+                (2, "it names the file through a path migrate cannot resolve"),
+                (3, "a command migrate does not rewrite"),
+            ]
+        );
+    }
+
+    #[test]
+    fn package_json_scripts_are_rewritten_and_nothing_else_in_it() {
+        let text = "{\n  \"main\": \"ecosystem.config.js\",\n  \"scripts\": {\n    \"start\": \"pm2 reload ecosystem.config.js && pm2 logs\"\n  }\n}\n";
+        let found = rewritten("package.json", Kind::PackageJson, text);
+        assert!(
+            new_text(&found).contains("\"start\": \"pm2-clj reload ecosystem.pm2.edn && pm2 logs\""),
+            "{found:?}"
+        );
+        assert_eq!(found.stuck[0].line, 2);
+        assert_eq!(found.stuck[0].why, "it is not a script of package.json");
+    }
+
+    #[test]
+    fn markdown_prose_gets_the_new_name_and_code_blocks_the_new_commands() {
+        let text = "Edit ecosystem.config.js, then:\n\n```bash\n$ pm2 deploy ecosystem.config.js production setup\n```\n";
+        let found = rewritten("README.md", Kind::Markdown, text);
+        assert_eq!(
+            new_text(&found),
+            "Edit ecosystem.pm2.edn, then:\n\n```bash\n$ pm2-clj render ecosystem.pm2.edn -o ecosystem.config.cjs && pm2 deploy ecosystem.config.cjs production setup\n```\n"
+        );
+    }
 }
