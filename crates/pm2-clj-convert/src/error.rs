@@ -112,7 +112,7 @@ impl ProblemKind for ConvertErrorKind {
                 "an ecosystem file is a few kilobytes; check that this is the right file"
             }
             ConvertErrorKind::UnknownFormat { .. } => {
-                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
+                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml, .pm2.clj and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
             }
             ConvertErrorKind::JsSyntax { .. } | ConvertErrorKind::YamlSyntax { .. } | ConvertErrorKind::EdnSyntax { .. } => {
                 "PM2 could not load this file either; fix it and convert again"

@@ -28,7 +28,8 @@ pub enum From {
 /// Arguments of `convert`.
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The file: ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml, .yaml, or ecosystem.edn.
+    /// The file: ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml, .yaml, ecosystem.edn, or
+    /// a .pm2.clj of the original pm2-clj.
     pub file: PathBuf,
     /// Where to write the `.pm2.edn` (default: beside FILE, named after it; `-` for stdout).
     #[arg(long, short = 'o', value_name = "OUT")]
