@@ -237,24 +237,34 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
     let out = migrate(&["migrate", root.to_str().unwrap(), "--replace"]);
     let table = String::from_utf8_lossy(&out.stdout);
     eprintln!("{table}");
-    assert_eq!(out.status.code(), Some(1), "two files differ: {table}");
-    for kept in [
-        "api/ecosystem.pm2.edn",
-        "worker/process.pm2.edn",
-        "jobs/ecosystem.pm2.edn",
-        "web/ecosystem.pm2.edn",
-    ] {
+    assert_eq!(out.status.code(), Some(1), "three files differ: {table}");
+    for kept in ["api/ecosystem.pm2.edn", "jobs/ecosystem.pm2.edn"] {
         assert!(root.join(kept).exists(), "{kept}: {table}");
     }
-    for gone in [
-        "api/ecosystem.config.js",
-        "worker/process.json",
-        "jobs/ecosystem.config.yml",
+    // worker's `max_restarts: 0` is what PM2's alias bug drops (it restarts the app up
+    // to 16 times); the conversion applies it: a difference, never verified.
+    assert!(
+        table.contains("app api: max_restarts is 0 in the conversion, not set in the original (PM2 drops a falsy max_restarts through its alias bug; pm2-clj applies it"),
+        "{table}"
+    );
+    // Nothing half-done: a conversion that did not verify is not left for a re-run to
+    // skip.
+    for not_written in [
+        "web/ecosystem.pm2.edn",
+        "odd/ecosystem.pm2.edn",
+        "worker/process.pm2.edn",
     ] {
+        assert!(!root.join(not_written).exists(), "{not_written}: {table}");
+    }
+    for gone in ["api/ecosystem.config.js", "jobs/ecosystem.config.yml"] {
         assert!(!root.join(gone).exists(), "{gone} should be deleted: {table}");
     }
     assert!(table.contains("DIFFERS"), "{table}");
-    for kept in ["odd/ecosystem.config.js", "web/ecosystem.config.js"] {
+    for kept in [
+        "odd/ecosystem.config.js",
+        "web/ecosystem.config.js",
+        "worker/process.json",
+    ] {
         assert!(
             root.join(kept).exists(),
             "an original that did not verify is kept: {kept}"
@@ -268,13 +278,27 @@ fn migrate_replace_deletes_only_the_originals_that_verified() {
         "{table}"
     );
     assert!(!root.join("node_modules/x/ecosystem.pm2.edn").exists());
-    assert!(table.contains("5 files: 3 verified, 3 deleted"), "{table}");
-    for edn in [
-        "api/ecosystem.pm2.edn",
-        "worker/process.pm2.edn",
-        "jobs/ecosystem.pm2.edn",
-        "web/ecosystem.pm2.edn",
-    ] {
+    assert!(table.contains("5 files: 2 verified, 2 deleted"), "{table}");
+    assert!(
+        table.contains("DIFFERS (1 difference): no .pm2.edn written"),
+        "{table}"
+    );
+    // The headers name the originals relative to the repository, not the machine.
+    let api = std::fs::read_to_string(root.join("api/ecosystem.pm2.edn")).unwrap();
+    assert!(
+        api.starts_with(";; Converted by pm2-clj from api/ecosystem.config.js."),
+        "{api}"
+    );
+    assert!(!api.contains(root.to_str().unwrap()), "{api}");
+    // A re-run converts what did not verify again, and skips nothing half-done.
+    let again = migrate(&["migrate", root.to_str().unwrap(), "--dry-run"]);
+    let table = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        table.lines().any(|l| l.starts_with("web/ecosystem.config.js ")
+            && l.ends_with("1  converted, not verified (dry run)")),
+        "{table}"
+    );
+    for edn in ["api/ecosystem.pm2.edn", "jobs/ecosystem.pm2.edn"] {
         assert!(
             cli(&["check", root.join(edn).to_str().unwrap()]).status.success(),
             "{edn}"
@@ -498,4 +522,355 @@ fn migrate_replace_reports_a_delete_that_fails_naming_the_file() {
         );
     }
     assert!(table.contains("2 files: 0 verified, 0 deleted"), "{table}");
+}
+
+/// A repository with every kind of reference to its `ecosystem.config.js` (and to a
+/// `pm2.json` and a `.pm2.clj`): package.json scripts, a shell script, a Dockerfile, a
+/// Procfile, a Makefile, CI workflows, Markdown, and a deploy hook in the file itself.
+/// `admin/ecosystem.config.js` is also named by a command migrate cannot rewrite.
+fn referencing_repository(root: &Path, service: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "ecosystem.config.js",
+            "// The web app.
+module.exports = {
+  apps: [{
+    name: 'web-mig',
+    script: 'server.js',
+    env: { NODE_ENV: 'development' },
+    env_production: { NODE_ENV: 'production' },
+  }],
+  deploy: {
+    production: {
+      user: 'deploy', host: 'deploy.invalid', ref: 'origin/main',
+      repo: 'git@deploy.invalid:web.git', path: '/srv/web',
+      'post-deploy': 'npm ci && pm2 reload ecosystem.config.js --env production',
+    },
+  },
+};
+",
+        ),
+        (
+            "package.json",
+            r#"{
+  "name": "referencing",
+  "private": true,
+  "scripts": {
+    "start": "pm2 start ecosystem.config.js --env production",
+    "reload": "npx pm2 reload ecosystem.config.js --env production --update-env",
+    "stop": "pm2 delete ecosystem.config.js",
+    "worker": "pm2 start worker/pm2.json",
+    "legacy": "pm2-clj start legacy/stack.pm2.clj",
+    "deploy": "pm2 deploy ecosystem.config.js production",
+    "test": "node -e 1"
+  }
+}
+"#,
+        ),
+        (
+            "scripts/start.sh",
+            "#!/bin/sh\n# starts ecosystem.config.js\ncd \"$(dirname \"$0\")/..\" && pm2 startOrReload ./ecosystem.config.js --env production\n",
+        ),
+        (
+            "scripts/admin.sh",
+            "#!/bin/sh\npm2 start admin/ecosystem.config.js --watch\n",
+        ),
+        (
+            "Dockerfile",
+            "FROM node:22\nWORKDIR /app\nCOPY package.json ecosystem.config.js server.js ./\n# pm2-runtime reads ecosystem.config.js\nCMD [\"pm2-runtime\", \"/app/ecosystem.config.js\", \"--env\", \"production\"]\n",
+        ),
+        (
+            "Procfile",
+            "web: pm2-runtime start ecosystem.config.js --env production\n",
+        ),
+        (
+            "Makefile",
+            "deploy:\n\tpm2 deploy ecosystem.config.js production update\n",
+        ),
+        (
+            ".github/workflows/deploy.yml",
+            "name: deploy\non: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n      - run: pm2 deploy ecosystem.config.js production --force\n",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "start:\n  script:\n    - pm2 start ecosystem.config.js --only web-mig\n",
+        ),
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    build: .\n    command: [\"pm2-runtime\", \"ecosystem.config.js\"]\n",
+        ),
+        (
+            "README.md",
+            "# referencing\n\nThe apps are in `ecosystem.config.js` (the worker's in worker/pm2.json).\n\n```sh\npm2 start ecosystem.config.js --env production\npm2 logs\n```\n",
+        ),
+        (
+            "worker/pm2.json",
+            "{\"name\": \"worker-mig\", \"script\": \"../server.js\"}\n",
+        ),
+        (
+            "legacy/stack.pm2.clj",
+            ";; The old stack.\n(ns legacy.stack (:require [pm2-clj.dsl :as dsl]))\n\n(pm2-clj.dsl/compose\n (pm2-clj.dsl/app \"legacy-mig\" {:script \"../server.js\"}))\n",
+        ),
+        (
+            "admin/ecosystem.config.js",
+            "module.exports = { apps: [{ name: 'admin-mig', script: '../server.js' }] };\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+    }
+    std::fs::copy(service, root.join("server.js")).unwrap();
+    std::fs::create_dir(root.join(".git")).unwrap();
+}
+
+/// Every file under `root` (`.git` aside) and its bytes.
+fn tree(root: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    fn walk(dir: &Path, out: &mut std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap() == ".git" {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = Default::default();
+    walk(root, &mut out);
+    out
+}
+
+/// The part of migrate's output from the line starting with `heading` to the next blank
+/// line.
+fn section<'a>(out: &'a str, heading: &str) -> &'a str {
+    let start = out
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading}:\n{out}"));
+    let rest = &out[start..];
+    let body = rest.find('\n').map_or(rest, |i| &rest[i + 1..]);
+    body.split("\n\n").next().unwrap_or_default()
+}
+
+#[test]
+fn migrate_replace_moves_every_reference_and_npm_start_runs_the_apps_through_pm2_clj() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let service = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/service.js");
+    referencing_repository(&root, &service);
+    let before = tree(&root);
+
+    // The dry run shows the edits and writes nothing.
+    let dry = cli(&["migrate", root.to_str().unwrap(), "--dry-run", "--replace"]);
+    let shown = stdout(&dry);
+    assert_eq!(tree(&root), before, "--dry-run wrote something:\n{shown}");
+    let planned = section(&shown, "references to rewrite (dry run: nothing written)").to_string();
+    for file in [
+        "package.json",
+        "scripts/start.sh",
+        "Dockerfile",
+        "Procfile",
+        "Makefile",
+        ".github/workflows/deploy.yml",
+        ".gitlab-ci.yml",
+        "docker-compose.yml",
+        "README.md",
+        "ecosystem.pm2.edn",
+    ] {
+        assert!(planned.contains(&format!("+++ b/{file}\n")), "{file}:\n{shown}");
+    }
+    let stuck = "scripts/admin.sh:2: pm2-clj has no equivalent of --watch here";
+    assert!(shown.contains(stuck), "{shown}");
+
+    // --replace does what the dry run showed.
+    let out = cli(&["migrate", root.to_str().unwrap(), "--replace"]);
+    let table = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "admin/ecosystem.config.js is kept: {table}{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        section(&table, "references rewritten"),
+        planned,
+        "the edits differ from the dry run's"
+    );
+    assert!(table.contains(stuck), "{table}");
+    assert!(
+        table.contains("admin/ecosystem.config.js")
+            && table.contains("verified, but kept (migrate::referenced): named where migrate cannot rewrite it, at scripts/admin.sh:2"),
+        "{table}"
+    );
+    let deleted = ["ecosystem.config.js", "pm2.json", "stack.pm2.clj"];
+    for gone in ["ecosystem.config.js", "worker/pm2.json", "legacy/stack.pm2.clj"] {
+        assert!(!root.join(gone).exists(), "{gone}: {table}");
+    }
+    assert!(root.join("admin/ecosystem.config.js").exists() && root.join("admin/ecosystem.pm2.edn").exists());
+    // No file outside comments names a deleted original.
+    for (path, bytes) in tree(&root) {
+        let text = String::from_utf8_lossy(&bytes);
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with('#') || t.starts_with(';') || t.starts_with("//") {
+                continue;
+            }
+            for name in deleted {
+                let named = line.match_indices(name).any(|(at, _)| {
+                    let before = line[..at].chars().next_back();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                        && !line[at..].starts_with("ecosystem.config.json")
+                        && !path.ends_with("admin.sh")
+                        && !path.starts_with(root.join("admin"))
+                });
+                assert!(!named, "{}:{}: {line}", path.display(), n + 1);
+            }
+        }
+    }
+    let package = std::fs::read_to_string(root.join("package.json")).unwrap();
+    for script in [
+        r#""start": "pm2-clj start ecosystem.pm2.edn --restart --profile production""#,
+        r#""reload": "npx pm2-clj reload ecosystem.pm2.edn --profile production""#,
+        r#""worker": "pm2-clj start worker/pm2.pm2.edn --restart""#,
+        r#""legacy": "pm2-clj start legacy/stack.pm2.edn""#,
+        r#""deploy": "pm2-clj render ecosystem.pm2.edn -o ecosystem.config.cjs && pm2 deploy ecosystem.config.cjs production""#,
+    ] {
+        assert!(package.contains(script), "{script}\n{package}");
+    }
+    let docker = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    assert!(
+        docker.contains("COPY package.json ecosystem.pm2.edn server.js ./")
+            && docker.contains(r#"CMD ["sh", "-c", "pm2-clj render /app/ecosystem.pm2.edn --profile production -o /app/ecosystem.config.cjs && exec pm2-runtime /app/ecosystem.config.cjs"]"#),
+        "{docker}"
+    );
+    let edn = std::fs::read_to_string(root.join("ecosystem.pm2.edn")).unwrap();
+    assert!(
+        edn.contains(r#":post-deploy "npm ci && pm2-clj reload ecosystem.pm2.edn --profile production""#),
+        "{edn}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(root.join("scripts/start.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644, "a rewritten file keeps its mode");
+
+    let bin = Path::new(env!("CARGO_BIN_EXE_pm2-clj")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    // The Procfile's render step writes the file pm2-runtime then reads: the apps of the
+    // production profile, as pm2 reads them.
+    let procfile = std::fs::read_to_string(root.join("Procfile")).unwrap();
+    let render = procfile
+        .strip_prefix("web: ")
+        .and_then(|c| c.split(" && ").next())
+        .unwrap();
+    assert_eq!(
+        render,
+        "pm2-clj render ecosystem.pm2.edn --profile production -o ecosystem.config.cjs"
+    );
+    let rendered = std::process::Command::new("sh")
+        .args(["-c", render])
+        .current_dir(&root)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(rendered.status.success(), "{}", stderr(&rendered));
+    let read = &pm2_clj_testkit::pm2_reads(&[root.join("ecosystem.config.cjs")])[0];
+    let apps = read.apps.as_ref().unwrap_or_else(|| panic!("{:?}", read.error));
+    assert_eq!(apps[0]["name"], "web-mig");
+    assert_eq!(apps[0]["env"]["NODE_ENV"], "production");
+    std::fs::remove_file(root.join("ecosystem.config.cjs")).unwrap();
+
+    // npm run start starts the apps through pm2-clj, with the production profile.
+    let pm2 = pm2_clj_testkit::Pm2::start();
+    let npm = pm2
+        .command("npm")
+        .args(["run", "start"])
+        .current_dir(&root)
+        .env("PATH", &path)
+        .output()
+        .expect("npm");
+    assert!(
+        npm.status.success(),
+        "npm run start: {}{}",
+        stdout(&npm),
+        stderr(&npm)
+    );
+    let apps = pm2.wait_online(&["web-mig"]);
+    let web = apps.iter().find(|a| a.name() == "web-mig").unwrap();
+    assert_eq!(web.env_var("NODE_ENV"), Some("production"));
+    assert_eq!(
+        web.env_var("PM2_CLJ_SOURCE"),
+        Some(
+            root.join("ecosystem.pm2.edn")
+                .canonicalize()
+                .unwrap()
+                .to_str()
+                .unwrap()
+        ),
+        "started by pm2-clj from the .pm2.edn"
+    );
+}
+
+#[test]
+fn migrate_renames_apps_that_share_a_name_when_asked_and_says_how_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ecosystem.config.js"),
+        "module.exports = { apps: [{ name: 'api', script: 'a.js' }, { name: 'api', script: 'b.js' }] };\n",
+    )
+    .unwrap();
+    let out = cli(&["migrate", root.to_str().unwrap()]);
+    let table = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    assert!(
+        table.contains("FAILED: convert::duplicate-app-name: apps of ")
+            && table.contains("share a name (2 apps named \"api\")"),
+        "{table}"
+    );
+    assert!(!root.join("ecosystem.pm2.edn").exists());
+    let out = cli(&[
+        "migrate",
+        root.to_str().unwrap(),
+        "--rename-duplicates",
+        "--replace",
+    ]);
+    let table = stdout(&out);
+    assert!(out.status.success(), "{table}{}", stderr(&out));
+    assert!(table.contains("verified, original deleted"), "{table}");
+    let edn = std::fs::read_to_string(root.join("ecosystem.pm2.edn")).unwrap();
+    assert!(edn.contains(":name \"api-2\""), "{edn}");
+}
+
+#[test]
+fn migrate_reports_the_variables_of_an_env_file_pm2_never_read_as_a_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("ecosystem.config.js"),
+        "module.exports = { apps: [{ name: 'api', script: 'a.js', env_file: '.env', env: { PORT: '1' } }] };\n",
+    )
+    .unwrap();
+    std::fs::write(root.join(".env"), "SECRET_URL=x\n").unwrap();
+    let out = cli(&["migrate", root.to_str().unwrap(), "--replace"]);
+    let table = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    assert!(
+        table.contains("app api: env has SECRET_URL from env_file in the conversion only (PM2 never reads env_file: it took it as `--env file`)"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("--env file:"),
+        "`--env file` is not compared: {table}"
+    );
+    assert!(root.join("ecosystem.config.js").exists());
+    // Without the file, the conversion reads nothing more than pm2 did: verified.
+    std::fs::remove_file(root.join(".env")).unwrap();
+    let out = cli(&["migrate", root.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stdout(&out));
 }

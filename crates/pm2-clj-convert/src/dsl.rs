@@ -1,9 +1,11 @@
 //! The ecosystem-dsl tool's `ecosystem.edn` files: EDN data in PM2's shape, generated
 //! from (or written beside) JavaScript configs, whose relative paths were written
-//! against the repository root (where pm2 was started). Converted, the paths are
+//! against the repository root (where pm2 was started: the folder holding `.git`, or
+//! the one holding `system/daemons`, else `--root`). Converted, the paths are
 //! relative to the new file (an app without a `cwd` gets the root as its `cwd`, which is
 //! where it ran); `"${VAR}"` strings read the environment (`#env VAR`, `${VAR:-x}` →
-//! `#or`); numeric `args` become strings; `readiness_probe`/`startup_probe` `http_get`
+//! `#or`), each with a note that PM2 passed the text literally; numeric `args` become
+//! strings; `readiness_probe`/`startup_probe` `http_get`
 //! blocks become `:health`; `env_file ".env"` becomes
 //! `:env (merge #dotenv? ".env" {...})` (the file's variables, then the app's own; a
 //! missing file gives none); `liveness_probe`, which pm2-clj has no equivalent for, is
@@ -16,17 +18,26 @@ use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 use crate::ecosystem::Keys;
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, ConvertErrorKind};
-use crate::{Conversion, Draft, finish, paths};
+use crate::{Conversion, Draft, Options, finish, paths};
 
-/// The nearest folder above `file` holding `.git`, else the current folder.
-pub fn default_root(file: &Path) -> PathBuf {
+/// The repository root an ecosystem-dsl file's paths were written against: the nearest
+/// folder above `file` holding `.git`, else the folder holding the `system/daemons`
+/// folder the file is in (the tool's layout, `system/daemons/<group>/<name>/ecosystem.edn`);
+/// `None` when neither says.
+pub fn default_root(file: &Path) -> Option<PathBuf> {
     let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    if let Some(git) = absolute.ancestors().skip(1).find(|d| d.join(".git").exists()) {
+        return Some(git.to_path_buf());
+    }
     absolute
         .ancestors()
         .skip(1)
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| std::env::current_dir().unwrap_or_default())
+        .find(|d| {
+            d.file_name().is_some_and(|n| n == "daemons")
+                && d.parent()
+                    .is_some_and(|p| p.file_name().is_some_and(|n| n == "system"))
+        })
+        .and_then(|daemons| daemons.parent()?.parent().map(Path::to_path_buf))
 }
 
 fn data(form: &Form) -> Edn {
@@ -96,15 +107,24 @@ fn interpolated(text: &str) -> Option<Edn> {
     })
 }
 
+/// Turns the `${VAR}` strings in `edn` into environment reads, each with a note: PM2
+/// passed that text as it is (it expands no `${...}`), the conversion reads the
+/// variable.
 fn interpolate_all(edn: &mut Edn) {
-    match edn {
-        Edn::Str(s) => {
-            if let Some(read) = interpolated(s) {
-                *edn = read;
-            }
+    let (Edn::Map(c) | Edn::Vector(c)) = edn else {
+        return;
+    };
+    for e in &mut c.entries {
+        if let Edn::Str(s) = &e.value
+            && let Some(read) = interpolated(s)
+        {
+            e.before.push(format!(
+                "{s:?}: PM2 passed this text as it is (it expands no ${{...}}); the environment is read here"
+            ));
+            e.value = read;
+        } else {
+            interpolate_all(&mut e.value);
         }
-        Edn::Map(c) | Edn::Vector(c) => c.entries.iter_mut().for_each(|e| interpolate_all(&mut e.value)),
-        _ => {}
     }
 }
 
@@ -219,8 +239,9 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
     }
 }
 
-/// Converts an ecosystem-dsl file; `root` is where its relative paths start.
-pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversion, ConvertError> {
+/// Converts an ecosystem-dsl file; `options.root` is where its relative paths start
+/// (default: [`default_root`]); `shown` names it in the header.
+pub fn convert(path: &Path, text: &str, options: &Options, shown: &str) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
     let forms = read_all(&Source::standalone(name.clone(), text.to_string())).map_err(|e| {
         e.map_kind(|kind| ConvertErrorKind::EdnSyntax {
@@ -234,7 +255,11 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
             what: "no form".into(),
         }));
     };
-    let root = root.map_or_else(|| default_root(path), Path::to_path_buf);
+    let root = match &options.root {
+        Some(root) => root.clone(),
+        None => default_root(path)
+            .ok_or_else(|| ConvertError::from(ConvertErrorKind::NoRoot { file: name.clone() }))?,
+    };
     let root_abs = std::path::absolute(&root)
         .unwrap_or(root)
         .to_string_lossy()
@@ -267,10 +292,16 @@ pub fn convert(path: &Path, text: &str, root: Option<&Path>) -> Result<Conversio
     let notes = vec![format!(
         "ecosystem-dsl paths were relative to the repository root ({root_rel} from here); they are relative to this file now."
     )];
-    let comments = (comment_lines.len(), header.len());
+    let comments = comment_lines
+        .iter()
+        .map(|l| l.trim_start().trim_start_matches(';').trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
     finish(
         &name,
+        shown,
         Keys::WithHealth,
+        options.rename_duplicates,
         Draft::of(config, notes, header, comments),
     )
 }
@@ -300,7 +331,16 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::create_dir_all(root.path().join("services/indexer")).unwrap();
         let file = dir.join("ecosystem.edn");
-        let converted = super::convert(&file, FILE, Some(root.path())).unwrap();
+        let converted = super::convert(
+            &file,
+            FILE,
+            &crate::Options {
+                root: Some(root.path().to_path_buf()),
+                ..crate::Options::default()
+            },
+            "ecosystem.edn",
+        )
+        .unwrap();
         let text = &converted.text;
         assert!(
             text.contains(":env (merge #dotenv? \"../../../.env\""),

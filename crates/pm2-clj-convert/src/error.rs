@@ -28,6 +28,19 @@ pub enum ConvertErrorKind {
     NoExport { file: String },
     /// The config is no ecosystem (an object with apps, an array of apps, or an app).
     NotAnEcosystem { file: String, what: String },
+    /// An ecosystem-dsl file whose repository root cannot be told: no `.git` above it,
+    /// and it is not in a `system/daemons` folder.
+    NoRoot { file: String },
+    /// No app of the config has a script (`module.exports = { app: [...] }`: the object
+    /// is read as one app, whose keys PM2 does not read): what was left out.
+    NoApp { file: String, what: String },
+    /// Apps share a name (`[{name: 'api', ...}, {name: 'api', ...}]`): PM2 runs them side
+    /// by side, pm2-clj tells apps apart by name. Each name, and the names that would
+    /// tell its apps apart (`rename_duplicates` gives them).
+    DuplicateAppName {
+        file: String,
+        names: Vec<(String, Vec<String>)>,
+    },
     /// The config itself, or its `apps`, is computed by JavaScript convert does not
     /// translate (`module.exports = build()`, `apps: Array.from(...)`), so leaving it out
     /// leaves nothing: `js` is its first line, at `line`.
@@ -67,6 +80,9 @@ impl ProblemKind for ConvertErrorKind {
             ConvertErrorKind::EdnSyntax { .. } => "convert::edn-syntax",
             ConvertErrorKind::NoExport { .. } => "convert::no-export",
             ConvertErrorKind::NotAnEcosystem { .. } => "convert::not-an-ecosystem",
+            ConvertErrorKind::NoApp { .. } => "convert::no-app",
+            ConvertErrorKind::NoRoot { .. } => "convert::no-root",
+            ConvertErrorKind::DuplicateAppName { .. } => "convert::duplicate-app-name",
             ConvertErrorKind::NeedsJs { .. } => "convert::needs-js",
             ConvertErrorKind::NodeMissing { .. } => "convert::node-missing",
             ConvertErrorKind::NodeFailed { .. } => "convert::node-failed",
@@ -79,6 +95,16 @@ impl ProblemKind for ConvertErrorKind {
     }
 
     fn default_help(&self) -> Option<String> {
+        if let ConvertErrorKind::DuplicateAppName { names, .. } = self {
+            let renames: Vec<String> = names
+                .iter()
+                .map(|(name, new)| format!("{name} → {}", new.join(", ")))
+                .collect();
+            return Some(format!(
+                "give each app its own name ({}), or pass --rename-duplicates to have convert and migrate do it",
+                renames.join("; ")
+            ));
+        }
         Some(match self {
             ConvertErrorKind::Read { .. } => "check the path and the file's permissions",
             ConvertErrorKind::NotUtf8 { .. } => "save the file as UTF-8",
@@ -86,7 +112,7 @@ impl ProblemKind for ConvertErrorKind {
                 "an ecosystem file is a few kilobytes; check that this is the right file"
             }
             ConvertErrorKind::UnknownFormat { .. } => {
-                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
+                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml, .pm2.clj and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
             }
             ConvertErrorKind::JsSyntax { .. } | ConvertErrorKind::YamlSyntax { .. } | ConvertErrorKind::EdnSyntax { .. } => {
                 "PM2 could not load this file either; fix it and convert again"
@@ -97,6 +123,13 @@ impl ProblemKind for ConvertErrorKind {
             ConvertErrorKind::NotAnEcosystem { .. } => {
                 "an ecosystem is an object with `apps`, an array of apps, or one app object"
             }
+            ConvertErrorKind::NoApp { .. } => {
+                "PM2 would reject it too (an app needs a script): check the spelling of `apps` and of each app's `script`"
+            }
+            ConvertErrorKind::DuplicateAppName { .. } => "",
+            ConvertErrorKind::NoRoot { .. } => {
+                "pass --root DIR, the folder ecosystem-dsl ran pm2 in (the repository root)"
+            }
             ConvertErrorKind::NeedsJs { .. } => {
                 "write the apps by hand, or convert with --run-js, which runs the file's code with node and writes the values it computes"
             }
@@ -104,7 +137,7 @@ impl ProblemKind for ConvertErrorKind {
                 "--run-js computes the values with no pm2-clj translation with node, as PM2 would; install Node.js, or convert without --run-js"
             }
             ConvertErrorKind::NodeFailed { .. } => {
-                "PM2 could not load it either; install what it requires or fix it, then convert again"
+                "node could not compute a value the conversion uses (it threw, is no data, or needs a module that is not installed); write it by hand, or convert without --run-js to leave it out with a TODO"
             }
             ConvertErrorKind::NodeTimeout { .. } => {
                 "the file's top-level code does not finish; PM2 would hang on it too"
@@ -139,6 +172,18 @@ impl fmt::Display for ConvertErrorKind {
             ConvertErrorKind::NotAnEcosystem { file, what } => {
                 format!("{file} holds {what}, not an ecosystem")
             }
+            ConvertErrorKind::NoApp { file, what } => format!("{file} declares no app: {what}"),
+            ConvertErrorKind::NoRoot { file } => format!(
+                "the paths of {file} are relative to its repository's root, and nothing says where that is (no .git above it, no system/daemons layout)"
+            ),
+            ConvertErrorKind::DuplicateAppName { file, names } => format!(
+                "apps of {file} share a name ({}): PM2 runs them side by side, pm2-clj tells apps apart by name",
+                names
+                    .iter()
+                    .map(|(n, new)| format!("{} apps named {n:?}", new.len()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             ConvertErrorKind::NeedsJs { file, line, js } => {
                 format!(
                     "the apps of {file} are computed by JavaScript pm2-clj does not translate (line {line}: {js})"

@@ -27,6 +27,7 @@ mod error;
 mod js;
 pub mod migrate;
 mod node;
+mod original;
 mod paths;
 mod todo;
 pub mod verify;
@@ -38,7 +39,7 @@ use std::path::{Path, PathBuf};
 pub use error::{ConvertError, ConvertErrorKind};
 pub use todo::Todo;
 
-use crate::ecosystem::Keys;
+use crate::ecosystem::{Keys, ShapeError};
 use crate::edn::Edn;
 use crate::error::at_text;
 use crate::js::{Def, hole_index};
@@ -58,13 +59,20 @@ pub enum Format {
     Yaml,
     /// The ecosystem-dsl tool's `ecosystem.edn`.
     EcosystemDsl,
+    /// A `.pm2.clj` file of the original pm2-clj: pm2-clj evaluates it as it is.
+    Pm2Clj,
 }
 
 impl Format {
     /// The format a file's name says, if any.
     pub fn of(path: &Path) -> Option<Format> {
         let name = path.file_name()?.to_string_lossy().to_lowercase();
-        if name.ends_with(".js") || name.ends_with(".cjs") || name.ends_with(".mjs") || name.ends_with(".tpl")
+        if name.ends_with(".pm2.clj") {
+            Some(Format::Pm2Clj)
+        } else if name.ends_with(".js")
+            || name.ends_with(".cjs")
+            || name.ends_with(".mjs")
+            || name.ends_with(".tpl")
         {
             Some(Format::JavaScript)
         } else if name.ends_with(".json") || name.ends_with(".json5") {
@@ -85,11 +93,20 @@ pub struct Options {
     /// The format, when the file's name does not say it (or says it wrongly).
     pub from: Option<Format>,
     /// For ecosystem-dsl files: the folder their relative paths were written against
-    /// (default: the nearest folder above the file holding `.git`, else the current one).
+    /// (default: [`dsl::default_root`]: the nearest folder above the file holding
+    /// `.git`, else the one holding its `system/daemons` folder; with neither, the
+    /// conversion fails with `convert::no-root`).
     pub root: Option<PathBuf>,
     /// Run a JavaScript file's code with node (no environment variables visible) to
     /// compute the values with no translation, instead of leaving them out with a TODO.
     pub run_js: bool,
+    /// How the header names the source (`migrate` gives the path relative to the
+    /// repository); default: the path as given.
+    pub source_name: Option<String>,
+    /// Apps that share a name (PM2 runs them side by side; pm2-clj tells apps apart by
+    /// name) get distinct ones — the second `api` becomes `api-2` — instead of the
+    /// conversion failing with `convert::duplicate-app-name`.
+    pub rename_duplicates: bool,
 }
 
 /// Numbers about one conversion.
@@ -103,6 +120,9 @@ pub struct Stats {
     pub comments: (usize, usize),
     /// Keys left out (PM2 ignores them), as `apps[0] "max"`.
     pub dropped: Vec<String>,
+    /// Apps renamed because they shared a name ([`Options::rename_duplicates`]): their
+    /// index and their name in the original.
+    pub renamed: Vec<(usize, String)>,
 }
 
 /// A converted file.
@@ -121,6 +141,7 @@ pub fn default_output(file: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stem = [
+        ".pm2.clj",
         ".config.js",
         ".config.cjs",
         ".config.mjs",
@@ -278,15 +299,15 @@ struct Draft {
     /// Comment lines right before the config (after the definitions).
     config_comments: Vec<String>,
     config: Edn,
-    /// Comments in the original, and how many the result keeps.
-    comments: (usize, usize),
+    /// The text of each comment of the original.
+    comments: Vec<String>,
     /// The values left out because they need JavaScript.
     todos: Vec<Todo>,
 }
 
 impl Draft {
     /// A draft of `config` alone, with `notes` and the file's `header_comments`.
-    fn of(config: Edn, notes: Vec<String>, header_comments: Vec<String>, comments: (usize, usize)) -> Draft {
+    fn of(config: Edn, notes: Vec<String>, header_comments: Vec<String>, comments: Vec<String>) -> Draft {
         Draft {
             notes,
             header_comments,
@@ -302,23 +323,74 @@ impl Draft {
 /// Gives the draft's config the shape of a pm2-clj ecosystem and writes the file: the
 /// header (the source, the notes, what was computed with node or left out), the file's
 /// own comments, then the definitions and the config. `keys` says which keys besides
-/// PM2's the config keeps.
-fn finish(source: &str, keys: Keys, mut draft: Draft) -> Result<Conversion, ConvertError> {
-    let shaped = ecosystem::shape(&mut draft.config, &mut draft.defs, keys).map_err(|what| {
-        ConvertError::from(ConvertErrorKind::NotAnEcosystem {
-            file: source.to_string(),
-            what,
-        })
-    })?;
-    let stats = Stats {
+/// PM2's the config keeps; `shown` is how the header names the source.
+fn finish(
+    source: &str,
+    shown: &str,
+    keys: Keys,
+    rename: bool,
+    mut draft: Draft,
+) -> Result<Conversion, ConvertError> {
+    let complete = draft.todos.is_empty();
+    let shaped =
+        ecosystem::shape(&mut draft.config, &mut draft.defs, keys, rename, complete).map_err(|e| {
+            let file = source.to_string();
+            ConvertError::from(match e {
+                ShapeError::NotAnEcosystem(what) => ConvertErrorKind::NotAnEcosystem { file, what },
+                ShapeError::NoApp(what) => ConvertErrorKind::NoApp { file, what },
+                ShapeError::DuplicateNames(names) => ConvertErrorKind::DuplicateAppName { file, names },
+            })
+        })?;
+    let originals = std::mem::take(&mut draft.comments);
+    let mut stats = Stats {
         frozen: draft.defs.iter().map(|d| d.value.frozen_count()).sum::<usize>()
             + draft.config.frozen_count(),
         todos: std::mem::take(&mut draft.todos),
-        comments: draft.comments,
+        comments: (originals.len(), 0),
         dropped: shaped.dropped,
+        renamed: shaped.renamed,
     };
-    let text = assemble(source, draft, &stats);
+    let text = assemble(shown, draft, &stats);
+    stats.comments.1 = kept_comments(&originals, &text);
     Ok(Conversion { text, stats })
+}
+
+/// The text of each comment in `text` (a `.pm2.edn`): what follows the first `;` of a
+/// line outside a string, without the `;`s and the space after them.
+fn comments_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut in_string = false;
+        let mut escaped = false;
+        for (i, c) in line.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_string => escaped = true,
+                '"' => in_string = !in_string,
+                ';' if !in_string => {
+                    out.push(line[i..].trim_start_matches(';').trim());
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// How many of the original's `comments` the result `text` keeps: those each of whose
+/// lines is in one of its comments (a comment quoted in a TODO or `was:` note counts).
+fn kept_comments(comments: &[String], text: &str) -> usize {
+    let written = comments_of(text);
+    comments
+        .iter()
+        .filter(|c| {
+            c.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .all(|l| written.iter().any(|w| w.contains(l)))
+        })
+        .count()
 }
 
 /// `n` and the noun, singular or plural.
@@ -398,8 +470,14 @@ fn compute_with_node(
 
 /// Converts a JavaScript or `.json` file; with `run_js`, computing what has no
 /// translation with node, else leaving it out with TODO notes.
-fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<Conversion, ConvertError> {
+fn convert_js(
+    path: &Path,
+    text: &str,
+    format: Format,
+    options: &Options,
+) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
+    let run_js = options.run_js;
     let folder = std::fs::canonicalize(path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -435,11 +513,12 @@ fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<C
     }
     let mut notes = translated.notes;
     if translated.default_export {
-        notes.insert(
-            0,
+        let note = if name.to_lowercase().ends_with(".cjs") {
+            "The file used `export default`, but node loads a .cjs file as CommonJS, where that is a syntax error: PM2 could not load it (a .cjs file needs `module.exports = ...`); its default export was converted."
+        } else {
             "The file used `export default`, which PM2 cannot load (it needs `export const apps`); its default export was converted."
-                .into(),
-        );
+        };
+        notes.insert(0, note.into());
     }
     let draft = Draft {
         notes,
@@ -450,7 +529,21 @@ fn convert_js(path: &Path, text: &str, format: Format, run_js: bool) -> Result<C
         comments: translated.comments,
         todos: left_out.todos,
     };
-    finish(&name, Keys::Pm2, draft)
+    finish(
+        &name,
+        &shown_name(path, options),
+        Keys::Pm2,
+        options.rename_duplicates,
+        draft,
+    )
+}
+
+/// How the header names `path`: [`Options::source_name`], else the path as given.
+fn shown_name(path: &Path, options: &Options) -> String {
+    options
+        .source_name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
@@ -473,12 +566,19 @@ fn format_of(path: &Path, options: &Options) -> Result<Format, ConvertError> {
 /// [`convert`] of `text`, the content of `path` read already (by [`read_text`]).
 pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conversion, ConvertError> {
     match format_of(path, options)? {
-        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options.run_js),
+        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options),
         Format::Yaml => {
             let name = path.display().to_string();
             let (config, header, comments) = yaml::read(&name, text)?;
-            finish(&name, Keys::Pm2, Draft::of(config, Vec::new(), header, comments))
+            finish(
+                &name,
+                &shown_name(path, options),
+                Keys::Pm2,
+                options.rename_duplicates,
+                Draft::of(config, Vec::new(), header, comments),
+            )
         }
-        Format::EcosystemDsl => dsl::convert(path, text, options.root.as_deref()),
+        Format::EcosystemDsl => dsl::convert(path, text, options, &shown_name(path, options)),
+        Format::Pm2Clj => original::convert(path, text, &shown_name(path, options)),
     }
 }

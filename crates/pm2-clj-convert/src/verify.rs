@@ -4,16 +4,23 @@
 //! apps PM2 would start — for the default environment and for each `--env <name>` the
 //! original has (pm2-clj's `--profile <name>`), with PM2's environment merge applied.
 //!
-//! Deliberate differences, which the comparison allows:
+//! What the comparison allows, because it is the same app:
 //! - a relative `cwd` (and the `script` and log paths PM2 resolves against it) is
 //!   compared as resolved against the original's folder: pm2-clj resolves it against
 //!   the file's folder, PM2 against wherever pm2 is started (the same when it is started
 //!   in that folder);
-//! - a falsy value PM2 loses (`max_restarts: 0` under its canonical name) is kept by
-//!   pm2-clj, which writes it so PM2 reads it;
 //! - `instances: "max"` (0 once PM2 has read it) where the original computed
 //!   `os.cpus().length`: the conversion writes what PM2 starts as many instances for
 //!   (allowed when the original's count is this machine's CPU count).
+//!
+//! What the conversion changes on purpose is still a [`Difference`], with
+//! [`Difference::why`] saying what PM2 did (so `migrate` never calls it verified):
+//! - a falsy value PM2 loses (`max_restarts: 0` under its canonical name, through its
+//!   alias bug) is kept by pm2-clj, which writes it so PM2 reads it;
+//! - `env_file: ".env"`, which PM2 reads as the environment of `--env file` (one
+//!   variable per character) and never as a file, becomes the file's variables
+//!   (`#dotenv?`): the variables it adds are such a difference, and `--env file` is not
+//!   compared.
 
 use std::path::Path;
 
@@ -26,15 +33,43 @@ pub use pm2_clj_pm2_reads::{Reading, pm2_reads};
 
 use crate::paths;
 
-/// The `--env` names the original's apps have blocks for (`env_production` → `production`).
+/// One way the conversion's apps differ from the original's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    /// What differs, as one line.
+    pub text: String,
+    /// When the conversion differs on purpose: what PM2 did with the original.
+    pub why: Option<String>,
+}
+
+impl std::fmt::Display for Difference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.why {
+            Some(why) => write!(f, "{} ({why})", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+/// Whether the app's `env_file` is a string: a file name PM2 never reads (see the
+/// module's docs).
+fn env_file_name(app: &Json) -> bool {
+    app.get("env_file").is_some_and(Json::is_string)
+}
+
+/// The `--env` names the original's apps have blocks for (`env_production` →
+/// `production`); not `file` when every `env_file` is a file name.
 pub fn env_names(reading: &Reading) -> Vec<String> {
-    let mut names: Vec<String> = reading
-        .apps
-        .iter()
-        .flatten()
+    let apps = reading.apps.iter().flatten();
+    let file_names = apps.clone().any(env_file_name)
+        && !apps
+            .clone()
+            .any(|a| a.get("env_file").is_some_and(Json::is_object));
+    let mut names: Vec<String> = apps
         .filter_map(Json::as_object)
         .flat_map(|a| a.keys())
         .filter_map(|k| k.strip_prefix("env_"))
+        .filter(|n| !(file_names && *n == "file"))
         .map(str::to_string)
         .collect();
     names.sort();
@@ -126,24 +161,27 @@ fn falsy(v: &Json) -> bool {
 }
 
 /// The differences between the apps pm2 reads from the original and from the converted
-/// file (both [`effective`] for the same environment name), each as one line. `raw` is
-/// the original's config (for the falsy values pm2-clj keeps); `base` the folder
-/// relative paths are resolved against; `cpus` the CPU count where pm2 read them
-/// ([`Reading::cpus`], what `instances: "max"` stands for).
+/// file (both [`effective`] for the same environment name). `raw` is the original's
+/// config (for the falsy values pm2-clj keeps and the `env_file` names it reads);
+/// `base` the folder relative paths are resolved against; `cpus` the CPU count where
+/// pm2 read them ([`Reading::cpus`], what `instances: "max"` stands for); `renamed`
+/// the apps the conversion gave new names (`rename_duplicates`), by index.
 pub fn differences(
     raw: Option<&Json>,
     theirs: &[Json],
     ours: &[Json],
     base: &Path,
     cpus: Option<u64>,
-) -> Vec<String> {
+    renamed: &[(usize, String)],
+) -> Vec<Difference> {
     let mut out = Vec::new();
+    let plain = |text: String| Difference { text, why: None };
     if theirs.len() != ours.len() {
-        out.push(format!(
+        out.push(plain(format!(
             "pm2 reads {} apps from the original, {} from the conversion",
             theirs.len(),
             ours.len()
-        ));
+        )));
         return out;
     }
     let raw_apps: Vec<&Map<String, Json>> = raw
@@ -157,14 +195,40 @@ pub fn differences(
         })
         .unwrap_or_default();
     for (i, (t, o)) in theirs.iter().zip(ours).enumerate() {
-        let (t, o) = (resolved(t, base), resolved(o, base));
+        let (t, mut o) = (resolved(t, base), resolved(o, base));
+        if let Some((_, original)) = renamed.iter().find(|(j, _)| *j == i)
+            && let Some(o) = o.as_object_mut()
+        {
+            o.insert("name".into(), Json::from(original.as_str()));
+        }
         let (Some(t), Some(o)) = (t.as_object(), o.as_object()) else {
             continue;
         };
         let name = o.get("name").and_then(Json::as_str).unwrap_or("?");
+        let raw_app = raw_apps.get(i);
         for (key, value) in o {
             if t.get(key) == Some(value) {
                 continue;
+            }
+            if key == "env"
+                && raw_app.is_some_and(|a| a.get("env_file").is_some_and(Json::is_string))
+                && let (Some(Json::Object(te)), Json::Object(oe)) = (t.get("env"), value)
+            {
+                // The variables of the .env file pm2 never read: added on purpose.
+                let added: Vec<&String> = oe.keys().filter(|k| !te.contains_key(*k)).collect();
+                let same = te.iter().all(|(k, v)| oe.get(k) == Some(v));
+                if same {
+                    if !added.is_empty() {
+                        out.push(Difference {
+                            text: format!(
+                                "app {name}: env has {} from env_file in the conversion only",
+                                added.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                            why: Some("PM2 never reads env_file: it took it as `--env file`".into()),
+                        });
+                    }
+                    continue;
+                }
             }
             let max = key == "instances"
                 && value.as_u64() == Some(0)
@@ -173,21 +237,37 @@ pub fn differences(
             if max {
                 continue;
             }
-            let kept_falsy = raw_apps.get(i).is_some_and(|raw_app| {
+            let kept_falsy = raw_app.is_some_and(|raw_app| {
                 raw_app.iter().any(|(rk, rv)| {
                     matches!(app_key(&Value::string(rk.as_str())), AppKey::Option(spec)
                         if spec.name == key.as_str() && camel_alias(spec.name) != spec.name && falsy(rv))
                 })
             });
-            if !kept_falsy {
-                out.push(format!(
+            // A value kept where PM2 dropped it that does what none does: `false`, empty,
+            // or the 0 of an option whose default is 0.
+            let as_unset = matches!(value, Json::Array(a) if a.is_empty())
+                || value.as_str() == Some("")
+                || *value == Json::Bool(false)
+                || (value.as_f64() == Some(0.0)
+                    && matches!(key.as_str(), "restart_delay" | "exp_backoff_restart_delay"));
+            if kept_falsy && as_unset && !t.contains_key(key) {
+                continue;
+            }
+            out.push(Difference {
+                text: format!(
                     "app {name}: {key} is {value} in the conversion, {} in the original",
                     t.get(key).map_or("not set".to_string(), Json::to_string)
-                ));
-            }
+                ),
+                why: kept_falsy.then(|| {
+                    format!(
+                        "PM2 drops a falsy {key} through its alias bug; pm2-clj applies it: remove it from the original to keep what PM2 did, or write it camelCase ({}) so PM2 applies it too",
+                        camel_alias(key)
+                    )
+                }),
+            });
         }
         for key in t.keys().filter(|k| !o.contains_key(*k)) {
-            out.push(format!("app {name}: {key} is set in the original only"));
+            out.push(plain(format!("app {name}: {key} is set in the original only")));
         }
     }
     out

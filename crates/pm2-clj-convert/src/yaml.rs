@@ -1,6 +1,8 @@
 //! YAML ecosystem files, with their comments: full-line comments go before the key on
-//! the next line, a comment after a value stays at the end of its line, and the comments
-//! at the top head the file.
+//! the next line — unless they are indented deeper than it, as a commented-out option
+//! at the end of an app is: those stay at the end of the map they are in —, a comment
+//! after a value stays at the end of its line, and the comments at the top head the
+//! file.
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -11,8 +13,19 @@ use crate::error::{ConvertError, ConvertErrorKind, at_text};
 /// same line), and its text.
 struct LineComment {
     key_line: usize,
-    same_line: bool,
+    place: Place,
     text: String,
+}
+
+/// Where a comment goes, relative to the entry of its key line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// On the lines before it.
+    Before,
+    /// At the end of its line.
+    SameLine,
+    /// After the last entry of the map it is in.
+    After,
 }
 
 /// Where a `#` starts a comment in `line` (outside quotes), if it does.
@@ -38,48 +51,76 @@ fn key_of(line: &str) -> Option<String> {
     (!key.is_empty() && !key.starts_with('#') && !key.contains(' ')).then(|| key.to_string())
 }
 
+/// The column a key line's key starts at, and the column of its `- ` when it starts
+/// an item.
+fn columns(line: &str) -> (usize, Option<usize>) {
+    let indent = line.len() - line.trim_start().len();
+    match line.trim_start().strip_prefix("- ") {
+        Some(rest) => (line.len() - rest.trim_start().len(), Some(indent)),
+        None => (indent, None),
+    }
+}
+
 /// The key lines of the text, in order, and the comments.
 fn scan(text: &str) -> (Vec<usize>, Vec<LineComment>, Vec<String>) {
     let lines: Vec<&str> = text.lines().collect();
-    let mut keys = Vec::new();
+    let mut keys: Vec<usize> = Vec::new();
     let mut comments = Vec::new();
     let mut header = Vec::new();
-    let mut pending: Vec<String> = Vec::new();
+    let mut pending: Vec<(usize, String)> = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
         if let Some(text) = trimmed.strip_prefix('#') {
-            pending.push(text.trim().to_string());
+            pending.push((line.len() - trimmed.len(), text.trim().to_string()));
             continue;
         }
         if trimmed.is_empty() || trimmed == "---" {
             if keys.is_empty() {
-                header.append(&mut pending);
+                header.extend(pending.drain(..).map(|(_, t)| t));
             }
             continue;
         }
         let code = comment_start(line).map_or(*line, |i| &line[..i]);
         if key_of(code).is_some() {
             if keys.is_empty() {
-                header.append(&mut pending);
+                header.extend(pending.drain(..).map(|(_, t)| t));
             }
-            keys.push(n);
-            for text in pending.drain(..) {
-                comments.push(LineComment {
-                    key_line: n,
-                    same_line: false,
-                    text,
+            let (key_column, dash) = columns(code);
+            let level = dash.unwrap_or(key_column);
+            for (column, text) in pending.drain(..) {
+                // Deeper than the next key: the end of the block before it.
+                let owner = (column > level)
+                    .then(|| {
+                        keys.iter()
+                            .rev()
+                            .find(|k| columns(lines[**k]).0 <= column)
+                            .copied()
+                    })
+                    .flatten();
+                comments.push(match owner {
+                    Some(line) => LineComment {
+                        key_line: line,
+                        place: Place::After,
+                        text,
+                    },
+                    None => LineComment {
+                        key_line: n,
+                        place: Place::Before,
+                        text,
+                    },
                 });
             }
+            keys.push(n);
             if let Some(i) = comment_start(line) {
                 comments.push(LineComment {
                     key_line: n,
-                    same_line: true,
+                    place: Place::SameLine,
                     text: line[i + 1..].trim().to_string(),
                 });
             }
         }
     }
-    header.extend(pending);
+    header.extend(pending.into_iter().map(|(_, t)| t));
     (keys, comments, header)
 }
 
@@ -108,6 +149,24 @@ fn to_edn(yaml: &Yaml) -> Edn {
     }
 }
 
+/// A YAML value as JSON (keys as text; aliases and bad values as null).
+pub fn json_of(yaml: &Yaml) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match yaml {
+        Yaml::Real(r) => r.parse::<f64>().map_or(Json::from(r.as_str()), Json::from),
+        Yaml::Integer(i) => Json::from(*i),
+        Yaml::String(s) => Json::from(s.as_str()),
+        Yaml::Boolean(b) => Json::from(*b),
+        Yaml::Array(items) => Json::Array(items.iter().map(json_of).collect()),
+        Yaml::Hash(map) => Json::Object(
+            map.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), json_of(v))))
+                .collect(),
+        ),
+        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Json::Null,
+    }
+}
+
 /// How many map entries `edn` holds, at any depth.
 fn count_entries(edn: &Edn) -> usize {
     match edn {
@@ -130,22 +189,24 @@ fn attach(edn: &mut Edn, next: &mut usize, key_lines: &[usize], comments: &[Line
         }
         _ => return,
     };
+    let mut after = Vec::new();
     for e in &mut entries.entries {
         let line = key_lines[*next];
         *next += 1;
         for c in comments.iter().filter(|c| c.key_line == line) {
-            if c.same_line {
-                e.after = Some(c.text.clone());
-            } else {
-                e.before.push(c.text.clone());
+            match c.place {
+                Place::SameLine => e.after = Some(c.text.clone()),
+                Place::Before => e.before.push(c.text.clone()),
+                Place::After => after.push(c.text.clone()),
             }
         }
         attach(&mut e.value, next, key_lines, comments);
     }
+    entries.trailing.extend(after);
 }
 
-/// A read YAML file: the config, the comments at its top, and (total, kept) comments.
-pub type Read = (Edn, Vec<String>, (usize, usize));
+/// A read YAML file: the config, the comments at its top, and the text of each comment.
+pub type Read = (Edn, Vec<String>, Vec<String>);
 
 /// Reads a YAML file.
 pub fn read(name: &str, text: &str) -> Result<Read, ConvertError> {
@@ -167,14 +228,16 @@ pub fn read(name: &str, text: &str) -> Result<Read, ConvertError> {
     })?;
     let (key_lines, comments, mut header) = scan(text);
     let mut config = docs.first().map_or(Edn::Nil, to_edn);
-    let total = comments.len() + header.len();
+    let mut all: Vec<String> = header.clone();
+    all.extend(comments.iter().map(|c| c.text.clone()));
+    all.retain(|t| !t.is_empty());
     if count_entries(&config) == key_lines.len() {
         attach(&mut config, &mut 0, &key_lines, &comments);
     } else {
         // Flow mappings or several keys on a line: the comments head the file instead.
         header.extend(comments.into_iter().map(|c| c.text));
     }
-    Ok((config, header, (total, total)))
+    Ok((config, header, all))
 }
 
 #[cfg(test)]
@@ -184,11 +247,22 @@ mod tests {
     #[test]
     fn comments_go_with_their_keys() {
         let text = "# apps of the service\napps:\n  # the api\n  - name: api # public\n    script: a.js\n";
-        let (config, header, counts) = read("p.yml", text).unwrap();
+        let (config, header, comments) = read("p.yml", text).unwrap();
         assert_eq!(header, ["apps of the service"]);
-        assert_eq!(counts, (3, 3));
+        assert_eq!(comments, ["apps of the service", "the api", "public"]);
         let out = crate::edn::file_text(&[], &[(vec![], config)]);
         assert!(out.contains(";; the api\n"), "{out}");
         assert!(out.contains(":name \"api\" ; public"), "{out}");
+    }
+
+    #[test]
+    fn a_comment_at_the_end_of_an_app_stays_with_it() {
+        let text = "apps:\n  - name: api\n    script: a.js\n    # max_memory_restart: 1G\n  # the worker\n  - name: worker\n    script: w.js\n";
+        let (config, _, _) = read("p.yml", text).unwrap();
+        let out = crate::edn::file_text(&[], &[(vec![], config)]);
+        assert_eq!(
+            out,
+            "{:apps [{:name \"api\"\n         :script \"a.js\"\n         ;; max_memory_restart: 1G\n         }\n        {;; the worker\n         :name \"worker\"\n         :script \"w.js\"}]}\n"
+        );
     }
 }

@@ -310,9 +310,10 @@ fn max_verifies_against_the_original_through_the_cpu_count_pm2_read_with() {
             &effective(ours, None),
             dir.path(),
             cpus,
+            &[],
         )
     };
-    assert_eq!(compare(theirs.cpus), Vec::<String>::new());
+    assert_eq!(compare(theirs.cpus), Vec::new());
     // Without the count, "max" (0 once pm2 has read it) is a difference: the allowance
     // is what verifies it.
     assert_eq!(compare(None).len(), 1, "{:?}", compare(None));
@@ -549,5 +550,141 @@ fn an_ecosystem_dsl_env_file_becomes_dotenv_below_the_apps_own_env() {
         apps[1]["env"].as_object().is_none_or(|env| env.is_empty()),
         "a missing file gives no variables: {}",
         apps[1]
+    );
+}
+
+#[test]
+fn unused_bindings_are_ignored_statically_and_with_run_js() {
+    let js = "const { watch } = require(\"fs\");\nconst { execSync } = require('child_process');\nconst helper = () => execSync('false');\nfunction build() { throw new Error('never called'); }\nmodule.exports = { apps: [{ name: 'api', script: 'a.js', watch: false }] };\n";
+    for run_js in [false, true] {
+        let options = Options {
+            run_js,
+            ..Options::default()
+        };
+        let (_dir, result) = converted("ecosystem.config.js", js, &options);
+        let conversion = result.unwrap_or_else(|e| panic!("run_js {run_js}: {e:?}"));
+        assert!(
+            conversion
+                .text
+                .ends_with("{:apps [{:name \"api\" :script \"a.js\" :watch false}]}\n"),
+            "{}",
+            conversion.text
+        );
+        assert!(conversion.stats.todos.is_empty() && conversion.stats.frozen == 0);
+    }
+}
+
+#[test]
+fn apps_that_share_a_name_fail_with_a_renaming_or_are_renamed_when_asked() {
+    let js = "module.exports = { apps: [\n  { name: 'api', script: 'a.js' },\n  { name: 'api', script: 'b.js' },\n  { name: 'api-2', script: 'c.js' },\n] };\n";
+    let (_dir, result) = converted("ecosystem.config.js", js, &Options::default());
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), "convert::duplicate-app-name");
+    let help = pm2_dsl_reader::ProblemKind::default_help(error.kind()).unwrap();
+    assert!(
+        help.contains("api → api, api-3") && help.contains("--rename-duplicates"),
+        "{help}"
+    );
+    let options = Options {
+        rename_duplicates: true,
+        ..Options::default()
+    };
+    let (dir, result) = converted("ecosystem.config.js", js, &options);
+    let conversion = result.unwrap();
+    assert_eq!(conversion.stats.renamed, [(1, "api".to_string())]);
+    let apps = rendered_apps(&dir.path().join("ecosystem.pm2.edn"), &conversion.text);
+    let names: Vec<&str> = apps.iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["api", "api-3", "api-2"]);
+    assert!(
+        conversion
+            .text
+            .contains(";; named \"api\" in the original, as another app"),
+        "{}",
+        conversion.text
+    );
+}
+
+#[test]
+fn a_file_without_any_app_is_a_failure_with_a_did_you_mean() {
+    let (_dir, result) = converted(
+        "ecosystem.config.js",
+        "module.exports = { app: [{ name: 'api', script: 'a.js' }] };\n",
+        &Options::default(),
+    );
+    let error = result.unwrap_err();
+    assert_eq!(error.code(), "convert::no-app");
+    assert!(
+        error.to_string().contains("\"app\" (did you mean apps?)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_misspelt_option_is_noted_in_its_app_with_a_did_you_mean() {
+    let text = statically(
+        "module.exports = { apps: [{ name: 'api', script: 'a.js', max_memory_restrat: '1G' /* half the box */, watch: false }] };\n",
+    )
+    .text;
+    assert!(
+        text.contains(
+            ";; left out: max_memory_restrat \"1G\" (PM2 does not read it; did you mean max_memory_restart?)"
+        ) && text.contains(";; half the box"),
+        "{text}"
+    );
+    assert!(
+        text.contains("apps[0] \"max_memory_restrat\" (did you mean max_memory_restart?)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn export_default_in_a_cjs_file_is_said_to_be_a_syntax_error_there() {
+    let js = "export default { apps: [{ name: 'api', script: 'a.js' }] };\n";
+    let (_dir, result) = converted("ecosystem.config.cjs", js, &Options::default());
+    let text = result.unwrap().text;
+    assert!(
+        text.contains("node loads a .cjs file as CommonJS") && text.contains("`module.exports = ...`"),
+        "{text}"
+    );
+    let (_dir, result) = converted("ecosystem.config.mjs", js, &Options::default());
+    assert!(result.unwrap().text.contains("it needs `export const apps`"));
+}
+
+#[test]
+fn the_comment_count_counts_only_what_is_written() {
+    // An ecosystem-dsl file keeps the comments at its top only: the one inside its apps
+    // is not written, and not counted as kept.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let file = dir.path().join("ecosystem.edn");
+    std::fs::write(
+        &file,
+        ";; the apps\n{:apps [{:name \"a\"\n         ;; the script\n         :script \"a.js\"}]}\n",
+    )
+    .unwrap();
+    let conversion = convert(&file, &Options::default()).unwrap();
+    assert_eq!(conversion.stats.comments, (2, 1), "{}", conversion.text);
+}
+
+#[test]
+fn an_ecosystem_dsl_file_needs_its_root_and_says_pm2_passed_variables_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{:apps [{:name \"a\" :script \"a.js\" :env {:DB \"${DB_URL}\"}}]}";
+    // No .git and no system/daemons: the root must be given.
+    let loose = dir.path().join("loose/ecosystem.edn");
+    std::fs::create_dir_all(loose.parent().unwrap()).unwrap();
+    std::fs::write(&loose, text).unwrap();
+    let error = convert(&loose, &Options::default()).unwrap_err();
+    assert_eq!(error.code(), "convert::no-root");
+    // The system/daemons layout says where it is.
+    let laid = dir.path().join("repo/system/daemons/db/ecosystem.edn");
+    std::fs::create_dir_all(laid.parent().unwrap()).unwrap();
+    std::fs::write(&laid, text).unwrap();
+    let converted = convert(&laid, &Options::default()).unwrap().text;
+    assert!(converted.contains(":cwd \"../../..\""), "{converted}");
+    assert!(
+        converted.contains(";; \"${DB_URL}\": PM2 passed this text as it is (it expands no ${...}); the environment is read here")
+            && converted.contains(":DB #env DB_URL"),
+        "{converted}"
     );
 }

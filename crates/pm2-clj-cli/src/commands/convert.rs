@@ -28,7 +28,8 @@ pub enum From {
 /// Arguments of `convert`.
 #[derive(Args, Debug)]
 pub struct ConvertArgs {
-    /// The file: ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml, .yaml, or ecosystem.edn.
+    /// The file: ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml, .yaml, ecosystem.edn, or
+    /// a .pm2.clj of the original pm2-clj.
     pub file: PathBuf,
     /// Where to write the `.pm2.edn` (default: beside FILE, named after it; `-` for stdout).
     #[arg(long, short = 'o', value_name = "OUT")]
@@ -40,7 +41,8 @@ pub struct ConvertArgs {
     #[arg(long, value_enum)]
     pub from: Option<From>,
     /// ecosystem-dsl: the folder its relative paths were written against (default: the
-    /// nearest folder above FILE holding `.git`, else the current folder).
+    /// nearest folder above FILE holding `.git`, else the one holding its
+    /// system/daemons folder; with neither, it must be given).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
     /// Run FILE's JavaScript: node loads the file (with no environment variables
@@ -49,6 +51,10 @@ pub struct ConvertArgs {
     /// runs included.
     #[arg(long)]
     pub run_js: bool,
+    /// Give apps that share a name distinct names (the second `api` becomes `api-2`);
+    /// without it such a file fails to convert (`convert::duplicate-app-name`).
+    #[arg(long)]
+    pub rename_duplicates: bool,
 }
 
 /// Runs `convert`.
@@ -62,6 +68,8 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
         }),
         root: args.root.clone(),
         run_js: args.run_js,
+        rename_duplicates: args.rename_duplicates,
+        ..Options::default()
     };
     let conversion =
         convert(&args.file, &options).map_err(|e| Failure::Input(vec![miette::Report::new(e)]))?;

@@ -1,14 +1,16 @@
 //! `pm2-clj migrate DIR`: every PM2 config file under DIR converted to a `.pm2.edn`
 //! beside it and verified against the pm2 found as the other commands find it (pm2
 //! loads each original, which runs its code: the first line of the output says so); a
-//! table of the results; with `--replace`, the originals that verified, and did not
-//! change meanwhile, are deleted.
+//! table of the results; the references to the originals in the repository (scripts,
+//! Dockerfiles, CI, docs, deploy hooks) as diffs, and those migrate cannot rewrite;
+//! with `--replace`, the originals that verified, did not change meanwhile and are
+//! named nowhere migrate cannot rewrite are deleted, and the references rewritten.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use pm2_clj_convert::migrate::{MigrateOptions, Outcome, Pm2Reader, Row, migrate};
-use pm2_clj_runtime::files::write_if_changed;
+use pm2_clj_convert::migrate::{MigrateOptions, Migration, Outcome, Pm2Reader, Row, migrate};
+use pm2_clj_runtime::files::{rewrite_source, write_if_changed};
 use pm2_clj_runtime::pm2::locate;
 
 use crate::failure::{CliProblem, Failure};
@@ -16,15 +18,27 @@ use crate::failure::{CliProblem, Failure};
 /// Arguments of `migrate`.
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
-    /// The folder to search (ecosystem.config.*, process.json/.yml, ecosystem.edn).
+    /// The folder to search (ecosystem.config.*, pm2.json, process.json, other files pm2
+    /// start reads that declare apps, *.pm2.clj, ecosystem.edn).
     pub dir: PathBuf,
     /// Delete each original whose conversion verified and that did not change during the
-    /// migration (never one that did not verify).
+    /// migration (never one that did not verify, nor one named where migrate cannot
+    /// rewrite the reference), and rewrite the references to it.
     #[arg(long)]
     pub replace: bool,
-    /// Convert only: load, write and delete nothing (no file's code runs).
+    /// Convert only: load, write and delete nothing (no file's code runs); show the
+    /// edits of the references as diffs.
     #[arg(long)]
     pub dry_run: bool,
+    /// Give apps that share a name in an original distinct names (the second `api`
+    /// becomes `api-2`); without it such a file fails to convert.
+    #[arg(long)]
+    pub rename_duplicates: bool,
+    /// ecosystem-dsl files: the folder their paths were written against (default: the
+    /// nearest folder above each file holding `.git`, or the one holding its
+    /// system/daemons folder).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Convert and write without loading any file: verifying has pm2 load each original,
     /// which runs its JavaScript. Nothing is verified, so --replace deletes nothing.
     #[arg(long)]
@@ -49,11 +63,12 @@ fn result(row: &Row, args: &MigrateArgs) -> String {
         }
         Outcome::Verified => format!("verified{done}"),
         Outcome::Differs(d) => format!(
-            "DIFFERS ({} difference{}){done}",
+            "DIFFERS ({} difference{}): no .pm2.edn written",
             d.len(),
             if d.len() == 1 { "" } else { "s" }
         ),
-        Outcome::Unverified(why) => format!("not verified: {why}"),
+        Outcome::Unverified(why) if row.written => format!("not verified: {why}"),
+        Outcome::Unverified(why) => format!("not verified: {why}; no .pm2.edn written"),
         Outcome::Converted if args.dry_run => "converted, not verified (dry run)".into(),
         Outcome::Converted if args.replace => "converted, not verified (--no-verify): original kept".into(),
         Outcome::Converted => "converted, not verified (--no-verify)".into(),
@@ -65,6 +80,12 @@ fn result(row: &Row, args: &MigrateArgs) -> String {
             row.output.file_name().unwrap_or_default().to_string_lossy()
         ),
         Outcome::DeleteFailed(why) => format!("FAILED ({}): {why}", row.outcome.code()),
+        Outcome::Referenced(at) => format!(
+            "{}, but kept ({}): named where migrate cannot rewrite it, at {}",
+            if args.dry_run { "converted" } else { "verified" },
+            row.outcome.code(),
+            at.join(", ")
+        ),
     }
 }
 
@@ -103,6 +124,8 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         replace: args.replace,
         dry_run: args.dry_run,
         no_verify: args.no_verify,
+        rename_duplicates: args.rename_duplicates,
+        root: args.root.clone(),
     };
     let reader = if options.verifies() {
         locate()
@@ -116,12 +139,15 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         Err("not asked to verify".to_string())
     };
     let write = |path: &Path, text: &str| write_if_changed(path, text).map(drop).map_err(|e| e.to_string());
-    let (rows, unreadable) = migrate(
+    let rewrite = |path: &Path, text: &str| rewrite_source(path, text).map(drop).map_err(|e| e.to_string());
+    let migration = migrate(
         &args.dir,
         &options,
         reader.as_ref().map_err(String::as_str),
         &write,
+        &rewrite,
     );
+    let Migration { rows, unreadable, .. } = &migration;
     let width = rows
         .iter()
         .map(|r| shown(&r.file, &args.dir).len())
@@ -129,7 +155,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         .unwrap_or(4)
         .max(4);
     println!("{:width$}  apps  todo  result", "file");
-    for row in &rows {
+    for row in rows {
         let apps = row.apps.map_or("-".to_string(), |n| n.to_string());
         println!(
             "{:width$}  {apps:>4}  {:>4}  {}",
@@ -141,14 +167,20 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
             for d in differences {
                 println!("{:width$}    {d}", "");
             }
+            println!(
+                "{:width$}    (`pm2-clj convert {}` writes the conversion to finish by hand)",
+                "",
+                shown(&row.file, &args.dir)
+            );
         }
         if let Outcome::DeleteFailed(why) = &row.outcome {
             eprintln!("pm2-clj: {why}");
         }
     }
-    for (path, why) in &unreadable {
+    for (path, why) in unreadable {
         println!("{}: cannot be read: {why}", path.display());
     }
+    references(&migration, args);
     let verified = rows.iter().filter(|r| r.outcome == Outcome::Verified).count();
     let changed = rows
         .iter()
@@ -172,9 +204,53 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         Outcome::Exists => true,
         _ => false,
     };
-    if rows.iter().all(done) && unreadable.is_empty() {
+    if rows.iter().all(done) && unreadable.is_empty() && migration.edit_failures.is_empty() {
         Ok(())
     } else {
         Err(Failure::Input(Vec::new()))
+    }
+}
+
+/// The references to the originals: the edits as diffs (applied, or what `--replace`
+/// applies), then those migrate leaves as they are, each with its file and line.
+fn references(migration: &Migration, args: &MigrateArgs) {
+    let root = &migration.root;
+    let refs = &migration.references;
+    if !refs.edits.is_empty() {
+        let lines: usize = refs.edits.iter().map(|e| e.lines.len()).sum();
+        let how = if migration.applied {
+            "rewritten"
+        } else if args.replace {
+            "to rewrite (dry run: nothing written)"
+        } else {
+            "to rewrite with --replace"
+        };
+        println!(
+            "\nreferences {how}: {lines} line{} in {} file{}",
+            if lines == 1 { "" } else { "s" },
+            refs.edits.len(),
+            if refs.edits.len() == 1 { "" } else { "s" }
+        );
+        for edit in &refs.edits {
+            print!("{}", edit.diff(root));
+        }
+    }
+    if !refs.stuck.is_empty() {
+        println!(
+            "\nreferences migrate does not rewrite (the originals they name are kept{}):",
+            if args.replace { "" } else { " with --replace" }
+        );
+        for s in &refs.stuck {
+            println!(
+                "{}:{}: {}\n    {}",
+                pm2_clj_convert::migrate::references::shown(&s.file, root),
+                s.line,
+                s.why,
+                s.text
+            );
+        }
+    }
+    for (file, why) in &migration.edit_failures {
+        eprintln!("pm2-clj: cannot edit {}: {why}", file.display());
     }
 }

@@ -40,20 +40,36 @@ pub(super) enum Binding {
     FileUrlToPath,
 }
 
-/// `camelCase` and `snake_case` JavaScript names as kebab-case pm2-clj names.
+/// A JavaScript name as a readable kebab-case pm2-clj name: words split at `_`, `-`,
+/// `$`, a lower-case letter or digit followed by an upper-case one, and the end of an
+/// acronym (`myAPIKey` → `my-api-key`); an ALL_CAPS name is words too (`API_URL` →
+/// `api-url`, `PORT` → `port`).
 fn kebab_name(js: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in js.chars().enumerate() {
-        if c.is_uppercase() && i > 0 && !out.ends_with('-') {
-            out.push('-');
+    let chars: Vec<char> = js.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if matches!(c, '_' | '-' | '$') {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
         }
-        if c == '_' && i > 0 {
-            out.push('-');
-        } else {
-            out.extend(c.to_lowercase());
+        let previous = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_uppercase()
+            && !word.is_empty()
+            && (previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit())
+                || (previous.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase())));
+        if boundary {
+            words.push(std::mem::take(&mut word));
         }
+        word.extend(c.to_lowercase());
     }
-    out.trim_end_matches('-').to_string()
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words.join("-")
 }
 
 impl Translator<'_> {
@@ -143,5 +159,24 @@ impl Translator<'_> {
             n += 1;
         }
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_read_as_words() {
+        for (js, clj) in [
+            ("PORT", "port"),
+            ("API_URL", "api-url"),
+            ("myAPIKey", "my-api-key"),
+            ("maxMemory", "max-memory"),
+            ("max_memory", "max-memory"),
+            ("appV2Name", "app-v2-name"),
+            ("$base", "base"),
+            ("x", "x"),
+        ] {
+            assert_eq!(super::kebab_name(js), clj, "{js}");
+        }
     }
 }

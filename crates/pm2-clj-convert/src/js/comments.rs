@@ -55,14 +55,13 @@ impl Comments {
         }
     }
 
-    /// How many comments the file has.
-    pub fn total(&self) -> usize {
-        self.all.len()
-    }
-
-    /// How many were handed out.
-    pub fn kept(&self) -> usize {
-        self.used.iter().filter(|u| **u).count()
+    /// The text of each comment with text (`//` alone is none).
+    pub fn texts(&self) -> Vec<String> {
+        self.all
+            .iter()
+            .filter(|c| !c.text.is_empty())
+            .map(|c| c.text.clone())
+            .collect()
     }
 
     /// Marks the comments inside `start..end` as kept (they are part of a `;; was:`
@@ -131,6 +130,6 @@ mod tests {
         let (same, lines) = comments.between(4, 20);
         assert_eq!(same.as_deref(), Some("one"));
         assert_eq!(lines, ["two"]);
-        assert_eq!(comments.kept(), 2);
+        assert_eq!(comments.used, [true, true]);
     }
 }

@@ -30,6 +30,18 @@ fn stringy(edn: &Edn) -> bool {
     }
 }
 
+/// A value as JavaScript turns it into text: an environment read with no fallback is
+/// `undefined` when the variable is unset, and `'-' + undefined` is `"-undefined"`, so
+/// it reads `#or [#env X "undefined"]`, which renders what pm2 reads.
+fn as_text(edn: Edn) -> Edn {
+    match edn {
+        Edn::Tagged("env", _) => {
+            Edn::Tagged("or", Box::new(Edn::vector([edn, Edn::Str("undefined".into())])))
+        }
+        other => other,
+    }
+}
+
 fn numeric(edn: &Edn) -> bool {
     match edn {
         Edn::Int(_) | Edn::Float(_) => true,
@@ -84,7 +96,8 @@ impl Translator<'_> {
                         parts.push(Edn::Str(cooked));
                     }
                     if let Some(inner) = t.expressions.get(i) {
-                        parts.push(self.expr(inner, cx));
+                        let part = self.expr(inner, cx);
+                        parts.push(as_text(part));
                     }
                 }
                 match parts.as_slice() {
@@ -146,7 +159,7 @@ impl Translator<'_> {
                                 {
                                     parts.extend(items.into_iter().skip(1));
                                 }
-                                other => parts.push(other),
+                                other => parts.push(as_text(other)),
                             }
                         }
                         Edn::call("str", parts)
@@ -230,7 +243,7 @@ impl Translator<'_> {
                 ("parseFloat", []) => "double",
                 ("String", []) => {
                     let inner = self.expr(arg, cx);
-                    return Some(Val::Edn(Edn::call("str", [inner])));
+                    return Some(Val::Edn(Edn::call("str", [as_text(inner)])));
                 }
                 _ => return None,
             };

@@ -85,8 +85,8 @@ pub struct Translated {
     pub holes: Vec<Hole>,
     /// What the reader of the result should know.
     pub notes: Vec<String>,
-    /// How many comments the file has, and how many were kept.
-    pub comments: (usize, usize),
+    /// The text of each comment of the file.
+    pub comments: Vec<String>,
     /// Whether the config came from `export default` (which PM2 cannot load).
     pub default_export: bool,
 }

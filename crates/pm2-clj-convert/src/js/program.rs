@@ -89,7 +89,7 @@ pub fn translate(
             header,
             holes: t.holes,
             notes: t.notes,
-            comments: (t.comments.total(), t.comments.kept()),
+            comments: t.comments.texts(),
             default_export: false,
         });
     }
@@ -226,7 +226,7 @@ pub fn translate(
         header,
         holes: t.holes,
         notes: t.notes,
-        comments: (t.comments.total(), t.comments.kept()),
+        comments: t.comments.texts(),
         default_export,
     })
 }

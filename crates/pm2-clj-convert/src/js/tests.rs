@@ -34,8 +34,9 @@ fn templates_spreads_and_consts() {
     assert_eq!(t.defs.len(), 2);
     assert_eq!(text(&t.defs[1].value), "#long #env PORT\n");
     let out = text(&t.config);
+    // JavaScript writes an unset variable as "undefined": `api-undefined`, as pm2 reads it.
     assert!(
-        out.contains("(merge base {:name (str \"api-\" #env SUFFIX) :args (str \"--port \" port)})"),
+        out.contains("(merge base\n               {:name (str \"api-\" #or [#env SUFFIX \"undefined\"]) :args (str \"--port \" port)})"),
         "{out}"
     );
 }
@@ -72,7 +73,7 @@ fn comments_stay_with_their_entries() {
     let out = text(&t.config);
     assert!(out.contains(":name \"a\" ; the name"), "{out}");
     assert!(out.contains(";; production mode\n"), "{out}");
-    assert_eq!(t.comments, (3, 3));
+    assert_eq!(t.comments.len(), 3);
 }
 
 #[test]
