@@ -46,6 +46,7 @@ pub use error::{ExportErrorKind, ExportProblem};
 pub use table::{Fidelity, Target};
 
 use pm2_dsl_emit::Ecosystem;
+use pm2_dsl_reader::SourceMap;
 
 /// One ecosystem to export: a source file's apps.
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +60,8 @@ pub struct Input<'a> {
     pub source: &'a Path,
     /// The profile it was loaded with.
     pub profile: Option<&'a str>,
+    /// The texts its values came from, so problems can show them.
+    pub sources: Option<&'a SourceMap>,
 }
 
 impl<'a> Input<'a> {
@@ -74,6 +77,15 @@ impl<'a> Input<'a> {
             ecosystem,
             source,
             profile,
+            sources: None,
+        }
+    }
+
+    /// The same input, its problems shown in the texts of `sources`.
+    pub fn with_sources(self, sources: &'a SourceMap) -> Input<'a> {
+        Input {
+            sources: Some(sources),
+            ..self
         }
     }
 }

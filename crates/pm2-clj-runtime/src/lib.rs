@@ -12,6 +12,7 @@
 //!   `pm2-logrotate` module `:logs :rotate` configures;
 //! - `child`: child processes run in their own process group, with capped output and a
 //!   deadline;
+//! - [`install`]: exported systemd units copied where systemd reads them, and enabled;
 //! - [`secrets`]: what a source marks `#secret` kept out of every report.
 
 #![warn(missing_docs)]
@@ -25,6 +26,7 @@ mod fake;
 pub mod files;
 pub mod generated;
 pub mod health;
+pub mod install;
 pub mod lock;
 pub mod logs;
 pub mod observe;

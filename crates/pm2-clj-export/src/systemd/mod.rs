@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
 use pm2_dsl_eval::{Value, ValueKind};
-use pm2_dsl_reader::Span;
+use pm2_dsl_reader::{SourceMap, Span};
 
 use crate::error::{ExportErrorKind, ExportProblem};
 use crate::table::{Fidelity, Target, row_of};
@@ -122,11 +122,16 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
 struct Ctx<'a, 'b> {
     settings: &'a Settings<'b>,
     problems: &'a mut Vec<ExportProblem>,
+    sources: Option<&'a SourceMap>,
 }
 
 impl Ctx<'_, '_> {
     fn push(&mut self, kind: ExportErrorKind, at: Option<Span>) {
-        self.problems.push(ExportProblem::new(kind, at));
+        let problem = ExportProblem::new(kind, at);
+        self.problems.push(match self.sources {
+            Some(sources) => problem.attach_sources(sources),
+            None => problem,
+        });
     }
 
     /// Reports `option` as the table's row says (or as `fidelity` with `how`, when the
@@ -164,6 +169,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
     let mut ctx = Ctx {
         settings,
         problems: &mut out.problems,
+        sources: input.sources,
     };
     let name = input.name;
     if !syntax::unit_name_ok(name) {
