@@ -53,14 +53,24 @@ pub fn environment(name: &str, text: &str) -> String {
     quoted(&format!("{name}={text}"), false)
 }
 
-/// One line of an environment file (`EnvironmentFile=`): the value in single quotes,
-/// which systemd's parser (like a shell) takes literally, a `'` written `'\''`.
+/// One line of an environment file (`EnvironmentFile=`): the value in double quotes,
+/// with `\\`, `"`, `$` and `` ` `` escaped by a backslash. systemd's parser takes a
+/// quote as such only at the start of a value (`'a'\''b'` does not read as a shell
+/// would), expands nothing, and keeps line breaks inside quotes.
 pub fn env_file_line(name: &str, text: &str) -> String {
-    format!("{name}='{}'\n", text.replace('\'', "'\\''"))
+    let mut out = format!("{name}=\"");
+    for c in text.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str("\"\n");
+    out
 }
 
 /// Whether systemd takes `name` as the name of a unit (before its `.service`): ASCII
-/// letters, digits, `:`, `-`, `_`, `.` and `\`, at most 255 bytes with the suffix.
+/// letters, digits, `:`, `-`, `_` and `.`, short enough for a drop-in folder.
 pub fn unit_name_ok(name: &str) -> bool {
     !name.is_empty()
         && name.len() + ".service.d".len() + 24 <= 255
@@ -94,7 +104,10 @@ mod tests {
     #[test]
     fn environment_and_env_files_keep_every_character() {
         assert_eq!(environment("A", "x \"y\" 5%"), "\"A=x \\\"y\\\" 5%%\"");
-        assert_eq!(env_file_line("P", "it's $x"), "P='it'\\''s $x'\n");
+        assert_eq!(
+            env_file_line("P", "it's \"$x\" \\ `y`"),
+            "P=\"it's \\\"\\$x\\\" \\\\ \\`y\\`\"\n"
+        );
     }
 
     #[test]
