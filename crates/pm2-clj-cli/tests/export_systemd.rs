@@ -4,7 +4,8 @@
 //! systemd-nspawn (tools/nspawn: a debootstrapped tree, cached), where the target starts
 //! every instance with its NODE_APP_INSTANCE and its own port, a killed instance comes
 //! back after RestartSec=, the cron timer restarts the worker, the secret arrives from
-//! the EnvironmentFile=, and stopping the target sends every app SIGINT.
+//! the EnvironmentFile=, `pm2-clj health --no-pm2` passes (and fails once stopped), and
+//! stopping the target sends every app SIGINT.
 //!
 //! It needs root, systemd-nspawn and debootstrap (`.ci/run` installs them). Where the
 //! machine cannot boot a container it says so in one line and passes, unless
@@ -280,6 +281,12 @@ fn the_example_runs_under_a_real_systemd() {
     assert!(ct.ok(&["systemctl", "is-active", "shop-worker-restart.timer"]) == "active");
     steps.done("systemctl start shop.target: web@0, web@1 (ports 3100, 3101), worker");
 
+    // pm2-clj health asks the exported apps, without pm2.
+    let source_arg = source.display().to_string();
+    let health = ct.ok(&[bin.to_str().unwrap(), "health", "--no-pm2", &source_arg]);
+    assert!(health.contains("ok    shop-web: tcp check passes"), "{health}");
+    steps.done("pm2-clj health --no-pm2: shop-web's tcp check passes");
+
     // The secret came from the EnvironmentFile, every character intact.
     let hash = sha256_16(SECRET);
     for file in ["shop-web.out-0.log", "shop-web.out-1.log", "shop-worker.out.log"] {
@@ -343,6 +350,8 @@ fn the_example_runs_under_a_real_systemd() {
     }
     assert!(log("shop-web.out-0.log").contains(&format!("web 0 got SIGINT pid={web0}")));
     assert!(log("shop-web.out-1.log").contains(&format!("web 1 got SIGINT pid={web1}")));
+    let health = ct.run(&[bin.to_str().unwrap(), "health", "--no-pm2", &source_arg]);
+    assert!(!health.status.success(), "health passes with the apps stopped:\n{}", text(&health));
     steps.done("systemctl stop shop.target: every app got SIGINT, stopped cleanly");
 
     drop(ct);

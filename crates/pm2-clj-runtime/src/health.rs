@@ -1,5 +1,7 @@
 //! `health`: each app's check run now against what pm2 runs, one answer per app —
-//! not running, not online, in a crash loop, failing its `:health` probe, or passing it.
+//! not running, not online, in a crash loop, failing its `:health` probe, or passing it
+//! ([`check_now`]); or, for apps that run elsewhere (exported to systemd), only their
+//! probes, without asking pm2 ([`probe_now`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -97,4 +99,53 @@ pub fn check_now(
             .map(|h| h.join().expect("a health check panicked"))
             .collect()
     }))
+}
+
+/// Runs the `:health` probes of the apps `states` define (those in `only`, when given)
+/// side by side, without asking pm2: for apps that run under another manager (exported
+/// with `pm2-clj export`). An app without a `:health` check is answered as such, and
+/// passes.
+pub fn probe_now(states: &[SourceState], only: &[String], timeout: Duration) -> Vec<HealthNow> {
+    let apps: Vec<_> = states
+        .iter()
+        .filter_map(|s| s.result.as_ref().ok())
+        .flat_map(|p| {
+            let secrets = crate::secrets::Secrets::of(&p.ecosystem);
+            p.ecosystem
+                .apps
+                .iter()
+                .zip(&p.desired)
+                .map(move |(a, d)| (a, d, secrets.clone()))
+        })
+        .filter(|(_, d, _)| only.is_empty() || only.contains(&d.name))
+        .collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = apps
+            .iter()
+            .map(|(app, d, secrets)| {
+                s.spawn(move || {
+                    let result = match &app.health {
+                        None => Ok("no :health check, nothing asked".to_string()),
+                        Some(h) => {
+                            let budget = h.timeout.unwrap_or(timeout).min(timeout);
+                            let name = h.probe.kind();
+                            crate::probe::ask(&h.probe, std::path::Path::new(&d.markers.cwd), budget)
+                                .map(|()| format!("{name} check passes"))
+                                .map_err(|saw| format!("{name} check fails: {saw}"))
+                        }
+                    };
+                    HealthNow {
+                        app: d.name.clone(),
+                        source: d.source.clone(),
+                        result: result.map_err(|e| secrets.redact(&e)),
+                        log: Vec::new(),
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a health probe panicked"))
+            .collect()
+    })
 }

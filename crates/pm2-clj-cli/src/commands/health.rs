@@ -1,10 +1,11 @@
 //! `pm2-clj health FILE|DIR... [--only a,b]`: run each app's check now against what
-//! pm2 runs; one line per app (or JSON lines); exit 0 only when every app passes.
+//! pm2 runs (with `--no-pm2`, only the `:health` probes, for apps exported to another
+//! manager); one line per app (or JSON lines); exit 0 only when every app passes.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use pm2_clj_runtime::health::check_now;
+use pm2_clj_runtime::health::{check_now, probe_now};
 use serde_json::json;
 
 use crate::commands::status::StatusFormat;
@@ -31,6 +32,10 @@ pub struct HealthArgs {
     /// How to print.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
+    /// Only run the `:health` probes, without pm2: for apps that run elsewhere
+    /// (exported with `pm2-clj export`).
+    #[arg(long)]
+    pub no_pm2: bool,
     #[command(flatten)]
     pub pm2: Pm2Inputs,
 }
@@ -40,9 +45,16 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
     let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
     existing(&args.paths)?;
-    let pm2 = args.pm2.connect(&printer)?;
-    let (_, states) = load_reporting(&args.paths, &args.inputs, &pm2.list()?, &printer)?;
-    let answers = check_now(&*pm2, &states, &args.only, args.timeout)?;
+    let (states, answers) = if args.no_pm2 {
+        let (_, states) = load_reporting(&args.paths, &args.inputs, &[], &printer)?;
+        let answers = probe_now(&states, &args.only, args.timeout);
+        (states, answers)
+    } else {
+        let pm2 = args.pm2.connect(&printer)?;
+        let (_, states) = load_reporting(&args.paths, &args.inputs, &pm2.list()?, &printer)?;
+        let answers = check_now(&*pm2, &states, &args.only, args.timeout)?;
+        (states, answers)
+    };
     for a in &answers {
         if json {
             let (ok, detail) = match &a.result {
