@@ -351,7 +351,11 @@ fn the_example_runs_under_a_real_systemd() {
     assert!(log("shop-web.out-0.log").contains(&format!("web 0 got SIGINT pid={web0}")));
     assert!(log("shop-web.out-1.log").contains(&format!("web 1 got SIGINT pid={web1}")));
     let health = ct.run(&[bin.to_str().unwrap(), "health", "--no-pm2", &source_arg]);
-    assert!(!health.status.success(), "health passes with the apps stopped:\n{}", text(&health));
+    assert!(
+        !health.status.success(),
+        "health passes with the apps stopped:\n{}",
+        text(&health)
+    );
     steps.done("systemctl stop shop.target: every app got SIGINT, stopped cleanly");
 
     drop(ct);
