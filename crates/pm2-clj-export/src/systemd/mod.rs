@@ -423,7 +423,8 @@ fn unit_files(
     let (plain, hidden): (Vec<_>, Vec<_>) = env.0.iter().partition(|(_, _, h)| !h);
     for (var, text, _) in &plain {
         if var == instance_var {
-            lines.push(format!("Environment={var}={instance}"));
+            // Unquoted, so that the instance's specifier (%i) is resolved.
+            lines.push(format!("Environment={}={instance}", syntax::value(var)));
         } else {
             lines.push(format!("Environment={}", syntax::environment(var, text)));
         }
