@@ -75,6 +75,9 @@ enum Command {
     Logs(commands::logs::LogsArgs),
     /// Run the apps' health checks now; exit 0 only when all pass.
     Health(commands::health::HealthArgs),
+    /// Write the apps as another engine's definitions (systemd units), through one
+    /// table of PM2 options and how faithfully the engine does each (--explain).
+    Export(commands::export::ExportArgs),
     /// Run the language server on stdin and stdout (for editors).
     Lsp,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -102,6 +105,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Status(args) => commands::status::run(args, cli.message_format),
         Command::Logs(args) => commands::logs::run(args, cli.message_format),
         Command::Health(args) => commands::health::run(args, cli.message_format),
+        Command::Export(args) => commands::export::run(args, cli.message_format),
         Command::Lsp => commands::lsp::run(),
         Command::Completions(args) => commands::completions::run::<Cli>(args),
     }

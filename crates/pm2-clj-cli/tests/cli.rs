@@ -35,6 +35,7 @@ fn help_of_every_verb() {
         "stop",
         "sync",
         "watch",
+        "export",
         "completions",
     ] {
         let out = cli(dir, &[verb, "--help"]);

@@ -107,6 +107,15 @@ pub enum RuntimeErrorKind {
         /// The source that disagrees.
         second: PathBuf,
     },
+    /// Installing exported units failed at a step: `systemctl daemon-reload` failed
+    /// (no systemd runs: a container, a user without a session), `systemctl enable`
+    /// refused, or a log folder cannot be made.
+    Install {
+        /// The step (`systemctl daemon-reload`).
+        step: String,
+        /// Why: the command's last words, or the system's reason.
+        reason: String,
+    },
     /// The lock that keeps runs apart cannot be had: another run holds it past the
     /// wait, or `PM2_HOME` cannot be written.
     Lock {
@@ -164,6 +173,7 @@ impl ProblemKind for RuntimeErrorKind {
             RuntimeErrorKind::UnknownApp { .. } => "runtime::unknown-app",
             RuntimeErrorKind::Watch { .. } => "runtime::watch",
             RuntimeErrorKind::RotateConflict { .. } => "runtime::rotate-conflict",
+            RuntimeErrorKind::Install { .. } => "runtime::install",
         }
     }
 
@@ -212,6 +222,9 @@ impl ProblemKind for RuntimeErrorKind {
                 "pm2-logrotate's options hold for every app of a pm2: set :logs :rotate in one source, or the same in each"
                     .into(),
             ),
+            RuntimeErrorKind::Install { .. } => Some(
+                "the files are written; run the remaining steps by hand (export without --install prints them)".into(),
+            ),
             RuntimeErrorKind::Lock { .. } => Some(
                 "another pm2-clj run (sync, watch or a verb) is changing pm2; wait for it, or stop it".into(),
             ),
@@ -256,6 +269,7 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::Lock { path, reason } => write!(f, "cannot lock {}: {reason}", path.display()),
             RuntimeErrorKind::UnknownApp { app, .. } => write!(f, "the file defines no app named {app}"),
             RuntimeErrorKind::Watch { reason } => write!(f, "cannot watch: {reason}"),
+            RuntimeErrorKind::Install { step, reason } => write!(f, "{step} failed: {reason}"),
             RuntimeErrorKind::RotateConflict {
                 setting,
                 first,

@@ -15,6 +15,7 @@
 //!   `pm2-logrotate` module `:logs :rotate` configures;
 //! - `child`: child processes run in their own process group, with capped output and a
 //!   deadline;
+//! - [`install`]: exported systemd units copied where systemd reads them, and enabled;
 //! - [`secrets`]: what a source marks `#secret` kept out of every report.
 
 #![warn(missing_docs)]
@@ -28,6 +29,7 @@ pub mod fake;
 pub mod files;
 pub mod generated;
 pub mod health;
+pub mod install;
 pub mod lock;
 pub mod logs;
 pub mod monitor;

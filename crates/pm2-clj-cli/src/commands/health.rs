@@ -1,5 +1,6 @@
 //! `pm2-clj health FILE|DIR... [--only a,b]`: run each app's check now against what
-//! pm2 runs; one line per app (or JSON lines); exit 0 only when every app passes.
+//! pm2 runs (with `--no-pm2`, only the `:health` probes, for apps exported to another
+//! manager); one line per app (or JSON lines); exit 0 only when every app passes.
 
 use std::path::PathBuf;
 
@@ -32,6 +33,10 @@ pub struct HealthArgs {
     /// How to print.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
+    /// Only run the `:health` probes, without pm2: for apps that run elsewhere
+    /// (exported with `pm2-clj export`).
+    #[arg(long)]
+    pub no_pm2: bool,
     #[command(flatten)]
     pub pm2: Pm2Inputs,
 }
@@ -41,9 +46,20 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
     let json = args.format == StatusFormat::Json || message_format == MessageFormat::Json;
     let printer = Printer::new(if json { MessageFormat::Json } else { message_format }, false);
     existing(&args.paths)?;
-    let pm2 = args.pm2.connect(&printer)?;
+    let pm2 = if args.no_pm2 {
+        None
+    } else {
+        Some(args.pm2.connect(&printer)?)
+    };
     let settings = args.inputs.settings_at(Preflight::Warn);
-    let (answers, failed) = check_paths(&*pm2, &args.paths, &settings, &args.only, args.timeout, &printer)?;
+    let (answers, failed) = check_paths(
+        pm2.as_deref(),
+        &args.paths,
+        &settings,
+        &args.only,
+        args.timeout,
+        &printer,
+    )?;
     for a in &answers {
         if json {
             let (ok, detail) = match &a.result {

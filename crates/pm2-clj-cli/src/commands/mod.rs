@@ -4,6 +4,7 @@ pub mod check;
 pub mod completions;
 pub mod convert;
 pub mod eval;
+pub mod export;
 pub mod fmt;
 pub mod health;
 pub mod logs;

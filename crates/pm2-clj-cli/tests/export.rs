@@ -1,0 +1,176 @@
+//! `pm2-clj export` on the command line: `--explain` is the mapping table, files are
+//! written safely (secrets 0600, never through a FIFO or over a source), options without
+//! an equivalent fail with exit 1 unless `--lossy`, approximations are one-line notes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use pm2_clj_export::{Target, table};
+
+fn cli(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("run pm2-clj")
+}
+
+fn said(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Programs every machine has, so no test depends on node being installed.
+const PROGRAMS: &[&str] = &["--interpreter-path", "node=/bin/true"];
+
+fn project(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.js"), "").unwrap();
+    std::fs::write(dir.path().join("shop.pm2.edn"), text).unwrap();
+    dir
+}
+
+#[test]
+fn explain_prints_the_mapping_table() {
+    let out = cli(Path::new("."), &["export", "--target", "systemd", "--explain"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        table::explain(Target::Systemd)
+    );
+}
+
+#[test]
+fn files_are_written_safely_with_a_summary() {
+    let dir = project(
+        r#"{:apps [{:name "api" :script "app.js" :instances 2 :max-memory-restart "1G"
+                    :env {:TOKEN #secret "t0ken" :MODE "x"}}]}"#,
+    );
+    let out = cli(
+        dir.path(),
+        &[
+            &["export", "shop.pm2.edn", "--target", "systemd", "-o", "out"],
+            PROGRAMS,
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("exported shop.pm2.edn to systemd: 4 files in out"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  wrote     api.env  (0600: secrets)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("sudo systemctl enable shop.target"), "{stdout}");
+    assert!(
+        stdout.contains("start everything: sudo systemctl start shop.target"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "shop.pm2.edn:1:72: note[export::approximate]: max_memory_restart is approximate on systemd"
+        ),
+        "{stderr}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join("out").join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("api.env"), 0o600);
+    assert_eq!(mode("api@.service"), 0o644);
+    let unit = std::fs::read_to_string(dir.path().join("out/api@.service")).unwrap();
+    assert!(!unit.contains("t0ken"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("out/.gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("*.env")
+    );
+
+    // Again: nothing changes.
+    let again = cli(
+        dir.path(),
+        &[
+            &["export", "shop.pm2.edn", "--target", "systemd", "-o", "out"],
+            PROGRAMS,
+        ]
+        .concat(),
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("  unchanged api@.service"),
+        "{}",
+        said(&again)
+    );
+
+    // Never through a FIFO.
+    std::fs::remove_file(dir.path().join("out/api.env")).unwrap();
+    let fifo = Command::new("mkfifo")
+        .arg(dir.path().join("out/api.env"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    let out = cli(
+        dir.path(),
+        &[
+            &["export", "shop.pm2.edn", "--target", "systemd", "-o", "out"],
+            PROGRAMS,
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("runtime::not-a-file"), "{}", said(&out));
+}
+
+#[test]
+fn no_equivalent_fails_naming_option_and_target_unless_lossy() {
+    let dir = project(r#"{:apps [{:name "api" :script "app.js" :watch true}]}"#);
+    let args = [
+        &[
+            "export",
+            "shop.pm2.edn",
+            "--target",
+            "systemd",
+            "-o",
+            "out",
+            "--message-format",
+            "short",
+        ],
+        PROGRAMS,
+    ]
+    .concat();
+    let out = cli(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("shop.pm2.edn:1:46: error[export::no-equivalent]: watch has no systemd equivalent"),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "files written despite the error"
+    );
+    let lossy = cli(dir.path(), &[&args[..], &["--lossy"]].concat());
+    assert!(lossy.status.success(), "{}", said(&lossy));
+    assert!(
+        String::from_utf8_lossy(&lossy.stderr)
+            .contains("warning[export::no-equivalent]: watch has no systemd equivalent (left out)"),
+        "{}",
+        said(&lossy)
+    );
+}

@@ -1,0 +1,808 @@
+//! The systemd target: one unit per app (`NAME.service`, or the template `NAME@.service`
+//! with one instance per process), a `ECOSYSTEM.target` that `Wants=` every app and
+//! timer (one `systemctl start ECOSYSTEM.target` starts everything, and its units are
+//! `PartOf=` it, so stopping it stops them), a `NAME-restart.timer` and oneshot
+//! `NAME-restart.service` per `cron_restart`, a private `NAME.env` per app whose
+//! environment holds hidden values, and a `.gitignore` that keeps those out of git.
+//!
+//! Units stop apps as PM2 does: `KillSignal=SIGINT`, then SIGKILL after
+//! `TimeoutStopSec=` (`kill_timeout`, 1600 ms by default). Every value is written per
+//! systemd.syntax(7) ([`syntax`]); cron patterns become calendar events ([`calendar`]).
+
+pub mod calendar;
+pub mod syntax;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
+use pm2_dsl_eval::{Value, ValueKind};
+use pm2_dsl_reader::{SourceMap, Span};
+
+use crate::error::{ExportErrorKind, ExportProblem};
+use crate::table::{Fidelity, Target, row_of};
+use crate::{Export, File, Input, Settings};
+
+/// The first systemd version with `RestartSteps=` and `RestartMaxDelaySec=`.
+pub const RESTART_STEPS_SINCE: u32 = 254;
+
+/// The oldest systemd the units are written for by default: 249, Ubuntu 22.04 LTS's
+/// (Debian 12 and RHEL 9 have 252).
+pub const OLDEST_SUPPORTED: u32 = 249;
+
+/// PM2's longest delay of `exp_backoff_restart_delay`.
+const BACKOFF_MAX: Duration = Duration::from_millis(15_000);
+
+/// Whether the units run under the system's manager or a user's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// `/etc/systemd/system`, started at boot (`multi-user.target`).
+    #[default]
+    System,
+    /// `~/.config/systemd/user`, started with the user's manager (`default.target`).
+    User,
+}
+
+impl Scope {
+    /// The unit folder relative to the configuration folder systemd's `%E` names
+    /// (`/etc` or `~/.config`), where the environment files are read from.
+    fn unit_dir(self) -> &'static str {
+        match self {
+            Scope::System => "%E/systemd/system",
+            Scope::User => "%E/systemd/user",
+        }
+    }
+
+    /// `systemctl`, with `--user` for user units.
+    pub fn systemctl(self) -> &'static str {
+        match self {
+            Scope::System => "systemctl",
+            Scope::User => "systemctl --user",
+        }
+    }
+
+    fn wanted_by(self) -> &'static str {
+        match self {
+            Scope::System => "multi-user.target",
+            Scope::User => "default.target",
+        }
+    }
+}
+
+/// What systemd the units are for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SystemdSettings {
+    /// Its version (`--systemd-version`): settings newer than it are not written.
+    pub version: u32,
+    /// System or user units.
+    pub scope: Scope,
+}
+
+impl Default for SystemdSettings {
+    fn default() -> SystemdSettings {
+        SystemdSettings {
+            version: OLDEST_SUPPORTED,
+            scope: Scope::System,
+        }
+    }
+}
+
+/// Exports every app of `inputs` to systemd units.
+pub fn export(inputs: &[Input], settings: &Settings) -> Export {
+    let mut out = Export::default();
+    for input in inputs {
+        ecosystem(input, settings, &mut out);
+    }
+    let mut seen = BTreeSet::new();
+    for file in &out.files {
+        if !seen.insert(file.name.clone()) {
+            out.problems.push(ExportProblem::new(
+                ExportErrorKind::NameClash {
+                    file: file.name.clone(),
+                },
+                None,
+            ));
+        }
+    }
+    if out.files.iter().any(|f| f.private) {
+        out.files.push(File {
+            name: ".gitignore".into(),
+            content: "# Written by pm2-clj export: the .env files hold secrets.\n*.env\n".into(),
+            private: false,
+        });
+    }
+    out.files.sort_by(|a, b| a.name.cmp(&b.name));
+    out.folders.sort();
+    out.folders.dedup();
+    out
+}
+
+/// What one problem-collecting pass over an app needs.
+struct Ctx<'a, 'b> {
+    settings: &'a Settings<'b>,
+    problems: &'a mut Vec<ExportProblem>,
+    sources: Option<&'a SourceMap>,
+}
+
+impl Ctx<'_, '_> {
+    fn push(&mut self, kind: ExportErrorKind, at: Option<Span>) {
+        let problem = ExportProblem::new(kind, at);
+        self.problems.push(match self.sources {
+            Some(sources) => problem.attach_sources(sources),
+            None => problem,
+        });
+    }
+
+    /// Reports `option` as the table's row says (or as `fidelity` with `how`, when the
+    /// value makes it differ from the row).
+    fn report(&mut self, option: &str, at: Option<Span>, fidelity: Fidelity, how: &str) {
+        let target = Target::Systemd;
+        match fidelity {
+            Fidelity::Faithful => {}
+            Fidelity::Approximate => self.push(
+                ExportErrorKind::Approximate {
+                    option: option.into(),
+                    target,
+                    how: how.into(),
+                },
+                at,
+            ),
+            Fidelity::None => self.push(
+                ExportErrorKind::NoEquivalent {
+                    option: option.into(),
+                    target,
+                    why: how.into(),
+                    lossy: self.settings.lossy,
+                },
+                at,
+            ),
+        }
+    }
+}
+
+fn row(option: &str) -> &'static crate::table::Row {
+    row_of(option, Target::Systemd).expect("every option has a systemd row (tested)")
+}
+
+fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
+    let mut ctx = Ctx {
+        settings,
+        problems: &mut out.problems,
+        sources: input.sources,
+    };
+    let name = input.name;
+    if !syntax::unit_name_ok(name) {
+        ctx.push(
+            ExportErrorKind::BadName {
+                name: name.into(),
+                target: Target::Systemd,
+            },
+            None,
+        );
+        return;
+    }
+    let header = header(input);
+    let mut wants = Vec::new();
+    for app in &input.ecosystem.apps {
+        if let Some(units) = unit_files(app, input, &header, &mut ctx, &mut out.folders) {
+            if app.autostart() {
+                wants.extend(units.instances);
+            }
+            wants.extend(units.timer);
+            out.files.extend(units.files);
+        }
+    }
+    if let Some(logs) = &input.ecosystem.logs
+        && logs.rotate.is_some()
+    {
+        let r = row(":logs :rotate");
+        ctx.report(":logs :rotate", None, r.fidelity, r.note);
+    }
+    let profile = input
+        .profile
+        .map(|p| format!(", profile {p}"))
+        .unwrap_or_default();
+    let source = file_name(input.source);
+    let target = format!(
+        "{header}[Unit]\nDescription={} apps (pm2-clj export of {}{})\nWants={}\n\n[Install]\nWantedBy={}\n",
+        name,
+        syntax::value(&source),
+        syntax::value(&profile),
+        wants.join(" "),
+        settings.systemd.scope.wanted_by()
+    );
+    out.files.push(File {
+        name: format!("{name}.target"),
+        content: target,
+        private: false,
+    });
+    out.entry_points.push(format!("{name}.target"));
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    )
+}
+
+fn header(input: &Input) -> String {
+    let profile = input
+        .profile
+        .map(|p| format!(" (profile {p})"))
+        .unwrap_or_default();
+    format!(
+        "# Generated by pm2-clj export from {}{profile}: export again rather than edit.\n",
+        file_name(input.source).replace('\n', " ")
+    )
+}
+
+/// An app's files, and the units the ecosystem's target wants.
+struct Units {
+    files: Vec<File>,
+    instances: Vec<String>,
+    timer: Option<String>,
+}
+
+fn at<T>(s: &Setting<T>) -> Option<Span> {
+    s.written.origin()
+}
+
+/// The environment an app gets, each variable plain or hidden, in order; later ones
+/// replace earlier ones of the same name.
+#[derive(Default)]
+struct Env(Vec<(String, String, bool)>);
+
+impl Env {
+    fn set(&mut self, name: &str, text: String, hidden: bool) {
+        self.0.retain(|(n, _, _)| n != name);
+        self.0.push((name.to_string(), text, hidden));
+    }
+}
+
+fn unit_files(
+    app: &AppSpec,
+    input: &Input,
+    header: &str,
+    ctx: &mut Ctx,
+    folders: &mut Vec<String>,
+) -> Option<Units> {
+    let name = app_name(app)?;
+    let name_at = app.name.as_ref().and_then(at);
+    if !syntax::unit_name_ok(&name) {
+        ctx.push(
+            ExportErrorKind::BadName {
+                name,
+                target: Target::Systemd,
+            },
+            name_at,
+        );
+        return None;
+    }
+    check_options(app, ctx);
+
+    let count = match app.instances.as_ref().map(|s| s.value) {
+        None => 1,
+        Some(Instances::Count(n)) => n,
+        Some(Instances::PerCpu) => ctx.settings.cpus,
+        Some(Instances::PerCpuLess(n)) => ctx.settings.cpus.saturating_sub(n).max(1),
+    };
+    let template = count > 1;
+    let instance = if template { "%i" } else { "0" };
+    let unit = if template {
+        format!("{name}@.service")
+    } else {
+        format!("{name}.service")
+    };
+    let scope = ctx.settings.systemd.scope;
+
+    // The folder, and paths relative to it.
+    let folder = pm2_dsl_emit::folder_of(input.source);
+    let cwd = match &app.cwd {
+        Some(s) if Path::new(&s.value).is_relative() => {
+            ctx.push(ExportErrorKind::RelativePath { option: "cwd".into() }, at(s));
+            return None;
+        }
+        Some(s) => PathBuf::from(&s.value),
+        None => folder,
+    };
+    let mut env = Env::default();
+    let instance_var = app
+        .instance_var
+        .as_ref()
+        .map_or("NODE_APP_INSTANCE", |s| s.value.as_str());
+
+    // ExecStart=.
+    let mut hidden_args = 0;
+    let mut words = Vec::new();
+    let mut command = |text: &str, hidden: bool, env: &mut Env| {
+        if hidden {
+            hidden_args += 1;
+            let var = format!("PM2_CLJ_ARG_{hidden_args}");
+            env.set(&var, text.to_string(), true);
+            words.push(format!("${{{var}}}"));
+        } else {
+            words.push(syntax::word(text));
+        }
+    };
+    let script = app.script.as_ref()?;
+    let (program, script_is_program) = interpreter(app, ctx)?;
+    if script_is_program {
+        if script.written.contains_hidden() {
+            ctx.push(
+                ExportErrorKind::HiddenInline {
+                    option: "script".into(),
+                },
+                at(script),
+            );
+        }
+        let path = if is_command(&script.value) {
+            resolve(&script.value, at(script), ctx)?
+        } else {
+            cwd.join(&script.value).display().to_string()
+        };
+        command(&path, false, &mut env);
+    } else {
+        command(&program, false, &mut env);
+        if let Some(a) = &app.interpreter_args {
+            for (text, hidden) in args(a) {
+                command(&text, hidden, &mut env);
+            }
+        }
+        let path = cwd.join(&script.value).display().to_string();
+        command(&path, script.written.contains_hidden(), &mut env);
+    }
+    if let Some(a) = &app.args {
+        for (text, hidden) in args(a) {
+            command(&text, hidden, &mut env);
+        }
+    }
+
+    // The environment: the app's, PORT, and the instance number last, as PM2 sets them.
+    for (var, value) in &app.env {
+        env.set(var, value.text.clone(), value.hidden.is_some());
+    }
+    if let Some(port) = &app.port {
+        env.set("PORT", port.value.to_string(), port.written.contains_hidden());
+    }
+    if let Some(var) = &app.increment_var
+        && !template
+        && !app.env.contains_key(&var.value)
+    {
+        // One process: PM2 counts from 0 when the environment has no base.
+        env.set(&var.value, "0".into(), false);
+    }
+    env.set(instance_var, instance.to_string(), false);
+
+    // Options held inline must not come from a hidden source.
+    for (option, value) in app.written() {
+        let inline = !matches!(
+            option,
+            "env" | "script" | "args" | "node_args" | "port" | "name" | "instances"
+        ) && !option.starts_with("env_");
+        if inline && value.contains_hidden() {
+            ctx.push(
+                ExportErrorKind::HiddenInline {
+                    option: option.into(),
+                },
+                value.origin(),
+            );
+        }
+    }
+
+    let mut service = String::new();
+    let mut unit_section = vec![
+        format!(
+            "Description={name}{} (pm2-clj export of {})",
+            if template { " %i" } else { "" },
+            syntax::value(&file_name(input.source))
+        ),
+        "After=network.target".to_string(),
+        format!("PartOf={}.target", input.name),
+    ];
+    // Restarts: PM2 gives up after max_restarts unstable restarts in a row.
+    let restart_sec = restart_delay(app, ctx);
+    let max_restarts = app.max_restarts.as_ref().map_or(16, |s| s.value.max(0) as u64);
+    let window = (max_restarts + 1) as u128
+        * (app.min_uptime() + restart_sec.unwrap_or(Duration::from_millis(100))).as_millis();
+    unit_section.push(format!("StartLimitIntervalSec={window}ms"));
+    unit_section.push(format!("StartLimitBurst={}", max_restarts + 1));
+
+    let mut lines = vec![
+        "Type=simple".to_string(),
+        format!("WorkingDirectory={}", syntax::value(&cwd.display().to_string())),
+    ];
+    lines.push(format!("ExecStart={}", words.join(" ")));
+    if let Some(uid) = &app.uid {
+        lines.push(format!("User={}", principal(&uid.value)));
+    }
+    if let Some(gid) = &app.gid {
+        lines.push(format!("Group={}", principal(&gid.value)));
+    }
+    let (plain, hidden): (Vec<_>, Vec<_>) = env.0.iter().partition(|(_, _, h)| !h);
+    for (var, text, _) in &plain {
+        if var == instance_var {
+            // Unquoted, so that the instance's specifier (%i) is resolved.
+            lines.push(format!("Environment={}={instance}", syntax::value(var)));
+        } else {
+            lines.push(format!("Environment={}", syntax::environment(var, text)));
+        }
+    }
+    let mut files = Vec::new();
+    if !hidden.is_empty() {
+        lines.push(format!("EnvironmentFile={}/{name}.env", scope.unit_dir()));
+        let content: String = hidden
+            .iter()
+            .map(|(v, t, _)| syntax::env_file_line(v, t))
+            .collect();
+        files.push(File {
+            name: format!("{name}.env"),
+            content: format!("{header}{content}"),
+            private: true,
+        });
+    }
+    let autorestart = app.autorestart.as_ref().is_none_or(|s| s.value);
+    lines.push(format!("Restart={}", if autorestart { "always" } else { "no" }));
+    if let Some(d) = restart_sec {
+        lines.push(format!("RestartSec={}", syntax::millis(d)));
+    }
+    if let Some(d) = app.exp_backoff_restart_delay.as_ref().map(|s| s.value)
+        && ctx.settings.systemd.version >= RESTART_STEPS_SINCE
+        && d < BACKOFF_MAX
+        && !d.is_zero()
+    {
+        let steps = ((BACKOFF_MAX.as_secs_f64() / d.as_secs_f64()).ln() / 1.5f64.ln()).ceil();
+        lines.push(format!("RestartSteps={}", steps.max(1.0) as u64));
+        lines.push(format!("RestartMaxDelaySec={}", syntax::millis(BACKOFF_MAX)));
+    }
+    if let Some(codes) = &app.stop_exit_codes {
+        let codes: Vec<String> = codes.value.0.iter().map(i64::to_string).collect();
+        lines.push(format!("RestartPreventExitStatus={}", codes.join(" ")));
+    }
+    lines.push("KillSignal=SIGINT".into());
+    let treekill = app.treekill.as_ref().is_none_or(|s| s.value);
+    lines.push(format!(
+        "KillMode={}",
+        if treekill { "control-group" } else { "mixed" }
+    ));
+    let kill_timeout = app
+        .kill_timeout
+        .as_ref()
+        .map_or(Duration::from_millis(1600), |s| s.value);
+    lines.push(format!("TimeoutStopSec={}", syntax::millis(kill_timeout)));
+    if let Some(m) = &app.max_memory_restart {
+        lines.push(format!("MemoryMax={}", m.value.0));
+    }
+    lines.extend(log_lines(app, template, folders));
+
+    service.push_str(header);
+    service.push_str("[Unit]\n");
+    for l in &unit_section {
+        service.push_str(l);
+        service.push('\n');
+    }
+    service.push_str("\n[Service]\n");
+    for l in &lines {
+        service.push_str(l);
+        service.push('\n');
+    }
+    files.push(File {
+        name: unit.clone(),
+        content: service,
+        private: false,
+    });
+
+    let instances: Vec<String> = if template {
+        (0..count).map(|i| format!("{name}@{i}.service")).collect()
+    } else {
+        vec![unit]
+    };
+    if template && let Some(var) = &app.increment_var {
+        increments(app, var, &name, count, header, &mut files, ctx);
+    }
+
+    let timer = app.cron_restart.as_ref().and_then(|cron| {
+        let events = match calendar::on_calendar(&cron.value) {
+            Ok(events) => events,
+            Err(why) => {
+                ctx.report("cron_restart", at(cron), Fidelity::None, &why);
+                return None;
+            }
+        };
+        let restart = if template {
+            format!("{name}@*.service")
+        } else {
+            format!("{name}.service")
+        };
+        let timer = format!("{name}-restart.timer");
+        let on_calendar: String = events.iter().map(|e| format!("OnCalendar={e}\n")).collect();
+        files.push(File {
+            name: timer.clone(),
+            content: format!(
+                "{header}[Unit]\nDescription=The cron_restart of {name} ({})\nPartOf={}.target\n\n[Timer]\n{on_calendar}AccuracySec=1s\nUnit={name}-restart.service\n",
+                syntax::value(&cron.value),
+                input.name
+            ),
+            private: false,
+        });
+        files.push(File {
+            name: format!("{name}-restart.service"),
+            content: format!(
+                "{header}[Unit]\nDescription=Restart {name} on its cron_restart schedule\n\n[Service]\nType=oneshot\nExecStart={} try-restart {restart}\n",
+                scope.systemctl()
+            ),
+            private: false,
+        });
+        Some(timer)
+    });
+
+    if app.health.is_some() {
+        let r = row(":health");
+        ctx.report(":health", name_at, r.fidelity, r.note);
+    }
+    Some(Units {
+        files,
+        instances,
+        timer,
+    })
+}
+
+/// Per-instance drop-ins setting `increment_var` to its base plus the instance number.
+fn increments(
+    app: &AppSpec,
+    var: &Setting<String>,
+    name: &str,
+    count: u64,
+    header: &str,
+    files: &mut Vec<File>,
+    ctx: &mut Ctx,
+) {
+    let base = app.env.get(&var.value);
+    if base.is_some_and(|b| b.hidden.is_some()) {
+        ctx.push(
+            ExportErrorKind::HiddenInline {
+                option: "increment_var".into(),
+            },
+            at(var),
+        );
+        return;
+    }
+    let base: i64 = base.and_then(|b| b.text.trim().parse().ok()).unwrap_or(0);
+    for i in 0..count {
+        files.push(File {
+            name: format!("{name}@{i}.service.d/increment.conf"),
+            content: format!(
+                "{header}[Service]\nEnvironment={}\n",
+                syntax::environment(&var.value, &(base + i as i64).to_string())
+            ),
+            private: false,
+        });
+    }
+}
+
+fn principal(p: &Principal) -> String {
+    match p {
+        Principal::Id(id) => id.to_string(),
+        Principal::Name(n) => syntax::value(n),
+    }
+}
+
+/// The app's name, as PM2 gives it: `name`, else the script's file name without its
+/// extension.
+fn app_name(app: &AppSpec) -> Option<String> {
+    match app.name() {
+        Some(n) => Some(n.to_string()),
+        None => Path::new(&app.script.as_ref()?.value)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned()),
+    }
+}
+
+/// Whether a name is looked up on `PATH` (it has no folder in it).
+fn is_command(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/')
+}
+
+fn resolve(program: &str, at: Option<Span>, ctx: &mut Ctx) -> Option<String> {
+    match (ctx.settings.programs)(program) {
+        Some(path) => Some(path),
+        None => {
+            ctx.push(
+                ExportErrorKind::ProgramNotFound {
+                    program: program.into(),
+                },
+                at,
+            );
+            None
+        }
+    }
+}
+
+/// The program that runs the script, and whether the script is that program itself
+/// (`interpreter: "none"`, or a command with no interpreter): PM2's choice by the
+/// script's extension when none is given.
+fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
+    let script = app.script.as_ref()?;
+    let (name, at) = match &app.interpreter {
+        Some(i) if i.value == "none" => return Some((String::new(), true)),
+        Some(i) => (i.value.clone(), at(i)),
+        None => {
+            let ext = Path::new(&script.value).extension().and_then(|e| e.to_str());
+            let by_extension = match ext {
+                Some("sh") => "bash",
+                Some("py") => "python",
+                Some("rb") => "ruby",
+                Some("php") => "php",
+                Some("pl") => "perl",
+                Some("coffee") => "coffee",
+                Some("ls") => "lsc",
+                None if is_command(&script.value) => return Some((String::new(), true)),
+                _ => "node",
+            };
+            if by_extension == "python" && (ctx.settings.programs)("python").is_none() {
+                ("python3".to_string(), at(script))
+            } else {
+                (by_extension.to_string(), at(script))
+            }
+        }
+    };
+    if Path::new(&name).is_absolute() {
+        return Some((name, false));
+    }
+    if !is_command(&name) {
+        ctx.push(
+            ExportErrorKind::RelativePath {
+                option: "exec_interpreter".into(),
+            },
+            at,
+        );
+        return None;
+    }
+    resolve(&name, at, ctx).map(|p| (p, false))
+}
+
+/// Arguments one by one, each with whether it is hidden.
+fn args(a: &Setting<pm2_dsl_emit::Args>) -> Vec<(String, bool)> {
+    let argv = a.value.argv();
+    let hidden: Vec<bool> = match a.written.kind() {
+        ValueKind::Vector(items) | ValueKind::List(items) if items.len() == argv.len() => {
+            items.iter().map(Value::contains_hidden).collect()
+        }
+        _ => vec![a.written.contains_hidden(); argv.len()],
+    };
+    argv.into_iter().zip(hidden).collect()
+}
+
+/// `RestartSec=`: `exp_backoff_restart_delay` (PM2 prefers it), else `restart_delay`.
+fn restart_delay(app: &AppSpec, ctx: &mut Ctx) -> Option<Duration> {
+    if let Some(b) = &app.exp_backoff_restart_delay {
+        let how = if ctx.settings.systemd.version >= RESTART_STEPS_SINCE {
+            format!(
+                "RestartSteps= grows the delay from {} to 15 s in even ratios (PM2: ×1.5 each restart), and systemd 254 keeps it until a restart succeeds",
+                syntax::millis(b.value)
+            )
+        } else {
+            format!(
+                "systemd {} has no RestartSteps= (254 has: --systemd-version 254): every restart waits {}",
+                ctx.settings.systemd.version,
+                syntax::millis(b.value)
+            )
+        };
+        ctx.report("exp_backoff_restart_delay", at(b), Fidelity::Approximate, &how);
+        return Some(b.value);
+    }
+    app.restart_delay.as_ref().map(|s| s.value)
+}
+
+fn log_lines(app: &AppSpec, template: bool, folders: &mut Vec<String>) -> Vec<String> {
+    if app.disable_logs.as_ref().is_some_and(|s| s.value) {
+        return vec!["StandardOutput=null".into(), "StandardError=null".into()];
+    }
+    let merged = app.merge_logs.as_ref().is_some_and(|s| s.value);
+    let mut path_of = |path: &str| {
+        let p = Path::new(path);
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            folders.push(dir.display().to_string());
+        }
+        let path = syntax::value(path);
+        if !template || merged {
+            return path;
+        }
+        match (Path::new(&path).extension(), path.rfind('.')) {
+            (Some(_), Some(dot)) if dot > path.rfind('/').unwrap_or(0) => {
+                format!("{}-%i{}", &path[..dot], &path[dot..])
+            }
+            _ => format!("{path}-%i"),
+        }
+    };
+    if let Some(Setting {
+        value: LogFile::Path(p),
+        ..
+    }) = &app.log_file
+    {
+        let p = path_of(p);
+        return vec![
+            format!("StandardOutput=append:{p}"),
+            format!("StandardError=append:{p}"),
+        ];
+    }
+    let mut out = Vec::new();
+    if let Some(o) = &app.out_file {
+        out.push(format!("StandardOutput=append:{}", path_of(&o.value)));
+    }
+    if let Some(e) = &app.error_file {
+        out.push(format!("StandardError=append:{}", path_of(&e.value)));
+    }
+    out
+}
+
+/// Reports every option the app sets as the table says, except where the value does
+/// nothing (`:watch false`) or makes it differ from the row.
+fn check_options(app: &AppSpec, ctx: &mut Ctx) {
+    let watching = matches!(
+        app.watch.as_ref().map(|s| &s.value),
+        Some(Watch::On(true)) | Some(Watch::Paths(_))
+    );
+    for (option, value) in app.written() {
+        let span = value.origin();
+        if option == "env" {
+            continue;
+        }
+        if let Some(block) = option.strip_prefix("env_") {
+            let r = row("env_<name>");
+            if value.as_map().is_some_and(|m| !m.is_empty()) {
+                let why = r.note.replace("<name>", block);
+                ctx.report(option, span, r.fidelity, &why);
+            }
+            continue;
+        }
+        let Some(r) = row_of(option, Target::Systemd) else {
+            continue;
+        };
+        let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
+        let (fidelity, how): (Fidelity, String) = match option {
+            // Options that do nothing when off, or without watch.
+            "filter_env" | "disable_logs" | "time" | "source_map_support" | "wait_ready"
+            | "shutdown_with_message" | "watch" | "trace" | "deep_monitoring" | "pmx" | "automation"
+                if off =>
+            {
+                continue;
+            }
+            "filter_env" if matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()) => continue,
+            "watch_delay" | "ignore_watch" | "watch_options" if !watching => continue,
+            "log_type" if value.as_str() != Some("json") => continue,
+            "log_file" if off => continue,
+            "log_file" if matches!(value.kind(), ValueKind::Bool(true)) => (
+                Fidelity::None,
+                "PM2 chooses the path of `log_file true`: give a path".into(),
+            ),
+            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => (
+                Fidelity::Approximate,
+                "no cluster primary: each instance is a process of its own, and instances cannot share a listening port (give each its own, see increment_var)".into(),
+            ),
+            "instances" => match app.instances.as_ref().map(|s| s.value) {
+                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => (
+                    Fidelity::Approximate,
+                    format!(
+                        "fixed at export for {} CPUs (--cpus), not counted on the machine that runs it",
+                        ctx.settings.cpus
+                    ),
+                ),
+                _ => continue,
+            },
+            "treekill" if off => (
+                Fidelity::Approximate,
+                "KillMode=mixed sends SIGINT to the main process only, as PM2 does, but the final SIGKILL reaches its children too".into(),
+            ),
+            // Reported where their units are written.
+            "exp_backoff_restart_delay" | "cron_restart" => continue,
+            "restart_delay" if app.exp_backoff_restart_delay.is_some() => (
+                Fidelity::Approximate,
+                "PM2 uses exp_backoff_restart_delay instead, and so does the export".into(),
+            ),
+            _ => (r.fidelity, r.note.to_string()),
+        };
+        ctx.report(option, span, fidelity, &how);
+    }
+}

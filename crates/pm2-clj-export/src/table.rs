@@ -1,0 +1,245 @@
+//! The mapping table: for every PM2 option (and pm2-clj's own `:health` and `:logs
+//! :rotate`) and every [`Target`], the field it becomes and how faithfully
+//! ([`Fidelity`]). The exporters take each option's fidelity from here, so what they
+//! report is what the table says; the README's export section and `pm2-clj export
+//! --explain` are generated from it ([`markdown`], [`explain`]) and a test keeps the
+//! README equal to it.
+
+use std::fmt;
+
+/// An engine apps are exported to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// systemd units: one service (or template) per app, a target per ecosystem,
+    /// timers for `cron_restart`.
+    Systemd,
+}
+
+impl Target {
+    /// Every target, in the order the docs list them.
+    pub const ALL: &[Target] = &[Target::Systemd];
+
+    /// The target's name on the command line (`systemd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Systemd => "systemd",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How faithfully a target does what an option asks of PM2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fidelity {
+    /// The target does the same (or there is nothing to do: the option only concerns
+    /// PM2's own records).
+    Faithful,
+    /// The target does something close; the row's note says how it differs, and an
+    /// export prints it as a one-line note.
+    Approximate,
+    /// The target has no equivalent: an export that meets the option (set to a value
+    /// that does something) fails naming it, unless `--lossy`.
+    None,
+}
+
+impl Fidelity {
+    /// `faithful`, `approximate` or `none`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fidelity::Faithful => "faithful",
+            Fidelity::Approximate => "approximate",
+            Fidelity::None => "none",
+        }
+    }
+}
+
+/// One row: an option on one target.
+#[derive(Clone, Copy, Debug)]
+pub struct Row {
+    /// PM2's canonical option name (`max_memory_restart`), `env_<name>` for the
+    /// per-environment blocks, or pm2-clj's key (`:health`, `:logs :rotate`).
+    pub option: &'static str,
+    /// The target.
+    pub target: Target,
+    /// What it becomes there: the keys it sets (`MemoryMax=`), or `—` when nothing is
+    /// written.
+    pub field: &'static str,
+    /// How faithfully.
+    pub fidelity: Fidelity,
+    /// How it differs, or what to do instead (empty when there is nothing to say).
+    pub note: &'static str,
+}
+
+const fn row(option: &'static str, field: &'static str, fidelity: Fidelity, note: &'static str) -> Row {
+    Row {
+        option,
+        target: Target::Systemd,
+        field,
+        fidelity,
+        note,
+    }
+}
+
+use Fidelity::{Approximate as A, Faithful as F, None as N};
+
+/// The table, PM2's options in the order of its schema.
+#[rustfmt::skip]
+pub const ROWS: &[Row] = &[
+    row("script", "ExecStart=", F, "made absolute against cwd"),
+    row("name", "NAME.service (NAME@.service with instances)", F, "a name systemd cannot take as a unit name is an error"),
+    row("name_prefix", "", N, "PM2 sets it for its modules"),
+    row("filter_env", "", A, "systemd passes none of the caller's environment to a unit: every variable is filtered"),
+    row("namespace", "ECOSYSTEM.target", A, "systemd has no namespaces: the ecosystem's target groups its apps"),
+    row("install_url", "", N, "PM2 sets it for modules installed from a URL"),
+    row("cwd", "WorkingDirectory=", F, "the source file's folder when not set, as pm2-clj starts apps"),
+    row("args", "ExecStart=", F, "quoted per systemd.syntax(7); a hidden value becomes ${VAR} from the EnvironmentFile="),
+    row("exec_interpreter", "ExecStart=", F, "resolved to an absolute path at export (or --interpreter-path NAME=PATH); PM2's choice by extension when not set"),
+    row("node_args", "ExecStart=", F, "between the interpreter and the script"),
+    row("out_file", "StandardOutput=append:", F, "with instances and no merge_logs, -%i before the extension (PM2 puts its pm2 id there); the folder must exist: --install makes it"),
+    row("error_file", "StandardError=append:", F, "with instances and no merge_logs, -%i before the extension; the folder must exist: --install makes it"),
+    row("log_file", "StandardOutput=append: StandardError=append:", A, "both streams go to this one file, and no longer also to out_file and error_file: systemd writes a stream to one place"),
+    row("disable_logs", "StandardOutput=null StandardError=null", F, ""),
+    row("log_type", "", N, "systemd does not wrap lines in JSON"),
+    row("log_date_format", "", N, "append: files get lines as written, without a time; the journal (without out_file) has one"),
+    row("time", "", N, "append: files get lines as written, without a time; the journal (without out_file) has one"),
+    row("env", "Environment= EnvironmentFile=", F, "values from #secret, #env, .env files and includes go to NAME.env (0600, beside the units), never inline"),
+    row("env_<name>", "", N, "only `pm2 start --env <name>` merges it: use a :profiles overlay and --profile"),
+    row("max_memory_restart", "MemoryMax=", A, "the kernel kills the app (SIGKILL) past the limit and Restart= starts it again; PM2 restarts it gracefully (SIGINT, then kill_timeout)"),
+    row("pid_file", "", N, "systemd keeps the main pid itself (systemctl show -p MainPID) and writes no file"),
+    row("restart_delay", "RestartSec=", F, ""),
+    row("exp_backoff_restart_delay", "RestartSec= (RestartSteps= RestartMaxDelaySec= from systemd 254)", A, "from systemd 254 the delay grows in steps to 15 s, as PM2's ×1.5 per restart does; before 254 (--systemd-version) it stays at the first delay"),
+    row("source_map_support", "", N, "PM2 loads source-map-support into node apps; pass --enable-source-maps in node_args instead"),
+    row("disable_source_map_support", "—", F, "systemd loads nothing into the app"),
+    row("wait_ready", "", N, "the app tells PM2 it is ready over PM2's IPC channel; systemd would need Type=notify and sd_notify"),
+    row("instances", "NAME@.service, Wants=NAME@0.service …", F, "one template instance per process, %i in instance_var; \"max\" is fixed at export to --cpus (approximate)"),
+    row("kill_timeout", "TimeoutStopSec=", F, "1600 ms when not set, as PM2's default; the stop signal is SIGINT (KillSignal=), as PM2's"),
+    row("shutdown_with_message", "", N, "PM2 sends a 'shutdown' message over its IPC channel instead of SIGINT"),
+    row("listen_timeout", "", N, "it bounds PM2's wait for 'ready' or 'listening' on reload; systemd has no reload of a plain process"),
+    row("cron_restart", "NAME-restart.timer OnCalendar=", F, "a timer runs `systemctl try-restart` of the app; the cron pattern is converted and checked against croner's next runs; L, W and # are errors"),
+    row("merge_logs", "StandardOutput=append:", F, "every instance appends to one file"),
+    row("vizion", "—", F, "PM2's record of the app's git state; nothing runs differently"),
+    row("autostart", "Wants=", F, "false: the target does not pull the app in; `systemctl start` starts it"),
+    row("autorestart", "Restart=", F, "Restart=always, or Restart=no"),
+    row("stop_exit_codes", "RestartPreventExitStatus=", F, ""),
+    row("watch_delay", "", N, "systemd does not restart on file changes (with watch on)"),
+    row("watch", "", N, "systemd does not restart on file changes (a .path unit could)"),
+    row("ignore_watch", "", N, "systemd does not restart on file changes (with watch on)"),
+    row("watch_options", "", N, "systemd does not restart on file changes (with watch on)"),
+    row("min_uptime", "StartLimitIntervalSec=", A, "StartLimitIntervalSec=(max_restarts + 1) × (min_uptime + RestartSec): more starts than that in it fail the unit; PM2 counts restarts in a row of runs shorter than min_uptime"),
+    row("max_restarts", "StartLimitBurst=", A, "StartLimitBurst=max_restarts + 1 starts within StartLimitIntervalSec=, then the unit fails; PM2 counts restarts in a row of runs shorter than min_uptime (its defaults, 16 and 1 s, are written when not set)"),
+    row("execute_command", "—", F, "the app runs as one process, as in fork mode"),
+    row("exec_mode", "—", F, "cluster is approximate: no cluster primary, each instance is a process of its own and instances cannot share a listening port (give each its own, see increment_var)"),
+    row("force", "—", F, "it concerns `pm2 start` only"),
+    row("append_env_to_name", "—", F, "it concerns `pm2 start --env` only"),
+    row("post_update", "—", F, "it concerns PM2's dashboard only"),
+    row("trace", "", N, "PM2's transaction tracing (@pm2/io) is not loaded"),
+    row("disable_trace", "—", F, "nothing is traced"),
+    row("v8", "—", F, "PM2 7 does nothing with it"),
+    row("event_loop_inspector", "—", F, "PM2 7 does nothing with it"),
+    row("deep_monitoring", "", N, "PM2's deep monitoring (@pm2/io) is not loaded"),
+    row("increment_var", "NAME@N.service.d/increment.conf Environment=", F, "each instance's drop-in sets the variable to its value plus N"),
+    row("instance_var", "Environment=", F, "NODE_APP_INSTANCE (or this name) is %i, 0 without instances"),
+    row("pmx", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    row("automation", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    row("treekill", "KillMode=", F, "KillMode=control-group: SIGINT to every process of the app, as PM2's tree kill; false is approximate: KillMode=mixed sends SIGINT to the main process only, but the final SIGKILL reaches its children too"),
+    row("port", "Environment=PORT=", F, ""),
+    row("username", "—", F, "PM2 records who started the app; User= comes from uid"),
+    row("uid", "User=", F, ""),
+    row("gid", "Group=", F, ""),
+    row("windowsHide", "—", F, "Windows only"),
+    row("kill_retry_time", "", A, "systemd sends SIGKILL once, TimeoutStopSec= after SIGINT; PM2 retries every kill_retry_time"),
+    row("write", "—", F, "PM2 7 does nothing with it"),
+    row("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
+    row(":health", "", A, "systemd does not run it: `pm2-clj health --no-pm2 FILE` asks the exported apps"),
+    row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
+];
+
+/// The row of `option` on `target`.
+pub fn row_of(option: &str, target: Target) -> Option<&'static Row> {
+    ROWS.iter().find(|r| r.option == option && r.target == target)
+}
+
+/// The rows of one target.
+pub fn rows(target: Target) -> impl Iterator<Item = &'static Row> {
+    ROWS.iter().filter(move |r| r.target == target)
+}
+
+fn field_text(row: &Row) -> String {
+    match row.field {
+        "" => "—".to_string(),
+        "—" => "— (nothing to write)".to_string(),
+        field => field.to_string(),
+    }
+}
+
+/// The README's table of one target, in Markdown.
+pub fn markdown(target: Target) -> String {
+    let mut out = format!("| PM2 option | {target} | fidelity | how it differs |\n|---|---|---|---|\n");
+    for r in rows(target) {
+        let field = match r.field {
+            "" | "—" => field_text(r),
+            f => format!("`{f}`"),
+        };
+        out.push_str(&format!(
+            "| `{}` | {field} | {} | {} |\n",
+            r.option,
+            r.fidelity.name(),
+            r.note.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+/// `pm2-clj export --explain`: the table of one target as text, one option a line.
+pub fn explain(target: Target) -> String {
+    let width = rows(target).map(|r| r.option.len()).max().unwrap_or(0);
+    let mut out = format!("How each PM2 option is exported to {target}:\n\n");
+    for r in rows(target) {
+        out.push_str(&format!(
+            "{:width$}  {:11}  {}\n",
+            r.option,
+            r.fidelity.name(),
+            field_text(r)
+        ));
+        if !r.note.is_empty() {
+            out.push_str(&format!("{:width$}  {:11}  {}\n", "", "", r.note));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pm2_option_has_one_row_per_target() {
+        let options = pm2_dsl_emit::schema::OPTIONS.iter().map(|o| o.name);
+        let ours = ["env_<name>", ":health", ":logs :rotate"];
+        for target in Target::ALL {
+            let expected: Vec<&str> = options.clone().chain(ours).collect();
+            let mut listed: Vec<&str> = rows(*target).map(|r| r.option).collect();
+            for option in &expected {
+                let n = listed.iter().filter(|o| *o == option).count();
+                assert_eq!(n, 1, "{option} has {n} rows on {target}");
+            }
+            listed.retain(|o| !expected.contains(o));
+            assert!(
+                listed.is_empty(),
+                "rows for options PM2 does not have: {listed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_that_is_not_faithful_says_how() {
+        for r in ROWS.iter().filter(|r| r.fidelity != Fidelity::Faithful) {
+            assert!(!r.note.is_empty(), "{} on {} has no note", r.option, r.target);
+        }
+    }
+}
