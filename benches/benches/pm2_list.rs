@@ -34,6 +34,7 @@ fn main() {
         timeout: Duration::from_secs(30),
         bin: Some(pm2.bin().to_path_buf()),
         home: Some(pm2.home().to_path_buf()),
+        ..Default::default()
     };
     let home = Some(pm2.home());
     let native = Client::connect(home, options.timeout).unwrap();

@@ -310,9 +310,27 @@ impl Pm2Inputs {
         &self,
         printer: &crate::printer::Printer,
     ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, pm2_clj_runtime::RuntimeError> {
+        self.connect_with(printer, false)
+    }
+
+    /// Connects to pm2 for a long-lived run, which has pm2's Node helper made at once
+    /// (see [`Pm2Options::warm`](pm2_clj_runtime::pm2::Pm2Options::warm)).
+    pub fn connect_warm(
+        &self,
+        printer: &crate::printer::Printer,
+    ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, Failure> {
+        Ok(self.connect_with(printer, true)?)
+    }
+
+    fn connect_with(
+        &self,
+        printer: &crate::printer::Printer,
+        warm: bool,
+    ) -> Result<Box<dyn pm2_clj_runtime::pm2::Pm2>, pm2_clj_runtime::RuntimeError> {
         use pm2_clj_runtime::events::{Event, Reporter};
         let options = pm2_clj_runtime::pm2::Pm2Options {
             timeout: self.pm2_timeout,
+            warm,
             ..Default::default()
         };
         let connection = pm2_clj_runtime::pm2::connect(&options)?;

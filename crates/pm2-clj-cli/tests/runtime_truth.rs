@@ -116,7 +116,12 @@ fn stability_holds_under_load() {
         let out = cli(&pm2, d, &["start", "crash.pm2.edn"]);
         exits(&out, 3);
         assert!(said(&out).contains("stability"), "run {run}: {}", said(&out));
-        assert!(pm2.app("crasher").is_empty(), "rolled back");
+        let left = pm2.app("crasher");
+        assert!(
+            left.is_empty(),
+            "run {run}: not rolled back: {left:?}\n{}",
+            said(&out)
+        );
         let out = cli(&pm2, d, &["start", "ok.pm2.edn"]);
         ok(&out);
         let line = String::from_utf8_lossy(&out.stdout).to_string();

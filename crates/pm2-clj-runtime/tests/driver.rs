@@ -16,6 +16,7 @@ fn options(daemon: &Daemon, bin: &Path) -> Pm2Options {
         timeout: Duration::from_secs(30),
         bin: Some(bin.to_path_buf()),
         home: Some(daemon.home().to_path_buf()),
+        ..Default::default()
     }
 }
 

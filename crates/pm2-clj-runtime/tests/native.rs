@@ -318,6 +318,7 @@ fn a_socket_that_is_not_pm2_fails_within_the_deadline_and_connect_falls_back() {
             timeout,
             bin: Some(pm2_bin()),
             home: Some(home.path().to_path_buf()),
+            ..Default::default()
         })
         .unwrap();
         let note = connection.note.clone().unwrap_or_default();

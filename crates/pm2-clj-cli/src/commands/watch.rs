@@ -21,7 +21,7 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub inputs: SyncInputs,
     /// Milliseconds to wait after a change for more changes before acting.
-    #[arg(long, value_name = "MS", default_value_t = 300)]
+    #[arg(long, value_name = "MS", default_value_t = 100)]
     pub debounce: u64,
     /// Also sync the whole tree this often when nothing changed, restoring what pm2 lost
     /// (`pm2 kill`, apps deleted by hand); `0` never.
@@ -43,7 +43,7 @@ pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failur
         ))));
     }
     let printer = Printer::new(message_format, true);
-    let pm2 = args.pm2.connect(&printer)?;
+    let pm2 = args.pm2.connect_warm(&printer)?;
     let options = WatchOptions {
         sync: options(&args.inputs, &args.verify, &args.pm2, false, false),
         debounce: std::time::Duration::from_millis(args.debounce),

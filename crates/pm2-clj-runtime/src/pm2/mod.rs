@@ -106,6 +106,10 @@ pub struct Pm2Options {
     pub bin: Option<PathBuf>,
     /// pm2's home folder (`PM2_HOME`); inherited from the environment when `None`.
     pub home: Option<PathBuf>,
+    /// Whether the Node helper that starts and reloads apps is made at once, in the
+    /// background, when the daemon is driven on its socket: a long-lived run (`watch`)
+    /// then never waits for Node to start at its first change.
+    pub warm: bool,
 }
 
 impl Default for Pm2Options {
@@ -114,6 +118,7 @@ impl Default for Pm2Options {
             timeout: Duration::from_secs(60),
             bin: None,
             home: None,
+            warm: false,
         }
     }
 }

@@ -30,7 +30,22 @@ pub(in crate::pm2) struct NativeDriver {
     /// pm2's command line, for its modules.
     cli: CliDriver,
     /// The Node helper (or the command line), once needed.
-    helper: Mutex<Option<Arc<dyn Pm2>>>,
+    helper: Helper,
+}
+
+/// Where the Node helper is kept once made; made while the lock is held, so it is made
+/// once.
+type Helper = Arc<Mutex<Option<Arc<dyn Pm2>>>>;
+
+/// The helper in `slot`, made on first need.
+fn helper_in(slot: &Helper, located: &Located, options: &Pm2Options) -> Result<Arc<dyn Pm2>, RuntimeError> {
+    let mut helper = lock(slot);
+    if let Some(helper) = &*helper {
+        return Ok(helper.clone());
+    }
+    let driver: Arc<dyn Pm2> = Arc::from(super::super::node_or_cli(located, options)?.pm2);
+    *helper = Some(driver.clone());
+    Ok(driver)
 }
 
 impl NativeDriver {
@@ -48,25 +63,25 @@ impl NativeDriver {
         }
         let client = Client::connect(home, options.timeout)?;
         let version = client.version()?;
+        let helper = Helper::default();
+        if options.warm {
+            // Made in the background; a call that needs it meanwhile waits for it.
+            let (slot, located, options) = (helper.clone(), located.clone(), options.clone());
+            std::thread::spawn(move || helper_in(&slot, &located, &options));
+        }
         Ok(Some(NativeDriver {
             client,
             version,
             options: options.clone(),
             located: located.clone(),
             cli: CliDriver::new(located, options),
-            helper: Mutex::new(None),
+            helper,
         }))
     }
 
     /// The helper, started on first need.
     fn helper(&self) -> Result<Arc<dyn Pm2>, RuntimeError> {
-        let mut helper = lock(&self.helper);
-        if let Some(helper) = &*helper {
-            return Ok(helper.clone());
-        }
-        let driver: Arc<dyn Pm2> = Arc::from(super::super::node_or_cli(&self.located, &self.options)?.pm2);
-        *helper = Some(driver.clone());
-        Ok(driver)
+        helper_in(&self.helper, &self.located, &self.options)
     }
 
     /// `native` on the socket when the daemon answers there, else `helper` on the
