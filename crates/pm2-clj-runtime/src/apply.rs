@@ -28,8 +28,11 @@ use crate::secrets::{Redacting, Secrets};
 use crate::verify::{Down, Expect, Left, Unhealthy, now_ms, verify};
 use pm2_clj_sync::facts::Status;
 
-/// How many units run at once.
-const PARALLEL: usize = 8;
+/// How many units run at once: enough that a tree's apps are being started while the
+/// first ones are watched for stability, so the windows overlap the spawning rather than
+/// follow it; few enough (with [`ACTIONS_AT_ONCE`], 128 calls) that a call queued in
+/// pm2's daemon, which spawns one process at a time, is answered within its timeout.
+const PARALLEL: usize = 16;
 
 /// One app of a unit, as pm2 should run it.
 #[derive(Clone, Debug)]
@@ -162,7 +165,7 @@ pub fn apply(
 }
 
 /// How many actions of one unit run at once.
-const ACTIONS_AT_ONCE: usize = 4;
+const ACTIONS_AT_ONCE: usize = 8;
 
 /// One action carried out: how to undo what it did (even when it failed half-way),
 /// what to verify, and how it went.
