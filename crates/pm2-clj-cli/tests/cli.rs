@@ -321,13 +321,15 @@ fn a_relative_cwd_that_names_no_folder_is_a_warning_at_its_text() {
         let out = cli(dir.path(), verb);
         assert!(out.status.success(), "{verb:?}: a warning is no failure");
         let stderr = text(&out.stderr);
+        // One warning per missing folder (the relative one and the absolute one), once.
         assert_eq!(
-            stderr.matches("emit::cwd-missing").count(),
-            1,
+            stderr.matches("preflight::missing-cwd").count(),
+            2,
             "{verb:?}: {stderr}"
         );
         assert!(stderr.contains("e.pm2.edn:1:40"), "{stderr}");
         assert!(stderr.contains("packages/a does not exist"), "{stderr}");
+        assert!(stderr.contains("repository root"), "{stderr}");
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
-use pm2_dsl_emit::{Built, EmitError, EmitErrorKind, Header, Settings, build, folder_of};
+use pm2_dsl_emit::{Built, EmitError, Header, Settings, build, folder_of};
 use pm2_dsl_eval::{Env, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file};
 
 use crate::error::{LoadError, LoadErrorKind};
@@ -484,34 +484,6 @@ impl Evaluated {
     }
 }
 
-/// A warning for each app whose `cwd`, written as a relative path (and resolved against
-/// its file's folder), names no folder: a path written against another folder (such as
-/// a repository root) would otherwise go unnoticed until pm2 fails to start the app.
-fn missing_cwds(ecosystem: &pm2_dsl_emit::Ecosystem, sources: &pm2_dsl_reader::SourceMap) -> Vec<EmitError> {
-    ecosystem
-        .apps
-        .iter()
-        .filter_map(|app| app.cwd.as_ref().map(|c| &c.written))
-        .filter_map(|cwd| {
-            let path = cwd.as_str()?;
-            let span = cwd.origin()?;
-            let written = sources
-                .get(span.source)?
-                .text()
-                .get(span.start as usize..span.end as usize)?;
-            let relative = written.starts_with('"') && !written.starts_with("\"/");
-            (relative && !Path::new(path).is_dir()).then(|| {
-                // A path that is not to be shown is named by where it was read from.
-                let path = match cwd.hidden() {
-                    Some(hidden) => format!("({})", hidden.describe()),
-                    None => path.to_string(),
-                };
-                EmitError::new(EmitErrorKind::CwdMissing { path }, Some(span))
-            })
-        })
-        .collect()
-}
-
 impl Evaluated {
     /// Builds the ecosystem of the evaluated file (an editor keeps the value of a file
     /// whose build fails: it evaluates, then builds).
@@ -538,12 +510,10 @@ fn build_evaluated(evaluated: Evaluated, settings: &LoadSettings) -> Result<Load
     match build(&evaluated.value, &build_settings) {
         Ok(built) => {
             let sources = evaluated.evaluator.sources();
-            let mut warnings = built.warnings;
-            if !settings.keep_relative_paths {
-                warnings.extend(missing_cwds(&built.ecosystem, sources));
-            }
             let built = Built {
-                warnings: warnings.into_iter().map(|w| w.attach_sources(sources)).collect(),
+                warnings: (built.warnings.into_iter())
+                    .map(|w| w.attach_sources(sources))
+                    .collect(),
                 ecosystem: built.ecosystem,
             };
             let missing: Vec<PreflightError> =

@@ -5,6 +5,7 @@
 //! app pm2 starts and loses. The pm2 verbs and `sync` refuse such a source; `check` and
 //! `render` only warn (files are often rendered on another machine).
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -79,7 +80,9 @@ impl ProblemKind for Absent {
 
     fn default_help(&self) -> Option<String> {
         let help = match self.missing {
-            Missing::Cwd => "a relative :cwd is relative to the file it is written in",
+            Missing::Cwd => {
+                "a relative :cwd is resolved against the folder of the file it is written in (PM2 would resolve it against wherever pm2 is started); write it from there, or convert files whose paths start at a repository root with --from ecosystem-dsl --root"
+            }
             Missing::Script => {
                 "a relative :script is relative to the app's :cwd (else the file's folder); a command needs to be on PATH"
             }
@@ -121,6 +124,8 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut problems = Vec::new();
+    // Apps often share a folder: it is looked at once.
+    let mut folders: HashMap<PathBuf, bool> = HashMap::new();
     for app in &ecosystem.apps {
         let mut missing = |missing: Missing, path: PathBuf, value: &Value| {
             let path = match value.hidden() {
@@ -139,7 +144,8 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
         let base = match cwd {
             Some((value, cwd)) => {
                 let dir = folder.join(cwd);
-                if !dir.is_dir() {
+                let is_dir = *folders.entry(dir.clone()).or_insert_with(|| dir.is_dir());
+                if !is_dir {
                     missing(Missing::Cwd, dir, value);
                     continue;
                 }
