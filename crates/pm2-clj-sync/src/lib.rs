@@ -3,7 +3,7 @@
 //! ownership markers ([`markers`]), the desired side ([`desired`]), the running side
 //! ([`process`]), what pm2 does that plans depend on ([`facts`]), crash loops told from
 //! restarts ([`liveness`]), what an app needs on
-//! this machine ([`preflight`]), the plan ([`plan`])
+//! this machine ([`preflight`], finding commands on `PATH` in `on_path`), the plan ([`plan`])
 //! and its conflicts ([`conflict`]), and the dependency graph `watch` uses ([`graph`]).
 //! Running pm2 and writing files are `pm2-clj-runtime`'s job.
 
@@ -17,6 +17,7 @@ pub mod graph;
 pub mod liveness;
 pub mod load;
 pub mod markers;
+mod on_path;
 pub mod place;
 pub mod plan;
 pub mod preflight;

@@ -13,6 +13,8 @@ use pm2_dsl_emit::Ecosystem;
 use pm2_dsl_eval::{Env, Value};
 use pm2_dsl_reader::{Problem, ProblemKind};
 
+use crate::on_path::OnPath;
+
 /// Whether and how strictly to check.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Preflight {
@@ -126,6 +128,7 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
     let mut problems = Vec::new();
     // Apps often share a folder: it is looked at once.
     let mut folders: HashMap<PathBuf, bool> = HashMap::new();
+    let mut commands = OnPath::default();
     for app in &ecosystem.apps {
         let mut missing = |missing: Missing, path: PathBuf, value: &Value| {
             let path = match value.hidden() {
@@ -155,8 +158,7 @@ pub fn check(ecosystem: &Ecosystem, source: &Path, env: &Env, mode: Preflight) -
         };
         let path_var =
             (app.env.get("PATH").map(|p| p.text.clone())).or_else(|| env.get("PATH").map(str::to_string));
-        let on_path =
-            |name: &str| is_command(name) && which::which_in(name, path_var.as_deref(), &base).is_ok();
+        let mut on_path = |name: &str| is_command(name) && commands.has(name, path_var.as_deref(), &base);
         let interpreter = app.interpreter.as_ref().map(|i| (&i.written, i.value.as_str()));
         if let Some((value, interpreter)) = interpreter
             && interpreter != "none"
