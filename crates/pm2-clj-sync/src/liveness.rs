@@ -1,9 +1,12 @@
 //! Telling a crash loop from a restart. pm2 shows an app that crashes every second as
 //! `online` most of the time, with a growing restart count; one look at its list cannot
 //! tell that from an app restarted on purpose a moment ago. So a process that restarted
-//! within the last two `min_uptime`s is looked at again once that time has passed
-//! ([`second_look`]); an app one of whose processes restarted again meanwhile is in a
-//! crash loop ([`crash_loops`]). An app that crashes after running longer than that is
+//! within the last two `min_uptime`s, or the last [`SUSPECT_AT_LEAST`], is looked at
+//! again once that time has passed ([`second_look`]); an app one of whose processes
+//! restarted again meanwhile is in a crash loop ([`crash_loops`]). The floor is there
+//! because a loop's period is node's boot plus the app's own run: on a loaded machine an
+//! app that crashes 400 ms after its script starts comes round every second or more,
+//! past two `min_uptime`s of 300 ms. An app that crashes after running longer than that is
 //! stable by PM2's own definition; commands that watch over time (`watch`, `top`) also
 //! name it a crash loop when its restart count keeps growing.
 
@@ -16,6 +19,9 @@ use crate::process::Process;
 /// How many `min_uptime`s after a restart a process is still suspect.
 const SUSPECT_FOR: u64 = 2;
 
+/// How long after a restart a process is suspect however short its `min_uptime`.
+pub const SUSPECT_AT_LEAST: Duration = Duration::from_secs(3);
+
 /// The longest a second look waits.
 pub const MAX_SECOND_LOOK: Duration = Duration::from_secs(5);
 
@@ -26,7 +32,8 @@ pub fn second_look(list: &[Process], now: u64) -> Option<Duration> {
     list.iter()
         .filter(|p| p.restarts > 0 && matches!(p.status, Status::Online | Status::Launching))
         .filter_map(|p| {
-            let suspect_until = p.started_at + SUSPECT_FOR * p.min_uptime;
+            let suspect_for = (SUSPECT_FOR * p.min_uptime).max(SUSPECT_AT_LEAST.as_millis() as u64);
+            let suspect_until = p.started_at + suspect_for;
             (now < suspect_until).then(|| Duration::from_millis(suspect_until - now))
         })
         .max()
@@ -79,7 +86,17 @@ mod tests {
         );
         assert_eq!(
             second_look(&[process("a", 1, 3, now - 500, "online")], now),
-            Some(Duration::from_millis(1500))
+            Some(Duration::from_millis(2500)),
+            "suspect for at least three seconds"
+        );
+        let slow = Process::from_json(&serde_json::json!({
+            "name": "a", "pm_id": 0, "pid": 1,
+            "pm2_env": {"status": "online", "restart_time": 3, "pm_uptime": now - 500, "min_uptime": 2000},
+        }));
+        assert_eq!(
+            second_look(&[slow], now),
+            Some(Duration::from_millis(3500)),
+            "or for two min_uptimes"
         );
         assert_eq!(
             second_look(&[process("a", 1, 3, now - 500, "stopped")], now),
