@@ -6,6 +6,7 @@ mod commands;
 mod failure;
 mod input;
 mod output;
+mod prewrap;
 mod printer;
 mod report;
 

@@ -22,6 +22,8 @@ use pm2_clj_sync::problem::SourceProblem;
 use pm2_dsl_reader::{Location, Replacement};
 use serde_json::{Value as Json, json};
 
+use crate::prewrap::Prewrapped;
+
 /// How diagnostics are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum MessageFormat {
@@ -51,11 +53,13 @@ pub fn render_human(diagnostic: &dyn Diagnostic, colour: bool, width: usize) -> 
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
-        .with_urls(false);
+        .with_urls(false)
+        .with_wrap_lines(false);
     let rendered = if snippet_too_wide(diagnostic) {
-        handler.render_report(&mut out, &Unsnipped::of(diagnostic))
+        let unsnipped = Unsnipped::of(diagnostic);
+        handler.render_report(&mut out, &Prewrapped::of(&unsnipped, width))
     } else {
-        handler.render_report(&mut out, diagnostic)
+        handler.render_report(&mut out, &Prewrapped::of(diagnostic, width))
     };
     if rendered.is_err() {
         out = format!("error: {diagnostic}\n");

@@ -1,0 +1,129 @@
+//! A diagnostic's message and help broken into lines before miette sees them. Lines
+//! break at spaces only (a path, a flag or a code is never split at its hyphens), first
+//! fit: miette's own wrapping takes textwrap's optimal fit (another dependency turns it
+//! on), which cost a sixth of a 100-app render whose pre-flight warns about every app.
+
+use std::error::Error;
+use std::fmt;
+
+use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
+use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
+
+/// The columns miette puts before a report's message (`  × `) and its help (`  help: `),
+/// and the margin it keeps on the right.
+const MESSAGE_INDENT: usize = 4;
+const HELP_INDENT: usize = 8;
+const RIGHT_MARGIN: usize = 2;
+
+/// Breaks `text` into lines of at most `width` columns, keeping its own line breaks.
+fn fill(text: &str, width: usize) -> String {
+    let options = Options::new(width.max(1))
+        .word_separator(WordSeparator::AsciiSpace)
+        .word_splitter(WordSplitter::NoHyphenation)
+        .wrap_algorithm(WrapAlgorithm::FirstFit);
+    textwrap::fill(text, options)
+}
+
+/// A diagnostic whose message and help (and its related diagnostics') are already
+/// broken into lines for a report `width` columns wide; everything else is the
+/// diagnostic's own. Render it with miette's line wrapping off.
+pub struct Prewrapped<'a> {
+    inner: &'a dyn Diagnostic,
+    message: String,
+    help: Option<String>,
+    related: Vec<Prewrapped<'a>>,
+}
+
+impl<'a> Prewrapped<'a> {
+    /// `diagnostic` laid out for `width` columns.
+    pub fn of(diagnostic: &'a dyn Diagnostic, width: usize) -> Prewrapped<'a> {
+        let text = width.saturating_sub(RIGHT_MARGIN);
+        Prewrapped {
+            inner: diagnostic,
+            message: fill(&diagnostic.to_string(), text.saturating_sub(MESSAGE_INDENT)),
+            help: diagnostic
+                .help()
+                .map(|help| fill(&help.to_string(), text.saturating_sub(HELP_INDENT))),
+            related: diagnostic
+                .related()
+                .into_iter()
+                .flatten()
+                .map(|r| Prewrapped::of(r, width))
+                .collect(),
+        }
+    }
+}
+
+impl fmt::Debug for Prewrapped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Prewrapped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for Prewrapped<'_> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.inner.source()
+    }
+}
+
+impl Diagnostic for Prewrapped<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.code()
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        self.inner.severity()
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.inner.url()
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.inner.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.inner.labels()
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+
+    fn diagnostic_source(&self) -> Option<&dyn Diagnostic> {
+        self.inner.diagnostic_source()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_break_at_spaces_within_the_width() {
+        let text = "run pm2-clj check --all-diagnostics on /srv/some-long-folder-name now";
+        let filled = fill(text, 20);
+        assert!(
+            filled
+                .lines()
+                .all(|l| l.chars().count() <= 20 || !l.contains(' ')),
+            "{filled}"
+        );
+        assert!(filled.contains("--all-diagnostics"), "{filled}");
+        assert_eq!(fill("a\nb", 20), "a\nb", "its own breaks stay");
+    }
+}
