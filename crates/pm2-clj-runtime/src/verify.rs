@@ -6,9 +6,10 @@
 //! The window counts from when the process has *started*, not from when pm2 spawned it:
 //! on a loaded machine an interpreter may take longer than `min_uptime` to boot, and an
 //! app that exits 200 ms after its script runs would otherwise pass. A process has
-//! started once it goes quiet (its CPU time, read from `/proc`, grows by less than
-//! [`QUIET_SHARE`] of a CPU for [`IDLE`]: the boot is done and the script waits on
-//! something), or once it has used
+//! started once it goes quiet (its CPU time and its time waiting for a CPU, read from
+//! `/proc`, grow by less than [`QUIET_SHARE`] of a CPU for [`IDLE`]: the boot is done
+//! and the script waits on something; a process starved of CPU is not quiet, it is still
+//! booting), or once it has used
 //! [`BUSY_CPU`] of CPU time (a busy script), or [`BOOT_CAP`] after pm2 reported it online;
 //! where `/proc` cannot be read, when it was first seen online. Just before an app is
 //! reported stable, pm2 is listed once more and its pids and restart counts must not
@@ -38,19 +39,21 @@ pub const BUSY_CPU: Duration = Duration::from_millis(300);
 /// The longest a process may take to start, counted from when it is first seen online.
 pub const BOOT_CAP: Duration = Duration::from_secs(5);
 
-/// The CPU time process `pid` has used, when the system says (`/proc`, on Linux).
-fn cpu_time(pid: u32) -> Option<Duration> {
+/// The CPU time process `pid` has used, and the time it has waited for a CPU while
+/// runnable, when the system says (`/proc`, on Linux; without schedstat, no wait).
+fn cpu_time(pid: u32) -> Option<(Duration, Duration)> {
     // schedstat counts nanoseconds exactly; stat counts clock ticks (1/100 s).
-    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
-        && let Some(ns) = text.split_whitespace().next().and_then(|n| n.parse().ok())
-    {
-        return Some(Duration::from_nanos(ns));
+    if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/schedstat")) {
+        let mut fields = text.split_whitespace().map(|n| n.parse().ok());
+        if let (Some(Some(ran)), Some(Some(waited))) = (fields.next(), fields.next()) {
+            return Some((Duration::from_nanos(ran), Duration::from_nanos(waited)));
+        }
     }
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
+    Some((Duration::from_millis(ticks * 10), Duration::ZERO))
 }
 
 /// When one process started, as far as seen so far.
@@ -59,7 +62,7 @@ struct Boot {
     pid: Option<u32>,
     /// When it was first seen online.
     online: Instant,
-    /// Its CPU time at the last look, and when that was.
+    /// Its CPU time plus its time waiting for a CPU at the last look, and when that was.
     last: Option<(Duration, Instant)>,
     /// Since when it has been quiet (under [`QUIET_SHARE`] of a CPU at every look).
     quiet_since: Option<Instant>,
@@ -84,7 +87,7 @@ impl Boot {
             return self.started;
         }
         let now = Instant::now();
-        let Some(used) = self.pid.and_then(cpu_time) else {
+        let Some((used, waited)) = self.pid.and_then(cpu_time) else {
             self.started = Some(self.online);
             return self.started;
         };
@@ -92,16 +95,17 @@ impl Boot {
             self.started = Some(now);
             return self.started;
         }
+        let wanted = used + waited;
         if let Some((before, at)) = self.last {
             let wall = now.duration_since(at).as_secs_f64();
-            let quiet = wall > 0.0 && used.saturating_sub(before).as_secs_f64() < QUIET_SHARE * wall;
+            let quiet = wall > 0.0 && wanted.saturating_sub(before).as_secs_f64() < QUIET_SHARE * wall;
             self.quiet_since = match (quiet, self.quiet_since) {
                 (false, _) => None,
                 (true, None) => Some(at),
                 (true, since) => since,
             };
         }
-        self.last = Some((used, now));
+        self.last = Some((wanted, now));
         self.started = self
             .quiet_since
             .filter(|since| now.duration_since(*since) >= IDLE)
