@@ -69,6 +69,59 @@ pub enum ExportErrorKind {
         /// The option.
         option: String,
     },
+    /// A name the Kubernetes API server would refuse: an app `"Billing_API"` (not a
+    /// DNS-1123 label), an environment variable `"1X"`, an ecosystem file `My Shop.pm2.edn`
+    /// (its name is a label value). Never rewritten: the nearest name it would take is
+    /// suggested.
+    KubernetesName {
+        /// The name.
+        name: String,
+        /// What it would name (`the Deployment`, `an environment variable`).
+        what: String,
+        /// The rule it breaks, in words.
+        rule: String,
+        /// The nearest name that follows the rule, if any.
+        suggestion: Option<String>,
+    },
+    /// An option the target does only in a way the user has to choose: `:autorestart
+    /// false` to Kubernetes (a `Job`, not a `Deployment`), `:cron-restart` (a `CronJob`
+    /// running `kubectl rollout restart`, with the rights it needs).
+    NeedsChoice {
+        /// The option.
+        option: String,
+        /// The target.
+        target: Target,
+        /// Why the plain export cannot do it.
+        why: String,
+        /// What to write to choose.
+        choice: String,
+    },
+    /// The target's map in `:export` is wrong: an unknown key (`:export {:kubernetes
+    /// {:deploy {}}}`), a value of the wrong shape (`:kind :pod`), or a field the object
+    /// does not have once merged (`{:deployment {:spec {:replica 2}}}`).
+    BadOverride {
+        /// Where (`:export :kubernetes :deployment`).
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// A generated object the API server would refuse though the schema passes it,
+    /// usually because of a merged override: `restartPolicy: OnFailure` in a
+    /// `Deployment`, a memory limit `300MB`, a selector that does not match the pod's
+    /// labels.
+    Rejected {
+        /// The object (`Deployment api`).
+        object: String,
+        /// What the API server would say.
+        why: String,
+    },
+    /// A container target's app without `:image` (pm2-clj never builds images).
+    NoImage {
+        /// The app.
+        app: String,
+        /// The target.
+        target: Target,
+    },
 }
 
 /// One problem of an export, at the text of its option when known.
@@ -84,6 +137,11 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::BadName { .. } => "export::bad-name",
             ExportErrorKind::NameClash { .. } => "export::name-clash",
             ExportErrorKind::RelativePath { .. } => "export::relative-path",
+            ExportErrorKind::KubernetesName { .. } => "export::kubernetes-name",
+            ExportErrorKind::NeedsChoice { .. } => "export::needs-choice",
+            ExportErrorKind::BadOverride { .. } => "export::bad-override",
+            ExportErrorKind::Rejected { .. } => "export::rejected",
+            ExportErrorKind::NoImage { .. } => "export::no-image",
         }
     }
 
@@ -96,6 +154,11 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::BadName { .. } => "not a unit name".into(),
             ExportErrorKind::NameClash { .. } => "exported twice".into(),
             ExportErrorKind::RelativePath { .. } => "relative".into(),
+            ExportErrorKind::KubernetesName { .. } => "not a Kubernetes name".into(),
+            ExportErrorKind::NeedsChoice { target, .. } => format!("needs a choice on {target}"),
+            ExportErrorKind::BadOverride { .. } => "not taken".into(),
+            ExportErrorKind::Rejected { .. } => "the API server would refuse it".into(),
+            ExportErrorKind::NoImage { .. } => "no :image".into(),
         }
     }
 
@@ -115,6 +178,16 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::BadName { .. } => Some("rename the app".into()),
             ExportErrorKind::NameClash { .. } => Some("rename one of them".into()),
             ExportErrorKind::RelativePath { .. } => Some("export without --keep-relative-paths".into()),
+            ExportErrorKind::KubernetesName { suggestion, .. } => Some(match suggestion {
+                Some(s) => format!("did you mean {s:?}? rename it (pm2-clj does not rename silently)"),
+                None => "rename it".into(),
+            }),
+            ExportErrorKind::NeedsChoice { choice, .. } => Some(format!("to choose it, write {choice}")),
+            ExportErrorKind::BadOverride { .. } => Some("see `pm2-clj export --target kubernetes --explain`".into()),
+            ExportErrorKind::Rejected { .. } => Some("change the option, or the :export map that sets it".into()),
+            ExportErrorKind::NoImage { .. } => Some(
+                "give the image that holds the app and its interpreter: :image \"registry.example.com/shop/api:1.4.2\" (pm2-clj never builds images)".into(),
+            ),
         }
     }
 
@@ -157,6 +230,21 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::NameClash { file } => write!(f, "{file} would be written twice"),
             ExportErrorKind::RelativePath { option } => {
                 write!(f, "{option} is a relative path; a unit needs an absolute one")
+            }
+            ExportErrorKind::KubernetesName { name, what, rule, .. } => {
+                write!(f, "{name:?} cannot name {what} on kubernetes: it must be {rule}")
+            }
+            ExportErrorKind::NeedsChoice {
+                option, target, why, ..
+            } => {
+                write!(f, "{option} on {target} needs a choice: {why}")
+            }
+            ExportErrorKind::BadOverride { path, why } => write!(f, "{path}: {why}"),
+            ExportErrorKind::Rejected { object, why } => {
+                write!(f, "the API server would refuse {object}: {why}")
+            }
+            ExportErrorKind::NoImage { app, target } => {
+                write!(f, "{app} has no :image, which {target} runs it in")
             }
         }
     }

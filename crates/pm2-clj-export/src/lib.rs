@@ -32,11 +32,12 @@
 //! assert!(unit.content.contains("KillSignal=SIGINT\n"));
 //! ```
 //!
-//! Targets: [`Target::Systemd`] ([`systemd`]).
+//! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Kubernetes`] ([`kubernetes`]).
 
 #![warn(missing_docs)]
 
 mod error;
+pub mod kubernetes;
 pub mod systemd;
 pub mod table;
 
@@ -173,5 +174,6 @@ impl Export {
 pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     match settings.target {
         Target::Systemd => systemd::export(inputs, settings),
+        Target::Kubernetes => kubernetes::export(inputs, settings),
     }
 }

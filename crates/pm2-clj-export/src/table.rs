@@ -13,16 +13,20 @@ pub enum Target {
     /// systemd units: one service (or template) per app, a target per ecosystem,
     /// timers for `cron_restart`.
     Systemd,
+    /// Kubernetes manifests: a `Deployment` (or `Job`) per app, with its `Service`,
+    /// `Secret` and `ConfigMap`, built from `k8s-openapi`'s typed objects.
+    Kubernetes,
 }
 
 impl Target {
     /// Every target, in the order the docs list them.
-    pub const ALL: &[Target] = &[Target::Systemd];
+    pub const ALL: &[Target] = &[Target::Systemd, Target::Kubernetes];
 
     /// The target's name on the command line (`systemd`).
     pub fn name(self) -> &'static str {
         match self {
             Target::Systemd => "systemd",
+            Target::Kubernetes => "kubernetes",
         }
     }
 }
@@ -79,6 +83,16 @@ const fn row(option: &'static str, field: &'static str, fidelity: Fidelity, note
     Row {
         option,
         target: Target::Systemd,
+        field,
+        fidelity,
+        note,
+    }
+}
+
+const fn k8s(option: &'static str, field: &'static str, fidelity: Fidelity, note: &'static str) -> Row {
+    Row {
+        option,
+        target: Target::Kubernetes,
         field,
         fidelity,
         note,
@@ -157,6 +171,74 @@ pub const ROWS: &[Row] = &[
     row("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
     row(":health", "", A, "systemd does not run it: `pm2-clj health --no-pm2 FILE` asks the exported apps"),
     row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
+    // Kubernetes.
+    k8s("script", "containers[].command", F, "the interpreter (PM2's choice by extension) and its arguments, then the script as written, relative to workingDir; a program named without a folder is found on the image's PATH"),
+    k8s("name", "metadata.name, the container's name, app.kubernetes.io/name", F, "a name Kubernetes does not take (a DNS-1123 label; a Service's a DNS-1035 label) is an error with the nearest one it takes, never rewritten"),
+    k8s("name_prefix", "", N, "PM2 sets it for its modules"),
+    k8s("filter_env", "", A, "a container gets none of the exporter's environment: every variable is filtered"),
+    k8s("namespace", "metadata.namespace", A, "a Kubernetes namespace, which must exist; PM2's only groups apps"),
+    k8s("install_url", "", N, "PM2 sets it for modules installed from a URL"),
+    k8s("cwd", "containers[].workingDir", F, "a folder in the image, so write it absolute; not set: the image's WORKDIR (the source file's folder is a path on this machine)"),
+    k8s("args", "containers[].args", F, "$ is written $$ (Kubernetes expands $(VAR)); a hidden value becomes $(PM2_CLJ_ARG_N), read from the Secret"),
+    k8s("exec_interpreter", "containers[].command", F, "a program named without a folder is found on the image's PATH; PM2's choice by extension when not set"),
+    k8s("node_args", "containers[].command", F, "between the interpreter and the script"),
+    k8s("out_file", "", A, "the container's output goes to its log (kubectl logs), not to a file"),
+    k8s("error_file", "", A, "the container's output goes to its log (kubectl logs), not to a file"),
+    k8s("log_file", "", A, "the container's output goes to its log (kubectl logs), not to a file"),
+    k8s("disable_logs", "", N, "the kubelet keeps every container's output"),
+    k8s("log_type", "", N, "the container's log is not wrapped in JSON"),
+    k8s("log_date_format", "", A, "the container's log has the time of each line in RFC 3339 (kubectl logs --timestamps), in no other format"),
+    k8s("time", "", A, "the container's log has the time of each line (kubectl logs --timestamps)"),
+    k8s("env", "containers[].env, Secret NAME-secret (secretKeyRef), ConfigMap NAME-config (envFrom)", F, "values from #secret, #env, .env files and includes go to the Secret (NAME.secret.yaml, 0600), never inline; plain values go to a ConfigMap with :export {:kubernetes {:env-from :config-map}}; $ is written $$"),
+    k8s("env_<name>", "", N, "only `pm2 start --env <name>` merges it: use a :profiles overlay and --profile"),
+    k8s("max_memory_restart", "resources.limits.memory", A, "exact (PM2's K, M and G are powers of 1024: 300M is 300Mi); the kernel kills the container (OOMKilled) past the limit and Kubernetes starts it again, where PM2 restarts it gracefully"),
+    k8s("pid_file", "", N, "the app is its container's first process; no pid file is written"),
+    k8s("restart_delay", "", A, "Kubernetes restarts a container that exits after its own back-off (10 s, doubled up to 5 min), not after this delay"),
+    k8s("exp_backoff_restart_delay", "", A, "Kubernetes restarts a container that exits after its own back-off (10 s, doubled up to 5 min), not from this delay"),
+    k8s("source_map_support", "", N, "PM2 loads source-map-support into node apps; pass --enable-source-maps in node_args instead"),
+    k8s("disable_source_map_support", "—", F, "nothing is loaded into the app"),
+    k8s("wait_ready", "", N, "the app tells PM2 it is ready over PM2's IPC channel; give :health for a readinessProbe instead"),
+    k8s("instances", "spec.replicas (a Job: parallelism, completions)", F, "one pod per instance; \"max\" is fixed at export to --cpus (approximate)"),
+    k8s("kill_timeout", "terminationGracePeriodSeconds", A, "rounded up to whole seconds (PM2's default 1600 ms: 2); the app receives SIGTERM, not PM2's SIGINT: stable Kubernetes cannot set the stop signal"),
+    k8s("shutdown_with_message", "", N, "PM2 sends a 'shutdown' message over its IPC channel instead of SIGINT"),
+    k8s("listen_timeout", "", N, "it bounds PM2's wait for 'ready' on reload; a rollout waits for the readinessProbe (progressDeadlineSeconds)"),
+    k8s("cron_restart", "CronJob NAME-restart, ServiceAccount, Role, RoleBinding", A, "only with :export {:kubernetes {:cron-restart {:image KUBECTL-IMAGE}}}: a CronJob runs `kubectl rollout restart` of the Deployment (a rolling restart, one pod at a time) in the controller's time zone (UTC unless spec.timeZone is set); without it an error"),
+    k8s("merge_logs", "—", F, "each pod has its log; kubectl logs -l app.kubernetes.io/name=NAME reads them all"),
+    k8s("vizion", "—", F, "PM2's record of the app's git state; nothing runs differently"),
+    k8s("autostart", "spec.replicas: 0", A, "false: no pod runs until `kubectl scale deployment NAME --replicas=N`"),
+    k8s("autorestart", "Deployment, or Job", F, "true: a Deployment (its pods always restart); false: an error unless :export {:kubernetes {:kind :job}} makes it a Job that runs once (restartPolicy Never, backoffLimit 0)"),
+    k8s("stop_exit_codes", "", N, "a Deployment restarts its containers whatever their exit code"),
+    k8s("watch_delay", "", N, "Kubernetes does not restart on file changes (with watch on)"),
+    k8s("watch", "", N, "Kubernetes does not restart on file changes: roll out a new image instead"),
+    k8s("ignore_watch", "", N, "Kubernetes does not restart on file changes (with watch on)"),
+    k8s("watch_options", "", N, "Kubernetes does not restart on file changes (with watch on)"),
+    k8s("min_uptime", "", A, "Kubernetes never gives up: a container that keeps exiting is restarted with a growing back-off (CrashLoopBackOff)"),
+    k8s("max_restarts", "", A, "Kubernetes never gives up: a container that keeps exiting is restarted with a growing back-off (CrashLoopBackOff)"),
+    k8s("execute_command", "—", F, "the app runs as one process, as in fork mode"),
+    k8s("exec_mode", "—", F, "cluster is approximate: each instance is a pod of its own, without a cluster primary; a Service spreads connections over them"),
+    k8s("force", "—", F, "it concerns `pm2 start` only"),
+    k8s("append_env_to_name", "—", F, "it concerns `pm2 start --env` only"),
+    k8s("post_update", "—", F, "it concerns PM2's dashboard only"),
+    k8s("trace", "", N, "PM2's transaction tracing (@pm2/io) is not loaded"),
+    k8s("disable_trace", "—", F, "nothing is traced"),
+    k8s("v8", "—", F, "PM2 7 does nothing with it"),
+    k8s("event_loop_inspector", "—", F, "PM2 7 does nothing with it"),
+    k8s("deep_monitoring", "", N, "PM2's deep monitoring (@pm2/io) is not loaded"),
+    k8s("increment_var", "containers[].env", F, "one instance: its value; with more, an error: a Deployment's pods are alike, none has a number of its own"),
+    k8s("instance_var", "containers[].env", A, "NODE_APP_INSTANCE (or this name) is 0 in every pod: a Deployment's pods are alike"),
+    k8s("pmx", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    k8s("automation", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    k8s("treekill", "", A, "the kubelet sends SIGTERM to the container's first process only; after the grace period every process of the container is killed"),
+    k8s("port", "containers[].env PORT, containers[].ports, Service", F, "as :ports: a containerPort and a Service port"),
+    k8s("username", "—", F, "PM2 records who started the app"),
+    k8s("uid", "securityContext.runAsUser", F, "a number: the image's /etc/passwd is not read at export, so a name is an error"),
+    k8s("gid", "securityContext.runAsGroup", F, "a number: a name is an error"),
+    k8s("windowsHide", "—", F, "Windows only"),
+    k8s("kill_retry_time", "", A, "the kubelet sends SIGKILL once, terminationGracePeriodSeconds after SIGTERM; PM2 retries every kill_retry_time"),
+    k8s("write", "—", F, "PM2 7 does nothing with it"),
+    k8s("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
+    k8s(":health", "readinessProbe (httpGet, tcpSocket, exec)", A, ":timeout (each try's), :interval and :grace rounded up to whole seconds; Kubernetes keeps probing and takes a failing pod out of its Service, and counts any status from 200 to 399 as ready; a probe of 127.0.0.1 or localhost asks the pod"),
+    k8s(":logs :rotate", "", A, "the kubelet rotates container logs itself (containerLogMaxSize, containerLogMaxFiles)"),
 ];
 
 /// The row of `option` on `target`.

@@ -1,7 +1,7 @@
-//! `pm2-clj export FILE|DIR... --target systemd -o OUT`: the sources' apps as another
-//! engine's definitions (`pm2_clj_export`), written safely into OUT with a summary;
-//! `--install` puts them where systemd reads them (`pm2_clj_runtime::install`);
-//! `--explain` prints the mapping table.
+//! `pm2-clj export FILE|DIR... --target systemd|kubernetes -o OUT`: the sources' apps as
+//! another engine's definitions (`pm2_clj_export`), written safely into OUT with a
+//! summary; `--install` puts systemd units where systemd reads them
+//! (`pm2_clj_runtime::install`); `--explain` prints the mapping table.
 
 use std::path::PathBuf;
 
@@ -23,12 +23,17 @@ pub enum TargetArg {
     /// systemd units: a service (or template) per app, a target per source file,
     /// timers for cron_restart.
     Systemd,
+    /// Kubernetes manifests: a Deployment (or Job) per app, with its Service, Secret
+    /// and ConfigMap.
+    #[value(alias = "k8s")]
+    Kubernetes,
 }
 
 impl TargetArg {
     fn target(self) -> Target {
         match self {
             TargetArg::Systemd => Target::Systemd,
+            TargetArg::Kubernetes => Target::Kubernetes,
         }
     }
 }
@@ -70,7 +75,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N")]
     pub cpus: Option<u64>,
     /// Then copy the units where systemd reads them, make the log folders, run
-    /// `systemctl daemon-reload` and enable each target (nothing is started).
+    /// `systemctl daemon-reload` and enable each target (nothing is started). systemd
+    /// only.
     #[arg(long)]
     pub install: bool,
 }
@@ -85,6 +91,16 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     let Some(out) = &args.output else {
         unreachable!("clap requires -o without --explain")
     };
+    if args.install && target != Target::Systemd {
+        return Err(Failure::Usage(Report::new(Failure::plain(
+            CliProblem::Usage,
+            format!("--install is for systemd units; {target} manifests are applied with kubectl"),
+            Some(format!(
+                "run `kubectl apply -f {}` after the export",
+                out.display()
+            )),
+        ))));
+    }
     let (files, unreadable) = expand(&args.paths);
     if !unreadable.is_empty() {
         return Err(Failure::Input(unreadable));
@@ -182,6 +198,10 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     );
     for line in &lines {
         println!("{line}");
+    }
+    if target == Target::Kubernetes {
+        println!("apply: kubectl apply -f {}", out.display());
+        return Ok(());
     }
 
     let plan = Plan {

@@ -590,7 +590,7 @@ fn principal(p: &Principal) -> String {
 
 /// The app's name, as PM2 gives it: `name`, else the script's file name without its
 /// extension.
-fn app_name(app: &AppSpec) -> Option<String> {
+pub(crate) fn app_name(app: &AppSpec) -> Option<String> {
     match app.name() {
         Some(n) => Some(n.to_string()),
         None => Path::new(&app.script.as_ref()?.value)
@@ -628,17 +628,8 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
         Some(i) if i.value == "none" => return Some((String::new(), true)),
         Some(i) => (i.value.clone(), at(i)),
         None => {
-            let ext = Path::new(&script.value).extension().and_then(|e| e.to_str());
-            let by_extension = match ext {
-                Some("sh") => "bash",
-                Some("py") => "python",
-                Some("rb") => "ruby",
-                Some("php") => "php",
-                Some("pl") => "perl",
-                Some("coffee") => "coffee",
-                Some("ls") => "lsc",
-                None if is_command(&script.value) => return Some((String::new(), true)),
-                _ => "node",
+            let Some(by_extension) = interpreter_by_extension(&script.value) else {
+                return Some((String::new(), true));
             };
             if by_extension == "python" && (ctx.settings.programs)("python").is_none() {
                 ("python3".to_string(), at(script))
@@ -662,8 +653,26 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
     resolve(&name, at, ctx).map(|p| (p, false))
 }
 
+/// PM2's interpreter for a script without `exec_interpreter`, by the script's
+/// extension (`node` for any other); `None` for a command (no extension, no folder),
+/// which runs itself.
+pub(crate) fn interpreter_by_extension(script: &str) -> Option<&'static str> {
+    let ext = Path::new(script).extension().and_then(|e| e.to_str());
+    Some(match ext {
+        Some("sh") => "bash",
+        Some("py") => "python",
+        Some("rb") => "ruby",
+        Some("php") => "php",
+        Some("pl") => "perl",
+        Some("coffee") => "coffee",
+        Some("ls") => "lsc",
+        None if is_command(script) => return None,
+        _ => "node",
+    })
+}
+
 /// Arguments one by one, each with whether it is hidden.
-fn args(a: &Setting<pm2_dsl_emit::Args>) -> Vec<(String, bool)> {
+pub(crate) fn args(a: &Setting<pm2_dsl_emit::Args>) -> Vec<(String, bool)> {
     let argv = a.value.argv();
     let hidden: Vec<bool> = match a.written.kind() {
         ValueKind::Vector(items) | ValueKind::List(items) if items.len() == argv.len() => {
