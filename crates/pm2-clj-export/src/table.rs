@@ -1,5 +1,5 @@
-//! The mapping table: for every PM2 option (and pm2-clj's own `:health` and `:logs
-//! :rotate`) and every [`Target`], the field it becomes and how faithfully
+//! The mapping table: for every PM2 option (and pm2-clj's own `:health`, `:logs
+//! :rotate` and export keys `:image`, `:ports`, `:export`) and every [`Target`], the field it becomes and how faithfully
 //! ([`Fidelity`]). The exporters take each option's fidelity from here, so what they
 //! report is what the table says; the README's export section and `pm2-clj export
 //! --explain` are generated from it ([`markdown`], [`explain`]) and a test keeps the
@@ -157,6 +157,9 @@ pub const ROWS: &[Row] = &[
     row("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
     row(":health", "", A, "systemd does not run it: `pm2-clj health --no-pm2 FILE` asks the exported apps"),
     row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
+    row(":image", "—", F, "systemd runs the app on the host, not in a container"),
+    row(":ports", "—", A, "the app listens on the host itself: a :published port other than its container port is not mapped"),
+    row(":export", "", N, "the systemd target does not merge an :export :systemd map yet: add a drop-in (NAME.service.d/override.conf) instead"),
 ];
 
 /// The row of `option` on `target`.
@@ -220,7 +223,14 @@ mod tests {
     #[test]
     fn every_pm2_option_has_one_row_per_target() {
         let options = pm2_dsl_emit::schema::OPTIONS.iter().map(|o| o.name);
-        let ours = ["env_<name>", ":health", ":logs :rotate"];
+        let ours = [
+            "env_<name>",
+            ":health",
+            ":logs :rotate",
+            ":image",
+            ":ports",
+            ":export",
+        ];
         for target in Target::ALL {
             let expected: Vec<&str> = options.clone().chain(ours).collect();
             let mut listed: Vec<&str> = rows(*target).map(|r| r.option).collect();
