@@ -1,5 +1,5 @@
-//! The mapping table: for every PM2 option (and pm2-clj's own `:health` and `:logs
-//! :rotate`) and every [`Target`], the field it becomes and how faithfully
+//! The mapping table: for every PM2 option (and pm2-clj's own `:health`, `:logs
+//! :rotate` and export keys `:image`, `:ports`, `:export`) and every [`Target`], the field it becomes and how faithfully
 //! ([`Fidelity`]). The exporters take each option's fidelity from here, so what they
 //! report is what the table says; the README's export section and `pm2-clj export
 //! --explain` are generated from it ([`markdown`], [`explain`]) and a test keeps the
@@ -171,6 +171,9 @@ pub const ROWS: &[Row] = &[
     row("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
     row(":health", "", A, "systemd does not run it: `pm2-clj health --no-pm2 FILE` asks the exported apps"),
     row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
+    row(":image", "—", F, "systemd runs the app on the host, not in a container"),
+    row(":ports", "—", A, "the app listens on the host itself: a :published port other than its container port is not mapped"),
+    row(":export", "", N, "the systemd target does not merge an :export :systemd map yet: add a drop-in (NAME.service.d/override.conf) instead"),
     // Kubernetes.
     k8s("script", "containers[].command", F, "the interpreter (PM2's choice by extension) and its arguments, then the script as written, relative to workingDir; a program named without a folder is found on the image's PATH"),
     k8s("name", "metadata.name, the container's name, app.kubernetes.io/name", F, "a name Kubernetes does not take (a DNS-1123 label; a Service's a DNS-1035 label) is an error with the nearest one it takes, never rewritten"),
@@ -239,6 +242,9 @@ pub const ROWS: &[Row] = &[
     k8s("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
     k8s(":health", "readinessProbe (httpGet, tcpSocket, exec)", A, ":timeout (each try's), :interval and :grace rounded up to whole seconds; Kubernetes keeps probing and takes a failing pod out of its Service, and counts any status from 200 to 399 as ready; a probe of 127.0.0.1 or localhost asks the pod"),
     k8s(":logs :rotate", "", A, "the kubelet rotates container logs itself (containerLogMaxSize, containerLogMaxFiles)"),
+    k8s(":image", "containers[].image", F, "required: pm2-clj never builds images; an app without it is an error"),
+    k8s(":ports", "containers[].ports, Service NAME", F, "a containerPort each and a Service (ClusterIP) with a port each: :published is the Service's port, the container port its targetPort"),
+    k8s(":export", "the objects it names", F, ":kubernetes {:kind :job, :env-from :config-map, :cron-restart {:image …}, :container {…}, :deployment {…}, :job {…}, :service {…}, :config-map {…}, :secret {…}, :cron-job {…}}: each map deep-merged into that object (lists of maps with a name by name), then read back into its type (an unknown field is an error) and checked"),
 ];
 
 /// The row of `option` on `target`.
@@ -302,7 +308,14 @@ mod tests {
     #[test]
     fn every_pm2_option_has_one_row_per_target() {
         let options = pm2_dsl_emit::schema::OPTIONS.iter().map(|o| o.name);
-        let ours = ["env_<name>", ":health", ":logs :rotate"];
+        let ours = [
+            "env_<name>",
+            ":health",
+            ":logs :rotate",
+            ":image",
+            ":ports",
+            ":export",
+        ];
         for target in Target::ALL {
             let expected: Vec<&str> = options.clone().chain(ours).collect();
             let mut listed: Vec<&str> = rows(*target).map(|r| r.option).collect();

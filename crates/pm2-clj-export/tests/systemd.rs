@@ -334,7 +334,8 @@ const EVERYTHING: &str = r#"
          :disable-trace true :v8 true :event-loop-inspector true :write true :windows-hide true
          :username "me" :disable-source-map-support true :kill-retry-time 200
          :env {:A "1" :S #secret "s"} :env_production {:A "2"}
-         :health {:tcp 3000}}
+         :health {:tcp 3000} :image "every:1" :ports [{:container 3000 :published 8080}]
+         :export {:systemd {:Service {:LimitNOFILE 65536}}}}
         {:name "rest" :script "b.js" :watch true :ignore-watch ["x"] :watch-delay 100
          :watch-options {:usePolling true} :wait-ready true :log-type "json" :time true
          :log-date-format "YYYY" :pid-file "/run/b.pid" :source-map-support true

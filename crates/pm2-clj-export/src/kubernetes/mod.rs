@@ -14,9 +14,7 @@
 pub mod checks;
 pub mod hatch;
 pub mod names;
-mod shim;
 pub mod units;
-use shim::Keys;
 
 use std::collections::BTreeMap;
 
@@ -415,7 +413,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
     };
     let before = ctx.problems.iter().filter(|p| !p.is_warning()).count();
     check_options(app, &hatch, ctx);
-    let image = match &app.image_() {
+    let image = match &app.image {
         Some(i) => Some(i.value.clone()),
         None => {
             ctx.push(

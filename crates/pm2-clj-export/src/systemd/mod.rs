@@ -541,6 +541,18 @@ fn unit_files(
         let r = row(":health");
         ctx.report(":health", name_at, r.fidelity, r.note);
     }
+    if let Some(mapped) = app
+        .listens_on()
+        .into_iter()
+        .find(|p| p.published.is_some_and(|p2| p2 != p.container))
+    {
+        let r = row(":ports");
+        ctx.report(":ports", mapped.at, r.fidelity, r.note);
+    }
+    if let Some(escape) = app.escape("systemd") {
+        let r = row(":export");
+        ctx.report(":export", escape.origin(), r.fidelity, r.note);
+    }
     Some(Units {
         files,
         instances,
