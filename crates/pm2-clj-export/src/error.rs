@@ -41,6 +41,8 @@ pub enum ExportErrorKind {
     HiddenInline {
         /// The option.
         option: String,
+        /// The target.
+        target: Target,
     },
     /// An interpreter or command (`node`, `python3`, a script run with `:interpreter
     /// "none"`) that is not found on the `PATH` of the machine that exports, nor given by
@@ -214,9 +216,9 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::Approximate { option, target, how } => {
                 write!(f, "{option} is approximate on {target}: {how}")
             }
-            ExportErrorKind::HiddenInline { option } => write!(
+            ExportErrorKind::HiddenInline { option, target } => write!(
                 f,
-                "{option} holds a value from #secret, the environment, a .env file or an include, which a unit file would hold inline"
+                "{option} holds a value from #secret, the environment, a .env file or an include, which the {target} export would hold inline"
             ),
             ExportErrorKind::ProgramNotFound { program } => {
                 write!(f, "{program} is not on PATH, and a unit needs its absolute path")

@@ -250,6 +250,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
                 ctx.push(
                     ExportErrorKind::HiddenInline {
                         option: "script".into(),
+                        target: TARGET,
                     },
                     at(script),
                 );
@@ -262,6 +263,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
                 ctx.push(
                     ExportErrorKind::HiddenInline {
                         option: "exec_interpreter".into(),
+                        target: TARGET,
                     },
                     program_at,
                 );
@@ -413,6 +415,35 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
     };
     let before = ctx.problems.iter().filter(|p| !p.is_warning()).count();
     check_options(app, &hatch, ctx);
+    // Options the manifest holds inline must not come from a hidden source (the
+    // environment, the arguments and the script run by an interpreter go through the
+    // Secret; the script and interpreter are checked where the command is made).
+    for (option, value) in app.written() {
+        let through_secret = matches!(
+            option,
+            "env" | "args" | "node_args" | "script" | "exec_interpreter"
+        ) || option.starts_with("env_");
+        if !through_secret && value.contains_hidden() {
+            ctx.push(
+                ExportErrorKind::HiddenInline {
+                    option: option.into(),
+                    target: TARGET,
+                },
+                value.origin(),
+            );
+        }
+    }
+    if let Some(image) = &app.image
+        && image.written.contains_hidden()
+    {
+        ctx.push(
+            ExportErrorKind::HiddenInline {
+                option: ":image".into(),
+                target: TARGET,
+            },
+            at(image),
+        );
+    }
     let image = match &app.image {
         Some(i) => Some(i.value.clone()),
         None => {

@@ -333,6 +333,7 @@ fn unit_files(
             ctx.push(
                 ExportErrorKind::HiddenInline {
                     option: "script".into(),
+                    target: Target::Systemd,
                 },
                 at(script),
             );
@@ -385,6 +386,7 @@ fn unit_files(
             ctx.push(
                 ExportErrorKind::HiddenInline {
                     option: option.into(),
+                    target: Target::Systemd,
                 },
                 value.origin(),
             );
@@ -575,6 +577,7 @@ fn increments(
         ctx.push(
             ExportErrorKind::HiddenInline {
                 option: "increment_var".into(),
+                target: Target::Systemd,
             },
             at(var),
         );
