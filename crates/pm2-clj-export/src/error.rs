@@ -170,10 +170,10 @@ impl ProblemKind for ExportErrorKind {
                 Some("remove the option, or export with --lossy to leave it out with a warning".into())
             }
             ExportErrorKind::NoEquivalent { lossy: true, .. } | ExportErrorKind::Approximate { .. } => None,
-            ExportErrorKind::HiddenInline { .. } => Some(
-                "write the value as it is, or pass it to the app in :env (which goes to the private EnvironmentFile=)"
-                    .into(),
-            ),
+            ExportErrorKind::HiddenInline { target, .. } => Some(match target {
+                Target::Kubernetes => "write the value as it is, or pass it to the app in :env (which goes to the Secret)".into(),
+                _ => "write the value as it is, or pass it to the app in :env (which goes to the private EnvironmentFile=)".into(),
+            }),
             ExportErrorKind::ProgramNotFound { program } => Some(format!(
                 "install it, or give its absolute path on the target machine: --interpreter-path {program}=/usr/bin/{program}"
             )),
