@@ -296,13 +296,13 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
 pub(crate) enum Object {
     ConfigMap(ConfigMap),
     Secret(Secret),
-    Deployment(Deployment),
-    Job(Job),
-    Service(Service),
+    Deployment(Box<Deployment>),
+    Job(Box<Job>),
+    Service(Box<Service>),
     ServiceAccount(ServiceAccount),
     Role(Role),
     RoleBinding(RoleBinding),
-    CronJob(CronJob),
+    CronJob(Box<CronJob>),
 }
 
 impl Object {
@@ -358,10 +358,10 @@ impl Object {
         Ok(match &self {
             Object::ConfigMap(o) => Object::ConfigMap(p(o, patch)?),
             Object::Secret(o) => Object::Secret(p(o, patch)?),
-            Object::Deployment(o) => Object::Deployment(p(o, patch)?),
-            Object::Job(o) => Object::Job(p(o, patch)?),
-            Object::Service(o) => Object::Service(p(o, patch)?),
-            Object::CronJob(o) => Object::CronJob(p(o, patch)?),
+            Object::Deployment(o) => Object::Deployment(Box::new(p(o.as_ref(), patch)?)),
+            Object::Job(o) => Object::Job(Box::new(p(o.as_ref(), patch)?)),
+            Object::Service(o) => Object::Service(Box::new(p(o.as_ref(), patch)?)),
+            Object::CronJob(o) => Object::CronJob(Box::new(p(o.as_ref(), patch)?)),
             Object::ServiceAccount(_) | Object::Role(_) | Object::RoleBinding(_) => self,
         })
     }
@@ -657,7 +657,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             )])),
             ..ResourceRequirements::default()
         }),
-        readiness_probe: app.health.as_ref().map(|h| readiness(h)),
+        readiness_probe: app.health.as_ref().map(readiness),
         ..Container::default()
     };
     if let Some(m) = &app.max_memory_restart {
@@ -758,7 +758,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         }),
     };
     let workload = match hatch.kind {
-        Kind::Deployment => Object::Deployment(Deployment {
+        Kind::Deployment => Object::Deployment(Box::new(Deployment {
             metadata: meta(&name),
             spec: Some(DeploymentSpec {
                 replicas: Some(if app.autostart() { replicas } else { 0 }),
@@ -770,8 +770,8 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 ..DeploymentSpec::default()
             }),
             ..Deployment::default()
-        }),
-        Kind::Job => Object::Job(Job {
+        })),
+        Kind::Job => Object::Job(Box::new(Job {
             metadata: meta(&name),
             spec: Some(JobSpec {
                 parallelism: Some(replicas),
@@ -782,11 +782,11 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 ..JobSpec::default()
             }),
             ..Job::default()
-        }),
+        })),
     };
     objects.push(workload);
     if !ports.is_empty() {
-        objects.push(Object::Service(Service {
+        objects.push(Object::Service(Box::new(Service {
             metadata: meta(&name),
             spec: Some(ServiceSpec {
                 selector: Some(selector.clone()),
@@ -805,7 +805,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 ..ServiceSpec::default()
             }),
             ..Service::default()
-        }));
+        })));
     }
     if let Some(cron) = &app.cron_restart {
         match (&hatch.cron_image, hatch.kind, units::schedule(&cron.value)) {
@@ -876,9 +876,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         }
     }
     // What the API server would refuse though the schema passes.
-    if image.is_none() {
-        return None;
-    }
+    image.as_ref()?;
     for object in &done {
         for why in checks::check(object) {
             ctx.push(
@@ -985,7 +983,7 @@ fn restart_objects(
                 ..Subject::default()
             }]),
         }),
-        Object::CronJob(CronJob {
+        Object::CronJob(Box::new(CronJob {
             metadata: meta(restart),
             spec: Some(CronJobSpec {
                 schedule: schedule.to_string(),
@@ -1014,7 +1012,7 @@ fn restart_objects(
                 ..CronJobSpec::default()
             }),
             ..CronJob::default()
-        }),
+        })),
     ]
 }
 
