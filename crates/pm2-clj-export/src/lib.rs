@@ -32,11 +32,13 @@
 //! assert!(unit.content.contains("KillSignal=SIGINT\n"));
 //! ```
 //!
-//! Targets: [`Target::Systemd`] ([`systemd`]).
+//! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Compose`] ([`compose`]).
 
 #![warn(missing_docs)]
 
+pub mod compose;
 mod error;
+mod program;
 pub mod systemd;
 pub mod table;
 
@@ -173,5 +175,6 @@ impl Export {
 pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     match settings.target {
         Target::Systemd => systemd::export(inputs, settings),
+        Target::Compose => compose::export(inputs, settings),
     }
 }

@@ -1,4 +1,4 @@
-//! `pm2-clj export FILE|DIR... --target systemd -o OUT`: the sources' apps as another
+//! `pm2-clj export FILE|DIR... --target systemd|compose -o OUT`: the sources' apps as another
 //! engine's definitions (`pm2_clj_export`), written safely into OUT with a summary;
 //! `--install` puts them where systemd reads them (`pm2_clj_runtime::install`);
 //! `--explain` prints the mapping table.
@@ -23,12 +23,16 @@ pub enum TargetArg {
     /// systemd units: a service (or template) per app, a target per source file,
     /// timers for cron_restart.
     Systemd,
+    /// a compose file (compose-spec) per source file: a service per app, for docker
+    /// compose or podman compose.
+    Compose,
 }
 
 impl TargetArg {
     fn target(self) -> Target {
         match self {
             TargetArg::Systemd => Target::Systemd,
+            TargetArg::Compose => Target::Compose,
         }
     }
 }
@@ -85,6 +89,16 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     let Some(out) = &args.output else {
         unreachable!("clap requires -o without --explain")
     };
+    if args.install && target != Target::Systemd {
+        return Err(Failure::Usage(Report::new(Failure::plain(
+            CliProblem::Usage,
+            format!("--install installs systemd units, not {target} files"),
+            Some(format!(
+                "start them with the engine: docker compose -f {}/NAME/compose.yaml up -d",
+                out.display()
+            )),
+        ))));
+    }
     let (files, unreadable) = expand(&args.paths);
     if !unreadable.is_empty() {
         return Err(Failure::Input(unreadable));
@@ -184,6 +198,15 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         println!("{line}");
     }
 
+    if target == Target::Compose {
+        for entry in &result.entry_points {
+            println!(
+                "start everything: docker compose -f {} up -d",
+                out.join(entry).display()
+            );
+        }
+        return Ok(());
+    }
     let plan = Plan {
         user: args.user,
         unit_dir: unit_dir(args.user),
