@@ -296,7 +296,7 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
     let image = format!("pm2-clj-compose-test:{unique}");
     let root = dir.path().join("root");
     image_tree(&root);
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .arg("-C")
         .arg(&root)
         .args(["-c", "."])
@@ -305,9 +305,10 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
         .unwrap();
     let imported = Command::new("docker")
         .args(["import", "-c", "ENV PATH=/usr/bin:/bin", "-", &image])
-        .stdin(tar.stdout.unwrap())
+        .stdin(tar.stdout.take().unwrap())
         .output()
         .unwrap();
+    assert!(tar.wait().unwrap().success(), "tar of the image tree");
     assert!(imported.status.success(), "docker import: {}", text(&imported));
     step("build the image (docker import of node + libs)", t);
 
