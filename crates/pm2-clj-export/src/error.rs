@@ -65,6 +65,44 @@ pub enum ExportErrorKind {
         /// The file name both would take (`api.service`).
         file: String,
     },
+    /// An app exported to a container target without `:image` (pm2-clj never builds
+    /// images): `{:name "api" :script "a.js"}` to compose.
+    MissingImage {
+        /// The app.
+        app: String,
+        /// The target.
+        target: Target,
+    },
+    /// A port published on the host by an app of more than one replica: the replicas
+    /// would all bind the same host port (`:instances 2 :ports [{:container 3000
+    /// :published 8080}]`).
+    PublishedReplicas {
+        /// The app.
+        app: String,
+        /// The host port.
+        published: String,
+        /// How many replicas.
+        replicas: u64,
+    },
+    /// A key in an `:export` target map that the target's object does not have
+    /// (`:export {:compose {:restrat "always"}}`).
+    UnknownEscapeKey {
+        /// The key as written.
+        key: String,
+        /// The target.
+        target: Target,
+        /// The closest key the object has.
+        suggestion: Option<String>,
+    },
+    /// An `:export` target map that makes the generated object invalid once merged
+    /// (`:export {:compose {:deploy {:replicas "two"}}}`), or holds a value from
+    /// `#secret`, `#env` or a `.env` file, which would be written inline.
+    BadEscape {
+        /// The target.
+        target: Target,
+        /// What is wrong.
+        problem: String,
+    },
     /// `--keep-relative-paths` left a path relative that the target needs absolute
     /// (`:cwd "srv"`).
     RelativePath {
@@ -117,13 +155,6 @@ pub enum ExportErrorKind {
         /// What the API server would say.
         why: String,
     },
-    /// A container target's app without `:image` (pm2-clj never builds images).
-    NoImage {
-        /// The app.
-        app: String,
-        /// The target.
-        target: Target,
-    },
 }
 
 /// One problem of an export, at the text of its option when known.
@@ -143,7 +174,10 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::NeedsChoice { .. } => "export::needs-choice",
             ExportErrorKind::BadOverride { .. } => "export::bad-override",
             ExportErrorKind::Rejected { .. } => "export::rejected",
-            ExportErrorKind::NoImage { .. } => "export::no-image",
+            ExportErrorKind::MissingImage { .. } => "export::missing-image",
+            ExportErrorKind::PublishedReplicas { .. } => "export::published-replicas",
+            ExportErrorKind::UnknownEscapeKey { .. } => "export::unknown-escape-key",
+            ExportErrorKind::BadEscape { .. } => "export::bad-escape",
         }
     }
 
@@ -153,14 +187,23 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::Approximate { target, .. } => format!("approximate on {target}"),
             ExportErrorKind::HiddenInline { .. } => "would be written inline".into(),
             ExportErrorKind::ProgramNotFound { .. } => "not found".into(),
-            ExportErrorKind::BadName { .. } => "not a unit name".into(),
+            ExportErrorKind::BadName {
+                target: Target::Systemd,
+                ..
+            } => "not a unit name".into(),
+            ExportErrorKind::BadName { target, .. } => format!("not a {target} name"),
             ExportErrorKind::NameClash { .. } => "exported twice".into(),
             ExportErrorKind::RelativePath { .. } => "relative".into(),
             ExportErrorKind::KubernetesName { .. } => "not a Kubernetes name".into(),
             ExportErrorKind::NeedsChoice { target, .. } => format!("needs a choice on {target}"),
             ExportErrorKind::BadOverride { .. } => "not taken".into(),
             ExportErrorKind::Rejected { .. } => "the API server would refuse it".into(),
-            ExportErrorKind::NoImage { .. } => "no :image".into(),
+            ExportErrorKind::MissingImage { .. } => "no :image".into(),
+            ExportErrorKind::PublishedReplicas { replicas, .. } => {
+                format!("published by {replicas} replicas")
+            }
+            ExportErrorKind::UnknownEscapeKey { target, .. } => format!("not a {target} key"),
+            ExportErrorKind::BadEscape { .. } => "merged here".into(),
         }
     }
 
@@ -187,9 +230,15 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::NeedsChoice { choice, .. } => Some(format!("to choose it, write {choice}")),
             ExportErrorKind::BadOverride { .. } => Some("see `pm2-clj export --target kubernetes --explain`".into()),
             ExportErrorKind::Rejected { .. } => Some("change the option, or the :export map that sets it".into()),
-            ExportErrorKind::NoImage { .. } => Some(
-                "give the image that holds the app and its interpreter: :image \"registry.example.com/shop/api:1.4.2\" (pm2-clj never builds images)".into(),
+            ExportErrorKind::MissingImage { .. } => Some(
+                "add :image with the image that holds the app, such as :image \"registry.example.com/api:1.2\" (pm2-clj never builds images)".into(),
             ),
+            ExportErrorKind::PublishedReplicas { .. } => Some(
+                "run one instance, or do not publish the port (a port number in :ports is reachable on the project's network), and put a proxy in front".into(),
+            ),
+            ExportErrorKind::UnknownEscapeKey { suggestion: Some(s), .. } => Some(format!("did you mean {s}?")),
+            ExportErrorKind::UnknownEscapeKey { target, .. } => Some(format!("see the {target} keys in the compose specification")),
+            ExportErrorKind::BadEscape { .. } => Some("give the key the type the target expects, or leave it to pm2-clj's own option".into()),
         }
     }
 
@@ -223,12 +272,28 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::ProgramNotFound { program } => {
                 write!(f, "{program} is not on PATH, and a unit needs its absolute path")
             }
-            ExportErrorKind::BadName { name, target } => {
+            ExportErrorKind::BadName {
+                name,
+                target: Target::Systemd,
+            } => {
                 write!(
                     f,
-                    "{name:?} cannot name a {target} unit (ASCII letters, digits, :, -, _ and . only)"
+                    "{name:?} cannot name a systemd unit (ASCII letters, digits, :, -, _ and . only)"
                 )
             }
+            ExportErrorKind::BadName {
+                name,
+                target: Target::Compose,
+            } => {
+                write!(
+                    f,
+                    "{name:?} cannot name a compose service or project (ASCII letters, digits, ., _ and - only; a project: lowercase letters, digits, _ and -, starting with a letter or digit)"
+                )
+            }
+            ExportErrorKind::BadName {
+                name,
+                target: Target::Kubernetes,
+            } => write!(f, "{name:?} cannot name a Kubernetes object (a DNS-1123 label)"),
             ExportErrorKind::NameClash { file } => write!(f, "{file} would be written twice"),
             ExportErrorKind::RelativePath { option } => {
                 write!(f, "{option} is a relative path; a unit needs an absolute one")
@@ -245,9 +310,21 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::Rejected { object, why } => {
                 write!(f, "the API server would refuse {object}: {why}")
             }
-            ExportErrorKind::NoImage { app, target } => {
-                write!(f, "{app} has no :image, which {target} runs it in")
+            ExportErrorKind::MissingImage { app, target } => {
+                write!(f, "app \"{app}\" has no :image, which {target} needs to run it")
             }
+            ExportErrorKind::PublishedReplicas {
+                app,
+                published,
+                replicas,
+            } => write!(
+                f,
+                "app \"{app}\" publishes host port {published} from {replicas} replicas, which cannot all bind it"
+            ),
+            ExportErrorKind::UnknownEscapeKey { key, target, .. } => {
+                write!(f, "{key} is not a key of a {target} service")
+            }
+            ExportErrorKind::BadEscape { target, problem } => write!(f, ":export :{target} {problem}"),
         }
     }
 }

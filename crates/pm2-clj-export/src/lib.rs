@@ -33,11 +33,14 @@
 //! ```
 //!
 //! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Kubernetes`] ([`kubernetes`]).
+//! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Compose`] ([`compose`]).
 
 #![warn(missing_docs)]
 
+pub mod compose;
 mod error;
 pub mod kubernetes;
+mod program;
 pub mod systemd;
 pub mod table;
 
@@ -175,5 +178,6 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     match settings.target {
         Target::Systemd => systemd::export(inputs, settings),
         Target::Kubernetes => kubernetes::export(inputs, settings),
+        Target::Compose => compose::export(inputs, settings),
     }
 }

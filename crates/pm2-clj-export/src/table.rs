@@ -13,6 +13,9 @@ pub enum Target {
     /// systemd units: one service (or template) per app, a target per ecosystem,
     /// timers for `cron_restart`.
     Systemd,
+    /// A compose file (compose-spec): one service per app, run by `docker compose` or
+    /// `podman compose`.
+    Compose,
     /// Kubernetes manifests: a `Deployment` (or `Job`) per app, with its `Service`,
     /// `Secret` and `ConfigMap`, built from `k8s-openapi`'s typed objects.
     Kubernetes,
@@ -20,12 +23,13 @@ pub enum Target {
 
 impl Target {
     /// Every target, in the order the docs list them.
-    pub const ALL: &[Target] = &[Target::Systemd, Target::Kubernetes];
+    pub const ALL: &[Target] = &[Target::Systemd, Target::Compose, Target::Kubernetes];
 
     /// The target's name on the command line (`systemd`).
     pub fn name(self) -> &'static str {
         match self {
             Target::Systemd => "systemd",
+            Target::Compose => "compose",
             Target::Kubernetes => "kubernetes",
         }
     }
@@ -83,6 +87,16 @@ const fn row(option: &'static str, field: &'static str, fidelity: Fidelity, note
     Row {
         option,
         target: Target::Systemd,
+        field,
+        fidelity,
+        note,
+    }
+}
+
+const fn compose(option: &'static str, field: &'static str, fidelity: Fidelity, note: &'static str) -> Row {
+    Row {
+        option,
+        target: Target::Compose,
         field,
         fidelity,
         note,
@@ -174,6 +188,78 @@ pub const ROWS: &[Row] = &[
     row(":image", "—", F, "systemd runs the app on the host, not in a container"),
     row(":ports", "—", A, "the app listens on the host itself: a :published port other than its container port is not mapped"),
     row(":export", "", N, "the systemd target does not merge an :export :systemd map yet: add a drop-in (NAME.service.d/override.conf) instead"),
+    // Compose: one service per app in ECOSYSTEM/compose.yaml (project ECOSYSTEM, or
+    // ECOSYSTEM-PROFILE); every string is written so that compose interpolates nothing.
+    compose("script", "command", F, "exec form: [interpreter, node_args..., script, args...] as PM2 runs them; the image's ENTRYPOINT, if it has one, gets them as arguments"),
+    compose("name", "services.NAME", F, "a name compose cannot take as a service name (letters, digits, ., _ and - only) is an error"),
+    compose("name_prefix", "", N, "PM2 sets it for its modules"),
+    compose("filter_env", "", A, "a container gets none of the caller's environment: every variable is filtered"),
+    compose("namespace", "name (the project)", A, "compose has no namespaces: the ecosystem's project groups its apps"),
+    compose("install_url", "", N, "PM2 sets it for modules installed from a URL"),
+    compose("cwd", "working_dir", F, "absolute, as PM2 makes it: the image must hold the app there; without cwd the image's WORKDIR is used and the script is relative to it"),
+    compose("args", "command", F, "one item each; a hidden value is an error (a compose file cannot read a private file into a command)"),
+    compose("exec_interpreter", "command", F, "found on the image's PATH; PM2's choice by extension when not set"),
+    compose("node_args", "command", F, "between the interpreter and the script"),
+    compose("out_file", "", A, "the engine keeps the app's output (docker compose logs); no file is written in the container"),
+    compose("error_file", "", A, "the engine keeps the app's errors (docker compose logs); no file is written in the container"),
+    compose("log_file", "", A, "the engine keeps both streams (docker compose logs); no file is written in the container"),
+    compose("disable_logs", "logging.driver: none", F, ""),
+    compose("log_type", "", A, "the engine's log driver (json-file) wraps lines in JSON its own way"),
+    compose("log_date_format", "", A, "the engine stamps each line: docker compose logs --timestamps"),
+    compose("time", "", A, "the engine stamps each line: docker compose logs --timestamps"),
+    compose("env", "environment env_file", F, "values from #secret, #env, .env files and includes go to ECOSYSTEM/NAME.env (0600), never into compose.yaml"),
+    compose("env_<name>", "", N, "only `pm2 start --env <name>` merges it: use a :profiles overlay and --profile"),
+    compose("max_memory_restart", "deploy.resources.limits.memory memswap_limit", A, "the kernel kills the app (OOM) past the limit and the restart policy starts it again; PM2 restarts it gracefully (SIGINT, then kill_timeout)"),
+    compose("pid_file", "", N, "the engine keeps the main pid itself (docker inspect) and writes no file"),
+    compose("restart_delay", "", A, "the engine waits on its own: 100 ms, doubling to 1 min, back to 100 ms after 10 s up"),
+    compose("exp_backoff_restart_delay", "", A, "the engine waits on its own: 100 ms, doubling to 1 min (PM2: this delay ×1.5 to 15 s)"),
+    compose("source_map_support", "", N, "PM2 loads source-map-support into node apps; pass --enable-source-maps in node_args instead"),
+    compose("disable_source_map_support", "—", F, "the engine loads nothing into the app"),
+    compose("wait_ready", "", N, "the app tells PM2 it is ready over PM2's IPC channel; use :health, which becomes the healthcheck"),
+    compose("instances", "deploy.replicas", F, "one container per instance; \"max\" is fixed at export to --cpus (approximate); more than one: every replica has NODE_APP_INSTANCE 0 (approximate) and none may publish a port"),
+    compose("kill_timeout", "stop_grace_period", F, "rounded up to whole seconds (2s for PM2's 1600 ms default); the stop signal is SIGINT (stop_signal), as PM2's"),
+    compose("shutdown_with_message", "", N, "PM2 sends a 'shutdown' message over its IPC channel instead of SIGINT"),
+    compose("listen_timeout", "", N, "it bounds PM2's wait for 'ready' or 'listening' on reload; compose has no reload"),
+    compose("cron_restart", "", N, "compose has no schedule: run `docker compose restart NAME` from cron or a systemd timer"),
+    compose("merge_logs", "—", F, "the engine keeps one log per container"),
+    compose("vizion", "—", F, "PM2's record of the app's git state; nothing runs differently"),
+    compose("autostart", "profiles: [manual]", F, "false: `docker compose up` leaves it out; `docker compose up NAME` starts it"),
+    compose("autorestart", "restart", F, "unless-stopped, or \"no\""),
+    compose("stop_exit_codes", "", N, "the engine's restart policies restart on any exit (unless-stopped) or any failing one (on-failure)"),
+    compose("watch_delay", "", N, "the engine does not restart on file changes (with watch on)"),
+    compose("watch", "", N, "the engine does not restart on file changes (docker compose watch syncs a build context, not this)"),
+    compose("ignore_watch", "", N, "the engine does not restart on file changes (with watch on)"),
+    compose("watch_options", "", N, "the engine does not restart on file changes (with watch on)"),
+    compose("min_uptime", "", A, "the engine restarts without limit (unless-stopped); its delay starts again at 100 ms after 10 s up"),
+    compose("max_restarts", "", A, "the engine restarts without limit (unless-stopped); PM2 gives up after max_restarts unstable restarts"),
+    compose("execute_command", "—", F, "the app runs as one process, as in fork mode"),
+    compose("exec_mode", "—", F, "cluster is approximate: no cluster primary, each instance is a container of its own (each with its own network address, so the container port is not shared)"),
+    compose("force", "—", F, "it concerns `pm2 start` only"),
+    compose("append_env_to_name", "—", F, "it concerns `pm2 start --env` only"),
+    compose("post_update", "—", F, "it concerns PM2's dashboard only"),
+    compose("trace", "", N, "PM2's transaction tracing (@pm2/io) is not loaded"),
+    compose("disable_trace", "—", F, "nothing is traced"),
+    compose("v8", "—", F, "PM2 7 does nothing with it"),
+    compose("event_loop_inspector", "—", F, "PM2 7 does nothing with it"),
+    compose("deep_monitoring", "", N, "PM2's deep monitoring (@pm2/io) is not loaded"),
+    compose("increment_var", "environment", F, "one instance: the variable's value (0 when unset); with more, replicas cannot get a value each (an error)"),
+    compose("instance_var", "environment", F, "NODE_APP_INSTANCE (or this name) is 0; every replica gets 0"),
+    compose("pmx", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    compose("automation", "", N, "PM2's @pm2/io agent (metrics, actions) is not loaded"),
+    compose("treekill", "init: true", A, "docker's init (PID 1) passes SIGINT to the app only; the container's other processes are killed with it after stop_grace_period"),
+    compose("port", "environment PORT, expose", F, "PORT as PM2 sets it; the port is exposed to the project's network (publish it with :ports)"),
+    compose("username", "—", F, "PM2 records who started the app; user comes from uid"),
+    compose("uid", "user", F, "the image must know a user given by name"),
+    compose("gid", "user (UID:GID)", F, ""),
+    compose("windowsHide", "—", F, "Windows only"),
+    compose("kill_retry_time", "", A, "the engine sends SIGKILL once, stop_grace_period after SIGINT; PM2 retries every kill_retry_time"),
+    compose("write", "—", F, "PM2 7 does nothing with it"),
+    compose("io", "", N, "PM2's @pm2/io settings: the agent is not loaded"),
+    compose(":health", "healthcheck", A, ":command runs as is (CMD); :http and :tcp run a small probe with the app's own interpreter (node -e, python -c), as compose has no HTTP or TCP check; :interval is the interval and each try's timeout, :grace + :timeout the start_period, all rounded up to whole seconds"),
+    compose(":logs :rotate", "", A, "the engine's json-file driver keeps its own files (docker's log-opts max-size, max-file); pm2-logrotate does not run"),
+    compose(":image", "image", F, "required: pm2-clj never builds images (a missing :image is an error naming it)"),
+    compose(":ports", "ports expose", F, "a port with :published goes to ports (long syntax), one without to expose; a published port with more than one replica is an error"),
+    compose(":export", "services.NAME", F, "deep-merged into the service (nil removes a key); its keys are checked against the compose-spec service keys, and the result with pm2-clj's checks"),
     // Kubernetes.
     k8s("script", "containers[].command", F, "the interpreter (PM2's choice by extension) and its arguments, then the script as written, relative to workingDir; a program named without a folder is found on the image's PATH"),
     k8s("name", "metadata.name, the container's name, app.kubernetes.io/name", F, "a name Kubernetes does not take (a DNS-1123 label; a Service's a DNS-1035 label) is an error with the nearest one it takes, never rewritten"),

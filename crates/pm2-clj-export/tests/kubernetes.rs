@@ -434,7 +434,7 @@ fn options_kubernetes_cannot_do_fail_naming_option_and_target() {
     let e = errors(&export_text(r#"{:apps [{:name "a" :script "a.js"}]}"#));
     assert_eq!(
         e,
-        ["export::no-image: a has no :image, which kubernetes runs it in"]
+        ["export::missing-image: app \"a\" has no :image, which kubernetes needs to run it"]
     );
     // autorestart false is a Job only when chosen; cron_restart a CronJob only when chosen.
     let e = errors(&export_text(
@@ -535,7 +535,7 @@ fn names_option_and_target(problem: &pm2_clj_export::ExportProblem) -> bool {
         ExportErrorKind::KubernetesName { name, .. } => text.contains(&format!("{name:?}")),
         ExportErrorKind::BadOverride { path, .. } => path.starts_with(":export :kubernetes"),
         ExportErrorKind::Rejected { object, .. } => !object.is_empty(),
-        ExportErrorKind::NoImage { .. } => text.contains(":image"),
+        ExportErrorKind::MissingImage { .. } => text.contains(":image"),
         _ => false,
     };
     target && option

@@ -1,6 +1,6 @@
-//! `pm2-clj export FILE|DIR... --target systemd|kubernetes -o OUT`: the sources' apps as
-//! another engine's definitions (`pm2_clj_export`), written safely into OUT with a
-//! summary; `--install` puts systemd units where systemd reads them
+//! `pm2-clj export FILE|DIR... --target systemd|compose|kubernetes -o OUT`: the sources'
+//! apps as another engine's definitions (`pm2_clj_export`), written safely into OUT with
+//! a summary; `--install` puts systemd units where systemd reads them
 //! (`pm2_clj_runtime::install`); `--explain` prints the mapping table.
 
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ pub enum TargetArg {
     /// systemd units: a service (or template) per app, a target per source file,
     /// timers for cron_restart.
     Systemd,
+    /// a compose file (compose-spec) per source file: a service per app, for docker
+    /// compose or podman compose.
+    Compose,
     /// Kubernetes manifests: a Deployment (or Job) per app, with its Service, Secret
     /// and ConfigMap.
     #[value(alias = "k8s")]
@@ -34,6 +37,7 @@ impl TargetArg {
     fn target(self) -> Target {
         match self {
             TargetArg::Systemd => Target::Systemd,
+            TargetArg::Compose => Target::Compose,
             TargetArg::Kubernetes => Target::Kubernetes,
         }
     }
@@ -95,11 +99,14 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     if args.install && target != Target::Systemd {
         return Err(Failure::Usage(Report::new(Failure::plain(
             CliProblem::Usage,
-            format!("--install is for systemd units; {target} manifests are applied with kubectl"),
-            Some(format!(
-                "run `kubectl apply -f {}` after the export",
-                out.display()
-            )),
+            format!("--install installs systemd units, not {target} files"),
+            Some(match target {
+                Target::Kubernetes => format!("apply them with kubectl: kubectl apply -f {}", out.display()),
+                _ => format!(
+                    "start them with the engine: docker compose -f {}/NAME/compose.yaml up -d",
+                    out.display()
+                ),
+            }),
         ))));
     }
     let (files, unreadable) = expand(&args.paths);
@@ -116,7 +123,7 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     // A container's paths are the image's: this machine's folders are not looked at.
     let preflight = match target {
         Target::Systemd => Preflight::Warn,
-        Target::Kubernetes => Preflight::Off,
+        Target::Compose | Target::Kubernetes => Preflight::Off,
     };
     let mut loaded = Vec::new();
     for file in &files {
@@ -210,6 +217,15 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         return Ok(());
     }
 
+    if target == Target::Compose {
+        for entry in &result.entry_points {
+            println!(
+                "start everything: docker compose -f {} up -d",
+                out.join(entry).display()
+            );
+        }
+        return Ok(());
+    }
     let plan = Plan {
         user: args.user,
         unit_dir: unit_dir(args.user),

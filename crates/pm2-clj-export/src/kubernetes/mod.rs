@@ -33,11 +33,12 @@ use k8s_openapi::{ByteString, Resource};
 use pm2_dsl_emit::health::Probe as Check;
 use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting, Watch};
 use pm2_dsl_eval::ValueKind;
-use pm2_dsl_reader::{SourceMap, Span};
+use pm2_dsl_reader::Span;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ExportErrorKind, ExportProblem};
+use crate::program::{Ctx, app_name};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -77,46 +78,13 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     out
 }
 
-/// What one problem-collecting pass over an app needs.
-struct Ctx<'a, 'b> {
-    settings: &'a Settings<'b>,
-    problems: &'a mut Vec<ExportProblem>,
-    sources: Option<&'a SourceMap>,
+/// Kubernetes's name rules, checked into the export's problems.
+trait Names {
+    /// Whether `name` follows `rule`; an error with the nearest name when not.
+    fn name_ok(&mut self, name: &str, what: &str, rule: Rule, at: Option<Span>) -> bool;
 }
 
-impl Ctx<'_, '_> {
-    fn push(&mut self, kind: ExportErrorKind, at: Option<Span>) {
-        let problem = ExportProblem::new(kind, at);
-        self.problems.push(match self.sources {
-            Some(sources) => problem.attach_sources(sources),
-            None => problem,
-        });
-    }
-
-    fn report(&mut self, option: &str, at: Option<Span>, fidelity: Fidelity, how: &str) {
-        match fidelity {
-            Fidelity::Faithful => {}
-            Fidelity::Approximate => self.push(
-                ExportErrorKind::Approximate {
-                    option: option.into(),
-                    target: TARGET,
-                    how: how.into(),
-                },
-                at,
-            ),
-            Fidelity::None => self.push(
-                ExportErrorKind::NoEquivalent {
-                    option: option.into(),
-                    target: TARGET,
-                    why: how.into(),
-                    lossy: self.settings.lossy,
-                },
-                at,
-            ),
-        }
-    }
-
-    /// Whether `name` follows `rule`; an error with the nearest name when not.
+impl Names for Ctx<'_, '_> {
     fn name_ok(&mut self, name: &str, what: &str, rule: Rule, at: Option<Span>) -> bool {
         if rule.allows(name) {
             return true;
@@ -156,6 +124,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
         settings,
         problems: &mut out.problems,
         sources: input.sources,
+        target: TARGET,
     };
     if !ctx.name_ok(
         input.name,
@@ -241,8 +210,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
     let program = match &app.interpreter {
         Some(i) if i.value == "none" => None,
         Some(i) => Some((i.value.clone(), at(i), i.written.contains_hidden())),
-        None => crate::systemd::interpreter_by_extension(&script.value)
-            .map(|p| (p.to_string(), at(script), false)),
+        None => crate::program::by_extension(&script.value).map(|p| (p.to_string(), at(script), false)),
     };
     match program {
         None => {
@@ -271,7 +239,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
             }
             command.push(literal(&program));
             if let Some(a) = &app.interpreter_args {
-                for (text, hidden) in crate::systemd::args(a) {
+                for (text, hidden) in crate::program::args(a) {
                     command.push(word(&text, hidden, at(a), env));
                 }
             }
@@ -285,7 +253,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
     }
     let mut args = Vec::new();
     if let Some(a) = &app.args {
-        for (text, hidden) in crate::systemd::args(a) {
+        for (text, hidden) in crate::program::args(a) {
             args.push(word(&text, hidden, at(a), env));
         }
     }
@@ -381,11 +349,6 @@ impl Object {
     }
 }
 
-/// The app's name, as PM2 gives it.
-fn app_name(app: &AppSpec) -> Option<String> {
-    crate::systemd::app_name(app)
-}
-
 fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Option<Vec<File>> {
     let name = app_name(app)?;
     let name_at = app.name.as_ref().and_then(at);
@@ -448,7 +411,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         Some(i) => Some(i.value.clone()),
         None => {
             ctx.push(
-                ExportErrorKind::NoImage {
+                ExportErrorKind::MissingImage {
                     app: name.clone(),
                     target: TARGET,
                 },

@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
-use pm2_dsl_eval::{Value, ValueKind};
-use pm2_dsl_reader::{SourceMap, Span};
+use pm2_dsl_eval::ValueKind;
+use pm2_dsl_reader::Span;
 
 use crate::error::{ExportErrorKind, ExportProblem};
+use crate::program::{Ctx, app_name, args, by_extension, is_command};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -118,49 +119,6 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     out
 }
 
-/// What one problem-collecting pass over an app needs.
-struct Ctx<'a, 'b> {
-    settings: &'a Settings<'b>,
-    problems: &'a mut Vec<ExportProblem>,
-    sources: Option<&'a SourceMap>,
-}
-
-impl Ctx<'_, '_> {
-    fn push(&mut self, kind: ExportErrorKind, at: Option<Span>) {
-        let problem = ExportProblem::new(kind, at);
-        self.problems.push(match self.sources {
-            Some(sources) => problem.attach_sources(sources),
-            None => problem,
-        });
-    }
-
-    /// Reports `option` as the table's row says (or as `fidelity` with `how`, when the
-    /// value makes it differ from the row).
-    fn report(&mut self, option: &str, at: Option<Span>, fidelity: Fidelity, how: &str) {
-        let target = Target::Systemd;
-        match fidelity {
-            Fidelity::Faithful => {}
-            Fidelity::Approximate => self.push(
-                ExportErrorKind::Approximate {
-                    option: option.into(),
-                    target,
-                    how: how.into(),
-                },
-                at,
-            ),
-            Fidelity::None => self.push(
-                ExportErrorKind::NoEquivalent {
-                    option: option.into(),
-                    target,
-                    why: how.into(),
-                    lossy: self.settings.lossy,
-                },
-                at,
-            ),
-        }
-    }
-}
-
 fn row(option: &str) -> &'static crate::table::Row {
     row_of(option, Target::Systemd).expect("every option has a systemd row (tested)")
 }
@@ -170,6 +128,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
         settings,
         problems: &mut out.problems,
         sources: input.sources,
+        target: Target::Systemd,
     };
     let name = input.name;
     if !syntax::unit_name_ok(name) {
@@ -603,22 +562,6 @@ fn principal(p: &Principal) -> String {
     }
 }
 
-/// The app's name, as PM2 gives it: `name`, else the script's file name without its
-/// extension.
-pub(crate) fn app_name(app: &AppSpec) -> Option<String> {
-    match app.name() {
-        Some(n) => Some(n.to_string()),
-        None => Path::new(&app.script.as_ref()?.value)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned()),
-    }
-}
-
-/// Whether a name is looked up on `PATH` (it has no folder in it).
-fn is_command(name: &str) -> bool {
-    !name.is_empty() && !name.contains('/')
-}
-
 fn resolve(program: &str, at: Option<Span>, ctx: &mut Ctx) -> Option<String> {
     match (ctx.settings.programs)(program) {
         Some(path) => Some(path),
@@ -643,7 +586,7 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
         Some(i) if i.value == "none" => return Some((String::new(), true)),
         Some(i) => (i.value.clone(), at(i)),
         None => {
-            let Some(by_extension) = interpreter_by_extension(&script.value) else {
+            let Some(by_extension) = by_extension(&script.value) else {
                 return Some((String::new(), true));
             };
             if by_extension == "python" && (ctx.settings.programs)("python").is_none() {
@@ -666,36 +609,6 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
         return None;
     }
     resolve(&name, at, ctx).map(|p| (p, false))
-}
-
-/// PM2's interpreter for a script without `exec_interpreter`, by the script's
-/// extension (`node` for any other); `None` for a command (no extension, no folder),
-/// which runs itself.
-pub(crate) fn interpreter_by_extension(script: &str) -> Option<&'static str> {
-    let ext = Path::new(script).extension().and_then(|e| e.to_str());
-    Some(match ext {
-        Some("sh") => "bash",
-        Some("py") => "python",
-        Some("rb") => "ruby",
-        Some("php") => "php",
-        Some("pl") => "perl",
-        Some("coffee") => "coffee",
-        Some("ls") => "lsc",
-        None if is_command(script) => return None,
-        _ => "node",
-    })
-}
-
-/// Arguments one by one, each with whether it is hidden.
-pub(crate) fn args(a: &Setting<pm2_dsl_emit::Args>) -> Vec<(String, bool)> {
-    let argv = a.value.argv();
-    let hidden: Vec<bool> = match a.written.kind() {
-        ValueKind::Vector(items) | ValueKind::List(items) if items.len() == argv.len() => {
-            items.iter().map(Value::contains_hidden).collect()
-        }
-        _ => vec![a.written.contains_hidden(); argv.len()],
-    };
-    argv.into_iter().zip(hidden).collect()
 }
 
 /// `RestartSec=`: `exp_backoff_restart_delay` (PM2 prefers it), else `restart_delay`.
