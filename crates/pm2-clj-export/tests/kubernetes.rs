@@ -22,6 +22,7 @@ use pm2_clj_export::{Export, ExportErrorKind, Input, Settings, ecosystem_name, e
 use pm2_clj_sync::load::{Input as Source, LoadSettings, Loaded};
 use pm2_dsl_eval::{Env, FsLoader};
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 fn repo() -> PathBuf {
     pm2_clj_testkit::repo_root()
@@ -541,31 +542,38 @@ fn names_option_and_target(problem: &pm2_clj_export::ExportProblem) -> bool {
     target && option
 }
 
+/// A source of one app: a name, usually an image, and up to three of [`PIECES`] (one
+/// of each option).
+fn app_text() -> impl Strategy<Value = String> {
+    (
+        prop_oneof![6 => Just("api"), 1 => prop::sample::select(NAMES)],
+        prop::bool::weighted(0.9),
+        prop::sample::subsequence(PIECES, 0..4),
+    )
+        .prop_map(|(name, image, pieces)| {
+            let mut seen = Vec::new();
+            let pieces: Vec<&str> = pieces
+                .into_iter()
+                .filter(|p| {
+                    let key = p.split_whitespace().next().unwrap_or("");
+                    let fresh = !seen.contains(&key);
+                    seen.push(key);
+                    fresh
+                })
+                .collect();
+            let image = if image { ":image \"r.example.com/x:1\"" } else { "" };
+            format!(
+                "{{:apps [{{:name {name:?} :script \"app.js\" {image} {}}}]}}",
+                pieces.join(" ")
+            )
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_app_exports_or_fails_naming_option_and_target(
-        name in prop_oneof![6 => Just("api"), 1 => prop::sample::select(NAMES)],
-        image in prop::bool::weighted(0.9),
-        pieces in prop::sample::subsequence(PIECES, 0..4),
-    ) {
-        // One :export and one of each option at most.
-        let mut seen = Vec::new();
-        let pieces: Vec<&str> = pieces
-            .into_iter()
-            .filter(|p| {
-                let key = p.split_whitespace().next().unwrap_or("");
-                let fresh = !seen.contains(&key);
-                seen.push(key);
-                fresh
-            })
-            .collect();
-        let image = if image { ":image \"r.example.com/x:1\"" } else { "" };
-        let text = format!(
-            "{{:apps [{{:name {name:?} :script \"app.js\" {image} {}}}]}}",
-            pieces.join(" ")
-        );
+    fn every_app_exports_or_fails_naming_option_and_target(text in app_text()) {
         let Ok(loaded) = load_text(&text) else {
             // The language refused it: nothing to export.
             return Ok(());
@@ -581,4 +589,38 @@ proptest! {
             read_back(&export);
         }
     }
+}
+
+/// The manifests of generated apps that export, validated by the schema too: 80 apps
+/// drawn as the property test draws them, every success written out and validated in
+/// one run per version.
+#[test]
+fn generated_apps_that_export_validate_for_kubernetes_1_33_to_1_37() {
+    if !kubernetes_validate() {
+        return;
+    }
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = app_text();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for case in 0..80 {
+        let text = strategy.new_tree(&mut runner).unwrap().current();
+        let Ok(loaded) = load_text(&text) else { continue };
+        let export = exported(&loaded, Path::new("/srv/shop/shop.pm2.edn"), None, false);
+        if !export.failed() {
+            files.extend(write_all(&export, &dir.path().join(case.to_string())));
+        }
+    }
+    assert!(
+        files.len() >= 20,
+        "only {} manifests from 80 generated apps",
+        files.len()
+    );
+    for minor in 33..=37 {
+        let version = format!("1.{minor}.0");
+        if let Some((ok, said)) = validate(&files, &version) {
+            assert!(ok, "Kubernetes {version}:\n{said}");
+        }
+    }
+    eprintln!("{} manifests of generated apps valid (--strict)", files.len());
 }
