@@ -111,19 +111,36 @@ fn read_back(export: &Export) -> Vec<String> {
     kinds
 }
 
-const EXAMPLE: &str = "examples/export/cluster.pm2.edn";
+/// The examples with images, and their profiles.
+const EXAMPLES: &[(&str, &[Option<&str>])] = &[
+    ("examples/export/cluster.pm2.edn", &[None, Some("prod")]),
+    ("examples/containers.pm2.edn", &[None, Some("staging")]),
+];
+
+/// Each example's export under each of its profiles, with its name for the snapshot.
+fn examples() -> Vec<(String, Export)> {
+    let mut out = Vec::new();
+    for (file, profiles) in EXAMPLES {
+        let source = repo().join(file);
+        for profile in *profiles {
+            let loaded = Source::file(&source)
+                .load(&settings(*profile))
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            let export = exported(&loaded, &source, *profile, false);
+            assert!(!export.failed(), "{file}: {}", shown(&export));
+            out.push((
+                format!("{}-{}", ecosystem_name(&source), profile.unwrap_or("default")),
+                export,
+            ));
+        }
+    }
+    out
+}
 
 #[test]
-fn golden_manifests_of_the_example() {
-    let source = repo().join(EXAMPLE);
-    for profile in [None, Some("prod")] {
-        let loaded = Source::file(&source)
-            .load(&settings(profile))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let export = exported(&loaded, &source, profile, false);
-        assert!(!export.failed(), "{}", shown(&export));
+fn golden_manifests_of_the_examples() {
+    for (name, export) in examples() {
         read_back(&export);
-        let name = format!("cluster-{}", profile.unwrap_or("default"));
         insta::assert_snapshot!(name, shown(&export));
     }
 }
@@ -285,11 +302,8 @@ fn every_manifest_validates_for_kubernetes_1_33_to_1_37() {
     }
     let dir = tempfile::tempdir().unwrap();
     let mut files = write_all(&export_text(EVERYTHING), &dir.path().join("everything"));
-    let source = repo().join(EXAMPLE);
-    for profile in [None, Some("prod")] {
-        let loaded = Source::file(&source).load(&settings(profile)).unwrap();
-        let export = exported(&loaded, &source, profile, false);
-        files.extend(write_all(&export, &dir.path().join(profile.unwrap_or("default"))));
+    for (name, export) in examples() {
+        files.extend(write_all(&export, &dir.path().join(name)));
     }
     let mut validated = Vec::new();
     for minor in 33..=37 {
