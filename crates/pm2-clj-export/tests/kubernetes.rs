@@ -93,7 +93,17 @@ fn read_back(export: &Export) -> Vec<String> {
                 .unwrap_or_else(|e| panic!("{}: not YAML: {e}\n{}", file.name, file.content));
             let kind = json["kind"].as_str().unwrap_or_default().to_string();
             let read = match kind.as_str() {
-                "Deployment" => serde_json::from_value::<Deployment>(json).map(drop),
+                "Deployment" => serde_json::from_value::<Deployment>(json).map(|d| {
+                    // Never a restartPolicy a Deployment refuses, never a size like 300MB.
+                    let pod = d.spec.unwrap().template.spec.unwrap();
+                    assert_eq!(pod.restart_policy.as_deref(), Some("Always"), "{}", file.name);
+                    for c in &pod.containers {
+                        let limits = c.resources.as_ref().and_then(|r| r.limits.as_ref());
+                        for q in limits.into_iter().flat_map(|l| l.values()) {
+                            assert!(!q.0.ends_with('B') && !q.0.contains('.'), "{}: {q:?}", file.name);
+                        }
+                    }
+                }),
                 "Job" => serde_json::from_value::<Job>(json).map(drop),
                 "CronJob" => serde_json::from_value::<CronJob>(json).map(drop),
                 "Service" => serde_json::from_value::<Service>(json).map(drop),
