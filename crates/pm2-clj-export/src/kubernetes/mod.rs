@@ -454,87 +454,9 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
     // The environment: the app's, PORT, the instance number, as PM2 sets them.
     let mut env = Env::default();
     let (command, args) = command(app, &mut env, ctx)?;
-    for (var, value) in &app.env {
-        let env_at = app
-            .written()
-            .find(|(k, _)| *k == "env")
-            .and_then(|(_, v)| v.origin());
-        if ctx.name_ok(var, "an environment variable", Rule::EnvVar, env_at) {
-            env.set(var, value.text.clone(), value.hidden.is_some(), env_at);
-        }
-    }
-    if let Some(port) = &app.port {
-        env.set(
-            "PORT",
-            port.value.to_string(),
-            port.written.contains_hidden(),
-            at(port),
-        );
-    }
-    if let Some(var) = &app.increment_var {
-        if count > 1 {
-            ctx.report(
-                "increment_var",
-                at(var),
-                Fidelity::None,
-                "a Deployment's pods are alike: none has a number of its own to add",
-            );
-        } else if !app.env.contains_key(&var.value) {
-            env.set(&var.value, "0".into(), false, at(var));
-        }
-    }
-    let instance_var = app
-        .instance_var
-        .as_ref()
-        .map_or("NODE_APP_INSTANCE", |s| s.value.as_str());
-    if count > 1 {
-        let r = row("instance_var");
-        ctx.report(
-            "instance_var",
-            app.instances.as_ref().and_then(at),
-            r.fidelity,
-            r.note,
-        );
-    }
-    env.set(instance_var, "0".into(), false, None);
-
+    environment(app, count, &mut env, ctx);
+    let (env_vars, config, secret) = env_sources(&env, hatch.env_from, &secret_name, ctx);
     let mut objects = Vec::new();
-    let mut env_vars = Vec::new();
-    let mut config = BTreeMap::new();
-    let mut secret = BTreeMap::new();
-    for var in &env.0 {
-        if var.hidden {
-            if !ctx.name_ok(&var.name, "a key of the Secret", Rule::DataKey, var.at) {
-                continue;
-            }
-            secret.insert(var.name.clone(), ByteString(var.text.clone().into_bytes()));
-            env_vars.push(EnvVar {
-                name: var.name.clone(),
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: Some(SecretKeySelector {
-                        name: secret_name.clone(),
-                        key: var.name.clone(),
-                        optional: None,
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            });
-        } else if hatch.env_from == EnvFrom::ConfigMap {
-            if ctx.name_ok(&var.name, "a key of the ConfigMap", Rule::DataKey, var.at) {
-                config.insert(var.name.clone(), var.text.clone());
-            }
-        } else {
-            env_vars.push(EnvVar {
-                name: var.name.clone(),
-                value: Some(literal(&var.text)),
-                ..EnvVar::default()
-            });
-        }
-    }
-    // Variables named in command or args resolve only from those set before them in
-    // `env` or through `envFrom`: the Secret's come first in the list as written.
-    env_vars.sort_by_key(|v| v.value_from.is_none());
 
     let labels: BTreeMap<String, String> = [
         ("app.kubernetes.io/name", name.as_str()),
@@ -809,9 +731,32 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         }
     }
 
-    // The escape hatch, merged into each object and read back into its type.
+    let done = merged(objects.into_iter().chain(secret_object).collect(), &hatch, ctx);
+    // What the API server would refuse though the schema passes.
+    image.as_ref()?;
+    for object in &done {
+        for why in checks::check(object) {
+            ctx.push(
+                ExportErrorKind::Rejected {
+                    object: object.describe(),
+                    why,
+                },
+                hatch.at.or(name_at),
+            );
+        }
+    }
+    if ctx.problems.iter().filter(|p| !p.is_warning()).count() > before {
+        return None;
+    }
+
+    written(&name, header, &done, ctx, name_at)
+}
+
+/// `objects` with the hatch's maps merged in and read back into their types; a map that
+/// does not fit, or names an object the app does not have, is an error.
+fn merged(objects: Vec<Object>, hatch: &Hatch, ctx: &mut Ctx) -> Vec<Object> {
     let mut done = Vec::new();
-    for object in objects.into_iter().chain(secret_object) {
+    for object in objects {
         let key = object.hatch_key();
         let patch = key.and_then(|k| hatch.patch(k));
         let object = match patch {
@@ -838,26 +783,21 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             );
         }
     }
-    // What the API server would refuse though the schema passes.
-    image.as_ref()?;
-    for object in &done {
-        for why in checks::check(object) {
-            ctx.push(
-                ExportErrorKind::Rejected {
-                    object: object.describe(),
-                    why,
-                },
-                hatch.at.or(name_at),
-            );
-        }
-    }
-    if ctx.problems.iter().filter(|p| !p.is_warning()).count() > before {
-        return None;
-    }
+    done
+}
 
+/// The app's files: `NAME.yaml` with its objects, `NAME.secret.yaml` (private) with its
+/// Secret.
+fn written(
+    name: &str,
+    header: &str,
+    done: &[Object],
+    ctx: &mut Ctx,
+    name_at: Option<Span>,
+) -> Option<Vec<File>> {
     let mut public = Vec::new();
     let mut private = Vec::new();
-    for object in &done {
+    for object in done {
         let yaml = match object.yaml() {
             Ok(y) => y,
             Err(e) => {
@@ -896,6 +836,103 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         });
     }
     Some(files)
+}
+
+/// Sets the app's environment in `env` after what `command` put there: its `env`, `PORT`,
+/// `increment_var` and the instance variable, as PM2 sets them.
+fn environment(app: &AppSpec, count: u64, env: &mut Env, ctx: &mut Ctx) {
+    let env_at = app
+        .written()
+        .find(|(k, _)| *k == "env")
+        .and_then(|(_, v)| v.origin());
+    for (var, value) in &app.env {
+        if ctx.name_ok(var, "an environment variable", Rule::EnvVar, env_at) {
+            env.set(var, value.text.clone(), value.hidden.is_some(), env_at);
+        }
+    }
+    if let Some(port) = &app.port {
+        env.set(
+            "PORT",
+            port.value.to_string(),
+            port.written.contains_hidden(),
+            at(port),
+        );
+    }
+    if let Some(var) = &app.increment_var {
+        if count > 1 {
+            ctx.report(
+                "increment_var",
+                at(var),
+                Fidelity::None,
+                "a Deployment's pods are alike: none has a number of its own to add",
+            );
+        } else if !app.env.contains_key(&var.value) {
+            env.set(&var.value, "0".into(), false, at(var));
+        }
+    }
+    let instance_var = app
+        .instance_var
+        .as_ref()
+        .map_or("NODE_APP_INSTANCE", |s| s.value.as_str());
+    if count > 1 {
+        let r = row("instance_var");
+        ctx.report(
+            "instance_var",
+            app.instances.as_ref().and_then(at),
+            r.fidelity,
+            r.note,
+        );
+    }
+    env.set(instance_var, "0".into(), false, None);
+}
+
+/// Where each variable is read from: hidden ones from the Secret `secret_name`
+/// (`secretKeyRef`), plain ones inline or, with `:env-from :config-map`, from the
+/// ConfigMap. The container's `env`, the ConfigMap's data and the Secret's.
+fn env_sources(
+    env: &Env,
+    env_from: EnvFrom,
+    secret_name: &str,
+    ctx: &mut Ctx,
+) -> (
+    Vec<EnvVar>,
+    BTreeMap<String, String>,
+    BTreeMap<String, ByteString>,
+) {
+    let mut env_vars = Vec::new();
+    let mut config = BTreeMap::new();
+    let mut secret = BTreeMap::new();
+    for var in &env.0 {
+        if var.hidden {
+            if !ctx.name_ok(&var.name, "a key of the Secret", Rule::DataKey, var.at) {
+                continue;
+            }
+            secret.insert(var.name.clone(), ByteString(var.text.clone().into_bytes()));
+            env_vars.push(EnvVar {
+                name: var.name.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: secret_name.to_string(),
+                        key: var.name.clone(),
+                        optional: None,
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            });
+        } else if env_from == EnvFrom::ConfigMap {
+            if ctx.name_ok(&var.name, "a key of the ConfigMap", Rule::DataKey, var.at) {
+                config.insert(var.name.clone(), var.text.clone());
+            }
+        } else {
+            env_vars.push(EnvVar {
+                name: var.name.clone(),
+                value: Some(literal(&var.text)),
+                ..EnvVar::default()
+            });
+        }
+    }
+    (env_vars, config, secret)
 }
 
 /// The `CronJob` that restarts `name` on `schedule`, and the rights it needs: a
