@@ -236,7 +236,8 @@ fn kubernetes_manifests_are_written_with_their_secret_private() {
     );
     assert_eq!(install.status.code(), Some(2), "{}", said(&install));
     assert!(
-        said(&install).contains("--install is for systemd units"),
+        said(&install).contains("--install installs systemd units, not kubernetes files")
+            && said(&install).contains("kubectl apply -f out"),
         "{}",
         said(&install)
     );
