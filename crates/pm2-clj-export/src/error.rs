@@ -36,8 +36,9 @@ pub enum ExportErrorKind {
         how: String,
     },
     /// A value from `#secret`, `#env`, a `.env` file or an include in an option the
-    /// target would hold in its unit file, where nothing can refer to a private file:
-    /// `:cwd #env APP_DIR`, `:interpreter #secret "..."`.
+    /// target would hold in its unit or compose file, where nothing can refer to a
+    /// private file: `:cwd #env APP_DIR`, `:interpreter #secret "..."`, a secret in
+    /// `:args` exported to compose.
     HiddenInline {
         /// The option.
         option: String,
@@ -158,7 +159,7 @@ impl ProblemKind for ExportErrorKind {
             }
             ExportErrorKind::NoEquivalent { lossy: true, .. } | ExportErrorKind::Approximate { .. } => None,
             ExportErrorKind::HiddenInline { .. } => Some(
-                "write the value as it is, or pass it to the app in :env (which goes to the private EnvironmentFile=)"
+                "write the value as it is, or pass it to the app in :env (which goes to the private environment file: EnvironmentFile= for systemd, env_file for compose)"
                     .into(),
             ),
             ExportErrorKind::ProgramNotFound { program } => Some(format!(
@@ -204,7 +205,7 @@ impl fmt::Display for ExportErrorKind {
             }
             ExportErrorKind::HiddenInline { option } => write!(
                 f,
-                "{option} holds a value from #secret, the environment, a .env file or an include, which a unit file would hold inline"
+                "{option} holds a value from #secret, the environment, a .env file or an include, which the exported file would hold inline"
             ),
             ExportErrorKind::ProgramNotFound { program } => {
                 write!(f, "{program} is not on PATH, and a unit needs its absolute path")

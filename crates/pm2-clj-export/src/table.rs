@@ -173,7 +173,7 @@ pub const ROWS: &[Row] = &[
     row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
     row(":image", "—", F, "systemd runs the app on the host, not in a container"),
     row(":ports", "—", A, "the app listens on the host itself: a :published port other than its container port is not mapped"),
-    row(":export", "", N, "the systemd target does not merge an :export :systemd map yet: add a drop-in (NAME.service.d/override.conf) instead"),
+    row(":export", "[Unit] [Service]", F, "{:Service {:LimitNOFILE 65536}}: a setting replaces the lines of that setting (a vector gives one line per item, nil removes them), a new one is appended; % is written %% (no specifiers)"),
     // Compose: one service per app in ECOSYSTEM/compose.yaml (project ECOSYSTEM, or
     // ECOSYSTEM-PROFILE); every string is written so that compose interpolates nothing.
     compose("script", "command", F, "exec form: [interpreter, node_args..., script, args...] as PM2 runs them; the image's ENTRYPOINT, if it has one, gets them as arguments"),
