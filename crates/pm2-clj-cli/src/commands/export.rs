@@ -11,10 +11,12 @@ use pm2_clj_export::systemd::{OLDEST_SUPPORTED, Scope, SystemdSettings};
 use pm2_clj_export::{Input, Settings, Target, ecosystem_name, export, table};
 use pm2_clj_runtime::files::{Written, write_output, write_private_output};
 use pm2_clj_runtime::install::{Plan, Unit, unit_dir};
+use pm2_clj_sync::load::Input as Source;
+use pm2_clj_sync::preflight::Preflight;
 use pm2_dsl_reader::ProblemKind;
 
 use crate::failure::{CliProblem, Failure};
-use crate::input::{BuildInputs, expand, load, parse_env_pair};
+use crate::input::{BuildInputs, expand, parse_env_pair};
 use crate::report::{MessageFormat, emit_each, to_short};
 
 /// The engines `export` writes for.
@@ -111,8 +113,16 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         ))));
     }
     let mut loaded = Vec::new();
+    // A container's folder, script and interpreter are in its image, not on this
+    // machine: the pre-flight looks only for systemd, whose units run here.
+    let preflight = match target {
+        Target::Systemd => Preflight::Warn,
+        Target::Compose => Preflight::Off,
+    };
     for file in &files {
-        let l = load(file, &args.inputs)?;
+        let l = Source::file(file)
+            .load(&args.inputs.settings_at(preflight))
+            .map_err(|f| Failure::from(f.reports))?;
         emit_each(l.built.warnings.iter(), message_format);
         emit_each(l.preflight.iter(), message_format);
         loaded.push(l);
