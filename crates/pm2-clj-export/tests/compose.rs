@@ -284,6 +284,13 @@ fn what_the_schema_lets_through_is_refused_with_a_label() {
             "export::no-equivalent",
             "\"web\"",
         ),
+        (
+            &app(":max-memory-restart \"5M\""),
+            "export::no-equivalent",
+            "\"5M\"",
+        ),
+        (&app(":gid 1000"), "export::no-equivalent", "1000"),
+        (&app(":cwd #secret \"/app\""), "export::hidden-inline", "\"/app\""),
     ];
     for (text, code, label) in cases {
         let export = export_text(text, false);
