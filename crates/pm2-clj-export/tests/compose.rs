@@ -145,7 +145,7 @@ fn schema_problems(files: &[(String, String)]) -> Result<(), String> {
 #[test]
 fn golden_files_of_the_container_example() {
     let source = repo().join("examples/containers.pm2.edn");
-    for profile in [None, Some("staging")] {
+    for profile in [None, Some("prod")] {
         let loaded = Source::file(&source)
             .load(&settings(profile))
             .unwrap_or_else(|e| panic!("{e}"));
