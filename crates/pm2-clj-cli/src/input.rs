@@ -259,15 +259,7 @@ pub fn evaluate(path: &Path, stdin: &StdinInput, inputs: &EvalInputs) -> Result<
 
 /// Reads, evaluates and builds `path`.
 pub fn load(path: &Path, inputs: &BuildInputs) -> Result<Loaded, Failure> {
-    load_at(path, inputs, Preflight::Warn)
-}
-
-/// Reads, evaluates and builds `path`, with the pre-flight at `level` (off for an export
-/// to containers, whose paths are the image's, not this machine's).
-pub fn load_at(path: &Path, inputs: &BuildInputs, level: Preflight) -> Result<Loaded, Failure> {
-    Input::file(path)
-        .load(&inputs.settings_at(level))
-        .map_err(failure)
+    Input::file(path).load(&inputs.settings()).map_err(failure)
 }
 
 /// Reads, evaluates and builds `path` (stdin for `-`).

@@ -4,8 +4,10 @@
 //! what the file says: two replicas up and reported healthy by the engine's healthcheck
 //! (pm2-clj's `node -e` probe), a published port answering, plain and secret values
 //! (`$`, quotes, backslashes) reaching the app exactly, a killed app restarted, an app
-//! allocating past `:max-memory-restart` OOM-killed and restarted, and SIGINT delivered
+//! allocating past `:max-memory-restart` OOM-killed and restarted, an app with
+//! `:autorestart false` left down after it fails, and SIGINT delivered
 //! on `docker compose stop` (each app logs it and exits 0 well before the grace period).
+//! `docker compose config` also reads the export of `examples/containers.pm2.edn`.
 //! Each step is timed (`--nocapture` prints the timings); the project is taken down with
 //! `docker compose down -v` and the image removed, whatever happens.
 //!
@@ -135,6 +137,9 @@ setInterval(() => { kept.push(Buffer.alloc(8 << 20, 1)); }, 20);
 process.on('SIGINT', () => { console.log('received SIGINT'); process.exit(0); });
 "#;
 
+/// An app that fails at once, for `:autorestart false`.
+const ONCE_JS: &str = "console.log('once'); process.exit(3);\n";
+
 /// A root file system holding node and the libraries `ldd` lists, and the apps.
 fn image_tree(root: &Path) {
     let node = String::from_utf8(
@@ -172,6 +177,7 @@ fn image_tree(root: &Path) {
     }
     std::fs::write(root.join("app/server.js"), SERVER_JS).unwrap();
     std::fs::write(root.join("app/hog.js"), HOG_JS).unwrap();
+    std::fs::write(root.join("app/once.js"), ONCE_JS).unwrap();
     std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
 }
 
@@ -192,10 +198,18 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
     out.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
 }
 
-/// Tears the project down and removes the image, whatever happened.
+/// An image removed when dropped.
+struct Image(String);
+
+impl Drop for Image {
+    fn drop(&mut self) {
+        let _ = docker(&["rmi", "-f", &self.0]);
+    }
+}
+
+/// Tears the project down when dropped, whatever happened.
 struct Project {
     file: PathBuf,
-    image: String,
 }
 
 impl Project {
@@ -234,7 +248,6 @@ impl Drop for Project {
         if !down.status.success() {
             eprintln!("docker compose down failed: {}", text(&down));
         }
-        let _ = docker(&["rmi", "-f", &self.image]);
     }
 }
 
@@ -308,6 +321,7 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
         .stdin(tar.stdout.take().unwrap())
         .output()
         .unwrap();
+    let image_guard = Image(image.clone());
     assert!(tar.wait().unwrap().success(), "tar of the image tree");
     assert!(imported.status.success(), "docker import: {}", text(&imported));
     step("build the image (docker import of node + libs)", t);
@@ -328,7 +342,8 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
           :ports [{{:container 3000 :published {published}}}]
           :env {{:PLAIN "front"}}}}
          {{:name "hog" :image "{image}" :script "hog.js" :cwd "/app"
-          :max-memory-restart "64M"}}]}}"#
+          :max-memory-restart "64M"}}
+         {{:name "once" :image "{image}" :script "once.js" :cwd "/app" :autorestart false}}]}}"#
         ),
     )
     .unwrap();
@@ -342,10 +357,7 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
         .unwrap();
     assert!(exported.status.success(), "export: {}", text(&exported));
     let file = out_dir.join(&name).join("compose.yaml");
-    let project = Project {
-        file: file.clone(),
-        image: image.clone(),
-    };
+    let project = Project { file: file.clone() };
     let yaml = std::fs::read_to_string(&file).unwrap();
     assert!(
         !yaml.contains("s3cr"),
@@ -353,7 +365,38 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
     );
     step("export", t);
 
-    // Up: two replicas of web, front, hog.
+    // The engine's own reading of the example's export.
+    let t = Instant::now();
+    let example_out = dir.path().join("example");
+    let example = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .arg("export")
+        .arg(pm2_clj_testkit::repo_root().join("examples/containers.pm2.edn"))
+        .args(["--target", "compose", "-o"])
+        .arg(&example_out)
+        .output()
+        .unwrap();
+    assert!(example.status.success(), "export: {}", text(&example));
+    let config = Command::new("docker")
+        .args(["compose", "-f"])
+        .arg(example_out.join("containers/compose.yaml"))
+        .args(["config", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        config.status.success(),
+        "docker compose config: {}",
+        text(&config)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap();
+    assert_eq!(read["services"]["worker"]["deploy"]["replicas"], 3);
+    assert_eq!(
+        read["services"]["web"]["environment"]["API_TOKEN"], "dev-token",
+        "from the env_file"
+    );
+    assert_eq!(read["services"]["web"]["stop_signal"], "SIGINT");
+    step("docker compose config reads the example's export", t);
+
+    // Up: two replicas of web, front, hog, once.
     let t = Instant::now();
     project.compose_ok(&["up", "-d"]);
     step("docker compose up -d", t);
@@ -447,6 +490,21 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
         restarts(&hog)
     );
 
+    // autorestart false (restart: "no"): the failed app stays down.
+    let t = Instant::now();
+    let once = project.containers("once").remove(0);
+    wait("once exited", Duration::from_secs(30), || {
+        inspect(&once, "{{.State.Status}} {{.State.ExitCode}}") == "exited 3"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        inspect(&once, "{{.State.Status}} {{.RestartCount}}"),
+        "exited 0",
+        "not restarted"
+    );
+    assert_eq!(inspect(&once, "{{.HostConfig.RestartPolicy.Name}}"), "no");
+    step("autorestart false: exited 3 and left down (2 s watched)", t);
+
     // SIGINT on stop: each replica logs it and exits 0, well inside the grace period.
     let t = Instant::now();
     project.compose_ok(&["stop", "web"]);
@@ -469,6 +527,7 @@ fn the_exported_compose_file_runs_in_a_real_docker_engine() {
 
     let t = Instant::now();
     drop(project);
+    drop(image_guard);
     step("docker compose down -v and image removed", t);
     let left = docker(&["image", "inspect", &image]);
     assert!(!left.status.success(), "the image is removed");

@@ -36,8 +36,9 @@ pub enum ExportErrorKind {
         how: String,
     },
     /// A value from `#secret`, `#env`, a `.env` file or an include in an option the
-    /// target would hold in its unit file, where nothing can refer to a private file:
-    /// `:cwd #env APP_DIR`, `:interpreter #secret "..."`.
+    /// target would hold in its unit or compose file, where nothing can refer to a
+    /// private file: `:cwd #env APP_DIR`, `:interpreter #secret "..."`, a secret in
+    /// `:args` exported to compose.
     HiddenInline {
         /// The option.
         option: String,
@@ -213,10 +214,14 @@ impl ProblemKind for ExportErrorKind {
                 Some("remove the option, or export with --lossy to leave it out with a warning".into())
             }
             ExportErrorKind::NoEquivalent { lossy: true, .. } | ExportErrorKind::Approximate { .. } => None,
-            ExportErrorKind::HiddenInline { target, .. } => Some(match target {
-                Target::Kubernetes => "write the value as it is, or pass it to the app in :env (which goes to the Secret)".into(),
-                _ => "write the value as it is, or pass it to the app in :env (which goes to the private EnvironmentFile=)".into(),
-            }),
+            ExportErrorKind::HiddenInline { target, .. } => Some(format!(
+                "write the value as it is, or pass it to the app in :env (which goes to {})",
+                match target {
+                    Target::Systemd => "the private EnvironmentFile=",
+                    Target::Compose => "the private env_file",
+                    Target::Kubernetes => "the Secret",
+                }
+            )),
             ExportErrorKind::ProgramNotFound { program } => Some(format!(
                 "install it, or give its absolute path on the target machine: --interpreter-path {program}=/usr/bin/{program}"
             )),

@@ -187,7 +187,7 @@ pub const ROWS: &[Row] = &[
     row(":logs :rotate", "", N, "pm2-logrotate does not run: rotate the files with logrotate(8) (copytruncate)"),
     row(":image", "—", F, "systemd runs the app on the host, not in a container"),
     row(":ports", "—", A, "the app listens on the host itself: a :published port other than its container port is not mapped"),
-    row(":export", "", N, "the systemd target does not merge an :export :systemd map yet: add a drop-in (NAME.service.d/override.conf) instead"),
+    row(":export", "[Unit] [Service]", F, "{:Service {:LimitNOFILE 65536}}: a setting replaces the lines of that setting (a vector gives one line per item, nil removes them), a new one is appended; % is written %% (no specifiers)"),
     // Compose: one service per app in ECOSYSTEM/compose.yaml (project ECOSYSTEM, or
     // ECOSYSTEM-PROFILE); every string is written so that compose interpolates nothing.
     compose("script", "command", F, "exec form: [interpreter, node_args..., script, args...] as PM2 runs them; the image's ENTRYPOINT, if it has one, gets them as arguments"),
@@ -209,7 +209,7 @@ pub const ROWS: &[Row] = &[
     compose("time", "", A, "the engine stamps each line: docker compose logs --timestamps"),
     compose("env", "environment env_file", F, "values from #secret, #env, .env files and includes go to ECOSYSTEM/NAME.env (0600), never into compose.yaml"),
     compose("env_<name>", "", N, "only `pm2 start --env <name>` merges it: use a :profiles overlay and --profile"),
-    compose("max_memory_restart", "deploy.resources.limits.memory memswap_limit", A, "the kernel kills the app (OOM) past the limit and the restart policy starts it again; PM2 restarts it gracefully (SIGINT, then kill_timeout)"),
+    compose("max_memory_restart", "deploy.resources.limits.memory memswap_limit", A, "the kernel kills the app (OOM) past the limit and the restart policy starts it again; PM2 restarts it gracefully (SIGINT, then kill_timeout); under 6 MB docker refuses it (an error)"),
     compose("pid_file", "", N, "the engine keeps the main pid itself (docker inspect) and writes no file"),
     compose("restart_delay", "", A, "the engine waits on its own: 100 ms, doubling to 1 min, back to 100 ms after 10 s up"),
     compose("exp_backoff_restart_delay", "", A, "the engine waits on its own: 100 ms, doubling to 1 min (PM2: this delay ×1.5 to 15 s)"),
@@ -250,7 +250,7 @@ pub const ROWS: &[Row] = &[
     compose("port", "environment PORT, expose", F, "PORT as PM2 sets it; the port is exposed to the project's network (publish it with :ports)"),
     compose("username", "—", F, "PM2 records who started the app; user comes from uid"),
     compose("uid", "user", F, "the image must know a user given by name"),
-    compose("gid", "user (UID:GID)", F, ""),
+    compose("gid", "user (UID:GID)", F, "with uid; without it, an error: compose sets a group only with a user"),
     compose("windowsHide", "—", F, "Windows only"),
     compose("kill_retry_time", "", A, "the engine sends SIGKILL once, stop_grace_period after SIGINT; PM2 retries every kill_retry_time"),
     compose("write", "—", F, "PM2 7 does nothing with it"),

@@ -145,7 +145,7 @@ fn schema_problems(files: &[(String, String)]) -> Result<(), String> {
 #[test]
 fn golden_files_of_the_container_example() {
     let source = repo().join("examples/containers.pm2.edn");
-    for profile in [None, Some("staging")] {
+    for profile in [None, Some("prod")] {
         let loaded = Source::file(&source)
             .load(&settings(profile))
             .unwrap_or_else(|e| panic!("{e}"));
@@ -284,6 +284,13 @@ fn what_the_schema_lets_through_is_refused_with_a_label() {
             "export::no-equivalent",
             "\"web\"",
         ),
+        (
+            &app(":max-memory-restart \"5M\""),
+            "export::no-equivalent",
+            "\"5M\"",
+        ),
+        (&app(":gid 1000"), "export::no-equivalent", "1000"),
+        (&app(":cwd #secret \"/app\""), "export::hidden-inline", "\"/app\""),
     ];
     for (text, code, label) in cases {
         let export = export_text(text, false);

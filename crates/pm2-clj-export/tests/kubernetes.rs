@@ -124,7 +124,7 @@ fn read_back(export: &Export) -> Vec<String> {
 /// The examples with images, and their profiles.
 const EXAMPLES: &[(&str, &[Option<&str>])] = &[
     ("examples/export/cluster.pm2.edn", &[None, Some("prod")]),
-    ("examples/containers.pm2.edn", &[None, Some("staging")]),
+    ("examples/containers.pm2.edn", &[None, Some("prod")]),
 ];
 
 /// Each example's export under each of its profiles, with its name for the snapshot.

@@ -11,11 +11,12 @@ use pm2_clj_export::systemd::{OLDEST_SUPPORTED, Scope, SystemdSettings};
 use pm2_clj_export::{Input, Settings, Target, ecosystem_name, export, table};
 use pm2_clj_runtime::files::{Written, write_output, write_private_output};
 use pm2_clj_runtime::install::{Plan, Unit, unit_dir};
+use pm2_clj_sync::load::Input as Source;
 use pm2_clj_sync::preflight::Preflight;
 use pm2_dsl_reader::ProblemKind;
 
 use crate::failure::{CliProblem, Failure};
-use crate::input::{BuildInputs, expand, load_at, parse_env_pair};
+use crate::input::{BuildInputs, expand, parse_env_pair};
 use crate::report::{MessageFormat, emit_each, to_short};
 
 /// The engines `export` writes for.
@@ -120,14 +121,17 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
             Some("name a file, or a folder holding some".into()),
         ))));
     }
-    // A container's paths are the image's: this machine's folders are not looked at.
+    let mut loaded = Vec::new();
+    // A container's folder, script and interpreter are in its image, not on this
+    // machine: the pre-flight looks only for systemd, whose units run here.
     let preflight = match target {
         Target::Systemd => Preflight::Warn,
         Target::Compose | Target::Kubernetes => Preflight::Off,
     };
-    let mut loaded = Vec::new();
     for file in &files {
-        let l = load_at(file, &args.inputs, preflight)?;
+        let l = Source::file(file)
+            .load(&args.inputs.settings_at(preflight))
+            .map_err(|f| Failure::from(f.reports))?;
         emit_each(l.built.warnings.iter(), message_format);
         emit_each(l.preflight.iter(), message_format);
         loaded.push(l);

@@ -34,6 +34,9 @@ use model::{ComposeFile, Deploy, Limits, Logging, LongPort, PortEntry, Resources
 
 const TARGET: Target = Target::Compose;
 
+/// The smallest memory limit docker takes.
+const DOCKER_MIN_MEMORY: u64 = 6 << 20;
+
 /// PM2's `kill_timeout` when not set.
 const PM2_KILL_TIMEOUT: Duration = Duration::from_millis(1600);
 
@@ -289,9 +292,34 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
     service.user = match (&app.uid, &app.gid) {
         (Some(u), Some(g)) => Some(format!("{}:{}", principal(&u.value), principal(&g.value))),
         (Some(u), None) => Some(principal(&u.value)),
-        (None, Some(g)) => Some(format!("0:{}", principal(&g.value))),
+        (None, Some(g)) => {
+            ctx.report(
+                "gid",
+                at(g),
+                Fidelity::None,
+                "compose sets a group only with a user (user: UID:GID): give uid too",
+            );
+            None
+        }
         (None, None) => None,
     };
+    // Options held inline in compose.yaml must not come from a hidden source (those of
+    // the command are checked with it; env and PORT go to the private env_file).
+    for (option, value) in app.written() {
+        let inline = !matches!(
+            option,
+            "env" | "script" | "args" | "node_args" | "exec_interpreter" | "port"
+        ) && !option.starts_with("env_");
+        if inline && value.contains_hidden() {
+            ctx.push(
+                ExportErrorKind::HiddenInline {
+                    option: option.into(),
+                    target: Target::Compose,
+                },
+                value.origin(),
+            );
+        }
+    }
 
     // The environment: the app's, PORT, and the instance number last, as PM2 sets them.
     let mut env = Env::default();
@@ -361,7 +389,16 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
     if app.instances.is_some() {
         deploy.replicas = Some(replicas);
     }
-    if let Some(m) = &app.max_memory_restart {
+    if let Some(m) = &app.max_memory_restart
+        && m.value.0 < DOCKER_MIN_MEMORY
+    {
+        ctx.report(
+            "max_memory_restart",
+            at(m),
+            Fidelity::None,
+            "docker refuses a memory limit under 6 MB (6m)",
+        );
+    } else if let Some(m) = &app.max_memory_restart {
         let limit = memory(m.value.0);
         service.memswap_limit = Some(Json::String(limit.clone()));
         deploy.resources = Some(Resources {

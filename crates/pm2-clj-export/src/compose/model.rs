@@ -341,10 +341,28 @@ const YAML11_BOOLEANS: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF",
 ];
 
+/// Whether YAML 1.1 reads the plain scalar `text` as something other than the string
+/// YAML 1.2 reads: a boolean (`no`, `on`) or a base-60 number (`22:22`, the classic
+/// port mapping read as 1342).
+fn yaml11_ambiguous(text: &str) -> bool {
+    if YAML11_BOOLEANS.contains(&text) {
+        return true;
+    }
+    let mut parts = text.split(':');
+    let first = parts.next().unwrap_or_default();
+    let mut rest = parts.peekable();
+    rest.peek().is_some()
+        && !first.is_empty()
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && rest.all(|p| {
+            (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.as_bytes()[0] <= b'5'
+        })
+}
+
 /// `serde_norway`'s output with every plain scalar that YAML 1.1 would read as a
-/// boolean double-quoted (`restart: no` → `restart: "no"`), so that tools still on YAML
-/// 1.1 (docker-compose 1, PyYAML-based linters) read the string compose means. Lines of
-/// block scalars (`|-`) are left as they are.
+/// boolean or a base-60 number double-quoted (`restart: no` → `restart: "no"`), so that
+/// tools still on YAML 1.1 (docker-compose 1, PyYAML-based linters) read the string
+/// compose means. Lines of block scalars (`|-`) are left as they are.
 pub fn yaml11_safe(yaml: &str) -> String {
     let mut out = String::with_capacity(yaml.len() + 16);
     let mut block: Option<usize> = None;
@@ -368,22 +386,22 @@ pub fn yaml11_safe(yaml: &str) -> String {
         let items = rest.len() - rest.trim_start_matches("- ").len();
         let body = &rest[items..];
         let start = indent + items;
-        if YAML11_BOOLEANS.contains(&body) {
+        if yaml11_ambiguous(body) {
             fixed = format!("{}\"{body}\"", &text[..start]);
         } else if let Some((key, value)) = body.split_once(": ") {
-            let key_q = if YAML11_BOOLEANS.contains(&key) {
+            let key_q = if yaml11_ambiguous(key) {
                 format!("\"{key}\"")
             } else {
                 key.to_string()
             };
-            let value_q = if YAML11_BOOLEANS.contains(&value) {
+            let value_q = if yaml11_ambiguous(value) {
                 format!("\"{value}\"")
             } else {
                 value.to_string()
             };
             fixed = format!("{}{key_q}: {value_q}", &text[..start]);
         } else if let Some(key) = body.strip_suffix(':')
-            && YAML11_BOOLEANS.contains(&key)
+            && yaml11_ambiguous(key)
         {
             fixed = format!("{}\"{key}\":", &text[..start]);
         }
@@ -406,6 +424,15 @@ mod tests {
             yaml11_safe(yaml),
             "a:\n  restart: \"no\"\n  list:\n  - \"on\"\n  - - \"Y\"\n  \"n\": 1\n  \"off\":\n    x: ok\n  code: |-\n    no\n    yes\n  after: \"yes\"\n  s: 'no'\n  t: nothing\n"
         );
+    }
+
+    #[test]
+    fn base_60_numbers_are_quoted_and_other_ports_are_not() {
+        assert_eq!(
+            yaml11_safe("ports:\n- 22:22\n- 8080:3000\n- 1:2:3\n"),
+            "ports:\n- \"22:22\"\n- 8080:3000\n- \"1:2:3\"\n"
+        );
+        assert!(!yaml11_ambiguous("a:1") && !yaml11_ambiguous("12") && !yaml11_ambiguous("1:"));
     }
 
     #[test]

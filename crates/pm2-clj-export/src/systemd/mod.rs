@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
-use pm2_dsl_eval::ValueKind;
+use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Span;
 
 use crate::error::{ExportErrorKind, ExportProblem};
@@ -437,6 +437,11 @@ fn unit_files(
     }
     lines.extend(log_lines(app, template, folders));
 
+    if let Some(escape) = app.escape("systemd")
+        && !merge_escape(escape, &mut unit_section, &mut lines, ctx)
+    {
+        return None;
+    }
     service.push_str(header);
     service.push_str("[Unit]\n");
     for l in &unit_section {
@@ -510,15 +515,131 @@ fn unit_files(
         let r = row(":ports");
         ctx.report(":ports", mapped.at, r.fidelity, r.note);
     }
-    if let Some(escape) = app.escape("systemd") {
-        let r = row(":export");
-        ctx.report(":export", escape.origin(), r.fidelity, r.note);
-    }
+
     Some(Units {
         files,
         instances,
         timer,
     })
+}
+
+/// The sections `:export {:systemd ...}` merges into.
+const ESCAPE_SECTIONS: &[&str] = &["Unit", "Service"];
+
+/// Merges `:export {:systemd {SECTION {KEY VALUE}}}` into the service's sections: a key
+/// replaces the lines of that key (a vector gives one line per item, nil removes them),
+/// a new key is appended. Section names, key names and values are checked; a hidden
+/// value is refused (the unit would hold it inline). False when it cannot be merged.
+fn merge_escape(escape: &Value, unit: &mut Vec<String>, service: &mut Vec<String>, ctx: &mut Ctx) -> bool {
+    let bad = |ctx: &mut Ctx, problem: String, at: Option<Span>| {
+        ctx.push(
+            ExportErrorKind::BadEscape {
+                target: Target::Systemd,
+                problem,
+            },
+            at,
+        );
+    };
+    if escape.contains_hidden() {
+        bad(
+            ctx,
+            "holds a value from #secret, the environment, a .env file or an include, which the unit would hold inline (give secrets in :env: they go to the private EnvironmentFile=)".into(),
+            escape.origin(),
+        );
+        return false;
+    }
+    let Some(sections) = escape.as_map() else {
+        return false;
+    };
+    let mut ok = true;
+    for (section_key, entries) in sections.iter() {
+        let section = pm2_dsl_eval::key_text(section_key);
+        let lines = match section.as_str() {
+            "Unit" => &mut *unit,
+            "Service" => &mut *service,
+            _ => {
+                let suggestion = pm2_dsl_eval::closest(&section, ESCAPE_SECTIONS.iter().copied())
+                    .or_else(|| {
+                        ESCAPE_SECTIONS
+                            .iter()
+                            .find(|s| s.eq_ignore_ascii_case(&section))
+                            .map(|s| s.to_string())
+                    })
+                    .map(|s| format!(":{s}"));
+                ctx.push(
+                    ExportErrorKind::UnknownEscapeKey {
+                        key: section_key.to_edn_short(),
+                        target: Target::Systemd,
+                        suggestion,
+                    },
+                    section_key.origin(),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let Some(entries) = entries.as_map() else {
+            bad(
+                ctx,
+                format!(":{section} must be a map of settings, such as {{:LimitNOFILE 65536}}"),
+                entries.origin(),
+            );
+            ok = false;
+            continue;
+        };
+        for (k, v) in entries.iter() {
+            let key = pm2_dsl_eval::key_text(k);
+            let name_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && key.chars().all(|c| c.is_ascii_alphanumeric());
+            if !name_ok {
+                bad(
+                    ctx,
+                    format!(
+                        "{} is not a systemd setting name (letters and digits, such as LimitNOFILE)",
+                        k.to_edn_short()
+                    ),
+                    k.origin(),
+                );
+                ok = false;
+                continue;
+            }
+            let items: Vec<&Value> = match v.kind() {
+                ValueKind::Vector(items) | ValueKind::List(items) => items.iter().collect(),
+                ValueKind::Nil => Vec::new(),
+                _ => vec![v],
+            };
+            let mut texts = Vec::with_capacity(items.len());
+            for item in items {
+                match item.kind() {
+                    ValueKind::Str(t) => texts.push(t.to_string()),
+                    ValueKind::Number(n) => texts.push(n.to_string()),
+                    ValueKind::Bool(b) => texts.push(if *b { "yes" } else { "no" }.to_string()),
+                    ValueKind::Keyword(t) | ValueKind::Symbol(t) => texts.push(t.as_str().to_string()),
+                    _ => {
+                        bad(
+                            ctx,
+                            format!(
+                                "{} must be a string, number, boolean or a vector of them",
+                                k.to_edn_short()
+                            ),
+                            item.origin(),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            let prefix = format!("{key}=");
+            let first = lines.iter().position(|l| l.starts_with(&prefix));
+            lines.retain(|l| !l.starts_with(&prefix));
+            let new: Vec<String> = texts
+                .iter()
+                .map(|t| format!("{key}={}", syntax::value(t)))
+                .collect();
+            let at = first.unwrap_or(lines.len()).min(lines.len());
+            lines.splice(at..at, new);
+        }
+    }
+    ok
 }
 
 /// Per-instance drop-ins setting `increment_var` to its base plus the instance number.
