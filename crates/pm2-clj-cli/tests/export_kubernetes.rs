@@ -2,7 +2,7 @@
 //! test of what podman reproduces of Kubernetes: an app of two replicas gets two pods,
 //! each with its plain environment, its secret read through `secretKeyRef`, the
 //! instance variable and the memory limit (300M: 300Mi, read by the app from its own
-//! cgroup); an app with a port answers on it. The image is made offline: the test packs
+//! cgroup); an app with a port answers on it; a stopped pod's app receives SIGTERM. The image is made offline: the test packs
 //! this machine's `node` and the libraries `ldd` lists, plus the app, into a tarball and
 //! `podman import`s it; nothing is pulled. Each step is timed and printed, and so is what
 //! podman does not reproduce of Kubernetes (probes, the grace period, `$(VAR)` in
@@ -375,8 +375,20 @@ fn podman_kube_play_runs_the_exported_manifests() {
     });
     assert_eq!(answer, "pong\n");
 
-    // What podman does not do as Kubernetes would, measured where it can be.
+    // Stopping a pod: the app receives SIGTERM (not PM2's SIGINT), as the export's note says.
     let grace = podman_ok(&["inspect", &pods[0].0, "--format", "{{.Config.StopTimeout}}"]);
+    let pod = pods[0].0.strip_suffix(&format!("-{app}")).unwrap().to_string();
+    steps.step(&format!("podman pod stop {pod}"), || {
+        podman_ok(&["pod", "stop", &pod])
+    });
+    let logs = text(&podman(&["logs", &pods[0].0]));
+    assert!(
+        logs.lines().any(|l| l == "SIGTERM"),
+        "no SIGTERM in {}:\n{logs}",
+        pods[0].0
+    );
+
+    // What podman does not do as Kubernetes would, measured where it can be.
     let health = podman_ok(&["inspect", &pods[0].0, "--format", "{{.Config.Healthcheck}}"]);
     eprintln!("what podman kube play does not reproduce of Kubernetes:");
     eprintln!(
