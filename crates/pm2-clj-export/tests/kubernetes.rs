@@ -17,7 +17,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-use pm2_clj_export::table::Target;
+use pm2_clj_export::table::{Fidelity, Target};
 use pm2_clj_export::{Export, ExportErrorKind, Input, Settings, ecosystem_name, export};
 use pm2_clj_sync::load::{Input as Source, LoadSettings, Loaded};
 use pm2_dsl_eval::{Env, FsLoader};
@@ -647,4 +647,130 @@ fn generated_apps_that_export_validate_for_kubernetes_1_33_to_1_37() {
         }
     }
     eprintln!("{} manifests of generated apps valid (--strict)", files.len());
+}
+
+/// Apps that set every option the table has a row for: the first the ones Kubernetes
+/// does, the second those it cannot (left out with `--lossy`), the third a Job.
+const EVERY_OPTION: &str = r#"
+{:logs {:dir "/var/log/all" :rotate {:max-size "10M"}}
+ :apps [{:name "every" :image "r.example.com/every:1" :script "app.js" :cwd "/srv/all"
+         :args ["a b" "50%"] :interpreter "node" :interpreter-args ["--max-old-space-size=64"]
+         :out-file "/var/log/all/out.log" :error-file "/var/log/all/err.log" :time true
+         :log-date-format "YYYY" :max-memory-restart "100M" :restart-delay 500 :instances 2
+         :kill-timeout 3000 :cron-restart "0 3 * * *" :merge-logs false :autostart false
+         :autorestart true :min-uptime 2000 :max-restarts 5 :exec-mode :cluster
+         :increment-var "PORT" :instance-var "INSTANCE" :treekill true :port 3000 :ports [9229]
+         :uid 1000 :gid 1000 :filter-env true :namespace "shop" :vizion false :force true
+         :execute-command false :append-env-to-name true :post-update ["npm i"]
+         :disable-trace true :v8 true :event-loop-inspector true :write true :windows-hide true
+         :username "me" :disable-source-map-support true :kill-retry-time 200
+         :env {:A "1" :S #secret "s"} :env_production {:A "2"}
+         :health {:tcp 3000}
+         :export {:kubernetes {:cron-restart {:image "registry.k8s.io/kubectl:v1.33.0"}}}}
+        {:name "rest" :image "r.example.com/rest:1" :script "b.js" :watch true
+         :ignore-watch ["x"] :watch-delay 100 :watch-options {:usePolling true} :wait-ready true
+         :log-type "json" :pid-file "/run/b.pid" :source-map-support true :listen-timeout 100
+         :shutdown-with-message true :trace true :deep-monitoring true :pmx true :automation true
+         :io {:conf {}} :name-prefix "x" :install-url "u" :log-file "/var/log/b.log"
+         :exp-backoff-restart-delay 100 :disable-logs true :stop-exit-codes [3 4]}
+        {:name "once" :image "r.example.com/once:1" :script "c.js" :autorestart false
+         :env {:B "2"}
+         :export {:kubernetes {:kind :job :env-from :config-map}}}]}
+"#;
+
+#[test]
+fn the_manifests_do_what_the_table_says() {
+    let loaded = load_text(EVERY_OPTION).unwrap_or_else(|e| panic!("{e}"));
+    let export = exported(&loaded, Path::new("/srv/shop/shop.pm2.edn"), None, true);
+    assert!(!export.failed(), "{}", shown(&export));
+    read_back(&export);
+    let written: Vec<String> = (loaded.built.ecosystem.apps.iter())
+        .flat_map(|a| a.written().map(|(k, _)| k.to_string()).collect::<Vec<_>>())
+        .collect();
+    let yaml: String = export.files.iter().map(|f| f.content.as_str()).collect();
+    let reported = |code: &str, option: &str| {
+        export.problems.iter().any(|p| {
+            p.code() == code
+                && match p.kind() {
+                    ExportErrorKind::NoEquivalent { option: o, .. }
+                    | ExportErrorKind::Approximate { option: o, .. } => {
+                        o == option || (option == "env_<name>" && o.starts_with("env_"))
+                    }
+                    _ => false,
+                }
+        })
+    };
+    let kinds = [
+        "Deployment",
+        "Job",
+        "CronJob",
+        "Service",
+        "Secret",
+        "ConfigMap",
+        "ServiceAccount",
+        "Role",
+        "RoleBinding",
+    ];
+    for row in pm2_clj_export::table::rows(Target::Kubernetes) {
+        let option = row.option;
+        let set = written
+            .iter()
+            .any(|w| w == option || (option == "env_<name>" && w == "env_production"))
+            || option.starts_with(':');
+        assert!(set, "the fixture does not set {option}");
+        // Every field the row names is in the manifests (but the alternatives it names in
+        // parentheses): a path's last key, a field, an object's kind.
+        let field = row.field.split('(').next().unwrap_or("");
+        let mut checked = 0;
+        for word in field.split([',', ' ']).filter(|w| !w.is_empty()) {
+            let word = word.trim_end_matches(':');
+            let camel = word.starts_with(|c: char| c.is_ascii_lowercase())
+                && word.chars().any(|c| c.is_ascii_uppercase());
+            if kinds.contains(&word) {
+                checked += 1;
+                assert!(yaml.contains(&format!("kind: {word}\n")), "{option}: no {word}");
+            } else if word.contains('.') || word.ends_with("[]") || camel {
+                checked += 1;
+                let key = word.rsplit('.').next().unwrap().trim_end_matches("[]");
+                assert!(
+                    yaml.contains(&format!("{key}:")),
+                    "{option}: no {key} in the manifests"
+                );
+            }
+        }
+        let by_value = ["exec_mode", "increment_var"];
+        match row.fidelity {
+            Fidelity::None => assert!(reported("export::no-equivalent", option), "{option} not reported"),
+            Fidelity::Approximate => assert!(reported("export::approximate", option), "{option} not noted"),
+            // A faithful row says nothing, unless its value makes it differ.
+            Fidelity::Faithful if by_value.contains(&option) => assert!(
+                reported("export::approximate", option) || reported("export::no-equivalent", option),
+                "{option}'s value not reported"
+            ),
+            Fidelity::Faithful => assert!(
+                !reported("export::approximate", option) && !reported("export::no-equivalent", option),
+                "{option} is faithful, but reported"
+            ),
+        }
+    }
+    let every = &export
+        .files
+        .iter()
+        .find(|f| f.name == "every.yaml")
+        .unwrap()
+        .content;
+    for line in [
+        "- --max-old-space-size=64\n",
+        "- a b\n",
+        "- 50%\n",
+        "namespace: shop\n",
+        "replicas: 0\n",
+        "runAsUser: 1000\n",
+        "memory: 100Mi\n",
+        "terminationGracePeriodSeconds: 3\n",
+        "name: INSTANCE\n",
+        "schedule: 0 3 * * *\n",
+    ] {
+        assert!(every.contains(line), "no {line:?} in\n{every}");
+    }
 }
