@@ -738,6 +738,12 @@ fn the_manifests_do_what_the_table_says() {
                 );
             }
         }
+        let nothing = ["", "—", "the objects it names"].contains(&row.field);
+        assert!(
+            nothing || checked > 0,
+            "{option}: nothing of {:?} checked",
+            row.field
+        );
         let by_value = ["exec_mode", "increment_var"];
         match row.fidelity {
             Fidelity::None => assert!(reported("export::no-equivalent", option), "{option} not reported"),
