@@ -18,6 +18,8 @@ pub mod units;
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{
@@ -171,17 +173,18 @@ struct Var {
 
 /// The environment in order; a later variable replaces an earlier one of its name.
 #[derive(Default)]
-struct Env(Vec<Var>);
+struct Env(IndexMap<String, Var>);
 
 impl Env {
     fn set(&mut self, name: &str, text: String, hidden: bool, at: Option<Span>) {
-        self.0.retain(|v| v.name != name);
-        self.0.push(Var {
+        self.0.shift_remove(name);
+        let var = Var {
             name: name.to_string(),
             text,
             hidden,
             at,
-        });
+        };
+        self.0.insert(name.to_string(), var);
     }
 }
 
@@ -902,7 +905,7 @@ fn env_sources(
     let mut env_vars = Vec::new();
     let mut config = BTreeMap::new();
     let mut secret = BTreeMap::new();
-    for var in &env.0 {
+    for var in env.0.values() {
         if var.hidden {
             if !ctx.name_ok(&var.name, "a key of the Secret", Rule::DataKey, var.at) {
                 continue;
