@@ -455,6 +455,12 @@ fn options_kubernetes_cannot_do_fail_naming_option_and_target() {
     let export = exported(&loaded, Path::new("/srv/shop/shop.pm2.edn"), None, true);
     assert!(!export.failed(), "{}", shown(&export));
 
+    // --lossy makes no choice for the user.
+    let loaded =
+        load_text(r#"{:apps [{:name "a" :image "i:1" :script "a.js" :autorestart false}]}"#).unwrap();
+    let export = exported(&loaded, Path::new("/srv/shop/shop.pm2.edn"), None, true);
+    assert!(export.failed() && export.files.is_empty(), "{}", shown(&export));
+
     // No image.
     let e = errors(&export_text(r#"{:apps [{:name "a" :script "a.js"}]}"#));
     assert_eq!(
