@@ -165,7 +165,8 @@ const EVERYTHING: &str = r#"
          :max-memory-restart "1536K" :kill-timeout 1600 :uid 1000 :gid 1000
          :interpreter-args ["--enable-source-maps"] :args ["--token" token "$(HOME)"]
          :health {:http "https://example.com:8443/ready" :interval "250ms" :timeout "3s" :grace "1500ms"}
-         :env {:NODE_ENV "production" :DB_PASSWORD #secret "pw" :COST "$5"}
+         :env {:NODE_ENV "production" :DB_PASSWORD #secret "pw" :COST "$5"
+               :FLAG "on" :N "1_000" :DAY "2001-12-14" :EQ "=" :HOST_PORT "22:22" :Y "y"}
          :export {:kubernetes {:deployment {:spec {:revisionHistoryLimit 3}}
                                :service {:spec {:type "NodePort"}}}}}
         {:name "tcp" :image "registry.example.com/tcp:1" :script "tcp.py" :health {:tcp 7000}
@@ -218,6 +219,18 @@ fn every_object_the_target_makes_reads_back_and_keeps_secrets_private() {
         "{web}"
     );
     assert!(web.contains("value: $$5\n"), "{web}");
+    // What YAML 1.1 readers (kubectl, PyYAML) would read as a boolean, a number or a date
+    // is quoted.
+    for value in [
+        "\"on\"",
+        "\"1_000\"",
+        "\"2001-12-14\"",
+        "\"=\"",
+        "\"22:22\"",
+        "\"y\"",
+    ] {
+        assert!(web.contains(&format!("value: {value}\n")), "{value} in {web}");
+    }
     assert!(
         web.contains("periodSeconds: 1\n") && web.contains("initialDelaySeconds: 2\n"),
         "{web}"
@@ -543,6 +556,7 @@ const PIECES: &[&str] = &[
     ":args [\"$(X)\" #secret \"s\"]",
     ":env {:A \"1\" :S #secret \"s\" \"1BAD\" \"x\"}",
     ":env {:A.B \"$\"}",
+    ":env {:F \"off\" :D \"2001-12-14\" :N \"1_0\" :E \"=\" :B \"<<\"}",
     ":interpreter \"none\"",
     ":exec-mode :cluster",
     ":export {:kubernetes {:kind :job}}",

@@ -342,13 +342,34 @@ const YAML11_BOOLEANS: &[&str] = &[
 ];
 
 /// Whether YAML 1.1 reads the plain scalar `text` as something other than the string
-/// YAML 1.2 reads: a boolean (`no`, `on`) or a base-60 number (`22:22`, the classic
-/// port mapping read as 1342).
+/// YAML 1.2 reads: a boolean (`no`, `on`), a number with `_` (`1_000`), a date
+/// (`2001-12-14`), `=` or `<<`, or a base-60 number (`22:22`, the classic port mapping
+/// read as 1342). (serde_norway already quotes what YAML 1.2 reads as a number.)
 fn yaml11_ambiguous(text: &str) -> bool {
-    if YAML11_BOOLEANS.contains(&text) {
+    if YAML11_BOOLEANS.contains(&text) || text == "=" || text == "<<" {
         return true;
     }
-    let mut parts = text.split(':');
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let numeric = |t: &str| t.bytes().all(|b| b.is_ascii_digit() || b"_.:".contains(&b));
+    if unsigned.starts_with(|c: char| c.is_ascii_digit()) && unsigned.contains('_') && numeric(unsigned) {
+        return true;
+    }
+    // A date, alone or before a time (YAML 1.1's timestamp: 2001-12-14, 2001-12-14t21:59).
+    let mut date = text.splitn(3, '-');
+    if let (Some(y), Some(m), Some(rest)) = (date.next(), date.next(), date.next()) {
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let day = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if y.len() == 4
+            && digits(y)
+            && m.len() <= 2
+            && digits(m)
+            && (1..=2).contains(&day)
+            && (rest.len() == day || rest[day..].starts_with(['T', 't', ' ', '\t']))
+        {
+            return true;
+        }
+    }
+    let mut parts = unsigned.split(':');
     let first = parts.next().unwrap_or_default();
     let mut rest = parts.peekable();
     rest.peek().is_some()
@@ -359,10 +380,11 @@ fn yaml11_ambiguous(text: &str) -> bool {
         })
 }
 
-/// `serde_norway`'s output with every plain scalar that YAML 1.1 would read as a
-/// boolean or a base-60 number double-quoted (`restart: no` → `restart: "no"`), so that
-/// tools still on YAML 1.1 (docker-compose 1, PyYAML-based linters) read the string
-/// compose means. Lines of block scalars (`|-`) are left as they are.
+/// `serde_norway`'s output with every plain scalar that YAML 1.1 would read as anything
+/// but a string (see `yaml11_ambiguous`) double-quoted (`restart: no` → `restart:
+/// "no"`), so that tools still on YAML 1.1 (docker-compose 1, PyYAML-based linters,
+/// kubectl's go-yaml: the Kubernetes target writes through it too) read the string
+/// meant. Lines of block scalars (`|-`) are left as they are.
 pub fn yaml11_safe(yaml: &str) -> String {
     let mut out = String::with_capacity(yaml.len() + 16);
     let mut block: Option<usize> = None;
@@ -433,6 +455,20 @@ mod tests {
             "ports:\n- \"22:22\"\n- 8080:3000\n- \"1:2:3\"\n"
         );
         assert!(!yaml11_ambiguous("a:1") && !yaml11_ambiguous("12") && !yaml11_ambiguous("1:"));
+        for text in [
+            "1_000",
+            "-1_0.5",
+            "2001-12-14",
+            "2001-1-2t21:59:43",
+            "=",
+            "<<",
+            "+22:22",
+        ] {
+            assert!(yaml11_ambiguous(text), "{text}");
+        }
+        for text in ["_1", "a_1", "2001-12", "12001-12-14", "2001-12-14x", "=="] {
+            assert!(!yaml11_ambiguous(text), "{text}");
+        }
     }
 
     #[test]

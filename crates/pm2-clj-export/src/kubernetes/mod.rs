@@ -337,7 +337,13 @@ impl Object {
         })
     }
 
+    /// The object as YAML that YAML 1.1 readers (kubectl's go-yaml, PyYAML) read as
+    /// YAML 1.2 does: `on`, `1_000` or `2001-12-14` as strings, quoted.
     fn yaml(&self) -> Result<String, serde_norway::Error> {
+        self.yaml12().map(|y| crate::compose::model::yaml11_safe(&y))
+    }
+
+    fn yaml12(&self) -> Result<String, serde_norway::Error> {
         match self {
             Object::ConfigMap(o) => serde_norway::to_string(o),
             Object::Secret(o) => serde_norway::to_string(o),
