@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use pm2_dsl_emit::{AppSpec, Args, Setting};
+use pm2_dsl_emit::{AppSpec, Args, Setting, Watch};
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::{SourceMap, Span};
 
 use crate::Settings;
 use crate::error::{ExportErrorKind, ExportProblem};
-use crate::table::{Fidelity, Target};
+use crate::table::{Fidelity, Target, row_of};
 
 /// What one problem-collecting pass over an ecosystem needs.
 pub(crate) struct Ctx<'a, 'b> {
@@ -99,4 +99,76 @@ pub(crate) fn args(a: &Setting<Args>) -> Vec<(String, bool)> {
         _ => vec![a.written.contains_hidden(); argv.len()],
     };
     argv.into_iter().zip(hidden).collect()
+}
+
+/// How a target reports an option an app sets.
+pub(crate) enum Report {
+    /// As the target's row says.
+    Row,
+    /// Not here: the target reports it where it writes it, or the value does nothing
+    /// there.
+    Skip,
+    /// With this fidelity and text: the value makes it differ from the row.
+    As(Fidelity, String),
+}
+
+/// Whether `value` of `option` does nothing on any target: off (`:watch false`,
+/// `:trace false`), an empty `filter_env`, watch's options without watch, a `log_type`
+/// other than `json`.
+fn inert(app: &AppSpec, option: &str, value: &Value) -> bool {
+    let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
+    let watching = matches!(
+        app.watch.as_ref().map(|s| &s.value),
+        Some(Watch::On(true)) | Some(Watch::Paths(_))
+    );
+    match option {
+        "filter_env"
+        | "disable_logs"
+        | "time"
+        | "source_map_support"
+        | "wait_ready"
+        | "shutdown_with_message"
+        | "watch"
+        | "trace"
+        | "deep_monitoring"
+        | "pmx"
+        | "automation"
+        | "log_file" => {
+            off || (option == "filter_env" && matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()))
+        }
+        "watch_delay" | "ignore_watch" | "watch_options" => !watching,
+        "log_type" => value.as_str() != Some("json"),
+        _ => false,
+    }
+}
+
+/// Reports every option `app` sets as `ctx.target`'s row says, but where the value does
+/// nothing on any target ([`inert`]) and where the target's own `special` says otherwise.
+/// `env_<name>` blocks are reported by the row `env_<name>`; `env` by the target itself.
+pub(crate) fn check_options(app: &AppSpec, ctx: &mut Ctx, mut special: impl FnMut(&str, &Value) -> Report) {
+    for (option, value) in app.written() {
+        let span = value.origin();
+        if option == "env" {
+            continue;
+        }
+        if let Some(block) = option.strip_prefix("env_") {
+            if let Some(r) = row_of("env_<name>", ctx.target)
+                && value.as_map().is_some_and(|m| !m.is_empty())
+            {
+                ctx.report(option, span, r.fidelity, &r.note.replace("<name>", block));
+            }
+            continue;
+        }
+        let Some(r) = row_of(option, ctx.target) else {
+            continue;
+        };
+        if inert(app, option, value) {
+            continue;
+        }
+        match special(option, value) {
+            Report::Row => ctx.report(option, span, r.fidelity, r.note),
+            Report::Skip => {}
+            Report::As(fidelity, how) => ctx.report(option, span, fidelity, &how),
+        }
+    }
 }

@@ -20,13 +20,13 @@ use std::time::Duration;
 
 use indexmap::IndexMap;
 use pm2_dsl_emit::targets::Protocol;
-use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting, Watch};
+use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting};
 use pm2_dsl_eval::{Value, ValueKind, closest};
 use pm2_dsl_reader::Span;
 use serde_json::Value as Json;
 
 use crate::error::{ExportErrorKind, ExportProblem};
-use crate::program::{Ctx, app_name, args, by_extension};
+use crate::program::{self, Ctx, Report, app_name, args, by_extension};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -535,65 +535,34 @@ fn merge_escape(json: &mut Json, escape: &Value, ctx: &mut Ctx) -> Option<()> {
     Some(())
 }
 
-/// Reports every option the app sets as the table says, except where the value does
-/// nothing (`:watch false`) or makes it differ from the row.
+/// Reports every option the app sets as the table says ([`program::check_options`]),
+/// but where the value makes it differ from the row on compose.
 fn check_options(app: &AppSpec, replicas: u64, ctx: &mut Ctx) {
-    let watching = matches!(
-        app.watch.as_ref().map(|s| &s.value),
-        Some(Watch::On(true)) | Some(Watch::Paths(_))
-    );
-    for (option, value) in app.written() {
-        let span = value.origin();
-        if option == "env" {
-            continue;
-        }
-        if let Some(block) = option.strip_prefix("env_") {
-            let r = row("env_<name>");
-            if value.as_map().is_some_and(|m| !m.is_empty()) {
-                let why = r.note.replace("<name>", block);
-                ctx.report(option, span, r.fidelity, &why);
-            }
-            continue;
-        }
-        let Some(r) = row_of(option, TARGET) else {
-            continue;
-        };
+    let cpus = ctx.settings.cpus;
+    program::check_options(app, ctx, |option, value| {
         let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
-        let (fidelity, how): (Fidelity, String) = match option {
-            // Options that do nothing when off, or without watch.
-            "filter_env" | "disable_logs" | "time" | "source_map_support" | "wait_ready"
-            | "shutdown_with_message" | "watch" | "trace" | "deep_monitoring" | "pmx" | "automation"
-                if off =>
-            {
-                continue;
-            }
-            "filter_env" if matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()) => continue,
-            "watch_delay" | "ignore_watch" | "watch_options" if !watching => continue,
-            "log_type" if value.as_str() != Some("json") => continue,
-            "log_file" if off => continue,
-            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => (
+        match option {
+            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => Report::As(
                 Fidelity::Approximate,
                 "no cluster primary: each instance is a container of its own, with its own network address".into(),
             ),
             "instances" => match app.instances.as_ref().map(|s| s.value) {
-                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => (
+                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => Report::As(
                     Fidelity::Approximate,
                     format!(
-                        "fixed at export to {replicas} replicas for {} CPUs (--cpus), not counted on the machine that runs it",
-                        ctx.settings.cpus
+                        "fixed at export to {replicas} replicas for {cpus} CPUs (--cpus), not counted on the machine that runs it"
                     ),
                 ),
-                _ if replicas > 1 => (
+                _ if replicas > 1 => Report::As(
                     Fidelity::Approximate,
                     "every replica has NODE_APP_INSTANCE (instance_var) 0: PM2 numbers its instances".into(),
                 ),
-                _ => continue,
+                _ => Report::Skip,
             },
-            "treekill" if off => continue,
+            "treekill" if off => Report::Skip,
             // Reported where they are written.
-            "increment_var" => continue,
-            _ => (r.fidelity, r.note.to_string()),
-        };
-        ctx.report(option, span, fidelity, &how);
-    }
+            "increment_var" => Report::Skip,
+            _ => Report::Row,
+        }
+    });
 }

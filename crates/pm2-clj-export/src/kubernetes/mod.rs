@@ -33,14 +33,14 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::{ByteString, Resource};
 use pm2_dsl_emit::health::Probe as Check;
-use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting, Watch};
+use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting};
 use pm2_dsl_eval::ValueKind;
 use pm2_dsl_reader::Span;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ExportErrorKind, ExportProblem};
-use crate::program::{Ctx, app_name};
+use crate::program::{self, Ctx, Report, app_name};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -1069,66 +1069,36 @@ fn readiness(h: &pm2_dsl_emit::health::Health) -> Probe {
     probe
 }
 
-/// Reports every option the app sets as the table says, except where the value does
-/// nothing (`:watch false`) or where the export reports it itself.
+/// Reports every option the app sets as the table says ([`program::check_options`]),
+/// but where the value makes it differ from the row on Kubernetes, or where the export
+/// reports it itself.
 fn check_options(app: &AppSpec, hatch: &Hatch, ctx: &mut Ctx) {
-    let watching = matches!(
-        app.watch.as_ref().map(|s| &s.value),
-        Some(Watch::On(true)) | Some(Watch::Paths(_))
-    );
-    for (option, value) in app.written() {
-        let span = value.origin();
-        if option == "env" {
-            continue;
-        }
-        if let Some(block) = option.strip_prefix("env_") {
-            let r = row("env_<name>");
-            if value.as_map().is_some_and(|m| !m.is_empty()) {
-                ctx.report(option, span, r.fidelity, &r.note.replace("<name>", block));
-            }
-            continue;
-        }
-        let Some(r) = row_of(option, TARGET) else {
-            continue;
-        };
+    let cpus = ctx.settings.cpus;
+    program::check_options(app, ctx, |option, value| {
         let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
-        let (fidelity, how): (Fidelity, String) = match option {
-            "filter_env" | "disable_logs" | "time" | "source_map_support" | "wait_ready"
-            | "shutdown_with_message" | "watch" | "trace" | "deep_monitoring" | "pmx" | "automation"
-            | "log_file"
-                if off =>
-            {
-                continue;
-            }
-            "filter_env" if matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()) => continue,
-            "watch_delay" | "ignore_watch" | "watch_options" if !watching => continue,
-            "log_type" if value.as_str() != Some("json") => continue,
-            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => (
+        match option {
+            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => Report::As(
                 Fidelity::Approximate,
                 "each instance is a pod of its own, without a cluster primary; a Service spreads connections over them".into(),
             ),
             "instances" => match app.instances.as_ref().map(|s| s.value) {
-                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => (
+                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => Report::As(
                     Fidelity::Approximate,
-                    format!(
-                        "fixed at export for {} CPUs (--cpus), not counted on the node that runs it",
-                        ctx.settings.cpus
-                    ),
+                    format!("fixed at export for {cpus} CPUs (--cpus), not counted on the node that runs it"),
                 ),
-                _ => continue,
+                _ => Report::Skip,
             },
-            "autostart" if !off => continue,
-            "treekill" if off => continue,
+            "autostart" if !off => Report::Skip,
+            "treekill" if off => Report::Skip,
             // Reported where their objects are made.
             "cron_restart" | "autorestart" | "max_memory_restart" | "kill_timeout" | "increment_var"
-            | "instance_var" | "uid" | "gid" | "port" => continue,
+            | "instance_var" | "uid" | "gid" | "port" => Report::Skip,
             "restart_delay" | "exp_backoff_restart_delay" | "min_uptime" | "max_restarts"
                 if hatch.kind == Kind::Job =>
             {
-                continue;
+                Report::Skip
             }
-            _ => (r.fidelity, r.note.to_string()),
-        };
-        ctx.report(option, span, fidelity, &how);
-    }
+            _ => Report::Row,
+        }
+    });
 }

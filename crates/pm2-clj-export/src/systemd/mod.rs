@@ -16,12 +16,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
+use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting};
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Span;
 
 use crate::error::{ExportErrorKind, ExportProblem};
-use crate::program::{Ctx, app_name, args, by_extension, is_command};
+use crate::program::{self, Ctx, Report, app_name, args, by_extension, is_command};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -795,72 +795,39 @@ fn log_lines(app: &AppSpec, template: bool, folders: &mut Vec<String>) -> Vec<St
     out
 }
 
-/// Reports every option the app sets as the table says, except where the value does
-/// nothing (`:watch false`) or makes it differ from the row.
+/// Reports every option the app sets as the table says ([`program::check_options`]),
+/// but where the value makes it differ from the row on systemd.
 fn check_options(app: &AppSpec, ctx: &mut Ctx) {
-    let watching = matches!(
-        app.watch.as_ref().map(|s| &s.value),
-        Some(Watch::On(true)) | Some(Watch::Paths(_))
-    );
-    for (option, value) in app.written() {
-        let span = value.origin();
-        if option == "env" {
-            continue;
-        }
-        if let Some(block) = option.strip_prefix("env_") {
-            let r = row("env_<name>");
-            if value.as_map().is_some_and(|m| !m.is_empty()) {
-                let why = r.note.replace("<name>", block);
-                ctx.report(option, span, r.fidelity, &why);
-            }
-            continue;
-        }
-        let Some(r) = row_of(option, Target::Systemd) else {
-            continue;
-        };
+    let cpus = ctx.settings.cpus;
+    program::check_options(app, ctx, |option, value| {
         let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
-        let (fidelity, how): (Fidelity, String) = match option {
-            // Options that do nothing when off, or without watch.
-            "filter_env" | "disable_logs" | "time" | "source_map_support" | "wait_ready"
-            | "shutdown_with_message" | "watch" | "trace" | "deep_monitoring" | "pmx" | "automation"
-                if off =>
-            {
-                continue;
-            }
-            "filter_env" if matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()) => continue,
-            "watch_delay" | "ignore_watch" | "watch_options" if !watching => continue,
-            "log_type" if value.as_str() != Some("json") => continue,
-            "log_file" if off => continue,
-            "log_file" if matches!(value.kind(), ValueKind::Bool(true)) => (
+        match option {
+            "log_file" if matches!(value.kind(), ValueKind::Bool(true)) => Report::As(
                 Fidelity::None,
                 "PM2 chooses the path of `log_file true`: give a path".into(),
             ),
-            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => (
+            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => Report::As(
                 Fidelity::Approximate,
                 "no cluster primary: each instance is a process of its own, and instances cannot share a listening port (give each its own, see increment_var)".into(),
             ),
             "instances" => match app.instances.as_ref().map(|s| s.value) {
-                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => (
+                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => Report::As(
                     Fidelity::Approximate,
-                    format!(
-                        "fixed at export for {} CPUs (--cpus), not counted on the machine that runs it",
-                        ctx.settings.cpus
-                    ),
+                    format!("fixed at export for {cpus} CPUs (--cpus), not counted on the machine that runs it"),
                 ),
-                _ => continue,
+                _ => Report::Skip,
             },
-            "treekill" if off => (
+            "treekill" if off => Report::As(
                 Fidelity::Approximate,
                 "KillMode=mixed sends SIGINT to the main process only, as PM2 does, but the final SIGKILL reaches its children too".into(),
             ),
             // Reported where their units are written.
-            "exp_backoff_restart_delay" | "cron_restart" => continue,
-            "restart_delay" if app.exp_backoff_restart_delay.is_some() => (
+            "exp_backoff_restart_delay" | "cron_restart" => Report::Skip,
+            "restart_delay" if app.exp_backoff_restart_delay.is_some() => Report::As(
                 Fidelity::Approximate,
                 "PM2 uses exp_backoff_restart_delay instead, and so does the export".into(),
             ),
-            _ => (r.fidelity, r.note.to_string()),
-        };
-        ctx.report(option, span, fidelity, &how);
-    }
+            _ => Report::Row,
+        }
+    });
 }
