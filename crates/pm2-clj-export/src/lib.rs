@@ -43,6 +43,7 @@ pub mod kubernetes;
 mod program;
 pub mod systemd;
 pub mod table;
+mod yaml;
 
 use std::path::Path;
 

@@ -156,7 +156,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
     };
     let yaml =
         serde_norway::to_string(&file).expect("a compose file of strings, numbers and maps serialises");
-    let yaml = model::yaml11_safe(&yaml);
+    let yaml = crate::yaml::yaml11_safe(&yaml);
     out.files.push(File {
         name: format!("{}/compose.yaml", input.name),
         content: format!("{header}{yaml}"),

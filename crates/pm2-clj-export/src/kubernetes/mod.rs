@@ -340,7 +340,7 @@ impl Object {
     /// The object as YAML that YAML 1.1 readers (kubectl's go-yaml, PyYAML) read as
     /// YAML 1.2 does: `on`, `1_000` or `2001-12-14` as strings, quoted.
     fn yaml(&self) -> Result<String, serde_norway::Error> {
-        self.yaml12().map(|y| crate::compose::model::yaml11_safe(&y))
+        self.yaml12().map(|y| crate::yaml::yaml11_safe(&y))
     }
 
     fn yaml12(&self) -> Result<String, serde_norway::Error> {
