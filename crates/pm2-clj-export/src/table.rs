@@ -291,7 +291,7 @@ pub const ROWS: &[Row] = &[
     k8s("kill_timeout", "terminationGracePeriodSeconds", A, "rounded up to whole seconds (PM2's default 1600 ms: 2); the app receives SIGTERM, not PM2's SIGINT: stable Kubernetes cannot set the stop signal"),
     k8s("shutdown_with_message", "", N, "PM2 sends a 'shutdown' message over its IPC channel instead of SIGINT"),
     k8s("listen_timeout", "", N, "it bounds PM2's wait for 'ready' on reload; a rollout waits for the readinessProbe (progressDeadlineSeconds)"),
-    k8s("cron_restart", "CronJob NAME-restart, ServiceAccount, Role, RoleBinding", A, "only with :export {:kubernetes {:cron-restart {:image KUBECTL-IMAGE}}}: a CronJob runs `kubectl rollout restart` of the Deployment (a rolling restart, one pod at a time) in the controller's time zone (UTC unless spec.timeZone is set); without it an error"),
+    k8s("cron_restart", "CronJob NAME-restart, ServiceAccount, Role, RoleBinding", A, "only with :export {:kubernetes {:cron-restart {:image KUBECTL-IMAGE}}}: a CronJob runs `kubectl rollout restart` of the Deployment (a rolling restart, one pod at a time) in the controller's time zone (UTC unless spec.timeZone is set), as a ServiceAccount of the app's namespace (default unless namespace is set) that may only get and patch it; without it an error"),
     k8s("merge_logs", "—", F, "each pod has its log; kubectl logs -l app.kubernetes.io/name=NAME reads them all"),
     k8s("vizion", "—", F, "PM2's record of the app's git state; nothing runs differently"),
     k8s("autostart", "spec.replicas: 0", A, "false: no pod runs until `kubectl scale deployment NAME --replicas=N`"),
