@@ -174,3 +174,171 @@ fn no_equivalent_fails_naming_option_and_target_unless_lossy() {
         said(&lossy)
     );
 }
+
+#[test]
+fn compose_files_are_written_safely_and_install_is_refused() {
+    let out = cli(Path::new("."), &["export", "--target", "compose", "--explain"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        table::explain(Target::Compose)
+    );
+
+    let dir = project(
+        r#"{:apps [{:name "api" :script "app.js" :image "shop/api:1" :instances 2 :ports [3000]
+                    :env {:TOKEN #secret "t0ken" :MODE "x"}}]}"#,
+    );
+    let out = cli(
+        dir.path(),
+        &["export", "shop.pm2.edn", "--target", "compose", "-o", "out"],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("wrote     shop/api.env  (0600: secrets)"),
+        "{}",
+        said(&out)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "start everything: docker compose -f {} up -d",
+            Path::new("out/shop/compose.yaml").display()
+        )),
+        "{}",
+        said(&out)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let env = dir.path().join("out/shop/api.env");
+    assert_eq!(
+        std::fs::metadata(&env).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(std::fs::read_to_string(&env).unwrap().contains("TOKEN='t0ken'"));
+    let yaml = std::fs::read_to_string(dir.path().join("out/shop/compose.yaml")).unwrap();
+    assert!(!yaml.contains("t0ken") && yaml.contains("replicas: 2"), "{yaml}");
+
+    // Without an image: exit 1, naming :image, nothing written.
+    let dir = project(r#"{:apps [{:name "api" :script "app.js"}]}"#);
+    let out = cli(
+        dir.path(),
+        &["export", "shop.pm2.edn", "--target", "compose", "-o", "out"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("export::missing-image") && said(&out).contains(":image"),
+        "{}",
+        said(&out)
+    );
+    assert!(!dir.path().join("out").exists());
+
+    let out = cli(
+        dir.path(),
+        &[
+            "export",
+            "shop.pm2.edn",
+            "--target",
+            "compose",
+            "-o",
+            "out",
+            "--install",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("--install installs systemd units, not compose files"),
+        "{}",
+        said(&out)
+    );
+}
+
+#[test]
+fn kubernetes_manifests_are_written_with_their_secret_private() {
+    let dir = project(
+        r#"{:apps [{:name "api" :script "app.js" :cwd "/srv/app" :image "r.example.com/api:1"
+                    :max-memory-restart "300M" :env {:TOKEN #secret "t0ken" :MODE "x"}}]}"#,
+    );
+    // k8s is kubernetes; the paths are the image's, so this machine's are not looked at.
+    let out = cli(
+        dir.path(),
+        &["export", "shop.pm2.edn", "--target", "k8s", "-o", "out"],
+    );
+    assert!(out.status.success(), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("exported shop.pm2.edn to kubernetes: 3 files in out"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  wrote     api.secret.yaml  (0600: secrets)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("apply: kubectl apply -f out"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("preflight::"), "{stderr}");
+    assert!(
+        stderr.contains("note[export::approximate]: kill_timeout is approximate on kubernetes")
+            && stderr.contains("the app receives SIGTERM"),
+        "{stderr}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join("out").join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("api.secret.yaml"), 0o600);
+    assert_eq!(mode("api.yaml"), 0o644);
+    let manifest = std::fs::read_to_string(dir.path().join("out/api.yaml")).unwrap();
+    assert!(
+        !manifest.contains("t0ken") && !manifest.contains("dDBrZW4"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("memory: 300Mi\n"), "{manifest}");
+
+    // --install is systemd's.
+    let install = cli(
+        dir.path(),
+        &[
+            "export",
+            "shop.pm2.edn",
+            "--target",
+            "kubernetes",
+            "-o",
+            "out",
+            "--install",
+        ],
+    );
+    assert_eq!(install.status.code(), Some(2), "{}", said(&install));
+    assert!(
+        said(&install).contains("--install installs systemd units, not kubernetes files")
+            && said(&install).contains("kubectl apply -f out"),
+        "{}",
+        said(&install)
+    );
+
+    // A name Kubernetes does not take: an error with the nearest one, nothing written.
+    let bad = project(r#"{:apps [{:name "Billing_API" :script "app.js" :image "r.example.com/b:1"}]}"#);
+    let out = cli(
+        bad.path(),
+        &["export", "shop.pm2.edn", "--target", "k8s", "-o", "out"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("did you mean \"billing-api\"?"),
+        "{}",
+        said(&out)
+    );
+    assert!(!bad.path().join("out").exists());
+}
+
+#[test]
+fn explain_prints_the_kubernetes_table() {
+    let out = cli(Path::new("."), &["export", "--target", "kubernetes", "--explain"]);
+    assert!(out.status.success(), "{}", said(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        table::explain(Target::Kubernetes)
+    );
+}

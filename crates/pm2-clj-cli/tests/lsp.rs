@@ -386,7 +386,7 @@ fn unsaved_buffers_are_what_is_evaluated() {
 
 const APP: &str = "(import \"lib.edn\" :as lib)
 (def port #long #or [#env PORT 3000])
-{:apps [{:name \"api\" :script \"a.js\" :max-restarts 0 :exec-mode :fork
+{:apps [{:name \"api\" :script \"a.js\" :max-restarts 0 :exec-mode :fork :image \"api:1\"
          :env {:PORT port :SET #env PM2_CLJ_TEST_SET}}]
  :profiles {:prod {:apps [{:name \"api\" :instances #profile {:prod 4 :staging 2}}]}}
  :static {:name #ref [:apps 0 :name] :base lib/base :sep (str/join \",\" [\"a\"])}}
@@ -412,6 +412,12 @@ fn hover_shows_docs_values_and_whether_variables_are_set() {
     );
     assert!(
         text.contains("- PM2's default: 16") && text.contains("also writes it as maxRestarts"),
+        "{text}"
+    );
+    let h = hover(&mut client, ":image", 0);
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.starts_with("**:image** (pm2-clj export key)") && text.contains("Not written into the PM2 file"),
         "{text}"
     );
     let h = hover(&mut client, "#long", 0);
@@ -600,8 +606,20 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     );
     assert_eq!(
         all.len(),
-        pm2_dsl_emit::schema::OPTIONS.len() - 2,
-        "every option but the two"
+        pm2_dsl_emit::schema::OPTIONS.len() - 2 + pm2_dsl_emit::targets::KEYS.len(),
+        "every option but the two, and pm2-clj's export keys"
+    );
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"a\" :script \"a.js\"\n         :ima|}]}",
+    );
+    assert_eq!(labels(&items), [":image"]);
+    assert_eq!(items[0]["detail"], "pm2-clj export key");
+    let items = complete(&mut client, "{:apps [{:name \"a\" :ports [80] :export {} :i|}]}");
+    let all = labels(&items);
+    assert!(
+        all.contains(&":image".to_string()) && !all.contains(&":ports".to_string()),
+        "{all:?}"
     );
     let items = complete(&mut client, "{:apps [{:name \"b\" :exec-mode :c|}]}");
     assert_eq!(labels(&items), [":cluster"]);

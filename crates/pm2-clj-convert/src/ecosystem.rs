@@ -724,7 +724,7 @@ impl Shaper<'_> {
                     let note = format!("left out: {key} {written} (PM2 does not read it{hint})");
                     leave_out(entry, note, &mut carried);
                 }
-                AppKey::Remove | AppKey::Health | AppKey::NotAName => {
+                AppKey::Remove | AppKey::Health | AppKey::ForExport(_) | AppKey::NotAName => {
                     self.dropped.push(format!("{at} \"{key}\""));
                     let note = format!("left out: {key} {written} (PM2 does not read it)");
                     leave_out(entry, note, &mut carried);

@@ -32,13 +32,18 @@
 //! assert!(unit.content.contains("KillSignal=SIGINT\n"));
 //! ```
 //!
-//! Targets: [`Target::Systemd`] ([`systemd`]).
+//! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Kubernetes`] ([`kubernetes`]).
+//! Targets: [`Target::Systemd`] ([`systemd`]), [`Target::Compose`] ([`compose`]).
 
 #![warn(missing_docs)]
 
+pub mod compose;
 mod error;
+pub mod kubernetes;
+mod program;
 pub mod systemd;
 pub mod table;
+mod yaml;
 
 use std::path::Path;
 
@@ -173,5 +178,7 @@ impl Export {
 pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     match settings.target {
         Target::Systemd => systemd::export(inputs, settings),
+        Target::Kubernetes => kubernetes::export(inputs, settings),
+        Target::Compose => compose::export(inputs, settings),
     }
 }

@@ -334,7 +334,8 @@ const EVERYTHING: &str = r#"
          :disable-trace true :v8 true :event-loop-inspector true :write true :windows-hide true
          :username "me" :disable-source-map-support true :kill-retry-time 200
          :env {:A "1" :S #secret "s"} :env_production {:A "2"}
-         :health {:tcp 3000}}
+         :health {:tcp 3000} :image "every:1" :ports [{:container 3000 :published 8080}]
+         :export {:systemd {:Service {:LimitNOFILE 65536}}}}
         {:name "rest" :script "b.js" :watch true :ignore-watch ["x"] :watch-delay 100
          :watch-options {:usePolling true} :wait-ready true :log-type "json" :time true
          :log-date-format "YYYY" :pid-file "/run/b.pid" :source-map-support true
@@ -581,5 +582,73 @@ fn restart_steps_only_where_systemd_has_them() {
             .find(|p| p.code() == "export::approximate")
             .unwrap();
         assert_eq!(note.to_string().contains("has no RestartSteps="), !steps);
+    }
+}
+
+#[test]
+fn an_export_systemd_map_is_merged_into_the_unit_and_checked() {
+    let path = Path::new("/srv/m/m.pm2.edn");
+    let unit_of = |escape: &str| {
+        let text = format!(
+            "{{:apps [{{:name \"m\" :script \"a.js\" :cwd \"/srv/m\" :export {{:systemd {escape}}}}}]}}"
+        );
+        let loaded = Source::text(path, &text)
+            .loader(FsLoader::new())
+            .load(&settings(None, &[]))
+            .unwrap_or_else(|e| panic!("{:?}", e.reports));
+        let export = exported(
+            &loaded,
+            path,
+            None,
+            &Settings::new(Target::Systemd, &fixed_programs),
+        );
+        let codes: Vec<&str> = export.problems.iter().map(|p| p.code()).collect();
+        let unit = export
+            .files
+            .iter()
+            .find(|f| f.name == "m.service")
+            .map(|f| f.content.clone());
+        (unit, codes, text)
+    };
+    let (unit, codes, _) = unit_of(
+        r#"{:Service {:LimitNOFILE 65536 :Restart "on-failure" :KillMode nil :ExecStartPre ["/bin/true" "/bin/echo 100%"]} :Unit {:Documentation "https://example.com"}}"#,
+    );
+    let unit = unit.unwrap_or_else(|| panic!("{codes:?}"));
+    assert!(unit.contains("\nLimitNOFILE=65536\n"), "{unit}");
+    assert!(
+        unit.contains("\nRestart=on-failure\n") && !unit.contains("Restart=always"),
+        "{unit}"
+    );
+    assert!(!unit.contains("KillMode="), "nil removes it: {unit}");
+    assert!(
+        unit.contains("\nExecStartPre=/bin/true\nExecStartPre=/bin/echo 100%%\n"),
+        "{unit}"
+    );
+    assert!(unit.contains("\nDocumentation=https://example.com\n"), "{unit}");
+    for (escape, code, label) in [
+        (r#"{:Servce {:A 1}}"#, "export::unknown-escape-key", ":Servce"),
+        (r#"{:Service {:bad-key 1}}"#, "export::bad-escape", ":bad-key"),
+        (r#"{:Service {:A {:b 1}}}"#, "export::bad-escape", "{:b 1}"),
+        (
+            r#"{:Service {:A #secret "s"}}"#,
+            "export::bad-escape",
+            r#"{:Service {:A #secret "s"}}"#,
+        ),
+    ] {
+        let (unit, codes, text) = unit_of(escape);
+        assert!(unit.is_none(), "{escape}");
+        assert_eq!(codes, [code], "{escape}");
+        let loaded = Source::text(path, &text)
+            .loader(FsLoader::new())
+            .load(&settings(None, &[]))
+            .unwrap();
+        let export = exported(
+            &loaded,
+            path,
+            None,
+            &Settings::new(Target::Systemd, &fixed_programs),
+        );
+        let span = export.problems[0].span().unwrap();
+        assert_eq!(&text[span.start as usize..span.end as usize], label, "{escape}");
     }
 }

@@ -1,6 +1,6 @@
 //! Completion at a position, from the tree around it (which exists even while the text
 //! does not read) and the tables: option keys in an app map (kebab-case, not already
-//! there), the values of an option with a fixed set (`:exec-mode`), profile names in a
+//! there, then pm2-clj's export keys), the values of an option with a fixed set (`:exec-mode`), profile names in a
 //! `#profile` map, tags after `#`, special forms, functions, this file's definitions and
 //! import aliases, and after `alias/` the names the imported file defines.
 
@@ -12,6 +12,7 @@ use lsp_types::{
 };
 use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::schema::{OPTIONS, OptionSpec};
+use pm2_dsl_emit::targets::{self, TargetKey};
 use pm2_dsl_eval::docs::{EntryKind, entries};
 use pm2_dsl_eval::{Loader, Value};
 use pm2_dsl_reader::{Source, Syntax, SyntaxKind};
@@ -96,6 +97,14 @@ pub fn complete(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Vec<Co
                             Some(o.describe()),
                         )
                     })
+                    .chain(export_keys(&doc, map, typing).into_iter().map(|k| {
+                        (
+                            format!(":{}", k.name),
+                            CompletionItemKind::PROPERTY,
+                            "pm2-clj export key".into(),
+                            Some(k.doc.to_string()),
+                        )
+                    }))
                     .collect(),
                 (Slot::Value(key), _) if is_app_map(&doc, &path[..=i]) => option_of(&doc, key)
                     .and_then(|o| o.format)
@@ -234,6 +243,20 @@ fn option_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static
         .filter_map(|(k, _)| option_of(doc, k).map(|o| o.name))
         .collect();
     OPTIONS.iter().filter(|o| !present.contains(&o.name)).collect()
+}
+
+/// pm2-clj's keys for the export targets not yet set in `map`.
+fn export_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static TargetKey> {
+    let present: Vec<&str> = doc
+        .entries(map)
+        .into_iter()
+        .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
+        .map(|(k, _)| doc.text(k))
+        .collect();
+    targets::KEYS
+        .iter()
+        .filter(|k| !present.contains(&format!(":{}", k.name).as_str()))
+        .collect()
 }
 
 /// The profiles this file knows: the evaluation's `#profile` keys, the keys of every

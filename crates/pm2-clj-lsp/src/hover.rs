@@ -1,5 +1,6 @@
 //! Hover: PM2 option keys (from emit's option table: PM2's description and default, the
-//! types and formats, what pm2-clj fixes), special forms, functions and tags (from the
+//! types and formats, what pm2-clj fixes), pm2-clj's export keys (from emit's
+//! [`pm2_dsl_emit::targets::KEYS`]), special forms, functions and tags (from the
 //! evaluator's tables), `def`'d names and `alias/name`s with their evaluated value, and
 //! for `#env X` or `(env "X")` whether `X` is set — never its value, which may be secret.
 
@@ -35,6 +36,9 @@ pub fn hover(analysis: &Analysis, offset: usize, env: &Env) -> Option<Hover> {
             } else if let Some(name) = text.strip_prefix(':') {
                 match app_key(&Value::keyword(name)) {
                     AppKey::Option(spec) => spec.describe(),
+                    AppKey::ForExport(key) => {
+                        format!("**:{}** (pm2-clj export key)\n\n{}", key.name, key.doc)
+                    }
                     _ => return None,
                 }
             } else if token.kind == SyntaxKind::Atom {

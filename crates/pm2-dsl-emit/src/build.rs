@@ -16,7 +16,7 @@ use crate::logs::{Logs, app_log_paths};
 use crate::model::{DeployTarget, Ecosystem};
 use crate::overrides::{Override, app_index, replacing, set_in};
 use crate::schema::JsType;
-use crate::spec::AppSpec;
+use crate::spec::{AppSpec, Own};
 use crate::validate::{as_js_number, check_data, check_env_block, check_option, js_type, text};
 
 /// How to build an ecosystem.
@@ -227,6 +227,7 @@ fn override_apps(o: &Override, drafts: &mut Vec<Draft>) -> Result<(), EmitError>
         AppKey::Option(spec) => spec.name.to_string(),
         AppKey::EnvFor(name) => name,
         AppKey::Health => "health".to_string(),
+        AppKey::ForExport(k) => k.name.to_string(),
         AppKey::Unknown { written, suggestion } => {
             return Err(EmitError::new(
                 EmitErrorKind::UnknownKey {
@@ -316,6 +317,7 @@ fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
             AppKey::Option(spec) => spec.name.to_string(),
             AppKey::EnvFor(name) => name,
             AppKey::Health => "health".to_string(),
+            AppKey::ForExport(k) => k.name.to_string(),
             AppKey::Remove => {
                 draft.remove = Some(value.clone());
                 continue;
@@ -579,14 +581,30 @@ fn finish_apps(
         }
         let mut options = Vec::with_capacity(draft.entries.len() + 2);
         let mut health = None;
+        let mut own = Own::default();
         let name = draft.name();
         for (option, (key, value)) in draft.entries {
             if value.is_nil() {
                 continue;
             }
-            if option == "health" {
-                health = crate::health::health(&key, &value, problems);
-                continue;
+            match option.as_str() {
+                "health" => {
+                    health = crate::health::health(&key, &value, problems);
+                    continue;
+                }
+                "image" => {
+                    own.image = crate::targets::image(&value, problems);
+                    continue;
+                }
+                "ports" => {
+                    own.ports = crate::targets::ports(&value, problems);
+                    continue;
+                }
+                "export" => {
+                    own.export = crate::targets::escapes(&value, problems);
+                    continue;
+                }
+                _ => {}
             }
             let before = problems.len();
             let spec = crate::schema::option(&option);
@@ -622,7 +640,7 @@ fn finish_apps(
                 }
             }
         }
-        apps.push(AppSpec::new(options, health));
+        apps.push(AppSpec::new(options, health).with_own(own));
     }
     apps
 }

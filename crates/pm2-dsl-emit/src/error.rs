@@ -228,6 +228,18 @@ pub enum EmitErrorKind {
         /// The closest key.
         suggestion: Option<String>,
     },
+    /// A key pm2-clj does not read in a map of its export keys: a target `:export` does
+    /// not know (`:export {:docker {...}}`), or a port map key (`:ports [{:host 80}]`).
+    UnknownExportKey {
+        /// The key as written.
+        key: String,
+        /// The map it is in (`:export`, `:ports`).
+        section: String,
+        /// The closest key.
+        suggestion: Option<String>,
+        /// The keys the map takes, for the help.
+        known: String,
+    },
     /// A `:health` value that is not one check: not a map (`:health "http://..."`), no
     /// probe or two of them (`{:tcp 80 :http "..."}`), or `:status` without `:http`.
     HealthShape {
@@ -317,6 +329,7 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::ProfileNotHere { .. } => "emit::profile-not-here",
             EmitErrorKind::UnknownHealthKey { .. } => "emit::unknown-health-key",
             EmitErrorKind::HealthShape { .. } => "emit::health-shape",
+            EmitErrorKind::UnknownExportKey { .. } => "emit::unknown-export-key",
             EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
             EmitErrorKind::NumericString { .. } => "emit::numeric-string",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
@@ -373,6 +386,7 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::ProfileNotHere { profile } => format!("no :{profile} profile in this file"),
             EmitErrorKind::UnknownHealthKey { .. } => "not a :health key".into(),
             EmitErrorKind::HealthShape { .. } => "not one health check".into(),
+            EmitErrorKind::UnknownExportKey { section, .. } => format!("not a {section} key"),
             EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
             EmitErrorKind::NumericString { .. } => "a string".into(),
@@ -389,7 +403,9 @@ impl ProblemKind for EmitErrorKind {
             | EmitErrorKind::UnknownKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownDeployKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownHealthKey { suggestion: Some(s), .. }
-            | EmitErrorKind::UnknownLogsKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            | EmitErrorKind::UnknownLogsKey { suggestion: Some(s), .. }
+            | EmitErrorKind::UnknownExportKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
+            EmitErrorKind::UnknownExportKey { section, known, .. } => format!("{section} reads {known}"),
             EmitErrorKind::UnknownLogsKey { section, .. } => {
                 let table = if section == ":logs" { crate::logs::KEYS } else { crate::logs::ROTATE_KEYS };
                 let names: Vec<String> = table.iter().map(|k| format!(":{}", k.name)).collect();
@@ -488,6 +504,11 @@ impl ProblemKind for EmitErrorKind {
                 suggestion: Some(s),
             }
             | EmitErrorKind::UnknownLogsKey {
+                key,
+                suggestion: Some(s),
+                ..
+            }
+            | EmitErrorKind::UnknownExportKey {
                 key,
                 suggestion: Some(s),
                 ..
@@ -601,6 +622,7 @@ impl fmt::Display for EmitErrorKind {
                 }
             }
             EmitErrorKind::HealthShape { problem } => write!(f, ":health {problem}"),
+            EmitErrorKind::UnknownExportKey { key, section, .. } => write!(f, "{key} is not a {section} key"),
             EmitErrorKind::NumericString { option, text } => write!(
                 f,
                 "{option} is the string \"{text}\"; PM2 takes only numbers here and reads it as {text}"

@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use pm2_dsl_eval::{Value, ValueKind, closest};
 
 use crate::schema::{self, DEPLOY_KEYS, OPTIONS, OptionSpec, SCRIPT_CODE_ALIASES};
+use crate::targets::{self, TargetKey};
 
 /// What a key in an app map names.
 #[derive(Debug)]
@@ -22,6 +23,9 @@ pub enum AppKey {
     Remove,
     /// `:health`, pm2-clj's health check (see [`crate::health`]).
     Health,
+    /// One of pm2-clj's keys for the export targets, `:image`, `:ports` or `:export`
+    /// (see [`crate::targets`]).
+    ForExport(&'static TargetKey),
     /// Nothing PM2 knows.
     Unknown {
         /// The key as written.
@@ -101,6 +105,9 @@ pub fn app_key(key: &Value) -> AppKey {
     if text == "health" {
         return AppKey::Health;
     }
+    if let Some(key) = targets::target_key(text) {
+        return AppKey::ForExport(key);
+    }
     if let Some(name) = text.strip_prefix("env_").or_else(|| text.strip_prefix("env-")) {
         return AppKey::EnvFor(format!("env_{name}"));
     }
@@ -115,7 +122,8 @@ pub fn app_key(key: &Value) -> AppKey {
         ""
     };
     let snake_text = snake(text);
-    let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name).chain(["health"]))
+    let own = ["health"].into_iter().chain(targets::KEYS.iter().map(|k| k.name));
+    let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name).chain(own))
         .map(|s| format!("{prefix}{}", in_style_of(text, &snake(&s))));
     AppKey::Unknown {
         written: format!("{prefix}{text}"),

@@ -41,6 +41,9 @@
 //!   variable names the OS would mangle (`"A=B"`), app names with control characters,
 //!   duplicate app names and apps without `script`. `trace` and `deep_monitoring`, which make PM2
 //!   install packages, are warnings. Nil values mean "not set" and are left out.
+//! - **Export keys** ([`targets`]): `:image`, `:ports` and `:export` are pm2-clj's, for
+//!   `pm2-clj export`: validated and overridable like options, never written into the
+//!   PM2 file.
 //! - **Paths**: a relative `cwd` is made absolute against the directory of the file it is
 //!   written in (PM2 would resolve it against wherever pm2 was started), unless
 //!   [`Settings::keep_relative_paths`].
@@ -61,6 +64,7 @@ pub mod overrides;
 mod render;
 pub mod schema;
 mod spec;
+pub mod targets;
 mod validate;
 
 pub use validate::json_problems;
@@ -70,6 +74,6 @@ pub use error::{EmitError, EmitErrorKind, EnvNameProblem};
 pub use model::{DeployTarget, Ecosystem};
 pub use render::{Header, OutputFormat, app_json, render};
 pub use spec::{
-    AppSpec, Args, AsWritten, Bytes, EnvMap, EnvValue, ExecMode, ExitCodes, Instances, LogFile, Principal,
-    Setting, TYPED_OPTIONS, Texts, Typed, Watch,
+    AppSpec, Args, AsWritten, Bytes, EnvMap, EnvValue, ExecMode, ExitCodes, Instances, LogFile, Own,
+    Principal, Setting, TYPED_OPTIONS, Texts, Typed, Watch,
 };

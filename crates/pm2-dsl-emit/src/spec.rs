@@ -15,6 +15,7 @@ use pm2_dsl_eval::{Hidden, Value, ValueKind};
 use pm2_dsl_reader::Number;
 
 use crate::health::Health;
+use crate::targets::{Escapes, Port, Protocol};
 use crate::validate::{duration_ms, text};
 
 /// One option: what pm2-clj reads, and the value written into the PM2 file.
@@ -22,8 +23,21 @@ use crate::validate::{duration_ms, text};
 pub struct Setting<T> {
     /// The value, typed.
     pub value: T,
-    /// The value as PM2 gets it, with its origin and its [`Hidden`] mark.
+    /// The value as PM2 gets it (for pm2-clj's own keys, as written), with its origin
+    /// and its [`Hidden`] mark.
     pub written: Value,
+}
+
+/// pm2-clj's keys for the export targets, as [`crate::build`] reads them (see
+/// [`crate::targets`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Own {
+    /// `:image`.
+    pub image: Option<Setting<String>>,
+    /// `:ports`.
+    pub ports: Option<Setting<Vec<Port>>>,
+    /// `:export`.
+    pub export: Option<Setting<Escapes>>,
 }
 
 impl<T> Setting<T> {
@@ -385,6 +399,15 @@ macro_rules! typed_app {
             pub env_blocks: Vec<(String, EnvMap)>,
             /// Its `:health` check (pm2-clj's; not written into the PM2 file).
             pub health: Option<Health>,
+            /// `:image`: what a container target runs (pm2-clj's; not written into the
+            /// PM2 file).
+            pub image: Option<Setting<String>>,
+            /// `:ports`: the ports it listens on besides `port` (pm2-clj's; not written
+            /// into the PM2 file). [`AppSpec::listens_on`] gives both.
+            pub ports: Option<Setting<Vec<Port>>>,
+            /// `:export`: per target, a map merged into what the target generates
+            /// (pm2-clj's; not written into the PM2 file).
+            pub export: Option<Setting<Escapes>>,
             /// Every option as written, in source order: what the PM2 file holds.
             written: Vec<(String, Value)>,
         }
@@ -403,6 +426,9 @@ macro_rules! typed_app {
                     env: EnvMap::new(),
                     env_blocks: Vec::new(),
                     health,
+                    image: None,
+                    ports: None,
+                    export: None,
                     written: Vec::new(),
                 };
                 for (key, value) in &written {
@@ -602,7 +628,45 @@ impl AppSpec {
         let mut written: Vec<(String, Value)> =
             self.written.iter().filter(|(k, _)| k != "env").cloned().collect();
         written.push(("env".to_string(), env));
-        AppSpec::new(written, self.health.clone())
+        AppSpec::new(written, self.health.clone()).with_own(Own {
+            image: self.image.clone(),
+            ports: self.ports.clone(),
+            export: self.export.clone(),
+        })
+    }
+
+    /// The same app with pm2-clj's keys for the export targets set to `own`.
+    pub fn with_own(mut self, own: Own) -> AppSpec {
+        self.image = own.image;
+        self.ports = own.ports;
+        self.export = own.export;
+        self
+    }
+
+    /// The ports the app listens on: `:ports`, then `port` (PM2's, which sets `PORT`)
+    /// unless `:ports` lists it; `port 0` (no port, for PM2) is left out.
+    pub fn listens_on(&self) -> Vec<Port> {
+        let mut out = self.ports.as_ref().map(|p| p.value.clone()).unwrap_or_default();
+        if let Some(port) = &self.port
+            && let Ok(number) = u16::try_from(port.value)
+            && number > 0
+            && !out
+                .iter()
+                .any(|p| p.container == number && p.protocol == Protocol::Tcp)
+        {
+            out.push(Port {
+                container: number,
+                published: None,
+                protocol: Protocol::Tcp,
+                at: port.written.origin(),
+            });
+        }
+        out
+    }
+
+    /// The map `:export` gives for `target` (`compose`, `kubernetes`, `systemd`).
+    pub fn escape(&self, target: &str) -> Option<&Value> {
+        self.export.as_ref().and_then(|e| e.value.get(target))
     }
 }
 

@@ -1,7 +1,7 @@
-//! `pm2-clj export FILE|DIR... --target systemd -o OUT`: the sources' apps as another
-//! engine's definitions (`pm2_clj_export`), written safely into OUT with a summary;
-//! `--install` puts them where systemd reads them (`pm2_clj_runtime::install`);
-//! `--explain` prints the mapping table.
+//! `pm2-clj export FILE|DIR... --target systemd|compose|kubernetes -o OUT`: the sources'
+//! apps as another engine's definitions (`pm2_clj_export`), written safely into OUT with
+//! a summary; `--install` puts systemd units where systemd reads them
+//! (`pm2_clj_runtime::install`); `--explain` prints the mapping table.
 
 use std::path::PathBuf;
 
@@ -11,10 +11,12 @@ use pm2_clj_export::systemd::{OLDEST_SUPPORTED, Scope, SystemdSettings};
 use pm2_clj_export::{Input, Settings, Target, ecosystem_name, export, table};
 use pm2_clj_runtime::files::{Written, write_output, write_private_output};
 use pm2_clj_runtime::install::{Plan, Unit, unit_dir};
+use pm2_clj_sync::load::Input as Source;
+use pm2_clj_sync::preflight::Preflight;
 use pm2_dsl_reader::ProblemKind;
 
 use crate::failure::{CliProblem, Failure};
-use crate::input::{BuildInputs, expand, load, parse_env_pair};
+use crate::input::{BuildInputs, expand, parse_env_pair};
 use crate::report::{MessageFormat, emit_each, to_short};
 
 /// The engines `export` writes for.
@@ -23,12 +25,21 @@ pub enum TargetArg {
     /// systemd units: a service (or template) per app, a target per source file,
     /// timers for cron_restart.
     Systemd,
+    /// a compose file (compose-spec) per source file: a service per app, for docker
+    /// compose or podman compose.
+    Compose,
+    /// Kubernetes manifests: a Deployment (or Job) per app, with its Service, Secret
+    /// and ConfigMap.
+    #[value(alias = "k8s")]
+    Kubernetes,
 }
 
 impl TargetArg {
     fn target(self) -> Target {
         match self {
             TargetArg::Systemd => Target::Systemd,
+            TargetArg::Compose => Target::Compose,
+            TargetArg::Kubernetes => Target::Kubernetes,
         }
     }
 }
@@ -70,7 +81,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "N")]
     pub cpus: Option<u64>,
     /// Then copy the units where systemd reads them, make the log folders, run
-    /// `systemctl daemon-reload` and enable each target (nothing is started).
+    /// `systemctl daemon-reload` and enable each target (nothing is started). systemd
+    /// only.
     #[arg(long)]
     pub install: bool,
 }
@@ -85,6 +97,19 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     let Some(out) = &args.output else {
         unreachable!("clap requires -o without --explain")
     };
+    if args.install && target != Target::Systemd {
+        return Err(Failure::Usage(Report::new(Failure::plain(
+            CliProblem::Usage,
+            format!("--install installs systemd units, not {target} files"),
+            Some(match target {
+                Target::Kubernetes => format!("apply them with kubectl: kubectl apply -f {}", out.display()),
+                _ => format!(
+                    "start them with the engine: docker compose -f {}/NAME/compose.yaml up -d",
+                    out.display()
+                ),
+            }),
+        ))));
+    }
     let (files, unreadable) = expand(&args.paths);
     if !unreadable.is_empty() {
         return Err(Failure::Input(unreadable));
@@ -97,8 +122,16 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         ))));
     }
     let mut loaded = Vec::new();
+    // A container's folder, script and interpreter are in its image, not on this
+    // machine: the pre-flight looks only for systemd, whose units run here.
+    let preflight = match target {
+        Target::Systemd => Preflight::Warn,
+        Target::Compose | Target::Kubernetes => Preflight::Off,
+    };
     for file in &files {
-        let l = load(file, &args.inputs)?;
+        let l = Source::file(file)
+            .load(&args.inputs.settings_at(preflight))
+            .map_err(|f| Failure::from(f.reports))?;
         emit_each(l.built.warnings.iter(), message_format);
         emit_each(l.preflight.iter(), message_format);
         loaded.push(l);
@@ -183,7 +216,20 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
     for line in &lines {
         println!("{line}");
     }
+    if target == Target::Kubernetes {
+        println!("apply: kubectl apply -f {}", out.display());
+        return Ok(());
+    }
 
+    if target == Target::Compose {
+        for entry in &result.entry_points {
+            println!(
+                "start everything: docker compose -f {} up -d",
+                out.join(entry).display()
+            );
+        }
+        return Ok(());
+    }
     let plan = Plan {
         user: args.user,
         unit_dir: unit_dir(args.user),

@@ -16,11 +16,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting, Watch};
+use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting};
 use pm2_dsl_eval::{Value, ValueKind};
-use pm2_dsl_reader::{SourceMap, Span};
+use pm2_dsl_reader::Span;
 
 use crate::error::{ExportErrorKind, ExportProblem};
+use crate::program::{self, Ctx, Report, app_name, args, by_extension, is_command};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
 
@@ -118,49 +119,6 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     out
 }
 
-/// What one problem-collecting pass over an app needs.
-struct Ctx<'a, 'b> {
-    settings: &'a Settings<'b>,
-    problems: &'a mut Vec<ExportProblem>,
-    sources: Option<&'a SourceMap>,
-}
-
-impl Ctx<'_, '_> {
-    fn push(&mut self, kind: ExportErrorKind, at: Option<Span>) {
-        let problem = ExportProblem::new(kind, at);
-        self.problems.push(match self.sources {
-            Some(sources) => problem.attach_sources(sources),
-            None => problem,
-        });
-    }
-
-    /// Reports `option` as the table's row says (or as `fidelity` with `how`, when the
-    /// value makes it differ from the row).
-    fn report(&mut self, option: &str, at: Option<Span>, fidelity: Fidelity, how: &str) {
-        let target = Target::Systemd;
-        match fidelity {
-            Fidelity::Faithful => {}
-            Fidelity::Approximate => self.push(
-                ExportErrorKind::Approximate {
-                    option: option.into(),
-                    target,
-                    how: how.into(),
-                },
-                at,
-            ),
-            Fidelity::None => self.push(
-                ExportErrorKind::NoEquivalent {
-                    option: option.into(),
-                    target,
-                    why: how.into(),
-                    lossy: self.settings.lossy,
-                },
-                at,
-            ),
-        }
-    }
-}
-
 fn row(option: &str) -> &'static crate::table::Row {
     row_of(option, Target::Systemd).expect("every option has a systemd row (tested)")
 }
@@ -170,6 +128,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
         settings,
         problems: &mut out.problems,
         sources: input.sources,
+        target: Target::Systemd,
     };
     let name = input.name;
     if !syntax::unit_name_ok(name) {
@@ -333,6 +292,7 @@ fn unit_files(
             ctx.push(
                 ExportErrorKind::HiddenInline {
                     option: "script".into(),
+                    target: Target::Systemd,
                 },
                 at(script),
             );
@@ -385,6 +345,7 @@ fn unit_files(
             ctx.push(
                 ExportErrorKind::HiddenInline {
                     option: option.into(),
+                    target: Target::Systemd,
                 },
                 value.origin(),
             );
@@ -476,6 +437,11 @@ fn unit_files(
     }
     lines.extend(log_lines(app, template, folders));
 
+    if let Some(escape) = app.escape("systemd")
+        && !merge_escape(escape, &mut unit_section, &mut lines, ctx)
+    {
+        return None;
+    }
     service.push_str(header);
     service.push_str("[Unit]\n");
     for l in &unit_section {
@@ -541,11 +507,139 @@ fn unit_files(
         let r = row(":health");
         ctx.report(":health", name_at, r.fidelity, r.note);
     }
+    if let Some(mapped) = app
+        .listens_on()
+        .into_iter()
+        .find(|p| p.published.is_some_and(|p2| p2 != p.container))
+    {
+        let r = row(":ports");
+        ctx.report(":ports", mapped.at, r.fidelity, r.note);
+    }
+
     Some(Units {
         files,
         instances,
         timer,
     })
+}
+
+/// The sections `:export {:systemd ...}` merges into.
+const ESCAPE_SECTIONS: &[&str] = &["Unit", "Service"];
+
+/// Merges `:export {:systemd {SECTION {KEY VALUE}}}` into the service's sections: a key
+/// replaces the lines of that key (a vector gives one line per item, nil removes them),
+/// a new key is appended. Section names, key names and values are checked; a hidden
+/// value is refused (the unit would hold it inline). False when it cannot be merged.
+fn merge_escape(escape: &Value, unit: &mut Vec<String>, service: &mut Vec<String>, ctx: &mut Ctx) -> bool {
+    let bad = |ctx: &mut Ctx, problem: String, at: Option<Span>| {
+        ctx.push(
+            ExportErrorKind::BadEscape {
+                target: Target::Systemd,
+                problem,
+            },
+            at,
+        );
+    };
+    if escape.contains_hidden() {
+        bad(
+            ctx,
+            "holds a value from #secret, the environment, a .env file or an include, which the unit would hold inline (give secrets in :env: they go to the private EnvironmentFile=)".into(),
+            escape.origin(),
+        );
+        return false;
+    }
+    let Some(sections) = escape.as_map() else {
+        return false;
+    };
+    let mut ok = true;
+    for (section_key, entries) in sections.iter() {
+        let section = pm2_dsl_eval::key_text(section_key);
+        let lines = match section.as_str() {
+            "Unit" => &mut *unit,
+            "Service" => &mut *service,
+            _ => {
+                let suggestion = pm2_dsl_eval::closest(&section, ESCAPE_SECTIONS.iter().copied())
+                    .or_else(|| {
+                        ESCAPE_SECTIONS
+                            .iter()
+                            .find(|s| s.eq_ignore_ascii_case(&section))
+                            .map(|s| s.to_string())
+                    })
+                    .map(|s| format!(":{s}"));
+                ctx.push(
+                    ExportErrorKind::UnknownEscapeKey {
+                        key: section_key.to_edn_short(),
+                        target: Target::Systemd,
+                        suggestion,
+                    },
+                    section_key.origin(),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let Some(entries) = entries.as_map() else {
+            bad(
+                ctx,
+                format!(":{section} must be a map of settings, such as {{:LimitNOFILE 65536}}"),
+                entries.origin(),
+            );
+            ok = false;
+            continue;
+        };
+        for (k, v) in entries.iter() {
+            let key = pm2_dsl_eval::key_text(k);
+            let name_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && key.chars().all(|c| c.is_ascii_alphanumeric());
+            if !name_ok {
+                bad(
+                    ctx,
+                    format!(
+                        "{} is not a systemd setting name (letters and digits, such as LimitNOFILE)",
+                        k.to_edn_short()
+                    ),
+                    k.origin(),
+                );
+                ok = false;
+                continue;
+            }
+            let items: Vec<&Value> = match v.kind() {
+                ValueKind::Vector(items) | ValueKind::List(items) => items.iter().collect(),
+                ValueKind::Nil => Vec::new(),
+                _ => vec![v],
+            };
+            let mut texts = Vec::with_capacity(items.len());
+            for item in items {
+                match item.kind() {
+                    ValueKind::Str(t) => texts.push(t.to_string()),
+                    ValueKind::Number(n) => texts.push(n.to_string()),
+                    ValueKind::Bool(b) => texts.push(if *b { "yes" } else { "no" }.to_string()),
+                    ValueKind::Keyword(t) | ValueKind::Symbol(t) => texts.push(t.as_str().to_string()),
+                    _ => {
+                        bad(
+                            ctx,
+                            format!(
+                                "{} must be a string, number, boolean or a vector of them",
+                                k.to_edn_short()
+                            ),
+                            item.origin(),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            let prefix = format!("{key}=");
+            let first = lines.iter().position(|l| l.starts_with(&prefix));
+            lines.retain(|l| !l.starts_with(&prefix));
+            let new: Vec<String> = texts
+                .iter()
+                .map(|t| format!("{key}={}", syntax::value(t)))
+                .collect();
+            let at = first.unwrap_or(lines.len()).min(lines.len());
+            lines.splice(at..at, new);
+        }
+    }
+    ok
 }
 
 /// Per-instance drop-ins setting `increment_var` to its base plus the instance number.
@@ -563,6 +657,7 @@ fn increments(
         ctx.push(
             ExportErrorKind::HiddenInline {
                 option: "increment_var".into(),
+                target: Target::Systemd,
             },
             at(var),
         );
@@ -586,22 +681,6 @@ fn principal(p: &Principal) -> String {
         Principal::Id(id) => id.to_string(),
         Principal::Name(n) => syntax::value(n),
     }
-}
-
-/// The app's name, as PM2 gives it: `name`, else the script's file name without its
-/// extension.
-fn app_name(app: &AppSpec) -> Option<String> {
-    match app.name() {
-        Some(n) => Some(n.to_string()),
-        None => Path::new(&app.script.as_ref()?.value)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned()),
-    }
-}
-
-/// Whether a name is looked up on `PATH` (it has no folder in it).
-fn is_command(name: &str) -> bool {
-    !name.is_empty() && !name.contains('/')
 }
 
 fn resolve(program: &str, at: Option<Span>, ctx: &mut Ctx) -> Option<String> {
@@ -628,17 +707,8 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
         Some(i) if i.value == "none" => return Some((String::new(), true)),
         Some(i) => (i.value.clone(), at(i)),
         None => {
-            let ext = Path::new(&script.value).extension().and_then(|e| e.to_str());
-            let by_extension = match ext {
-                Some("sh") => "bash",
-                Some("py") => "python",
-                Some("rb") => "ruby",
-                Some("php") => "php",
-                Some("pl") => "perl",
-                Some("coffee") => "coffee",
-                Some("ls") => "lsc",
-                None if is_command(&script.value) => return Some((String::new(), true)),
-                _ => "node",
+            let Some(by_extension) = by_extension(&script.value) else {
+                return Some((String::new(), true));
             };
             if by_extension == "python" && (ctx.settings.programs)("python").is_none() {
                 ("python3".to_string(), at(script))
@@ -660,18 +730,6 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
         return None;
     }
     resolve(&name, at, ctx).map(|p| (p, false))
-}
-
-/// Arguments one by one, each with whether it is hidden.
-fn args(a: &Setting<pm2_dsl_emit::Args>) -> Vec<(String, bool)> {
-    let argv = a.value.argv();
-    let hidden: Vec<bool> = match a.written.kind() {
-        ValueKind::Vector(items) | ValueKind::List(items) if items.len() == argv.len() => {
-            items.iter().map(Value::contains_hidden).collect()
-        }
-        _ => vec![a.written.contains_hidden(); argv.len()],
-    };
-    argv.into_iter().zip(hidden).collect()
 }
 
 /// `RestartSec=`: `exp_backoff_restart_delay` (PM2 prefers it), else `restart_delay`.
@@ -737,72 +795,39 @@ fn log_lines(app: &AppSpec, template: bool, folders: &mut Vec<String>) -> Vec<St
     out
 }
 
-/// Reports every option the app sets as the table says, except where the value does
-/// nothing (`:watch false`) or makes it differ from the row.
+/// Reports every option the app sets as the table says ([`program::check_options`]),
+/// but where the value makes it differ from the row on systemd.
 fn check_options(app: &AppSpec, ctx: &mut Ctx) {
-    let watching = matches!(
-        app.watch.as_ref().map(|s| &s.value),
-        Some(Watch::On(true)) | Some(Watch::Paths(_))
-    );
-    for (option, value) in app.written() {
-        let span = value.origin();
-        if option == "env" {
-            continue;
-        }
-        if let Some(block) = option.strip_prefix("env_") {
-            let r = row("env_<name>");
-            if value.as_map().is_some_and(|m| !m.is_empty()) {
-                let why = r.note.replace("<name>", block);
-                ctx.report(option, span, r.fidelity, &why);
-            }
-            continue;
-        }
-        let Some(r) = row_of(option, Target::Systemd) else {
-            continue;
-        };
+    let cpus = ctx.settings.cpus;
+    program::check_options(app, ctx, |option, value| {
         let off = matches!(value.kind(), ValueKind::Bool(false) | ValueKind::Nil);
-        let (fidelity, how): (Fidelity, String) = match option {
-            // Options that do nothing when off, or without watch.
-            "filter_env" | "disable_logs" | "time" | "source_map_support" | "wait_ready"
-            | "shutdown_with_message" | "watch" | "trace" | "deep_monitoring" | "pmx" | "automation"
-                if off =>
-            {
-                continue;
-            }
-            "filter_env" if matches!(value.kind(), ValueKind::Vector(v) if v.is_empty()) => continue,
-            "watch_delay" | "ignore_watch" | "watch_options" if !watching => continue,
-            "log_type" if value.as_str() != Some("json") => continue,
-            "log_file" if off => continue,
-            "log_file" if matches!(value.kind(), ValueKind::Bool(true)) => (
+        match option {
+            "log_file" if matches!(value.kind(), ValueKind::Bool(true)) => Report::As(
                 Fidelity::None,
                 "PM2 chooses the path of `log_file true`: give a path".into(),
             ),
-            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => (
+            "exec_mode" if app.exec_mode.as_ref().is_some_and(|m| m.value == pm2_dsl_emit::ExecMode::Cluster) => Report::As(
                 Fidelity::Approximate,
                 "no cluster primary: each instance is a process of its own, and instances cannot share a listening port (give each its own, see increment_var)".into(),
             ),
             "instances" => match app.instances.as_ref().map(|s| s.value) {
-                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => (
+                Some(Instances::PerCpu | Instances::PerCpuLess(_)) => Report::As(
                     Fidelity::Approximate,
-                    format!(
-                        "fixed at export for {} CPUs (--cpus), not counted on the machine that runs it",
-                        ctx.settings.cpus
-                    ),
+                    format!("fixed at export for {cpus} CPUs (--cpus), not counted on the machine that runs it"),
                 ),
-                _ => continue,
+                _ => Report::Skip,
             },
-            "treekill" if off => (
+            "treekill" if off => Report::As(
                 Fidelity::Approximate,
                 "KillMode=mixed sends SIGINT to the main process only, as PM2 does, but the final SIGKILL reaches its children too".into(),
             ),
             // Reported where their units are written.
-            "exp_backoff_restart_delay" | "cron_restart" => continue,
-            "restart_delay" if app.exp_backoff_restart_delay.is_some() => (
+            "exp_backoff_restart_delay" | "cron_restart" => Report::Skip,
+            "restart_delay" if app.exp_backoff_restart_delay.is_some() => Report::As(
                 Fidelity::Approximate,
                 "PM2 uses exp_backoff_restart_delay instead, and so does the export".into(),
             ),
-            _ => (r.fidelity, r.note.to_string()),
-        };
-        ctx.report(option, span, fidelity, &how);
-    }
+            _ => Report::Row,
+        }
+    });
 }
