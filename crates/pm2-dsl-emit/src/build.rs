@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use pm2_dsl_eval::{Map, UnsetEnv, Value, ValueKind, closest, deep_merge, resolve_path};
 use pm2_dsl_reader::{SourceMap, Span};
 
-use crate::error::{EmitError, EmitErrorKind};
+use crate::error::{EmitError, EmitErrorKind, duplicate_key};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::logs::{Logs, app_log_paths};
 use crate::model::{DeployTarget, Ecosystem};
@@ -711,18 +711,6 @@ fn against_file(value: Value, settings: &Settings) -> Value {
         .unwrap_or(&joined)
         .to_string();
     Value::new(ValueKind::Str(joined.into()), value.origin()).hidden_like(&value)
-}
-
-/// Two keys of `section` that are written out alike: `again` after `first`.
-pub(crate) fn duplicate_key(section: &str, key: &str, again: &Value, first: &Value) -> EmitError {
-    EmitError::new(
-        EmitErrorKind::DuplicateKey {
-            section: section.to_string(),
-            key: key.to_string(),
-        },
-        again.origin(),
-    )
-    .with_label(first.origin(), "first here")
 }
 
 /// The deploy section: environment names to settings under pm2-deploy's key names.

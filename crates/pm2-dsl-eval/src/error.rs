@@ -386,10 +386,6 @@ impl ProblemKind for EvalErrorKind {
                 Some("the value does not have the shape the program reading it expects".into())
             }
             EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
-            EvalErrorKind::UnknownTag { .. } => {
-                let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
-                Some(format!("the tags are {}", tags.join(" ")))
-            }
             _ => None,
         }
     }

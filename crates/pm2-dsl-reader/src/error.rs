@@ -376,3 +376,17 @@ pub(crate) fn read_error(
         .with_label(related, label)
         .with_source(source)
 }
+
+/// A stage after reading, whose kind enum holds read errors met on the way (a file read
+/// by an import).
+pub trait FromRead: ProblemKind {
+    /// The stage's kind for a read error of `kind`.
+    fn from_read(kind: ReadErrorKind) -> Self;
+}
+
+/// A read error met in a later stage keeps its labels, help and source.
+impl<K: FromRead> From<ReadError> for Problem<K> {
+    fn from(e: ReadError) -> Problem<K> {
+        e.map_kind(K::from_read)
+    }
+}

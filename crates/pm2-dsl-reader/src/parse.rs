@@ -11,8 +11,8 @@ use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsuppo
 use crate::form::{Form, FormKind, Symbol, Tagged, duplicates};
 use crate::lex;
 use crate::number::Number;
+use crate::sink::{Sink, SyntaxKind};
 use crate::source::{Source, Span};
-use crate::syntax::SyntaxKind;
 
 /// Reader settings.
 #[derive(Clone, Copy, Debug)]
@@ -84,20 +84,6 @@ pub fn read_all_with(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<F
 /// closed, a limit).
 pub fn read_all_collecting(source: &Arc<Source>, options: ReadOptions) -> Result<Vec<Form>, Vec<ReadError>> {
     parse(source, options, &mut NoSink)
-}
-
-/// Where the parser reports the tokens and nodes it reads, for the lossless view
-/// ([`crate::read_syntax`]). Every method does nothing by default.
-pub(crate) trait Sink {
-    /// A node of `kind` starts at `start`.
-    #[inline]
-    fn open(&mut self, _kind: SyntaxKind, _start: usize) {}
-    /// A token spans `start..end`.
-    #[inline]
-    fn token(&mut self, _kind: SyntaxKind, _start: usize, _end: usize) {}
-    /// The innermost open node ends at `end`.
-    #[inline]
-    fn close(&mut self, _end: usize) {}
 }
 
 /// The sink of a plain read: no tree is kept.
