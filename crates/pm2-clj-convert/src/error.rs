@@ -9,6 +9,7 @@ use pm2_dsl_reader::{Problem, ProblemKind, Source};
 /// What went wrong (`file` is the file's path as given).
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConvertErrorKind {
     /// The file cannot be read.
     Read { file: String, reason: String },

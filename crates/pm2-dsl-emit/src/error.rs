@@ -9,6 +9,7 @@ use pm2_dsl_reader::{Problem, ProblemKind, with_article};
 
 /// What is wrong with the ecosystem. Every kind has a stable code ([`EmitErrorKind::code`]).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum EmitErrorKind {
     /// The file's value is not a map (or a vector of apps).
     NotAnEcosystem {
@@ -609,6 +610,7 @@ pub type EmitError = Problem<EmitErrorKind>;
 
 /// What makes an environment variable name one the OS would mangle or drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EnvNameProblem {
     /// The name is empty.
     Empty,

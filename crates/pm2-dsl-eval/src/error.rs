@@ -47,6 +47,7 @@ impl EvalErrorKind {
 
 /// What went wrong during evaluation. Every kind has a stable code ([`EvalErrorKind::code`]).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum EvalErrorKind {
     /// The text of a file could not be read as forms.
     Read(ReadErrorKind),

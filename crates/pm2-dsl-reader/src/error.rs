@@ -54,6 +54,7 @@ impl Delim {
 
 /// Why a symbol, keyword or tag name is not valid EDN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameProblem {
     /// Nothing before the `/` (`/foo`).
     EmptyNamespace,
@@ -87,6 +88,7 @@ impl fmt::Display for NameProblem {
 
 /// Clojure reader syntax that this reader rejects, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unsupported {
     /// `` `form ``
     SyntaxQuote,
@@ -159,6 +161,7 @@ impl Prefix {
 
 /// What went wrong while reading. Every kind has a stable diagnostic code ([`ReadErrorKind::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReadErrorKind {
     /// An opening delimiter is never closed before the text ends.
     UnclosedDelimiter(Delim),
