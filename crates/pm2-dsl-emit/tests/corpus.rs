@@ -13,11 +13,14 @@
 //! - `env_file` is an error: PM2 has no such option (it would read the string as the
 //!   variables of `--env file`).
 
+mod common;
+use common::json_data;
+
 use std::path::Path;
 
 use pm2_clj_testkit::{corpus, files_under, fixtures};
 use pm2_dsl_emit::keys::{AppKey, app_key};
-use pm2_dsl_emit::{EmitErrorKind, Settings, app_json, build, convert::json_data};
+use pm2_dsl_emit::{EmitErrorKind, Settings, app_json, build};
 use pm2_dsl_eval::{Evaluator, FsLoader, MemoryLoader, Options, Value};
 use serde_json::{Map, Value as Json};
 
@@ -83,17 +86,9 @@ fn profiles_overlay_the_fixture_as_written() {
     let apps = |profile: &str| {
         let mut evaluator = Evaluator::new(Options::new().profile(profile), FsLoader::new());
         let value = evaluator.eval_file(path.to_str().unwrap()).unwrap();
-        let settings = Settings {
-            profile: Some(profile),
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: path.parent().unwrap(),
-            keep_relative_paths: true,
-            overrides: &[],
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), path.parent().unwrap())
+            .profile(Some(profile))
+            .keep_relative_paths(true);
         let built = build(&value, &settings).unwrap();
         built.ecosystem.apps.iter().map(app_json).collect::<Vec<_>>()
     };
@@ -135,17 +130,7 @@ fn render_program(program: &str) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
     let value = evaluator
         .eval_str("/home/err/devel/ecosystem.pm2.edn", program)
         .unwrap();
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: Path::new("/home/err/devel"),
-        keep_relative_paths: true,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/home/err/devel")).keep_relative_paths(true);
     build(&value, &settings)
         .map(|b| b.ecosystem.apps.iter().map(app_json).collect())
         .map_err(|errors| errors.iter().map(|e| e.kind().clone()).collect())
@@ -206,17 +191,7 @@ fn rendered(file: &Path, profile: Option<&str>) -> Vec<Json> {
     let value = evaluator
         .eval_file(path)
         .unwrap_or_else(|e| panic!("{path}: {e:?}"));
-    let settings = Settings {
-        profile,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: file.parent().unwrap(),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), file.parent().unwrap()).profile(profile);
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
     built.ecosystem.apps.iter().map(app_json).collect()
 }

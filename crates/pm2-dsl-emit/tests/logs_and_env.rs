@@ -176,17 +176,9 @@ fn build_env(text: &str, strict: bool) -> Result<Built, Vec<EmitError>> {
     let options = Options::new().env(Env::empty().with("PORT", "80"));
     let mut evaluator = Evaluator::new(options, MemoryLoader::new());
     let value = evaluator.eval_str("/srv/app/main.pm2.edn", text).unwrap();
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: Path::new("/srv/app"),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: evaluator.unset_env(),
-        strict_env: strict,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/srv/app"))
+        .unset_env(evaluator.unset_env())
+        .strict_env(strict);
     build(&value, &settings)
 }
 

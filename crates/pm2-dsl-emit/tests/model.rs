@@ -450,17 +450,7 @@ fn a_non_finite_number_from_set_is_an_error_at_the_override() {
             .unwrap();
         let source = evaluator.add_source("--set", set);
         let overrides = [parse_set(source.clone()).unwrap()];
-        let settings = Settings {
-            profile: None,
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: std::path::Path::new("/srv"),
-            keep_relative_paths: false,
-            overrides: &overrides,
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).overrides(&overrides);
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");
         let code = if set.starts_with("apps.a.max") {
@@ -489,17 +479,7 @@ fn build_time(n: usize) -> std::time::Duration {
     let text = format!("{{:apps [{apps}] :profiles {{:p {{:apps [{overlay}]}}}}}}");
     let mut evaluator = Evaluator::new(Options::new().profile("p"), MemoryLoader::new());
     let value = evaluator.eval_str("/srv/a.pm2.edn", &text).unwrap();
-    let settings = Settings {
-        profile: Some("p"),
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: std::path::Path::new("/srv"),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(Some("p"));
     (0..3)
         .map(|_| {
             let start = std::time::Instant::now();

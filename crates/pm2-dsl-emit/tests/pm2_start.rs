@@ -24,17 +24,10 @@ fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, ou
         .eval_file(path.to_str().unwrap())
         .unwrap_or_else(|e| panic!("{e:?}"));
     let seen: Vec<String> = evaluator.profiles_seen().map(str::to_string).collect();
-    let settings = Settings {
-        profile,
-        profiles_seen: &seen,
-        sources: evaluator.sources(),
-        base_dir: &examples(),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let base_dir = examples();
+    let settings = Settings::new(evaluator.sources(), &base_dir)
+        .profile(profile)
+        .profiles_seen(&seen);
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{e:?}"));
     let header = Header {
         source: example.to_string(),

@@ -158,17 +158,7 @@ proptest! {
         let options = profile.map_or_else(Options::new, |p| Options::new().profile(p));
         let mut evaluator = Evaluator::new(options, MemoryLoader::new());
         let Ok(value) = evaluator.eval_str("/srv/app.pm2.edn", &text) else { return Ok(()) };
-        let settings = Settings {
-            profile,
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: std::path::Path::new("/srv"),
-            keep_relative_paths: false,
-            overrides: &[],
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(profile);
         let Ok(built) = build(&value, &settings) else { return Ok(()) };
         let header = Header { source: "app.pm2.edn".into(), profile: None };
         let json = render(&built.ecosystem, OutputFormat::Json, &header);

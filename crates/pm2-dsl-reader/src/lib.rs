@@ -43,7 +43,7 @@ pub use form::{Form, FormKind, Symbol, Tagged};
 pub use format::{ListIndent, format_source};
 pub use located::{Locations, Note, Replacement, with_article};
 pub use number::{BigInteger, Number};
-pub use parse::{ReadOptions, read_all, read_all_collecting, read_all_with};
+pub use parse::{ReadOptions, is_keyword_name, read_all, read_all_collecting, read_all_with};
 pub use print::{
     Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
     write_string,

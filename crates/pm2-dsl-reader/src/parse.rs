@@ -86,6 +86,22 @@ pub fn read_all_collecting(source: &Arc<Source>, options: ReadOptions) -> Result
     parse(source, options, &mut NoSink)
 }
 
+/// Whether `:text` reads back as the keyword `text` (so a map key named `text` can be
+/// written as a keyword rather than a string).
+///
+/// ```
+/// assert!(pm2_dsl_reader::is_keyword_name("max-restarts"));
+/// assert!(!pm2_dsl_reader::is_keyword_name("my var"));
+/// ```
+pub fn is_keyword_name(text: &str) -> bool {
+    !text.is_empty()
+        && read_all(&Source::standalone("key", format!(":{text}")))
+            .ok()
+            .filter(|forms| forms.len() == 1)
+            .and_then(|forms| forms[0].as_keyword().map(|k| k.as_str() == text))
+            .unwrap_or(false)
+}
+
 /// The sink of a plain read: no tree is kept.
 struct NoSink;
 
