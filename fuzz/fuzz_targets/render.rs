@@ -6,11 +6,11 @@
 use libfuzzer_sys::fuzz_target;
 use pm2_dsl_emit::overrides::parse_set;
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, Options};
+use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, EvalOptions};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let options = Options::new().profile("prod").limits(Limits {
+    let options = EvalOptions::new().profile("prod").limits(Limits {
         max_depth: 64,
         max_steps: 20_000,
         max_bytes: 16 << 20,

@@ -3,9 +3,9 @@
 //!
 //! ```
 //! use pm2_dsl_emit::{build, render, Header, OutputFormat, Settings};
-//! use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+//! use pm2_dsl_eval::{Evaluator, MemoryLoader, EvalOptions};
 //!
-//! let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+//! let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
 //! let value = evaluator
 //!     .eval_str("app.pm2.edn", r#"{:apps [{:name "api" :script "server.js" :max-restarts 0}]}"#)
 //!     .unwrap();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use pm2_clj_testkit::{Pm2Read, assert_same_apps, corpus, files_under, fixtures, pm2_reads};
 use pm2_dsl_emit::keys::{AppKey, app_key};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader, Value};
 use serde_json::Value as Json;
 
 const EXTENSIONS: &[&str] = &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"];
@@ -68,7 +68,7 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         )
     };
     let name = read.file.with_extension("pm2.edn").to_string_lossy().into_owned();
-    let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
     let value = evaluator
         .eval_str(&name, &program)
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));

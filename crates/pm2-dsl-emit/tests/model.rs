@@ -438,13 +438,13 @@ fn unset_removes_any_top_level_section() {
 fn a_non_finite_number_from_set_is_an_error_at_the_override() {
     use pm2_dsl_emit::overrides::parse_set;
     use pm2_dsl_emit::{Settings, build};
-    use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+    use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
     for set in [
         "apps.a.max-restarts=##Inf",
         "apps.a.env.X=1e999",
         "static.x=##NaN",
     ] {
-        let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+        let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
         let value = evaluator
             .eval_str("/srv/a.pm2.edn", r#"{:apps [{:name "a" :script "a.js"}]}"#)
             .unwrap();
@@ -468,7 +468,7 @@ fn a_non_finite_number_from_set_is_an_error_at_the_override() {
 /// The time of the fastest of three builds of `n` apps (each overlaid by a profile).
 fn build_time(n: usize) -> std::time::Duration {
     use pm2_dsl_emit::{Settings, build};
-    use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+    use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
     let apps: String = (0..n)
         .map(|i| format!("{{:name \"app-{i}\" :script \"s{i}.js\"}}\n"))
         .collect();
@@ -477,7 +477,7 @@ fn build_time(n: usize) -> std::time::Duration {
         .map(|i| format!("{{:name \"app-{i}\" :instances 2}}\n"))
         .collect();
     let text = format!("{{:apps [{apps}] :profiles {{:p {{:apps [{overlay}]}}}}}}");
-    let mut evaluator = Evaluator::new(Options::new().profile("p"), MemoryLoader::new());
+    let mut evaluator = Evaluator::new(EvalOptions::new().profile("p"), MemoryLoader::new());
     let value = evaluator.eval_str("/srv/a.pm2.edn", &text).unwrap();
     let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(Some("p"));
     (0..3)

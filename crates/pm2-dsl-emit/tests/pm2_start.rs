@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use pm2_clj_testkit::{Pm2, repo_root};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options};
+use pm2_dsl_eval::{Env, EvalOptions, Evaluator, FsLoader};
 
 fn examples() -> PathBuf {
     repo_root().join("examples")
@@ -16,8 +16,8 @@ fn examples() -> PathBuf {
 fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, out: &Path) {
     let path = examples().join(example);
     let options = match profile {
-        Some(p) => Options::new().profile(p),
-        None => Options::new(),
+        Some(p) => EvalOptions::new().profile(p),
+        None => EvalOptions::new(),
     };
     let mut evaluator = Evaluator::new(options.env(Env::empty()), FsLoader::new());
     let value = evaluator

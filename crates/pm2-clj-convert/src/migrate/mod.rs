@@ -21,7 +21,7 @@ pub use original::{Removal, Snapshot, delete_unchanged};
 pub use references::{FileEdit, Move, References, Stuck};
 
 use crate::verify::{Reading, differences, effective, env_names, pm2_reads};
-use crate::{Format, MAX_FILE_SIZE, Options, convert_text, decode, default_output};
+use crate::{ConvertOptions, MAX_FILE_SIZE, SourceFormat, convert_text, decode, default_output};
 
 /// Whether `name` (lower case) is one PM2 starts as a config file whatever it holds, or
 /// a file of the original pm2-clj or of ecosystem-dsl: `ecosystem.config.{js,cjs,mjs,
@@ -153,10 +153,10 @@ pub struct MigrateOptions {
     /// convert only. Nothing is verified, so nothing is deleted.
     pub no_verify: bool,
     /// Give apps that share a name in an original distinct names
-    /// ([`Options::rename_duplicates`]).
+    /// ([`ConvertOptions::rename_duplicates`]).
     pub rename_duplicates: bool,
     /// For ecosystem-dsl files: the folder their paths were written against
-    /// ([`Options::root`]).
+    /// ([`ConvertOptions::root`]).
     pub root: Option<PathBuf>,
 }
 
@@ -461,8 +461,8 @@ pub fn migrate(
                 .filter(|f| {
                     snapshots.get(f).is_some_and(Result::is_ok)
                         && matches!(
-                            Format::of(f),
-                            Some(Format::JavaScript | Format::Json | Format::Yaml)
+                            SourceFormat::of(f),
+                            Some(SourceFormat::JavaScript | SourceFormat::Json | SourceFormat::Yaml)
                         )
                 })
                 .cloned()
@@ -624,11 +624,11 @@ fn migrate_one(
             return Converted { row, snapshot: None };
         }
     };
-    let convert_options = Options {
+    let convert_options = ConvertOptions {
         root: options.root.clone(),
         source_name: Some(references::shown(&file, root)),
         rename_duplicates: options.rename_duplicates,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let source = decode(&file, bytes);
     let conversion = match source
@@ -650,14 +650,14 @@ fn migrate_one(
     row.todos = conversion.stats.todos.len();
     let theirs = readings.iter().find(|r| r.file == file);
     row.apps = theirs.and_then(|t| t.apps.as_ref()).map(Vec::len);
-    let format = Format::of(&file);
+    let format = SourceFormat::of(&file);
     row.outcome = match (reader, theirs) {
         _ if !options.verifies() => Outcome::Converted,
-        _ if format == Some(Format::Pm2Clj) => {
+        _ if format == Some(SourceFormat::Pm2Clj) => {
             let source = source.unwrap_or_default();
             verify_evaluated(&file, &source, &conversion.text, &row.output)
         }
-        _ if format == Some(Format::EcosystemDsl) => {
+        _ if format == Some(SourceFormat::EcosystemDsl) => {
             Outcome::Unverified("pm2 does not read ecosystem-dsl files".into())
         }
         (Err(why), _) => Outcome::Unverified(why.to_string()),
@@ -674,7 +674,7 @@ fn migrate_one(
     row.text = Some(conversion.text.clone());
     let keep = match &row.outcome {
         Outcome::Verified | Outcome::Converted => true,
-        Outcome::Unverified(_) => format == Some(Format::EcosystemDsl),
+        Outcome::Unverified(_) => format == Some(SourceFormat::EcosystemDsl),
         _ => false,
     };
     if options.dry_run || !keep {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use pm2_dsl_emit::overrides::{Override, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, Settings, build};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
 
 /// Evaluates `text` as `/srv/app/main.pm2.edn` and builds it.
 pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Result<Built, Vec<EmitError>> {
@@ -21,8 +21,8 @@ pub fn build_overridden(
     overrides: &[&str],
 ) -> Result<Built, Vec<EmitError>> {
     let options = match profile {
-        Some(p) => Options::new().profile(p),
-        None => Options::new(),
+        Some(p) => EvalOptions::new().profile(p),
+        None => EvalOptions::new(),
     };
     let mut evaluator = Evaluator::new(options, MemoryLoader::new());
     let value = evaluator
