@@ -9,12 +9,15 @@
 //! with a `;; was: <js>` note. YAML keeps its comments too. The ecosystem-dsl tool's
 //! `ecosystem.edn` files ([`dsl`]) get their repository-root paths rewritten.
 //!
-//! ```no_run
-//! let conversion = pm2_clj_convert::convert(
-//!     std::path::Path::new("ecosystem.config.js"),
+//! ```
+//! let js = r#"module.exports = { apps: [{ name: "api", script: "server.js", env: { PORT: process.env.PORT || 3000 } }] };"#;
+//! let conversion = pm2_clj_convert::convert_text(
+//!     std::path::Path::new("/srv/ecosystem.config.js"),
+//!     js,
 //!     &pm2_clj_convert::ConvertOptions::default(),
 //! )?;
-//! println!("{}", conversion.text);
+//! assert!(conversion.text.contains(":name \"api\""), "{}", conversion.text);
+//! assert!(conversion.text.contains("#or [#env PORT 3000]"), "{}", conversion.text);
 //! # Ok::<(), pm2_clj_convert::ConvertError>(())
 //! ```
 
