@@ -96,6 +96,9 @@ fn the_checker_sees_a_circle_and_ignores_parents() {
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
+/// The inline modules a path sits in, and the path as written (`["crate", "a", "B"]`).
+type Named = (Vec<String>, Vec<String>);
+
 /// Every module file under `src` (`lib.rs`/`main.rs` is the root, `""`) and the modules it
 /// names, ancestors left out.
 fn module_graph(src: &Path) -> Graph {
@@ -305,7 +308,7 @@ fn char_literal_len(b: &[u8], i: usize) -> Option<usize> {
 /// use trees (`use crate::{a::{self, B}, c::*};`) expanded, and paths in expressions and types.
 /// Test modules (`#[cfg(test)] mod tests { … }`) are skipped; the names of test modules in
 /// their own files (`#[cfg(test)] mod tests;`) come back second.
-fn paths_named(code: &str) -> (Vec<(Vec<String>, Vec<String>)>, Vec<String>) {
+fn paths_named(code: &str) -> (Vec<Named>, Vec<String>) {
     let tokens = tokenize(code);
     let mut found = Vec::new();
     let mut test_files = Vec::new();
@@ -357,7 +360,7 @@ fn paths_named(code: &str) -> (Vec<(Vec<String>, Vec<String>)>, Vec<String>) {
                     .find(|&j| tokens[j] == ";")
                     .unwrap_or(tokens.len());
                 let mut paths = Vec::new();
-                expand_use(&tokens[i + 1..end], &mut Vec::new(), &mut paths);
+                expand_use(&tokens[i + 1..end], &[], &mut paths);
                 found.extend(paths.into_iter().map(|p| (scope.clone(), p)));
                 i = end;
             }
@@ -410,7 +413,7 @@ fn is_test_only(before: &[String]) -> bool {
 }
 
 /// Expand one use tree (the tokens between `use` and `;`) into whole paths.
-fn expand_use(tokens: &[String], prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+fn expand_use(tokens: &[String], prefix: &[String], out: &mut Vec<Vec<String>>) {
     // Split the top level on commas.
     let mut level = 0;
     let mut start = 0;
@@ -428,14 +431,14 @@ fn expand_use(tokens: &[String], prefix: &mut Vec<String>, out: &mut Vec<Vec<Str
     }
     items.push(&tokens[start..]);
     for item in items {
-        let mut path = prefix.clone();
+        let mut path = prefix.to_vec();
         let mut k = 0;
         while k < item.len() {
             match item[k].as_str() {
                 "::" => {}
                 "{" => {
                     let inner = &item[k + 1..item.len() - 1];
-                    expand_use(inner, &mut path, out);
+                    expand_use(inner, &path, out);
                     path.clear();
                     break;
                 }
