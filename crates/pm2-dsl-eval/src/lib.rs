@@ -142,4 +142,4 @@ pub use pm2_dsl_reader::{Problem, ProblemKind};
 pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
 pub use tags::hide_secret_literals;
-pub use value::{Hidden, Map, Markers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};
+pub use value::{Hidden, Map, MergeMarkers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};
