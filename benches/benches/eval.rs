@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::sync::LazyLock;
 
 use pm2_clj_benches::{app_program, median, time};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader, Value};
 
 static LOADER: LazyLock<MemoryLoader> = LazyLock::new(|| {
     app_program(100)
@@ -17,7 +17,7 @@ static LOADER: LazyLock<MemoryLoader> = LazyLock::new(|| {
 });
 
 fn evaluate() -> Value {
-    let mut evaluator = Evaluator::new(Options::new(), LOADER.clone());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), LOADER.clone());
     evaluator
         .eval_file("main.pm2.edn")
         .expect("the program evaluates")

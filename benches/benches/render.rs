@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 
 use pm2_clj_benches::{app_program, median, time};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
 
 static LOADER: LazyLock<MemoryLoader> = LazyLock::new(|| {
     app_program(100)
@@ -24,19 +24,9 @@ static LOADER: LazyLock<MemoryLoader> = LazyLock::new(|| {
 });
 
 fn render_program() -> String {
-    let mut evaluator = Evaluator::new(Options::new(), LOADER.clone());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), LOADER.clone());
     let value = evaluator.eval_file("main.pm2.edn").unwrap();
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: Path::new("/srv"),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/srv"));
     let built = build(&value, &settings).unwrap();
     let header = Header {
         source: "main.pm2.edn".into(),

@@ -3,11 +3,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, Options};
+use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, EvalOptions};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let options = Options::new().limits(Limits {
+    let options = EvalOptions::new().limits(Limits {
         max_depth: 64,
         max_steps: 20_000,
         max_bytes: 16 << 20,

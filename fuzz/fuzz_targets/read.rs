@@ -17,6 +17,9 @@ fuzz_target!(|data: &[u8]| {
                 assert!(again[0].equiv(&form) || printed.contains("##NaN"), "{printed}");
             }
         }
-        Err(e) => assert!(e.span.start <= e.span.end && e.span.end <= len),
+        Err(e) => {
+            let span = e.span().expect("a read error has a place in the text");
+            assert!(span.start <= span.end && span.end <= len, "{e:?}");
+        }
     }
 });

@@ -6,11 +6,11 @@
 use libfuzzer_sys::fuzz_target;
 use pm2_dsl_emit::overrides::parse_set;
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, Options};
+use pm2_dsl_eval::{Evaluator, Limits, MemoryLoader, EvalOptions};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let options = Options::new().profile("prod").limits(Limits {
+    let options = EvalOptions::new().profile("prod").limits(Limits {
         max_depth: 64,
         max_steps: 20_000,
         max_bytes: 16 << 20,
@@ -20,17 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let set = evaluator.add_source("--set", "apps.a.instances=2");
     let overrides: Vec<_> = parse_set(set).into_iter().collect();
     let seen: Vec<String> = evaluator.profiles_seen().map(str::to_string).collect();
-    let settings = Settings {
-        profile: Some("prod"),
-        profiles_seen: &seen,
-        sources: evaluator.sources(),
-        base_dir: std::path::Path::new("/srv"),
-        keep_relative_paths: false,
-        overrides: &overrides,
-        profile_optional: true,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(Some("prod")).profiles_seen(&seen).overrides(&overrides).profile_optional(true);
     let Ok(built) = build(&value, &settings) else { return };
     let header = Header {
         source: "fuzz.pm2.edn".into(),

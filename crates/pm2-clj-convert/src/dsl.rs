@@ -18,7 +18,7 @@ use pm2_dsl_reader::{Form, FormKind, Number, Source, read_all};
 use crate::ecosystem::Keys;
 use crate::edn::{Edn, Entry};
 use crate::error::{ConvertError, ConvertErrorKind};
-use crate::{Conversion, Draft, Options, finish, paths};
+use crate::{Conversion, ConvertOptions, Draft, finish, paths};
 
 /// The repository root an ecosystem-dsl file's paths were written against: the nearest
 /// folder above `file` holding `.git`, else the folder holding the `system/daemons`
@@ -241,7 +241,12 @@ fn app(app: &mut Edn, root: &str, root_abs: &str, dir_abs: &str) {
 
 /// Converts an ecosystem-dsl file; `options.root` is where its relative paths start
 /// (default: [`default_root`]); `shown` names it in the header.
-pub fn convert(path: &Path, text: &str, options: &Options, shown: &str) -> Result<Conversion, ConvertError> {
+pub fn convert(
+    path: &Path,
+    text: &str,
+    options: &ConvertOptions,
+    shown: &str,
+) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
     let forms = read_all(&Source::standalone(name.clone(), text.to_string())).map_err(|e| {
         e.map_kind(|kind| ConvertErrorKind::EdnSyntax {
@@ -334,9 +339,9 @@ mod tests {
         let converted = super::convert(
             &file,
             FILE,
-            &crate::Options {
+            &crate::ConvertOptions {
                 root: Some(root.path().to_path_buf()),
-                ..crate::Options::default()
+                ..crate::ConvertOptions::default()
             },
             "ecosystem.edn",
         )

@@ -55,6 +55,7 @@ pub struct Shaped {
 
 /// Why a config cannot be shaped.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ShapeError {
     /// It is no ecosystem: what it is.
     NotAnEcosystem(String),

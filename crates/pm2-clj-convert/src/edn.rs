@@ -135,7 +135,7 @@ impl Edn {
 
     /// A map key for `text`: a keyword when it reads back as one, else a string.
     pub fn key(text: &str) -> Edn {
-        if pm2_dsl_emit::convert::is_keyword_name(text) {
+        if pm2_dsl_reader::is_keyword_name(text) {
             Edn::Keyword(text.to_string())
         } else {
             Edn::Str(text.to_string())

@@ -9,6 +9,7 @@ use pm2_dsl_reader::{Problem, ProblemKind, Source};
 /// What went wrong (`file` is the file's path as given).
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConvertErrorKind {
     /// The file cannot be read.
     Read { file: String, reason: String },
@@ -68,26 +69,122 @@ pub(crate) fn at_text(kind: ConvertErrorKind, name: &str, text: &str, offset: Op
     Problem::new(kind, span).with_source(source)
 }
 
+impl ConvertErrorKind {
+    /// The table: every kind's code, message and help in one row.
+    fn facts(&self) -> (&'static str, String, String) {
+        use ConvertErrorKind as K;
+        let (code, message, help): (&str, String, &str) = match self {
+            K::Read { file, reason } => (
+                "convert::read",
+                format!("cannot read {file}: {reason}"),
+                "check the path and the file's permissions",
+            ),
+            K::NotUtf8 { file, offset } => (
+                "convert::not-utf8",
+                format!("{file} is not UTF-8 (invalid byte at offset {offset})"),
+                "save the file as UTF-8",
+            ),
+            K::TooLarge { file, size, limit } => (
+                "convert::too-large",
+                format!("{file} is {size} bytes; an ecosystem file over {limit} bytes is not converted"),
+                "an ecosystem file is a few kilobytes; check that this is the right file",
+            ),
+            K::UnknownFormat { file } => (
+                "convert::unknown-format",
+                format!("{file} is not a PM2 config file convert knows"),
+                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml, .pm2.clj and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)",
+            ),
+            K::JsSyntax { file, message } => (
+                "convert::js-syntax",
+                format!("{file} is not valid JavaScript: {message}"),
+                SYNTAX_HELP,
+            ),
+            K::YamlSyntax { file, message } => (
+                "convert::yaml-syntax",
+                format!("{file} is not valid YAML: {message}"),
+                SYNTAX_HELP,
+            ),
+            K::EdnSyntax { file, message } => (
+                "convert::edn-syntax",
+                format!("{file} does not read as EDN: {message}"),
+                SYNTAX_HELP,
+            ),
+            K::NoExport { file } => (
+                "convert::no-export",
+                format!("{file} exports no config (no module.exports or export)"),
+                "PM2 reads `module.exports = {apps: [...]}` or `export const apps = [...]`",
+            ),
+            K::NotAnEcosystem { file, what } => (
+                "convert::not-an-ecosystem",
+                format!("{file} holds {what}, not an ecosystem"),
+                "an ecosystem is an object with `apps`, an array of apps, or one app object",
+            ),
+            K::NoApp { file, what } => (
+                "convert::no-app",
+                format!("{file} declares no app: {what}"),
+                "PM2 would reject it too (an app needs a script): check the spelling of `apps` and of each app's `script`",
+            ),
+            K::NoRoot { file } => (
+                "convert::no-root",
+                format!(
+                    "the paths of {file} are relative to its repository's root, and nothing says where that is (no .git above it, no system/daemons layout)"
+                ),
+                "pass --root DIR, the folder ecosystem-dsl ran pm2 in (the repository root)",
+            ),
+            K::DuplicateAppName { file, names } => {
+                let counts: Vec<String> = names
+                    .iter()
+                    .map(|(n, new)| format!("{} apps named {n:?}", new.len()))
+                    .collect();
+                let renames: Vec<String> = names
+                    .iter()
+                    .map(|(name, new)| format!("{name} → {}", new.join(", ")))
+                    .collect();
+                return (
+                    "convert::duplicate-app-name",
+                    format!(
+                        "apps of {file} share a name ({}): PM2 runs them side by side, pm2-clj tells apps apart by name",
+                        counts.join(", ")
+                    ),
+                    format!(
+                        "give each app its own name ({}), or pass --rename-duplicates to have convert and migrate do it",
+                        renames.join("; ")
+                    ),
+                );
+            }
+            K::NeedsJs { file, line, js } => (
+                "convert::needs-js",
+                format!(
+                    "the apps of {file} are computed by JavaScript pm2-clj does not translate (line {line}: {js})"
+                ),
+                "write the apps by hand, or convert with --run-js, which runs the file's code with node and writes the values it computes",
+            ),
+            K::NodeMissing { reason } => (
+                "convert::node-missing",
+                format!("cannot run node: {reason}"),
+                "--run-js computes the values with no pm2-clj translation with node, as PM2 would; install Node.js, or convert without --run-js",
+            ),
+            K::NodeFailed { file, message } => (
+                "convert::node-failed",
+                format!("node cannot compute the values of {file}: {message}"),
+                "node could not compute a value the conversion uses (it threw, is no data, or needs a module that is not installed); write it by hand, or convert without --run-js to leave it out with a TODO",
+            ),
+            K::NodeTimeout { file, seconds } => (
+                "convert::node-timeout",
+                format!("node did not finish computing the values of {file} within {seconds} s"),
+                "the file's top-level code does not finish; PM2 would hang on it too",
+            ),
+        };
+        (code, message, help.to_string())
+    }
+}
+
+/// The help of a file that does not parse in its own language.
+const SYNTAX_HELP: &str = "PM2 could not load this file either; fix it and convert again";
+
 impl ProblemKind for ConvertErrorKind {
     fn code(&self) -> &'static str {
-        match self {
-            ConvertErrorKind::Read { .. } => "convert::read",
-            ConvertErrorKind::NotUtf8 { .. } => "convert::not-utf8",
-            ConvertErrorKind::TooLarge { .. } => "convert::too-large",
-            ConvertErrorKind::UnknownFormat { .. } => "convert::unknown-format",
-            ConvertErrorKind::JsSyntax { .. } => "convert::js-syntax",
-            ConvertErrorKind::YamlSyntax { .. } => "convert::yaml-syntax",
-            ConvertErrorKind::EdnSyntax { .. } => "convert::edn-syntax",
-            ConvertErrorKind::NoExport { .. } => "convert::no-export",
-            ConvertErrorKind::NotAnEcosystem { .. } => "convert::not-an-ecosystem",
-            ConvertErrorKind::NoApp { .. } => "convert::no-app",
-            ConvertErrorKind::NoRoot { .. } => "convert::no-root",
-            ConvertErrorKind::DuplicateAppName { .. } => "convert::duplicate-app-name",
-            ConvertErrorKind::NeedsJs { .. } => "convert::needs-js",
-            ConvertErrorKind::NodeMissing { .. } => "convert::node-missing",
-            ConvertErrorKind::NodeFailed { .. } => "convert::node-failed",
-            ConvertErrorKind::NodeTimeout { .. } => "convert::node-timeout",
-        }
+        self.facts().0
     }
 
     fn label(&self) -> String {
@@ -95,108 +192,12 @@ impl ProblemKind for ConvertErrorKind {
     }
 
     fn default_help(&self) -> Option<String> {
-        if let ConvertErrorKind::DuplicateAppName { names, .. } = self {
-            let renames: Vec<String> = names
-                .iter()
-                .map(|(name, new)| format!("{name} → {}", new.join(", ")))
-                .collect();
-            return Some(format!(
-                "give each app its own name ({}), or pass --rename-duplicates to have convert and migrate do it",
-                renames.join("; ")
-            ));
-        }
-        Some(match self {
-            ConvertErrorKind::Read { .. } => "check the path and the file's permissions",
-            ConvertErrorKind::NotUtf8 { .. } => "save the file as UTF-8",
-            ConvertErrorKind::TooLarge { .. } => {
-                "an ecosystem file is a few kilobytes; check that this is the right file"
-            }
-            ConvertErrorKind::UnknownFormat { .. } => {
-                "convert reads ecosystem.config.{js,cjs,mjs}, .json, .json5, .yml/.yaml, .pm2.clj and ecosystem-dsl ecosystem.edn (--from ecosystem-dsl)"
-            }
-            ConvertErrorKind::JsSyntax { .. } | ConvertErrorKind::YamlSyntax { .. } | ConvertErrorKind::EdnSyntax { .. } => {
-                "PM2 could not load this file either; fix it and convert again"
-            }
-            ConvertErrorKind::NoExport { .. } => {
-                "PM2 reads `module.exports = {apps: [...]}` or `export const apps = [...]`"
-            }
-            ConvertErrorKind::NotAnEcosystem { .. } => {
-                "an ecosystem is an object with `apps`, an array of apps, or one app object"
-            }
-            ConvertErrorKind::NoApp { .. } => {
-                "PM2 would reject it too (an app needs a script): check the spelling of `apps` and of each app's `script`"
-            }
-            ConvertErrorKind::DuplicateAppName { .. } => "",
-            ConvertErrorKind::NoRoot { .. } => {
-                "pass --root DIR, the folder ecosystem-dsl ran pm2 in (the repository root)"
-            }
-            ConvertErrorKind::NeedsJs { .. } => {
-                "write the apps by hand, or convert with --run-js, which runs the file's code with node and writes the values it computes"
-            }
-            ConvertErrorKind::NodeMissing { .. } => {
-                "--run-js computes the values with no pm2-clj translation with node, as PM2 would; install Node.js, or convert without --run-js"
-            }
-            ConvertErrorKind::NodeFailed { .. } => {
-                "node could not compute a value the conversion uses (it threw, is no data, or needs a module that is not installed); write it by hand, or convert without --run-js to leave it out with a TODO"
-            }
-            ConvertErrorKind::NodeTimeout { .. } => {
-                "the file's top-level code does not finish; PM2 would hang on it too"
-            }
-        }.into())
+        Some(self.facts().2)
     }
 }
 
 impl fmt::Display for ConvertErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self {
-            ConvertErrorKind::Read { file, reason } => format!("cannot read {file}: {reason}"),
-            ConvertErrorKind::NotUtf8 { file, offset } => {
-                format!("{file} is not UTF-8 (invalid byte at offset {offset})")
-            }
-            ConvertErrorKind::TooLarge { file, size, limit } => {
-                format!("{file} is {size} bytes; an ecosystem file over {limit} bytes is not converted")
-            }
-            ConvertErrorKind::UnknownFormat { file } => {
-                format!("{file} is not a PM2 config file convert knows")
-            }
-            ConvertErrorKind::JsSyntax { file, message } => {
-                format!("{file} is not valid JavaScript: {message}")
-            }
-            ConvertErrorKind::YamlSyntax { file, message } => format!("{file} is not valid YAML: {message}"),
-            ConvertErrorKind::EdnSyntax { file, message } => {
-                format!("{file} does not read as EDN: {message}")
-            }
-            ConvertErrorKind::NoExport { file } => {
-                format!("{file} exports no config (no module.exports or export)")
-            }
-            ConvertErrorKind::NotAnEcosystem { file, what } => {
-                format!("{file} holds {what}, not an ecosystem")
-            }
-            ConvertErrorKind::NoApp { file, what } => format!("{file} declares no app: {what}"),
-            ConvertErrorKind::NoRoot { file } => format!(
-                "the paths of {file} are relative to its repository's root, and nothing says where that is (no .git above it, no system/daemons layout)"
-            ),
-            ConvertErrorKind::DuplicateAppName { file, names } => format!(
-                "apps of {file} share a name ({}): PM2 runs them side by side, pm2-clj tells apps apart by name",
-                names
-                    .iter()
-                    .map(|(n, new)| format!("{} apps named {n:?}", new.len()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            ConvertErrorKind::NeedsJs { file, line, js } => {
-                format!(
-                    "the apps of {file} are computed by JavaScript pm2-clj does not translate (line {line}: {js})"
-                )
-            }
-            ConvertErrorKind::NodeMissing { reason } => format!("cannot run node: {reason}"),
-            ConvertErrorKind::NodeFailed { file, message } => {
-                format!("node cannot compute the values of {file}: {message}")
-            }
-            ConvertErrorKind::NodeTimeout { file, seconds } => {
-                format!("node did not finish computing the values of {file} within {seconds} s")
-            }
-        };
-        f.write_str(&text)
+        f.write_str(&self.facts().1)
     }
 }

@@ -5,16 +5,19 @@
 //! paths relative to the new file, shared values become `def`s, comments stay beside
 //! what they annotated. What has no translation is left out with a `;; TODO` note
 //! carrying its JavaScript ([`Todo`]); nothing of the file runs. Only when asked
-//! ([`Options::run_js`]) is the file run with `node` to compute those values, written
+//! ([`ConvertOptions::run_js`]) is the file run with `node` to compute those values, written
 //! with a `;; was: <js>` note. YAML keeps its comments too. The ecosystem-dsl tool's
 //! `ecosystem.edn` files ([`dsl`]) get their repository-root paths rewritten.
 //!
-//! ```no_run
-//! let conversion = pm2_clj_convert::convert(
-//!     std::path::Path::new("ecosystem.config.js"),
-//!     &pm2_clj_convert::Options::default(),
+//! ```
+//! let js = r#"module.exports = { apps: [{ name: "api", script: "server.js", env: { PORT: process.env.PORT || 3000 } }] };"#;
+//! let conversion = pm2_clj_convert::convert_text(
+//!     std::path::Path::new("/srv/ecosystem.config.js"),
+//!     js,
+//!     &pm2_clj_convert::ConvertOptions::default(),
 //! )?;
-//! println!("{}", conversion.text);
+//! assert!(conversion.text.contains(":name \"api\""), "{}", conversion.text);
+//! assert!(conversion.text.contains("#or [#env PORT 3000]"), "{}", conversion.text);
 //! # Ok::<(), pm2_clj_convert::ConvertError>(())
 //! ```
 
@@ -50,7 +53,7 @@ pub const MAX_FILE_SIZE: u64 = 1 << 20;
 
 /// The formats convert reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub enum SourceFormat {
     /// `.js`, `.cjs`, `.mjs`: JavaScript PM2 `require`s.
     JavaScript,
     /// `.json`, `.json5`: one JavaScript expression, as PM2 evaluates them.
@@ -63,24 +66,24 @@ pub enum Format {
     Pm2Clj,
 }
 
-impl Format {
+impl SourceFormat {
     /// The format a file's name says, if any.
-    pub fn of(path: &Path) -> Option<Format> {
+    pub fn of(path: &Path) -> Option<SourceFormat> {
         let name = path.file_name()?.to_string_lossy().to_lowercase();
         if name.ends_with(".pm2.clj") {
-            Some(Format::Pm2Clj)
+            Some(SourceFormat::Pm2Clj)
         } else if name.ends_with(".js")
             || name.ends_with(".cjs")
             || name.ends_with(".mjs")
             || name.ends_with(".tpl")
         {
-            Some(Format::JavaScript)
+            Some(SourceFormat::JavaScript)
         } else if name.ends_with(".json") || name.ends_with(".json5") {
-            Some(Format::Json)
+            Some(SourceFormat::Json)
         } else if name.ends_with(".yml") || name.ends_with(".yaml") {
-            Some(Format::Yaml)
+            Some(SourceFormat::Yaml)
         } else if name == "ecosystem.edn" {
-            Some(Format::EcosystemDsl)
+            Some(SourceFormat::EcosystemDsl)
         } else {
             None
         }
@@ -89,9 +92,9 @@ impl Format {
 
 /// How to convert.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
+pub struct ConvertOptions {
     /// The format, when the file's name does not say it (or says it wrongly).
-    pub from: Option<Format>,
+    pub from: Option<SourceFormat>,
     /// For ecosystem-dsl files: the folder their relative paths were written against
     /// (default: [`dsl::default_root`]: the nearest folder above the file holding
     /// `.git`, else the one holding its `system/daemons` folder; with neither, the
@@ -112,7 +115,7 @@ pub struct Options {
 /// Numbers about one conversion.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Values that had no translation and were computed with node ([`Options::run_js`]).
+    /// Values that had no translation and were computed with node ([`ConvertOptions::run_js`]).
     pub frozen: usize,
     /// Values that had no translation and were left out, each with a TODO note.
     pub todos: Vec<Todo>,
@@ -120,7 +123,7 @@ pub struct Stats {
     pub comments: (usize, usize),
     /// Keys left out (PM2 ignores them), as `apps[0] "max"`.
     pub dropped: Vec<String>,
-    /// Apps renamed because they shared a name ([`Options::rename_duplicates`]): their
+    /// Apps renamed because they shared a name ([`ConvertOptions::rename_duplicates`]): their
     /// index and their name in the original.
     pub renamed: Vec<(usize, String)>,
 }
@@ -473,8 +476,8 @@ fn compute_with_node(
 fn convert_js(
     path: &Path,
     text: &str,
-    format: Format,
-    options: &Options,
+    format: SourceFormat,
+    options: &ConvertOptions,
 ) -> Result<Conversion, ConvertError> {
     let name = path.display().to_string();
     let run_js = options.run_js;
@@ -482,7 +485,7 @@ fn convert_js(
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_default();
-    let translated = js::translate(&name, &folder, text, format == Format::Json)?;
+    let translated = js::translate(&name, &folder, text, format == SourceFormat::Json)?;
     let mut defs = translated.defs;
     let mut config = translated.config;
     let mut header = translated.header;
@@ -538,8 +541,8 @@ fn convert_js(
     )
 }
 
-/// How the header names `path`: [`Options::source_name`], else the path as given.
-fn shown_name(path: &Path, options: &Options) -> String {
+/// How the header names `path`: [`ConvertOptions::source_name`], else the path as given.
+fn shown_name(path: &Path, options: &ConvertOptions) -> String {
     options
         .source_name
         .clone()
@@ -548,15 +551,15 @@ fn shown_name(path: &Path, options: &Options) -> String {
 
 /// Converts `path`, a PM2 config file (or an ecosystem-dsl `ecosystem.edn`), into the
 /// text of a `.pm2.edn` file. Nothing of the file runs unless `options.run_js`.
-pub fn convert(path: &Path, options: &Options) -> Result<Conversion, ConvertError> {
+pub fn convert(path: &Path, options: &ConvertOptions) -> Result<Conversion, ConvertError> {
     format_of(path, options)?;
     let text = read_text(path)?;
     convert_text(path, &text, options)
 }
 
 /// The format `options` or the name of `path` says.
-fn format_of(path: &Path, options: &Options) -> Result<Format, ConvertError> {
-    options.from.or_else(|| Format::of(path)).ok_or_else(|| {
+fn format_of(path: &Path, options: &ConvertOptions) -> Result<SourceFormat, ConvertError> {
+    options.from.or_else(|| SourceFormat::of(path)).ok_or_else(|| {
         ConvertError::from(ConvertErrorKind::UnknownFormat {
             file: path.display().to_string(),
         })
@@ -564,10 +567,10 @@ fn format_of(path: &Path, options: &Options) -> Result<Format, ConvertError> {
 }
 
 /// [`convert`] of `text`, the content of `path` read already (by [`read_text`]).
-pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conversion, ConvertError> {
+pub fn convert_text(path: &Path, text: &str, options: &ConvertOptions) -> Result<Conversion, ConvertError> {
     match format_of(path, options)? {
-        format @ (Format::JavaScript | Format::Json) => convert_js(path, text, format, options),
-        Format::Yaml => {
+        format @ (SourceFormat::JavaScript | SourceFormat::Json) => convert_js(path, text, format, options),
+        SourceFormat::Yaml => {
             let name = path.display().to_string();
             let (config, header, comments) = yaml::read(&name, text)?;
             finish(
@@ -578,7 +581,7 @@ pub fn convert_text(path: &Path, text: &str, options: &Options) -> Result<Conver
                 Draft::of(config, Vec::new(), header, comments),
             )
         }
-        Format::EcosystemDsl => dsl::convert(path, text, options, &shown_name(path, options)),
-        Format::Pm2Clj => original::convert(path, text, &shown_name(path, options)),
+        SourceFormat::EcosystemDsl => dsl::convert(path, text, options, &shown_name(path, options)),
+        SourceFormat::Pm2Clj => original::convert(path, text, &shown_name(path, options)),
     }
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use pm2_clj_convert::verify::{Reading, differences, effective, env_names};
-use pm2_clj_convert::{Options, convert};
+use pm2_clj_convert::{ConvertOptions, convert};
 use pm2_clj_testkit::{Pm2Read, corpus, files_under, fixtures, pm2_reads_with};
 use pm2_dsl_eval::Env;
 
@@ -92,9 +92,9 @@ fn round_trip(files: &[PathBuf], run_js: bool) -> Results {
             .collect(),
         all.iter().map(|v| (v.clone(), None)).collect(),
     ];
-    let options = Options {
+    let options = ConvertOptions {
         run_js,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let mut converted: Vec<(PathBuf, PathBuf, String)> = Vec::new();
     for (i, original) in pm2_reads_with(files, &environments[0]).iter().enumerate() {

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use pm2_clj_convert::verify::{differences, effective, pm2_reads};
-use pm2_clj_convert::{Conversion, ConvertError, Format, Options, Todo, convert};
+use pm2_clj_convert::{Conversion, ConvertError, ConvertOptions, SourceFormat, Todo, convert};
 use pm2_clj_testkit::{corpus, files_under, fixtures, pm2_package_dir};
 use pm2_dsl_eval::Env;
 
@@ -16,7 +16,7 @@ use pm2_dsl_eval::Env;
 fn converted(
     name: &str,
     js: &str,
-    options: &Options,
+    options: &ConvertOptions,
 ) -> (tempfile::TempDir, Result<Conversion, ConvertError>) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(name);
@@ -27,7 +27,7 @@ fn converted(
 
 /// `js` (as `ecosystem.config.js`) converted statically.
 fn statically(js: &str) -> Conversion {
-    converted("ecosystem.config.js", js, &Options::default())
+    converted("ecosystem.config.js", js, &ConvertOptions::default())
         .1
         .unwrap_or_else(|e| panic!("{e:?}"))
 }
@@ -43,7 +43,7 @@ fn todo(line: usize, what: &str, js: &str) -> Todo {
 #[test]
 fn dynamic_javascript_is_translated_and_what_needs_javascript_is_a_todo() {
     let file = fixtures("ecosystems").join("dynamic.config.js");
-    let conversion = convert(&file, &Options::default()).unwrap();
+    let conversion = convert(&file, &ConvertOptions::default()).unwrap();
     let text = &conversion.text;
     for expected in [
         "(def base-port #long #or [#env API_PORT 3100])",
@@ -71,9 +71,9 @@ fn dynamic_javascript_is_translated_and_what_needs_javascript_is_a_todo() {
         "{text}"
     );
     // Asked to run the file, node computes it.
-    let options = Options {
+    let options = ConvertOptions {
         run_js: true,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let computed = convert(&file, &options).unwrap();
     assert!(
@@ -204,7 +204,7 @@ fn apps_that_need_javascript_are_an_error_not_an_empty_conversion() {
             1,
         ),
     ] {
-        let (_dir, result) = converted("ecosystem.config.js", js, &Options::default());
+        let (_dir, result) = converted("ecosystem.config.js", js, &ConvertOptions::default());
         let error = result.unwrap_err();
         assert_eq!(error.code(), "convert::needs-js", "{js}");
         assert!(error.to_string().contains(&format!("(line {line}: ")), "{error}");
@@ -213,7 +213,7 @@ fn apps_that_need_javascript_are_an_error_not_an_empty_conversion() {
     let (_dir, result) = converted(
         "process.json",
         "[{ name: 'a', script: ['a', '.js'].join('') }]",
-        &Options::default(),
+        &ConvertOptions::default(),
     );
     assert_eq!(
         result.unwrap().stats.todos,
@@ -233,7 +233,7 @@ fn env_paths_are_absolute_as_node_computes_them() {
         "const path = require('path');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', cwd: path.join(__dirname, 'srv'), env: { LOGS: path.join(__dirname, 'logs'), HERE: __dirname + '/x' } }] };",
     )
     .unwrap();
-    let conversion = convert(&file, &Options::default()).unwrap();
+    let conversion = convert(&file, &ConvertOptions::default()).unwrap();
     // node's __dirname is the folder with links resolved.
     let folder = real.canonicalize().unwrap().display().to_string();
     for expected in [
@@ -263,7 +263,7 @@ fn cpu_count_instances_are_max_only_where_pm2_starts_the_same() {
         } else {
             "ecosystem.config.js"
         };
-        let (_dir, result) = converted(name, js, &Options::default());
+        let (_dir, result) = converted(name, js, &ConvertOptions::default());
         let conversion = result.unwrap();
         assert!(
             conversion.text.contains(":instances \"max\""),
@@ -297,7 +297,7 @@ fn max_verifies_against_the_original_through_the_cpu_count_pm2_read_with() {
         "const os = require('os');\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', exec_mode: 'cluster', merge_logs: true, instances: os.cpus().length }] };",
     )
     .unwrap();
-    let conversion = convert(&original, &Options::default()).unwrap();
+    let conversion = convert(&original, &ConvertOptions::default()).unwrap();
     let edn = dir.path().join("ecosystem.pm2.edn");
     let json = common::render_json(&edn, &conversion.text, None, Env::empty()).unwrap();
     let reads = pm2_reads(Path::new("node"), &pm2_package_dir(), &[original, json], &[]).unwrap();
@@ -321,12 +321,12 @@ fn max_verifies_against_the_original_through_the_cpu_count_pm2_read_with() {
 
 #[test]
 fn hostile_files_end_in_labelled_errors() {
-    let run_js = Options {
+    let run_js = ConvertOptions {
         run_js: true,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
-    let statically = Options::default();
-    let cases: Vec<(&str, Vec<u8>, &Options, &str)> = vec![
+    let statically = ConvertOptions::default();
+    let cases: Vec<(&str, Vec<u8>, &ConvertOptions, &str)> = vec![
         (
             "ecosystem.config.js",
             b"module.exports = { apps: [ }".to_vec(),
@@ -362,7 +362,7 @@ fn hostile_files_end_in_labelled_errors() {
     let (_dir, result) = converted(
         "loop.config.js",
         "while (true) {}\nmodule.exports = { apps: [{ name: 'a', script: 'a.js', instances: require('os').cpus().length }] };",
-        &Options::default(),
+        &ConvertOptions::default(),
     );
     assert_eq!(result.unwrap().stats.todos.len(), 1);
     // A file that prints to stdout does not corrupt the conversion.
@@ -387,7 +387,7 @@ fn a_static_only_file_keeps_its_static_servers() {
         {"path": "public", "port": 8082}
     ]});
     std::fs::write(&json, serde_json::to_string_pretty(&original).unwrap()).unwrap();
-    let conversion = convert(&json, &Options::default()).unwrap();
+    let conversion = convert(&json, &ConvertOptions::default()).unwrap();
     let edn = dir.path().join("serve.pm2.edn");
     let rendered = common::render_json(&edn, &conversion.text, None, Env::empty()).unwrap();
     let text = std::fs::read_to_string(&rendered).unwrap();
@@ -432,10 +432,10 @@ fn join(base: &str, path: &str) -> String {
 
 /// An ecosystem-dsl file converted against `root`, written to `edn`.
 fn convert_dsl(file: &Path, root: &Path, edn: &Path) -> String {
-    let options = Options {
-        from: Some(Format::EcosystemDsl),
+    let options = ConvertOptions {
+        from: Some(SourceFormat::EcosystemDsl),
         root: Some(root.to_path_buf()),
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let text = convert(file, &options)
         .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()))
@@ -448,7 +448,7 @@ fn convert_dsl(file: &Path, root: &Path, edn: &Path) -> String {
 }
 
 fn eval_json(file: &Path) -> serde_json::Value {
-    let value = pm2_dsl_eval::Evaluator::new(pm2_dsl_eval::Options::new(), pm2_dsl_eval::FsLoader::new())
+    let value = pm2_dsl_eval::Evaluator::new(pm2_dsl_eval::EvalOptions::new(), pm2_dsl_eval::FsLoader::new())
         .eval_file(file.to_str().unwrap())
         .unwrap();
     serde_json::to_value(&value).unwrap()
@@ -557,9 +557,9 @@ fn an_ecosystem_dsl_env_file_becomes_dotenv_below_the_apps_own_env() {
 fn unused_bindings_are_ignored_statically_and_with_run_js() {
     let js = "const { watch } = require(\"fs\");\nconst { execSync } = require('child_process');\nconst helper = () => execSync('false');\nfunction build() { throw new Error('never called'); }\nmodule.exports = { apps: [{ name: 'api', script: 'a.js', watch: false }] };\n";
     for run_js in [false, true] {
-        let options = Options {
+        let options = ConvertOptions {
             run_js,
-            ..Options::default()
+            ..ConvertOptions::default()
         };
         let (_dir, result) = converted("ecosystem.config.js", js, &options);
         let conversion = result.unwrap_or_else(|e| panic!("run_js {run_js}: {e:?}"));
@@ -577,7 +577,7 @@ fn unused_bindings_are_ignored_statically_and_with_run_js() {
 #[test]
 fn apps_that_share_a_name_fail_with_a_renaming_or_are_renamed_when_asked() {
     let js = "module.exports = { apps: [\n  { name: 'api', script: 'a.js' },\n  { name: 'api', script: 'b.js' },\n  { name: 'api-2', script: 'c.js' },\n] };\n";
-    let (_dir, result) = converted("ecosystem.config.js", js, &Options::default());
+    let (_dir, result) = converted("ecosystem.config.js", js, &ConvertOptions::default());
     let error = result.unwrap_err();
     assert_eq!(error.code(), "convert::duplicate-app-name");
     let help = pm2_dsl_reader::ProblemKind::default_help(error.kind()).unwrap();
@@ -585,9 +585,9 @@ fn apps_that_share_a_name_fail_with_a_renaming_or_are_renamed_when_asked() {
         help.contains("api → api, api-3") && help.contains("--rename-duplicates"),
         "{help}"
     );
-    let options = Options {
+    let options = ConvertOptions {
         rename_duplicates: true,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let (dir, result) = converted("ecosystem.config.js", js, &options);
     let conversion = result.unwrap();
@@ -609,7 +609,7 @@ fn a_file_without_any_app_is_a_failure_with_a_did_you_mean() {
     let (_dir, result) = converted(
         "ecosystem.config.js",
         "module.exports = { app: [{ name: 'api', script: 'a.js' }] };\n",
-        &Options::default(),
+        &ConvertOptions::default(),
     );
     let error = result.unwrap_err();
     assert_eq!(error.code(), "convert::no-app");
@@ -640,13 +640,13 @@ fn a_misspelt_option_is_noted_in_its_app_with_a_did_you_mean() {
 #[test]
 fn export_default_in_a_cjs_file_is_said_to_be_a_syntax_error_there() {
     let js = "export default { apps: [{ name: 'api', script: 'a.js' }] };\n";
-    let (_dir, result) = converted("ecosystem.config.cjs", js, &Options::default());
+    let (_dir, result) = converted("ecosystem.config.cjs", js, &ConvertOptions::default());
     let text = result.unwrap().text;
     assert!(
         text.contains("node loads a .cjs file as CommonJS") && text.contains("`module.exports = ...`"),
         "{text}"
     );
-    let (_dir, result) = converted("ecosystem.config.mjs", js, &Options::default());
+    let (_dir, result) = converted("ecosystem.config.mjs", js, &ConvertOptions::default());
     assert!(result.unwrap().text.contains("it needs `export const apps`"));
 }
 
@@ -662,7 +662,7 @@ fn the_comment_count_counts_only_what_is_written() {
         ";; the apps\n{:apps [{:name \"a\"\n         ;; the script\n         :script \"a.js\"}]}\n",
     )
     .unwrap();
-    let conversion = convert(&file, &Options::default()).unwrap();
+    let conversion = convert(&file, &ConvertOptions::default()).unwrap();
     assert_eq!(conversion.stats.comments, (2, 1), "{}", conversion.text);
 }
 
@@ -674,13 +674,13 @@ fn an_ecosystem_dsl_file_needs_its_root_and_says_pm2_passed_variables_literally(
     let loose = dir.path().join("loose/ecosystem.edn");
     std::fs::create_dir_all(loose.parent().unwrap()).unwrap();
     std::fs::write(&loose, text).unwrap();
-    let error = convert(&loose, &Options::default()).unwrap_err();
+    let error = convert(&loose, &ConvertOptions::default()).unwrap_err();
     assert_eq!(error.code(), "convert::no-root");
     // The system/daemons layout says where it is.
     let laid = dir.path().join("repo/system/daemons/db/ecosystem.edn");
     std::fs::create_dir_all(laid.parent().unwrap()).unwrap();
     std::fs::write(&laid, text).unwrap();
-    let converted = convert(&laid, &Options::default()).unwrap().text;
+    let converted = convert(&laid, &ConvertOptions::default()).unwrap().text;
     assert!(converted.contains(":cwd \"../../..\""), "{converted}");
     assert!(
         converted.contains(";; \"${DB_URL}\": PM2 passed this text as it is (it expands no ${...}); the environment is read here")

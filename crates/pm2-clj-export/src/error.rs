@@ -10,6 +10,7 @@ use crate::table::Target;
 
 /// What an export found. Every kind has a stable code.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExportErrorKind {
     /// An option the target has no equivalent for, set to a value that does something:
     /// `:watch true` or `:wait-ready true` exported to systemd. A warning with

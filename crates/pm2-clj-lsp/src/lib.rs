@@ -1,6 +1,22 @@
 //! `pm2-clj-lsp` is the language server for `.pm2.edn` files (`pm2-clj lsp`), over the
 //! same load pipeline as every other command: no parser or evaluator of its own.
 //!
+//! ```
+//! // A whole session over in-memory streams: initialize, then shutdown and exit.
+//! let frame = |json: &str| format!("Content-Length: {}\r\n\r\n{json}", json.len());
+//! let input: String = [
+//!     r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+//!     r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+//!     r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+//!     r#"{"jsonrpc":"2.0","method":"exit"}"#,
+//! ]
+//! .iter()
+//! .map(|m| frame(m))
+//! .collect();
+//! let reply = tempfile::tempfile().unwrap();
+//! pm2_clj_lsp::serve(std::io::Cursor::new(input.into_bytes()), reply).expect("a clean session");
+//! ```
+//!
 //! - **Diagnostics** from reading, evaluating and building each open document, on open
 //!   and on every change (a burst of changes is analysed once), with UTF-16 ranges,
 //!   severity, code, `codeDescription` where PM2 documents the option concerned, and

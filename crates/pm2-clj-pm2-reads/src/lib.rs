@@ -2,6 +2,17 @@
 //! crate owns it) runs pm2's own `Common.parseConfig` and `Common.verifyConfs` over each
 //! file with `node`. Reading a JavaScript file runs its code, as `pm2 start` would.
 //!
+//! ```
+//! // The pm2 this repository's tests install (`npm ci --prefix tools/pm2`), and `node`.
+//! let pm2 = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/pm2/node_modules/pm2");
+//! let dir = tempfile::tempdir().unwrap();
+//! let file = dir.path().join("ecosystem.config.json");
+//! std::fs::write(&file, r#"{"apps": [{"name": "api", "script": "server.js", "max_memory_restart": "300M"}]}"#).unwrap();
+//! let readings = pm2_clj_pm2_reads::pm2_reads(std::path::Path::new("node"), &pm2, &[file], &[]).unwrap();
+//! let app = &readings[0].apps.as_ref().expect("pm2 accepts it")[0];
+//! assert_eq!(app["max_memory_restart"], 314572800); // pm2 turns "300M" into bytes
+//! ```
+//!
 //! `pm2-clj migrate` verifies its conversions with it; the tests compare pm2-clj's
 //! output with pm2's reading through it (`pm2-clj-testkit`).
 

@@ -230,8 +230,8 @@ fn write(
     if let Some(permissions) = permissions_for(existing.as_ref(), access) {
         builder.permissions(permissions);
     }
-    let mut temp = builder.tempfile_in(dir).map_err(|e| write_failure(path, e))?;
-    let pending = Pending::new(temp.path());
+    let (mut temp, pending) =
+        Pending::create(|| builder.tempfile_in(dir)).map_err(|e| write_failure(path, e))?;
     temp.write_all(content.as_bytes())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| write_failure(path, e))?;
@@ -250,10 +250,18 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 struct Pending(PathBuf);
 
 impl Pending {
-    fn new(path: &Path) -> Pending {
+    /// Creates the temporary file with `create` and lists it in one step, the list held,
+    /// so a signal never finds the file made but not yet listed (and the signals are
+    /// watched before the file exists).
+    fn create(
+        create: impl FnOnce() -> std::io::Result<tempfile::NamedTempFile>,
+    ) -> std::io::Result<(tempfile::NamedTempFile, Pending)> {
         watch_signals();
-        pending().push(path.to_path_buf());
-        Pending(path.to_path_buf())
+        let mut list = pending();
+        let temp = create()?;
+        list.push(temp.path().to_path_buf());
+        let path = temp.path().to_path_buf();
+        Ok((temp, Pending(path)))
     }
 
     /// Runs `persist` (the rename over the target) with the list held, so a signal

@@ -3,6 +3,30 @@
 //! it happen and reports what did, as typed [`events`] and an [`outcome`] the CLI turns
 //! into text, JSON lines and exit codes.
 //!
+//! ```
+//! use std::time::Duration;
+//!
+//! use pm2_clj_runtime::{events::Quiet, fake::FakePm2, verbs::{Verb, VerbOptions, run}};
+//! use pm2_clj_sync::{desired::prepare, load::LoadSettings};
+//!
+//! // Starting a source's apps on the fake pm2 (feature `fake`): the verb policy, verified.
+//! let dir = tempfile::tempdir().unwrap();
+//! let source = dir.path().join("a.pm2.edn");
+//! std::fs::write(&source, r#"{:apps [{:name "web" :script "web.js" :min-uptime 100}]}"#).unwrap();
+//! let state = prepare(&source, &LoadSettings::default());
+//! let pm2 = FakePm2::default();
+//! let options = VerbOptions {
+//!     only: Vec::new(),
+//!     rollback: true,
+//!     wait: Duration::from_secs(5),
+//!     lock_wait: Duration::from_secs(5),
+//!     home: Some(dir.path().join("home")),
+//! };
+//! let started = run(&pm2, Verb::Start { restart: false }, &state, &options, &Quiet).unwrap();
+//! assert!(started.units.iter().all(|u| u.succeeded()));
+//! assert_eq!(pm2.calls(), ["start web"]);
+//! ```
+//!
 //! - [`pm2`]: the driver (pm2's daemon socket, its own API through a Node helper, or its
 //!   command line);
 //! - [`verbs`] and [`reconcile`]: the pm2 verbs on one file, and `sync` over a tree;

@@ -11,6 +11,7 @@ use pm2_dsl_reader::{Problem, ProblemKind};
 
 /// What went wrong. Every kind has a stable code.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum LoadErrorKind {
     /// `--root DIR` where imports cannot be confined to DIR: `--root nowhere/` (or a
     /// default root that cannot be read).

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use pm2_dsl_emit::overrides::{Override, apply_to_value, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, Header, Settings, build, folder_of};
-use pm2_dsl_eval::{Env, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Options, Value, read_text_file};
+use pm2_dsl_eval::{Env, EvalOptions, Evaluator, FsLoader, Loader, MAX_FILE_BYTES, Value, read_text_file};
 
 use crate::error::{LoadError, LoadErrorKind};
 use crate::preflight::{self, Preflight, PreflightError};
@@ -168,8 +168,8 @@ impl LoadSettings {
         }
     }
 
-    fn options(&self) -> Options {
-        let options = Options::new().env(self.env.clone()).limits(self.limits);
+    fn options(&self) -> EvalOptions {
+        let options = EvalOptions::new().env(self.env.clone()).limits(self.limits);
         match self.profile_name() {
             Some(p) => options.profile(p),
             None => options,

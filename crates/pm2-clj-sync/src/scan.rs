@@ -116,17 +116,3 @@ impl Scope {
             || (is_source(path) && self.dirs.iter().any(|d| path.starts_with(d)))
     }
 }
-
-/// The generated config of a source: `dist/<name>.config.<ext>` beside it.
-pub fn dist_path(source: &Path, ext: &str) -> PathBuf {
-    let name = source
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name.strip_suffix(".pm2.edn").unwrap_or(&name);
-    source
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("dist")
-        .join(format!("{stem}.config.{ext}"))
-}

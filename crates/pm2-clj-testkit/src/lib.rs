@@ -19,6 +19,12 @@ pub use compare::assert_same_apps;
 pub use pm2::{App, Pm2, Pm2Read, pm2_6_bin, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with};
 pub use unprivileged::{unprivileged, unprivileged_command};
 
+/// The README's Rust examples (its "Embedding the language"), compiled by `cargo test
+/// -p pm2-clj-testkit --doc` against the `pm2-clj` crate as an embedder sees it.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

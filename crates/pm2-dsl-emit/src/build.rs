@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use pm2_dsl_eval::{Map, UnsetEnv, Value, ValueKind, closest, deep_merge, resolve_path};
 use pm2_dsl_reader::{SourceMap, Span};
 
-use crate::error::{EmitError, EmitErrorKind};
+use crate::error::{EmitError, EmitErrorKind, duplicate_key};
 use crate::keys::{AppKey, app_key, deploy_key, key_text};
 use crate::logs::{Logs, app_log_paths};
 use crate::model::{DeployTarget, Ecosystem};
@@ -52,6 +52,75 @@ pub struct Built {
     pub ecosystem: Ecosystem,
     /// Problems that do not stop rendering.
     pub warnings: Vec<EmitError>,
+}
+
+impl<'a> Settings<'a> {
+    /// Settings for the evaluation whose sources are `sources`, relative `cwd`s of unknown
+    /// files resolving against `base_dir`: no profile, no overrides, nothing found unset;
+    /// the methods below change one thing each.
+    ///
+    /// ```
+    /// # let sources = pm2_dsl_reader::SourceMap::default();
+    /// let settings = pm2_dsl_emit::Settings::new(&sources, std::path::Path::new("/srv")).profile(Some("prod"));
+    /// assert_eq!(settings.profile, Some("prod"));
+    /// ```
+    pub fn new(sources: &'a SourceMap, base_dir: &'a Path) -> Settings<'a> {
+        Settings {
+            profile: None,
+            profiles_seen: &[],
+            sources,
+            base_dir,
+            keep_relative_paths: false,
+            overrides: &[],
+            profile_optional: false,
+            unset_env: &[],
+            strict_env: false,
+        }
+    }
+
+    /// Selects a profile (without colon).
+    pub fn profile(self, profile: Option<&'a str>) -> Settings<'a> {
+        Settings { profile, ..self }
+    }
+
+    /// Profile names the evaluation saw in `#profile` maps.
+    pub fn profiles_seen(self, profiles_seen: &'a [String]) -> Settings<'a> {
+        Settings {
+            profiles_seen,
+            ..self
+        }
+    }
+
+    /// Leaves relative `cwd`s as written.
+    pub fn keep_relative_paths(self, keep_relative_paths: bool) -> Settings<'a> {
+        Settings {
+            keep_relative_paths,
+            ..self
+        }
+    }
+
+    /// `--set` / `--unset` overrides, applied after the profile.
+    pub fn overrides(self, overrides: &'a [Override]) -> Settings<'a> {
+        Settings { overrides, ..self }
+    }
+
+    /// Whether a profile the file does not define is only a warning.
+    pub fn profile_optional(self, profile_optional: bool) -> Settings<'a> {
+        Settings {
+            profile_optional,
+            ..self
+        }
+    }
+
+    /// The variables the evaluation found unset.
+    pub fn unset_env(self, unset_env: &'a [UnsetEnv]) -> Settings<'a> {
+        Settings { unset_env, ..self }
+    }
+
+    /// Reports an app variable left out for an unset one as an error (`--strict-env`).
+    pub fn strict_env(self, strict_env: bool) -> Settings<'a> {
+        Settings { strict_env, ..self }
+    }
 }
 
 const SECTIONS: &[&str] = &["apps", "deploy", "profiles", "static", "logs"];
@@ -729,18 +798,6 @@ fn against_file(value: Value, settings: &Settings) -> Value {
         .unwrap_or(&joined)
         .to_string();
     Value::new(ValueKind::Str(joined.into()), value.origin()).hidden_like(&value)
-}
-
-/// Two keys of `section` that are written out alike: `again` after `first`.
-pub(crate) fn duplicate_key(section: &str, key: &str, again: &Value, first: &Value) -> EmitError {
-    EmitError::new(
-        EmitErrorKind::DuplicateKey {
-            section: section.to_string(),
-            key: key.to_string(),
-        },
-        again.origin(),
-    )
-    .with_label(first.origin(), "first here")
 }
 
 /// The deploy section: environment names to settings under pm2-deploy's key names.

@@ -4,10 +4,12 @@
 
 use std::fmt;
 
+use pm2_dsl_eval::Value;
 use pm2_dsl_reader::{Problem, ProblemKind, with_article};
 
 /// What is wrong with the ecosystem. Every kind has a stable code ([`EmitErrorKind::code`]).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum EmitErrorKind {
     /// The file's value is not a map (or a vector of apps).
     NotAnEcosystem {
@@ -406,18 +408,9 @@ impl ProblemKind for EmitErrorKind {
             | EmitErrorKind::UnknownLogsKey { suggestion: Some(s), .. }
             | EmitErrorKind::UnknownExportKey { suggestion: Some(s), .. } => format!("did you mean {s}?"),
             EmitErrorKind::UnknownExportKey { section, known, .. } => format!("{section} reads {known}"),
-            EmitErrorKind::UnknownLogsKey { section, .. } => {
-                let table = if section == ":logs" { crate::logs::KEYS } else { crate::logs::ROTATE_KEYS };
-                let names: Vec<String> = table.iter().map(|k| format!(":{}", k.name)).collect();
-                format!("{section} reads {}", names.join(", "))
-            }
             EmitErrorKind::UnsetEnv { var, strict, .. } => format!(
                 "set {var}, give a default (#or [#env {var} \"...\"]), or require it with #env! {var}{}",
                 if *strict { "" } else { "; --strict-env makes this an error" }
-            ),
-            EmitErrorKind::UnknownHealthKey { .. } | EmitErrorKind::HealthShape { .. } => format!(
-                "a check is one of {{:http \"http://127.0.0.1:8080/health\"}}, {{:tcp 8080}} or {{:command [\"node\" \"check.js\"]}}, with optional {}",
-                crate::health::KEYS.iter().filter(|k| k.optional).map(|k| format!(":{}", k.name)).collect::<Vec<_>>().join(", ")
             ),
             EmitErrorKind::UnknownTopLevelKey { .. } => {
                 "the top level holds :apps, :deploy, :profiles, :static and :logs".into()
@@ -639,6 +632,7 @@ pub type EmitError = Problem<EmitErrorKind>;
 
 /// What makes an environment variable name one the OS would mangle or drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EnvNameProblem {
     /// The name is empty.
     Empty,
@@ -723,4 +717,16 @@ fn describe_char(c: char) -> String {
         c if c.is_whitespace() => format!("the space character U+{:04X}", c as u32),
         c => format!("the text-direction control U+{:04X}", c as u32),
     }
+}
+
+/// Two keys of `section` that are written out alike: `again` after `first`.
+pub(crate) fn duplicate_key(section: &str, key: &str, again: &Value, first: &Value) -> EmitError {
+    EmitError::new(
+        EmitErrorKind::DuplicateKey {
+            section: section.to_string(),
+            key: key.to_string(),
+        },
+        again.origin(),
+    )
+    .with_label(first.origin(), "first here")
 }

@@ -144,6 +144,21 @@ fn shape(problem: impl Into<String>, at: &Value) -> EmitError {
         },
         at.origin(),
     )
+    .with_help(what_a_check_is())
+}
+
+/// The help of a `:health` map that is not a check: the three probes, and the settings
+/// from [`KEYS`].
+fn what_a_check_is() -> String {
+    let settings: Vec<String> = KEYS
+        .iter()
+        .filter(|k| k.optional)
+        .map(|k| format!(":{}", k.name))
+        .collect();
+    format!(
+        "a check is one of {{:http \"http://127.0.0.1:8080/health\"}}, {{:tcp 8080}} or {{:command [\"node\" \"check.js\"]}}, with optional {}",
+        settings.join(", ")
+    )
 }
 
 /// A duration: whole milliseconds, or text such as `500ms`, `2s`, `1m 30s`.
@@ -248,13 +263,19 @@ pub(crate) fn health(key: &Value, value: &Value, problems: &mut Vec<EmitError>) 
             _ => {
                 let written = k.to_edn_short();
                 let suggestion = closest(&name, KEYS.iter().map(|k| k.name)).map(|s| format!(":{s}"));
-                problems.push(EmitError::new(
+                let none_close = suggestion.is_none();
+                let error = EmitError::new(
                     EmitErrorKind::UnknownHealthKey {
                         key: written,
                         suggestion,
                     },
                     k.origin(),
-                ));
+                );
+                problems.push(if none_close {
+                    error.with_help(what_a_check_is())
+                } else {
+                    error
+                });
             }
         }
     }

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use pm2_dsl_eval::{Value, ValueKind, closest};
 
+pub use crate::schema::snake;
 use crate::schema::{self, DEPLOY_KEYS, OPTIONS, OptionSpec, SCRIPT_CODE_ALIASES};
 use crate::targets::{self, TargetKey};
 
@@ -44,29 +45,6 @@ pub fn key_text(key: &Value) -> Option<&str> {
         ValueKind::Str(s) => Some(s),
         _ => None,
     }
-}
-
-/// A spelling-independent form of a name: lower snake case (`maxRestarts`,
-/// `max-restarts` and `max_restarts` all give `max_restarts`).
-pub fn snake(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 4);
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if c == '-' {
-            out.push('_');
-            previous_lower = false;
-        } else if c.is_ascii_uppercase() {
-            if previous_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous_lower = false;
-        } else {
-            out.push(c);
-            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        }
-    }
-    out
 }
 
 /// Every accepted spelling of every option, by its snake form.

@@ -3,23 +3,13 @@
 //!
 //! ```
 //! use pm2_dsl_emit::{build, render, Header, OutputFormat, Settings};
-//! use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+//! use pm2_dsl_eval::{Evaluator, MemoryLoader, EvalOptions};
 //!
-//! let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+//! let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
 //! let value = evaluator
 //!     .eval_str("app.pm2.edn", r#"{:apps [{:name "api" :script "server.js" :max-restarts 0}]}"#)
 //!     .unwrap();
-//! let settings = Settings {
-//!     profile: None,
-//!     profiles_seen: &[],
-//!     sources: evaluator.sources(),
-//!     base_dir: std::path::Path::new("/srv"),
-//!     keep_relative_paths: false,
-//!     overrides: &[],
-//!     profile_optional: false,
-//!     unset_env: &[],
-//!     strict_env: false,
-//! };
+//! let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv"));
 //! let built = build(&value, &settings).unwrap();
 //! let header = Header { source: "app.pm2.edn".into(), profile: None };
 //! let js = render(&built.ecosystem, OutputFormat::Cjs, &header);
@@ -53,7 +43,6 @@
 #![warn(missing_docs)]
 
 mod build;
-pub mod convert;
 mod cron;
 mod error;
 pub mod health;

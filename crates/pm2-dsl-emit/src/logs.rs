@@ -175,14 +175,22 @@ fn bad_format(option: &str, expected: &str, value: &Value) -> EmitError {
 
 fn unknown(key: &Value, name: &str, table: &[LogsKey], section: &str) -> EmitError {
     let suggestion = closest(name, table.iter().map(|k| k.name)).map(|s| format!(":{s}"));
-    problem(
+    let none_close = suggestion.is_none();
+    let error = problem(
         EmitErrorKind::UnknownLogsKey {
             key: key.to_edn(),
             section: section.to_string(),
             suggestion,
         },
         key,
-    )
+    );
+    if none_close {
+        // Nothing close to suggest: the help lists the section's keys.
+        let names: Vec<String> = table.iter().map(|k| format!(":{}", k.name)).collect();
+        error.with_help(format!("{section} reads {}", names.join(", ")))
+    } else {
+        error
+    }
 }
 
 /// The entries of a map value, or a type error.

@@ -449,6 +449,29 @@ pub(crate) fn types_text(types: &[JsType]) -> String {
     }
 }
 
+/// A spelling-independent form of a name: lower snake case (`maxRestarts`,
+/// `max-restarts` and `max_restarts` all give `max_restarts`).
+pub fn snake(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut previous_lower = false;
+    for c in text.chars() {
+        if c == '-' {
+            out.push('_');
+            previous_lower = false;
+        } else if c.is_ascii_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            previous_lower = false;
+        } else {
+            out.push(c);
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
 /// Whether PM2 loses a falsy value written under this canonical name: its validator
 /// copies options from their aliases with `conf[key] || (conf[key] = json[alias])`, so
 /// a falsy value under a name whose camelCase alias differs becomes `undefined`.
@@ -460,7 +483,7 @@ impl OptionSpec {
     /// The ways a key can name this option, kebab-case first: `:max-restarts`,
     /// `:max_restarts`, `:maxRestarts`, then the schema's aliases.
     pub fn spellings(&self) -> Vec<String> {
-        let mut out = vec![crate::keys::snake(self.name).replace('_', "-")];
+        let mut out = vec![snake(self.name).replace('_', "-")];
         for s in [self.name.to_string(), camel_alias(self.name)]
             .into_iter()
             .chain(self.aliases.iter().map(|a| a.to_string()))

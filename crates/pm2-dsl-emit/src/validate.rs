@@ -543,7 +543,7 @@ fn check_value(what: &str, value: &Value, javascript: bool, problems: &mut Vec<E
             for (key, v) in map.iter() {
                 let text = pm2_dsl_eval::key_text(key);
                 if let Some(first) = seen.get(&text) {
-                    problems.push(crate::build::duplicate_key(what, &text, key, first));
+                    problems.push(crate::error::duplicate_key(what, &text, key, first));
                 }
                 check_value(&format!("{what} {text}"), v, javascript, problems);
                 seen.entry(text).or_insert(key);

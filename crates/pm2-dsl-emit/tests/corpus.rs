@@ -13,12 +13,15 @@
 //! - `env_file` is an error: PM2 has no such option (it would read the string as the
 //!   variables of `--env file`).
 
+mod common;
+use common::json_data;
+
 use std::path::Path;
 
 use pm2_clj_testkit::{corpus, files_under, fixtures};
 use pm2_dsl_emit::keys::{AppKey, app_key};
-use pm2_dsl_emit::{EmitErrorKind, Settings, app_json, build, convert::json_data};
-use pm2_dsl_eval::{Evaluator, FsLoader, MemoryLoader, Options, Value};
+use pm2_dsl_emit::{EmitErrorKind, Settings, app_json, build};
+use pm2_dsl_eval::{EvalOptions, Evaluator, FsLoader, MemoryLoader, Value};
 use serde_json::{Map, Value as Json};
 
 fn profiles_of(value: &Value) -> Vec<String> {
@@ -41,7 +44,7 @@ fn every_file_renders_with_each_of_its_profiles(dir: &Path) -> usize {
     let mut renders = 0;
     for file in &files {
         let path = file.to_str().unwrap();
-        let plain = Evaluator::new(Options::new(), FsLoader::new())
+        let plain = Evaluator::new(EvalOptions::new(), FsLoader::new())
             .eval_file(path)
             .unwrap();
         let mut profiles: Vec<Option<String>> = vec![None];
@@ -81,19 +84,11 @@ fn every_real_file_renders_with_each_of_its_profiles() {
 fn profiles_overlay_the_fixture_as_written() {
     let path = fixtures("pm2-clj").join("profiles.pm2.edn");
     let apps = |profile: &str| {
-        let mut evaluator = Evaluator::new(Options::new().profile(profile), FsLoader::new());
+        let mut evaluator = Evaluator::new(EvalOptions::new().profile(profile), FsLoader::new());
         let value = evaluator.eval_file(path.to_str().unwrap()).unwrap();
-        let settings = Settings {
-            profile: Some(profile),
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: path.parent().unwrap(),
-            keep_relative_paths: true,
-            overrides: &[],
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), path.parent().unwrap())
+            .profile(Some(profile))
+            .keep_relative_paths(true);
         let built = build(&value, &settings).unwrap();
         built.ecosystem.apps.iter().map(app_json).collect::<Vec<_>>()
     };
@@ -131,21 +126,11 @@ fn render_apps(apps: &Json) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
 
 /// The apps `program` renders to with relative paths kept, as PM2 will read them.
 fn render_program(program: &str) -> Result<Vec<Json>, Vec<EmitErrorKind>> {
-    let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
     let value = evaluator
         .eval_str("/home/err/devel/ecosystem.pm2.edn", program)
         .unwrap();
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: Path::new("/home/err/devel"),
-        keep_relative_paths: true,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/home/err/devel")).keep_relative_paths(true);
     build(&value, &settings)
         .map(|b| b.ecosystem.apps.iter().map(app_json).collect())
         .map_err(|errors| errors.iter().map(|e| e.kind().clone()).collect())
@@ -201,22 +186,12 @@ fn parity_cases_give_the_expected_apps() {
 /// The apps `file` renders to with `profile`.
 fn rendered(file: &Path, profile: Option<&str>) -> Vec<Json> {
     let path = file.to_str().unwrap();
-    let options = profile.map_or_else(Options::new, |p| Options::new().profile(p));
+    let options = profile.map_or_else(EvalOptions::new, |p| EvalOptions::new().profile(p));
     let mut evaluator = Evaluator::new(options, FsLoader::new());
     let value = evaluator
         .eval_file(path)
         .unwrap_or_else(|e| panic!("{path}: {e:?}"));
-    let settings = Settings {
-        profile,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: file.parent().unwrap(),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), file.parent().unwrap()).profile(profile);
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{path} {profile:?}: {e:?}"));
     built.ecosystem.apps.iter().map(app_json).collect()
 }
@@ -235,7 +210,7 @@ fn original_vocabulary_renders_like_the_twins(dir: &Path) -> (usize, usize) {
             continue;
         }
         twins += 1;
-        let value = Evaluator::new(Options::new(), FsLoader::new())
+        let value = Evaluator::new(EvalOptions::new(), FsLoader::new())
             .eval_file(twin.to_str().unwrap())
             .unwrap();
         let mut profiles: Vec<Option<String>> = vec![None];

@@ -6,12 +6,15 @@
 //! both sides), or every problem reported is one pm2 hides: a key pm2 drops without a
 //! word, or a value pm2 misreads.
 
+mod common;
+use common::json_data;
+
 use std::path::{Path, PathBuf};
 
 use pm2_clj_testkit::{Pm2Read, assert_same_apps, corpus, files_under, fixtures, pm2_reads};
 use pm2_dsl_emit::keys::{AppKey, app_key};
-use pm2_dsl_emit::{Header, OutputFormat, Settings, build, convert::json_data, render};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value};
+use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader, Value};
 use serde_json::Value as Json;
 
 const EXTENSIONS: &[&str] = &[".json", ".json5", ".yml", ".yaml", ".js", ".cjs", ".mjs"];
@@ -65,7 +68,7 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         )
     };
     let name = read.file.with_extension("pm2.edn").to_string_lossy().into_owned();
-    let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
     let value = evaluator
         .eval_str(&name, &program)
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));
@@ -81,17 +84,7 @@ fn translate(read: &Pm2Read, tmp: &Path) -> Outcome {
         }
         _ => value,
     };
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: read.file.parent().unwrap(),
-        keep_relative_paths: true,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), read.file.parent().unwrap()).keep_relative_paths(true);
     match build(&value, &settings) {
         Ok(built) => {
             let text = render(
@@ -316,4 +309,14 @@ fn a_value_pm2_rejects_is_reported_with_the_right_error() {
 fn a_value_pm2_rejects_in_the_corpus_is_reported_with_the_right_error() {
     let Some(dir) = corpus("pm2-fixtures") else { return };
     reports_the_value_pm2_rejects(&dir.join("examples/misc-examples/apps/cluster-pm2.json"));
+}
+
+#[test]
+fn json_keys_become_keywords_where_they_can() {
+    let json: serde_json::Value =
+        serde_json::from_str(r#"{"NODE_ENV": "x", "my var": [1, 2.5, null]}"#).unwrap();
+    assert_eq!(
+        pm2_dsl_reader::to_compact(&json_data(&json)),
+        "{:NODE_ENV \"x\" \"my var\" [1 2.5 nil]}"
+    );
 }

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use pm2_dsl_emit::{Built, EmitError, Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Env, Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{Env, EvalOptions, Evaluator, MemoryLoader};
 
 fn apps(logs: &str, apps: &str) -> String {
     format!("{{:logs {logs} :apps [{apps}]}}")
@@ -173,20 +173,12 @@ fn a_relative_interpreter_path_is_relative_to_its_file() {
 }
 
 fn build_env(text: &str, strict: bool) -> Result<Built, Vec<EmitError>> {
-    let options = Options::new().env(Env::empty().with("PORT", "80"));
+    let options = EvalOptions::new().env(Env::empty().with("PORT", "80"));
     let mut evaluator = Evaluator::new(options, MemoryLoader::new());
     let value = evaluator.eval_str("/srv/app/main.pm2.edn", text).unwrap();
-    let settings = Settings {
-        profile: None,
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: Path::new("/srv/app"),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: evaluator.unset_env(),
-        strict_env: strict,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/srv/app"))
+        .unset_env(evaluator.unset_env())
+        .strict_env(strict);
     build(&value, &settings)
 }
 

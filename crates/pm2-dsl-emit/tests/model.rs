@@ -438,29 +438,19 @@ fn unset_removes_any_top_level_section() {
 fn a_non_finite_number_from_set_is_an_error_at_the_override() {
     use pm2_dsl_emit::overrides::parse_set;
     use pm2_dsl_emit::{Settings, build};
-    use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+    use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
     for set in [
         "apps.a.max-restarts=##Inf",
         "apps.a.env.X=1e999",
         "static.x=##NaN",
     ] {
-        let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+        let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
         let value = evaluator
             .eval_str("/srv/a.pm2.edn", r#"{:apps [{:name "a" :script "a.js"}]}"#)
             .unwrap();
         let source = evaluator.add_source("--set", set);
         let overrides = [parse_set(source.clone()).unwrap()];
-        let settings = Settings {
-            profile: None,
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: std::path::Path::new("/srv"),
-            keep_relative_paths: false,
-            overrides: &overrides,
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).overrides(&overrides);
         let errors = build(&value, &settings).unwrap_err();
         assert_eq!(errors.len(), 1, "{set}: {errors:?}");
         let code = if set.starts_with("apps.a.max") {
@@ -478,7 +468,7 @@ fn a_non_finite_number_from_set_is_an_error_at_the_override() {
 /// The time of the fastest of three builds of `n` apps (each overlaid by a profile).
 fn build_time(n: usize) -> std::time::Duration {
     use pm2_dsl_emit::{Settings, build};
-    use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+    use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
     let apps: String = (0..n)
         .map(|i| format!("{{:name \"app-{i}\" :script \"s{i}.js\"}}\n"))
         .collect();
@@ -487,19 +477,9 @@ fn build_time(n: usize) -> std::time::Duration {
         .map(|i| format!("{{:name \"app-{i}\" :instances 2}}\n"))
         .collect();
     let text = format!("{{:apps [{apps}] :profiles {{:p {{:apps [{overlay}]}}}}}}");
-    let mut evaluator = Evaluator::new(Options::new().profile("p"), MemoryLoader::new());
+    let mut evaluator = Evaluator::new(EvalOptions::new().profile("p"), MemoryLoader::new());
     let value = evaluator.eval_str("/srv/a.pm2.edn", &text).unwrap();
-    let settings = Settings {
-        profile: Some("p"),
-        profiles_seen: &[],
-        sources: evaluator.sources(),
-        base_dir: std::path::Path::new("/srv"),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(Some("p"));
     (0..3)
         .map(|_| {
             let start = std::time::Instant::now();

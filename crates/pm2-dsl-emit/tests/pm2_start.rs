@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use pm2_clj_testkit::{Pm2, repo_root};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Env, Evaluator, FsLoader, Options};
+use pm2_dsl_eval::{Env, EvalOptions, Evaluator, FsLoader};
 
 fn examples() -> PathBuf {
     repo_root().join("examples")
@@ -16,25 +16,18 @@ fn examples() -> PathBuf {
 fn render_example(example: &str, profile: Option<&str>, format: OutputFormat, out: &Path) {
     let path = examples().join(example);
     let options = match profile {
-        Some(p) => Options::new().profile(p),
-        None => Options::new(),
+        Some(p) => EvalOptions::new().profile(p),
+        None => EvalOptions::new(),
     };
     let mut evaluator = Evaluator::new(options.env(Env::empty()), FsLoader::new());
     let value = evaluator
         .eval_file(path.to_str().unwrap())
         .unwrap_or_else(|e| panic!("{e:?}"));
     let seen: Vec<String> = evaluator.profiles_seen().map(str::to_string).collect();
-    let settings = Settings {
-        profile,
-        profiles_seen: &seen,
-        sources: evaluator.sources(),
-        base_dir: &examples(),
-        keep_relative_paths: false,
-        overrides: &[],
-        profile_optional: false,
-        unset_env: &[],
-        strict_env: false,
-    };
+    let base_dir = examples();
+    let settings = Settings::new(evaluator.sources(), &base_dir)
+        .profile(profile)
+        .profiles_seen(&seen);
     let built = build(&value, &settings).unwrap_or_else(|e| panic!("{e:?}"));
     let header = Header {
         source: example.to_string(),

@@ -5,7 +5,7 @@
 
 use pm2_dsl_emit::schema::{JsType, OPTIONS};
 use pm2_dsl_emit::{Header, OutputFormat, Settings, build, render};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
 use proptest::prelude::*;
 
 /// An EDN scalar of any kind, the troublesome ones included.
@@ -155,20 +155,10 @@ proptest! {
     #[test]
     fn arbitrary_ecosystems_build_and_render_without_panicking(text in ecosystem(), prod in any::<bool>()) {
         let profile = prod.then_some("prod");
-        let options = profile.map_or_else(Options::new, |p| Options::new().profile(p));
+        let options = profile.map_or_else(EvalOptions::new, |p| EvalOptions::new().profile(p));
         let mut evaluator = Evaluator::new(options, MemoryLoader::new());
         let Ok(value) = evaluator.eval_str("/srv/app.pm2.edn", &text) else { return Ok(()) };
-        let settings = Settings {
-            profile,
-            profiles_seen: &[],
-            sources: evaluator.sources(),
-            base_dir: std::path::Path::new("/srv"),
-            keep_relative_paths: false,
-            overrides: &[],
-            profile_optional: false,
-            unset_env: &[],
-            strict_env: false,
-        };
+        let settings = Settings::new(evaluator.sources(), std::path::Path::new("/srv")).profile(profile);
         let Ok(built) = build(&value, &settings) else { return Ok(()) };
         let header = Header { source: "app.pm2.edn".into(), profile: None };
         let json = render(&built.ecosystem, OutputFormat::Json, &header);

@@ -47,6 +47,7 @@ impl EvalErrorKind {
 
 /// What went wrong during evaluation. Every kind has a stable code ([`EvalErrorKind::code`]).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum EvalErrorKind {
     /// The text of a file could not be read as forms.
     Read(ReadErrorKind),
@@ -239,159 +240,308 @@ pub enum EvalErrorKind {
     },
 }
 
+/// What a report says about one kind: its code, message, label and help, side by side.
+struct Facts {
+    code: &'static str,
+    message: String,
+    label: String,
+    help: Option<String>,
+}
+
+/// A row of the table: `row(code, message, label, help)`.
+fn row(code: &'static str, message: String, label: impl Into<String>, help: Option<String>) -> Facts {
+    Facts {
+        code,
+        message,
+        label: label.into(),
+        help,
+    }
+}
+
+/// A help text.
+fn help(text: impl Into<String>) -> Option<String> {
+    Some(text.into())
+}
+
+impl EvalErrorKind {
+    /// The table: every kind's code, message, label and help in one row.
+    fn facts(&self) -> Facts {
+        use EvalErrorKind as K;
+        match self {
+            K::Read(e) => row(e.code(), e.to_string(), e.label(), e.default_help()),
+            K::UnboundSymbol { name, suggestion } => row(
+                "eval::unbound-symbol",
+                format!("unable to resolve symbol `{name}`"),
+                "not defined",
+                match suggestion {
+                    Some(s) => help(format!("did you mean `{s}`?")),
+                    None => help(
+                        "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data",
+                    ),
+                },
+            ),
+            K::Arity {
+                function,
+                expected,
+                got,
+            } => row(
+                "eval::arity",
+                format!("`{function}` takes {expected} argument(s), but got {got}"),
+                format!("called with {got}"),
+                None,
+            ),
+            K::Type {
+                function,
+                expected,
+                actual,
+            } => row(
+                "eval::type",
+                format!(
+                    "`{function}` expects {expected}, but got {}",
+                    with_article(actual)
+                ),
+                format!("expected {expected}, found {}", with_article(actual)),
+                None,
+            ),
+            K::Coercion { tag, value, env_var } => row(
+                "eval::coercion",
+                match env_var {
+                    Some(var) if value == "nil" => {
+                        format!("{tag} needs a value, but environment variable {var} is not set")
+                    }
+                    Some(var) => format!("{tag} cannot convert {value} (from environment variable {var})"),
+                    None => format!("{tag} cannot convert {value}"),
+                },
+                format!("this is {value}"),
+                match env_var {
+                    Some(var) if value == "nil" => help(format!(
+                        "set {var}, or give a default: {tag} #or [#env {var} <default>]"
+                    )),
+                    _ => None,
+                },
+            ),
+            K::Syntax { form, message } => row(
+                "eval::syntax",
+                format!("malformed `{form}`"),
+                message.clone(),
+                None,
+            ),
+            K::ImportNotFound { path, resolved } => row(
+                "eval::import-not-found",
+                format!("cannot find imported file \"{path}\""),
+                format!("no file at {resolved}"),
+                help(
+                    "paths are relative to the importing file; use import? or #include? for a file that may be absent",
+                ),
+            ),
+            K::ImportIo { resolved, message } => row(
+                "eval::import-io",
+                format!("cannot read {resolved}"),
+                message.clone(),
+                None,
+            ),
+            K::OutsideRoot { resolved, root } => row(
+                "eval::outside-root",
+                format!("{resolved} is outside the tree root {root}"),
+                "outside the tree root",
+                help(
+                    "files a source reads stay inside its repository (the nearest folder holding .git, else the source's folder): pass --root DIR for a wider one, or --unconfined",
+                ),
+            ),
+            K::NotSource {
+                file,
+                code,
+                line,
+                column,
+            } => row(
+                "eval::not-source",
+                format!(
+                    "{file}, which is not an .edn source, failed to evaluate ({code} at line {line}, column {column}; its text is not shown)"
+                ),
+                "read here",
+                if is_dotenv_name(file) {
+                    help(format!(
+                        "a .env file is not EDN: read its variables as a map with #dotenv {:?} (or #dotenv? when it may be missing)",
+                        file.rsplit('/').next().unwrap_or(file)
+                    ))
+                } else {
+                    help(
+                        "import and include .edn files; a file under another name is evaluated, but its text is never shown",
+                    )
+                },
+            ),
+            K::ImportCycle { chain } => row(
+                "eval::import-cycle",
+                format!("import cycle: {}", chain.join(" → ")),
+                "this import closes the cycle",
+                help("move what both files need into a third file that both import"),
+            ),
+            K::DanglingRef { path } => row(
+                "eval::dangling-ref",
+                format!("#ref {path} points at nothing"),
+                "nothing at this path",
+                help("#ref paths are keys from the top of this file's result, such as #ref [:apps 0 :name]"),
+            ),
+            K::CyclicRef { path } => row(
+                "eval::cyclic-ref",
+                format!("#ref {path} is part of a reference cycle"),
+                "this reference leads back to itself",
+                None,
+            ),
+            K::NotData { what } => row(
+                "eval::not-data",
+                format!("the result holds {what}, which is not data"),
+                "made here",
+                help("a file's result must be data: call the function instead of returning it, or remove it"),
+            ),
+            K::Limit { limit, max } => {
+                let (message, label, text) = match limit {
+                    Limit::Depth => (
+                        format!("evaluation nested deeper than the limit of {max}"),
+                        "while evaluating this",
+                        "a function that calls itself without end? otherwise raise Limits::max_depth",
+                    ),
+                    Limit::Steps => (
+                        format!("evaluation took more than the limit of {max} steps"),
+                        "while evaluating this",
+                        "the program does too much work; otherwise raise Limits::max_steps",
+                    ),
+                    Limit::Bytes => (
+                        format!("evaluation built more than the limit of {max} bytes of data"),
+                        "while evaluating this",
+                        LIMIT_BYTES_HELP,
+                    ),
+                    Limit::Size => (
+                        format!(
+                            "a value here would weigh more than the limit of {max} bytes (shared parts count at every use)"
+                        ),
+                        "made here",
+                        LIMIT_BYTES_HELP,
+                    ),
+                    Limit::Nesting => (
+                        format!("data nested deeper than the limit of {max}"),
+                        "made here",
+                        "the data nests too deeply; otherwise raise Limits::max_depth",
+                    ),
+                };
+                row("eval::limit", message, label, help(text))
+            }
+            K::UnknownTag { tag, suggestion } => row(
+                "eval::unknown-tag",
+                format!("unknown tag #{tag}"),
+                "unknown tag",
+                // With nothing close, the evaluator gives the list of tags as the help.
+                suggestion.as_ref().map(|s| format!("did you mean #{s}?")),
+            ),
+            K::NotCallable { what } => row(
+                "eval::not-callable",
+                format!("cannot call {}", with_article(what)),
+                format!("{}, not a function", with_article(what)),
+                None,
+            ),
+            K::Arithmetic { message } => row(
+                "eval::arithmetic",
+                format!("arithmetic error: {message}"),
+                message.clone(),
+                None,
+            ),
+            K::DuplicateKey { key } => row(
+                "eval::duplicate-key",
+                format!("duplicate key {key} in map"),
+                "this key is already in the map",
+                None,
+            ),
+            K::DuplicateSetElement { element } => row(
+                "eval::duplicate-set-element",
+                format!("duplicate element {element} in set"),
+                "this element is already in the set",
+                help(
+                    "two elements of this set evaluate to the same value; remove one, or write (set [...]), which keeps one of each",
+                ),
+            ),
+            K::Format { message } => row(
+                "eval::format",
+                format!("bad format string: {message}"),
+                message.clone(),
+                None,
+            ),
+            K::NoMatchingClause { value } => row(
+                "eval::no-matching-clause",
+                format!("no case clause matches {value}"),
+                format!("this is {value}"),
+                None,
+            ),
+            K::Index { index, len } => row(
+                "eval::index",
+                format!("index {index} is out of bounds"),
+                format!("the collection has {len} elements"),
+                None,
+            ),
+            K::EnvRequired { name } => row(
+                "eval::env-required",
+                format!("environment variable {name} is required, but it is not set"),
+                "required here",
+                help(format!(
+                    "set {name} (pm2-clj --env {name}=... or in the shell), or give a default: #or [#env {name} <default>]"
+                )),
+            ),
+            K::DotenvNotFound { path, resolved } => row(
+                "eval::dotenv-not-found",
+                format!("cannot find .env file \"{path}\""),
+                format!("no file at {resolved}"),
+                help(
+                    "paths are relative to the file that names them; use #dotenv? for a file that may be absent",
+                ),
+            ),
+            K::DotenvSyntax { file, unclosed } => row(
+                "eval::dotenv-syntax",
+                format!("{file} is not a valid .env file"),
+                if *unclosed {
+                    "this line's quote is never closed"
+                } else {
+                    "cannot be read from here"
+                },
+                help(
+                    "each line is NAME=value (optionally after `export `); quote a value with spaces or # in it: NAME=\"a b\"; # starts a comment",
+                ),
+            ),
+            K::VenvWithoutPython { venv, python } => row(
+                "eval::venv-without-python",
+                format!("{venv} is a folder but not a virtual environment with a Python"),
+                format!("there is no {python}"),
+                help(format!(
+                    "make the virtual environment again (python3 -m venv {venv}), or remove the folder to run with python3"
+                )),
+            ),
+            K::Deserialize { message } => row(
+                "eval::deserialize",
+                message.clone(),
+                "this value",
+                help("the value does not have the shape the program reading it expects"),
+            ),
+        }
+    }
+}
+
+/// The help of a program that builds too much data.
+const LIMIT_BYTES_HELP: &str = "the program builds too much data (is something doubled again and again?); otherwise raise Limits::max_bytes";
+
 impl ProblemKind for EvalErrorKind {
     /// The stable diagnostic code, such as `eval::unbound-symbol`.
     fn code(&self) -> &'static str {
         match self {
+            // The code alone, without building the texts of the row.
             EvalErrorKind::Read(e) => e.code(),
-            EvalErrorKind::UnboundSymbol { .. } => "eval::unbound-symbol",
-            EvalErrorKind::Arity { .. } => "eval::arity",
-            EvalErrorKind::Type { .. } => "eval::type",
-            EvalErrorKind::Coercion { .. } => "eval::coercion",
-            EvalErrorKind::Syntax { .. } => "eval::syntax",
-            EvalErrorKind::ImportNotFound { .. } => "eval::import-not-found",
-            EvalErrorKind::ImportIo { .. } => "eval::import-io",
-            EvalErrorKind::OutsideRoot { .. } => "eval::outside-root",
-            EvalErrorKind::NotSource { .. } => "eval::not-source",
-            EvalErrorKind::ImportCycle { .. } => "eval::import-cycle",
-            EvalErrorKind::DanglingRef { .. } => "eval::dangling-ref",
-            EvalErrorKind::CyclicRef { .. } => "eval::cyclic-ref",
-            EvalErrorKind::NotData { .. } => "eval::not-data",
-            EvalErrorKind::Limit { .. } => "eval::limit",
-            EvalErrorKind::UnknownTag { .. } => "eval::unknown-tag",
-            EvalErrorKind::NotCallable { .. } => "eval::not-callable",
-            EvalErrorKind::Arithmetic { .. } => "eval::arithmetic",
-            EvalErrorKind::DuplicateKey { .. } => "eval::duplicate-key",
-            EvalErrorKind::DuplicateSetElement { .. } => "eval::duplicate-set-element",
-            EvalErrorKind::Format { .. } => "eval::format",
-            EvalErrorKind::NoMatchingClause { .. } => "eval::no-matching-clause",
-            EvalErrorKind::Index { .. } => "eval::index",
-            EvalErrorKind::EnvRequired { .. } => "eval::env-required",
-            EvalErrorKind::DotenvNotFound { .. } => "eval::dotenv-not-found",
-            EvalErrorKind::DotenvSyntax { .. } => "eval::dotenv-syntax",
-            EvalErrorKind::VenvWithoutPython { .. } => "eval::venv-without-python",
-            EvalErrorKind::Deserialize { .. } => "eval::deserialize",
+            _ => self.facts().code,
         }
     }
 
     fn label(&self) -> String {
-        match self {
-            EvalErrorKind::Read(e) => e.label(),
-            EvalErrorKind::UnboundSymbol { .. } => "not defined".into(),
-            EvalErrorKind::Arity { got, .. } => format!("called with {got}"),
-            EvalErrorKind::Type { expected, actual, .. } => {
-                format!("expected {expected}, found {}", with_article(actual))
-            }
-            EvalErrorKind::Coercion { value, .. } => format!("this is {value}"),
-            EvalErrorKind::Syntax { message, .. } => message.clone(),
-            EvalErrorKind::ImportNotFound { resolved, .. } => format!("no file at {resolved}"),
-            EvalErrorKind::ImportIo { message, .. } => message.clone(),
-            EvalErrorKind::OutsideRoot { .. } => "outside the tree root".into(),
-            EvalErrorKind::NotSource { .. } => "read here".into(),
-            EvalErrorKind::ImportCycle { .. } => "this import closes the cycle".into(),
-            EvalErrorKind::DanglingRef { .. } => "nothing at this path".into(),
-            EvalErrorKind::CyclicRef { .. } => "this reference leads back to itself".into(),
-            EvalErrorKind::NotData { .. } => "made here".into(),
-            EvalErrorKind::Limit {
-                limit: Limit::Size | Limit::Nesting,
-                ..
-            } => "made here".into(),
-            EvalErrorKind::Limit { .. } => "while evaluating this".into(),
-            EvalErrorKind::UnknownTag { .. } => "unknown tag".into(),
-            EvalErrorKind::NotCallable { what } => format!("{}, not a function", with_article(what)),
-            EvalErrorKind::Arithmetic { message } => message.clone(),
-            EvalErrorKind::DuplicateKey { .. } => "this key is already in the map".into(),
-            EvalErrorKind::DuplicateSetElement { .. } => "this element is already in the set".into(),
-            EvalErrorKind::Format { message } => message.clone(),
-            EvalErrorKind::NoMatchingClause { value } => format!("this is {value}"),
-            EvalErrorKind::Index { len, .. } => format!("the collection has {len} elements"),
-            EvalErrorKind::EnvRequired { .. } => "required here".into(),
-            EvalErrorKind::DotenvNotFound { resolved, .. } => format!("no file at {resolved}"),
-            EvalErrorKind::DotenvSyntax { unclosed: true, .. } => "this line's quote is never closed".into(),
-            EvalErrorKind::DotenvSyntax { .. } => "cannot be read from here".into(),
-            EvalErrorKind::VenvWithoutPython { python, .. } => format!("there is no {python}"),
-            EvalErrorKind::Deserialize { .. } => "this value".into(),
-        }
+        self.facts().label
     }
 
     fn default_help(&self) -> Option<String> {
-        match self {
-            EvalErrorKind::Read(e) => e.default_help(),
-            EvalErrorKind::DuplicateSetElement { .. } => Some(
-                "two elements of this set evaluate to the same value; remove one, or write (set [...]), which keeps one of each".into(),
-            ),
-            EvalErrorKind::UnboundSymbol { suggestion: Some(s), .. } => Some(format!("did you mean `{s}`?")),
-            EvalErrorKind::UnboundSymbol { .. } => Some(
-                "define it first with (def name value), bind it with let, or quote it ('name) to use the symbol as data"
-                    .into(),
-            ),
-            EvalErrorKind::Coercion { env_var: Some(var), tag, value } if value == "nil" => Some(format!(
-                "set {var}, or give a default: {tag} #or [#env {var} <default>]"
-            )),
-            EvalErrorKind::ImportNotFound { .. } => Some(
-                "paths are relative to the importing file; use import? or #include? for a file that may be absent"
-                    .into(),
-            ),
-            EvalErrorKind::ImportCycle { .. } => {
-                Some("move what both files need into a third file that both import".into())
-            }
-            EvalErrorKind::OutsideRoot { .. } => Some(
-                "files a source reads stay inside its repository (the nearest folder holding .git, else the source's folder): pass --root DIR for a wider one, or --unconfined"
-                    .into(),
-            ),
-            EvalErrorKind::NotSource { file, .. } if is_dotenv_name(file) => Some(format!(
-                "a .env file is not EDN: read its variables as a map with #dotenv {:?} (or #dotenv? when it may be missing)",
-                file.rsplit('/').next().unwrap_or(file)
-            )),
-            EvalErrorKind::NotSource { .. } => Some(
-                "import and include .edn files; a file under another name is evaluated, but its text is never shown"
-                    .into(),
-            ),
-            EvalErrorKind::DanglingRef { .. } => {
-                Some("#ref paths are keys from the top of this file's result, such as #ref [:apps 0 :name]".into())
-            }
-            EvalErrorKind::NotData { .. } => Some(
-                "a file's result must be data: call the function instead of returning it, or remove it".into(),
-            ),
-            EvalErrorKind::Limit { limit: Limit::Depth, .. } => Some(
-                "a function that calls itself without end? otherwise raise Limits::max_depth".into(),
-            ),
-            EvalErrorKind::Limit { limit: Limit::Steps, .. } => {
-                Some("the program does too much work; otherwise raise Limits::max_steps".into())
-            }
-            EvalErrorKind::Limit {
-                limit: Limit::Bytes | Limit::Size,
-                ..
-            } => Some(
-                "the program builds too much data (is something doubled again and again?); otherwise raise Limits::max_bytes"
-                    .into(),
-            ),
-            EvalErrorKind::Limit {
-                limit: Limit::Nesting,
-                ..
-            } => Some("the data nests too deeply; otherwise raise Limits::max_depth".into()),
-            EvalErrorKind::EnvRequired { name } => Some(format!(
-                "set {name} (pm2-clj --env {name}=... or in the shell), or give a default: #or [#env {name} <default>]"
-            )),
-            EvalErrorKind::DotenvNotFound { .. } => Some(
-                "paths are relative to the file that names them; use #dotenv? for a file that may be absent".into(),
-            ),
-            EvalErrorKind::DotenvSyntax { .. } => Some(
-                "each line is NAME=value (optionally after `export `); quote a value with spaces or # in it: NAME=\"a b\"; # starts a comment".into(),
-            ),
-            EvalErrorKind::VenvWithoutPython { venv, .. } => Some(format!(
-                "make the virtual environment again (python3 -m venv {venv}), or remove the folder to run with python3"
-            )),
-            EvalErrorKind::Deserialize { .. } => {
-                Some("the value does not have the shape the program reading it expects".into())
-            }
-            EvalErrorKind::UnknownTag { suggestion: Some(s), .. } => Some(format!("did you mean #{s}?")),
-            EvalErrorKind::UnknownTag { .. } => {
-                let tags: Vec<String> = crate::tags::TAGS.iter().map(|t| format!("#{}", t.name)).collect();
-                Some(format!("the tags are {}", tags.join(" ")))
-            }
-            _ => None,
-        }
+        self.facts().help
     }
 
     fn suggestion(&self) -> Option<(String, String)> {
@@ -411,111 +561,7 @@ impl ProblemKind for EvalErrorKind {
 
 impl fmt::Display for EvalErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EvalErrorKind::Read(e) => fmt::Display::fmt(e, f),
-            EvalErrorKind::Deserialize { message } => f.write_str(message),
-            EvalErrorKind::UnboundSymbol { name, .. } => write!(f, "unable to resolve symbol `{name}`"),
-            EvalErrorKind::Arity {
-                function,
-                expected,
-                got,
-            } => write!(f, "`{function}` takes {expected} argument(s), but got {got}"),
-            EvalErrorKind::Type {
-                function,
-                expected,
-                actual,
-            } => write!(
-                f,
-                "`{function}` expects {expected}, but got {}",
-                with_article(actual)
-            ),
-            EvalErrorKind::Coercion {
-                tag,
-                value,
-                env_var: Some(var),
-            } if value == "nil" => write!(
-                f,
-                "{tag} needs a value, but environment variable {var} is not set"
-            ),
-            EvalErrorKind::Coercion {
-                tag,
-                value,
-                env_var: Some(var),
-            } => write!(
-                f,
-                "{tag} cannot convert {value} (from environment variable {var})"
-            ),
-            EvalErrorKind::Coercion {
-                tag,
-                value,
-                env_var: None,
-            } => write!(f, "{tag} cannot convert {value}"),
-            EvalErrorKind::Syntax { form, .. } => write!(f, "malformed `{form}`"),
-            EvalErrorKind::ImportNotFound { path, .. } => write!(f, "cannot find imported file \"{path}\""),
-            EvalErrorKind::ImportIo { resolved, .. } => write!(f, "cannot read {resolved}"),
-            EvalErrorKind::OutsideRoot { resolved, root } => {
-                write!(f, "{resolved} is outside the tree root {root}")
-            }
-            EvalErrorKind::ImportCycle { chain } => write!(f, "import cycle: {}", chain.join(" → ")),
-            EvalErrorKind::NotSource {
-                file,
-                code,
-                line,
-                column,
-            } => write!(
-                f,
-                "{file}, which is not an .edn source, failed to evaluate ({code} at line {line}, column {column}; its text is not shown)"
-            ),
-            EvalErrorKind::DanglingRef { path } => write!(f, "#ref {path} points at nothing"),
-            EvalErrorKind::CyclicRef { path } => write!(f, "#ref {path} is part of a reference cycle"),
-            EvalErrorKind::NotData { what } => write!(f, "the result holds {what}, which is not data"),
-            EvalErrorKind::Limit {
-                limit: Limit::Depth,
-                max,
-            } => {
-                write!(f, "evaluation nested deeper than the limit of {max}")
-            }
-            EvalErrorKind::Limit {
-                limit: Limit::Steps,
-                max,
-            } => {
-                write!(f, "evaluation took more than the limit of {max} steps")
-            }
-            EvalErrorKind::Limit {
-                limit: Limit::Bytes,
-                max,
-            } => write!(f, "evaluation built more than the limit of {max} bytes of data"),
-            EvalErrorKind::Limit {
-                limit: Limit::Size,
-                max,
-            } => write!(
-                f,
-                "a value here would weigh more than the limit of {max} bytes (shared parts count at every use)"
-            ),
-            EvalErrorKind::Limit {
-                limit: Limit::Nesting,
-                max,
-            } => write!(f, "data nested deeper than the limit of {max}"),
-            EvalErrorKind::UnknownTag { tag, .. } => write!(f, "unknown tag #{tag}"),
-            EvalErrorKind::NotCallable { what } => write!(f, "cannot call {}", with_article(what)),
-            EvalErrorKind::Arithmetic { message } => write!(f, "arithmetic error: {message}"),
-            EvalErrorKind::DuplicateKey { key } => write!(f, "duplicate key {key} in map"),
-            EvalErrorKind::DuplicateSetElement { element } => write!(f, "duplicate element {element} in set"),
-            EvalErrorKind::Format { message } => write!(f, "bad format string: {message}"),
-            EvalErrorKind::NoMatchingClause { value } => write!(f, "no case clause matches {value}"),
-            EvalErrorKind::Index { index, .. } => write!(f, "index {index} is out of bounds"),
-            EvalErrorKind::EnvRequired { name } => {
-                write!(f, "environment variable {name} is required, but it is not set")
-            }
-            EvalErrorKind::DotenvNotFound { path, .. } => write!(f, "cannot find .env file \"{path}\""),
-            EvalErrorKind::DotenvSyntax { file, .. } => write!(f, "{file} is not a valid .env file"),
-            EvalErrorKind::VenvWithoutPython { venv, .. } => {
-                write!(
-                    f,
-                    "{venv} is a folder but not a virtual environment with a Python"
-                )
-            }
-        }
+        f.write_str(&self.facts().message)
     }
 }
 

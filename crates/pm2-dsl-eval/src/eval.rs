@@ -13,7 +13,7 @@ use crate::function::{Closure, Function, FunctionKind};
 use crate::scope::Scope;
 use crate::special;
 use crate::suggest::closest;
-use crate::value::{Map, Markers, Seq, Set, Value, ValueKind, map_bytes, seq_bytes};
+use crate::value::{Map, MergeMarkers, Seq, Set, Value, ValueKind, map_bytes, seq_bytes};
 
 /// Grow the stack when less than this is left...
 const STACK_RED_ZONE: usize = 128 * 1024;
@@ -52,7 +52,7 @@ impl Evaluator {
                     .map(|f| self.eval(f, scope))
                     .collect::<Result<Seq, _>>()?;
                 Ok(Value::new(ValueKind::Vector(Arc::new(items)), origin)
-                    .with_markers(Markers::of_form(form)))
+                    .with_markers(MergeMarkers::of_form(form)))
             }
             FormKind::Map(entries) => {
                 self.charge(map_bytes(entries.len()), form.span)?;
@@ -72,7 +72,7 @@ impl Evaluator {
                     }
                     map.insert(key, value);
                 }
-                Ok(Value::new(ValueKind::Map(map), origin).with_markers(Markers::of_form(form)))
+                Ok(Value::new(ValueKind::Map(map), origin).with_markers(MergeMarkers::of_form(form)))
             }
             FormKind::Set(items) => {
                 self.charge(seq_bytes(items.len()), form.span)?;

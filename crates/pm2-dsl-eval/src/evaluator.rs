@@ -9,7 +9,7 @@ use pm2_dsl_reader::{Form, FormKind, ReadOptions, Source, SourceMap, Span, read_
 
 use crate::error::{EvalError, EvalErrorKind, Limit};
 use crate::loader::Loader;
-use crate::options::Options;
+use crate::options::EvalOptions;
 use crate::refs;
 use crate::scope::{FileId, FileState, NameMap, Scope};
 use crate::value::{Value, ValueKind};
@@ -27,7 +27,7 @@ pub struct LoadedFile {
 /// once, however many files import it, and every source it read stays available for
 /// reporting errors ([`Evaluator::sources`]).
 pub struct Evaluator {
-    pub(crate) options: Options,
+    pub(crate) options: EvalOptions,
     pub(crate) loader: Box<dyn Loader>,
     pub(crate) sources: SourceMap,
     pub(crate) files: Vec<FileState>,
@@ -62,7 +62,7 @@ pub struct UnsetEnv {
 
 impl Evaluator {
     /// An evaluator with these inputs, loading imports through `loader`.
-    pub fn new(options: Options, loader: impl Loader + 'static) -> Evaluator {
+    pub fn new(options: EvalOptions, loader: impl Loader + 'static) -> Evaluator {
         Evaluator {
             options,
             loader: Box::new(loader),
@@ -89,7 +89,7 @@ impl Evaluator {
     }
 
     /// The inputs of this run.
-    pub fn options(&self) -> &Options {
+    pub fn options(&self) -> &EvalOptions {
         &self.options
     }
 

@@ -13,6 +13,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Why a file could not be read as source text. Each kind has a stable code
 /// ([`FileError::code`]).
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum FileError {
     /// Not a regular file: `mkfifo p.edn`, `/dev/zero`, a folder. Holds what it is.
     NotRegular(&'static str),

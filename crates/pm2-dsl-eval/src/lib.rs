@@ -12,7 +12,7 @@
 //! #[derive(serde::Deserialize)]
 //! struct Config { port: u16, name: String }
 //!
-//! let options = pm2_dsl_eval::Options::new().profile("prod").env(pm2_dsl_eval::Env::empty());
+//! let options = pm2_dsl_eval::EvalOptions::new().profile("prod").env(pm2_dsl_eval::Env::empty());
 //! let mut evaluator = pm2_dsl_eval::Evaluator::new(options, pm2_dsl_eval::FsLoader::new());
 //! let value = evaluator.eval_file(path)?;
 //! let config: Config = pm2_dsl_eval::from_value(&value)?;
@@ -25,12 +25,12 @@
 //!
 //! ```
 //! use miette::{GraphicalReportHandler, GraphicalTheme};
-//! use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+//! use pm2_dsl_eval::{Evaluator, MemoryLoader, EvalOptions};
 //!
 //! #[derive(Debug, serde::Deserialize)]
 //! struct Config { port: u16 }
 //!
-//! let mut evaluator = Evaluator::new(Options::new(), MemoryLoader::new());
+//! let mut evaluator = Evaluator::new(EvalOptions::new(), MemoryLoader::new());
 //! let value = evaluator.eval_str("app.edn", "{:port \"eighty\"}").unwrap();
 //! let err = pm2_dsl_eval::from_value::<Config>(&value).unwrap_err();
 //! let err = err.attach_sources(evaluator.sources());
@@ -86,7 +86,7 @@
 //!
 //! # Inputs and limits
 //!
-//! Everything an evaluation reads is explicit ([`Options`]): the profile, the
+//! Everything an evaluation reads is explicit ([`EvalOptions`]): the profile, the
 //! environment variables (the process environment only through [`Env::from_process`]),
 //! the [`Loader`] for imports ([`FsLoader`], [`MemoryLoader`], or your own) and the
 //! [`Limits`] on recursion depth and steps. Each file is read and evaluated once per
@@ -136,10 +136,10 @@ pub use function::Function;
 pub use layout::{format, list_indent};
 pub use loader::{Found, FsLoader, Loader, MemoryLoader, OutsideRoot, Overlay, resolve_path};
 pub use merge::deep_merge;
-pub use options::{Env, Limits, Options};
+pub use options::{Env, EvalOptions, Limits};
 pub use pm2_dsl_reader::{Note, Number};
 pub use pm2_dsl_reader::{Problem, ProblemKind};
 pub use ser::{NullForNonData, key_text};
 pub use suggest::closest;
 pub use tags::hide_secret_literals;
-pub use value::{Hidden, Map, Markers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};
+pub use value::{Hidden, Map, MergeMarkers, Origin, SECRET_EDN, SECRET_JSON, Seq, Set, Value, ValueKind};

@@ -2,14 +2,14 @@
 //! merge recursively and anything else is replaced by the right side (nil included);
 //! vectors are replaced unless the right side is marked `^:append` or `^:prepend`;
 //! `^:replace` on the right is taken as is; `^:displace` on the left is used only when
-//! there is no right side. Markers do not survive into the result.
+//! there is no right side. Merge markers do not survive into the result.
 
 use std::sync::Arc;
 
 use pm2_dsl_reader::Span;
 
 use crate::error::{EvalError, EvalErrorKind};
-use crate::value::{Map, Markers, Value, ValueKind};
+use crate::value::{Map, MergeMarkers, Value, ValueKind};
 
 fn not_a_map(function: &str, value: &Value, span: Span) -> EvalError {
     EvalError::new(
@@ -68,7 +68,7 @@ pub(crate) fn deep_merge_all(function: &str, values: Vec<Value>, span: Span) -> 
 /// Merges `right` into `left` following the merge-tree rules.
 pub fn deep_merge(left: &Value, right: &Value) -> Value {
     let right_markers = right.markers();
-    if right_markers.contains(Markers::REPLACE) || left.markers().contains(Markers::DISPLACE) {
+    if right_markers.contains(MergeMarkers::REPLACE) || left.markers().contains(MergeMarkers::DISPLACE) {
         return unmarked(right);
     }
     match (left.kind(), right.kind()) {
@@ -87,14 +87,15 @@ pub fn deep_merge(left: &Value, right: &Value) -> Value {
             Value::new(ValueKind::Map(map), right.origin().or(left.origin()))
         }
         (ValueKind::Vector(l) | ValueKind::List(l), ValueKind::Vector(r) | ValueKind::List(r))
-            if right_markers.contains(Markers::APPEND) || right_markers.contains(Markers::PREPEND) =>
+            if right_markers.contains(MergeMarkers::APPEND)
+                || right_markers.contains(MergeMarkers::PREPEND) =>
         {
-            let mut items = if right_markers.contains(Markers::APPEND) {
+            let mut items = if right_markers.contains(MergeMarkers::APPEND) {
                 (**l).clone()
             } else {
                 (**r).clone()
             };
-            items.append(if right_markers.contains(Markers::APPEND) {
+            items.append(if right_markers.contains(MergeMarkers::APPEND) {
                 (**r).clone()
             } else {
                 (**l).clone()
@@ -106,7 +107,7 @@ pub fn deep_merge(left: &Value, right: &Value) -> Value {
 }
 
 fn unmarked(value: &Value) -> Value {
-    value.clone().with_markers(Markers::default())
+    value.clone().with_markers(MergeMarkers::default())
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ impl Limits {
 
 /// The inputs of an evaluation.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
+pub struct EvalOptions {
     /// The selected profile, as a keyword name without the colon (`"prod"`), if any.
     pub profile: Option<String>,
     /// The environment variables.
@@ -93,26 +93,26 @@ pub struct Options {
     pub limits: Limits,
 }
 
-impl Options {
+impl EvalOptions {
     /// Default options: no profile, no environment variables, default limits.
-    pub fn new() -> Options {
-        Options::default()
+    pub fn new() -> EvalOptions {
+        EvalOptions::default()
     }
 
     /// The same options with a profile selected (a leading `:` is dropped).
-    pub fn profile(mut self, profile: impl AsRef<str>) -> Options {
+    pub fn profile(mut self, profile: impl AsRef<str>) -> EvalOptions {
         self.profile = Some(profile.as_ref().trim_start_matches(':').to_string());
         self
     }
 
     /// The same options with these environment variables.
-    pub fn env(mut self, env: Env) -> Options {
+    pub fn env(mut self, env: Env) -> EvalOptions {
         self.env = env;
         self
     }
 
     /// The same options with these limits.
-    pub fn limits(mut self, limits: Limits) -> Options {
+    pub fn limits(mut self, limits: Limits) -> EvalOptions {
         self.limits = limits;
         self
     }

@@ -324,13 +324,24 @@ impl Evaluator {
     pub(crate) fn eval_tag(&mut self, t: &Tagged, form: &Form, scope: &Scope) -> Result<Value, EvalError> {
         match lookup(t.tag.as_str()) {
             Some(tag) => (tag.eval)(self, t, form, scope),
-            None => Err(EvalError::new(
-                EvalErrorKind::UnknownTag {
-                    tag: t.tag.as_str().to_string(),
-                    suggestion: closest(t.tag.as_str(), TAGS.iter().map(|t| t.name)),
-                },
-                Some(t.tag_span),
-            )),
+            None => {
+                let suggestion = closest(t.tag.as_str(), TAGS.iter().map(|t| t.name));
+                let none_close = suggestion.is_none();
+                let error = EvalError::new(
+                    EvalErrorKind::UnknownTag {
+                        tag: t.tag.as_str().to_string(),
+                        suggestion,
+                    },
+                    Some(t.tag_span),
+                );
+                // With nothing close to suggest, the help lists the tags there are.
+                Err(if none_close {
+                    let tags: Vec<String> = TAGS.iter().map(|t| format!("#{}", t.name)).collect();
+                    error.with_help(format!("the tags are {}", tags.join(" ")))
+                } else {
+                    error
+                })
+            }
         }
     }
 

@@ -90,39 +90,39 @@ pub type Origin = Option<Span>;
 /// Merge markers carried from `^:append`, `^:prepend`, `^:replace` and `^:displace`
 /// metadata (see `deep-merge`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Markers(u8);
+pub struct MergeMarkers(u8);
 
-impl Markers {
+impl MergeMarkers {
     /// `^:append`: concatenate after the left vector.
-    pub const APPEND: Markers = Markers(1);
+    pub const APPEND: MergeMarkers = MergeMarkers(1);
     /// `^:prepend`: concatenate before the left vector.
-    pub const PREPEND: Markers = Markers(2);
+    pub const PREPEND: MergeMarkers = MergeMarkers(2);
     /// `^:replace`: take the right value as is.
-    pub const REPLACE: Markers = Markers(4);
+    pub const REPLACE: MergeMarkers = MergeMarkers(4);
     /// `^:displace`: a left value that any right value replaces whole.
-    pub const DISPLACE: Markers = Markers(8);
+    pub const DISPLACE: MergeMarkers = MergeMarkers(8);
 
     /// Whether every marker of `other` is set.
-    pub fn contains(self, other: Markers) -> bool {
+    pub fn contains(self, other: MergeMarkers) -> bool {
         self.0 & other.0 == other.0 && other.0 != 0
     }
 
     /// Both sets of markers.
-    pub fn union(self, other: Markers) -> Markers {
-        Markers(self.0 | other.0)
+    pub fn union(self, other: MergeMarkers) -> MergeMarkers {
+        MergeMarkers(self.0 | other.0)
     }
 
     /// The markers a form's metadata asks for.
-    pub fn of_form(form: &Form) -> Markers {
+    pub fn of_form(form: &Form) -> MergeMarkers {
         [
-            ("append", Markers::APPEND),
-            ("prepend", Markers::PREPEND),
-            ("replace", Markers::REPLACE),
-            ("displace", Markers::DISPLACE),
+            ("append", MergeMarkers::APPEND),
+            ("prepend", MergeMarkers::PREPEND),
+            ("replace", MergeMarkers::REPLACE),
+            ("displace", MergeMarkers::DISPLACE),
         ]
         .into_iter()
         .filter(|(flag, _)| form.has_meta_flag(flag))
-        .fold(Markers::default(), |acc, (_, m)| acc.union(m))
+        .fold(MergeMarkers::default(), |acc, (_, m)| acc.union(m))
     }
 }
 
@@ -169,7 +169,7 @@ pub enum ValueKind {
 pub struct Value {
     kind: ValueKind,
     origin: Origin,
-    markers: Markers,
+    markers: MergeMarkers,
     /// Where it came from when it is not to be shown (see [`Hidden`]).
     hidden: Option<Arc<Hidden>>,
     weight: u32,
@@ -258,7 +258,7 @@ impl Value {
         Value {
             kind,
             origin,
-            markers: Markers::default(),
+            markers: MergeMarkers::default(),
             hidden: None,
             weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
             depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
@@ -365,12 +365,12 @@ impl Value {
     }
 
     /// The merge markers this value carries.
-    pub fn markers(&self) -> Markers {
+    pub fn markers(&self) -> MergeMarkers {
         self.markers
     }
 
     /// The same value with these markers.
-    pub fn with_markers(mut self, markers: Markers) -> Value {
+    pub fn with_markers(mut self, markers: MergeMarkers) -> Value {
         self.markers = markers;
         self
     }
@@ -642,7 +642,7 @@ impl Value {
             FormKind::Set(items) => ValueKind::Set(items.iter().map(Value::from_form).collect()),
             FormKind::Tagged(t) => ValueKind::Tagged(Arc::new((t.tag.clone(), Value::from_form(&t.form)))),
         };
-        Value::new(kind, origin).with_markers(Markers::of_form(form))
+        Value::new(kind, origin).with_markers(MergeMarkers::of_form(form))
     }
 
     /// The value printed as one line of EDN. Functions print as `#function "name"`,
@@ -1061,7 +1061,7 @@ mod tests {
     fn from_form_keeps_origins_and_markers() {
         let v = data("{:v ^:append [1]}");
         let inner = v.as_map().unwrap().get_keyword("v").unwrap();
-        assert!(inner.markers().contains(Markers::APPEND));
+        assert!(inner.markers().contains(MergeMarkers::APPEND));
         assert_eq!(inner.origin().map(|s| (s.start, s.end)), Some((13, 16)));
     }
 }

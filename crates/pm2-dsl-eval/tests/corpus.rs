@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use pm2_dsl_eval::{Evaluator, FsLoader, Options, Value};
+use pm2_dsl_eval::{EvalOptions, Evaluator, FsLoader, Value};
 use pm2_dsl_reader::{Source, read_all};
 
 /// Checks every `.pm2.edn` file under `dir`; returns how many there were.
@@ -17,8 +17,8 @@ fn every_file_evaluates_to_its_data(dir: &Path) -> usize {
         let as_data = Value::from_form(&read_all(&Source::standalone("d", text)).unwrap()[0]);
         for profile in [None, Some("dev")] {
             let options = match profile {
-                Some(p) => Options::new().profile(p),
-                None => Options::new(),
+                Some(p) => EvalOptions::new().profile(p),
+                None => EvalOptions::new(),
             };
             let value = Evaluator::new(options, FsLoader::new())
                 .eval_file(path)

@@ -3,9 +3,9 @@
 //! unifies, and these tests must pass alone and in the workspace alike).
 
 use miette::{GraphicalReportHandler, GraphicalTheme};
-use pm2_dsl_eval::{Env, Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{Env, EvalOptions, Evaluator, MemoryLoader};
 
-fn report_with(options: Options, loader: MemoryLoader, main: &str) -> String {
+fn report_with(options: EvalOptions, loader: MemoryLoader, main: &str) -> String {
     let err = Evaluator::new(options, loader)
         .eval_str("main.pm2.edn", main)
         .expect_err("the program must fail");
@@ -19,7 +19,7 @@ fn report_with(options: Options, loader: MemoryLoader, main: &str) -> String {
 }
 
 fn report(main: &str) -> String {
-    report_with(Options::new(), MemoryLoader::new(), main)
+    report_with(EvalOptions::new(), MemoryLoader::new(), main)
 }
 
 #[test]
@@ -44,7 +44,7 @@ fn wrong_arity() {
 #[test]
 fn coercion_of_a_missing_env_var() {
     insta::assert_snapshot!(report_with(
-        Options::new().env(Env::empty()),
+        EvalOptions::new().env(Env::empty()),
         MemoryLoader::new(),
         "{:apps [{:name \"api\" :env {:PORT #long #env PORT}}]}"
     ));
@@ -58,7 +58,11 @@ fn missing_import() {
 #[test]
 fn import_cycle() {
     let loader = MemoryLoader::new().with_file("base.pm2.edn", "(import \"main.pm2.edn\")");
-    insta::assert_snapshot!(report_with(Options::new(), loader, "(import \"base.pm2.edn\")"));
+    insta::assert_snapshot!(report_with(
+        EvalOptions::new(),
+        loader,
+        "(import \"base.pm2.edn\")"
+    ));
 }
 
 #[test]
@@ -66,7 +70,7 @@ fn error_inside_an_imported_file() {
     let loader =
         MemoryLoader::new().with_file("lib/base.pm2.edn", "{:script \"a.js\"\n :instances (inc \"x\")}");
     insta::assert_snapshot!(report_with(
-        Options::new(),
+        EvalOptions::new(),
         loader,
         "(merge\n  (import \"lib/base.pm2.edn\")\n  {:name \"api\"})"
     ));
@@ -108,7 +112,7 @@ fn a_file_that_is_not_an_edn_source_is_never_shown() {
         "\"hunter2 user:pw",
     ] {
         let loader = MemoryLoader::new().with_file("conf/secret.txt", secret);
-        let shown = report_with(Options::new(), loader, "{:x #include \"conf/secret.txt\"}");
+        let shown = report_with(EvalOptions::new(), loader, "{:x #include \"conf/secret.txt\"}");
         assert!(shown.contains("eval::not-source"), "{shown}");
         assert!(shown.contains("conf/secret.txt"), "{shown}");
         assert!(
@@ -121,7 +125,7 @@ fn a_file_that_is_not_an_edn_source_is_never_shown() {
 #[test]
 fn required_env_var_unset() {
     insta::assert_snapshot!(report_with(
-        Options::new().env(Env::empty()),
+        EvalOptions::new().env(Env::empty()),
         MemoryLoader::new(),
         "{:apps [{:name \"api\" :script \"a.js\"\n         :env {:DATABASE_URL #env! DATABASE_URL}}]}"
     ));
@@ -130,7 +134,7 @@ fn required_env_var_unset() {
 #[test]
 fn dotenv_syntax_error_in_the_dotenv_file() {
     insta::assert_snapshot!(report_with(
-        Options::new(),
+        EvalOptions::new(),
         MemoryLoader::new().with_file(".env", "# database\nDB_HOST=db.local\nDB_NAME=my app\n"),
         "{:apps [{:name \"api\" :script \"a.js\"\n         :env (merge #dotenv \".env\" {:PORT 80})}]}"
     ));
@@ -139,7 +143,7 @@ fn dotenv_syntax_error_in_the_dotenv_file() {
 #[test]
 fn including_a_dotenv_file_points_to_dotenv() {
     insta::assert_snapshot!(report_with(
-        Options::new(),
+        EvalOptions::new(),
         MemoryLoader::new().with_file(".env", "DB_PASSWORD=hunter2\n"),
         "{:apps [{:name \"api\" :script \"a.js\" :env #include \".env\"}]}"
     ));

@@ -2,7 +2,7 @@
 //! the record of unset variables, `#secret` (what every printer shows, and how secrecy
 //! follows a value through functions), and `#venv`.
 
-use pm2_dsl_eval::{Env, EvalError, Evaluator, FsLoader, MemoryLoader, Options, Value};
+use pm2_dsl_eval::{Env, EvalError, EvalOptions, Evaluator, FsLoader, MemoryLoader, Value};
 use pm2_dsl_reader::{Source, read_all};
 
 fn data(text: &str) -> Value {
@@ -10,7 +10,7 @@ fn data(text: &str) -> Value {
 }
 
 fn run_in(loader: MemoryLoader, text: &str) -> Result<Value, EvalError> {
-    Evaluator::new(Options::new(), loader).eval_str("/p/main.pm2.edn", text)
+    Evaluator::new(EvalOptions::new(), loader).eval_str("/p/main.pm2.edn", text)
 }
 
 #[track_caller]
@@ -66,7 +66,7 @@ fn a_missing_dotenv_file_is_an_error_unless_optional() {
 
 #[test]
 fn a_dotenv_syntax_error_is_labelled_in_the_dotenv_file() {
-    let mut evaluator = Evaluator::new(Options::new(), with_env("A=1\nPASSWORD=two words\n"));
+    let mut evaluator = Evaluator::new(EvalOptions::new(), with_env("A=1\nPASSWORD=two words\n"));
     let e = evaluator
         .eval_str("/p/main.pm2.edn", "{:env #dotenv \".env\"}")
         .unwrap_err();
@@ -95,7 +95,7 @@ fn dotenv_expansion_reads_earlier_lines_then_the_given_environment_only() {
         .with("A", "env")
         .with("PATH", "/given/bin")
         .with("GIVEN", "yes");
-    let value = Evaluator::new(Options::new().env(env), with_env(text))
+    let value = Evaluator::new(EvalOptions::new().env(env), with_env(text))
         .eval_str("/p/main.pm2.edn", program)
         .unwrap();
     assert_eq!(
@@ -106,7 +106,7 @@ fn dotenv_expansion_reads_earlier_lines_then_the_given_environment_only() {
 
 #[test]
 fn an_unclosed_dotenv_brace_is_labelled_at_its_dollar() {
-    let mut evaluator = Evaluator::new(Options::new(), with_env("A=1\nB=\"${A\"\n"));
+    let mut evaluator = Evaluator::new(EvalOptions::new(), with_env("A=1\nB=\"${A\"\n"));
     let e = evaluator
         .eval_str("/p/main.pm2.edn", "{:env #dotenv \".env\"}")
         .unwrap_err();
@@ -118,7 +118,7 @@ fn an_unclosed_dotenv_brace_is_labelled_at_its_dollar() {
 #[test]
 fn files_read_by_dotenv_count_as_files_the_source_read() {
     let loader = with_env("A=1\n").with_file("/p/lib.edn", "#dotenv? \"lib.env\"");
-    let mut evaluator = Evaluator::new(Options::new(), loader);
+    let mut evaluator = Evaluator::new(EvalOptions::new(), loader);
     evaluator
         .eval_str(
             "/p/main.pm2.edn",
@@ -145,7 +145,7 @@ fn dotenv_files_go_through_the_loader_and_its_limits() {
     std::fs::write(dir.path().join("bad.env"), [b'A', b'=', 0xff, b'\n']).unwrap();
     let main = dir.path().join("main.pm2.edn");
     std::fs::write(&main, "#dotenv \"bad.env\"").unwrap();
-    let e = Evaluator::new(Options::new(), FsLoader::new())
+    let e = Evaluator::new(EvalOptions::new(), FsLoader::new())
         .eval_file(main.to_str().unwrap())
         .unwrap_err();
     assert_eq!(e.code(), "eval::import-io", "{e:?}");
@@ -154,7 +154,7 @@ fn dotenv_files_go_through_the_loader_and_its_limits() {
 
 #[test]
 fn env_bang_requires_its_variable() {
-    let options = Options::new().env(Env::empty().with("SET", "").with("PORT", "80"));
+    let options = EvalOptions::new().env(Env::empty().with("SET", "").with("PORT", "80"));
     let mut evaluator = Evaluator::new(options.clone(), MemoryLoader::new());
     let value = evaluator
         .eval_str("/p/main.pm2.edn", "[#env! SET #env! \"PORT\"]")
@@ -173,7 +173,7 @@ fn env_bang_requires_its_variable() {
 #[test]
 fn unset_variables_are_recorded_with_where_they_were_read() {
     let text = "[#env A (env \"B\") (env \"C\" 1) #or [#env D 2] #env E]";
-    let options = Options::new().env(Env::empty().with("E", "set"));
+    let options = EvalOptions::new().env(Env::empty().with("E", "set"));
     let mut evaluator = Evaluator::new(options, MemoryLoader::new());
     evaluator.eval_str("/p/main.pm2.edn", text).unwrap();
     let unset: Vec<(&str, &str)> = evaluator
@@ -193,7 +193,7 @@ fn unset_variables_are_recorded_with_where_they_were_read() {
 }
 
 fn secret_run(text: &str) -> Value {
-    let options = Options::new().env(Env::empty().with("DB_PASSWORD", "hunter2"));
+    let options = EvalOptions::new().env(Env::empty().with("DB_PASSWORD", "hunter2"));
     Evaluator::new(options, with_env("TOKEN=tok-123\nUSER=app\n"))
         .eval_str("/p/main.pm2.edn", text)
         .unwrap_or_else(|e| panic!("{text}: {e:?}"))
@@ -280,7 +280,7 @@ fn the_writer_of_pm2_files_writes_secrets() {
 
 #[test]
 fn an_error_about_a_secret_does_not_quote_it() {
-    let options = Options::new().env(Env::empty().with("PORT", "not-a-port-hunter2"));
+    let options = EvalOptions::new().env(Env::empty().with("PORT", "not-a-port-hunter2"));
     let e = Evaluator::new(options, MemoryLoader::new())
         .eval_str("/p/main.pm2.edn", "#long #secret #env PORT")
         .unwrap_err();
@@ -293,7 +293,7 @@ fn venv_finds_the_python_of_a_virtual_environment() {
     let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("main.pm2.edn");
     std::fs::write(&main, "#venv \".venv\"").unwrap();
-    let eval = || Evaluator::new(Options::new(), FsLoader::new()).eval_file(main.to_str().unwrap());
+    let eval = || Evaluator::new(EvalOptions::new(), FsLoader::new()).eval_file(main.to_str().unwrap());
     assert_eq!(eval().unwrap(), Value::string("python3"), "no venv: python3");
     std::fs::create_dir_all(dir.path().join(".venv/bin")).unwrap();
     let e = eval().unwrap_err();
@@ -338,7 +338,7 @@ fn hostile_dotenv_files_are_labelled_errors() {
         let started = std::time::Instant::now();
         // As a user that file modes apply to (root reads locked.env).
         let e = pm2_clj_testkit::unprivileged(|| {
-            Evaluator::new(Options::new(), loader.clone()).eval_file(main.to_str().unwrap())
+            Evaluator::new(EvalOptions::new(), loader.clone()).eval_file(main.to_str().unwrap())
         })
         .unwrap_err();
         assert!(started.elapsed() < std::time::Duration::from_secs(1), "{file}");
@@ -359,12 +359,12 @@ fn a_confined_loader_reads_no_dotenv_and_finds_no_venv_outside_its_root() {
     let out = outside.path().display();
     std::fs::write(&main, format!("#dotenv \"{out}/.env\"")).unwrap();
     let loader = FsLoader::new().confined_to(root.path()).unwrap();
-    let e = Evaluator::new(Options::new(), loader.clone())
+    let e = Evaluator::new(EvalOptions::new(), loader.clone())
         .eval_file(main.to_str().unwrap())
         .unwrap_err();
     assert_eq!(e.code(), "eval::outside-root");
     std::fs::write(&main, format!("#venv \"{out}/.venv\"")).unwrap();
-    let value = Evaluator::new(Options::new(), loader)
+    let value = Evaluator::new(EvalOptions::new(), loader)
         .eval_file(main.to_str().unwrap())
         .unwrap();
     assert_eq!(value, Value::string("python3"));

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use pm2_dsl_eval::{Evaluator, FsLoader, Options, Value, format};
+use pm2_dsl_eval::{EvalOptions, Evaluator, FsLoader, Value, format};
 use pm2_dsl_reader::{Source, Syntax, read_syntax};
 
 fn tokens(source: &Source, node: &Syntax, out: &mut Vec<String>) {
@@ -18,7 +18,7 @@ fn tokens(source: &Source, node: &Syntax, out: &mut Vec<String>) {
 }
 
 fn evaluate(path: &Path, text: &str) -> Result<Value, String> {
-    Evaluator::new(Options::new().profile("dev"), FsLoader::new())
+    Evaluator::new(EvalOptions::new().profile("dev"), FsLoader::new())
         .eval_str(&path.to_string_lossy(), text)
         .map_err(|e| e.code().to_string())
 }

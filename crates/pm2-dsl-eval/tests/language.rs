@@ -1,19 +1,19 @@
 //! The language, form by form: special forms, built-in functions, reader tags, imports,
 //! references and limits, each checked against the value it must produce.
 
-use pm2_dsl_eval::{Env, EvalError, Evaluator, Limits, MemoryLoader, Options, Value};
+use pm2_dsl_eval::{Env, EvalError, EvalOptions, Evaluator, Limits, MemoryLoader, Value};
 use pm2_dsl_reader::{Source, read_all};
 
 fn data(text: &str) -> Value {
     Value::from_form(&read_all(&Source::standalone("expected", text.to_string())).unwrap()[0])
 }
 
-fn run_with(options: Options, loader: MemoryLoader, text: &str) -> Result<Value, EvalError> {
+fn run_with(options: EvalOptions, loader: MemoryLoader, text: &str) -> Result<Value, EvalError> {
     Evaluator::new(options, loader).eval_str("main.pm2.edn", text)
 }
 
 fn run(text: &str) -> Result<Value, EvalError> {
-    run_with(Options::new(), MemoryLoader::new(), text)
+    run_with(EvalOptions::new(), MemoryLoader::new(), text)
 }
 
 #[track_caller]
@@ -23,7 +23,7 @@ fn check(text: &str, expected: &str) {
 }
 
 #[track_caller]
-fn check_with(options: Options, text: &str, expected: &str) {
+fn check_with(options: EvalOptions, text: &str, expected: &str) {
     let value = run_with(options, MemoryLoader::new(), text).unwrap_or_else(|e| panic!("{text}: {e:?}"));
     assert_eq!(value, data(expected), "{text} gave {value}");
 }
@@ -35,8 +35,8 @@ fn fails(text: &str, code: &str) -> EvalError {
     err
 }
 
-fn env(pairs: &[(&str, &str)]) -> Options {
-    Options::new().env(pairs.iter().copied().collect::<Env>())
+fn env(pairs: &[(&str, &str)]) -> EvalOptions {
+    EvalOptions::new().env(pairs.iter().copied().collect::<Env>())
 }
 
 #[test]
@@ -322,7 +322,7 @@ fn env_and_profile_functions() {
         "[(env \"PORT\") (env \"MISSING\") (env \"MISSING\" \"d\")]",
         "[\"9000\" nil \"d\"]",
     );
-    check_with(Options::new().profile("prod"), "(profile)", ":prod");
+    check_with(EvalOptions::new().profile("prod"), "(profile)", ":prod");
     check("(profile)", "nil");
 }
 
@@ -355,7 +355,7 @@ fn or_is_lazy_and_picks_the_first_truthy_value() {
 
 #[test]
 fn profile_tag_chooses_one_branch_lazily() {
-    let prod = Options::new().profile("prod");
+    let prod = EvalOptions::new().profile("prod");
     check_with(prod.clone(), "#profile {:dev 1}", "nil");
     check_with(prod.clone(), "#profile {:dev 1 :default 2}", "2");
     check_with(prod.clone(), "#profile {:dev #long \"x\" :prod 3}", "3");
@@ -365,7 +365,11 @@ fn profile_tag_chooses_one_branch_lazily() {
         ":shared",
     );
     check("#profile {:dev 1 :default 2}", "2");
-    check_with(Options::new().profile("dev"), "#profile {:dev #long \"7\"}", "7");
+    check_with(
+        EvalOptions::new().profile("dev"),
+        "#profile {:dev #long \"7\"}",
+        "7",
+    );
 }
 
 #[test]
@@ -509,7 +513,7 @@ fn functions_in_the_result_are_errors() {
 #[test]
 fn runaway_recursion_is_a_limit_error() {
     fails("(defn f [] (f)) (f)", "eval::limit");
-    let options = Options::new().limits(Limits {
+    let options = EvalOptions::new().limits(Limits {
         max_depth: 1000,
         max_steps: 10_000,
         ..Limits::default()
@@ -529,12 +533,12 @@ fn imports_and_includes() {
         .with_file("conf/shared/ports.edn", "(def http 8080) (def secret 1)")
         .with_file("conf/lib.edn", "(defn app [n] {:name n}) (def x 1)");
     let main = "(import \"lib.edn\" :as lib) (merge (import \"base.pm2.edn\") (lib/app \"api\") #include \"shared/ports.edn\")";
-    let value = Evaluator::new(Options::new(), loader.clone())
+    let value = Evaluator::new(EvalOptions::new(), loader.clone())
         .eval_str("conf/main.pm2.edn", main)
         .unwrap();
     assert_eq!(value, data("{:port 8080 :name \"api\"}"));
 
-    let mut evaluator = Evaluator::new(Options::new(), loader.clone());
+    let mut evaluator = Evaluator::new(EvalOptions::new(), loader.clone());
     evaluator
         .eval_str(
             "conf/main.pm2.edn",
@@ -544,7 +548,7 @@ fn imports_and_includes() {
     let files = evaluator.loaded_files();
     assert_eq!(files.len(), 2, "each file is loaded once: {files:?}");
 
-    let err = Evaluator::new(Options::new(), loader.clone())
+    let err = Evaluator::new(EvalOptions::new(), loader.clone())
         .eval_str("conf/main.pm2.edn", "(import \"base.pm2.edn\") http")
         .unwrap_err();
     assert_eq!(
@@ -553,14 +557,14 @@ fn imports_and_includes() {
         "imports do not leak definitions"
     );
 
-    let value = Evaluator::new(Options::new(), loader.clone())
+    let value = Evaluator::new(EvalOptions::new(), loader.clone())
         .eval_str(
             "conf/main.pm2.edn",
             "[(import? \"missing.edn\") #include? \"missing.edn\"]",
         )
         .unwrap();
     assert_eq!(value, data("[nil nil]"));
-    let err = Evaluator::new(Options::new(), loader)
+    let err = Evaluator::new(EvalOptions::new(), loader)
         .eval_str("conf/main.pm2.edn", "(import \"missing.edn\")")
         .unwrap_err();
     assert_eq!(err.code(), "eval::import-not-found");
@@ -572,7 +576,9 @@ fn imports_see_the_same_profile_and_env() {
         "base.edn",
         "{:mode #profile {:prod :p :default :d} :port #env PORT}",
     );
-    let options = Options::new().profile("prod").env(Env::empty().with("PORT", "1"));
+    let options = EvalOptions::new()
+        .profile("prod")
+        .env(Env::empty().with("PORT", "1"));
     let value = Evaluator::new(options, loader)
         .eval_str("main.edn", "(import \"base.edn\")")
         .unwrap();
@@ -584,7 +590,7 @@ fn import_cycles_list_the_files() {
     let loader = MemoryLoader::new()
         .with_file("a.edn", "(import \"b.edn\")")
         .with_file("b.edn", "(import \"a.edn\")");
-    let err = Evaluator::new(Options::new(), loader)
+    let err = Evaluator::new(EvalOptions::new(), loader)
         .eval_file("a.edn")
         .unwrap_err();
     assert_eq!(err.code(), "eval::import-cycle");
@@ -595,7 +601,7 @@ fn import_cycles_list_the_files() {
 #[test]
 fn errors_in_imported_files_point_there_with_a_note_at_the_import() {
     let loader = MemoryLoader::new().with_file("lib/base.edn", "{:port (inc \"x\")}");
-    let err = Evaluator::new(Options::new(), loader)
+    let err = Evaluator::new(EvalOptions::new(), loader)
         .eval_str("main.edn", "\n(import \"lib/base.edn\")")
         .unwrap_err();
     assert_eq!(err.source_text().unwrap().name(), "lib/base.edn");
@@ -606,7 +612,7 @@ fn errors_in_imported_files_point_there_with_a_note_at_the_import() {
 #[test]
 fn errors_inside_an_imported_function_also_point_at_the_call() {
     let loader = MemoryLoader::new().with_file("lib.edn", "(defn port [x] (inc x))");
-    let err = Evaluator::new(Options::new(), loader)
+    let err = Evaluator::new(EvalOptions::new(), loader)
         .eval_str(
             "main.edn",
             "(import \"lib.edn\" :as lib)\n{:port (lib/port \"80\")}",
@@ -621,7 +627,7 @@ fn errors_inside_an_imported_function_also_point_at_the_call() {
         "the call (lib/port \"80\")"
     );
     assert_eq!(call.message, "`port` is called here");
-    let local = Evaluator::new(Options::new(), MemoryLoader::new())
+    let local = Evaluator::new(EvalOptions::new(), MemoryLoader::new())
         .eval_str("main.edn", "(defn port [x] (inc x)) (port \"80\")")
         .unwrap_err();
     assert!(
@@ -633,7 +639,7 @@ fn errors_inside_an_imported_function_also_point_at_the_call() {
 #[test]
 fn defined_names_can_be_looked_up_by_file() {
     let mut evaluator = Evaluator::new(
-        Options::new(),
+        EvalOptions::new(),
         MemoryLoader::new().with_file("lib.edn", "(def a 1)"),
     );
     evaluator

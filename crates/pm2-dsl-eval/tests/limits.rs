@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use pm2_dsl_eval::{EvalErrorKind, Evaluator, Limit, Limits, MemoryLoader, Options, Value};
+use pm2_dsl_eval::{EvalErrorKind, EvalOptions, Evaluator, Limit, Limits, MemoryLoader, Value};
 use pm2_dsl_reader::{Source, read_all_collecting};
 
 /// The system allocator, counting the bytes held now and the most held at once.
@@ -227,7 +227,7 @@ fn hostile_programs_end_in_labelled_errors_within_a_memory_ceiling() {
         let base = HELD.load(Ordering::Relaxed);
         PEAK.store(base, Ordering::Relaxed);
         let start = Instant::now();
-        let result = Evaluator::new(Options::new().limits(limits), loader).eval_str("main.edn", &text);
+        let result = Evaluator::new(EvalOptions::new().limits(limits), loader).eval_str("main.edn", &text);
         let elapsed = start.elapsed();
         let peak = PEAK.load(Ordering::Relaxed) - base;
         match (&outcome, &result) {
@@ -284,7 +284,7 @@ fn limits_are_settable_and_default_to_256_mib() {
         max_bytes: 4000,
         ..Limits::default()
     };
-    let err = Evaluator::new(Options::new().limits(small), MemoryLoader::new())
+    let err = Evaluator::new(EvalOptions::new().limits(small), MemoryLoader::new())
         .eval_str("main.edn", "(apply str (range 1000))")
         .unwrap_err();
     assert_eq!(err.code(), "eval::limit");
@@ -292,7 +292,7 @@ fn limits_are_settable_and_default_to_256_mib() {
         err.to_string(),
         "evaluation built more than the limit of 4000 bytes of data"
     );
-    let ok: Value = Evaluator::new(Options::new().limits(small), MemoryLoader::new())
+    let ok: Value = Evaluator::new(EvalOptions::new().limits(small), MemoryLoader::new())
         .eval_str("main.edn", "(apply str (range 10))")
         .unwrap();
     assert_eq!(ok.as_str(), Some("0123456789"));
@@ -309,7 +309,7 @@ fn messages_name_large_values_in_a_few_words() {
         "(def big (vec (range 100000))) (case big 1 :one)",
         "(def big (vec (range 100000))) (assoc [] big 1)",
     ] {
-        let err = Evaluator::new(Options::new(), MemoryLoader::new())
+        let err = Evaluator::new(EvalOptions::new(), MemoryLoader::new())
             .eval_str("main.edn", text)
             .unwrap_err();
         let message = err.to_string();

@@ -1,7 +1,7 @@
 //! Property tests: deep-merge laws on maps without markers, and quoting a printed value
 //! gives the value back.
 
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value, deep_merge};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader, Value, deep_merge};
 use pm2_dsl_reader::{Source, read_all};
 use proptest::prelude::*;
 
@@ -90,7 +90,7 @@ proptest! {
     fn evaluating_a_quoted_printed_value_gives_it_back(text in any_value_text()) {
         let value = data(&text);
         let program = format!("(quote {})", value.to_edn());
-        let back = Evaluator::new(Options::new(), MemoryLoader::new()).eval_str("p.edn", &program).unwrap();
+        let back = Evaluator::new(EvalOptions::new(), MemoryLoader::new()).eval_str("p.edn", &program).unwrap();
         prop_assert_eq!(back, value);
     }
 }

@@ -1,10 +1,10 @@
 //! The JSON mapping of values and deserializing values into Rust types.
 
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options, Value, from_value};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader, Value, from_value};
 use serde::Deserialize;
 
 fn eval(text: &str) -> Value {
-    Evaluator::new(Options::new(), MemoryLoader::new())
+    Evaluator::new(EvalOptions::new(), MemoryLoader::new())
         .eval_str("t.edn", text)
         .unwrap()
 }

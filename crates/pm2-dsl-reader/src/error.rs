@@ -3,6 +3,7 @@
 //! one [`Problem`] type, reported as a `miette` diagnostic with a stable code, labels and
 //! help).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -54,6 +55,7 @@ impl Delim {
 
 /// Why a symbol, keyword or tag name is not valid EDN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameProblem {
     /// Nothing before the `/` (`/foo`).
     EmptyNamespace,
@@ -87,6 +89,7 @@ impl fmt::Display for NameProblem {
 
 /// Clojure reader syntax that this reader rejects, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unsupported {
     /// `` `form ``
     SyntaxQuote,
@@ -159,6 +162,7 @@ impl Prefix {
 
 /// What went wrong while reading. Every kind has a stable diagnostic code ([`ReadErrorKind::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReadErrorKind {
     /// An opening delimiter is never closed before the text ends.
     UnclosedDelimiter(Delim),
@@ -212,146 +216,216 @@ pub enum ReadErrorKind {
     TooManyForms(u64),
 }
 
+/// What a report says about one kind: its code, message, label and help, side by side.
+struct Facts {
+    code: &'static str,
+    message: Cow<'static, str>,
+    label: Cow<'static, str>,
+    help: Option<Cow<'static, str>>,
+}
+
+/// A row of the table: `fact(code, message, label, help)`.
+fn fact(
+    code: &'static str,
+    message: impl Into<Cow<'static, str>>,
+    label: impl Into<Cow<'static, str>>,
+    help: impl Into<Cow<'static, str>>,
+) -> Facts {
+    Facts {
+        code,
+        message: message.into(),
+        label: label.into(),
+        help: Some(help.into()),
+    }
+}
+
+impl ReadErrorKind {
+    /// The table: every kind's code, message, label and help in one row.
+    fn facts(self) -> Facts {
+        use ReadErrorKind as K;
+        match self {
+            K::UnclosedDelimiter(d) => fact(
+                "read::unclosed-delimiter",
+                format!("unclosed `{}`", d.open()),
+                format!("expected `{}` before the end", d.close()),
+                format!(
+                    "add `{}` to close the {}, or remove the opening `{}`",
+                    d.close(),
+                    d.noun(),
+                    d.open()
+                ),
+            ),
+            K::MismatchedDelimiter { open, found } => fact(
+                "read::mismatched-delimiter",
+                format!("mismatched delimiter: `{}` closed by `{found}`", open.open()),
+                format!("expected `{}`", open.close()),
+                format!(
+                    "the innermost open {} needs `{}`; `{found}` closes something else",
+                    open.noun(),
+                    open.close()
+                ),
+            ),
+            K::UnexpectedCloser(c) => fact(
+                "read::unexpected-closer",
+                format!("unexpected `{c}`"),
+                "nothing is open here",
+                "remove it, or add the opening delimiter it belongs to",
+            ),
+            K::UnterminatedString => fact(
+                "read::unterminated-string",
+                "unterminated string",
+                "this string never ends",
+                "add the closing `\"`; write a quote inside a string as `\\\"`",
+            ),
+            K::BadEscape => fact(
+                "read::bad-escape",
+                "invalid escape in string",
+                "unknown escape",
+                "the escapes are \\t \\r \\n \\b \\f \\\\ \\\" and \\uXXXX; to write a backslash (as in a Windows path), double it",
+            ),
+            K::BadCharacter => fact(
+                "read::bad-character",
+                "invalid character literal",
+                "not a character",
+                "characters are \\c, \\uXXXX, \\oNNN or one of \\newline \\space \\tab \\return \\backspace \\formfeed",
+            ),
+            K::BadNumber => fact(
+                "read::bad-number",
+                "invalid number",
+                "not a number",
+                "numbers look like 42, -7, 42N, 1.5, 1e3, 1.5M or 1/2 and end at a space or delimiter",
+            ),
+            K::BadSymbol(p) => fact(
+                "read::bad-symbol",
+                format!("invalid symbol: {p}"),
+                p.to_string(),
+                if p == NameProblem::StartsLikeNumber {
+                    "a symbol that starts with a digit (or -, + or . and a digit) reads as a number; write it as a string"
+                } else {
+                    NAME_HELP
+                },
+            ),
+            K::BadKeyword(p) => fact(
+                "read::bad-keyword",
+                format!("invalid keyword: {p}"),
+                p.to_string(),
+                if p == NameProblem::AutoResolved {
+                    "write the namespace out: `:my.ns/kw`"
+                } else {
+                    NAME_HELP
+                },
+            ),
+            K::BadTag(p) => fact(
+                "read::bad-tag",
+                format!("invalid tag: {p}"),
+                p.to_string(),
+                "tags are a `#` and a symbol that starts with a letter, as in `#env PORT`",
+            ),
+            K::DuplicateKey => fact(
+                "read::duplicate-key",
+                "duplicate key in map",
+                "written again here",
+                "a map cannot repeat a key; remove one of the two entries",
+            ),
+            K::DuplicateSetElement => fact(
+                "read::duplicate-set-element",
+                "duplicate element in set",
+                "written again here",
+                "a set cannot repeat an element; remove one of them",
+            ),
+            K::OddMap => fact(
+                "read::odd-map",
+                "map has a key without a value",
+                "this key has no value",
+                "maps hold key/value pairs; add the missing value or remove the key",
+            ),
+            K::Unsupported(u) => fact(
+                "read::unsupported-syntax",
+                format!("unsupported syntax: {}", u.describe()),
+                format!("{} is not supported", u.describe()),
+                match u {
+                    Unsupported::AnonymousFn => "write `(fn [x] ...)` instead",
+                    Unsupported::Regex => "write the pattern as a plain string",
+                    Unsupported::SyntaxQuote => "use ' (quote) for literal data",
+                    Unsupported::SymbolicValue => "the symbolic values are ##Inf, ##-Inf and ##NaN",
+                    _ => {
+                        "configuration files are data; this reader accepts EDN plus quote, metadata and tags"
+                    }
+                },
+            ),
+            K::MissingForm(p) => fact(
+                "read::missing-form",
+                format!("expected a form after {}", p.written()),
+                "expected a form after this",
+                format!("{} applies to the next form, but none follows", p.written()),
+            ),
+            K::BadMetadata => fact(
+                "read::bad-metadata",
+                "invalid metadata",
+                "metadata must be a keyword, symbol, string or map",
+                "write `^:flag form` or `^{:key value} form`",
+            ),
+            K::MetadataTarget => fact(
+                "read::metadata-target",
+                "metadata on a form that cannot carry it",
+                "this form cannot carry metadata",
+                "metadata can be attached to symbols, lists, vectors, maps and sets",
+            ),
+            K::BadLiteral => fact(
+                "read::bad-literal",
+                "invalid #uuid or #inst literal",
+                "malformed literal",
+                "#uuid takes \"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\"; #inst takes an RFC 3339 timestamp such as \"2024-01-31T12:00:00Z\"",
+            ),
+            K::TooDeep(max) => fact(
+                "read::too-deep",
+                format!("nesting too deep (limit {max})"),
+                format!("nesting goes deeper than {max} levels here"),
+                "flatten the structure, or raise the reader's depth limit",
+            ),
+            K::TooLarge => Facts {
+                code: "read::too-large",
+                message: "text too large (limit 4 GiB)".into(),
+                label: "the text starts here".into(),
+                help: None,
+            },
+            K::TooManyForms(max) => fact(
+                "read::too-many-forms",
+                format!("the text holds more than {max} forms"),
+                format!("form number {} starts here", max + 1),
+                "split the data over several files, or raise the evaluator's Limits::max_bytes",
+            ),
+            K::TooManyErrors(max) => fact(
+                "read::too-many-errors",
+                format!("more than {max} errors; reading stopped"),
+                format!("error number {} is here", max + 1),
+                "fix the errors above and read again; what follows is not read",
+            ),
+        }
+    }
+}
+
+/// The help of a symbol or keyword that breaks the naming rules.
+const NAME_HELP: &str = "names hold letters, digits and . * + ! - _ ? $ % & = < > # : ' with at most one `/`; use a string for anything else";
+
 impl ProblemKind for ReadErrorKind {
     /// The stable diagnostic code, such as `read::unclosed-delimiter`.
     fn code(&self) -> &'static str {
-        match self {
-            ReadErrorKind::UnclosedDelimiter(_) => "read::unclosed-delimiter",
-            ReadErrorKind::MismatchedDelimiter { .. } => "read::mismatched-delimiter",
-            ReadErrorKind::UnexpectedCloser(_) => "read::unexpected-closer",
-            ReadErrorKind::UnterminatedString => "read::unterminated-string",
-            ReadErrorKind::BadEscape => "read::bad-escape",
-            ReadErrorKind::BadCharacter => "read::bad-character",
-            ReadErrorKind::BadNumber => "read::bad-number",
-            ReadErrorKind::BadSymbol(_) => "read::bad-symbol",
-            ReadErrorKind::BadKeyword(_) => "read::bad-keyword",
-            ReadErrorKind::BadTag(_) => "read::bad-tag",
-            ReadErrorKind::DuplicateKey => "read::duplicate-key",
-            ReadErrorKind::DuplicateSetElement => "read::duplicate-set-element",
-            ReadErrorKind::OddMap => "read::odd-map",
-            ReadErrorKind::Unsupported(_) => "read::unsupported-syntax",
-            ReadErrorKind::MissingForm(_) => "read::missing-form",
-            ReadErrorKind::BadMetadata => "read::bad-metadata",
-            ReadErrorKind::MetadataTarget => "read::metadata-target",
-            ReadErrorKind::BadLiteral => "read::bad-literal",
-            ReadErrorKind::TooDeep(_) => "read::too-deep",
-            ReadErrorKind::TooLarge => "read::too-large",
-            ReadErrorKind::TooManyForms(_) => "read::too-many-forms",
-            ReadErrorKind::TooManyErrors(_) => "read::too-many-errors",
-        }
+        self.facts().code
     }
 
     fn label(&self) -> String {
-        match self {
-            ReadErrorKind::UnclosedDelimiter(d) => format!("expected `{}` before the end", d.close()),
-            ReadErrorKind::MismatchedDelimiter { open, .. } => format!("expected `{}`", open.close()),
-            ReadErrorKind::UnexpectedCloser(_) => "nothing is open here".into(),
-            ReadErrorKind::UnterminatedString => "this string never ends".into(),
-            ReadErrorKind::BadEscape => "unknown escape".into(),
-            ReadErrorKind::BadCharacter => "not a character".into(),
-            ReadErrorKind::BadNumber => "not a number".into(),
-            ReadErrorKind::BadSymbol(p) | ReadErrorKind::BadKeyword(p) | ReadErrorKind::BadTag(p) => {
-                p.to_string()
-            }
-            ReadErrorKind::DuplicateKey => "written again here".into(),
-            ReadErrorKind::DuplicateSetElement => "written again here".into(),
-            ReadErrorKind::OddMap => "this key has no value".into(),
-            ReadErrorKind::Unsupported(u) => format!("{} is not supported", u.describe()),
-            ReadErrorKind::MissingForm(_) => "expected a form after this".into(),
-            ReadErrorKind::BadMetadata => "metadata must be a keyword, symbol, string or map".into(),
-            ReadErrorKind::MetadataTarget => "this form cannot carry metadata".into(),
-            ReadErrorKind::BadLiteral => "malformed literal".into(),
-            ReadErrorKind::TooDeep(max) => format!("nesting goes deeper than {max} levels here"),
-            ReadErrorKind::TooLarge => "the text starts here".into(),
-            ReadErrorKind::TooManyForms(max) => format!("form number {} starts here", max + 1),
-            ReadErrorKind::TooManyErrors(max) => format!("error number {} is here", max + 1),
-        }
+        self.facts().label.into_owned()
     }
 
     fn default_help(&self) -> Option<String> {
-        Some(match self {
-            ReadErrorKind::UnclosedDelimiter(d) => format!(
-                "add `{}` to close the {}, or remove the opening `{}`",
-                d.close(),
-                d.noun(),
-                d.open()
-            ),
-            ReadErrorKind::MismatchedDelimiter { open, found } => format!(
-                "the innermost open {} needs `{}`; `{found}` closes something else",
-                open.noun(),
-                open.close()
-            ),
-            ReadErrorKind::UnexpectedCloser(_) => "remove it, or add the opening delimiter it belongs to".into(),
-            ReadErrorKind::UnterminatedString => "add the closing `\"`; write a quote inside a string as `\\\"`".into(),
-            ReadErrorKind::BadEscape => {
-                "the escapes are \\t \\r \\n \\b \\f \\\\ \\\" and \\uXXXX; to write a backslash (as in a Windows path), double it".into()
-            }
-            ReadErrorKind::BadCharacter => {
-                "characters are \\c, \\uXXXX, \\oNNN or one of \\newline \\space \\tab \\return \\backspace \\formfeed".into()
-            }
-            ReadErrorKind::BadNumber => {
-                "numbers look like 42, -7, 42N, 1.5, 1e3, 1.5M or 1/2 and end at a space or delimiter".into()
-            }
-            ReadErrorKind::BadSymbol(NameProblem::StartsLikeNumber) => {
-                "a symbol that starts with a digit (or -, + or . and a digit) reads as a number; write it as a string".into()
-            }
-            ReadErrorKind::BadKeyword(NameProblem::AutoResolved) => "write the namespace out: `:my.ns/kw`".into(),
-            ReadErrorKind::BadSymbol(_) | ReadErrorKind::BadKeyword(_) => {
-                "names hold letters, digits and . * + ! - _ ? $ % & = < > # : ' with at most one `/`; use a string for anything else".into()
-            }
-            ReadErrorKind::BadTag(_) => "tags are a `#` and a symbol that starts with a letter, as in `#env PORT`".into(),
-            ReadErrorKind::DuplicateKey => "a map cannot repeat a key; remove one of the two entries".into(),
-            ReadErrorKind::DuplicateSetElement => "a set cannot repeat an element; remove one of them".into(),
-            ReadErrorKind::OddMap => "maps hold key/value pairs; add the missing value or remove the key".into(),
-            ReadErrorKind::Unsupported(Unsupported::AnonymousFn) => "write `(fn [x] ...)` instead".into(),
-            ReadErrorKind::Unsupported(Unsupported::Regex) => "write the pattern as a plain string".into(),
-            ReadErrorKind::Unsupported(Unsupported::SyntaxQuote) => "use ' (quote) for literal data".into(),
-            ReadErrorKind::Unsupported(Unsupported::SymbolicValue) => "the symbolic values are ##Inf, ##-Inf and ##NaN".into(),
-            ReadErrorKind::Unsupported(_) => "configuration files are data; this reader accepts EDN plus quote, metadata and tags".into(),
-            ReadErrorKind::MissingForm(p) => format!("{} applies to the next form, but none follows", p.written()),
-            ReadErrorKind::BadMetadata => "write `^:flag form` or `^{:key value} form`".into(),
-            ReadErrorKind::MetadataTarget => "metadata can be attached to symbols, lists, vectors, maps and sets".into(),
-            ReadErrorKind::BadLiteral => {
-                "#uuid takes \"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\"; #inst takes an RFC 3339 timestamp such as \"2024-01-31T12:00:00Z\"".into()
-            }
-            ReadErrorKind::TooDeep(_) => "flatten the structure, or raise the reader's depth limit".into(),
-            ReadErrorKind::TooManyForms(_) => {
-                "split the data over several files, or raise the evaluator's Limits::max_bytes".into()
-            }
-            ReadErrorKind::TooManyErrors(_) => "fix the errors above and read again; what follows is not read".into(),
-            ReadErrorKind::TooLarge => return None,
-        })
+        self.facts().help.map(Cow::into_owned)
     }
 }
 
 impl fmt::Display for ReadErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadErrorKind::UnclosedDelimiter(d) => write!(f, "unclosed `{}`", d.open()),
-            ReadErrorKind::MismatchedDelimiter { open, found } => {
-                write!(f, "mismatched delimiter: `{}` closed by `{found}`", open.open())
-            }
-            ReadErrorKind::UnexpectedCloser(c) => write!(f, "unexpected `{c}`"),
-            ReadErrorKind::UnterminatedString => f.write_str("unterminated string"),
-            ReadErrorKind::BadEscape => f.write_str("invalid escape in string"),
-            ReadErrorKind::BadCharacter => f.write_str("invalid character literal"),
-            ReadErrorKind::BadNumber => f.write_str("invalid number"),
-            ReadErrorKind::BadSymbol(p) => write!(f, "invalid symbol: {p}"),
-            ReadErrorKind::BadKeyword(p) => write!(f, "invalid keyword: {p}"),
-            ReadErrorKind::BadTag(p) => write!(f, "invalid tag: {p}"),
-            ReadErrorKind::DuplicateKey => f.write_str("duplicate key in map"),
-            ReadErrorKind::DuplicateSetElement => f.write_str("duplicate element in set"),
-            ReadErrorKind::OddMap => f.write_str("map has a key without a value"),
-            ReadErrorKind::Unsupported(u) => write!(f, "unsupported syntax: {}", u.describe()),
-            ReadErrorKind::MissingForm(p) => write!(f, "expected a form after {}", p.written()),
-            ReadErrorKind::BadMetadata => f.write_str("invalid metadata"),
-            ReadErrorKind::MetadataTarget => f.write_str("metadata on a form that cannot carry it"),
-            ReadErrorKind::BadLiteral => f.write_str("invalid #uuid or #inst literal"),
-            ReadErrorKind::TooDeep(max) => write!(f, "nesting too deep (limit {max})"),
-            ReadErrorKind::TooLarge => f.write_str("text too large (limit 4 GiB)"),
-            ReadErrorKind::TooManyForms(max) => write!(f, "the text holds more than {max} forms"),
-            ReadErrorKind::TooManyErrors(max) => write!(f, "more than {max} errors; reading stopped"),
-        }
+        f.write_str(&self.facts().message)
     }
 }
 
@@ -375,4 +449,18 @@ pub(crate) fn read_error(
     Problem::new(kind, Some(span))
         .with_label(related, label)
         .with_source(source)
+}
+
+/// A stage after reading, whose kind enum holds read errors met on the way (a file read
+/// by an import).
+pub trait FromRead: ProblemKind {
+    /// The stage's kind for a read error of `kind`.
+    fn from_read(kind: ReadErrorKind) -> Self;
+}
+
+/// A read error met in a later stage keeps its labels, help and source.
+impl<K: FromRead> From<ReadError> for Problem<K> {
+    fn from(e: ReadError) -> Problem<K> {
+        e.map_kind(K::from_read)
+    }
 }

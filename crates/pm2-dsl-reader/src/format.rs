@@ -24,8 +24,9 @@ use std::sync::Arc;
 
 use crate::error::ReadError;
 use crate::parse::ReadOptions;
+use crate::sink::SyntaxKind;
 use crate::source::Source;
-use crate::syntax::{Syntax, SyntaxKind, read_syntax_with};
+use crate::syntax::{Syntax, read_syntax_with};
 
 /// How the formatter indents a list, by the symbol at its head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

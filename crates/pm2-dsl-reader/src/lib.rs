@@ -34,22 +34,24 @@ mod parse;
 mod print;
 mod problem;
 mod redact;
+mod sink;
 mod source;
 mod syntax;
 
-pub use error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
+pub use error::{Delim, FromRead, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged};
 pub use format::{ListIndent, format_source};
 pub use located::{Locations, Note, Replacement, with_article};
 pub use number::{BigInteger, Number};
-pub use parse::{ReadOptions, read_all, read_all_collecting, read_all_with};
+pub use parse::{ReadOptions, is_keyword_name, read_all, read_all_collecting, read_all_with};
 pub use print::{
     Atom, Edn, Node, to_compact, to_compact_cut, to_compact_within, to_pretty, write_char, write_float,
     write_string,
 };
-pub use problem::{FromRead, Problem, ProblemKind};
+pub use problem::{Problem, ProblemKind};
+pub use sink::SyntaxKind;
 pub use source::{Location, Source, SourceId, SourceMap, Span};
-pub use syntax::{Syntax, SyntaxKind, read_syntax, read_syntax_with};
+pub use syntax::{Syntax, read_syntax, read_syntax_with};
 
 /// Re-exported number types used by [`Number`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

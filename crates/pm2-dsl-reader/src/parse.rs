@@ -11,8 +11,8 @@ use crate::error::{Delim, NameProblem, Prefix, ReadError, ReadErrorKind, Unsuppo
 use crate::form::{Form, FormKind, Symbol, Tagged, duplicates};
 use crate::lex;
 use crate::number::Number;
+use crate::sink::{Sink, SyntaxKind};
 use crate::source::{Source, Span};
-use crate::syntax::SyntaxKind;
 
 /// Reader settings.
 #[derive(Clone, Copy, Debug)]
@@ -86,18 +86,20 @@ pub fn read_all_collecting(source: &Arc<Source>, options: ReadOptions) -> Result
     parse(source, options, &mut NoSink)
 }
 
-/// Where the parser reports the tokens and nodes it reads, for the lossless view
-/// ([`crate::read_syntax`]). Every method does nothing by default.
-pub(crate) trait Sink {
-    /// A node of `kind` starts at `start`.
-    #[inline]
-    fn open(&mut self, _kind: SyntaxKind, _start: usize) {}
-    /// A token spans `start..end`.
-    #[inline]
-    fn token(&mut self, _kind: SyntaxKind, _start: usize, _end: usize) {}
-    /// The innermost open node ends at `end`.
-    #[inline]
-    fn close(&mut self, _end: usize) {}
+/// Whether `:text` reads back as the keyword `text` (so a map key named `text` can be
+/// written as a keyword rather than a string).
+///
+/// ```
+/// assert!(pm2_dsl_reader::is_keyword_name("max-restarts"));
+/// assert!(!pm2_dsl_reader::is_keyword_name("my var"));
+/// ```
+pub fn is_keyword_name(text: &str) -> bool {
+    !text.is_empty()
+        && read_all(&Source::standalone("key", format!(":{text}")))
+            .ok()
+            .filter(|forms| forms.len() == 1)
+            .and_then(|forms| forms[0].as_keyword().map(|k| k.as_str() == text))
+            .unwrap_or(false)
 }
 
 /// The sink of a plain read: no tree is kept.

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
 
-use crate::error::{ReadError, ReadErrorKind};
 use crate::located::{Locations, Note, Replacement};
 use crate::source::{Source, SourceMap, Span};
 
@@ -158,20 +157,6 @@ impl<K: ProblemKind> Problem<K> {
     pub fn attach_sources(mut self, sources: &SourceMap) -> Problem<K> {
         self.0.at.attach(sources);
         self
-    }
-}
-
-/// A stage after reading, whose kind enum holds read errors met on the way (a file read
-/// by an import).
-pub trait FromRead: ProblemKind {
-    /// The stage's kind for a read error of `kind`.
-    fn from_read(kind: ReadErrorKind) -> Self;
-}
-
-/// A read error met in a later stage keeps its labels, help and source.
-impl<K: FromRead> From<ReadError> for Problem<K> {
-    fn from(e: ReadError) -> Problem<K> {
-        e.map_kind(K::from_read)
     }
 }
 

@@ -18,74 +18,9 @@ use std::sync::Arc;
 
 use crate::error::ReadError;
 use crate::form::Form;
-use crate::parse::{ReadOptions, Sink, parse};
+use crate::parse::{ReadOptions, parse};
+use crate::sink::{Sink, SyntaxKind};
 use crate::source::{Source, SourceId, Span};
-
-/// What a [`Syntax`] node is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SyntaxKind {
-    /// The whole text.
-    Root,
-    /// `( ... )`
-    List,
-    /// `[ ... ]`
-    Vector,
-    /// `{ ... }` or `#:ns{ ... }`
-    Map,
-    /// `#{ ... }`
-    Set,
-    /// `'form`
-    Quote,
-    /// `^meta form`
-    Meta,
-    /// `#tag form`
-    Tagged,
-    /// `#_form`
-    Discard,
-    /// A symbol, keyword, number, `nil`, `true`, `false` or `##Inf`-style value (a token).
-    Atom,
-    /// A string literal (a token).
-    Str,
-    /// A character literal (a token).
-    Char,
-    /// A `;` or `#!` comment up to the end of its line, newline excluded (a token).
-    Comment,
-    /// An opening delimiter: `(`, `[`, `{` or `#{` (a token).
-    Open,
-    /// A closing delimiter (a token).
-    Close,
-    /// A prefix: `'`, `^`, `#_`, `#tag` or `#:ns` (a token).
-    Prefix,
-}
-
-impl SyntaxKind {
-    /// Whether nodes of this kind are tokens (no children).
-    pub fn is_token(self) -> bool {
-        matches!(
-            self,
-            SyntaxKind::Atom
-                | SyntaxKind::Str
-                | SyntaxKind::Char
-                | SyntaxKind::Comment
-                | SyntaxKind::Open
-                | SyntaxKind::Close
-                | SyntaxKind::Prefix
-        )
-    }
-
-    /// Whether a node of this kind is a form (not a comment, discard or delimiter).
-    pub fn is_form(self) -> bool {
-        !matches!(
-            self,
-            SyntaxKind::Root
-                | SyntaxKind::Comment
-                | SyntaxKind::Discard
-                | SyntaxKind::Open
-                | SyntaxKind::Close
-                | SyntaxKind::Prefix
-        )
-    }
-}
 
 /// A node of the lossless tree: a token, or a node whose children cover its span in order.
 #[derive(Clone, Debug, PartialEq, Eq)]

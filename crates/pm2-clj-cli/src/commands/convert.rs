@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use pm2_clj_convert::{Format, Options, Stats, convert, default_output};
+use pm2_clj_convert::{ConvertOptions, SourceFormat, Stats, convert, default_output};
 use pm2_clj_runtime::files::write_output;
 
 use crate::failure::{CliProblem, Failure};
@@ -59,17 +59,17 @@ pub struct ConvertArgs {
 
 /// Runs `convert`.
 pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
-    let options = Options {
+    let options = ConvertOptions {
         from: args.from.map(|f| match f {
-            From::Js => Format::JavaScript,
-            From::Json => Format::Json,
-            From::Yaml => Format::Yaml,
-            From::EcosystemDsl => Format::EcosystemDsl,
+            From::Js => SourceFormat::JavaScript,
+            From::Json => SourceFormat::Json,
+            From::Yaml => SourceFormat::Yaml,
+            From::EcosystemDsl => SourceFormat::EcosystemDsl,
         }),
         root: args.root.clone(),
         run_js: args.run_js,
         rename_duplicates: args.rename_duplicates,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let conversion =
         convert(&args.file, &options).map_err(|e| Failure::Input(vec![miette::Report::new(e)]))?;

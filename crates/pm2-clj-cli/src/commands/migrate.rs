@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use pm2_clj_convert::migrate::{MigrateOptions, Migration, Outcome, Pm2Reader, Row, migrate};
+use pm2_clj_convert::migrate::{
+    MigrateOptions, Migration, MigrationOutcome, MigrationRow, Pm2Reader, migrate,
+};
 use pm2_clj_runtime::files::{rewrite_source, write_if_changed};
 use pm2_clj_runtime::pm2::locate;
 
@@ -50,7 +52,7 @@ fn shown(path: &Path, dir: &Path) -> String {
     path.strip_prefix(&dir).unwrap_or(path).display().to_string()
 }
 
-fn result(row: &Row, args: &MigrateArgs) -> String {
+fn result(row: &MigrationRow, args: &MigrateArgs) -> String {
     let done = match (row.written, row.deleted) {
         (_, true) => ", original deleted",
         (true, false) => "",
@@ -58,29 +60,31 @@ fn result(row: &Row, args: &MigrateArgs) -> String {
         (false, _) => "",
     };
     match &row.outcome {
-        Outcome::Verified if args.replace && row.todos > 0 => {
+        MigrationOutcome::Verified if args.replace && row.todos > 0 => {
             "verified, but values were left out (TODO): original kept".into()
         }
-        Outcome::Verified => format!("verified{done}"),
-        Outcome::Differs(d) => format!(
+        MigrationOutcome::Verified => format!("verified{done}"),
+        MigrationOutcome::Differs(d) => format!(
             "DIFFERS ({} difference{}): no .pm2.edn written",
             d.len(),
             if d.len() == 1 { "" } else { "s" }
         ),
-        Outcome::Unverified(why) if row.written => format!("not verified: {why}"),
-        Outcome::Unverified(why) => format!("not verified: {why}; no .pm2.edn written"),
-        Outcome::Converted if args.dry_run => "converted, not verified (dry run)".into(),
-        Outcome::Converted if args.replace => "converted, not verified (--no-verify): original kept".into(),
-        Outcome::Converted => "converted, not verified (--no-verify)".into(),
-        Outcome::Failed(why) => format!("FAILED: {why}"),
-        Outcome::Exists => format!("skipped: {} exists", row.output.display()),
-        Outcome::ChangedDuringMigration => format!(
+        MigrationOutcome::Unverified(why) if row.written => format!("not verified: {why}"),
+        MigrationOutcome::Unverified(why) => format!("not verified: {why}; no .pm2.edn written"),
+        MigrationOutcome::Converted if args.dry_run => "converted, not verified (dry run)".into(),
+        MigrationOutcome::Converted if args.replace => {
+            "converted, not verified (--no-verify): original kept".into()
+        }
+        MigrationOutcome::Converted => "converted, not verified (--no-verify)".into(),
+        MigrationOutcome::Failed(why) => format!("FAILED: {why}"),
+        MigrationOutcome::Exists => format!("skipped: {} exists", row.output.display()),
+        MigrationOutcome::ChangedDuringMigration => format!(
             "changed during migration ({}): original kept; {} is of the version read before",
             row.outcome.code(),
             row.output.file_name().unwrap_or_default().to_string_lossy()
         ),
-        Outcome::DeleteFailed(why) => format!("FAILED ({}): {why}", row.outcome.code()),
-        Outcome::Referenced(at) => format!(
+        MigrationOutcome::DeleteFailed(why) => format!("FAILED ({}): {why}", row.outcome.code()),
+        MigrationOutcome::Referenced(at) => format!(
             "{}, but kept ({}): named where migrate cannot rewrite it, at {}",
             if args.dry_run { "converted" } else { "verified" },
             row.outcome.code(),
@@ -163,7 +167,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
             row.todos,
             result(row, args)
         );
-        if let Outcome::Differs(differences) = &row.outcome {
+        if let MigrationOutcome::Differs(differences) = &row.outcome {
             for d in differences {
                 println!("{:width$}    {d}", "");
             }
@@ -173,7 +177,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
                 shown(&row.file, &args.dir)
             );
         }
-        if let Outcome::DeleteFailed(why) = &row.outcome {
+        if let MigrationOutcome::DeleteFailed(why) = &row.outcome {
             eprintln!("pm2-clj: {why}");
         }
     }
@@ -181,10 +185,13 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         println!("{}: cannot be read: {why}", path.display());
     }
     references(&migration, args);
-    let verified = rows.iter().filter(|r| r.outcome == Outcome::Verified).count();
+    let verified = rows
+        .iter()
+        .filter(|r| r.outcome == MigrationOutcome::Verified)
+        .count();
     let changed = rows
         .iter()
-        .filter(|r| r.outcome == Outcome::ChangedDuringMigration)
+        .filter(|r| r.outcome == MigrationOutcome::ChangedDuringMigration)
         .count();
     println!(
         "{} file{}: {verified} verified, {} deleted{}",
@@ -199,9 +206,9 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
     );
     // Done: every file converted completely, and verified when asked (an original that
     // changed meanwhile is newer than its conversion).
-    let done = |r: &Row| match r.outcome {
-        Outcome::Verified | Outcome::Converted => r.todos == 0,
-        Outcome::Exists => true,
+    let done = |r: &MigrationRow| match r.outcome {
+        MigrationOutcome::Verified | MigrationOutcome::Converted => r.todos == 0,
+        MigrationOutcome::Exists => true,
         _ => false,
     };
     if rows.iter().all(done) && unreadable.is_empty() && migration.edit_failures.is_empty() {

@@ -13,7 +13,7 @@ use pm2_clj_runtime::files::write_private_output;
 
 /// The file formats PM2 loads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum RenderFormat {
     /// JSON (PM2 reads `.json` ecosystem files).
     Json,
     /// CommonJS, for `ecosystem.config.cjs` or `.js`.
@@ -22,13 +22,13 @@ pub enum Format {
     Mjs,
 }
 
-impl Format {
+impl RenderFormat {
     /// The format a file name asks for.
-    pub fn of_path(path: &std::path::Path) -> Option<Format> {
+    pub fn of_path(path: &std::path::Path) -> Option<RenderFormat> {
         match path.extension()?.to_str()? {
-            "json" => Some(Format::Json),
-            "cjs" | "js" => Some(Format::Cjs),
-            "mjs" => Some(Format::Mjs),
+            "json" => Some(RenderFormat::Json),
+            "cjs" | "js" => Some(RenderFormat::Cjs),
+            "mjs" => Some(RenderFormat::Mjs),
             _ => None,
         }
     }
@@ -36,9 +36,9 @@ impl Format {
     /// The emitter's format.
     pub fn output(self) -> OutputFormat {
         match self {
-            Format::Json => OutputFormat::Json,
-            Format::Cjs => OutputFormat::Cjs,
-            Format::Mjs => OutputFormat::Mjs,
+            RenderFormat::Json => OutputFormat::Json,
+            RenderFormat::Cjs => OutputFormat::Cjs,
+            RenderFormat::Mjs => OutputFormat::Mjs,
         }
     }
 }
@@ -52,7 +52,7 @@ pub struct RenderArgs {
     pub inputs: BuildInputs,
     /// Output format; by default the output file's extension decides, else JSON.
     #[arg(long, short = 'f', value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<RenderFormat>,
     /// Write here instead of to stdout (`-` is stdout): atomically, only when the
     /// content changed, readable by you only (it holds the values of `#secret`s); never
     /// over the source or a file it imports, nor over anything but a regular file.
@@ -68,8 +68,8 @@ pub fn run(args: &RenderArgs, message_format: MessageFormat) -> Result<(), Failu
     emit_each(loaded.preflight.iter(), message_format);
     let format = args
         .format
-        .or_else(|| args.output.as_deref().and_then(Format::of_path))
-        .unwrap_or(Format::Json);
+        .or_else(|| args.output.as_deref().and_then(RenderFormat::of_path))
+        .unwrap_or(RenderFormat::Json);
     let text = render(&loaded.built.ecosystem, format.output(), &loaded.header);
     let written = match &args.output {
         Some(path) if path.as_os_str() != "-" => write_private_output(path, &text, &loaded.files())

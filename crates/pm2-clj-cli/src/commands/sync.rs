@@ -11,7 +11,7 @@ use pm2_clj_runtime::reconcile::{SyncOptions, sync_paths};
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::preflight::Preflight;
 
-use crate::commands::render::Format;
+use crate::commands::render::RenderFormat;
 use crate::failure::{CliProblem, Failure};
 use crate::input::{CheckInputs, Pm2Inputs, RootInputs, VerifyInputs, parse_env_pair};
 use crate::printer::Printer;
@@ -27,8 +27,8 @@ pub struct SyncInputs {
     #[arg(long = "env", short = 'e', value_name = "NAME=VALUE", value_parser = parse_env_pair)]
     pub env: Vec<(String, String)>,
     /// The format of the generated `dist/` files.
-    #[arg(long, value_enum, default_value_t = Format::Cjs)]
-    pub emit: Format,
+    #[arg(long, value_enum, default_value_t = RenderFormat::Cjs)]
+    pub emit: RenderFormat,
     #[command(flatten)]
     pub checks: CheckInputs,
     #[command(flatten)]

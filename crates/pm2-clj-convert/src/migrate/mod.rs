@@ -21,7 +21,7 @@ pub use original::{Removal, Snapshot, delete_unchanged};
 pub use references::{FileEdit, Move, References, Stuck};
 
 use crate::verify::{Reading, differences, effective, env_names, pm2_reads};
-use crate::{Format, MAX_FILE_SIZE, Options, convert_text, decode, default_output};
+use crate::{ConvertOptions, MAX_FILE_SIZE, SourceFormat, convert_text, decode, default_output};
 
 /// Whether `name` (lower case) is one PM2 starts as a config file whatever it holds, or
 /// a file of the original pm2-clj or of ecosystem-dsl: `ecosystem.config.{js,cjs,mjs,
@@ -153,10 +153,10 @@ pub struct MigrateOptions {
     /// convert only. Nothing is verified, so nothing is deleted.
     pub no_verify: bool,
     /// Give apps that share a name in an original distinct names
-    /// ([`Options::rename_duplicates`]).
+    /// ([`ConvertOptions::rename_duplicates`]).
     pub rename_duplicates: bool,
     /// For ecosystem-dsl files: the folder their paths were written against
-    /// ([`Options::root`]).
+    /// ([`ConvertOptions::root`]).
     pub root: Option<PathBuf>,
 }
 
@@ -176,9 +176,9 @@ pub struct Pm2Reader {
     pub package: PathBuf,
 }
 
-/// What happened to one file; each has a stable [`code`](Outcome::code).
+/// What happened to one file; each has a stable [`code`](MigrationOutcome::code).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum MigrationOutcome {
     /// Converted; pm2 reads the same apps from both files.
     Verified,
     /// Converted, but pm2 reads other apps from the conversion: each difference. No
@@ -204,26 +204,26 @@ pub enum Outcome {
     Referenced(Vec<String>),
 }
 
-impl Outcome {
+impl MigrationOutcome {
     /// The stable code of the outcome, `migrate::<kind>`.
     pub fn code(&self) -> &'static str {
         match self {
-            Outcome::Verified => "migrate::verified",
-            Outcome::Differs(_) => "migrate::differs",
-            Outcome::Unverified(_) => "migrate::unverified",
-            Outcome::Converted => "migrate::converted",
-            Outcome::Failed(_) => "migrate::failed",
-            Outcome::Exists => "migrate::exists",
-            Outcome::ChangedDuringMigration => "migrate::changed-during-migration",
-            Outcome::DeleteFailed(_) => "migrate::delete-failed",
-            Outcome::Referenced(_) => "migrate::referenced",
+            MigrationOutcome::Verified => "migrate::verified",
+            MigrationOutcome::Differs(_) => "migrate::differs",
+            MigrationOutcome::Unverified(_) => "migrate::unverified",
+            MigrationOutcome::Converted => "migrate::converted",
+            MigrationOutcome::Failed(_) => "migrate::failed",
+            MigrationOutcome::Exists => "migrate::exists",
+            MigrationOutcome::ChangedDuringMigration => "migrate::changed-during-migration",
+            MigrationOutcome::DeleteFailed(_) => "migrate::delete-failed",
+            MigrationOutcome::Referenced(_) => "migrate::referenced",
         }
     }
 }
 
 /// One row of the report.
 #[derive(Clone, Debug)]
-pub struct Row {
+pub struct MigrationRow {
     /// The original.
     pub file: PathBuf,
     /// The `.pm2.edn`.
@@ -233,7 +233,7 @@ pub struct Row {
     /// Values left out of the conversion with a TODO: they need JavaScript.
     pub todos: usize,
     /// What happened.
-    pub outcome: Outcome,
+    pub outcome: MigrationOutcome,
     /// The conversion's text, when the file was converted.
     pub text: Option<String>,
     /// Whether the `.pm2.edn` was written (or already held the conversion).
@@ -247,7 +247,7 @@ pub struct Row {
 #[derive(Clone, Debug, Default)]
 pub struct Migration {
     /// One row per file found.
-    pub rows: Vec<Row>,
+    pub rows: Vec<MigrationRow>,
     /// Paths that could not be read, with why.
     pub unreadable: Vec<(PathBuf, String)>,
     /// The references to the originals that are (or, in a dry run, would be) deleted:
@@ -316,12 +316,12 @@ fn verify(
     output: &Path,
     reader: &Pm2Reader,
     renamed: &[(usize, String)],
-) -> Outcome {
+) -> MigrationOutcome {
     if let Some(e) = &theirs.error {
-        return Outcome::Unverified(format!("pm2 rejects the original: {e}"));
+        return MigrationOutcome::Unverified(format!("pm2 rejects the original: {e}"));
     }
     let Ok(work) = tempfile::tempdir() else {
-        return Outcome::Unverified("no temporary folder".into());
+        return MigrationOutcome::Unverified("no temporary folder".into());
     };
     let base = original.parent().unwrap_or(Path::new("."));
     let mut names: Vec<Option<String>> = vec![None];
@@ -345,13 +345,13 @@ fn verify(
                     });
                 }
             }
-            Err(e) => return Outcome::Unverified(e),
+            Err(e) => return MigrationOutcome::Unverified(e),
         }
     }
     if found.is_empty() {
-        Outcome::Verified
+        MigrationOutcome::Verified
     } else {
-        Outcome::Differs(found)
+        MigrationOutcome::Differs(found)
     }
 }
 
@@ -387,7 +387,7 @@ fn profiles_in(text: &str) -> Vec<String> {
 
 /// Verifies the conversion of a `.pm2.clj` file: pm2-clj evaluates both, and they must
 /// render the same apps, without a profile and with each one the original names.
-fn verify_evaluated(original: &Path, source: &str, text: &str, output: &Path) -> Outcome {
+fn verify_evaluated(original: &Path, source: &str, text: &str, output: &Path) -> MigrationOutcome {
     let mut names: Vec<Option<String>> = vec![None];
     names.extend(profiles_in(source).into_iter().map(Some));
     let mut found = Vec::new();
@@ -401,7 +401,7 @@ fn verify_evaluated(original: &Path, source: &str, text: &str, output: &Path) ->
         };
         let theirs = match rendered(source, original, name.as_deref()) {
             Ok(json) => strip(&json),
-            Err(e) => return Outcome::Unverified(format!("the original {e}")),
+            Err(e) => return MigrationOutcome::Unverified(format!("the original {e}")),
         };
         match rendered(text, output, name.as_deref()) {
             Ok(json) if strip(&json) == theirs => {}
@@ -410,19 +410,19 @@ fn verify_evaluated(original: &Path, source: &str, text: &str, output: &Path) ->
                 name.as_ref()
                     .map_or(String::new(), |n| format!("--profile {n}: "))
             )),
-            Err(e) => return Outcome::Unverified(format!("the conversion {e}")),
+            Err(e) => return MigrationOutcome::Unverified(format!("the conversion {e}")),
         }
     }
     if found.is_empty() {
-        Outcome::Verified
+        MigrationOutcome::Verified
     } else {
-        Outcome::Differs(found)
+        MigrationOutcome::Differs(found)
     }
 }
 
 /// What one original became before anything is deleted.
 struct Converted {
-    row: Row,
+    row: MigrationRow,
     snapshot: Option<Snapshot>,
 }
 
@@ -437,7 +437,7 @@ struct Converted {
 /// verified (or verifying was not asked for): nothing is left half-done for a re-run
 /// to skip. The references to the originals that are to be deleted are found first:
 /// an original named where migrate cannot rewrite the reference is kept
-/// ([`Outcome::Referenced`]); the edits are applied after the deletes, for the
+/// ([`MigrationOutcome::Referenced`]); the edits are applied after the deletes, for the
 /// originals deleted.
 pub fn migrate(
     dir: &Path,
@@ -461,8 +461,8 @@ pub fn migrate(
                 .filter(|f| {
                     snapshots.get(f).is_some_and(Result::is_ok)
                         && matches!(
-                            Format::of(f),
-                            Some(Format::JavaScript | Format::Json | Format::Yaml)
+                            SourceFormat::of(f),
+                            Some(SourceFormat::JavaScript | SourceFormat::Json | SourceFormat::Yaml)
                         )
                 })
                 .cloned()
@@ -478,12 +478,12 @@ pub fn migrate(
         .iter()
         .zip(outputs)
         .map(|(file, output)| {
-            let row = Row {
+            let row = MigrationRow {
                 file: file.clone(),
                 output,
                 apps: None,
                 todos: 0,
-                outcome: Outcome::Exists,
+                outcome: MigrationOutcome::Exists,
                 text: None,
                 written: false,
                 deleted: false,
@@ -498,8 +498,8 @@ pub fn migrate(
     let going = |c: &Converted| {
         c.row.todos == 0
             && match &c.row.outcome {
-                Outcome::Verified => true,
-                Outcome::Converted => options.dry_run,
+                MigrationOutcome::Verified => true,
+                MigrationOutcome::Converted => options.dry_run,
                 _ => false,
             }
     };
@@ -526,7 +526,7 @@ pub fn migrate(
                 .map(|s| format!("{}:{}", references::shown(&s.file, &root), s.line))
                 .collect();
             if !stuck.is_empty() {
-                c.row.outcome = Outcome::Referenced(stuck);
+                c.row.outcome = MigrationOutcome::Referenced(stuck);
             }
         }
     }
@@ -537,14 +537,14 @@ pub fn migrate(
     };
     if options.replace && !options.dry_run {
         for c in &mut converted {
-            if c.row.outcome != Outcome::Verified || c.row.todos > 0 {
+            if c.row.outcome != MigrationOutcome::Verified || c.row.todos > 0 {
                 continue;
             }
             let Some(snapshot) = &c.snapshot else { continue };
             match delete_unchanged(&c.row.file, snapshot, MAX_FILE_SIZE) {
                 Ok(Removal::Deleted) => c.row.deleted = true,
-                Ok(Removal::Changed) => c.row.outcome = Outcome::ChangedDuringMigration,
-                Err(why) => c.row.outcome = Outcome::DeleteFailed(why),
+                Ok(Removal::Changed) => c.row.outcome = MigrationOutcome::ChangedDuringMigration,
+                Err(why) => c.row.outcome = MigrationOutcome::DeleteFailed(why),
             }
         }
         let deleted: Vec<Move> = moves
@@ -608,7 +608,7 @@ fn apply(edit: &FileEdit, rewrite: &dyn Fn(&Path, &str) -> Result<(), String>) -
 /// written only when it verified (or verifying was not asked for); a `.pm2.edn` that
 /// already holds exactly the conversion counts as written (a re-run goes on with it).
 fn migrate_one(
-    mut row: Row,
+    mut row: MigrationRow,
     read: Result<(Snapshot, Vec<u8>), String>,
     readings: &[Reading],
     options: &MigrateOptions,
@@ -620,15 +620,16 @@ fn migrate_one(
     let (snapshot, bytes) = match read {
         Ok(read) => read,
         Err(why) => {
-            row.outcome = Outcome::Failed(format!("convert::read: cannot read {}: {why}", file.display()));
+            row.outcome =
+                MigrationOutcome::Failed(format!("convert::read: cannot read {}: {why}", file.display()));
             return Converted { row, snapshot: None };
         }
     };
-    let convert_options = Options {
+    let convert_options = ConvertOptions {
         root: options.root.clone(),
         source_name: Some(references::shown(&file, root)),
         rename_duplicates: options.rename_duplicates,
-        ..Options::default()
+        ..ConvertOptions::default()
     };
     let source = decode(&file, bytes);
     let conversion = match source
@@ -637,31 +638,31 @@ fn migrate_one(
     {
         Ok(c) => c,
         Err(e) => {
-            row.outcome = Outcome::Failed(format!("{}: {e}", e.code()));
+            row.outcome = MigrationOutcome::Failed(format!("{}: {e}", e.code()));
             return Converted { row, snapshot: None };
         }
     };
     let existing = std::fs::read_to_string(&row.output).ok();
     if existing.as_ref().is_some_and(|e| *e != conversion.text) || (existing.is_none() && row.output.exists())
     {
-        row.outcome = Outcome::Exists;
+        row.outcome = MigrationOutcome::Exists;
         return Converted { row, snapshot: None };
     }
     row.todos = conversion.stats.todos.len();
     let theirs = readings.iter().find(|r| r.file == file);
     row.apps = theirs.and_then(|t| t.apps.as_ref()).map(Vec::len);
-    let format = Format::of(&file);
+    let format = SourceFormat::of(&file);
     row.outcome = match (reader, theirs) {
-        _ if !options.verifies() => Outcome::Converted,
-        _ if format == Some(Format::Pm2Clj) => {
+        _ if !options.verifies() => MigrationOutcome::Converted,
+        _ if format == Some(SourceFormat::Pm2Clj) => {
             let source = source.unwrap_or_default();
             verify_evaluated(&file, &source, &conversion.text, &row.output)
         }
-        _ if format == Some(Format::EcosystemDsl) => {
-            Outcome::Unverified("pm2 does not read ecosystem-dsl files".into())
+        _ if format == Some(SourceFormat::EcosystemDsl) => {
+            MigrationOutcome::Unverified("pm2 does not read ecosystem-dsl files".into())
         }
-        (Err(why), _) => Outcome::Unverified(why.to_string()),
-        (Ok(_), None) => Outcome::Unverified("pm2's reading of the original failed".into()),
+        (Err(why), _) => MigrationOutcome::Unverified(why.to_string()),
+        (Ok(_), None) => MigrationOutcome::Unverified("pm2's reading of the original failed".into()),
         (Ok(r), Some(t)) => verify(
             &file,
             t,
@@ -673,8 +674,8 @@ fn migrate_one(
     };
     row.text = Some(conversion.text.clone());
     let keep = match &row.outcome {
-        Outcome::Verified | Outcome::Converted => true,
-        Outcome::Unverified(_) => format == Some(Format::EcosystemDsl),
+        MigrationOutcome::Verified | MigrationOutcome::Converted => true,
+        MigrationOutcome::Unverified(_) => format == Some(SourceFormat::EcosystemDsl),
         _ => false,
     };
     if options.dry_run || !keep {
@@ -689,7 +690,7 @@ fn migrate_one(
         match write(&row.output, &conversion.text) {
             Ok(()) => row.written = true,
             Err(e) => {
-                row.outcome = Outcome::Failed(format!("cannot write {}: {e}", row.output.display()));
+                row.outcome = MigrationOutcome::Failed(format!("cannot write {}: {e}", row.output.display()));
                 return Converted { row, snapshot: None };
             }
         }

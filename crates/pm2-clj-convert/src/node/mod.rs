@@ -1,5 +1,5 @@
 //! Running the file with `node`, the one effect of conversion, and only when asked
-//! (`--run-js`, [`crate::Options::run_js`]): computing the holes of a JavaScript file
+//! (`--run-js`, [`crate::ConvertOptions::run_js`]): computing the holes of a JavaScript file
 //! (`holes.js`) with no variable of the environment visible, within a time limit, its
 //! output kept off our channels. The file's code runs: everything it does at its top
 //! level, and in the holes, happens.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use pm2_dsl_emit::overrides::{Override, parse_set, parse_unset};
 use pm2_dsl_emit::{Built, EmitError, Settings, build};
-use pm2_dsl_eval::{Evaluator, MemoryLoader, Options};
+use pm2_dsl_eval::{EvalOptions, Evaluator, MemoryLoader};
 
 /// Evaluates `text` as `/srv/app/main.pm2.edn` and builds it.
 pub fn build_with(text: &str, profile: Option<&str>, keep_relative: bool) -> Result<Built, Vec<EmitError>> {
@@ -21,8 +21,8 @@ pub fn build_overridden(
     overrides: &[&str],
 ) -> Result<Built, Vec<EmitError>> {
     let options = match profile {
-        Some(p) => Options::new().profile(p),
-        None => Options::new(),
+        Some(p) => EvalOptions::new().profile(p),
+        None => EvalOptions::new(),
     };
     let mut evaluator = Evaluator::new(options, MemoryLoader::new());
     let value = evaluator
@@ -40,17 +40,12 @@ pub fn build_overridden(
         })
         .collect::<Result<_, _>>()
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let settings = Settings {
-        profile,
-        profiles_seen: &seen,
-        sources: evaluator.sources(),
-        base_dir: Path::new("/srv/app"),
-        keep_relative_paths: keep_relative,
-        overrides: &overrides,
-        profile_optional: false,
-        unset_env: evaluator.unset_env(),
-        strict_env: false,
-    };
+    let settings = Settings::new(evaluator.sources(), Path::new("/srv/app"))
+        .profile(profile)
+        .profiles_seen(&seen)
+        .keep_relative_paths(keep_relative)
+        .overrides(&overrides)
+        .unset_env(evaluator.unset_env());
     let sources = evaluator.sources();
     let attach = |problems: Vec<EmitError>| {
         problems
@@ -82,4 +77,35 @@ pub fn codes(text: &str, profile: Option<&str>) -> Vec<&'static str> {
 /// The ecosystem's apps as JSON (as PM2 will read them).
 pub fn apps_json(built: &Built) -> Vec<serde_json::Value> {
     built.ecosystem.apps.iter().map(pm2_dsl_emit::app_json).collect()
+}
+
+/// A JSON value as data (what PM2 loads, to compare as EDN); object keys become keywords
+/// where they read back as keywords.
+pub fn json_data(json: &serde_json::Value) -> pm2_dsl_reader::Form {
+    use pm2_dsl_reader::{Form, FormKind, Number, Span, Symbol, is_keyword_name};
+    use serde_json::Value as Json;
+    let form = |kind| Form::new(kind, Span::default());
+    form(match json {
+        Json::Null => FormKind::Nil,
+        Json::Bool(b) => FormKind::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => FormKind::Number(Number::Int(i)),
+            None => FormKind::Number(Number::Float(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        Json::String(s) => FormKind::Str(s.as_str().into()),
+        Json::Array(items) => FormKind::Vector(items.iter().map(json_data).collect()),
+        Json::Object(entries) => FormKind::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = if is_keyword_name(k) {
+                        FormKind::Keyword(Symbol::new(k.as_str()))
+                    } else {
+                        FormKind::Str(k.as_str().into())
+                    };
+                    (form(key), json_data(v))
+                })
+                .collect(),
+        ),
+    })
 }
