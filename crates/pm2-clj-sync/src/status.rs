@@ -109,7 +109,7 @@ impl Summary {
                 .map(|p| now.saturating_sub(p.started_at))
                 .min(),
             restarts: procs.iter().map(|p| p.restarts).sum(),
-            cpu: procs.iter().map(|p| p.cpu).sum(),
+            cpu: procs.iter().fold(0.0, |sum, p| sum + p.cpu),
             memory: procs.iter().map(|p| p.memory).sum(),
         }
     }
