@@ -68,7 +68,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "web  online x2  1000  1m  1           4% ▁   60.0MB ▁  in sync      -       a.pm2.edn"
+            "web  online x2  1000  1m  1           4% ▁   60.0MB █  in sync      -       a.pm2.edn"
         );
         assert!(lines[4].starts_with("new  -          -     -   0"), "{text}");
         assert_eq!(lines.len(), 5);

@@ -13,7 +13,7 @@ use pm2_clj_sync::status::{AppStatus, Summary};
 use crate::keys::{Action, Key, action_of};
 
 /// How many samples a sparkline shows.
-pub const HISTORY: usize = 6;
+pub const HISTORY: usize = 5;
 
 /// How many lines of each app's log are kept.
 const LOG_LINES: usize = 500;

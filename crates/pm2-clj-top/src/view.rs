@@ -25,8 +25,8 @@ const WIDE: u16 = 120;
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// A sparkline of `values` (as many blocks as values): each scaled between the lowest
-/// and highest (flat when they are within 1% of each other), or against `ceiling` when
-/// given.
+/// and highest (flat when they are within 1% of each other), or from nothing to
+/// `ceiling` (or the highest, when higher) when given.
 pub fn sparkline(values: &[f64], ceiling: Option<f64>) -> String {
     let high = values.iter().copied().fold(0.0_f64, f64::max);
     let (low, high) = match ceiling {
@@ -51,13 +51,14 @@ pub fn cpu_cell(top: &Top, row: &Row) -> String {
     format!("{:>3.0}% {}", row.summary.cpu, sparkline(&history, Some(100.0)))
 }
 
-/// The memory cell: the size and its sparkline (scaled between lowest and highest).
+/// The memory cell: the size and its sparkline (scaled from nothing to the highest, so
+/// that a few kilobytes more do not look like a leap).
 pub fn memory_cell(top: &Top, row: &Row) -> String {
     let history: Vec<f64> = top.memory_history(&row.key).iter().map(|&m| m as f64).collect();
     format!(
         "{:>7} {}",
         megabytes(row.summary.memory),
-        sparkline(&history, None)
+        sparkline(&history, Some(0.0))
     )
 }
 
@@ -268,11 +269,7 @@ fn draw_details(frame: &mut Frame, top: &Top, area: Rect, paint: &Paint) {
         row.source.clone().unwrap_or_else(|| "no source here".into())
     );
     let pid = row.summary.pid.map(|p| p.to_string()).unwrap_or("-".into());
-    let owner = if row.owned {
-        "started by pm2-clj"
-    } else {
-        "not started by pm2-clj"
-    };
+    let owner = if row.owned { "owned" } else { "not owned" };
     let facts = format!(
         "pid {pid} · {} restarts · {owner} · {}",
         row.summary.restarts, top.driver
@@ -359,6 +356,7 @@ mod tests {
         assert_eq!(sparkline(&[10.0, 20.0], None), "▁█");
         assert_eq!(sparkline(&[], None), "");
         assert_eq!(sparkline(&[f64::NAN, 1.0], Some(100.0)), "▁▁");
+        assert_eq!(sparkline(&[40.0, 80.0], Some(0.0)), "▅█", "from nothing");
     }
 
     #[test]
@@ -387,7 +385,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            lines[2].contains(" 61% ▁▅ ") && lines[2].contains(" 60.0MB ▁▁ "),
+            lines[2].contains(" 61% ▁▅ ") && lines[2].contains(" 60.0MB ██ "),
             "{text}"
         );
         assert!(lines[2].contains("in sync") && lines[2].contains("ok"), "{text}");
