@@ -402,19 +402,37 @@ fn an_empty_folder_and_a_small_terminal_are_labelled_errors() {
         text.contains("top::no-sources") && text.contains("no .pm2.edn source under ."),
         "{text}"
     );
+    quiet(dir.path(), "a.pm2.edn", &["a"], "1");
+    for (args, words) in [
+        (["--interval", "0s"], "--interval 0ns is too short"),
+        (["-n", "0"], "-n 0 prints nothing"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+            .arg("top")
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        exits(&out, 2);
+        assert!(
+            said(&out).contains("cli::usage") && said(&out).contains(words),
+            "{}",
+            said(&out)
+        );
+    }
     if !tmux_here() {
         return;
     }
-    quiet(dir.path(), "a.pm2.edn", &["a"], "1");
     let top = Tmux::start(
         50,
         20,
         &[],
         Path::new(env!("CARGO_BIN_EXE_pm2-clj")),
-        &["top", dir.path().to_str().unwrap()],
+        &["top", dir.path().join("a.pm2.edn").to_str().unwrap()],
     );
     eventually("top to end", Duration::from_secs(10), || top.ended());
-    let pane = top.pane();
+    let pane = top.tmux(&["capture-pane", "-p", "-S", "-", "-t", "top"]);
     assert!(pane.contains("top::too-small"), "{pane}");
     assert!(
         pane.contains("the terminal is 50×20; top needs at least 60×1"),

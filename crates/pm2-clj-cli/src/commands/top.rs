@@ -26,6 +26,10 @@ use crate::input::{Pm2Inputs, parse_duration};
 use crate::printer::Printer;
 use crate::report::MessageFormat;
 
+/// The shortest `--interval`: listing pm2 more often than this buys nothing (changes
+/// come from its bus at once) and costs its daemon.
+const MIN_INTERVAL: Duration = Duration::from_millis(50);
+
 /// Arguments of `top`.
 #[derive(Args, Debug)]
 pub struct TopArgs {
@@ -134,6 +138,15 @@ pub fn run(args: &TopArgs, message_format: MessageFormat) -> Result<(), Failure>
         return Err(Failure::input(TopError::NoSources { paths }));
     }
     let plain = args.iterations.is_some() || !std::io::stdout().is_terminal();
+    if args.interval < MIN_INTERVAL {
+        return Err(Failure::Usage(miette::Report::new(Failure::plain(
+            CliProblem::Usage,
+            format!("--interval {:?} is too short", args.interval),
+            Some(format!(
+                "give {MIN_INTERVAL:?} or more: changes show at once anyway, from pm2's bus"
+            )),
+        ))));
+    }
     if args.iterations == Some(0) {
         return Err(Failure::Usage(miette::Report::new(Failure::plain(
             CliProblem::Usage,
