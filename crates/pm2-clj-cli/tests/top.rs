@@ -297,6 +297,31 @@ fn r_reloads_the_selected_app_verified_in_pm2() {
 }
 
 #[test]
+fn an_app_pm2_keeps_restarting_is_a_crash_loop() {
+    if !tmux_here() {
+        return;
+    }
+    let pm2 = Pm2::start();
+    let dir = tempfile::tempdir().unwrap();
+    // It proves itself stable (300 ms up), then crashes every 1.5 s.
+    let apps = [
+        common::app("steady", "quiet", 0, "1", ""),
+        format!(
+            "{{:name \"flaky\" :script {:?} :min-uptime 300 :env {{:MODE \"crash-later\" :CRASH_AFTER \"1500\"}}}}",
+            common::service()
+        ),
+    ];
+    common::write(dir.path(), "tree/apps.pm2.edn", &common::source(&apps));
+    ok(&cli(&pm2, dir.path(), &["sync", "tree"]));
+    let top = Tmux::top(&pm2, &[dir.path().join("tree").to_str().unwrap()]);
+    let (pane, _) = top.wait("flaky in a crash loop", Duration::from_secs(20), |p| {
+        row(p, "flaky").contains("crash-loop")
+    });
+    assert!(row(&pane, "steady").contains("online"), "{pane}");
+    assert!(pm2.app("flaky")[0].restarts() >= 2, "pm2 restarted it");
+}
+
+#[test]
 fn a_refresh_costs_little_cpu() {
     if !tmux_here() {
         return;
@@ -371,7 +396,7 @@ fn without_a_terminal_it_prints_a_plain_table_per_refresh() {
     for table in tables {
         let lines: Vec<&str> = table.lines().collect();
         assert!(
-            lines[0].starts_with("pm2-clj top ") && lines[0].ends_with("UTC: 2 apps"),
+            lines[0].starts_with("pm2-clj top ") && lines[0].contains("UTC: 2 apps (pm2 listed in "),
             "{text}"
         );
         assert!(lines[1].starts_with("APP    STATUS  PID"), "{text}");

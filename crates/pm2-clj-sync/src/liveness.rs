@@ -4,8 +4,8 @@
 //! within the last two `min_uptime`s is looked at again once that time has passed
 //! ([`second_look`]); an app one of whose processes restarted again meanwhile is in a
 //! crash loop ([`crash_loops`]). An app that crashes after running longer than that is
-//! stable by PM2's own definition; commands that watch over time (`watch`, `top`) also
-//! name it a crash loop when its restart count keeps growing.
+//! stable by PM2's own definition; a command that looks again and again (`top`) also
+//! names it a crash loop when its restart count keeps growing ([`Watch`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;

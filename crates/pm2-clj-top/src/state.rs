@@ -31,6 +31,8 @@ pub struct Snapshot {
     pub failed_sources: Vec<(PathBuf, String)>,
     /// When pm2 was listed, in milliseconds since the epoch.
     pub at: u64,
+    /// How long listing pm2 took.
+    pub list_took: Duration,
 }
 
 /// A line an app wrote.
@@ -561,6 +563,7 @@ pub(crate) mod tests {
             crash_loops: BTreeSet::new(),
             failed_sources: Vec::new(),
             at: 61_000,
+            list_took: Duration::from_micros(1500),
         }
     }
 

@@ -443,11 +443,17 @@ mod tests {
                 })
                 .collect(),
         ));
+        top.input(Input::Lines(vec![LogLine {
+            app: "web".into(),
+            error: false,
+            text: "\u{1b}[2Jcleared?".into(),
+        }]));
         top.input(Input::Key(Key::Char('l')));
         let text = screen(&top, 80, 24);
+        assert!(!text.contains('\u{1b}') && text.contains("[2Jcleared?"), "{text}");
         assert!(!text.contains("APP"), "{text}");
         assert!(
-            text.contains("line 29") && text.contains("line 9") && !text.contains("line 8 "),
+            text.contains("line 29") && text.contains("line 10") && !text.contains("line 9 "),
             "{text}"
         );
     }

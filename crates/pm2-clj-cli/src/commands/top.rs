@@ -68,6 +68,7 @@ fn input_of(update: Update) -> Input {
             crash_loops: look.crash_loops,
             failed_sources: look.failed_sources,
             at: look.at,
+            list_took: look.list_took,
         })),
         Update::Lines(lines) => Input::Lines(lines.into_iter().map(line).collect()),
         Update::Tail { app, lines } => Input::Tail {
