@@ -560,7 +560,12 @@ mod tests {
         assert_eq!(first.rows[0].drift.text(), "missing");
         live.ask(Request::Verb(Verb::Start { restart: false }, "web".into()));
         let (ok, said) = next(&rx, |u| match u {
-            Update::Done { ok, said, verb, .. } if verb == "start" => Some((ok, said)),
+            Update::Done {
+                ok,
+                said,
+                verb: "start",
+                ..
+            } => Some((ok, said)),
             _ => None,
         });
         assert!(ok, "{said}");
