@@ -373,7 +373,7 @@ fn a_refresh_costs_little_cpu() {
         "top -n 50: {total_ms:.0} ms of CPU in all: {:.2} ms per refresh, start included",
         total_ms / 50.0
     );
-    // A debug build; a release build uses far less (see the README).
+    // A debug build, two apps; the README has a release build's figures.
     assert!(total_ms / 50.0 < 40.0, "{total_ms} ms for 50 refreshes");
     assert!(
         (used as f64) / (refreshes as f64) < 40.0,
