@@ -240,6 +240,14 @@ fn the_trees_apps_appear_and_a_stop_by_hand_shows_within_2_seconds() {
         row(p, "stranger").contains("not in tree")
     });
     assert!(pane.lines().next().unwrap().contains("3 processes"), "{pane}");
+    // pm2 killed: top says so, and starts no daemon of its own.
+    let out = pm2.run(&["kill"]);
+    assert!(out.status.success(), "{}", said(&out));
+    top.wait("the daemon gone", Duration::from_secs(5), |p| {
+        p.contains("pm2's daemon is not running")
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(!pm2.home().join("rpc.sock").exists(), "top started a daemon");
     top.keys("q");
     eventually("top to end", Duration::from_secs(5), || top.ended());
 }

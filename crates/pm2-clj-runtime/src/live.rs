@@ -41,6 +41,10 @@ pub struct LiveOptions {
     pub health_timeout: Duration,
     /// pm2's home (`PM2_HOME`), where the lock lives.
     pub home: Option<PathBuf>,
+    /// Whether pm2 is listed only while its daemon's socket is in its home: a driver
+    /// that falls back to pm2's own API would start a daemon again after a `pm2 kill`,
+    /// which a view must not do; it says the daemon is gone instead.
+    pub while_daemon_runs: bool,
 }
 
 /// One look at pm2 against the sources.
@@ -228,6 +232,7 @@ impl Inner {
     /// Looks once per interval, or sooner when woken, until stopped.
     fn looking(self: Arc<Self>) {
         let mut first = true;
+        let mut gone = false;
         while !self.stopped() {
             let mut wake = lock(&self.wake);
             if !*wake {
@@ -241,6 +246,20 @@ impl Inner {
             drop(wake);
             if self.stopped() {
                 return;
+            }
+            let runs =
+                !self.options.while_daemon_runs || crate::pm2::daemon_runs(self.options.home.as_deref());
+            if !runs {
+                if !std::mem::replace(&mut gone, true) {
+                    (self.send)(Update::Note(
+                        "pm2's daemon is not running (no rpc.sock in its home): nothing to show until it runs again"
+                            .into(),
+                    ));
+                }
+                continue;
+            }
+            if std::mem::take(&mut gone) {
+                (self.send)(Update::Note("pm2's daemon runs again".into()));
             }
             match self.look() {
                 Ok(look) => {
@@ -327,7 +346,10 @@ impl Inner {
         let mut said_missing = false;
         while !self.stopped() {
             let Some(mut feed) = self.pm2.feed() else {
-                if !said_missing {
+                // With no daemon, the looker says so.
+                let gone =
+                    self.options.while_daemon_runs && !crate::pm2::daemon_runs(self.options.home.as_deref());
+                if !said_missing && !gone {
                     (self.send)(Update::Note(
                         "pm2's bus cannot be heard: changes show at the next refresh, and no log lines"
                             .into(),
@@ -494,7 +516,11 @@ mod tests {
     use super::*;
     use crate::fake::FakePm2;
 
+    /// A live look at the sources in `dir`, on the fake's daemon (its socket, a file
+    /// in `dir/home`, is there).
     fn updates(pm2: &Arc<FakePm2>, dir: &std::path::Path) -> (Live, Receiver<Update>) {
+        std::fs::create_dir_all(dir.join("home")).unwrap();
+        std::fs::write(dir.join("home/rpc.sock"), "").unwrap();
         let (tx, rx) = channel();
         let tx = Mutex::new(tx);
         let options = LiveOptions {
@@ -503,6 +529,7 @@ mod tests {
             lock_wait: Duration::from_secs(5),
             health_timeout: Duration::from_secs(1),
             home: Some(dir.join("home")),
+            while_daemon_runs: true,
         };
         let live = Live::start(
             pm2.clone(),

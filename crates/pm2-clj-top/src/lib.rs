@@ -47,3 +47,47 @@ pub fn run<B: Backend>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::channel;
+
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::keys::Key;
+    use crate::state::Verb;
+    use crate::state::tests::{look, top};
+
+    #[test]
+    fn the_loop_draws_acts_on_keys_and_ends_on_q() {
+        let (tx, rx) = channel();
+        for input in [
+            Input::Look(Box::new(look(3.0))),
+            Input::Key(Key::Char('r')),
+            Input::Key(Key::Char('q')),
+            Input::Key(Key::Char('s')),
+        ] {
+            tx.send(input).unwrap();
+        }
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut top = top();
+        let mut asked = Vec::new();
+        run(&mut terminal, &mut top, &rx, &mut |c| asked.push(c)).unwrap();
+        assert_eq!(
+            asked,
+            [
+                Command::Tail("web".into()),
+                Command::Verb(Verb::Reload, "web".into())
+            ],
+            "nothing after q"
+        );
+        assert_eq!(rx.try_iter().count(), 1, "the key after q is not read");
+        // The inputs ending ends it too, the last state drawn.
+        let (tx, rx) = channel();
+        tx.send(Input::Key(Key::Down)).unwrap();
+        drop(tx);
+        run(&mut terminal, &mut top, &rx, &mut |c| asked.push(c)).unwrap();
+        assert!(terminal.backend().to_string().contains("> job"));
+    }
+}

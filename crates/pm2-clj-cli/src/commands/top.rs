@@ -176,6 +176,7 @@ pub fn run(args: &TopArgs, message_format: MessageFormat) -> Result<(), Failure>
             lock_wait: args.pm2.lock_wait,
             health_timeout: args.health_timeout,
             home: None,
+            while_daemon_runs: true,
         };
         let settings = args.inputs.settings_at(Preflight::Warn);
         Live::start(pm2, paths, settings, options, move |update| {
