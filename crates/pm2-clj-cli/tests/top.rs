@@ -2,7 +2,8 @@
 //! against the real pm2. The tree's apps appear with their state; a `pm2 stop` made by
 //! hand shows within 2 s; `r` reloads the selected app, verified in pm2's own list; a
 //! refresh costs little CPU; the plain table when stdout is no terminal; the labelled
-//! errors of an empty folder and a small terminal.
+//! errors of an empty folder, no daemon and a small terminal; and top never starts a
+//! daemon.
 //!
 //! tmux must be installed; without it these tests skip with one line, unless
 //! `PM2_CLJ_REQUIRE_TMUX=1` (set by `.ci/run`), which makes that a failure.
@@ -423,7 +424,7 @@ fn without_a_terminal_it_prints_a_plain_table_per_refresh() {
 }
 
 #[test]
-fn an_empty_folder_and_a_small_terminal_are_labelled_errors() {
+fn an_empty_folder_no_daemon_and_a_small_terminal_are_labelled_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
         .args(["top", "-n", "1"])
@@ -456,6 +457,27 @@ fn an_empty_folder_and_a_small_terminal_are_labelled_errors() {
             said(&out)
         );
     }
+    // No daemon: top starts none.
+    let home = tempfile::Builder::new()
+        .prefix("pm2n")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+        .args(["top", "-n", "1"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("PM2_HOME", home.path())
+        .env("PM2_BIN", pm2_clj_testkit::pm2_bin())
+        .output()
+        .unwrap();
+    exits(&out, 1);
+    assert!(said(&out).contains("top::no-daemon"), "{}", said(&out));
+    assert!(
+        said(&out).contains("pm2's daemon is not running (no rpc.sock in"),
+        "{}",
+        said(&out)
+    );
+    assert!(!home.path().join("rpc.sock").exists() && !home.path().join("pm2.pid").exists());
     if !tmux_here() {
         return;
     }

@@ -43,7 +43,8 @@ pub struct LiveOptions {
     pub home: Option<PathBuf>,
     /// Whether pm2 is listed only while its daemon's socket is in its home: a driver
     /// that falls back to pm2's own API would start a daemon again after a `pm2 kill`,
-    /// which a view must not do; it says the daemon is gone instead.
+    /// which a view must not do; it says the daemon is gone instead
+    /// ([`Update::DaemonGone`]).
     pub while_daemon_runs: bool,
 }
 
@@ -116,6 +117,9 @@ pub enum Update {
         /// From the request to the verified end.
         took: Duration,
     },
+    /// pm2's daemon is not running (with [`LiveOptions::while_daemon_runs`]): sent
+    /// instead of each look while it is gone.
+    DaemonGone,
     /// Something worth a line: pm2 could not be listed, its bus is gone.
     Note(String),
 }
@@ -250,12 +254,8 @@ impl Inner {
             let runs =
                 !self.options.while_daemon_runs || crate::pm2::daemon_runs(self.options.home.as_deref());
             if !runs {
-                if !std::mem::replace(&mut gone, true) {
-                    (self.send)(Update::Note(
-                        "pm2's daemon is not running (no rpc.sock in its home): nothing to show until it runs again"
-                            .into(),
-                    ));
-                }
+                gone = true;
+                (self.send)(Update::DaemonGone);
                 continue;
             }
             if std::mem::take(&mut gone) {

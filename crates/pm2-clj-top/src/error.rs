@@ -11,6 +11,12 @@ pub enum TopError {
         /// The paths looked under.
         paths: Vec<PathBuf>,
     },
+    /// pm2's daemon is not running (no `rpc.sock` in its home): a view has nothing to
+    /// show, and starts no daemon.
+    NoDaemon {
+        /// pm2's home.
+        home: PathBuf,
+    },
     /// The terminal is smaller than the view needs (`top` in a 40×10 pane).
     TooSmall {
         /// Its columns.
@@ -25,6 +31,7 @@ impl TopError {
     pub fn code(&self) -> &'static str {
         match self {
             TopError::NoSources { .. } => "top::no-sources",
+            TopError::NoDaemon { .. } => "top::no-daemon",
             TopError::TooSmall { .. } => "top::too-small",
         }
     }
@@ -36,6 +43,13 @@ impl fmt::Display for TopError {
             TopError::NoSources { paths } => {
                 let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 write!(f, "no .pm2.edn source under {}", paths.join(", "))
+            }
+            TopError::NoDaemon { home } => {
+                write!(
+                    f,
+                    "pm2's daemon is not running (no rpc.sock in {})",
+                    home.display()
+                )
             }
             TopError::TooSmall { width, height } => write!(
                 f,
@@ -58,6 +72,9 @@ impl miette::Diagnostic for TopError {
         Some(Box::new(match self {
             TopError::NoSources { .. } => {
                 "give a .pm2.edn file or a folder holding some; without one, top looks in the current folder"
+            }
+            TopError::NoDaemon { .. } => {
+                "start the apps (`pm2-clj sync DIR`) or pm2's daemon (`pm2 ping`); top only looks, and PM2_HOME says which pm2"
             }
             TopError::TooSmall { .. } => {
                 "make the terminal larger, or print a plain table: `pm2-clj top -n 1`"
@@ -86,5 +103,13 @@ mod tests {
         };
         assert_eq!(none.code(), "top::no-sources");
         assert!(miette::Diagnostic::help(&none).is_some());
+        let gone = TopError::NoDaemon {
+            home: PathBuf::from("/h"),
+        };
+        assert_eq!(gone.code(), "top::no-daemon");
+        assert_eq!(
+            gone.to_string(),
+            "pm2's daemon is not running (no rpc.sock in /h)"
+        );
     }
 }

@@ -15,6 +15,10 @@ use crate::keys::{Action, Key, action_of};
 /// How many samples a sparkline shows.
 pub const HISTORY: usize = 5;
 
+/// What is said while pm2's daemon is not running.
+pub const DAEMON_GONE: &str =
+    "pm2's daemon is not running (no rpc.sock in its home): nothing to show until it runs again";
+
 /// How many lines of each app's log are kept.
 const LOG_LINES: usize = 500;
 
@@ -104,6 +108,8 @@ pub enum Input {
         /// How long it took.
         took: Duration,
     },
+    /// pm2's daemon is not running: there is nothing to look at until it does.
+    DaemonGone,
     /// A line worth showing (pm2 cannot be listed, its bus is gone).
     Note(String),
 }
@@ -363,6 +369,10 @@ impl Top {
                     ok,
                     format!("{verb} {app} {outcome} in {:.1} s: {said}", took.as_secs_f64()),
                 );
+                Vec::new()
+            }
+            Input::DaemonGone => {
+                self.say(false, DAEMON_GONE.into());
                 Vec::new()
             }
             Input::Note(note) => {

@@ -89,6 +89,7 @@ fn input_of(update: Update) -> Input {
             said,
             took,
         },
+        Update::DaemonGone => Input::DaemonGone,
         Update::Note(note) => Input::Note(note),
     }
 }
@@ -161,6 +162,11 @@ pub fn run(args: &TopArgs, message_format: MessageFormat) -> Result<(), Failure>
             return Err(Failure::input(TopError::TooSmall { width, height }));
         }
     }
+    if !pm2_clj_runtime::pm2::daemon_runs(None) {
+        return Err(Failure::input(TopError::NoDaemon {
+            home: pm2_clj_runtime::lock::pm2_home(None),
+        }));
+    }
     let printer = Printer::new(message_format, false);
     let pm2: Arc<dyn pm2_clj_runtime::pm2::Pm2> = Arc::from(args.pm2.connect(&printer)?);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -189,7 +195,8 @@ pub fn run(args: &TopArgs, message_format: MessageFormat) -> Result<(), Failure>
     draw_live(&mut top, &live, tx, &rx)
 }
 
-/// Prints a plain table at each look, `iterations` times (without end when `None`).
+/// Prints a plain table at each look (or that pm2's daemon is not running),
+/// `iterations` times (without end when `None`).
 fn print_plain(
     top: &mut Top,
     inputs: &std::sync::mpsc::Receiver<Input>,
@@ -197,13 +204,19 @@ fn print_plain(
 ) -> Result<(), Failure> {
     let mut printed = 0;
     for input in inputs {
-        let look = matches!(input, Input::Look(_));
+        let (look, gone) = (
+            matches!(input, Input::Look(_)),
+            matches!(input, Input::DaemonGone),
+        );
         top.input(input);
-        if look {
+        if look || gone {
             if printed > 0 {
                 println!();
             }
-            print!("{}", pm2_clj_top::plain::table(top));
+            match look {
+                true => print!("{}", pm2_clj_top::plain::table(top)),
+                false => println!("pm2-clj top {}: {}", top.what, pm2_clj_top::state::DAEMON_GONE),
+            }
             printed += 1;
             if iterations.is_some_and(|n| printed >= n) {
                 break;
