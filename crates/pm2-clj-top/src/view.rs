@@ -202,7 +202,13 @@ fn draw_table(frame: &mut Frame, top: &Top, rows: &[Row], area: Rect, paint: &Pa
     if wide {
         header.push("SOURCE");
     }
-    let mut widths = vec![Constraint::Min(8), Constraint::Length(10)];
+    // Wide, the app names take what the longest needs and the sources the rest.
+    let longest = rows.iter().map(|r| r.app.chars().count()).max().unwrap_or(0);
+    let app = match wide {
+        true => Constraint::Length(longest.clamp(8, 32) as u16),
+        false => Constraint::Min(8),
+    };
+    let mut widths = vec![app, Constraint::Length(10)];
     if wide {
         widths.extend([
             Constraint::Length(7),
@@ -397,6 +403,10 @@ mod tests {
         // Wide: pid and source columns.
         let wide = screen(&top, 140, 24);
         assert!(wide.lines().nth(1).unwrap().contains("SOURCE"), "{wide}");
+        assert!(
+            wide.lines().nth(2).unwrap().starts_with("\"> web      online x2"),
+            "{wide}"
+        );
         assert!(wide.lines().nth(2).unwrap().contains("1000"), "{wide}");
     }
 
