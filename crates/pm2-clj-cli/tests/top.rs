@@ -303,6 +303,18 @@ fn r_reloads_the_selected_app_verified_in_pm2() {
         !row(&pane, "beta").contains("crash-loop"),
         "a reload asked for is no crash loop:\n{pane}"
     );
+    // Restarted twice by hand elsewhere: pm2 says they were asked for, no crash loop.
+    for _ in 0..2 {
+        let out = pm2.run(&["restart", "alpha"]);
+        assert!(out.status.success(), "{}", said(&out));
+    }
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        let pane = top.pane();
+        assert!(!row(&pane, "alpha").contains("crash-loop"), "{pane}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(pm2.app("alpha")[0].restarts(), 2);
 }
 
 #[test]

@@ -122,6 +122,20 @@ impl FakePm2 {
         state.feeds.retain(|s| s.send(heard.clone()).is_ok());
     }
 
+    /// Restarts the processes named `name` as `pm2 restart` by hand would (their restart
+    /// count grows; no call is recorded); feeds hear that it was asked for.
+    pub fn restarted_by_hand(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        for p in state.procs.iter_mut().filter(|p| p.def["name"] == name) {
+            p.restarts += 1;
+            p.started_at = crate::verify::now_ms();
+        }
+        state.changed(&json!(name));
+        state
+            .feeds
+            .retain(|s| s.send(Heard::Asked(name.to_string())).is_ok());
+    }
+
     /// Stops the processes named `name` as a hand on pm2's command line would (no call
     /// is recorded); feeds hear of it.
     pub fn stopped_by_hand(&self, name: &str) {

@@ -361,7 +361,15 @@ impl Inner {
             };
             said_missing = false;
             while !self.stopped() {
-                let (changed, lines, ended) = batch(&mut *feed);
+                let Batch {
+                    changed,
+                    asked,
+                    lines,
+                    ended,
+                } = batch(&mut *feed);
+                for app in &asked {
+                    lock(&self.watch).asked(app, now_ms());
+                }
                 if changed {
                     self.wake();
                 }
@@ -463,21 +471,39 @@ impl Inner {
     }
 }
 
-/// What the feed says within a quarter of a second, at most 500 lines: whether a
-/// process changed, the lines, and whether the feed ended.
-fn batch(feed: &mut dyn crate::pm2::Feed) -> (bool, Vec<Line>, bool) {
-    let (mut changed, mut lines) = (false, Vec::new());
+/// What the feed said within a quarter of a second (at most 500 lines).
+#[derive(Default)]
+struct Batch {
+    /// Whether a process changed.
+    changed: bool,
+    /// The apps restarted or reloaded on request.
+    asked: Vec<String>,
+    /// The lines.
+    lines: Vec<Line>,
+    /// Whether the feed ended.
+    ended: bool,
+}
+
+fn batch(feed: &mut dyn crate::pm2::Feed) -> Batch {
+    let mut batch = Batch::default();
     let mut wait = Duration::from_millis(250);
-    while lines.len() < 500 {
+    while batch.lines.len() < 500 {
         match feed.next(wait) {
-            Ok(Some(Heard::Changed(_))) => changed = true,
-            Ok(Some(Heard::Line { app, error, text, .. })) => lines.push(Line { app, error, text }),
+            Ok(Some(Heard::Changed(_))) => batch.changed = true,
+            Ok(Some(Heard::Asked(app))) => {
+                batch.changed = true;
+                batch.asked.push(app);
+            }
+            Ok(Some(Heard::Line { app, error, text, .. })) => batch.lines.push(Line { app, error, text }),
             Ok(None) => break,
-            Err(_) => return (changed, lines, true),
+            Err(_) => {
+                batch.ended = true;
+                break;
+            }
         }
         wait = Duration::ZERO;
     }
-    (changed, lines, false)
+    batch
 }
 
 /// How many lines of each log file a tail holds.
@@ -652,6 +678,24 @@ mod tests {
         let looping = look_where(&rx, |look| look.processes[0].restarts == 2);
         assert_eq!(status_of(&looping, "web"), "crash-loop");
         assert!(looping.crash_loops.contains("web"));
+        // Restarts by hand elsewhere are no crash loop: pm2 says they were asked for.
+        std::fs::write(
+            dir.path().join("c.pm2.edn"),
+            "{:apps [{:name \"api\" :script \"api.js\" :min-uptime 100}]}",
+        )
+        .unwrap();
+        live.ask(Request::Verb(Verb::Start { restart: false }, "api".into()));
+        next(&rx, |u| matches!(u, Update::Done { .. }).then_some(()));
+        lock(&live.inner.watch).excuse("api", 0);
+        for restarts in [1, 2, 3] {
+            pm2.restarted_by_hand("api");
+            let look = look_where(&rx, |look| {
+                look.processes
+                    .iter()
+                    .any(|p| p.name == "api" && p.restarts == restarts)
+            });
+            assert_eq!(status_of(&look, "api"), "online", "{restarts} restarts by hand");
+        }
         live.ask(Request::Health(vec!["web".into()]));
         let health = next(&rx, |u| match u {
             Update::Health(h) if h.len() == 1 => Some(h),

@@ -53,6 +53,9 @@ pub fn crash_loops(before: &[Process], after: &[Process]) -> BTreeSet<String> {
         .collect()
 }
 
+/// How near a restart must be to pm2's word that it was asked for, to be excused.
+pub const ASKED_WITHIN: Duration = Duration::from_secs(5);
+
 /// How far back [`Watch`] counts restarts, in milliseconds.
 const WATCHED_FOR: u64 = 60_000;
 
@@ -74,6 +77,19 @@ impl Watch {
     /// Restarts of `app` seen until `until` (milliseconds since the epoch) were asked
     /// for: they are no sign of a crash loop.
     pub fn excuse(&mut self, app: &str, until: u64) {
+        self.excused.insert(app.to_string(), until);
+    }
+
+    /// pm2 said at `now` that `app` was restarted or reloaded on request (its bus's
+    /// `restart` and `reload` events, which may come after the look that saw the
+    /// restart): the restarts seen within [`ASKED_WITHIN`] of it are no sign of a crash
+    /// loop.
+    pub fn asked(&mut self, app: &str, now: u64) {
+        let within = ASKED_WITHIN.as_millis() as u64;
+        if let Some(seen) = self.seen.get_mut(app) {
+            seen.retain(|(at, _)| at.saturating_add(within) < now);
+        }
+        let until = self.excused.get(app).copied().unwrap_or(0).max(now + within);
         self.excused.insert(app.to_string(), until);
     }
 

@@ -83,6 +83,10 @@ pub trait Pm2: Send + Sync {
 pub enum Heard {
     /// A process of the app changed state (a `process:event`).
     Changed(String),
+    /// A process of the app was restarted or reloaded on request (a `process:event`
+    /// named `restart` or `reload`, which pm2 publishes for the actions it is asked):
+    /// its new restart is no crash.
+    Asked(String),
     /// A process of the app wrote a line.
     Line {
         /// The app.

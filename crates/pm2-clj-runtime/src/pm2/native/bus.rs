@@ -237,7 +237,10 @@ impl crate::pm2::Changes for Bus {
 impl crate::pm2::Feed for Bus {
     fn next(&mut self, timeout: Duration) -> Result<Option<crate::pm2::Heard>, RuntimeError> {
         Ok(Bus::next(self, timeout)?.map(|message| match message {
-            BusMessage::Event(event) => crate::pm2::Heard::Changed(event.name),
+            BusMessage::Event(event) => match event.kind {
+                EventKind::Restart | EventKind::Reload => crate::pm2::Heard::Asked(event.name),
+                _ => crate::pm2::Heard::Changed(event.name),
+            },
             BusMessage::Log(line) => crate::pm2::Heard::Line {
                 app: line.name,
                 pm_id: line.pm_id,
