@@ -72,6 +72,9 @@ enum Command {
     Watch(commands::watch::WatchArgs),
     /// Show the sources' apps: what pm2 runs, who owns it, and how it drifts from its source.
     Status(commands::status::StatusArgs),
+    /// A live view of the sources' apps in pm2 (every pm2 process on `a`): status,
+    /// CPU and memory, drift, health, logs; keys reload, restart, stop and start them.
+    Top(commands::top::TopArgs),
     /// Show pm2's logs of the file's apps.
     Logs(commands::logs::LogsArgs),
     /// Run the apps' health checks now; exit 0 only when all pass.
@@ -104,6 +107,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Sync(args) => commands::sync::run(args, cli.message_format),
         Command::Watch(args) => commands::watch::run(args, cli.message_format),
         Command::Status(args) => commands::status::run(args, cli.message_format),
+        Command::Top(args) => commands::top::run(args, cli.message_format),
         Command::Logs(args) => commands::logs::run(args, cli.message_format),
         Command::Health(args) => commands::health::run(args, cli.message_format),
         Command::Export(args) => commands::export::run(args, cli.message_format),

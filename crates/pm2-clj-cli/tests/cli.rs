@@ -35,6 +35,7 @@ fn help_of_every_verb() {
         "stop",
         "sync",
         "watch",
+        "top",
         "export",
         "completions",
     ] {

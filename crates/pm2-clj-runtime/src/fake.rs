@@ -1,7 +1,8 @@
 //! An in-memory pm2 (the `fake` feature), for tests here and for embedders that drive
 //! the runtime without a real pm2: it keeps
 //! processes as pm2 lists them, records every call, crashes the apps whose script is
-//! `crash.js`, tells its [`Changes`] subscribers which app changed, keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
+//! `crash.js`, tells its [`Changes`] subscribers which app changed (and its [`Feed`]s
+//! that, and the lines [`FakePm2::say`] makes its apps write), keeps a `module_conf.json` (installing a module gives it `pm2-logrotate`'s
 //! defaults), and refuses the calls it is told to. Also a reporter that keeps the notes.
 
 use std::path::Path;
@@ -14,7 +15,7 @@ use serde_json::{Value as Json, json};
 
 use crate::error::{RuntimeError, RuntimeErrorKind};
 use crate::events::{Event, Reporter};
-use crate::pm2::{Changes, ModuleConf, Pm2, Restart};
+use crate::pm2::{Changes, Feed, Heard, ModuleConf, Pm2, Restart};
 
 struct Proc {
     pm_id: u64,
@@ -33,6 +34,7 @@ struct State {
     refuse: Vec<String>,
     modules: Json,
     subscribers: Vec<Sender<String>>,
+    feeds: Vec<Sender<Heard>>,
 }
 
 impl State {
@@ -40,6 +42,7 @@ impl State {
     fn changed(&mut self, app: &Json) {
         let app = app.as_str().unwrap_or_default().to_string();
         self.subscribers.retain(|s| s.send(app.clone()).is_ok());
+        self.feeds.retain(|s| s.send(Heard::Changed(app.clone())).is_ok());
     }
 }
 
@@ -94,6 +97,51 @@ impl FakePm2 {
         for p in state.procs.iter_mut().filter(|p| p.def["name"] == name) {
             p.restarts += 1;
             p.started_at = crate::verify::now_ms();
+        }
+        state.changed(&json!(name));
+    }
+
+    /// Makes the first process named `name` write `text` (a line on its standard
+    /// output), which its feeds hear.
+    pub fn say(&self, name: &str, text: &str) {
+        let mut state = self.state.lock().unwrap();
+        let Some(pm_id) = state
+            .procs
+            .iter()
+            .find(|p| p.def["name"] == name)
+            .map(|p| p.pm_id)
+        else {
+            return;
+        };
+        let heard = Heard::Line {
+            app: name.to_string(),
+            pm_id,
+            error: false,
+            text: text.to_string(),
+        };
+        state.feeds.retain(|s| s.send(heard.clone()).is_ok());
+    }
+
+    /// Restarts the processes named `name` as `pm2 restart` by hand would (their restart
+    /// count grows; no call is recorded); feeds hear that it was asked for.
+    pub fn restarted_by_hand(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        for p in state.procs.iter_mut().filter(|p| p.def["name"] == name) {
+            p.restarts += 1;
+            p.started_at = crate::verify::now_ms();
+        }
+        state.changed(&json!(name));
+        state
+            .feeds
+            .retain(|s| s.send(Heard::Asked(name.to_string())).is_ok());
+    }
+
+    /// Stops the processes named `name` as a hand on pm2's command line would (no call
+    /// is recorded); feeds hear of it.
+    pub fn stopped_by_hand(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        for p in state.procs.iter_mut().filter(|p| p.def["name"] == name) {
+            p.status = "stopped";
         }
         state.changed(&json!(name));
     }
@@ -242,6 +290,25 @@ impl Pm2 for FakePm2 {
         let (tx, rx) = std::sync::mpsc::channel();
         self.state.lock().unwrap().subscribers.push(tx);
         Some(Box::new(FakeChanges(rx)))
+    }
+
+    fn feed(&self) -> Option<Box<dyn Feed>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.state.lock().unwrap().feeds.push(tx);
+        Some(Box::new(FakeFeed(rx)))
+    }
+}
+
+/// A feed of the fake's changes and lines.
+struct FakeFeed(Receiver<Heard>);
+
+impl Feed for FakeFeed {
+    fn next(&mut self, timeout: Duration) -> Result<Option<Heard>, RuntimeError> {
+        match self.0.recv_timeout(timeout) {
+            Ok(heard) => Ok(Some(heard)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(refused("feed")),
+        }
     }
 }
 

@@ -35,6 +35,7 @@
 //!   [`monitor`]: pm2's list while waiting, woken by pm2's own change events;
 //! - [`generated`] and [`files`]: the generated configs and their last good versions;
 //! - [`observe`]: what pm2 runs, crash loops named;
+//! - [`live`]: `top`'s live look, refreshed by pm2's bus;
 //! - [`lock`]: one run at a time per pm2; [`logs`]: apps' log files; [`rotate`]: the
 //!   `pm2-logrotate` module `:logs :rotate` configures;
 //! - `child`: child processes run in their own process group, with capped output and a
@@ -54,6 +55,7 @@ pub mod files;
 pub mod generated;
 pub mod health;
 pub mod install;
+pub mod live;
 pub mod lock;
 pub mod logs;
 pub mod monitor;

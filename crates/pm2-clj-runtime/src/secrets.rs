@@ -104,6 +104,10 @@ impl Pm2 for Redacting<'_> {
     fn changes(&self) -> Option<Box<dyn crate::pm2::Changes>> {
         self.pm2.changes()
     }
+
+    fn feed(&self) -> Option<Box<dyn crate::pm2::Feed>> {
+        self.pm2.feed()
+    }
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 //! because a loop's period is node's boot plus the app's own run: on a loaded machine an
 //! app that crashes 400 ms after its script starts comes round every second or more,
 //! past two `min_uptime`s of 300 ms. An app that crashes after running longer than that is
-//! stable by PM2's own definition; commands that watch over time (`watch`, `top`) also
-//! name it a crash loop when its restart count keeps growing.
+//! stable by PM2's own definition; a command that looks again and again (`top`) also
+//! names it a crash loop when its restart count keeps growing ([`Watch`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::facts::Status;
@@ -58,6 +58,82 @@ pub fn crash_loops(before: &[Process], after: &[Process]) -> BTreeSet<String> {
         })
         .map(|b| b.name.clone())
         .collect()
+}
+
+/// How near a restart must be to pm2's word that it was asked for, to be excused.
+pub const ASKED_WITHIN: Duration = Duration::from_secs(5);
+
+/// How far back [`Watch`] counts restarts, in milliseconds.
+const WATCHED_FOR: u64 = 60_000;
+
+/// Crash loops told over time, for a command that lists pm2 again and again (`top`):
+/// an app is in one while pm2 waits to restart it, while it is `errored` after
+/// restarts, or when its restart count grew by two or more within the last minute in
+/// restarts nobody asked for ([`Watch::excuse`] names those that were asked for).
+#[derive(Debug, Default)]
+pub struct Watch {
+    /// The list of the last look, by pm2 id.
+    last: BTreeMap<u64, (String, u64)>,
+    /// Per app, when restarts nobody asked for were seen, and how many.
+    seen: BTreeMap<String, Vec<(u64, u64)>>,
+    /// Per app, until when its restarts were asked for.
+    excused: BTreeMap<String, u64>,
+}
+
+impl Watch {
+    /// Restarts of `app` seen until `until` (milliseconds since the epoch) were asked
+    /// for: they are no sign of a crash loop.
+    pub fn excuse(&mut self, app: &str, until: u64) {
+        self.excused.insert(app.to_string(), until);
+    }
+
+    /// pm2 said at `now` that `app` was restarted or reloaded on request (its bus's
+    /// `restart` and `reload` events, which may come after the look that saw the
+    /// restart): the restarts seen within [`ASKED_WITHIN`] of it are no sign of a crash
+    /// loop.
+    pub fn asked(&mut self, app: &str, now: u64) {
+        let within = ASKED_WITHIN.as_millis() as u64;
+        if let Some(seen) = self.seen.get_mut(app) {
+            seen.retain(|(at, _)| at.saturating_add(within) < now);
+        }
+        let until = self.excused.get(app).copied().unwrap_or(0).max(now + within);
+        self.excused.insert(app.to_string(), until);
+    }
+
+    /// Looks at `list` (listed at `now`, milliseconds since the epoch): the apps in a
+    /// crash loop.
+    pub fn look(&mut self, list: &[Process], now: u64) -> BTreeSet<String> {
+        for p in list {
+            let grew = (self.last.get(&p.pm_id))
+                .filter(|(name, _)| *name == p.name)
+                .map_or(0, |(_, before)| p.restarts.saturating_sub(*before));
+            let excused = self.excused.get(&p.name).is_some_and(|&until| now <= until);
+            if grew > 0 && !excused {
+                self.seen.entry(p.name.clone()).or_default().push((now, grew));
+            }
+        }
+        self.last = (list.iter())
+            .map(|p| (p.pm_id, (p.name.clone(), p.restarts)))
+            .collect();
+        self.excused.retain(|_, until| now <= *until);
+        for seen in self.seen.values_mut() {
+            seen.retain(|(at, _)| now.saturating_sub(*at) <= WATCHED_FOR);
+        }
+        self.seen.retain(|_, seen| !seen.is_empty());
+        let mut looping: BTreeSet<String> = (self.seen.iter())
+            .filter(|(_, seen)| seen.iter().map(|(_, n)| n).sum::<u64>() >= 2)
+            .map(|(app, _)| app.clone())
+            .collect();
+        looping.extend(
+            list.iter()
+                .filter(|p| {
+                    p.status == Status::WaitingRestart || (p.status == Status::Errored && p.restarts > 0)
+                })
+                .map(|p| p.name.clone()),
+        );
+        looping.retain(|app| list.iter().any(|p| &p.name == app && p.status != Status::Stopped));
+        looping
+    }
 }
 
 #[cfg(test)]
@@ -117,5 +193,33 @@ mod tests {
         );
         let errored = [process("a", 0, 3, 0, "errored"), process("b", 20, 1, 0, "online")];
         assert_eq!(crash_loops(&before, &errored).len(), 1);
+    }
+
+    #[test]
+    fn watched_over_time_restarts_nobody_asked_for_make_a_crash_loop() {
+        let mut watch = Watch::default();
+        let look = |watch: &mut Watch, restarts, status, now| -> Vec<String> {
+            watch
+                .look(&[process("a", 1, restarts, 0, status)], now)
+                .into_iter()
+                .collect()
+        };
+        assert!(look(&mut watch, 5, "online", 1_000).is_empty(), "the first look");
+        assert!(look(&mut watch, 6, "online", 2_000).is_empty(), "one crash");
+        assert_eq!(look(&mut watch, 7, "online", 3_000), ["a"], "a second");
+        assert_eq!(look(&mut watch, 7, "online", 50_000), ["a"], "within the minute");
+        assert!(look(&mut watch, 7, "online", 70_000).is_empty(), "a quiet minute");
+        watch.excuse("a", 75_000);
+        assert!(
+            look(&mut watch, 9, "online", 74_000).is_empty(),
+            "restarts asked for"
+        );
+        assert!(look(&mut watch, 9, "online", 80_000).is_empty());
+        assert_eq!(look(&mut watch, 9, "waiting restart", 81_000), ["a"]);
+        assert_eq!(look(&mut watch, 11, "online", 82_000), ["a"]);
+        assert!(
+            look(&mut watch, 11, "stopped", 83_000).is_empty(),
+            "stopped by hand"
+        );
     }
 }

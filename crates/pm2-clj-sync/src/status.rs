@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::conflict::Conflict;
 use crate::desired::SourceState;
+use crate::facts::Status;
 use crate::plan::{ActionKind, Plan, PlanOptions, plan};
 use crate::process::Process;
 use crate::scan::Scope;
@@ -67,6 +68,74 @@ pub struct AppStatus {
     pub crash_loop: bool,
     /// How it differs from its source.
     pub drift: Drift,
+}
+
+/// What an app's processes add up to, as `status` and `top` show it: one rule for both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// `-` when pm2 does not have it, `crash-loop` when it is in one, pm2's status
+    /// (`online x4` for several processes that agree, `mixed` when they do not).
+    pub status: String,
+    /// The first pid among its processes.
+    pub pid: Option<u32>,
+    /// How long its most recently started online process has run, in milliseconds.
+    pub uptime_ms: Option<u64>,
+    /// The sum of its processes' restarts.
+    pub restarts: u64,
+    /// The sum of its processes' CPU use, in percent.
+    pub cpu: f64,
+    /// The sum of its processes' memory, in bytes.
+    pub memory: u64,
+}
+
+impl Summary {
+    /// The summary of the processes `procs` of one app (`crash_loop`: it is in one), at
+    /// `now` (milliseconds since the epoch).
+    pub fn of(procs: &[Process], crash_loop: bool, now: u64) -> Summary {
+        let status = match procs.first() {
+            None => "-".to_string(),
+            Some(_) if crash_loop => "crash-loop".to_string(),
+            Some(first) if procs.iter().all(|p| p.status == first.status) && procs.len() > 1 => {
+                format!("{} x{}", first.status.as_str(), procs.len())
+            }
+            Some(_) if procs.len() > 1 => "mixed".to_string(),
+            Some(first) => first.status.as_str().to_string(),
+        };
+        Summary {
+            status,
+            pid: procs.iter().find_map(|p| p.pid),
+            uptime_ms: (procs.iter())
+                .filter(|p| p.status == Status::Online)
+                .map(|p| now.saturating_sub(p.started_at))
+                .min(),
+            restarts: procs.iter().map(|p| p.restarts).sum(),
+            cpu: procs.iter().fold(0.0, |sum, p| sum + p.cpu),
+            memory: procs.iter().map(|p| p.memory).sum(),
+        }
+    }
+}
+
+/// A duration in milliseconds as `5s`, `3m`, `2h` or `4d`.
+pub fn age(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// A size in bytes as megabytes with one decimal (`12.3MB`).
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1}MB", bytes as f64 / 1_048_576.0)
+}
+
+impl AppStatus {
+    /// What its processes add up to at `now` (milliseconds since the epoch).
+    pub fn summary(&self, now: u64) -> Summary {
+        Summary::of(&self.processes, self.crash_loop, now)
+    }
 }
 
 /// The status of every app `states` define (and of owned apps their sources no longer

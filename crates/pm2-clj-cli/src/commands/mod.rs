@@ -15,4 +15,5 @@ pub mod read;
 pub mod render;
 pub mod status;
 pub mod sync;
+pub mod top;
 pub mod watch;

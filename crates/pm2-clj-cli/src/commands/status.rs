@@ -7,9 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use pm2_clj_runtime::status::status_of;
-use pm2_clj_sync::facts::Status;
 use pm2_clj_sync::preflight::Preflight;
-use pm2_clj_sync::status::AppStatus;
+use pm2_clj_sync::status::{Summary, age, megabytes};
 use serde_json::json;
 
 use crate::commands::sync::{SyncInputs, existing};
@@ -41,50 +40,6 @@ pub struct StatusArgs {
     pub pm2: Pm2Inputs,
 }
 
-/// A duration as `5s`, `3m`, `2h` or `4d`.
-fn age(ms: u64) -> String {
-    let s = ms / 1000;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86400 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
-}
-
-fn megabytes(bytes: u64) -> String {
-    format!("{:.1}MB", bytes as f64 / 1_048_576.0)
-}
-
-/// The row of one app: status (with the instance count), pid, uptime, restarts, cpu,
-/// memory.
-fn figures(row: &AppStatus) -> (String, Option<u32>, Option<u64>, u64, f64, u64) {
-    let procs = &row.processes;
-    let now = pm2_clj_runtime::verify::now_ms();
-    let status = match procs.first() {
-        None => "-".to_string(),
-        Some(_) if row.crash_loop => "crash-loop".to_string(),
-        Some(first) if procs.iter().all(|p| p.status == first.status) && procs.len() > 1 => {
-            format!("{} x{}", first.status.as_str(), procs.len())
-        }
-        Some(_) if procs.len() > 1 => "mixed".to_string(),
-        Some(first) => first.status.as_str().to_string(),
-    };
-    let uptime = procs
-        .iter()
-        .filter(|p| p.status == Status::Online)
-        .map(|p| now.saturating_sub(p.started_at))
-        .min();
-    (
-        status,
-        procs.iter().find_map(|p| p.pid),
-        uptime,
-        procs.iter().map(|p| p.restarts).sum(),
-        procs.iter().map(|p| p.cpu).sum(),
-        procs.iter().map(|p| p.memory).sum(),
-    )
-}
-
 /// Runs `status`.
 pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failure> {
     let paths = if args.paths.is_empty() {
@@ -104,12 +59,20 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
         *counts.entry(row.drift.text()).or_default() += 1;
     }
     let failed = view.failed_sources;
+    let now = pm2_clj_runtime::verify::now_ms();
     if json {
         for row in &rows {
-            let (status, pid, uptime, restarts, cpu, memory) = figures(row);
+            let Summary {
+                status,
+                pid,
+                uptime_ms,
+                restarts,
+                cpu,
+                memory,
+            } = row.summary(now);
             let line = json!({
                 "app": row.app, "source": row.source, "status": status, "pid": pid,
-                "uptime_ms": uptime, "restarts": restarts, "cpu": cpu, "memory": memory,
+                "uptime_ms": uptime_ms, "restarts": restarts, "cpu": cpu, "memory": memory,
                 "instances": row.processes.len(), "owned": row.owned, "drift": row.drift.text(),
                 "crash_loop": row.crash_loop,
             });
@@ -125,12 +88,19 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
         ];
         let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
         for row in &rows {
-            let (status, pid, uptime, restarts, cpu, memory) = figures(row);
+            let Summary {
+                status,
+                pid,
+                uptime_ms,
+                restarts,
+                cpu,
+                memory,
+            } = row.summary(now);
             table.push(vec![
                 row.app.clone(),
                 status,
                 pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                uptime.map(age).unwrap_or_else(|| "-".into()),
+                uptime_ms.map(age).unwrap_or_else(|| "-".into()),
                 restarts.to_string(),
                 format!("{cpu:.0}%"),
                 megabytes(memory),

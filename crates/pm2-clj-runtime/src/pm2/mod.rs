@@ -72,6 +72,53 @@ pub trait Pm2: Send + Sync {
     /// pm2's state changes as they happen, when its daemon can be subscribed to (it
     /// runs, and its bus answers); `None` leaves waiters polling the list.
     fn changes(&self) -> Option<Box<dyn Changes>>;
+
+    /// What pm2's bus says, for a live view (`top`): state changes and the lines apps
+    /// write, when its daemon can be subscribed to.
+    fn feed(&self) -> Option<Box<dyn Feed>>;
+}
+
+/// One thing pm2's bus said, as a live view uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Heard {
+    /// A process of the app changed state (a `process:event`).
+    Changed(String),
+    /// A process of the app was restarted or reloaded on request (a `process:event`
+    /// named `restart` or `reload`, which pm2 publishes for the actions it is asked):
+    /// its new restart is no crash.
+    Asked(String),
+    /// A process of the app wrote a line.
+    Line {
+        /// The app.
+        app: String,
+        /// The process's pm2 id.
+        pm_id: u64,
+        /// Whether it wrote it on standard error.
+        error: bool,
+        /// The line, without its newline.
+        text: String,
+    },
+}
+
+/// pm2's bus as [`Heard`] messages.
+pub trait Feed: Send {
+    /// The next message, waiting at most `timeout` (`Ok(None)`: none came); an error
+    /// once the feed has ended (the daemon went away).
+    fn next(&mut self, timeout: Duration) -> Result<Option<Heard>, RuntimeError>;
+}
+
+/// The bus of the daemon of `options`' home as a [`Feed`], when the daemon runs.
+fn listen(options: &Pm2Options) -> Option<Box<dyn Feed>> {
+    #[cfg(unix)]
+    {
+        let bus = native::Bus::connect(options.home.as_deref(), Duration::from_millis(200)).ok()?;
+        Some(Box::new(bus))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = options;
+        None
+    }
 }
 
 /// Which app a process just changed state of in pm2 (spawned, exited, restarted,

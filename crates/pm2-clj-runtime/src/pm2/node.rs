@@ -357,4 +357,8 @@ impl Pm2 for NodeDriver {
     fn changes(&self) -> Option<Box<dyn super::Changes>> {
         super::subscribe(&self.options)
     }
+
+    fn feed(&self) -> Option<Box<dyn super::Feed>> {
+        super::listen(&self.options)
+    }
 }

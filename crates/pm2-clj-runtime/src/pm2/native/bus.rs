@@ -234,6 +234,23 @@ impl crate::pm2::Changes for Bus {
     }
 }
 
+impl crate::pm2::Feed for Bus {
+    fn next(&mut self, timeout: Duration) -> Result<Option<crate::pm2::Heard>, RuntimeError> {
+        Ok(Bus::next(self, timeout)?.map(|message| match message {
+            BusMessage::Event(event) => match event.kind {
+                EventKind::Restart | EventKind::Reload => crate::pm2::Heard::Asked(event.name),
+                _ => crate::pm2::Heard::Changed(event.name),
+            },
+            BusMessage::Log(line) => crate::pm2::Heard::Line {
+                app: line.name,
+                pm_id: line.pm_id,
+                error: line.stream == LogStream::Err,
+                text: line.text,
+            },
+        }))
+    }
+}
+
 impl Drop for Bus {
     fn drop(&mut self) {
         let _ = self.stream.shutdown(Shutdown::Both);

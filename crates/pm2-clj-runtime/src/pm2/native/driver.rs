@@ -138,4 +138,8 @@ impl Pm2 for NativeDriver {
     fn changes(&self) -> Option<Box<dyn super::super::Changes>> {
         super::super::subscribe(&self.options)
     }
+
+    fn feed(&self) -> Option<Box<dyn super::super::Feed>> {
+        super::super::listen(&self.options)
+    }
 }
