@@ -30,9 +30,34 @@ pub struct Desired {
     pub name_place: Option<Place>,
     /// Its environment variables with scalar values, as text, as pm2 gets them.
     pub env: std::collections::BTreeMap<String, String>,
+    /// Its `increment_var`: the variable pm2 raises by one for each instance after the
+    /// first, so that instance's value is not the one written.
+    pub increment_var: Option<String>,
 }
 
 impl Desired {
+    /// Whether pm2 holding `held` for variable `key` of one of this app's processes is
+    /// what the source says: the written value, or for its `increment_var` the written
+    /// number raised by an instance's offset.
+    pub fn env_holds(&self, key: &str, held: Option<&str>) -> bool {
+        let Some(written) = self.env.get(key) else {
+            return true;
+        };
+        if held == Some(written.as_str()) {
+            return true;
+        }
+        if self.increment_var.as_deref() != Some(key) {
+            return false;
+        }
+        let (Some(held), Ok(base)) = (held.and_then(|h| h.parse::<i64>().ok()), written.parse::<i64>())
+        else {
+            return false;
+        };
+        let count = self.instances.unwrap_or(u64::MAX);
+        held.checked_sub(base)
+            .is_some_and(|offset| offset >= 0 && (offset as u64) < count)
+    }
+
     /// The process pm2 lists once this app runs (as `pm_id`, with `status`): its
     /// markers in its environment, in its folder. For planning against a pm2 that is not
     /// there (tests, benchmarks, dry runs of embedders).
@@ -183,6 +208,7 @@ fn prepare_from(path: &Path, settings: &LoadSettings, inputs_from: InputsFrom) -
             instances: app.fixed_instances(),
             name_place,
             env: app.env.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect(),
+            increment_var: app.increment_var.as_ref().map(|s| s.value.clone()),
             markers: markers.clone(),
         });
         *app = markers.apply(app);

@@ -160,9 +160,8 @@ fn what_changed(
         let changed = processes.iter().find_map(|p| {
             desired
                 .env
-                .iter()
-                .find(|(k, v)| p.env.get(*k) != Some(*v))
-                .map(|(k, _)| k)
+                .keys()
+                .find(|k| !desired.env_holds(k, p.env.get(*k).map(String::as_str)))
         });
         return changed.map(|k| (ActionKind::Reload, format!("env {k} changed by hand")));
     }

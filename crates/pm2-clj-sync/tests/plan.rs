@@ -261,6 +261,7 @@ fn apps_owned_by_sources_out_of_scope_are_left_alone() {
         instances: Some(1),
         name_place: None,
         env: Default::default(),
+        increment_var: None,
     };
     running.push(marked(&d, 99, "online"));
     assert!(running[2].markers.is_some());
@@ -406,4 +407,28 @@ fn an_app_reloaded_by_hand_with_other_values_is_reloaded_back() {
     let p = plan(&states, &[web, marked(&d[1], 2, "online")], &dir.scope());
     assert_eq!(kinds(&p), [(ActionKind::Reload, "web")]);
     assert_eq!(p.actions[0].reason, "env A changed by hand");
+}
+
+#[test]
+fn the_ports_pm2_gives_instances_by_increment_var_are_no_drift() {
+    let dir = Dir::new();
+    dir.write(
+        "a.pm2.edn",
+        r#"{:apps [{:name "web" :script "w.js" :instances 2 :increment-var "PORT" :env {:PORT 3100}}]}"#,
+    );
+    let states = dir.states();
+    let d = desired(&states);
+    let first = marked(&d[0], 1, "online");
+    let mut second = marked(&d[0], 2, "online");
+    second.env.insert("PORT".into(), "3101".into());
+    assert!(
+        plan(&states, &[first.clone(), second.clone()], &dir.scope())
+            .actions
+            .is_empty(),
+        "pm2 raises PORT by one for the second instance"
+    );
+    second.env.insert("PORT".into(), "3102".into());
+    let p = plan(&states, &[first, second], &dir.scope());
+    assert_eq!(kinds(&p), [(ActionKind::Reload, "web")]);
+    assert_eq!(p.actions[0].reason, "env PORT changed by hand");
 }
