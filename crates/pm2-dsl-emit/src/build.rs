@@ -662,15 +662,15 @@ fn finish_apps(
                     continue;
                 }
                 "image" => {
-                    own.image = crate::targets::image(&value, problems);
+                    own.image = crate::target_values::image(&value, problems);
                     continue;
                 }
                 "ports" => {
-                    own.ports = crate::targets::ports(&value, problems);
+                    own.ports = crate::target_values::ports(&value, problems);
                     continue;
                 }
                 "export" => {
-                    own.export = crate::targets::escapes(&value, problems);
+                    own.export = crate::target_values::escapes(&value, problems);
                     continue;
                 }
                 _ => {}

@@ -53,6 +53,7 @@ pub mod overrides;
 mod render;
 pub mod schema;
 mod spec;
+mod target_values;
 pub mod targets;
 mod validate;
 
