@@ -30,8 +30,9 @@ fn an_app_that_crashes_at_once_fails_start_and_is_gone_afterwards() {
     exits(&out, 3);
     assert!(
         started.elapsed() < Duration::from_secs(10),
-        "caught quickly: {:?}",
-        started.elapsed()
+        "caught quickly: {:?}\n{}",
+        started.elapsed(),
+        said(&out)
     );
     let text = said(&out);
     assert!(text.contains("crash did not stay up"), "{text}");

@@ -232,7 +232,10 @@ pub fn watch(
             } else {
                 failures = 0;
             }
-            daemon_seen = socket.exists();
+            // A daemon that ran when the round began was seen, even if a `pm2 kill`
+            // removed its socket before the round ended (its pid file goes later): the
+            // next tick then finds the socket gone and syncs again.
+            daemon_seen = socket.exists() || (daemon.is_some() && !replaced);
         }
         let events = match rx.recv_timeout(TICK) {
             Ok(events) => Some(events),
