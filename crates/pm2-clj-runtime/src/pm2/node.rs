@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pm2_clj_sync::process::{Process, list_of};
 use serde_json::{Value as Json, json};
@@ -42,6 +42,10 @@ struct Helper {
     pending: Arc<Mutex<HashMap<u64, Sender<Answer>>>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
     version: String,
+    /// The pid of the pm2 daemon it connected to (`PM2_HOME/pm2.pid`), when known: a
+    /// helper left connected to a daemon that was replaced (`pm2 kill`, then a new one)
+    /// may never answer.
+    daemon: Option<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -57,7 +61,15 @@ impl Helper {
     fn kill(&self) {
         kill(&mut lock(&self.child));
     }
+
+    /// Whether the helper's process has exited.
+    fn exited(&self) -> bool {
+        lock(&self.child).try_wait().is_ok_and(|status| status.is_some())
+    }
 }
+
+/// How often a call waiting for the helper looks whether it is still there.
+const HELPER_LOOK: Duration = Duration::from_millis(100);
 
 impl Drop for Helper {
     fn drop(&mut self) {
@@ -219,6 +231,7 @@ impl NodeDriver {
                 pending,
                 stderr,
                 version,
+                daemon: self.daemon_pid(),
             })),
             Ok(Err(fatal)) => {
                 kill(&mut child);
@@ -243,11 +256,21 @@ impl NodeDriver {
         }
     }
 
-    /// The running helper, started again if an earlier call killed it.
+    /// The pid pm2's daemon wrote into `PM2_HOME/pm2.pid`, when it runs.
+    fn daemon_pid(&self) -> Option<String> {
+        std::fs::read_to_string(crate::lock::pm2_home(self.options.home.as_deref()).join("pm2.pid")).ok()
+    }
+
+    /// The running helper, started again if an earlier call killed it or if the daemon
+    /// it connected to was replaced.
     fn helper(&self) -> Result<Arc<Helper>, RuntimeError> {
         let mut slot = lock(&self.helper);
         if let Some(helper) = &*slot {
-            return Ok(helper.clone());
+            if helper.daemon.is_none() || helper.daemon == self.daemon_pid() {
+                return Ok(helper.clone());
+            }
+            helper.kill();
+            *slot = None;
         }
         let helper = self.spawn().map_err(|e| match e {
             StartError::CannotLoad(why) => failed("connect", why),
@@ -272,7 +295,23 @@ impl NodeDriver {
                 format!("the pm2 helper is gone ({e}): {}", helper.stderr_tail()),
             ));
         }
-        match rx.recv_timeout(self.options.timeout) {
+        // Waited for in slices: a helper that exited (it does when pm2's daemon goes
+        // away, `pm2 kill`) fails the call at once rather than at the timeout.
+        let deadline = Instant::now() + self.options.timeout;
+        let answer = loop {
+            let slice = deadline
+                .saturating_duration_since(Instant::now())
+                .min(HELPER_LOOK);
+            match rx.recv_timeout(slice) {
+                Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {
+                    if helper.exited() {
+                        break Err(RecvTimeoutError::Disconnected);
+                    }
+                }
+                other => break other,
+            }
+        };
+        match answer {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(message)) => Err(failed(action, message)),
             Err(RecvTimeoutError::Timeout) => {
@@ -281,6 +320,7 @@ impl NodeDriver {
                 Err(timed_out(action, self.options.timeout))
             }
             Err(RecvTimeoutError::Disconnected) => {
+                lock(&helper.pending).remove(&id);
                 self.discard(&helper);
                 std::thread::sleep(Duration::from_millis(50));
                 Err(failed(
