@@ -184,8 +184,15 @@ pub fn watch(
         tree.states.len()
     )));
     let home = crate::lock::pm2_home(options.sync.home.as_deref());
-    let socket = home.join("rpc.sock");
-    let mut daemon_seen = socket.exists();
+    // The daemon last seen, by the pid it wrote (None: none runs): one that went away
+    // or was replaced (`pm2 kill`, then any pm2 command starts a new, empty one within
+    // a tick) has lost the apps.
+    let daemon_now = || {
+        home.join("rpc.sock")
+            .exists()
+            .then(|| std::fs::read_to_string(home.join("pm2.pid")).unwrap_or_default())
+    };
+    let mut daemon_seen = daemon_now();
     let mut held = Held::default();
     let mut root_watched = true;
     let mut outside = BTreeSet::new();
@@ -235,7 +242,7 @@ pub fn watch(
             // A daemon that ran when the round began was seen, even if a `pm2 kill`
             // removed its socket before the round ended (its pid file goes later): the
             // next tick then finds the socket gone and syncs again.
-            daemon_seen = socket.exists() || (daemon.is_some() && !replaced);
+            daemon_seen = daemon_now().or(if replaced { None } else { daemon });
         }
         let events = match rx.recv_timeout(TICK) {
             Ok(events) => Some(events),
@@ -254,18 +261,20 @@ pub fn watch(
             next_resync = options.resync_every.map(|every| now + every);
             due = true;
         }
-        // pm2's daemon went away (`pm2 kill`, a crash): its socket is gone at once, so
-        // its apps are started again now rather than at the next resync.
-        let daemon_there = socket.exists();
-        if daemon_seen && !daemon_there {
-            reporter.report(Event::Note(
-                "pm2's daemon is gone (its socket was removed); syncing again".to_string(),
-            ));
+        // pm2's daemon went away (`pm2 kill`, a crash) or another took its place: its
+        // apps are started again now rather than at the next resync.
+        let daemon = daemon_now();
+        if daemon_seen.is_some() && daemon != daemon_seen {
+            let what = match daemon {
+                None => "pm2's daemon is gone (its socket was removed); syncing again",
+                Some(_) => "pm2's daemon was replaced by another; syncing again",
+            };
+            reporter.report(Event::Note(what.to_string()));
             // A new pm2 is a new start: what failed with the old one is tried again.
             held.sources.clear();
             due = true;
         }
-        daemon_seen = daemon_seen && daemon_there;
+        daemon_seen = daemon;
         let changed = match events {
             Some(Ok(events)) => events
                 .iter()

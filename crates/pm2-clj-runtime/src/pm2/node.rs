@@ -261,6 +261,13 @@ impl NodeDriver {
         std::fs::read_to_string(crate::lock::pm2_home(self.options.home.as_deref()).join("pm2.pid")).ok()
     }
 
+    /// Whether the daemon `helper` connected to is gone (its socket removed, or another
+    /// daemon's pid in its place): a call waiting on it would wait out its timeout.
+    fn daemon_gone(&self, helper: &Helper) -> bool {
+        helper.daemon.is_some()
+            && (!super::daemon_runs(self.options.home.as_deref()) || self.daemon_pid() != helper.daemon)
+    }
+
     /// The running helper, started again if an earlier call killed it or if the daemon
     /// it connected to was replaced.
     fn helper(&self) -> Result<Arc<Helper>, RuntimeError> {
@@ -296,7 +303,8 @@ impl NodeDriver {
             ));
         }
         // Waited for in slices: a helper that exited (it does when pm2's daemon goes
-        // away, `pm2 kill`) fails the call at once rather than at the timeout.
+        // away, `pm2 kill`), or whose daemon is gone, fails the call at once rather than
+        // at the timeout.
         let deadline = Instant::now() + self.options.timeout;
         let answer = loop {
             let slice = deadline
@@ -304,7 +312,7 @@ impl NodeDriver {
                 .min(HELPER_LOOK);
             match rx.recv_timeout(slice) {
                 Err(RecvTimeoutError::Timeout) if Instant::now() < deadline => {
-                    if helper.exited() {
+                    if helper.exited() || self.daemon_gone(&helper) {
                         break Err(RecvTimeoutError::Disconnected);
                     }
                 }
@@ -321,7 +329,14 @@ impl NodeDriver {
             }
             Err(RecvTimeoutError::Disconnected) => {
                 lock(&helper.pending).remove(&id);
+                let daemon_gone = self.daemon_gone(&helper);
                 self.discard(&helper);
+                if daemon_gone {
+                    return Err(failed(
+                        action,
+                        "pm2's daemon went away during the call".to_string(),
+                    ));
+                }
                 std::thread::sleep(Duration::from_millis(50));
                 Err(failed(
                     action,
