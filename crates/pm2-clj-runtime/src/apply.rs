@@ -548,6 +548,36 @@ fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Do
     }
 }
 
+/// How many times an undo asks pm2 to delete processes it still lists.
+const DELETE_TRIES: usize = 4;
+/// How long an undo waits for a deleted process to leave pm2's list before asking again.
+const DELETE_SETTLE: Duration = Duration::from_millis(750);
+
+/// Deletes the processes `ids`, and again while pm2 still lists one of them: a process
+/// that crashes at once can be put back by pm2's own pending restart after a delete.
+fn delete_for_good(pm2: &dyn Pm2, ids: &[u64]) -> Result<(), RuntimeError> {
+    for attempt in 0..DELETE_TRIES {
+        match pm2.delete(ids) {
+            // A later try may find some gone meanwhile: the list below is the judge.
+            Err(e) if attempt == 0 => return Err(e),
+            _ => {}
+        }
+        let settled = Instant::now() + DELETE_SETTLE;
+        loop {
+            let left = pm2.list()?.iter().any(|p| ids.contains(&p.pm_id));
+            if !left {
+                return Ok(());
+            }
+            if Instant::now() >= settled {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    // Still listed: the check that follows says so.
+    Ok(())
+}
+
 /// Runs the undo steps last-first; returns what to verify afterwards.
 fn roll_back(
     pm2: &dyn Pm2,
@@ -561,7 +591,7 @@ fn roll_back(
         let since = now_ms();
         let (app, what, result) = match step {
             Undo::Delete { app, ids } => {
-                let r = pm2.delete(&ids);
+                let r = delete_for_good(pm2, &ids);
                 if r.is_ok() {
                     restored.push(Check::gone(&app, since));
                 }

@@ -2,12 +2,16 @@
 //! temporary `PM2_HOME`, and killed when the handle drops.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
+
+/// The longest one call of pm2's command line may take in a test.
+pub const PM2_CALL_LIMIT: Duration = Duration::from_secs(60);
 
 use crate::repo_root;
 
@@ -191,9 +195,43 @@ impl Pm2 {
         cmd
     }
 
-    /// Runs pm2 with `args` and returns its output.
+    /// Runs pm2 with `args` and returns its output; panics if it has not finished within
+    /// [`PM2_CALL_LIMIT`] (two daemons racing for one home can leave pm2's command line
+    /// waiting for ever: a test fails rather than hangs).
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command(&self.bin).args(args).output().expect("run pm2")
+        let mut child = self
+            .command(&self.bin)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run pm2");
+        let read = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = read(Box::new(child.stdout.take().expect("piped stdout")));
+        let stderr = read(Box::new(child.stderr.take().expect("piped stderr")));
+        let deadline = Instant::now() + PM2_CALL_LIMIT;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for pm2") {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("pm2 {} did not finish within {PM2_CALL_LIMIT:?}", args.join(" "));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        }
     }
 
     /// `pm2 jlist`.
