@@ -172,6 +172,35 @@ impl Export {
     pub fn failed(&self) -> bool {
         self.problems.iter().any(|p| !p.is_warning())
     }
+
+    /// What every target does once its apps are exported: a file name written twice
+    /// is an error, a `.gitignore` (with `ignored`, the private files' pattern, under a
+    /// comment naming them as `what`) keeps private files out of git, and files and
+    /// folders come in a stable order.
+    fn finish(mut self, what: &str, ignored: &str) -> Export {
+        let mut seen = std::collections::BTreeSet::new();
+        for file in &self.files {
+            if !seen.insert(file.name.clone()) {
+                self.problems.push(ExportProblem::new(
+                    ExportErrorKind::NameClash {
+                        file: file.name.clone(),
+                    },
+                    None,
+                ));
+            }
+        }
+        if self.files.iter().any(|f| f.private) {
+            self.files.push(File {
+                name: ".gitignore".into(),
+                content: format!("# Written by pm2-clj export: {what} hold secrets.\n{ignored}\n"),
+                private: false,
+            });
+        }
+        self.files.sort_by(|a, b| a.name.cmp(&b.name));
+        self.folders.sort();
+        self.folders.dedup();
+        self
+    }
 }
 
 /// Exports `inputs` to `settings.target`.

@@ -14,7 +14,6 @@
 pub mod model;
 pub mod probe;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,7 +24,7 @@ use pm2_dsl_eval::{Value, ValueKind, closest};
 use pm2_dsl_reader::Span;
 use serde_json::Value as Json;
 
-use crate::error::{ExportErrorKind, ExportProblem};
+use crate::error::ExportErrorKind;
 use crate::program::{self, Ctx, Report, app_name, args, by_extension};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
@@ -46,26 +45,7 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     for input in inputs {
         ecosystem(input, settings, &mut out);
     }
-    let mut seen = BTreeSet::new();
-    for file in &out.files {
-        if !seen.insert(file.name.clone()) {
-            out.problems.push(ExportProblem::new(
-                ExportErrorKind::NameClash {
-                    file: file.name.clone(),
-                },
-                None,
-            ));
-        }
-    }
-    if out.files.iter().any(|f| f.private) {
-        out.files.push(File {
-            name: ".gitignore".into(),
-            content: "# Written by pm2-clj export: the .env files hold secrets.\n*.env\n".into(),
-            private: false,
-        });
-    }
-    out.files.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    out.finish("the .env files", "*.env")
 }
 
 /// Whether compose takes `name` as a service name.

@@ -39,7 +39,7 @@ use pm2_dsl_reader::Span;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ExportErrorKind, ExportProblem};
+use crate::error::ExportErrorKind;
 use crate::program::{self, Ctx, Report, app_name};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
@@ -58,26 +58,7 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     for input in inputs {
         ecosystem(input, settings, &mut out);
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for file in &out.files {
-        if !seen.insert(file.name.clone()) {
-            out.problems.push(ExportProblem::new(
-                ExportErrorKind::NameClash {
-                    file: file.name.clone(),
-                },
-                None,
-            ));
-        }
-    }
-    if out.files.iter().any(|f| f.private) {
-        out.files.push(File {
-            name: ".gitignore".into(),
-            content: "# Written by pm2-clj export: the Secrets hold secrets.\n*.secret.yaml\n".into(),
-            private: false,
-        });
-    }
-    out.files.sort_by(|a, b| a.name.cmp(&b.name));
-    out
+    out.finish("the Secrets", "*.secret.yaml")
 }
 
 /// Kubernetes's name rules, checked into the export's problems.

@@ -12,7 +12,6 @@
 pub mod calendar;
 pub mod syntax;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -20,7 +19,7 @@ use pm2_dsl_emit::{AppSpec, Instances, LogFile, Principal, Setting};
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::Span;
 
-use crate::error::{ExportErrorKind, ExportProblem};
+use crate::error::ExportErrorKind;
 use crate::program::{self, Ctx, Report, app_name, args, by_extension, is_command};
 use crate::table::{Fidelity, Target, row_of};
 use crate::{Export, File, Input, Settings};
@@ -95,28 +94,7 @@ pub fn export(inputs: &[Input], settings: &Settings) -> Export {
     for input in inputs {
         ecosystem(input, settings, &mut out);
     }
-    let mut seen = BTreeSet::new();
-    for file in &out.files {
-        if !seen.insert(file.name.clone()) {
-            out.problems.push(ExportProblem::new(
-                ExportErrorKind::NameClash {
-                    file: file.name.clone(),
-                },
-                None,
-            ));
-        }
-    }
-    if out.files.iter().any(|f| f.private) {
-        out.files.push(File {
-            name: ".gitignore".into(),
-            content: "# Written by pm2-clj export: the .env files hold secrets.\n*.env\n".into(),
-            private: false,
-        });
-    }
-    out.files.sort_by(|a, b| a.name.cmp(&b.name));
-    out.folders.sort();
-    out.folders.dedup();
-    out
+    out.finish("the .env files", "*.env")
 }
 
 fn row(option: &str) -> &'static crate::table::Row {
