@@ -16,7 +16,9 @@ mod pm2;
 mod unprivileged;
 
 pub use compare::assert_same_apps;
-pub use pm2::{App, Pm2, Pm2Read, pm2_6_bin, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with};
+pub use pm2::{
+    App, PM2_CALL_LIMIT, Pm2, Pm2Read, pm2_6_bin, pm2_bin, pm2_package_dir, pm2_reads, pm2_reads_with,
+};
 pub use unprivileged::{unprivileged, unprivileged_command};
 
 /// The README's Rust examples (its "Embedding the language"), compiled by `cargo test
