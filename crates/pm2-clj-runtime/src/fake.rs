@@ -32,6 +32,10 @@ struct State {
     next_id: u64,
     calls: Vec<String>,
     refuse: Vec<String>,
+    /// How long a list takes (pm2's daemon answers a list of 50 apps in milliseconds).
+    list_takes: std::time::Duration,
+    /// How many lists were read.
+    lists: u64,
     modules: Json,
     subscribers: Vec<Sender<String>>,
     feeds: Vec<Sender<Heard>>,
@@ -63,6 +67,16 @@ impl FakePm2 {
     /// Every call so far, as `verb name` or `verb id,id`.
     pub fn calls(&self) -> Vec<String> {
         self.state.lock().unwrap().calls.clone()
+    }
+
+    /// Makes every list take `time`, as a busy daemon's does.
+    pub fn slow_lists(&self, time: std::time::Duration) {
+        self.state.lock().unwrap().list_takes = time;
+    }
+
+    /// How many lists were read so far.
+    pub fn lists(&self) -> u64 {
+        self.state.lock().unwrap().lists
     }
 
     /// Makes calls that read `call` fail.
@@ -182,7 +196,10 @@ fn ids_text(ids: &[u64]) -> String {
 
 impl Pm2 for FakePm2 {
     fn list(&self) -> Result<Vec<Process>, RuntimeError> {
-        let state = self.state.lock().unwrap();
+        let takes = self.state.lock().unwrap().list_takes;
+        std::thread::sleep(takes);
+        let mut state = self.state.lock().unwrap();
+        state.lists += 1;
         Ok(state
             .procs
             .iter()
