@@ -186,10 +186,10 @@ fn every_example_exports_schema_valid_compose() {
             .unwrap_or_else(|e| panic!("{}: {e}", source.display()));
         for app in &mut loaded.built.ecosystem.apps {
             if app.image.is_none() {
-                app.image = Some(Setting {
+                app.image = Some(Box::new(Setting {
                     value: "example/app:1".into(),
                     written: Value::string("example/app:1"),
-                });
+                }));
             }
         }
         let export = exported(&loaded, source, None, true);

@@ -662,15 +662,15 @@ fn finish_apps(
                     continue;
                 }
                 "image" => {
-                    own.image = crate::target_values::image(&value, problems);
+                    own.image = crate::target_values::image(&value, problems).map(Box::new);
                     continue;
                 }
                 "ports" => {
-                    own.ports = crate::target_values::ports(&value, problems);
+                    own.ports = crate::target_values::ports(&value, problems).map(Box::new);
                     continue;
                 }
                 "export" => {
-                    own.export = crate::target_values::escapes(&value, problems);
+                    own.export = crate::target_values::escapes(&value, problems).map(Box::new);
                     continue;
                 }
                 _ => {}

@@ -33,14 +33,19 @@ pub struct Setting<T> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Own {
     /// `:image`.
-    pub image: Option<Setting<String>>,
+    pub image: Option<Box<Setting<String>>>,
     /// `:ports`.
-    pub ports: Option<Setting<Vec<Port>>>,
+    pub ports: Option<Box<Setting<Vec<Port>>>>,
     /// `:export`.
-    pub export: Option<Setting<Escapes>>,
+    pub export: Option<Box<Setting<Escapes>>>,
 }
 
 impl<T> Setting<T> {
+    /// Where the value is written in the source.
+    pub fn origin(&self) -> pm2_dsl_eval::Origin {
+        self.written.origin()
+    }
+
     /// Where the value came from, when it is not to be shown (see [`Hidden`]).
     pub fn hidden(&self) -> Option<&Hidden> {
         self.written.hidden()
@@ -391,7 +396,7 @@ macro_rules! typed_app {
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
         pub struct AppSpec {
-            $( $(#[$doc])* pub $field: Option<Setting<$ty>>, )*
+            $( $(#[$doc])* pub $field: Option<Box<Setting<$ty>>>, )*
             /// `env`: the variables the app gets, in order.
             pub env: EnvMap,
             /// `env_<name>` blocks (`env_production`), in order: what `pm2 start --env
@@ -401,13 +406,13 @@ macro_rules! typed_app {
             pub health: Option<Health>,
             /// `:image`: what a container target runs (pm2-clj's; not written into the
             /// PM2 file).
-            pub image: Option<Setting<String>>,
+            pub image: Option<Box<Setting<String>>>,
             /// `:ports`: the ports it listens on besides `port` (pm2-clj's; not written
             /// into the PM2 file). [`AppSpec::listens_on`] gives both.
-            pub ports: Option<Setting<Vec<Port>>>,
+            pub ports: Option<Box<Setting<Vec<Port>>>>,
             /// `:export`: per target, a map merged into what the target generates
             /// (pm2-clj's; not written into the PM2 file).
-            pub export: Option<Setting<Escapes>>,
+            pub export: Option<Box<Setting<Escapes>>>,
             /// Every option as written, in source order: what the PM2 file holds.
             written: Vec<(String, Value)>,
         }
@@ -434,10 +439,10 @@ macro_rules! typed_app {
                 for (key, value) in &written {
                     match key.as_str() {
                         $( $key => {
-                            app.$field = <$ty as Typed>::read(value).map(|typed| Setting {
+                            app.$field = <$ty as Typed>::read(value).map(|typed| Box::new(Setting {
                                 value: typed,
                                 written: value.clone(),
-                            });
+                            }));
                         } )*
                         "env" => app.env = env_map(value),
                         block if block.starts_with("env_") => app.env_blocks.push((block.to_string(), env_map(value))),
@@ -683,6 +688,14 @@ mod tests {
             .collect();
         assert!(missing.is_empty(), "no field for {missing:?}");
         assert_eq!(TYPED_OPTIONS.len() + 1, crate::schema::OPTIONS.len());
+    }
+
+    #[test]
+    fn an_app_stays_small() {
+        // A field holds a pointer; only the options set take room. Inline, an app took
+        // 5 KB: a 100-app render wrote half a megabyte of unset fields into fresh pages.
+        let size = std::mem::size_of::<AppSpec>();
+        assert!(size <= 1024, "{size} bytes");
     }
 
     #[test]

@@ -21,7 +21,6 @@ use indexmap::IndexMap;
 use pm2_dsl_emit::targets::Protocol;
 use pm2_dsl_emit::{AppSpec, Instances, Principal, Setting};
 use pm2_dsl_eval::{Value, ValueKind, closest};
-use pm2_dsl_reader::Span;
 use serde_json::Value as Json;
 
 use crate::error::ExportErrorKind;
@@ -68,10 +67,6 @@ pub fn project_name_ok(name: &str) -> bool {
 
 fn row(option: &str) -> &'static crate::table::Row {
     row_of(option, TARGET).expect("every option has a compose row (tested)")
-}
-
-fn at<T>(s: &Setting<T>) -> Option<Span> {
-    s.written.origin()
 }
 
 fn file_name(path: &Path) -> String {
@@ -190,26 +185,26 @@ fn command(app: &AppSpec, ctx: &mut Ctx) -> Option<(Vec<String>, Option<String>)
     let mut hidden = Vec::new();
     if let Some((program, setting)) = &interpreter {
         if setting.written.contains_hidden() {
-            hidden.push(("exec_interpreter", at(setting)));
+            hidden.push(("exec_interpreter", setting.origin()));
         }
         words.push(program.clone());
         if let Some(a) = &app.interpreter_args {
             for (text, h) in args(a) {
                 if h {
-                    hidden.push(("node_args", at(a)));
+                    hidden.push(("node_args", a.origin()));
                 }
                 words.push(text);
             }
         }
     }
     if script.written.contains_hidden() {
-        hidden.push(("script", at(script)));
+        hidden.push(("script", script.origin()));
     }
     words.push(script.value.clone());
     if let Some(a) = &app.args {
         for (text, h) in args(a) {
             if h {
-                hidden.push(("args", at(a)));
+                hidden.push(("args", a.origin()));
             }
             words.push(text);
         }
@@ -238,7 +233,7 @@ fn principal(p: &Principal) -> String {
 /// environment file's lines, or `None` after reporting why not.
 fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>)> {
     let name = app_name(app)?;
-    let name_at = app.name.as_ref().and_then(at);
+    let name_at = app.name.as_deref().and_then(Setting::origin);
     if !service_name_ok(&name) {
         ctx.push(ExportErrorKind::BadName { name, target: TARGET }, name_at);
         return None;
@@ -260,12 +255,15 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
                 option: ":image".into(),
                 target: Target::Compose,
             },
-            at(image),
+            image.origin(),
         );
     }
     if let Some(cwd) = &app.cwd {
         if Path::new(&cwd.value).is_relative() {
-            ctx.push(ExportErrorKind::RelativePath { option: "cwd".into() }, at(cwd));
+            ctx.push(
+                ExportErrorKind::RelativePath { option: "cwd".into() },
+                cwd.origin(),
+            );
         }
         service.working_dir = Some(cwd.value.clone());
     }
@@ -275,7 +273,7 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
         (None, Some(g)) => {
             ctx.report(
                 "gid",
-                at(g),
+                g.origin(),
                 Fidelity::None,
                 "compose sets a group only with a user (user: UID:GID): give uid too",
             );
@@ -313,7 +311,7 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
         if replicas > 1 {
             ctx.report(
                 "increment_var",
-                at(var),
+                var.origin(),
                 Fidelity::None,
                 "compose gives every replica the same environment, so each cannot get its own value: run one instance per app",
             );
@@ -374,7 +372,7 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
     {
         ctx.report(
             "max_memory_restart",
-            at(m),
+            m.origin(),
             Fidelity::None,
             "docker refuses a memory limit under 6 MB (6m)",
         );
@@ -434,7 +432,7 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
                 app: name.clone(),
                 target: TARGET,
             },
-            name_at.or(app.script.as_ref().and_then(at)),
+            name_at.or(app.script.as_deref().and_then(Setting::origin)),
         );
     }
     let replicas = merged.deploy.as_ref().and_then(|d| d.replicas).unwrap_or(1);
@@ -458,7 +456,7 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
                     replicas,
                 },
                 span.or(escape.and_then(Value::origin))
-                    .or(app.instances.as_ref().and_then(at)),
+                    .or(app.instances.as_deref().and_then(Setting::origin)),
             );
         }
     }

@@ -98,10 +98,6 @@ fn row(option: &str) -> &'static crate::table::Row {
     row_of(option, TARGET).expect("every option has a kubernetes row (tested)")
 }
 
-fn at<T>(s: &Setting<T>) -> Option<Span> {
-    s.written.origin()
-}
-
 fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
     let mut ctx = Ctx {
         settings,
@@ -193,8 +189,8 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
     let mut command = Vec::new();
     let program = match &app.interpreter {
         Some(i) if i.value == "none" => None,
-        Some(i) => Some((i.value.clone(), at(i), i.written.contains_hidden())),
-        None => crate::program::by_extension(&script.value).map(|p| (p.to_string(), at(script), false)),
+        Some(i) => Some((i.value.clone(), i.origin(), i.written.contains_hidden())),
+        None => crate::program::by_extension(&script.value).map(|p| (p.to_string(), script.origin(), false)),
     };
     match program {
         None => {
@@ -204,7 +200,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
                         option: "script".into(),
                         target: TARGET,
                     },
-                    at(script),
+                    script.origin(),
                 );
                 return None;
             }
@@ -224,13 +220,13 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
             command.push(literal(&program));
             if let Some(a) = &app.interpreter_args {
                 for (text, hidden) in crate::program::args(a) {
-                    command.push(word(&text, hidden, at(a), env));
+                    command.push(word(&text, hidden, a.origin(), env));
                 }
             }
             command.push(word(
                 &script.value,
                 script.written.contains_hidden(),
-                at(script),
+                script.origin(),
                 env,
             ));
         }
@@ -238,7 +234,7 @@ fn command(app: &AppSpec, env: &mut Env, ctx: &mut Ctx) -> Option<(Vec<String>, 
     let mut args = Vec::new();
     if let Some(a) = &app.args {
         for (text, hidden) in crate::program::args(a) {
-            args.push(word(&text, hidden, at(a), env));
+            args.push(word(&text, hidden, a.origin(), env));
         }
     }
     Some((command, args))
@@ -341,7 +337,7 @@ impl Object {
 
 fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Option<Vec<File>> {
     let name = app_name(app)?;
-    let name_at = app.name.as_ref().and_then(at);
+    let name_at = app.name.as_deref().and_then(Setting::origin);
     let ports = app.listens_on();
     let rule = if ports.is_empty() {
         Rule::Dns1123Label
@@ -394,7 +390,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 option: ":image".into(),
                 target: TARGET,
             },
-            at(image),
+            image.origin(),
         );
     }
     let image = match &app.image {
@@ -426,7 +422,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 why: "an app that is not restarted is not a Deployment (whose pods always restart); a Job runs it once".into(),
                 choice: ":export {:kubernetes {:kind :job}}".into(),
             },
-            app.autorestart.as_ref().and_then(at),
+            app.autorestart.as_deref().and_then(Setting::origin),
         ),
         (true, Kind::Job) => ctx.push(
             ExportErrorKind::BadOverride {
@@ -471,7 +467,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             ns,
             "a namespace",
             Rule::Dns1123Label,
-            app.namespace.as_ref().and_then(at),
+            app.namespace.as_deref().and_then(Setting::origin),
         )
     {
         return None;
@@ -539,7 +535,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         let r = row("max_memory_restart");
         ctx.report(
             "max_memory_restart",
-            at(m),
+            m.origin(),
             r.fidelity,
             &format!(
                 "resources.limits.memory: {}, {}",
@@ -585,7 +581,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         let r = row("kill_timeout");
         ctx.report(
             "kill_timeout",
-            app.kill_timeout.as_ref().and_then(at).or(name_at),
+            app.kill_timeout.as_deref().and_then(Setting::origin).or(name_at),
             r.fidelity,
             &format!(
                 "terminationGracePeriodSeconds: {}; {}",
@@ -595,7 +591,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         );
     }
     let security_context = {
-        let id = |p: &Option<Setting<Principal>>, option: &str, ctx: &mut Ctx| match p {
+        let id = |p: Option<&Setting<Principal>>, option: &str, ctx: &mut Ctx| match p {
             Some(Setting {
                 value: Principal::Id(id),
                 ..
@@ -606,13 +602,13 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                     ..
                 },
             ) => {
-                ctx.report(option, at(s), Fidelity::None, &format!("Kubernetes takes a number, not the name {n:?} (the image's users are not known at export)"));
+                ctx.report(option, s.origin(), Fidelity::None, &format!("Kubernetes takes a number, not the name {n:?} (the image's users are not known at export)"));
                 None
             }
             None => None,
         };
-        let user = id(&app.uid, "uid", ctx);
-        let group = id(&app.gid, "gid", ctx);
+        let user = id(app.uid.as_deref(), "uid", ctx);
+        let group = id(app.gid.as_deref(), "gid", ctx);
         (user.is_some() || group.is_some()).then(|| PodSecurityContext {
             run_as_user: user,
             run_as_group: group,
@@ -684,10 +680,10 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
     }
     if let Some(cron) = &app.cron_restart {
         match (&hatch.cron_image, hatch.kind, units::schedule(&cron.value)) {
-            (_, _, Err(why)) => ctx.report("cron_restart", at(cron), Fidelity::None, &why),
+            (_, _, Err(why)) => ctx.report("cron_restart", cron.origin(), Fidelity::None, &why),
             (_, Kind::Job, _) => ctx.report(
                 "cron_restart",
-                at(cron),
+                cron.origin(),
                 Fidelity::None,
                 "a Job runs once; restarting it on a schedule would be a CronJob of the app",
             ),
@@ -698,7 +694,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                     why: "Kubernetes restarts nothing on a schedule; a CronJob can run `kubectl rollout restart` (a rolling restart) with a ServiceAccount allowed to do only that".into(),
                     choice: ":export {:kubernetes {:cron-restart {:image \"registry.k8s.io/kubectl:v1.33.0\"}}}".into(),
                 },
-                at(cron),
+                cron.origin(),
             ),
             (Some(kubectl), Kind::Deployment, Ok(schedule)) => {
                 let restart = names_of("restart");
@@ -714,7 +710,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                     );
                 } else {
                     let r = row("cron_restart");
-                    ctx.report("cron_restart", at(cron), r.fidelity, r.note);
+                    ctx.report("cron_restart", cron.origin(), r.fidelity, r.note);
                     objects.extend(restart_objects(&name, &restart, &schedule, kubectl, namespace.as_deref(), &meta));
                 }
             }
@@ -845,19 +841,19 @@ fn environment(app: &AppSpec, count: u64, env: &mut Env, ctx: &mut Ctx) {
             "PORT",
             port.value.to_string(),
             port.written.contains_hidden(),
-            at(port),
+            port.origin(),
         );
     }
     if let Some(var) = &app.increment_var {
         if count > 1 {
             ctx.report(
                 "increment_var",
-                at(var),
+                var.origin(),
                 Fidelity::None,
                 "a Deployment's pods are alike: none has a number of its own to add",
             );
         } else if !app.env.contains_key(&var.value) {
-            env.set(&var.value, "0".into(), false, at(var));
+            env.set(&var.value, "0".into(), false, var.origin());
         }
     }
     let instance_var = app
@@ -868,7 +864,7 @@ fn environment(app: &AppSpec, count: u64, env: &mut Env, ctx: &mut Ctx) {
         let r = row("instance_var");
         ctx.report(
             "instance_var",
-            app.instances.as_ref().and_then(at),
+            app.instances.as_deref().and_then(Setting::origin),
             r.fidelity,
             r.note,
         );

@@ -182,10 +182,6 @@ struct Units {
     timer: Option<String>,
 }
 
-fn at<T>(s: &Setting<T>) -> Option<Span> {
-    s.written.origin()
-}
-
 /// The environment an app gets, each variable plain or hidden, in order; later ones
 /// replace earlier ones of the same name.
 #[derive(Default)]
@@ -206,7 +202,7 @@ fn unit_files(
     folders: &mut Vec<String>,
 ) -> Option<Units> {
     let name = app_name(app)?;
-    let name_at = app.name.as_ref().and_then(at);
+    let name_at = app.name.as_deref().and_then(Setting::origin);
     if !syntax::unit_name_ok(&name) {
         ctx.push(
             ExportErrorKind::BadName {
@@ -238,7 +234,7 @@ fn unit_files(
     let folder = pm2_dsl_emit::folder_of(input.source);
     let cwd = match &app.cwd {
         Some(s) if Path::new(&s.value).is_relative() => {
-            ctx.push(ExportErrorKind::RelativePath { option: "cwd".into() }, at(s));
+            ctx.push(ExportErrorKind::RelativePath { option: "cwd".into() }, s.origin());
             return None;
         }
         Some(s) => PathBuf::from(&s.value),
@@ -272,11 +268,11 @@ fn unit_files(
                     option: "script".into(),
                     target: Target::Systemd,
                 },
-                at(script),
+                script.origin(),
             );
         }
         let path = if is_command(&script.value) {
-            resolve(&script.value, at(script), ctx)?
+            resolve(&script.value, script.origin(), ctx)?
         } else {
             cwd.join(&script.value).display().to_string()
         };
@@ -450,7 +446,7 @@ fn unit_files(
         let events = match calendar::on_calendar(&cron.value) {
             Ok(events) => events,
             Err(why) => {
-                ctx.report("cron_restart", at(cron), Fidelity::None, &why);
+                ctx.report("cron_restart", cron.origin(), Fidelity::None, &why);
                 return None;
             }
         };
@@ -637,7 +633,7 @@ fn increments(
                 option: "increment_var".into(),
                 target: Target::Systemd,
             },
-            at(var),
+            var.origin(),
         );
         return;
     }
@@ -683,15 +679,15 @@ fn interpreter(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, bool)> {
     let script = app.script.as_ref()?;
     let (name, at) = match &app.interpreter {
         Some(i) if i.value == "none" => return Some((String::new(), true)),
-        Some(i) => (i.value.clone(), at(i)),
+        Some(i) => (i.value.clone(), i.origin()),
         None => {
             let Some(by_extension) = by_extension(&script.value) else {
                 return Some((String::new(), true));
             };
             if by_extension == "python" && (ctx.settings.programs)("python").is_none() {
-                ("python3".to_string(), at(script))
+                ("python3".to_string(), script.origin())
             } else {
-                (by_extension.to_string(), at(script))
+                (by_extension.to_string(), script.origin())
             }
         }
     };
@@ -725,7 +721,12 @@ fn restart_delay(app: &AppSpec, ctx: &mut Ctx) -> Option<Duration> {
                 syntax::millis(b.value)
             )
         };
-        ctx.report("exp_backoff_restart_delay", at(b), Fidelity::Approximate, &how);
+        ctx.report(
+            "exp_backoff_restart_delay",
+            b.origin(),
+            Fidelity::Approximate,
+            &how,
+        );
         return Some(b.value);
     }
     app.restart_delay.as_ref().map(|s| s.value)
@@ -755,7 +756,7 @@ fn log_lines(app: &AppSpec, template: bool, folders: &mut Vec<String>) -> Vec<St
     if let Some(Setting {
         value: LogFile::Path(p),
         ..
-    }) = &app.log_file
+    }) = app.log_file.as_deref()
     {
         let p = path_of(p);
         return vec![
