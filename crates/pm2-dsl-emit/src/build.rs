@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use foldhash::fast::RandomState;
 use indexmap::IndexMap;
 use pm2_dsl_eval::{Map, UnsetEnv, Value, ValueKind, closest, deep_merge, resolve_path};
 use pm2_dsl_reader::{SourceMap, Span};
@@ -127,7 +128,7 @@ const SECTIONS: &[&str] = &["apps", "deploy", "profiles", "static", "logs"];
 
 /// An app as written: options by canonical name, each with the key as written.
 struct Draft {
-    entries: IndexMap<String, (Value, Value)>,
+    entries: IndexMap<String, (Value, Value), RandomState>,
     remove: Option<Value>,
     origin: Option<Span>,
 }
@@ -377,7 +378,7 @@ fn draft(app: &Value, problems: &mut Vec<EmitError>) -> Option<Draft> {
         return None;
     };
     let mut draft = Draft {
-        entries: IndexMap::new(),
+        entries: IndexMap::with_capacity_and_hasher(map.len(), RandomState::default()),
         remove: None,
         origin: app.origin(),
     };

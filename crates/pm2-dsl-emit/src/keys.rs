@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use foldhash::fast::RandomState;
+
 use pm2_dsl_eval::{Value, ValueKind, closest};
 
 pub use crate::schema::snake;
@@ -48,8 +50,8 @@ pub fn key_text(key: &Value) -> Option<&str> {
 }
 
 /// Every accepted spelling of every option, by its snake form.
-static APP_SPELLINGS: LazyLock<HashMap<String, &'static OptionSpec>> = LazyLock::new(|| {
-    let mut table = HashMap::new();
+static APP_SPELLINGS: LazyLock<HashMap<String, &'static OptionSpec, RandomState>> = LazyLock::new(|| {
+    let mut table = HashMap::default();
     for option in OPTIONS {
         table.insert(snake(option.name), option);
         for alias in option.aliases {
@@ -62,6 +64,16 @@ static APP_SPELLINGS: LazyLock<HashMap<String, &'static OptionSpec>> = LazyLock:
     }
     table
 });
+
+/// The option `text` spells, in any accepted spelling.
+fn spelling(text: &str) -> Option<&'static OptionSpec> {
+    if text.bytes().any(|b| b == b'-' || b.is_ascii_uppercase()) {
+        APP_SPELLINGS.get(&snake(text)).copied()
+    } else {
+        // Already its own snake form: no copy to make.
+        APP_SPELLINGS.get(text).copied()
+    }
+}
 
 /// Writes `snake_form` in the style of `written`: kebab-case if it has a `-`, else as is.
 fn in_style_of(written: &str, snake_form: &str) -> String {
@@ -90,7 +102,7 @@ pub fn app_key(key: &Value) -> AppKey {
         return AppKey::EnvFor(format!("env_{name}"));
     }
     if !text.contains('/')
-        && let Some(option) = APP_SPELLINGS.get(&snake(text))
+        && let Some(option) = spelling(text)
     {
         return AppKey::Option(option);
     }

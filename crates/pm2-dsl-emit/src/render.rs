@@ -143,6 +143,9 @@ impl Serialize for Whole<'_> {
 /// every value goes through [`NullForNonData`], and every key is a string.)
 fn js_literal(value: &impl Serialize) -> String {
     let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    if !json.contains(['\u{2028}', '\u{2029}']) {
+        return json;
+    }
     json.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029")
 }
 

@@ -47,7 +47,7 @@ pub(crate) fn js_type(value: &Value) -> Option<JsType> {
 /// The text of a string-like value.
 pub(crate) fn text(value: &Value) -> Option<String> {
     match value.kind() {
-        ValueKind::Str(s) => Some(s.to_string()),
+        ValueKind::Str(s) => Some(String::from(&**s)),
         ValueKind::Keyword(k) | ValueKind::Symbol(k) => Some(k.as_str().to_string()),
         ValueKind::Char(c) => Some(c.to_string()),
         _ => None,
@@ -501,7 +501,7 @@ fn unreadable_number(value: &Value) -> Option<&'static str> {
 /// Checks that `value`, written out as `what` (an option, an environment variable, a
 /// section), is data JavaScript reads as written: see the module documentation.
 pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError>) {
-    check_value(what, value, true, problems)
+    check_value(Place { up: None, name: what }, value, true, problems)
 }
 
 /// The problems `value` has as JSON data (for `eval --format json`): what has no JSON
@@ -509,11 +509,32 @@ pub(crate) fn check_data(what: &str, value: &Value, problems: &mut Vec<EmitError
 /// Unlike a PM2 file, integers past JavaScript's safe range are fine: JSON holds them.
 pub fn json_problems(value: &Value) -> Vec<EmitError> {
     let mut problems = Vec::new();
-    check_value("the value", value, false, &mut problems);
+    let top = Place {
+        up: None,
+        name: "the value",
+    };
+    check_value(top, value, false, &mut problems);
     problems
 }
 
-fn check_value(what: &str, value: &Value, javascript: bool, problems: &mut Vec<EmitError>) {
+/// Where a value sits, for messages: what it is written as, then each map key down to
+/// it (`env PORT`). Written out only for a problem.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    up: Option<&'a Place<'a>>,
+    name: &'a str,
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(up) = self.up {
+            write!(f, "{up} ")?;
+        }
+        f.write_str(self.name)
+    }
+}
+
+fn check_value(what: Place<'_>, value: &Value, javascript: bool, problems: &mut Vec<EmitError>) {
     let unreadable = unreadable_number(value).filter(|a| javascript || *a != "larger integer");
     if let Some(actual) = unreadable {
         let expected = match actual {
@@ -543,9 +564,13 @@ fn check_value(what: &str, value: &Value, javascript: bool, problems: &mut Vec<E
             for (key, v) in map.iter() {
                 let text = pm2_dsl_eval::key_text(key);
                 if let Some(first) = seen.get(&text) {
-                    problems.push(crate::error::duplicate_key(what, &text, key, first));
+                    problems.push(crate::error::duplicate_key(&what.to_string(), &text, key, first));
                 }
-                check_value(&format!("{what} {text}"), v, javascript, problems);
+                let inner = Place {
+                    up: Some(&what),
+                    name: &text,
+                };
+                check_value(inner, v, javascript, problems);
                 seen.entry(text).or_insert(key);
             }
         }

@@ -25,7 +25,7 @@ use crate::value::{Hidden, SECRET_JSON, Value, ValueKind};
 /// The text a map key takes in a format whose keys are strings.
 pub fn key_text(key: &Value) -> String {
     match key.kind() {
-        ValueKind::Str(s) => s.to_string(),
+        ValueKind::Str(s) => String::from(&**s),
         ValueKind::Keyword(k) | ValueKind::Symbol(k) => k.as_str().to_string(),
         _ => key.to_edn(),
     }

@@ -425,7 +425,7 @@ impl Value {
     pub fn shown(&self) -> String {
         match (&self.hidden, &self.kind) {
             (Some(h), _) => h.describe(),
-            (None, ValueKind::Str(s)) => s.to_string(),
+            (None, ValueKind::Str(s)) => String::from(&**s),
             _ => self.to_edn_short(),
         }
     }
