@@ -15,13 +15,68 @@ const MESSAGE_INDENT: usize = 4;
 const HELP_INDENT: usize = 8;
 const RIGHT_MARGIN: usize = 2;
 
-/// Breaks `text` into lines of at most `width` columns, keeping its own line breaks.
+/// Breaks `text` into lines of at most `width` columns, keeping its own line breaks:
+/// first fit at spaces, as textwrap's `FirstFit` over `AsciiSpace` words does it. Text of
+/// printable ASCII whose words all fit (every report pm2-clj writes in English) is broken
+/// here, a tenth of textwrap's work; anything else (wide characters, escapes, a word
+/// longer than a line, which textwrap splits) goes to textwrap.
 fn fill(text: &str, width: usize) -> String {
-    let options = Options::new(width.max(1))
+    let width = width.max(1);
+    if text.bytes().all(|b| b == b'\n' || (b' '..=b'~').contains(&b)) {
+        let mut out = String::with_capacity(text.len() + 8);
+        let all_fit = text.split('\n').enumerate().all(|(i, line)| {
+            if i > 0 {
+                out.push('\n');
+            }
+            fill_ascii_line(line, width, &mut out)
+        });
+        if all_fit {
+            return out;
+        }
+    }
+    let options = Options::new(width)
         .word_separator(WordSeparator::AsciiSpace)
         .word_splitter(WordSplitter::NoHyphenation)
         .wrap_algorithm(WrapAlgorithm::FirstFit);
     textwrap::fill(text, options)
+}
+
+/// Appends `line` (printable ASCII) broken first fit into lines of at most `width`
+/// columns; false, with `out` unfinished, when a word is wider than a line.
+fn fill_ascii_line(line: &str, width: usize, out: &mut String) -> bool {
+    if line.len() < width {
+        out.push_str(line.trim_end_matches(' '));
+        return true;
+    }
+    // A word: its text and the spaces after it (spaces leading the line are a word of
+    // their own with no text).
+    let bytes = line.as_bytes();
+    let (mut from, mut used, mut text_end) = (0, 0, 0);
+    let mut start = 0;
+    while start < bytes.len() {
+        let mut end = start;
+        while end < bytes.len() && bytes[end] != b' ' {
+            end += 1;
+        }
+        let word_end = end;
+        while end < bytes.len() && bytes[end] == b' ' {
+            end += 1;
+        }
+        let word = word_end - start;
+        if word > width {
+            return false;
+        }
+        if start > from && used + word > width {
+            out.push_str(&line[from..text_end]);
+            out.push('\n');
+            (from, used) = (start, 0);
+        }
+        used += end - start;
+        text_end = word_end;
+        start = end;
+    }
+    out.push_str(&line[from..text_end]);
+    true
 }
 
 /// A diagnostic whose message and help (and its related diagnostics') are already
@@ -125,5 +180,23 @@ mod tests {
         );
         assert!(filled.contains("--all-diagnostics"), "{filled}");
         assert_eq!(fill("a\nb", 20), "a\nb", "its own breaks stay");
+    }
+
+    fn textwrap_fill(text: &str, width: usize) -> String {
+        let options = Options::new(width.max(1))
+            .word_separator(WordSeparator::AsciiSpace)
+            .word_splitter(WordSplitter::NoHyphenation)
+            .wrap_algorithm(WrapAlgorithm::FirstFit);
+        textwrap::fill(text, options)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_break_where_textwrap_breaks_them(
+            text in "[ a-c\\-\n\u{e9}\u{4e16}]{0,60}|( ?[a-z/-]{1,12} {1,2}){1,12}",
+            width in 0usize..30,
+        ) {
+            proptest::prop_assert_eq!(fill(&text, width), textwrap_fill(&text, width));
+        }
     }
 }
