@@ -3,6 +3,7 @@
 //! command line, files and the real `pm2`.
 
 mod commands;
+mod deferred;
 mod failure;
 mod input;
 mod output;
@@ -14,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::deferred::Deferred;
 use crate::failure::Failure;
 use crate::report::MessageFormat;
 use pm2_clj_runtime::verbs::Verb;
@@ -39,23 +41,23 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Parse a file and print its forms without evaluating them.
-    Read(commands::read::ReadArgs),
+    Read(Deferred<commands::read::ReadArgs>),
     /// Evaluate a file and print its value.
-    Eval(commands::eval::EvalArgs),
+    Eval(Deferred<commands::eval::EvalArgs>),
     /// Evaluate, validate and write the ecosystem file PM2 loads (JSON, CJS or MJS).
-    Render(commands::render::RenderArgs),
+    Render(Deferred<commands::render::RenderArgs>),
     /// Evaluate and validate files; report every problem.
-    Check(commands::check::CheckArgs),
+    Check(Deferred<commands::check::CheckArgs>),
     /// Rewrite sources in the canonical layout (--check: only report those that differ).
-    Fmt(commands::fmt::FmtArgs),
+    Fmt(Deferred<commands::fmt::FmtArgs>),
     /// Translate an ecosystem.config.js / .cjs / .mjs / .json / .json5 / .yml (or an
     /// ecosystem-dsl ecosystem.edn) into a .pm2.edn that keeps reading the environment,
     /// without running it (what needs JavaScript is left out with a TODO).
-    Convert(commands::convert::ConvertArgs),
+    Convert(Deferred<commands::convert::ConvertArgs>),
     /// Convert every PM2 config file under a folder, verify each against pm2's reading
     /// (which runs each file's code; --no-verify does not), and (--replace) delete the
     /// originals that verified.
-    Migrate(commands::migrate::MigrateArgs),
+    Migrate(Deferred<commands::migrate::MigrateArgs>),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
     Start(commands::pm2_verbs::Pm2Args),
     /// Restart the file's apps (pm2 restart).
@@ -67,25 +69,25 @@ enum Command {
     /// Stop the file's apps and remove them from pm2.
     Delete(commands::pm2_verbs::Pm2Args),
     /// Make pm2's running apps match a tree of *.pm2.edn sources (start, reload, recreate, delete).
-    Sync(commands::sync::SyncArgs),
+    Sync(Deferred<commands::sync::SyncArgs>),
     /// Sync a directory, then keep pm2 in sync as its files change.
-    Watch(commands::watch::WatchArgs),
+    Watch(Deferred<commands::watch::WatchArgs>),
     /// Show the sources' apps: what pm2 runs, who owns it, and how it drifts from its source.
-    Status(commands::status::StatusArgs),
+    Status(Deferred<commands::status::StatusArgs>),
     /// A live view of the sources' apps in pm2 (every pm2 process on `a`): status,
     /// CPU and memory, drift, health, logs; keys reload, restart, stop and start them.
-    Top(commands::top::TopArgs),
+    Top(Deferred<commands::top::TopArgs>),
     /// Show pm2's logs of the file's apps.
-    Logs(commands::logs::LogsArgs),
+    Logs(Deferred<commands::logs::LogsArgs>),
     /// Run the apps' health checks now; exit 0 only when all pass.
-    Health(commands::health::HealthArgs),
+    Health(Deferred<commands::health::HealthArgs>),
     /// Write the apps as another engine's definitions (systemd units), through one
     /// table of PM2 options and how faithfully the engine does each (--explain).
-    Export(commands::export::ExportArgs),
+    Export(Deferred<commands::export::ExportArgs>),
     /// Run the language server on stdin and stdout (for editors).
     Lsp,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions(commands::completions::CompletionsArgs),
+    Completions(Deferred<commands::completions::CompletionsArgs>),
 }
 
 fn run(cli: &Cli) -> Result<(), Failure> {
