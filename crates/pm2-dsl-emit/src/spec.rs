@@ -375,17 +375,31 @@ fn env_map(value: &Value) -> EnvMap {
     map.iter()
         .filter_map(|(k, v)| {
             let name = pm2_dsl_eval::key_text(k);
-            // As the process sees it: the text of the JSON value PM2 passes on.
-            let text = match serde_json::to_value(pm2_dsl_eval::NullForNonData(v)).ok()? {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                _ => return None,
+            // As the process sees it: the text of the JSON value PM2 passes on (strings,
+            // names, integers and booleans read directly: they are nearly all of them).
+            let text = match v.kind() {
+                ValueKind::Str(s) => String::from(&**s),
+                ValueKind::Keyword(k) | ValueKind::Symbol(k) => k.as_str().to_owned(),
+                ValueKind::Number(Number::Int(i)) => i.to_string(),
+                ValueKind::Bool(b) => b.to_string(),
+                _ => json_text(v)?,
             };
             let hidden = v.hidden().map(|h| Arc::new(h.clone()));
             Some((name, EnvValue { text, hidden }))
         })
         .collect()
+}
+
+/// The text of the JSON value PM2 passes on for `v`, if it is a scalar.
+fn json_text(v: &Value) -> Option<String> {
+    Some(
+        match serde_json::to_value(pm2_dsl_eval::NullForNonData(v)).ok()? {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => return None,
+        },
+    )
 }
 
 macro_rules! typed_app {
