@@ -417,9 +417,9 @@ fn removed_sources_report_their_deletes() {
     assert!(pm2.jlist().is_empty(), "the last source's app is deleted too");
 }
 
-/// Under `watch`, `pm2 kill` is noticed by its socket going away or another daemon in its
-/// place (this test's own `pm2 jlist` starts one at once): the apps are back
-/// long before the next resync.
+/// Under `watch`, `pm2 kill` is noticed by its socket going away (or another daemon in
+/// its place): the watcher starts pm2 again and the apps are back long before the next
+/// resync.
 #[test]
 fn watch_notices_a_vanished_daemon() {
     let pm2 = Pm2::start();
@@ -433,6 +433,7 @@ fn watch_notices_a_vanished_daemon() {
     let killed = pm2.run(&["kill"]);
     assert!(killed.status.success());
     let at = Instant::now();
+    w.wait_for_daemon(&pm2);
     let deadline = Instant::now() + Duration::from_secs(30);
     while pm2.app("a1").first().is_none_or(|a| a.status() != "online") {
         assert!(
@@ -448,7 +449,7 @@ fn watch_notices_a_vanished_daemon() {
         at.elapsed(),
         w.said()
     );
-    // Gone, or already replaced by the daemon this test's own `pm2 jlist` starts.
+    // Gone (and started again by the watcher), or replaced before the watcher looked.
     assert!(
         w.said().contains("pm2's daemon is gone") || w.said().contains("pm2's daemon was replaced"),
         "{}",

@@ -137,6 +137,7 @@ fn watch_restores_the_tree_after_pm2_kill() {
     );
     wait_names(&pm2, &w, &["a1", "a2", "b1"]);
     assert!(pm2.run(&["kill"]).status.success());
+    w.wait_for_daemon(&pm2);
     wait_names(&pm2, &w, &["a1", "a2", "b1"]);
 }
 

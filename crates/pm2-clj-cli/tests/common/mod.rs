@@ -172,6 +172,23 @@ impl Watcher {
     pub fn said(&self) -> String {
         self.log() + &std::fs::read_to_string(self.dir.join("watch.err")).unwrap_or_default()
     }
+
+    /// Waits (up to 40 s) until a pm2 daemon answers on `pm2`'s socket, without starting
+    /// one: after a `pm2 kill` the watcher is to start it. (A `pm2 jlist` then would start
+    /// one of its own, racing the watcher's; pm2 can run two daemons for one home that
+    /// way and leave a client waiting for ever.)
+    #[track_caller]
+    pub fn wait_for_daemon(&self, pm2: &Pm2) {
+        let socket = pm2.home().join("rpc.sock");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while Instant::now() < deadline {
+            if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("no pm2 daemon answers on {}\n{}", socket.display(), self.said());
+    }
 }
 
 impl Drop for Watcher {
