@@ -83,7 +83,7 @@ impl ProblemKind for Absent {
     fn default_help(&self) -> Option<String> {
         let help = match self.missing {
             Missing::Cwd => {
-                "a relative :cwd is resolved against the folder of the file it is written in (PM2 would resolve it against wherever pm2 is started); write it from there, or convert files whose paths start at a repository root with --from ecosystem-dsl --root"
+                "make the folder before pm2 starts the app, or correct the path (a relative :cwd is resolved against the folder of the file it is written in, where PM2 would take wherever pm2 is started; convert files whose paths start at a repository root with --from ecosystem-dsl --root)"
             }
             Missing::Script => {
                 "a relative :script is relative to the app's :cwd (else the file's folder); a command needs to be on PATH"

@@ -270,11 +270,6 @@ pub enum EmitErrorKind {
         /// The option.
         option: String,
     },
-    /// A relative `cwd`, resolved against its file's folder, names no folder.
-    CwdMissing {
-        /// The resolved folder.
-        path: String,
-    },
 }
 
 /// Where PM2 documents its app options.
@@ -335,7 +330,6 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::DuplicateKey { .. } => "emit::duplicate-key",
             EmitErrorKind::NumericString { .. } => "emit::numeric-string",
             EmitErrorKind::InstallsPackages { .. } => "emit::installs-packages",
-            EmitErrorKind::CwdMissing { .. } => "emit::cwd-missing",
             EmitErrorKind::UnknownLogsKey { .. } => "emit::unknown-logs-key",
             EmitErrorKind::UnsetEnv { .. } => "emit::unset-env",
         }
@@ -348,7 +342,6 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::InstallsPackages { .. }
                 | EmitErrorKind::ProfileNotHere { .. }
                 | EmitErrorKind::NumericString { .. }
-                | EmitErrorKind::CwdMissing { .. }
                 | EmitErrorKind::EnvNameNotPortable { .. }
                 | EmitErrorKind::UnsetEnv { strict: false, .. }
         )
@@ -392,7 +385,6 @@ impl ProblemKind for EmitErrorKind {
             EmitErrorKind::DuplicateKey { key, .. } => format!("written out as \"{key}\" again"),
             EmitErrorKind::InstallsPackages { .. } => "installs packages from npm at start".into(),
             EmitErrorKind::NumericString { .. } => "a string".into(),
-            EmitErrorKind::CwdMissing { path } => format!("resolved to {path}"),
             EmitErrorKind::UnknownLogsKey { section, .. } => format!("not a {section} key"),
             EmitErrorKind::UnsetEnv { var, .. } => format!("{var} is not set, so this is nil"),
         }
@@ -466,9 +458,6 @@ impl ProblemKind for EmitErrorKind {
                 "PM2 fetches OpenTelemetry packages from npm when this is on; leave it out unless you want that".into()
             }
             EmitErrorKind::NumericString { text, .. } => format!("write {text} without quotes"),
-            EmitErrorKind::CwdMissing { .. } => {
-                "a relative :cwd is resolved against the folder of the file it is written in (PM2 would resolve it against wherever pm2 is started); write it from there, or convert files whose paths start at a repository root with --from ecosystem-dsl --root".into()
-            }
             EmitErrorKind::DuplicateKey { .. } => {
                 "keywords, symbols and strings with the same text are one key in JavaScript; keep one of the two".into()
             }
@@ -597,7 +586,6 @@ impl fmt::Display for EmitErrorKind {
                     "{option} makes PM2 install packages from npm when the app starts"
                 )
             }
-            EmitErrorKind::CwdMissing { path } => write!(f, "the app's cwd {path} does not exist"),
             EmitErrorKind::BadOverride { message } => write!(f, "cannot apply override: {message}"),
             EmitErrorKind::ProfileNotHere { profile } => {
                 write!(
