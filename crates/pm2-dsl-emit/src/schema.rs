@@ -6,6 +6,11 @@
 //! schema, and under a camelCase alias it derives (`max_restarts` → `maxRestarts`).
 //! `Common.verifyConfs` also turns `cmd` and `command` into `script`.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use foldhash::fast::RandomState;
+
 /// A JSON type an option accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsType {
@@ -566,9 +571,13 @@ impl OptionSpec {
     }
 }
 
+/// The options by canonical name.
+static BY_NAME: LazyLock<HashMap<&'static str, &'static OptionSpec, RandomState>> =
+    LazyLock::new(|| OPTIONS.iter().map(|o| (o.name, o)).collect());
+
 /// The option named `name` (canonical).
 pub fn option(name: &str) -> Option<&'static OptionSpec> {
-    OPTIONS.iter().find(|o| o.name == name)
+    BY_NAME.get(name).copied()
 }
 
 /// PM2's camelCase alias of a canonical name: `max_restarts` → `maxRestarts`. Parts of

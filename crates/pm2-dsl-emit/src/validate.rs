@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
 use pm2_dsl_eval::{Value, ValueKind};
 use pm2_dsl_reader::{BigInt, Number};
 
@@ -560,7 +561,8 @@ fn check_value(what: Place<'_>, value: &Value, javascript: bool, problems: &mut 
             .iter()
             .for_each(|item| check_value(what, item, javascript, problems)),
         ValueKind::Map(map) => {
-            let mut seen: HashMap<String, &Value> = HashMap::with_capacity(map.len());
+            let mut seen: HashMap<String, &Value, RandomState> =
+                HashMap::with_capacity_and_hasher(map.len(), RandomState::default());
             for (key, v) in map.iter() {
                 let text = pm2_dsl_eval::key_text(key);
                 if let Some(first) = seen.get(&text) {
