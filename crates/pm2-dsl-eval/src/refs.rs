@@ -26,6 +26,10 @@ const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
 /// Resolves every reference in `root` against `root`.
 pub(crate) fn resolve(ev: &mut Evaluator, root: Value, span: Span) -> Result<Value, EvalError> {
+    if !root.holds_refs() {
+        // Nearly every file: nothing to walk.
+        return Ok(root);
+    }
     let mut resolver = Resolver {
         ev,
         root: &root,

@@ -174,6 +174,8 @@ pub struct Value {
     hidden: Option<Arc<Hidden>>,
     weight: u32,
     depth: u16,
+    /// Whether an unresolved `#ref` is in it, itself or below (in what was padding).
+    refs: bool,
 }
 
 /// The weight of one value node before its contents: the size of a [`Value`].
@@ -196,6 +198,8 @@ pub(crate) fn map_bytes(len: usize) -> u64 {
 pub(crate) struct Size {
     pub weight: u64,
     pub depth: u32,
+    /// Whether an unresolved `#ref` is in it.
+    pub refs: bool,
 }
 
 impl Size {
@@ -205,6 +209,7 @@ impl Size {
             Size {
                 weight: NODE.saturating_add(payload),
                 depth: 0,
+                refs: false,
             },
             |acc, child| acc.with(child),
         )
@@ -215,6 +220,7 @@ impl Size {
         Size {
             weight: self.weight.saturating_add(child.weight()),
             depth: self.depth.max(child.depth().saturating_add(1)),
+            refs: self.refs || child.refs,
         }
     }
 
@@ -231,7 +237,10 @@ impl Size {
             ValueKind::Map(m) => Size::of_node(0, m.iter().flat_map(|(k, v)| [k, v])),
             ValueKind::Set(s) => Size::of_node(0, s.iter()),
             ValueKind::Tagged(t) => Size::of_node(t.0.as_str().len() as u64, std::iter::once(&t.1)),
-            ValueKind::Ref(path) => Size::of_node(0, path.iter()),
+            ValueKind::Ref(path) => Size {
+                refs: true,
+                ..Size::of_node(0, path.iter())
+            },
             ValueKind::Nil
             | ValueKind::Bool(_)
             | ValueKind::Number(Number::Int(_))
@@ -262,6 +271,7 @@ impl Value {
             hidden: None,
             weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
             depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
+            refs: size.refs,
         }
     }
 
@@ -271,6 +281,12 @@ impl Value {
     /// ([`crate::Limits::max_bytes`]).
     pub fn weight(&self) -> u64 {
         u64::from(self.weight)
+    }
+
+    /// Whether an unresolved `#ref` is in this value, itself or anywhere below: when not,
+    /// resolving references has nothing to do.
+    pub(crate) fn holds_refs(&self) -> bool {
+        self.refs
     }
 
     /// How deeply collections nest in this value: 0 for a scalar, 1 for `[1 2]`, 2 for
@@ -284,6 +300,7 @@ impl Value {
         Size {
             weight: self.weight(),
             depth: self.depth(),
+            refs: self.refs,
         }
     }
 
@@ -352,6 +369,7 @@ impl Value {
             kind,
             weight: u32::try_from(size.weight).unwrap_or(u32::MAX),
             depth: u16::try_from(size.depth).unwrap_or(u16::MAX),
+            refs: size.refs,
             ..self.clone()
         }
     }

@@ -440,6 +440,20 @@ fn refs_resolve_against_the_result() {
 }
 
 #[test]
+fn a_ref_made_in_another_file_resolves_against_the_result_it_ends_in() {
+    // The reference is made while lib.edn is evaluated (bound in a closure), and only
+    // ends up in main's result when main calls the function.
+    let loader = MemoryLoader::new().with_file("lib.edn", "(def url (let [r #ref [:port]] (fn [] r)))");
+    let value = Evaluator::new(EvalOptions::new(), loader)
+        .eval_str(
+            "main.pm2.edn",
+            "(import \"lib.edn\" :as lib) {:port 80 :url (lib/url) :deep [{:x (lib/url)}]}",
+        )
+        .unwrap();
+    assert_eq!(value, data("{:port 80 :url 80 :deep [{:x 80}]}"));
+}
+
+#[test]
 fn inst_and_uuid_stay_tagged_data() {
     check("#inst \"2024-01-01T00:00:00Z\"", "#inst \"2024-01-01T00:00:00Z\"");
     let err = fails("#evn PORT", "eval::unknown-tag");
