@@ -59,15 +59,15 @@ enum Command {
     /// originals that verified.
     Migrate(Deferred<commands::migrate::MigrateArgs>),
     /// Start the file's apps under pm2 (only those not running yet, unless --restart).
-    Start(commands::pm2_verbs::Pm2Args),
+    Start(Deferred<commands::pm2_verbs::Pm2Args>),
     /// Restart the file's apps (pm2 restart).
-    Restart(commands::pm2_verbs::Pm2Args),
+    Restart(Deferred<commands::pm2_verbs::Pm2Args>),
     /// Reload the file's apps (pm2 reload: zero-downtime for cluster apps).
-    Reload(commands::pm2_verbs::Pm2Args),
+    Reload(Deferred<commands::pm2_verbs::Pm2Args>),
     /// Stop the file's apps.
-    Stop(commands::pm2_verbs::Pm2Args),
+    Stop(Deferred<commands::pm2_verbs::Pm2Args>),
     /// Stop the file's apps and remove them from pm2.
-    Delete(commands::pm2_verbs::Pm2Args),
+    Delete(Deferred<commands::pm2_verbs::Pm2Args>),
     /// Make pm2's running apps match a tree of *.pm2.edn sources (start, reload, recreate, delete).
     Sync(Deferred<commands::sync::SyncArgs>),
     /// Sync a directory, then keep pm2 in sync as its files change.
