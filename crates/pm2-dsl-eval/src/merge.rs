@@ -9,7 +9,7 @@ use std::sync::Arc;
 use pm2_dsl_reader::Span;
 
 use crate::error::{EvalError, EvalErrorKind};
-use crate::value::{Map, MergeMarkers, Value, ValueKind};
+use crate::value::{MergeMarkers, Value, ValueKind};
 
 fn not_a_map(function: &str, value: &Value, span: Span) -> EvalError {
     EvalError::new(
@@ -73,16 +73,15 @@ pub fn deep_merge(left: &Value, right: &Value) -> Value {
     }
     match (left.kind(), right.kind()) {
         (ValueKind::Map(l), ValueKind::Map(r)) => {
-            let mut map = Map::with_capacity(l.len() + r.len());
-            for (k, lv) in l.iter() {
-                let merged = match r.get(k) {
-                    Some(rv) => deep_merge(lv, rv),
-                    None => lv.clone(),
+            // The left map as it is (its entries keep their order and hashes), then each
+            // right entry merged in: a key already there keeps its place.
+            let mut map = l.clone();
+            for (k, rv) in r.iter() {
+                let merged = match map.get(k) {
+                    Some(lv) => deep_merge(lv, rv),
+                    None => unmarked(rv),
                 };
                 map.insert(k.clone(), merged);
-            }
-            for (k, rv) in r.iter().filter(|(k, _)| !l.contains_key(k)) {
-                map.insert(k.clone(), unmarked(rv));
             }
             Value::new(ValueKind::Map(map), right.origin().or(left.origin()))
         }
