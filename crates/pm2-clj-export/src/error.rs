@@ -53,13 +53,16 @@ pub enum ExportErrorKind {
         /// The program as written.
         program: String,
     },
-    /// An app name the target cannot take as a name (`"api/v2"`, `"a b"` for systemd:
-    /// units take ASCII letters, digits, `:`, `-`, `_` and `.`).
+    /// A name the target cannot take: an app's (`"api/v2"`, `"a b"` for systemd: units
+    /// take ASCII letters, digits, `:`, `-`, `_` and `.`), or the one the export takes
+    /// from the source file's (`Shop.pm2.edn` as a compose project: lowercase only).
     BadName {
         /// The name.
         name: String,
         /// The target.
         target: Target,
+        /// Whether the name is the source file's, not an app's.
+        of_file: bool,
     },
     /// Two things that would be exported under one name: two apps `api` from two
     /// files of a folder, or an app `api-restart` beside the timer of an app `api`.
@@ -226,7 +229,10 @@ impl ProblemKind for ExportErrorKind {
             ExportErrorKind::ProgramNotFound { program } => Some(format!(
                 "install it, or give its absolute path on the target machine: --interpreter-path {program}=/usr/bin/{program}"
             )),
-            ExportErrorKind::BadName { .. } => Some("rename the app".into()),
+            ExportErrorKind::BadName { of_file: false, .. } => Some("rename the app".into()),
+            ExportErrorKind::BadName { of_file: true, .. } => {
+                Some("rename the file: the export is named after it".into())
+            }
             ExportErrorKind::NameClash { .. } => Some("rename one of them".into()),
             ExportErrorKind::RelativePath { .. } => Some("export without --keep-relative-paths".into()),
             ExportErrorKind::KubernetesName { suggestion, .. } => Some(match suggestion {
@@ -281,6 +287,7 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::BadName {
                 name,
                 target: Target::Systemd,
+                ..
             } => {
                 write!(
                     f,
@@ -290,6 +297,7 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::BadName {
                 name,
                 target: Target::Compose,
+                ..
             } => {
                 write!(
                     f,
@@ -299,6 +307,7 @@ impl fmt::Display for ExportErrorKind {
             ExportErrorKind::BadName {
                 name,
                 target: Target::Kubernetes,
+                ..
             } => write!(f, "{name:?} cannot name a Kubernetes object (a DNS-1123 label)"),
             ExportErrorKind::NameClash { file } => write!(f, "{file} would be written twice"),
             ExportErrorKind::RelativePath { option } => {

@@ -310,6 +310,8 @@ fn what_the_schema_lets_through_is_refused_with_a_label() {
     let loaded = load_text(&app("")).unwrap();
     let export = exported(&loaded, Path::new("/srv/Shop.pm2.edn"), None, false);
     assert_eq!(codes(&export), ["export::bad-name"]);
+    let help = miette::Diagnostic::help(&export.problems[0]).unwrap().to_string();
+    assert!(help.starts_with("rename the file"), "{help}");
     // Replicas that publish nothing are fine; so is one replica publishing.
     for ok in [
         app(":instances 2 :ports [3000]"),

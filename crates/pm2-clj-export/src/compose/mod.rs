@@ -92,6 +92,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
             ExportErrorKind::BadName {
                 name: project,
                 target: TARGET,
+                of_file: true,
             },
             None,
         );
@@ -235,7 +236,12 @@ fn service(app: &AppSpec, ctx: &mut Ctx) -> Option<(String, Json, Option<String>
     let name = app_name(app)?;
     let name_at = app.name.as_deref().and_then(Setting::origin);
     if !service_name_ok(&name) {
-        ctx.push(ExportErrorKind::BadName { name, target: TARGET }, name_at);
+        let bad = ExportErrorKind::BadName {
+            name,
+            target: TARGET,
+            of_file: false,
+        };
+        ctx.push(bad, name_at);
         return None;
     }
     let before = ctx.problems.iter().filter(|p| !p.is_warning()).count();

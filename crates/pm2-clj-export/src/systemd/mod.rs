@@ -114,6 +114,7 @@ fn ecosystem(input: &Input, settings: &Settings, out: &mut Export) {
             ExportErrorKind::BadName {
                 name: name.into(),
                 target: Target::Systemd,
+                of_file: true,
             },
             None,
         );
@@ -208,6 +209,7 @@ fn unit_files(
             ExportErrorKind::BadName {
                 name,
                 target: Target::Systemd,
+                of_file: false,
             },
             name_at,
         );
