@@ -115,6 +115,16 @@ impl Tmux {
             == "1"
     }
 
+    /// Waits (up to 30 s) until the synced tree's apps, alpha and beta, both show online;
+    /// the pane then.
+    #[track_caller]
+    fn both_online(&self) -> String {
+        let (pane, _) = self.wait("both apps online", Duration::from_secs(30), |p| {
+            row(p, "alpha").contains("online") && row(p, "beta").contains("online")
+        });
+        pane
+    }
+
     /// Polls the pane every 20 ms until `holds`; the pane and when it first held.
     #[track_caller]
     fn wait(&self, what: &str, timeout: Duration, holds: impl Fn(&str) -> bool) -> (String, Instant) {
@@ -181,9 +191,7 @@ fn the_trees_apps_appear_and_a_stop_by_hand_shows_within_2_seconds() {
     let dir = tempfile::tempdir().unwrap();
     synced_tree(&pm2, dir.path());
     let top = Tmux::top(&pm2, &[dir.path().join("tree").to_str().unwrap()]);
-    let (pane, _) = top.wait("both apps online", Duration::from_secs(30), |p| {
-        row(p, "alpha").contains("online") && row(p, "beta").contains("online")
-    });
+    let pane = top.both_online();
     assert!(
         pane.lines()
             .next()
@@ -262,9 +270,7 @@ fn r_reloads_the_selected_app_verified_in_pm2() {
     let dir = tempfile::tempdir().unwrap();
     synced_tree(&pm2, dir.path());
     let top = Tmux::top(&pm2, &[dir.path().join("tree").to_str().unwrap()]);
-    top.wait("both apps online", Duration::from_secs(30), |p| {
-        row(p, "alpha").contains("online") && row(p, "beta").contains("online")
-    });
+    top.both_online();
     // Select beta, and reload it.
     top.keys("Down");
     top.wait("beta selected", Duration::from_secs(5), |p| {
@@ -352,9 +358,7 @@ fn a_refresh_costs_little_cpu() {
     let tree = synced_tree(&pm2, dir.path());
     // On a terminal: ten refreshes a second, drawn.
     let top = Tmux::top(&pm2, &[tree.to_str().unwrap(), "--interval", "100ms"]);
-    top.wait("both apps online", Duration::from_secs(30), |p| {
-        row(p, "alpha").contains("online") && row(p, "beta").contains("online")
-    });
+    top.both_online();
     std::thread::sleep(Duration::from_secs(2));
     let pid = top.pid();
     let (cpu, since) = (cpu_ms(pid), Instant::now());
