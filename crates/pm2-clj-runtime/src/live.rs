@@ -9,7 +9,6 @@
 //! The sources are loaded once, and again only when a file under the paths appears,
 //! goes or changes, or after a verb; a look is then one call on pm2's socket.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -20,7 +19,7 @@ use pm2_clj_sync::liveness::Watch;
 use pm2_clj_sync::load::LoadSettings;
 use pm2_clj_sync::process::Process;
 use pm2_clj_sync::scan::Scope;
-use pm2_clj_sync::status::{AppStatus, status};
+use pm2_clj_sync::status::{LogLine, Look, status};
 
 use crate::events::{Event, Reporter};
 use crate::health::HealthNow;
@@ -48,34 +47,6 @@ pub struct LiveOptions {
     pub while_daemon_runs: bool,
 }
 
-/// One look at pm2 against the sources.
-#[derive(Clone, Debug)]
-pub struct Look {
-    /// The apps of the sources, as `status` shows them.
-    pub rows: Vec<AppStatus>,
-    /// Every process pm2 has.
-    pub processes: Vec<Process>,
-    /// The apps in a crash loop, told over the looks so far.
-    pub crash_loops: BTreeSet<String>,
-    /// The sources that do not load, and why (the first problem).
-    pub failed_sources: Vec<(PathBuf, String)>,
-    /// When pm2 was listed, in milliseconds since the epoch.
-    pub at: u64,
-    /// How long listing pm2 took.
-    pub list_took: Duration,
-}
-
-/// A line an app wrote, heard on pm2's bus.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Line {
-    /// The app.
-    pub app: String,
-    /// Whether it is from standard error.
-    pub error: bool,
-    /// The line.
-    pub text: String,
-}
-
 /// What a request asks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
@@ -94,7 +65,7 @@ pub enum Update {
     /// A new look.
     Look(Box<Look>),
     /// Lines apps wrote.
-    Lines(Vec<Line>),
+    Lines(Vec<LogLine>),
     /// Health answers.
     Health(Vec<HealthNow>),
     /// The last lines of an app's log files, oldest first.
@@ -102,7 +73,7 @@ pub enum Update {
         /// The app.
         app: String,
         /// The lines.
-        lines: Vec<Line>,
+        lines: Vec<LogLine>,
     },
     /// A verb ended.
     Done {
@@ -330,7 +301,7 @@ impl Inner {
         drop(sources);
         *lock(&self.last) = processes.clone();
         Ok(Look {
-            rows,
+            apps: rows,
             processes,
             crash_loops,
             failed_sources,
@@ -402,7 +373,7 @@ impl Inner {
                     lines.extend(
                         crate::logs::tail(&file.path, TAIL_LINES)
                             .into_iter()
-                            .map(|text| Line {
+                            .map(|text| LogLine {
                                 app: app.clone(),
                                 error: file.error,
                                 text,
@@ -479,7 +450,7 @@ struct Batch {
     /// The apps restarted or reloaded on request.
     asked: Vec<String>,
     /// The lines.
-    lines: Vec<Line>,
+    lines: Vec<LogLine>,
     /// Whether the feed ended.
     ended: bool,
 }
@@ -494,7 +465,7 @@ fn batch(feed: &mut dyn crate::pm2::Feed) -> Batch {
                 batch.changed = true;
                 batch.asked.push(app);
             }
-            Ok(Some(Heard::Line { app, error, text, .. })) => batch.lines.push(Line { app, error, text }),
+            Ok(Some(Heard::Line { app, error, text, .. })) => batch.lines.push(LogLine { app, error, text }),
             Ok(None) => break,
             Err(_) => {
                 batch.ended = true;
@@ -594,7 +565,7 @@ mod tests {
     }
 
     fn status_of(look: &Look, app: &str) -> String {
-        let row = look.rows.iter().find(|r| r.app == app).expect("the app's row");
+        let row = look.apps.iter().find(|r| r.app == app).expect("the app's row");
         row.summary(look.at).status
     }
 
@@ -610,7 +581,7 @@ mod tests {
         let (live, rx) = updates(&pm2, dir.path());
         let first = look(&rx);
         assert_eq!(status_of(&first, "web"), "-", "pm2 does not have it yet");
-        assert_eq!(first.rows[0].drift.text(), "missing");
+        assert_eq!(first.apps[0].drift.text(), "missing");
         live.ask(Request::Verb(Verb::Start { restart: false }, "web".into()));
         let (ok, said) = next(&rx, |u| match u {
             Update::Done {
@@ -625,7 +596,7 @@ mod tests {
         assert!(said.contains("web online x1"), "{said}");
         let started = look(&rx);
         assert_eq!(status_of(&started, "web"), "online");
-        assert_eq!(started.rows[0].drift.text(), "in sync");
+        assert_eq!(started.apps[0].drift.text(), "in sync");
         // A stop made elsewhere: the bus wakes the looker long before its 30 s interval.
         pm2.stopped_by_hand("web");
         look_where(&rx, |look| status_of(look, "web") == "stopped");
@@ -636,7 +607,7 @@ mod tests {
         });
         assert_eq!(
             lines,
-            [Line {
+            [LogLine {
                 app: "web".into(),
                 error: false,
                 text: "hello".into()

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::conflict::Conflict;
 use crate::desired::SourceState;
@@ -51,6 +52,35 @@ impl Drift {
             Drift::ClaimedTwice => "claimed twice",
         }
     }
+}
+
+/// One look at pm2 against the sources: what a live view (`top`) shows, as the runtime
+/// reads it.
+#[derive(Clone, Debug, Default)]
+pub struct Look {
+    /// The apps of the sources, as `status` shows them.
+    pub apps: Vec<AppStatus>,
+    /// Every process pm2 has.
+    pub processes: Vec<Process>,
+    /// The apps in a crash loop, told over the looks so far.
+    pub crash_loops: BTreeSet<String>,
+    /// The sources that do not load, and why (the first problem).
+    pub failed_sources: Vec<(PathBuf, String)>,
+    /// When pm2 was listed, in milliseconds since the epoch.
+    pub at: u64,
+    /// How long listing pm2 took.
+    pub list_took: Duration,
+}
+
+/// A line an app wrote, heard on pm2's bus.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    /// The app.
+    pub app: String,
+    /// Whether it is from standard error.
+    pub error: bool,
+    /// The line.
+    pub text: String,
 }
 
 /// One app's line.

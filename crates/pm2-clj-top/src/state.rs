@@ -1,4 +1,4 @@
-//! The state of the view: what the runtime last saw ([`Snapshot`]), the apps' CPU and
+//! The state of the view: what the runtime last saw ([`Look`]), the apps' CPU and
 //! memory histories, log tails and health answers, what the user selected and toggled,
 //! and the verbs in flight; [`Top::input`] takes one [`Input`] (a key, or news from the
 //! runtime) and gives the [`Command`]s it asks for.
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use pm2_clj_sync::process::Process;
-use pm2_clj_sync::status::{AppStatus, Summary};
+use pm2_clj_sync::status::{AppStatus, LogLine, Look, Summary};
 
 use crate::keys::{Action, Key, action_of};
 
@@ -21,34 +21,6 @@ pub const DAEMON_GONE: &str =
 
 /// How many lines of each app's log are kept.
 const LOG_LINES: usize = 500;
-
-/// One look at pm2 against the sources, as the runtime sends it.
-#[derive(Clone, Debug, Default)]
-pub struct Snapshot {
-    /// The apps of the sources, as `status` shows them.
-    pub apps: Vec<AppStatus>,
-    /// Every process pm2 has.
-    pub processes: Vec<Process>,
-    /// The apps in a crash loop.
-    pub crash_loops: BTreeSet<String>,
-    /// The sources that do not load, and their first problem.
-    pub failed_sources: Vec<(PathBuf, String)>,
-    /// When pm2 was listed, in milliseconds since the epoch.
-    pub at: u64,
-    /// How long listing pm2 took.
-    pub list_took: Duration,
-}
-
-/// A line an app wrote.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogLine {
-    /// The app.
-    pub app: String,
-    /// Whether it is from standard error.
-    pub error: bool,
-    /// The line.
-    pub text: String,
-}
 
 /// A verb a key asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +55,7 @@ pub enum Input {
     /// The terminal changed size (the next drawing fits it).
     Resize,
     /// A new look at pm2.
-    Look(Box<Snapshot>),
+    Look(Box<Look>),
     /// Lines apps wrote.
     Lines(Vec<LogLine>),
     /// The end of an app's log files.
@@ -171,7 +143,7 @@ pub struct Top {
     pub logs_full: bool,
     /// The folder sources are shown relative to.
     base: PathBuf,
-    look: Option<Snapshot>,
+    look: Option<Look>,
     selected: Option<String>,
     cpu: HashMap<String, VecDeque<f64>>,
     memory: HashMap<String, VecDeque<u64>>,
@@ -207,7 +179,7 @@ impl Top {
     }
 
     /// The last look, once there is one.
-    pub fn look(&self) -> Option<&Snapshot> {
+    pub fn look(&self) -> Option<&Look> {
         self.look.as_ref()
     }
 
@@ -389,7 +361,7 @@ impl Top {
     }
 
     /// Keeps the new look and adds its figures to the histories.
-    fn take_look(&mut self, look: Snapshot) {
+    fn take_look(&mut self, look: Look) {
         self.look = Some(look);
         let rows: Vec<Row> = {
             let all = self.all;
@@ -544,7 +516,7 @@ pub(crate) mod tests {
     }
 
     /// A look: `web` (two processes) and `job` of `/t/a.pm2.edn`, `other` from no source.
-    pub fn look(cpu: f64) -> Snapshot {
+    pub fn look(cpu: f64) -> Look {
         let web = [
             process("web", 0, "online", cpu, 50 << 20),
             process("web", 1, "online", 1.0, 10 << 20),
@@ -558,7 +530,7 @@ pub(crate) mod tests {
             crash_loop: false,
             drift,
         };
-        Snapshot {
+        Look {
             apps: vec![
                 app("web", web.to_vec(), Drift::InSync),
                 app("job", vec![job.clone()], Drift::NotRunning),

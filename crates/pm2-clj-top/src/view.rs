@@ -346,8 +346,9 @@ mod tests {
 
     use super::*;
     use crate::keys::Key;
+    use crate::state::Input;
     use crate::state::tests::{look, top};
-    use crate::state::{Input, LogLine};
+    use pm2_clj_sync::status::LogLine;
 
     fn screen(top: &Top, width: u16, height: u16) -> String {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();

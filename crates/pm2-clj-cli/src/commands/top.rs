@@ -15,7 +15,7 @@ use pm2_clj_runtime::verbs::Verb;
 use pm2_clj_sync::preflight::Preflight;
 use pm2_clj_sync::scan::Scope;
 use pm2_clj_top::keys::Key;
-use pm2_clj_top::state::{LogLine, Snapshot, Verb as TopVerb};
+use pm2_clj_top::state::Verb as TopVerb;
 use pm2_clj_top::{Command, Input, MIN_HEIGHT, MIN_WIDTH, Top, TopError};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::crossterm::{execute, terminal};
@@ -56,25 +56,10 @@ pub struct TopArgs {
 
 /// What the runtime sends, as the view takes it.
 fn input_of(update: Update) -> Input {
-    let line = |l: pm2_clj_runtime::live::Line| LogLine {
-        app: l.app,
-        error: l.error,
-        text: l.text,
-    };
     match update {
-        Update::Look(look) => Input::Look(Box::new(Snapshot {
-            apps: look.rows,
-            processes: look.processes,
-            crash_loops: look.crash_loops,
-            failed_sources: look.failed_sources,
-            at: look.at,
-            list_took: look.list_took,
-        })),
-        Update::Lines(lines) => Input::Lines(lines.into_iter().map(line).collect()),
-        Update::Tail { app, lines } => Input::Tail {
-            app,
-            lines: lines.into_iter().map(line).collect(),
-        },
+        Update::Look(look) => Input::Look(look),
+        Update::Lines(lines) => Input::Lines(lines),
+        Update::Tail { app, lines } => Input::Tail { app, lines },
         Update::Health(answers) => Input::Health(answers.into_iter().map(|h| (h.app, h.result)).collect()),
         Update::Done {
             app,
