@@ -12,6 +12,8 @@
 //! shape) and `replacements`: the machine-applicable fix of a "did you mean", as
 //! `{"range": {file, offset, length, line, column, ...}, "text": ...}`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
@@ -278,8 +280,24 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
             let colour = colour_on_stderr();
             let width = terminal_width();
             let mut err = std::io::stderr().lock();
-            for (d, _) in &diagnostics {
-                let _ = write!(err, "{}", render_human(*d, colour, width));
+            for group in same_place(&diagnostics) {
+                let first = diagnostics[group[0]].0;
+                let _ = write!(err, "{}", render_human(first, colour, width));
+                let rest = &group[1..];
+                if !rest.is_empty() {
+                    let code = first.code().map(|c| format!(" [{c}]")).unwrap_or_default();
+                    let severity = severity_name(first);
+                    let _ = writeln!(
+                        err,
+                        "  … and {} more {severity}{} from this same place{code}:",
+                        rest.len(),
+                        if rest.len() == 1 { "" } else { "s" }
+                    );
+                    for &at in rest {
+                        let message = diagnostics[at].0.to_string().replace('\n', " ");
+                        let _ = writeln!(err, "      {message}");
+                    }
+                }
             }
             for (code, severity, n) in &more {
                 let _ = writeln!(err, "  … {}", summary(code, severity, *n));
@@ -310,6 +328,55 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
             }
         }
     }
+}
+
+/// The diagnostics grouped by the place they point at, in order of first appearance: a
+/// group's members differ only in their message (the same code, severity, help, labels on
+/// the same text of the same file, and related diagnostics), as when a function called
+/// for every app finds the same fault in each. The human report shows a group's snippet
+/// once, and each other member's message on a line under it.
+fn same_place<T>(diagnostics: &[(&dyn Diagnostic, T)]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut by_place: HashMap<String, usize> = HashMap::new();
+    for (at, (d, _)) in diagnostics.iter().enumerate() {
+        match place_key(*d) {
+            Some(key) => match by_place.entry(key) {
+                Entry::Occupied(group) => groups[*group.get()].push(at),
+                Entry::Vacant(slot) => {
+                    slot.insert(groups.len());
+                    groups.push(vec![at]);
+                }
+            },
+            None => groups.push(vec![at]),
+        }
+    }
+    groups
+}
+
+/// What a diagnostic shows besides its message, as one key; none for a diagnostic
+/// without a labelled snippet (there is no place to share).
+fn place_key(diagnostic: &dyn Diagnostic) -> Option<String> {
+    let code = diagnostic.source_code()?;
+    let labels: Vec<LabeledSpan> = diagnostic.labels()?.collect();
+    let first = labels.first()?;
+    let file = code
+        .read_span(first.inner(), 0, 0)
+        .ok()?
+        .name()
+        .map(str::to_string);
+    let mut key = format!(
+        "{:?}\0{}\0{:?}\0{file:?}",
+        diagnostic.code().map(|c| c.to_string()),
+        severity_name(diagnostic),
+        diagnostic.help().map(|h| h.to_string()),
+    );
+    for label in &labels {
+        key += &format!("\0{}+{}:{:?}", label.offset(), label.len(), label.label());
+    }
+    for related in diagnostic.related().into_iter().flatten() {
+        key += &format!("\0related {}", to_short(related));
+    }
+    Some(key)
 }
 
 fn severity_name(diagnostic: &dyn Diagnostic) -> &'static str {

@@ -334,6 +334,39 @@ fn a_relative_cwd_that_names_no_folder_is_a_warning_at_its_text() {
     }
 }
 
+/// Warnings that point at the same text (a function that gives every app its folder)
+/// show that text once, with each app's own message under it; the short and JSON
+/// formats keep one line per warning.
+#[test]
+fn warnings_from_one_place_show_its_snippet_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("e.pm2.edn"),
+        "(defn app [n] {:name n :script \"a.js\" :cwd (str \"gone/\" n)})\n{:apps [(app \"a\") (app \"b\") (app \"c\")\n {:name \"d\" :script \"d.js\" :cwd \"away\"}]}\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["check", "e.pm2.edn"]);
+    assert!(out.status.success(), "a warning is no failure");
+    let stderr = text(&out.stderr);
+    // Two places: the function's :cwd (three apps) and app d's.
+    assert_eq!(stderr.matches("╭─[").count(), 2, "{stderr}");
+    assert_eq!(stderr.matches("e.pm2.edn:1:").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("… and 2 more warnings from this same place [preflight::missing-cwd]:"),
+        "{stderr}"
+    );
+    for app in ["a", "b", "c", "d"] {
+        assert!(stderr.contains(&format!("app \"{app}\": its folder")), "{stderr}");
+    }
+    let short = cli(dir.path(), &["--message-format", "short", "check", "e.pm2.edn"]);
+    assert_eq!(
+        text(&short.stderr)
+            .matches("warning[preflight::missing-cwd]")
+            .count(),
+        4
+    );
+}
+
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file
 /// in `format`.
 fn report_time(dir: &Path, n: usize, format: &str) -> f64 {
