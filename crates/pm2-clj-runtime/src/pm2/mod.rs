@@ -107,8 +107,13 @@ pub trait Feed: Send {
     fn next(&mut self, timeout: Duration) -> Result<Option<Heard>, RuntimeError>;
 }
 
-/// The bus of the daemon of `options`' home as a [`Feed`], when the daemon runs.
-fn listen(options: &Pm2Options) -> Option<Box<dyn Feed>> {
+/// pm2's bus, heard as a [`Feed`] (a live view) or as [`Changes`] (a waiter).
+trait Bus: Feed + Changes {}
+
+impl<T: Feed + Changes> Bus for T {}
+
+/// The bus of the daemon of `options`' home, when the daemon runs.
+fn bus(options: &Pm2Options) -> Option<Box<dyn Bus>> {
     #[cfg(unix)]
     {
         let bus = native::Bus::connect(options.home.as_deref(), Duration::from_millis(200)).ok()?;
@@ -119,6 +124,11 @@ fn listen(options: &Pm2Options) -> Option<Box<dyn Feed>> {
         let _ = options;
         None
     }
+}
+
+/// The bus of the daemon of `options`' home as a [`Feed`], when the daemon runs.
+fn listen(options: &Pm2Options) -> Option<Box<dyn Feed>> {
+    bus(options).map(|bus| bus as Box<dyn Feed>)
 }
 
 /// Which app a process just changed state of in pm2 (spawned, exited, restarted,
@@ -132,16 +142,7 @@ pub trait Changes: Send {
 
 /// The changes published on the bus of the daemon of `options`' home, when it runs.
 fn subscribe(options: &Pm2Options) -> Option<Box<dyn Changes>> {
-    #[cfg(unix)]
-    {
-        let bus = native::Bus::connect(options.home.as_deref(), Duration::from_millis(200)).ok()?;
-        Some(Box::new(bus))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = options;
-        None
-    }
+    bus(options).map(|bus| bus as Box<dyn Changes>)
 }
 
 /// How to reach pm2.
