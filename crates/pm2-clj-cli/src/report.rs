@@ -279,7 +279,9 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
         MessageFormat::Human => {
             let colour = colour_on_stderr();
             let width = terminal_width();
-            let mut err = std::io::stderr().lock();
+            // Stderr writes each call at once: buffered, a report is a few writes, not
+            // one per line.
+            let mut err = std::io::BufWriter::new(std::io::stderr().lock());
             for group in same_place(&diagnostics) {
                 let first = diagnostics[group[0]].0;
                 let _ = write!(err, "{}", render_human(first, colour, width));
@@ -304,7 +306,7 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
             }
         }
         MessageFormat::Short => {
-            let mut err = std::io::stderr().lock();
+            let mut err = std::io::BufWriter::new(std::io::stderr().lock());
             for (d, _) in &diagnostics {
                 let _ = writeln!(err, "{}", to_short(*d));
             }
