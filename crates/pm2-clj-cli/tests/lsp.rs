@@ -621,6 +621,20 @@ fn completion_offers_what_fits_where_the_cursor_is() {
         all.contains(&":image".to_string()) && !all.contains(&":ports".to_string()),
         "{all:?}"
     );
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"a\" :export {:compose {:labels {}} |}}]}",
+    );
+    assert_eq!(
+        labels(&items),
+        [":kubernetes", ":systemd"],
+        "targets not there yet"
+    );
+    assert_eq!(items[0]["detail"], "pm2-clj export target");
+    let items = complete(&mut client, "{:apps [{:name \"a\" :export {:k|}}]}");
+    assert_eq!(labels(&items), [":kubernetes"]);
+    let items = complete(&mut client, "{:export {:k|}}");
+    assert!(labels(&items).is_empty(), "not an app's :export");
     let items = complete(&mut client, "{:apps [{:name \"b\" :exec-mode :c|}]}");
     assert_eq!(labels(&items), [":cluster"]);
     let items = complete(&mut client, "{:apps {:name \"b\" :exec-mode |}}");

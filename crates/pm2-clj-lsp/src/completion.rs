@@ -1,6 +1,7 @@
 //! Completion at a position, from the tree around it (which exists even while the text
 //! does not read) and the tables: option keys in an app map (kebab-case, not already
-//! there, then pm2-clj's export keys), the values of an option with a fixed set (`:exec-mode`), profile names in a
+//! there, then pm2-clj's export keys), the targets in an app's `:export` map, the values
+//! of an option with a fixed set (`:exec-mode`), profile names in a
 //! `#profile` map, tags after `#`, special forms, functions, this file's definitions and
 //! import aliases, and after `alias/` the names the imported file defines.
 
@@ -105,6 +106,19 @@ pub fn complete(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Vec<Co
                             Some(k.doc.to_string()),
                         )
                     }))
+                    .collect(),
+                (Slot::Key, false) if is_export_map(&doc, &path[..=i]) => export_targets(&doc, map, typing)
+                    .into_iter()
+                    .map(|target| {
+                        (
+                            format!(":{target}"),
+                            CompletionItemKind::MODULE,
+                            "pm2-clj export target".into(),
+                            Some(format!(
+                                "A map deep-merged into what `pm2-clj export --target {target}` generates for this app."
+                            )),
+                        )
+                    })
                     .collect(),
                 (Slot::Value(key), _) if is_app_map(&doc, &path[..=i]) => option_of(&doc, key)
                     .and_then(|o| o.format)
@@ -232,6 +246,32 @@ fn is_app_map(doc: &Doc, path: &[&Syntax]) -> bool {
             .entries(map)
             .into_iter()
             .any(|(k, _)| option_of(doc, k).is_some_and(|o| o.name != "name"))
+}
+
+/// Whether the innermost map of `path` is an app's `:export` map.
+fn is_export_map(doc: &Doc, path: &[&Syntax]) -> bool {
+    let n = path.len();
+    n >= 2
+        && path[n - 2].kind == SyntaxKind::Map
+        && doc
+            .key_of(path[n - 2], path[n - 1])
+            .is_some_and(|k| doc.text(k) == ":export")
+        && is_app_map(doc, &path[..n - 1])
+}
+
+/// The export targets not yet given a map in the `:export` map `map`.
+fn export_targets(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static str> {
+    let present: Vec<&str> = doc
+        .entries(map)
+        .into_iter()
+        .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
+        .filter_map(|(k, _)| doc.text(k).strip_prefix(':'))
+        .collect();
+    targets::EXPORT_TARGETS
+        .iter()
+        .copied()
+        .filter(|t| !present.contains(t))
+        .collect()
 }
 
 /// The options not yet set in `map`, in table order.
