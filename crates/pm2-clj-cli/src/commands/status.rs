@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use pm2_clj_runtime::status::status_of;
 use pm2_clj_sync::preflight::Preflight;
-use pm2_clj_sync::status::{Summary, age, megabytes};
+use pm2_clj_sync::status::{age, megabytes};
 use serde_json::json;
 
 use crate::commands::sync::{SyncInputs, existing};
@@ -62,17 +62,10 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
     let now = pm2_clj_runtime::verify::now_ms();
     if json {
         for row in &rows {
-            let Summary {
-                status,
-                pid,
-                uptime_ms,
-                restarts,
-                cpu,
-                memory,
-            } = row.summary(now);
+            let s = row.summary(now);
             let line = json!({
-                "app": row.app, "source": row.source, "status": status, "pid": pid,
-                "uptime_ms": uptime_ms, "restarts": restarts, "cpu": cpu, "memory": memory,
+                "app": row.app, "source": row.source, "status": s.status, "pid": s.pid,
+                "uptime_ms": s.uptime_ms, "restarts": s.restarts, "cpu": s.cpu, "memory": s.memory,
                 "instances": row.processes.len(), "owned": row.owned, "drift": row.drift.text(),
                 "crash_loop": row.crash_loop,
             });
@@ -88,22 +81,15 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
         ];
         let mut table: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
         for row in &rows {
-            let Summary {
-                status,
-                pid,
-                uptime_ms,
-                restarts,
-                cpu,
-                memory,
-            } = row.summary(now);
+            let s = row.summary(now);
             table.push(vec![
                 row.app.clone(),
-                status,
-                pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                uptime_ms.map(age).unwrap_or_else(|| "-".into()),
-                restarts.to_string(),
-                format!("{cpu:.0}%"),
-                megabytes(memory),
+                s.status,
+                s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                s.uptime_ms.map(age).unwrap_or_else(|| "-".into()),
+                s.restarts.to_string(),
+                format!("{:.0}%", s.cpu),
+                megabytes(s.memory),
                 if row.owned { "yes" } else { "no" }.to_string(),
                 row.drift.text().to_string(),
                 display(&row.source),
