@@ -179,6 +179,37 @@ const EVERYTHING: &str = r#"
          :export {:kubernetes {:kind :job :job {:spec {:ttlSecondsAfterFinished 600}}}}}]}
 "#;
 
+/// A restart's RoleBinding names its account's namespace; an app restarted on a
+/// schedule without `:namespace` names `default` in every object, the binding's subject
+/// included, so `kubectl apply -n other` refuses it instead of binding the wrong account.
+/// An app without a restart still names none (it goes where it is applied).
+#[test]
+fn a_restarted_app_without_namespace_names_default_everywhere() {
+    let export = export_text(
+        r#"{:apps [{:name "web" :image "i:1" :script "a.js" :port 3000 :cron-restart "0 3 * * *"
+                    :export {:kubernetes {:cron-restart {:image "registry.k8s.io/kubectl:v1.33.0"}}}}
+                   {:name "plain" :image "i:1" :script "b.js" :port 3001}]}"#,
+    );
+    assert!(!export.failed(), "{}", shown(&export));
+    let docs = |name: &str| -> Vec<serde_json::Value> {
+        let file = export.files.iter().find(|f| f.name == name).unwrap();
+        serde_norway::Deserializer::from_str(&file.content)
+            .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
+            .collect()
+    };
+    let web = docs("web.yaml");
+    assert!(web.len() >= 6, "{}", shown(&export));
+    for doc in &web {
+        assert_eq!(doc["metadata"]["namespace"], "default", "{doc}");
+        if doc["kind"] == "RoleBinding" {
+            assert_eq!(doc["subjects"][0]["namespace"], "default", "{doc}");
+        }
+    }
+    for doc in &docs("plain.yaml") {
+        assert!(doc["metadata"].get("namespace").is_none(), "{doc}");
+    }
+}
+
 #[test]
 fn every_object_the_target_makes_reads_back_and_keeps_secrets_private() {
     let export = export_text(EVERYTHING);

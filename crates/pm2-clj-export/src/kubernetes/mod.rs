@@ -457,11 +457,18 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         .filter(|(k, _)| k.as_str() != "app.kubernetes.io/managed-by")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // A restart's RoleBinding must name its account's namespace: an app restarted on a
+    // schedule names its namespace (`default` too) in every object, so that applying it
+    // to another namespace (`kubectl apply -n prod`) is refused for the mismatch instead
+    // of binding an account of `default` while the job runs as the one in `prod`.
+    let restarted =
+        app.cron_restart.is_some() && hatch.cron_image.is_some() && hatch.kind == Kind::Deployment;
     let namespace = app
         .namespace
         .as_ref()
         .map(|n| n.value.clone())
-        .filter(|n| n != "default");
+        .filter(|n| n != "default" || restarted)
+        .or_else(|| restarted.then(|| "default".to_string()));
     if let Some(ns) = &namespace
         && !ctx.name_ok(
             ns,
@@ -965,7 +972,7 @@ fn restart_objects(
             subjects: Some(vec![Subject {
                 kind: "ServiceAccount".into(),
                 name: restart.to_string(),
-                namespace: namespace.map(str::to_string).or_else(|| Some("default".into())),
+                namespace: namespace.map(str::to_string),
                 ..Subject::default()
             }]),
         }),
