@@ -22,19 +22,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn cannot(reason: &str) {
-    if std::env::var_os("PM2_CLJ_REQUIRE_DOCKER").is_some_and(|v| v == "1") {
-        panic!("the docker compose test cannot run: {reason}");
-    }
-    eprintln!("skipped: the docker compose test cannot run here: {reason}");
-}
+mod engines;
+use engines::{node_tree, text, which};
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+fn cannot(reason: &str) {
+    engines::cannot("PM2_CLJ_REQUIRE_DOCKER", "docker compose test", reason);
 }
 
 fn docker(args: &[&str]) -> Output {
@@ -142,36 +134,7 @@ const ONCE_JS: &str = "console.log('once'); process.exit(3);\n";
 
 /// A root file system holding node and the libraries `ldd` lists, and the apps.
 fn image_tree(root: &Path) {
-    let node = String::from_utf8(
-        Command::new("sh")
-            .args(["-c", "command -v node"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    assert!(!node.is_empty(), "node is not on PATH");
-    let node = std::fs::canonicalize(&node).unwrap();
-    let copy = |from: &Path, to_rel: &str| {
-        let to = root.join(to_rel.trim_start_matches('/'));
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
-    };
-    copy(&node, "/usr/bin/node");
-    let ldd = Command::new("ldd").arg(&node).output().unwrap();
-    for line in String::from_utf8_lossy(&ldd.stdout).lines() {
-        // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
-        let path = match line.split_once("=>") {
-            Some((_, right)) => right.split_whitespace().next(),
-            None => line.split_whitespace().next(),
-        };
-        if let Some(path) = path.filter(|p| p.starts_with('/')) {
-            let real = std::fs::canonicalize(path).unwrap();
-            copy(&real, path);
-        }
-    }
+    node_tree(&which("node").expect("node is not on PATH"), root);
     for dir in ["app", "tmp", "etc"] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }

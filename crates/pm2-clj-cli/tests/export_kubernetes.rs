@@ -17,19 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn cannot(reason: &str) {
-    if std::env::var_os("PM2_CLJ_REQUIRE_PODMAN").is_some_and(|v| v == "1") {
-        panic!("the podman smoke test cannot run: {reason}");
-    }
-    eprintln!("skipped: the podman smoke test cannot run here: {reason}");
-}
+mod engines;
+use engines::{node_tree, text, which};
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+fn cannot(reason: &str) {
+    engines::cannot("PM2_CLJ_REQUIRE_PODMAN", "podman smoke test", reason);
 }
 
 fn podman(args: &[&str]) -> Output {
@@ -101,30 +93,11 @@ fn remove_pods(name: &str) {
     }
 }
 
-/// The libraries `ldd` lists for `binary`, by absolute path.
-fn libraries(binary: &Path) -> Vec<PathBuf> {
-    let out = Command::new("ldd").arg(binary).output().expect("run ldd");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .filter(|w| w.starts_with('/'))
-        .map(PathBuf::from)
-        .collect()
-}
-
-/// A root tree holding `node`, its libraries and the app, packed as a tarball.
+/// A root tree holding `node` (as /usr/bin/node, on the image's PATH), its libraries
+/// and the app, packed as a tarball.
 fn image_tarball(node: &Path, dir: &Path) -> PathBuf {
     let root = dir.join("root");
-    for file in std::iter::once(node.to_path_buf()).chain(libraries(node)) {
-        let target = root.join(file.strip_prefix("/").unwrap());
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&file, &target).unwrap_or_else(|e| panic!("copy {}: {e}", file.display()));
-    }
-    // node is looked up on the image's PATH as /usr/bin/node.
-    let bin = root.join("usr/bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    if !bin.join("node").exists() {
-        std::fs::copy(node, bin.join("node")).unwrap();
-    }
+    node_tree(node, &root);
     std::fs::create_dir_all(root.join("srv/app")).unwrap();
     std::fs::create_dir_all(root.join("tmp")).unwrap();
     std::fs::write(root.join("srv/app/app.js"), APP).unwrap();
@@ -202,7 +175,7 @@ fn podman_kube_play_runs_the_exported_manifests() {
     if Command::new("podman").arg("--version").output().is_err() {
         return cannot("podman is not installed (apt-get install podman runc)");
     }
-    let Ok(node) = which("node") else {
+    let Some(node) = which("node") else {
         return cannot("node is not on PATH");
     };
     let info = podman(&[
@@ -428,14 +401,4 @@ fn podman_kube_play_runs_the_exported_manifests() {
     );
     let images = podman_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     assert!(!images.contains(&image), "image left: {images}");
-}
-
-fn which(name: &str) -> Result<PathBuf, ()> {
-    std::env::var_os("PATH")
-        .and_then(|path| {
-            std::env::split_paths(&path)
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
-        })
-        .ok_or(())
 }

@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+mod engines;
+use engines::{text, which};
+
 fn repo() -> PathBuf {
     pm2_clj_testkit::repo_root()
 }
@@ -25,18 +28,7 @@ fn nspawn_tool(name: &str) -> PathBuf {
 
 /// Skips the test with one line, or fails it when nspawn is required.
 fn cannot(reason: &str) {
-    if std::env::var_os("PM2_CLJ_REQUIRE_NSPAWN").is_some_and(|v| v == "1") {
-        panic!("nspawn end-to-end test cannot run: {reason}");
-    }
-    eprintln!("skipped: the nspawn end-to-end test cannot run here: {reason}");
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    engines::cannot("PM2_CLJ_REQUIRE_NSPAWN", "nspawn end-to-end test", reason);
 }
 
 /// A booted container, powered off when dropped.
@@ -368,13 +360,4 @@ fn nix_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
-            .map(|dir| dir.join(program))
-            .find(|p| p.is_file())
-    })
 }
