@@ -142,8 +142,10 @@ pub enum ExportErrorKind {
         choice: String,
     },
     /// The target's map in `:export` is wrong: an unknown key (`:export {:kubernetes
-    /// {:deploy {}}}`), a value of the wrong shape (`:kind :pod`), or a field the object
-    /// does not have once merged (`{:deployment {:spec {:replica 2}}}`).
+    /// {:deploy {}}}`), a value of the wrong shape (`:kind :pod`), a field the object
+    /// does not have once merged (`{:deployment {:spec {:replica 2}}}`), or a namespace
+    /// that moves an object away from the app's scheduled restart (`:cron-restart` with
+    /// `{:deployment {:metadata {:namespace "other"}}}`).
     BadOverride {
         /// Where (`:export :kubernetes :deployment`).
         path: String,

@@ -208,6 +208,34 @@ fn a_restarted_app_without_namespace_names_default_everywhere() {
     for doc in &docs("plain.yaml") {
         assert!(doc["metadata"].get("namespace").is_none(), "{doc}");
     }
+    // An override that moves one of its objects elsewhere is refused at the override.
+    for (moved, object) in [
+        (
+            ":deployment {:metadata {:namespace nil}}",
+            "Deployment web in namespace (none)",
+        ),
+        (
+            ":service {:metadata {:namespace \"x\"}}",
+            "Service web in namespace x",
+        ),
+        (
+            ":cron-job {:metadata {:namespace \"x\"}}",
+            "CronJob web-restart in namespace x",
+        ),
+    ] {
+        let export = export_text(&format!(
+            r#"{{:apps [{{:name "web" :image "i:1" :script "a.js" :port 3000 :namespace "shop" :cron-restart "0 3 * * *"
+                        :export {{:kubernetes {{:cron-restart {{:image "k:1"}} {moved}}}}}}}]}}"#
+        ));
+        let e = errors(&export);
+        assert!(
+            e.len() == 1
+                && e[0].starts_with("export::bad-override")
+                && e[0].contains(object)
+                && e[0].contains("acts in shop"),
+            "{moved}: {e:?}"
+        );
+    }
 }
 
 #[test]

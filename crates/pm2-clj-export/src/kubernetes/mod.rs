@@ -738,6 +738,30 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             );
         }
     }
+    // A restart reaches one namespace: its CronJob runs `kubectl rollout restart` there
+    // as the account its RoleBinding names there. An override that moves an object of
+    // the app elsewhere would leave a restart that can never happen.
+    if restarted {
+        for object in &done {
+            let own = object.meta().namespace.as_deref();
+            if let Some(key) = object.hatch_key()
+                && own != namespace.as_deref()
+            {
+                ctx.push(
+                    ExportErrorKind::BadOverride {
+                        path: format!(":export :kubernetes :{key}"),
+                        why: format!(
+                            "it puts {} in namespace {} while the app's scheduled restart (its CronJob, ServiceAccount and RoleBinding) acts in {}; give the app its namespace with :namespace instead",
+                            object.describe(),
+                            own.unwrap_or("(none)"),
+                            namespace.as_deref().unwrap_or("(none)")
+                        ),
+                    },
+                    hatch.patch(key).and_then(|(_, at)| at).or(hatch.at).or(name_at),
+                );
+            }
+        }
+    }
     if ctx.problems.iter().filter(|p| !p.is_warning()).count() > before {
         return None;
     }
