@@ -334,7 +334,7 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
 
 /// The diagnostics grouped by the place they point at, in order of first appearance: a
 /// group's members differ only in their message (the same code, severity, help, labels on
-/// the same text of the same file, and related diagnostics), as when a function called
+/// the same text of the same source, and related diagnostics), as when a function called
 /// for every app finds the same fault in each. The human report shows a group's snippet
 /// once, and each other member's message on a line under it.
 fn same_place<T>(diagnostics: &[(&dyn Diagnostic, T)]) -> Vec<Vec<usize>> {
@@ -361,11 +361,10 @@ fn place_key(diagnostic: &dyn Diagnostic) -> Option<String> {
     let code = diagnostic.source_code()?;
     let labels: Vec<LabeledSpan> = diagnostic.labels()?.collect();
     let first = labels.first()?;
-    let file = code
-        .read_span(first.inner(), 0, 0)
-        .ok()?
-        .name()
-        .map(str::to_string);
+    let at = code.read_span(first.inner(), 0, 0).ok()?;
+    // The name is not enough (every `--set` value is a source named `--set`): where the
+    // text is in memory tells one source from another.
+    let file = (at.name().map(str::to_string), at.data().as_ptr() as usize);
     let mut key = format!(
         "{:?}\0{}\0{:?}\0{file:?}",
         diagnostic.code().map(|c| c.to_string()),

@@ -365,6 +365,22 @@ fn warnings_from_one_place_show_its_snippet_once() {
             .count(),
         4
     );
+    // Two --set values are two sources of one name: never one place.
+    let out = cli(
+        dir.path(),
+        &[
+            "check",
+            "--no-preflight",
+            "--set",
+            "apps.a.instances=two",
+            "--set",
+            "apps.b.instances=six",
+            "e.pm2.edn",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.matches("╭─[").count(), 2, "{stderr}");
+    assert!(!stderr.contains("from this same place"), "{stderr}");
 }
 
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file
