@@ -635,6 +635,25 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     assert_eq!(labels(&items), [":kubernetes"]);
     let items = complete(&mut client, "{:export {:k|}}");
     assert!(labels(&items).is_empty(), "not an app's :export");
+    for text in [
+        "{:apps [{:name \"a\" :export {:compose {:user \"node\" :export {|}}}}]}",
+        "{:apps [{:name \"a\" :export {:kubernetes {:namespace \"x\" :export {|}}}}]}",
+        "{:apps [{:name \"a\" :env {:script \"x\" :export {|}}}]}",
+        "{:apps [{:name \"a\" :export {:compose {:user \"node\" |}}}]}",
+    ] {
+        let items = complete(&mut client, text);
+        assert!(
+            !labels(&items)
+                .iter()
+                .any(|l| l == ":kubernetes" || l == ":script"),
+            "a map inside an app is no app: {text}: {items}"
+        );
+    }
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"a\" :export {\"kubernetes\" {} |}}]}",
+    );
+    assert_eq!(labels(&items), [":compose", ":systemd"], "a string key counts");
     let items = complete(&mut client, "{:apps [{:name \"b\" :exec-mode :c|}]}");
     assert_eq!(labels(&items), [":cluster"]);
     let items = complete(&mut client, "{:apps {:name \"b\" :exec-mode |}}");

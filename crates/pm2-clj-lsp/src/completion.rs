@@ -232,20 +232,25 @@ fn option_of(doc: &Doc, key: &Syntax) -> Option<&'static OptionSpec> {
     }
 }
 
-/// Whether the innermost map of `path` is an app: under `:apps` (as one of a vector of
-/// apps or as the only one), or holding a PM2 option other than `:name`.
+/// Whether the innermost map of `path` is an app: the outermost map of the path that
+/// looks like one — under `:apps` (as one of a vector of apps or as the only one), or
+/// holding a PM2 option other than `:name`. A map inside an app (its `:env`, an
+/// `:export` target's map with a `:user`) is not an app of its own.
 fn is_app_map(doc: &Doc, path: &[&Syntax]) -> bool {
-    let n = path.len();
-    let map = path[n - 1];
     let under_apps = |holder: &Syntax, value: &Syntax| {
         holder.kind == SyntaxKind::Map && doc.key_of(holder, value).is_some_and(|k| doc.text(k) == ":apps")
     };
-    (n >= 2 && under_apps(path[n - 2], map))
-        || (n >= 3 && path[n - 2].kind == SyntaxKind::Vector && under_apps(path[n - 3], path[n - 2]))
-        || doc
-            .entries(map)
-            .into_iter()
-            .any(|(k, _)| option_of(doc, k).is_some_and(|o| o.name != "name"))
+    let looks_like_app = |j: usize| {
+        let map = path[j];
+        map.kind == SyntaxKind::Map
+            && ((j >= 1 && under_apps(path[j - 1], map))
+                || (j >= 2 && path[j - 1].kind == SyntaxKind::Vector && under_apps(path[j - 2], path[j - 1]))
+                || doc
+                    .entries(map)
+                    .into_iter()
+                    .any(|(k, _)| option_of(doc, k).is_some_and(|o| o.name != "name")))
+    };
+    (0..path.len()).find(|&j| looks_like_app(j)) == Some(path.len() - 1)
 }
 
 /// Whether the innermost map of `path` is an app's `:export` map.
@@ -265,7 +270,8 @@ fn export_targets(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'sta
         .entries(map)
         .into_iter()
         .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
-        .filter_map(|(k, _)| doc.text(k).strip_prefix(':'))
+        .map(|(k, _)| doc.text(k))
+        .map(|k| k.strip_prefix(':').unwrap_or_else(|| k.trim_matches('"')))
         .collect();
     targets::EXPORT_TARGETS
         .iter()
