@@ -232,25 +232,27 @@ fn option_of(doc: &Doc, key: &Syntax) -> Option<&'static OptionSpec> {
     }
 }
 
-/// Whether the innermost map of `path` is an app: the outermost map of the path that
-/// looks like one — under `:apps` (as one of a vector of apps or as the only one), or
-/// holding a PM2 option other than `:name`. A map inside an app (its `:env`, an
-/// `:export` target's map with a `:user`) is not an app of its own.
+/// Whether the innermost map of `path` is an app: under `:apps` (as one of a vector of
+/// apps or as the only one), or holding a PM2 option other than `:name` while no map
+/// around it is an app (an app's `:env`, or an `:export` target's map holding `:user`,
+/// is part of the app, not an app of its own).
 fn is_app_map(doc: &Doc, path: &[&Syntax]) -> bool {
     let under_apps = |holder: &Syntax, value: &Syntax| {
         holder.kind == SyntaxKind::Map && doc.key_of(holder, value).is_some_and(|k| doc.text(k) == ":apps")
     };
-    let looks_like_app = |j: usize| {
-        let map = path[j];
-        map.kind == SyntaxKind::Map
-            && ((j >= 1 && under_apps(path[j - 1], map))
-                || (j >= 2 && path[j - 1].kind == SyntaxKind::Vector && under_apps(path[j - 2], path[j - 1]))
-                || doc
-                    .entries(map)
-                    .into_iter()
-                    .any(|(k, _)| option_of(doc, k).is_some_and(|o| o.name != "name")))
+    let listed = |j: usize| {
+        (j >= 1 && under_apps(path[j - 1], path[j]))
+            || (j >= 2 && path[j - 1].kind == SyntaxKind::Vector && under_apps(path[j - 2], path[j - 1]))
     };
-    (0..path.len()).find(|&j| looks_like_app(j)) == Some(path.len() - 1)
+    let holds_options = |j: usize| {
+        doc.entries(path[j])
+            .into_iter()
+            .any(|(k, _)| option_of(doc, k).is_some_and(|o| o.name != "name"))
+    };
+    let last = path.len() - 1;
+    listed(last)
+        || (holds_options(last)
+            && !(0..last).any(|j| path[j].kind == SyntaxKind::Map && (listed(j) || holds_options(j))))
 }
 
 /// Whether the innermost map of `path` is an app's `:export` map.
