@@ -1,4 +1,5 @@
-//! A diagnostic's message and help broken into lines before miette sees them. Lines
+//! A diagnostic's message and help broken into lines before miette sees them, with what
+//! a terminal would act on written out ([`printable`]). Lines
 //! break at spaces only (a path, a flag or a code is never split at its hyphens), first
 //! fit: miette's own wrapping takes textwrap's optimal fit (another dependency turns it
 //! on), which cost a sixth of a 100-app render whose pre-flight warns about every app.
@@ -79,6 +80,31 @@ fn fill_ascii_line(line: &str, width: usize, out: &mut String) -> bool {
     true
 }
 
+/// `text` with what a terminal would act on rather than show written out as `\u{..}`:
+/// control characters but newlines and tabs (an ESC sequence retitles the window or
+/// redraws the screen, a carriage return writes over the line), the bidirectional
+/// overrides and isolates (which reorder what follows), and the Unicode line and
+/// paragraph separators. A message can carry a value from the file, a folder's name say.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+    };
+    if !text.chars().any(acts) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if acts(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// A diagnostic whose message and help (and its related diagnostics') are already
 /// broken into lines for a report `width` columns wide; everything else is the
 /// diagnostic's own. Render it with miette's line wrapping off.
@@ -95,10 +121,13 @@ impl<'a> Prewrapped<'a> {
         let text = width.saturating_sub(RIGHT_MARGIN);
         Prewrapped {
             inner: diagnostic,
-            message: fill(&diagnostic.to_string(), text.saturating_sub(MESSAGE_INDENT)),
+            message: fill(
+                &printable(&diagnostic.to_string()),
+                text.saturating_sub(MESSAGE_INDENT),
+            ),
             help: diagnostic
                 .help()
-                .map(|help| fill(&help.to_string(), text.saturating_sub(HELP_INDENT))),
+                .map(|help| fill(&printable(&help.to_string()), text.saturating_sub(HELP_INDENT))),
             related: diagnostic
                 .related()
                 .into_iter()

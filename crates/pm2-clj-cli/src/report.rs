@@ -24,7 +24,7 @@ use pm2_clj_sync::problem::SourceProblem;
 use pm2_dsl_reader::{Location, Replacement};
 use serde_json::{Value as Json, json};
 
-use crate::prewrap::Prewrapped;
+use crate::prewrap::{Prewrapped, printable};
 
 /// How diagnostics are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -296,7 +296,7 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
                         if rest.len() == 1 { "" } else { "s" }
                     );
                     for &at in rest {
-                        let message = diagnostics[at].0.to_string().replace('\n', " ");
+                        let message = printable(&diagnostics[at].0.to_string()).replace('\n', " ");
                         let _ = writeln!(err, "      {message}");
                     }
                 }
@@ -405,7 +405,7 @@ pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
         out += &format!("[{code}]");
     }
     let message = diagnostic.to_string();
-    out += &format!(": {}", message.replace('\n', " "));
+    out += &format!(": {}", printable(&message).replace('\n', " "));
     out
 }
 

@@ -383,6 +383,32 @@ fn warnings_from_one_place_show_its_snippet_once() {
     assert!(!stderr.contains("from this same place"), "{stderr}");
 }
 
+/// A value in a message cannot drive the terminal: control characters (an ESC sequence
+/// that retitles the window, a carriage return that writes over the line) and
+/// bidirectional overrides are written out, in every text format.
+#[test]
+fn a_message_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("e.pm2.edn"),
+        "(defn app [n] {:name n :script \"a.js\" :cwd (str \"gone/\\u001b]0;pwned\\u0007\\r  x \\u202e\" n)})\n{:apps [(app \"a\") (app \"b\")]}\n",
+    )
+    .unwrap();
+    for format in ["human", "short"] {
+        let out = cli(dir.path(), &["--message-format", format, "check", "e.pm2.edn"]);
+        assert!(out.status.success(), "{format}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("its folder"), "{format}: {stderr}");
+        for c in ['\u{1b}', '\u{7}', '\r', '\u{202e}'] {
+            assert!(!stderr.contains(c), "{format}: {c:?} in {stderr:?}");
+        }
+        assert!(
+            stderr.contains("\\u{1b}]0;pwned\\u{7}\\u{d}"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file
 /// in `format`.
 fn report_time(dir: &Path, n: usize, format: &str) -> f64 {
