@@ -266,15 +266,21 @@ fn is_export_map(doc: &Doc, path: &[&Syntax]) -> bool {
         && is_app_map(doc, &path[..n - 1])
 }
 
+/// The keys `map` already has, without `:` or quotes, as if the one being typed were not
+/// there yet.
+fn key_names<'a>(doc: &Doc<'a>, map: &'a Syntax, typing: Option<&Syntax>) -> Vec<&'a str> {
+    doc.entries_without(map, typing)
+        .into_iter()
+        .map(|(k, _)| {
+            let key = doc.text(k);
+            key.strip_prefix(':').unwrap_or_else(|| key.trim_matches('"'))
+        })
+        .collect()
+}
+
 /// The export targets not yet given a map in the `:export` map `map`.
 fn export_targets(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static str> {
-    let present: Vec<&str> = doc
-        .entries(map)
-        .into_iter()
-        .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
-        .map(|(k, _)| doc.text(k))
-        .map(|k| k.strip_prefix(':').unwrap_or_else(|| k.trim_matches('"')))
-        .collect();
+    let present = key_names(doc, map, typing);
     targets::EXPORT_TARGETS
         .iter()
         .copied()
@@ -285,9 +291,8 @@ fn export_targets(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'sta
 /// The options not yet set in `map`, in table order.
 fn option_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static OptionSpec> {
     let present: Vec<&str> = doc
-        .entries(map)
+        .entries_without(map, typing)
         .into_iter()
-        .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
         .filter_map(|(k, _)| option_of(doc, k).map(|o| o.name))
         .collect();
     OPTIONS.iter().filter(|o| !present.contains(&o.name)).collect()
@@ -295,15 +300,10 @@ fn option_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static
 
 /// pm2-clj's keys for the export targets not yet set in `map`.
 fn export_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static TargetKey> {
-    let present: Vec<&str> = doc
-        .entries(map)
-        .into_iter()
-        .filter(|(k, _)| typing.is_none_or(|t| t.span != k.span))
-        .map(|(k, _)| doc.text(k))
-        .collect();
+    let present = key_names(doc, map, typing);
     targets::KEYS
         .iter()
-        .filter(|k| !present.contains(&format!(":{}", k.name).as_str()))
+        .filter(|k| !present.contains(&k.name))
         .collect()
 }
 
