@@ -457,12 +457,18 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         .filter(|(k, _)| k.as_str() != "app.kubernetes.io/managed-by")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // The app's restart on a schedule, when this target makes one (a kubectl image
+    // chosen, a Deployment, a schedule it reads): the image and the schedule.
+    let schedule = app.cron_restart.as_ref().map(|cron| units::schedule(&cron.value));
+    let scheduled = match (&hatch.cron_image, hatch.kind, &schedule) {
+        (Some(kubectl), Kind::Deployment, Some(Ok(schedule))) => Some((kubectl.as_str(), schedule.as_str())),
+        _ => None,
+    };
     // A restart's RoleBinding must name its account's namespace: an app restarted on a
     // schedule names its namespace (`default` too) in every object, so that applying it
     // to another namespace (`kubectl apply -n prod`) is refused for the mismatch instead
     // of binding an account of `default` while the job runs as the one in `prod`.
-    let restarted =
-        app.cron_restart.is_some() && hatch.cron_image.is_some() && hatch.kind == Kind::Deployment;
+    let restarted = scheduled.is_some();
     let namespace = app
         .namespace
         .as_ref()
@@ -685,9 +691,9 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             ..Service::default()
         })));
     }
-    if let Some(cron) = &app.cron_restart {
-        match (&hatch.cron_image, hatch.kind, units::schedule(&cron.value)) {
-            (_, _, Err(why)) => ctx.report("cron_restart", cron.origin(), Fidelity::None, &why),
+    if let (Some(cron), Some(schedule)) = (&app.cron_restart, &schedule) {
+        match (scheduled, hatch.kind, schedule) {
+            (_, _, Err(why)) => ctx.report("cron_restart", cron.origin(), Fidelity::None, why),
             (_, Kind::Job, _) => ctx.report(
                 "cron_restart",
                 cron.origin(),
@@ -703,7 +709,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 },
                 cron.origin(),
             ),
-            (Some(kubectl), Kind::Deployment, Ok(schedule)) => {
+            (Some((kubectl, schedule)), _, _) => {
                 let restart = names_of("restart");
                 if restart.len() > CRON_JOB_NAME_MAX {
                     ctx.push(
@@ -718,7 +724,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 } else {
                     let r = row("cron_restart");
                     ctx.report("cron_restart", cron.origin(), r.fidelity, r.note);
-                    objects.extend(restart_objects(&name, &restart, &schedule, kubectl, namespace.as_deref(), &meta));
+                    objects.extend(restart_objects(&name, &restart, schedule, kubectl, namespace.as_deref(), &meta));
                 }
             }
         }
