@@ -296,8 +296,7 @@ fn emit_fixed(diagnostics: &[(&dyn Diagnostic, Option<&Replacement>)], format: M
                         if rest.len() == 1 { "" } else { "s" }
                     );
                     for &at in rest {
-                        let message = printable(&diagnostics[at].0.to_string()).replace('\n', " ");
-                        let _ = writeln!(err, "      {message}");
+                        let _ = writeln!(err, "      {}", one_line(diagnostics[at].0));
                     }
                 }
             }
@@ -404,9 +403,13 @@ pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
     if let Some(code) = diagnostic.code() {
         out += &format!("[{code}]");
     }
-    let message = diagnostic.to_string();
-    out += &format!(": {}", printable(&message).replace('\n', " "));
+    out += &format!(": {}", one_line(diagnostic));
     out
+}
+
+/// A diagnostic's message on one line, as a terminal shows it.
+fn one_line(diagnostic: &dyn Diagnostic) -> String {
+    printable(&diagnostic.to_string()).replace('\n', " ")
 }
 
 fn replacement_json(fix: &Replacement) -> Json {
