@@ -27,6 +27,7 @@ use crate::pm2::{Pm2, Restart};
 use crate::secrets::{Redacting, Secrets};
 use crate::verify::{Down, Expect, Left, Unhealthy, now_ms, verify};
 use pm2_clj_sync::facts::Status;
+use pm2_clj_sync::process::Process;
 
 /// How many units run at once: enough that a tree's apps are being started while the
 /// first ones are watched for stability, so the windows overlap the spawning rather than
@@ -221,7 +222,7 @@ fn execute(pm2: &dyn Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter)
                 });
             }
             ActionKind::Recreate => {
-                pm2.delete(&ids)?;
+                delete_for_good(pm2, &ids)?;
                 undo.push(Undo::Start { app: name.clone() });
                 let new = pm2.start(std::slice::from_ref(json()?), &unit.dir)?;
                 undo.pop();
@@ -232,7 +233,7 @@ fn execute(pm2: &dyn Pm2, unit: &Unit, action: &Action, reporter: &dyn Reporter)
             }
             ActionKind::Stop => pm2.stop(&ids)?,
             ActionKind::Delete => {
-                pm2.delete(&ids)?;
+                delete_for_good(pm2, &ids)?;
                 undo.push(Undo::Start { app: name.clone() });
             }
         }
@@ -548,28 +549,42 @@ fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Do
     }
 }
 
-/// How many times an undo asks pm2 to delete processes it still lists.
+/// How many times pm2-clj asks pm2 to delete processes it still lists.
 const DELETE_TRIES: usize = 4;
-/// How long an undo waits for a deleted process to leave pm2's list before asking again.
+/// How long pm2-clj waits for a deleted process to leave pm2's list before asking again.
 const DELETE_SETTLE: Duration = Duration::from_millis(750);
+/// How long a process that was not online when deleted must stay out of pm2's list before
+/// the delete counts: pm2 may have begun starting it again (its restart timer fired before
+/// the delete reached the daemon), and that start puts the same id back once it is done.
+const DELETE_QUIET: Duration = Duration::from_millis(400);
 
-/// Deletes the processes `ids`, and again while pm2 still lists one of them: a process
-/// that crashes at once can be put back by pm2's own pending restart after a delete.
+/// Deletes the processes `ids`, and again while pm2 still lists one of them or puts one
+/// back: a process that crashes at once can be put back by pm2's own pending restart.
 fn delete_for_good(pm2: &dyn Pm2, ids: &[u64]) -> Result<(), RuntimeError> {
+    let listed = |list: &[Process], online_too: bool| {
+        list.iter()
+            .any(|p| ids.contains(&p.pm_id) && (online_too || p.status != Status::Online))
+    };
+    let restarting = listed(&pm2.list()?, false);
     for attempt in 0..DELETE_TRIES {
         match pm2.delete(ids) {
             // A later try may find some gone meanwhile: the list below is the judge.
             Err(e) if attempt == 0 => return Err(e),
             _ => {}
         }
-        let settled = Instant::now() + DELETE_SETTLE;
+        let asked = Instant::now();
+        let mut gone_since = None;
         loop {
-            let left = pm2.list()?.iter().any(|p| ids.contains(&p.pm_id));
-            if !left {
-                return Ok(());
-            }
-            if Instant::now() >= settled {
-                break;
+            let left = listed(&pm2.list()?, true);
+            let now = Instant::now();
+            match (left, gone_since) {
+                (false, None) if !restarting => return Ok(()),
+                (false, None) => gone_since = Some(now),
+                (false, Some(at)) if now - at >= DELETE_QUIET => return Ok(()),
+                // Put back, or never gone: ask again.
+                (true, Some(_)) => break,
+                (true, None) if now >= asked + DELETE_SETTLE => break,
+                _ => {}
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -612,7 +627,7 @@ fn roll_back(
                 let r = unit
                     .generated
                     .last_good(&app)
-                    .and_then(|json| pm2.delete(&ids).map(|()| json))
+                    .and_then(|json| delete_for_good(pm2, &ids).map(|()| json))
                     .and_then(|json| pm2.start(&[json], &unit.dir).map(drop));
                 if r.is_ok() {
                     restored.push(Check::running(&app, since, true));
@@ -950,6 +965,21 @@ mod tests {
             !pm2.list().unwrap().iter().any(|p| p.name == "new"),
             "the new app is gone"
         );
+    }
+
+    #[test]
+    fn a_deleted_process_pm2_puts_back_is_deleted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        pm2.puts_back_once("new");
+        let bad = source(dir.path(), &[("new", "crash.js")]);
+        let u = unit(&bad, vec![(ActionKind::Start, "new", vec![])]);
+        let log = Log::default();
+        let outcome = &apply(&Monitor::new(&pm2), vec![u], OPTIONS, &log)[0];
+        assert!(outcome.rolled_back);
+        assert_eq!(outcome.restored, Some(true), "{:?}", log.0.lock().unwrap());
+        assert_eq!(pm2.calls(), ["start new", "delete 0", "delete 0"]);
+        assert!(pm2.list().unwrap().is_empty(), "the new app is gone for good");
     }
 
     #[test]

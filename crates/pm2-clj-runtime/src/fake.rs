@@ -39,6 +39,10 @@ struct State {
     modules: Json,
     subscribers: Vec<Sender<String>>,
     feeds: Vec<Sender<Heard>>,
+    /// Apps whose next delete pm2 undoes, as its own pending restart does.
+    put_back: Vec<String>,
+    /// Deleted processes coming back, with how many lists leave them out first.
+    coming_back: Vec<(Proc, u32)>,
 }
 
 impl State {
@@ -87,6 +91,13 @@ impl FakePm2 {
     /// Makes calls that read `call` work again.
     pub fn allow(&self, call: &str) {
         self.state.lock().unwrap().refuse.retain(|c| c != call);
+    }
+
+    /// Makes the next delete of `name`'s processes come undone: they are left out of one
+    /// list, then listed again (launching), as when pm2's restart timer for a crashed
+    /// process fired just before the delete reached the daemon.
+    pub fn puts_back_once(&self, name: &str) {
+        self.state.lock().unwrap().put_back.push(name.to_string());
     }
 
     /// Adds a process pm2-clj did not start.
@@ -202,6 +213,11 @@ impl Pm2 for FakePm2 {
         }
         let mut state = self.state.lock().unwrap();
         state.lists += 1;
+        let (back, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut state.coming_back)
+            .into_iter()
+            .partition(|(_, lists)| *lists == 0);
+        state.coming_back = waiting.into_iter().map(|(p, lists)| (p, lists - 1)).collect();
+        state.procs.extend(back.into_iter().map(|(p, _)| p));
         Ok(state
             .procs
             .iter()
@@ -274,7 +290,18 @@ impl Pm2 for FakePm2 {
             .filter(|p| ids.contains(&p.pm_id))
             .map(|p| p.def["name"].clone())
             .collect();
-        state.procs.retain(|p| !ids.contains(&p.pm_id));
+        let (deleted, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut state.procs)
+            .into_iter()
+            .partition(|p| ids.contains(&p.pm_id));
+        state.procs = kept;
+        for mut p in deleted {
+            let name = p.def["name"].as_str().unwrap_or_default().to_string();
+            if let Some(at) = state.put_back.iter().position(|n| *n == name) {
+                state.put_back.remove(at);
+                p.status = "launching";
+                state.coming_back.push((p, 1));
+            }
+        }
         gone.iter().for_each(|name| state.changed(name));
         Ok(())
     }
