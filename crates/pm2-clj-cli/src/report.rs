@@ -420,11 +420,19 @@ fn replacement_json(fix: &Replacement) -> Json {
     json!({"range": range, "text": fix.text})
 }
 
+/// The narrowest and widest reports are drawn: `COLUMNS=3` would wrap a message a
+/// character per line, and a width beyond any terminal only costs.
+const WIDTHS: std::ops::RangeInclusive<usize> = 40..=1000;
+
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
+    width(std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// The width reports are drawn at for a `COLUMNS` value: 100 when unset or unreadable.
+fn width(columns: Option<&str>) -> usize {
+    columns
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .map_or(100, |c| c.clamp(*WIDTHS.start(), *WIDTHS.end()))
 }
 
 /// A diagnostic as a JSON object (see the module documentation).

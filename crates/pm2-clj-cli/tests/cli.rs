@@ -101,6 +101,29 @@ fn human_diagnostics() {
     insta::assert_snapshot!(all);
 }
 
+/// `COLUMNS` of 0 to 39 draws reports 40 columns wide (3 wrapped a message a character
+/// per line), and a value past any terminal is drawn 1,000 wide.
+#[test]
+fn a_narrow_or_absurd_width_is_clamped() {
+    let dir = project();
+    let report = |columns: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_pm2-clj"))
+            .args(["check", "broken.pm2.edn"])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        text(&out.stderr)
+    };
+    let forty = report("40");
+    assert!(forty.lines().all(|l| l.chars().count() <= 60), "{forty}");
+    for narrow in ["0", "3", "39"] {
+        assert_eq!(report(narrow), forty, "COLUMNS={narrow}");
+    }
+    assert_eq!(report("18446744073709551615"), report("1000"));
+}
+
 #[test]
 fn json_diagnostics_for_editors() {
     let dir = project();
