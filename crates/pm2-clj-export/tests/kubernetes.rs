@@ -238,6 +238,52 @@ fn a_restarted_app_without_namespace_names_default_everywhere() {
     }
 }
 
+/// An override that runs the restart CronJob as another account exports, with a warning
+/// at the override that the rights made for the restart go unused and that account
+/// needs them; without it, or naming the made account, there is no such warning.
+#[test]
+fn a_restart_run_as_another_account_says_its_rights_go_unused() {
+    let with = |patch: &str| {
+        export_text(&format!(
+            r#"{{:apps [{{:name "web" :image "i:1" :script "a.js" :port 3000 :cron-restart "0 3 * * *"
+                        :export {{:kubernetes {{:cron-restart {{:image "k:1"}} {patch}}}}}}}]}}"#
+        ))
+    };
+    let unused = |export: &Export| -> Vec<String> {
+        (export.problems.iter())
+            .filter(|p| p.is_warning() && p.to_string().contains("go unused"))
+            .map(|p| format!("{}: {p}", p.code()))
+            .collect()
+    };
+    for (patch, runs_as) in [
+        (
+            r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName "ops"}}}}}}"#,
+            "ops",
+        ),
+        (
+            r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName nil}}}}}}"#,
+            "default",
+        ),
+    ] {
+        let export = with(patch);
+        assert!(!export.failed(), "{}", shown(&export));
+        let said = unused(&export);
+        assert!(
+            said.len() == 1
+                && said[0].contains(&format!("ServiceAccount {runs_as},"))
+                && said[0].contains("web-restart made for the restart")
+                && said[0].contains("get and patch deployment/web"),
+            "{patch}: {said:?}"
+        );
+    }
+    for patch in [
+        "",
+        r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName "web-restart"}}}}}}"#,
+    ] {
+        assert_eq!(unused(&with(patch)), Vec::<String>::new(), "{patch}");
+    }
+}
+
 #[test]
 fn every_object_the_target_makes_reads_back_and_keeps_secrets_private() {
     let export = export_text(EVERYTHING);

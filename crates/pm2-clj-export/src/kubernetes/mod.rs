@@ -767,6 +767,41 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 );
             }
         }
+        // An override may run the restart as an account of the user's own; the rights
+        // made for it then go unused, and that account needs them.
+        let made = done.iter().find_map(|o| match o {
+            Object::ServiceAccount(a) => a.metadata.name.clone(),
+            _ => None,
+        });
+        let runs_as = done.iter().find_map(|o| match o {
+            Object::CronJob(c) => Some(
+                (c.spec
+                    .as_ref()?
+                    .job_template
+                    .spec
+                    .as_ref()?
+                    .template
+                    .spec
+                    .as_ref())
+                .and_then(|pod| pod.service_account_name.clone()),
+            ),
+            _ => None,
+        });
+        if let (Some(made), Some(runs_as)) = (made, runs_as)
+            && runs_as.as_deref() != Some(made.as_str())
+        {
+            ctx.push(
+                ExportErrorKind::Approximate {
+                    option: ":export :kubernetes :cron-job".into(),
+                    target: TARGET,
+                    how: format!(
+                        "it runs the scheduled restart as ServiceAccount {}, so the ServiceAccount, Role and RoleBinding {made} made for the restart go unused; that account must be allowed to get and patch deployment/{name}",
+                        runs_as.as_deref().unwrap_or("default")
+                    ),
+                },
+                hatch.patch("cron-job").and_then(|(_, at)| at).or(hatch.at).or(name_at),
+            );
+        }
     }
     if ctx.problems.iter().filter(|p| !p.is_warning()).count() > before {
         return None;
