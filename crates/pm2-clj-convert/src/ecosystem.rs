@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use pm2_dsl_emit::keys::{AppKey, app_key, deploy_key, snake};
+use pm2_dsl_emit::keys::{AppKey, app_key, deploy_key, named_key, snake};
 use pm2_dsl_emit::schema::{OptionSpec, SCRIPT_CODE_ALIASES, camel_alias};
 use pm2_dsl_eval::Value;
 use serde_json::Value as Json;
@@ -103,8 +103,8 @@ fn pm2_spellings(spec: &OptionSpec) -> Vec<String> {
 /// The option PM2 reads `key` of an app as (`combine_logs` → `merge_logs`), when it
 /// reads that spelling.
 pub fn pm2_option(key: &str) -> Option<&'static str> {
-    match app_key(&Value::string(key)) {
-        AppKey::Option(spec) if pm2_spellings(spec).iter().any(|s| s == key) => Some(spec.name),
+    match named_key(&Value::string(key)) {
+        Some(AppKey::Option(spec)) if pm2_spellings(spec).iter().any(|s| s == key) => Some(spec.name),
         _ => None,
     }
 }
@@ -335,7 +335,7 @@ impl Shaper<'_> {
             let (env_blocks, rest): (Vec<Entry>, Vec<Entry>) =
                 std::mem::take(&mut c.entries).into_iter().partition(|e| {
                     e.key_name()
-                        .is_some_and(|k| matches!(app_key(&Value::string(k)), AppKey::EnvFor(_)))
+                        .is_some_and(|k| matches!(named_key(&Value::string(k)), Some(AppKey::EnvFor(_))))
                 });
             c.entries = rest;
             let def = self.defs[i].clone();
@@ -422,7 +422,7 @@ impl Shaper<'_> {
                     let (env_blocks, rest): (Vec<Entry>, Vec<Entry>) =
                         std::mem::take(&mut c.entries).into_iter().partition(|e| {
                             e.key_name().is_some_and(|k| {
-                                matches!(app_key(&Value::string(k)), AppKey::EnvFor(_))
+                                matches!(named_key(&Value::string(k)), Some(AppKey::EnvFor(_)))
                                     && !(k == "env_file" && matches!(e.value, Edn::Str(_)))
                             })
                         });
@@ -506,10 +506,12 @@ impl Shaper<'_> {
         let specs: Vec<Option<&'static OptionSpec>> = app
             .entries
             .iter()
-            .map(|e| match e.key_name().map(|k| app_key(&Value::string(k))) {
-                Some(AppKey::Option(spec)) => Some(spec),
-                _ => None,
-            })
+            .map(
+                |e| match e.key_name().and_then(|k| named_key(&Value::string(k))) {
+                    Some(AppKey::Option(spec)) => Some(spec),
+                    _ => None,
+                },
+            )
             .collect();
         for (i, spec) in specs.iter().enumerate() {
             let Some(spec) = spec else { continue };

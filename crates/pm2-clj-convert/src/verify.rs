@@ -24,7 +24,7 @@
 
 use std::path::Path;
 
-use pm2_dsl_emit::keys::{AppKey, app_key};
+use pm2_dsl_emit::keys::{AppKey, named_key};
 use pm2_dsl_emit::schema::camel_alias;
 use pm2_dsl_eval::Value;
 use serde_json::{Map, Value as Json};
@@ -239,7 +239,7 @@ pub fn differences(
             }
             let kept_falsy = raw_app.is_some_and(|raw_app| {
                 raw_app.iter().any(|(rk, rv)| {
-                    matches!(app_key(&Value::string(rk.as_str())), AppKey::Option(spec)
+                    matches!(named_key(&Value::string(rk.as_str())), Some(AppKey::Option(spec))
                         if spec.name == key.as_str() && camel_alias(spec.name) != spec.name && falsy(rv))
                 })
             });

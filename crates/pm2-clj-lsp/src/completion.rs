@@ -11,7 +11,7 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, MarkupContent, MarkupKind,
     TextEdit,
 };
-use pm2_dsl_emit::keys::{AppKey, app_key};
+use pm2_dsl_emit::keys::{AppKey, named_key};
 use pm2_dsl_emit::schema::{OPTIONS, OptionSpec};
 use pm2_dsl_emit::targets::{self, TargetKey};
 use pm2_dsl_eval::docs::{EntryKind, entries};
@@ -226,8 +226,8 @@ fn inside(collection: &Syntax, offset: usize) -> bool {
 /// The option a key names.
 fn option_of(doc: &Doc, key: &Syntax) -> Option<&'static OptionSpec> {
     let name = doc.text(key).strip_prefix(':')?;
-    match app_key(&Value::keyword(name)) {
-        AppKey::Option(spec) => Some(spec),
+    match named_key(&Value::keyword(name)) {
+        Some(AppKey::Option(spec)) => Some(spec),
         _ => None,
     }
 }

@@ -5,7 +5,7 @@
 //! for `#env X` or `(env "X")` whether `X` is set — never its value, which may be secret.
 
 use lsp_types::{Hover, HoverContents, MarkupContent, MarkupKind};
-use pm2_dsl_emit::keys::{AppKey, app_key};
+use pm2_dsl_emit::keys::{AppKey, named_key};
 use pm2_dsl_eval::docs::{self, Entry};
 use pm2_dsl_eval::{Env, Value};
 use pm2_dsl_reader::{Syntax, SyntaxKind};
@@ -34,7 +34,7 @@ pub fn hover(analysis: &Analysis, offset: usize, env: &Env) -> Option<Hover> {
             if let Some(var) = parent.and_then(|p| env_variable(&doc, p)) {
                 env_status(&var, env)
             } else if let Some(name) = text.strip_prefix(':') {
-                match app_key(&Value::keyword(name)) {
+                match named_key(&Value::keyword(name))? {
                     AppKey::Option(spec) => spec.describe(),
                     AppKey::ForExport(key) => {
                         format!("**:{}** (pm2-clj export key)\n\n{}", key.name, key.doc)

@@ -468,3 +468,51 @@ fn a_buffer_over_the_size_limit_through_stdio_is_neither_evaluated_nor_formatted
         s.took, s.peak
     );
 }
+
+/// Completion in an app map of 100,000 keys answers within a second: each key is looked
+/// up in the option table, not measured against every option for a did-you-mean (which
+/// took 22 s here in a debug build).
+#[test]
+fn completion_in_a_map_of_100_000_keys_answers_at_once() {
+    let _alone = alone();
+    let keys: String = (0..100_000).map(|i| format!(":k{i} {i} ")).collect();
+    let text = format!("{{:apps [{{:name \"a\" :script \"a.js\" {keys}\n :}}]}}\n");
+    let uri = "file:///nowhere/wide.pm2.edn";
+    let (to_server, from_client) = unbounded();
+    let (to_client, from_server) = unbounded();
+    let server = std::thread::spawn(move || pm2_clj_lsp::server::run(to_client, from_client));
+    let initialize = Request::new(
+        RequestId::from(1),
+        "initialize".into(),
+        json!({"capabilities": {}}),
+    );
+    to_server.send(initialize.into()).unwrap();
+    to_server.send(did_open(uri, text)).unwrap();
+    diagnostics(&from_server, Duration::from_secs(30));
+    let position = json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 2}});
+    let asked = Instant::now();
+    let completion = Request::new(RequestId::from(2), "textDocument/completion".into(), position);
+    to_server.send(completion.into()).unwrap();
+    let items = loop {
+        match from_server.recv_timeout(Duration::from_secs(60)) {
+            Ok(Message::Response(r)) if r.id == RequestId::from(2) => break r.response_result.unwrap(),
+            Ok(_) => {}
+            Err(e) => panic!("no completion: {e}"),
+        }
+    };
+    let took = asked.elapsed();
+    let labels: Vec<&str> = (items.as_array().unwrap().iter())
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(labels.contains(&":max-restarts"), "{labels:?}");
+    assert!(!labels.contains(&":script"), "a key already there is not offered");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    to_server
+        .send(Request::new(RequestId::from(3), "shutdown".into(), Json::Null).into())
+        .unwrap();
+    to_server
+        .send(Notification::new("exit".into(), Json::Null).into())
+        .unwrap();
+    assert_eq!(server.join().unwrap(), Ok(()));
+    eprintln!("completion in a map of 100,000 keys: {took:?}");
+}

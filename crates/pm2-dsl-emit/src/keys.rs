@@ -86,39 +86,47 @@ fn in_style_of(written: &str, snake_form: &str) -> String {
 
 /// What an app map key names.
 pub fn app_key(key: &Value) -> AppKey {
+    named_key(key).unwrap_or_else(|| {
+        let text = key_text(key).unwrap_or_default();
+        let prefix = if matches!(key.kind(), ValueKind::Keyword(_)) {
+            ":"
+        } else {
+            ""
+        };
+        let snake_text = snake(text);
+        let own = ["health"].into_iter().chain(targets::KEYS.iter().map(|k| k.name));
+        let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name).chain(own))
+            .map(|s| format!("{prefix}{}", in_style_of(text, &snake(&s))));
+        AppKey::Unknown {
+            written: format!("{prefix}{text}"),
+            suggestion,
+        }
+    })
+}
+
+/// What an app map key names, `None` for a name nothing knows: [`app_key`] without its
+/// search for the closest option, which costs a distance to every option (for an
+/// editor asking about each key of a map with 100,000 of them).
+pub fn named_key(key: &Value) -> Option<AppKey> {
     let Some(text) = key_text(key) else {
-        return AppKey::NotAName;
+        return Some(AppKey::NotAName);
     };
     if text == "pm2-clj/remove" {
-        return AppKey::Remove;
+        return Some(AppKey::Remove);
     }
     if text == "health" {
-        return AppKey::Health;
+        return Some(AppKey::Health);
     }
     if let Some(key) = targets::target_key(text) {
-        return AppKey::ForExport(key);
+        return Some(AppKey::ForExport(key));
     }
     if let Some(name) = text.strip_prefix("env_").or_else(|| text.strip_prefix("env-")) {
-        return AppKey::EnvFor(format!("env_{name}"));
+        return Some(AppKey::EnvFor(format!("env_{name}")));
     }
-    if !text.contains('/')
-        && let Some(option) = spelling(text)
-    {
-        return AppKey::Option(option);
+    if text.contains('/') {
+        return None;
     }
-    let prefix = if matches!(key.kind(), ValueKind::Keyword(_)) {
-        ":"
-    } else {
-        ""
-    };
-    let snake_text = snake(text);
-    let own = ["health"].into_iter().chain(targets::KEYS.iter().map(|k| k.name));
-    let suggestion = closest(&snake_text, OPTIONS.iter().map(|o| o.name).chain(own))
-        .map(|s| format!("{prefix}{}", in_style_of(text, &snake(&s))));
-    AppKey::Unknown {
-        written: format!("{prefix}{text}"),
-        suggestion,
-    }
+    spelling(text).map(AppKey::Option)
 }
 
 /// The deploy key a key names (as pm2-deploy spells it), or the closest one.
