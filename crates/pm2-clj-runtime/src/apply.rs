@@ -553,19 +553,22 @@ fn verify_down(monitor: &Monitor, check: &Check, deadline: Instant) -> Result<Do
 const DELETE_TRIES: usize = 4;
 /// How long pm2-clj waits for a deleted process to leave pm2's list before asking again.
 const DELETE_SETTLE: Duration = Duration::from_millis(750);
-/// How long a process that was not online when deleted must stay out of pm2's list before
-/// the delete counts: pm2 may have begun starting it again (its restart timer fired before
-/// the delete reached the daemon), and that start puts the same id back once it is done.
+/// How long a process that may be crashing (not online, or up for less than
+/// [`DELETE_YOUNG`]) must stay out of pm2's list before its delete counts: pm2 may have
+/// begun starting it again (its restart timer fired before the delete reached the
+/// daemon), and that start puts the same id back once it is done.
 const DELETE_QUIET: Duration = Duration::from_millis(400);
+/// A process up for less than this may be between two crashes of a loop.
+const DELETE_YOUNG: u64 = 10_000;
 
 /// Deletes the processes `ids`, and again while pm2 still lists one of them or puts one
 /// back: a process that crashes at once can be put back by pm2's own pending restart.
 fn delete_for_good(pm2: &dyn Pm2, ids: &[u64]) -> Result<(), RuntimeError> {
-    let listed = |list: &[Process], online_too: bool| {
-        list.iter()
-            .any(|p| ids.contains(&p.pm_id) && (online_too || p.status != Status::Online))
-    };
-    let restarting = listed(&pm2.list()?, false);
+    let listed = |list: &[Process]| list.iter().any(|p| ids.contains(&p.pm_id));
+    let restarting = pm2.list()?.iter().any(|p| {
+        ids.contains(&p.pm_id)
+            && (p.status != Status::Online || now_ms().saturating_sub(p.started_at) < DELETE_YOUNG)
+    });
     for attempt in 0..DELETE_TRIES {
         match pm2.delete(ids) {
             // A later try may find some gone meanwhile: the list below is the judge.
@@ -575,7 +578,7 @@ fn delete_for_good(pm2: &dyn Pm2, ids: &[u64]) -> Result<(), RuntimeError> {
         let asked = Instant::now();
         let mut gone_since = None;
         loop {
-            let left = listed(&pm2.list()?, true);
+            let left = listed(&pm2.list()?);
             let now = Instant::now();
             match (left, gone_since) {
                 (false, None) if !restarting => return Ok(()),
@@ -980,6 +983,18 @@ mod tests {
         assert_eq!(outcome.restored, Some(true), "{:?}", log.0.lock().unwrap());
         assert_eq!(pm2.calls(), ["start new", "delete 0", "delete 0"]);
         assert!(pm2.list().unwrap().is_empty(), "the new app is gone for good");
+
+        // An app online for a moment may be between two crashes: deleting it is checked
+        // the same way.
+        let fine = source(dir.path(), &[("web", "web.js")]);
+        let start = unit(&fine, vec![(ActionKind::Start, "web", vec![])]);
+        assert!(apply(&Monitor::new(&pm2), vec![start], OPTIONS, &log)[0].succeeded());
+        pm2.puts_back_once("web");
+        let delete = unit(&fine, vec![(ActionKind::Delete, "web", vec![1])]);
+        let outcome = &apply(&Monitor::new(&pm2), vec![delete], OPTIONS, &log)[0];
+        assert!(outcome.succeeded(), "{outcome:?}");
+        assert_eq!(pm2.calls()[3..], ["start web", "delete 1", "delete 1"]);
+        assert!(pm2.list().unwrap().is_empty(), "web is gone for good");
     }
 
     #[test]
