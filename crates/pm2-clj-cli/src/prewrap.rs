@@ -80,16 +80,12 @@ fn fill_ascii_line(line: &str, width: usize, out: &mut String) -> bool {
     true
 }
 
-/// `text` with what a terminal would act on rather than show written out as `\u{..}`:
-/// control characters but newlines and tabs (an ESC sequence retitles the window or
-/// redraws the screen, a carriage return writes over the line), the bidirectional
-/// overrides and isolates (which reorder what follows), and the Unicode line and
-/// paragraph separators. A message can carry a value from the file, a folder's name say.
+/// `text` with what a terminal would act on rather than show
+/// ([`pm2_dsl_reader::acts_on_terminal`]) written out as `\u{..}`. A message can carry a
+/// value from the file, a folder's name say; the snippet's own text is made safe by
+/// the source it is read from.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let acts = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
-    };
+    let acts = pm2_dsl_reader::acts_on_terminal;
     if !text.chars().any(acts) {
         return text.into();
     }

@@ -432,6 +432,36 @@ fn a_message_cannot_drive_the_terminal() {
     }
 }
 
+/// A file's own characters that drive a terminal (raw in its text, in a comment or a
+/// string) are shown as `?`, `¿` or `�` in a snippet, each replacing one character so
+/// the label still points at its text; a `\r\n` line break stays one.
+#[test]
+fn a_snippet_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("e.pm2.edn"),
+        "; \u{1b}]0;pwned\u{7} \u{9b}2J\r\n{:apps [{:name \"a\u{202e}b\r\" :script \"a.js\" :max-restrats 3}]}\r\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["check", "e.pm2.edn"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    for c in ['\u{1b}', '\u{7}', '\u{9b}', '\r', '\u{202e}'] {
+        assert!(!stderr.contains(c), "{c:?} in {stderr:?}");
+    }
+    assert!(stderr.contains("; ?]0;pwned? ¿2J"), "{stderr}");
+    assert!(stderr.contains("{:name \"a\u{fffd}b?\" :script"), "{stderr}");
+    // The label is under the key, as in a file without those characters.
+    let column = |line: &str, of: &str| line.find(of).map(|at| line[..at].chars().count());
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines.iter().position(|l| l.contains(":max-restrats 3")).unwrap();
+    assert_eq!(
+        column(lines[at + 1], "─"),
+        column(lines[at], ":max-restrats"),
+        "{stderr}"
+    );
+}
+
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file
 /// in `format`.
 fn report_time(dir: &Path, n: usize, format: &str) -> f64 {

@@ -83,8 +83,11 @@ pub struct Source {
     /// The text as diagnostics show it, when masked: every byte but newlines a space.
     shown: Option<Arc<str>>,
     /// The text as diagnostics show it with some ranges starred out (the literals under
-    /// `#secret`), once the evaluator said which ([`Source::redact`]).
+    /// `#secret`), once the evaluator said which ([`Source::redact`]); terminal-safe.
     redacted: OnceLock<Arc<str>>,
+    /// The text as diagnostics show it when it holds characters a terminal acts on
+    /// ([`terminal_safe`]); `None` when it holds none.
+    safe: OnceLock<Option<Arc<str>>>,
 }
 
 impl fmt::Debug for Source {
@@ -112,6 +115,7 @@ impl Source {
             lines: OnceLock::new(),
             shown: None,
             redacted: OnceLock::new(),
+            safe: OnceLock::new(),
         }
     }
 
@@ -137,6 +141,7 @@ impl Source {
         // Every byte of a starred character is a `*`: the text stays UTF-8.
         let text =
             String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let text = terminal_safe(&text).unwrap_or(text);
         let _ = self.redacted.set(Arc::from(text));
     }
 
@@ -260,6 +265,10 @@ impl SourceCode for Source {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text = (self.shown.as_deref())
             .or(self.redacted.get().map(|t| &**t))
+            .or_else(|| {
+                let safe = self.safe.get_or_init(|| terminal_safe(&self.text).map(Arc::from));
+                safe.as_deref()
+            })
             .unwrap_or(&self.text);
         let bytes = text.as_bytes();
         let starts = self.line_starts();
@@ -313,6 +322,45 @@ impl SourceCode for Source {
             line_of(data_end),
         )))
     }
+}
+
+/// Whether a character written to a terminal acts instead of showing: a control
+/// character but newline and tab (an escape sequence retitles the window or redraws the
+/// screen, a carriage return writes over the line), the bidirectional overrides and
+/// isolates (which reorder what follows), and the Unicode line and paragraph separators.
+pub fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `text` with every character a terminal acts on ([`acts_on_terminal`]; a `\r` that
+/// ends a line with `\n` is a line break, kept) replaced by one of the same length in
+/// bytes — `?`, `¿` or `�` — so every offset and line stays where it was; `None` when
+/// there is none. A snippet of a hostile file cannot drive the terminal it is shown on.
+fn terminal_safe(text: &str) -> Option<String> {
+    // Bytes that can start such a character: C0 controls, DEL, and the lead bytes of
+    // the C1 controls (U+0080..) and of the separators and bidi controls (U+2028..).
+    let maybe = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2;
+    if !text.bytes().any(maybe) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let line_break = c == '\r' && chars.peek() == Some(&'\n');
+        if acts_on_terminal(c) && !line_break {
+            changed = true;
+            out.push(match c.len_utf8() {
+                1 => '?',
+                2 => '¿',
+                _ => '\u{FFFD}',
+            });
+        } else {
+            out.push(c);
+        }
+    }
+    changed.then_some(out)
 }
 
 /// Every source text of one run, indexed by [`SourceId`].
@@ -420,6 +468,28 @@ mod tests {
             "root:secret:1\nuser:pw:2\n",
             "evaluation still reads it"
         );
+    }
+
+    #[test]
+    fn a_snippet_shows_what_a_terminal_acts_on_as_characters_of_its_length() {
+        let text = "a\u{1b}[2J\u{85}\u{2028}\u{202e}\r\nb\rc\u{7f}\n\"s3cret\u{7}\"\n";
+        let src = Source::standalone("t", text);
+        let shown = |src: &Source| {
+            let all = SourceSpan::new(0.into(), src.text().len());
+            let contents = src.read_span(&all, 0, 0).unwrap();
+            String::from_utf8(contents.data().to_vec()).unwrap()
+        };
+        assert_eq!(shown(&src), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?\n\"s3cret?\"\n");
+        assert_eq!(shown(&src).len(), text.len());
+        // Starred secrets stay starred, and safe.
+        let secret = Source::standalone("t", text);
+        let quoted = text.find('"').unwrap();
+        secret.redact(&[(quoted, text.len() - 1)]);
+        assert_eq!(shown(&secret), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?\n*********\n");
+        // A clean text is shown as it is, without a copy.
+        let clean = Source::standalone("t", "{:a 1}\r\n");
+        assert_eq!(shown(&clean), "{:a 1}\r\n");
+        assert_eq!(clean.safe.get(), Some(&None));
     }
 
     #[test]
