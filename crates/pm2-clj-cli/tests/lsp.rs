@@ -654,6 +654,31 @@ fn completion_offers_what_fits_where_the_cursor_is() {
         "{:apps [{:name \"a\" :export {\"kubernetes\" {} |}}]}",
     );
     assert_eq!(labels(&items), [":compose", ":systemd"], "a string key counts");
+    // A target's own keys in its map: the tables its export reads the map with.
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"a\" :export {:kubernetes {:kind :job :c|}}}]}",
+    );
+    assert_eq!(
+        labels(&items),
+        [":cron-restart", ":container", ":config-map", ":cron-job"]
+    );
+    assert_eq!(items[0]["detail"], "kubernetes key");
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"a\" :export {:systemd {:Unit {} |}}}]}",
+    );
+    assert_eq!(labels(&items), [":Service"]);
+    let items = complete(&mut client, "{:apps [{:name \"a\" :export {:compose {:cap_|}}}]}");
+    assert_eq!(labels(&items), [":cap_add", ":cap_drop"]);
+    for text in [
+        "{:export {:kubernetes {:c|}}}",
+        "{:apps [{:name \"a\" :env {:kubernetes {:c|}}}]}",
+        "{:apps [{:name \"a\" :export {:kubernetes {:deployment {:c|}}}}]}",
+    ] {
+        let items = complete(&mut client, text);
+        assert!(labels(&items).is_empty(), "not a target's map: {text}: {items}");
+    }
     let items = complete(&mut client, "{:apps [{:name \"b\" :exec-mode :c|}]}");
     assert_eq!(labels(&items), [":cluster"]);
     let items = complete(&mut client, "{:apps {:name \"b\" :exec-mode |}}");

@@ -1,6 +1,7 @@
 //! Completion at a position, from the tree around it (which exists even while the text
 //! does not read) and the tables: option keys in an app map (kebab-case, not already
-//! there, then pm2-clj's export keys), the targets in an app's `:export` map, the values
+//! there, then pm2-clj's export keys), the targets in an app's `:export` map and each
+//! target's keys in its map there (`pm2_clj_export::Target::escape_keys`), the values
 //! of an option with a fixed set (`:exec-mode`), profile names in a
 //! `#profile` map, tags after `#`, special forms, functions, this file's definitions and
 //! import aliases, and after `alias/` the names the imported file defines.
@@ -11,6 +12,7 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, Documentation, MarkupContent, MarkupKind,
     TextEdit,
 };
+use pm2_clj_export::Target;
 use pm2_dsl_emit::keys::{AppKey, named_key};
 use pm2_dsl_emit::schema::{OPTIONS, OptionSpec};
 use pm2_dsl_emit::targets::{self, TargetKey};
@@ -117,6 +119,17 @@ pub fn complete(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Vec<Co
                             Some(format!(
                                 "A map deep-merged into what `pm2-clj export --target {target}` generates for this app."
                             )),
+                        )
+                    })
+                    .collect(),
+                (Slot::Key, false) => target_keys(&doc, &path[..=i], typing)
+                    .into_iter()
+                    .map(|(target, key)| {
+                        (
+                            format!(":{key}"),
+                            CompletionItemKind::PROPERTY,
+                            format!("{target} key"),
+                            None,
                         )
                     })
                     .collect(),
@@ -264,6 +277,24 @@ fn is_export_map(doc: &Doc, path: &[&Syntax]) -> bool {
             .key_of(path[n - 2], path[n - 1])
             .is_some_and(|k| doc.text(k) == ":export")
         && is_app_map(doc, &path[..n - 1])
+}
+
+/// When the innermost map of `path` is a target's map in an app's `:export` map
+/// (`:export {:kubernetes {…}}`), the keys it takes and does not have yet.
+fn target_keys(doc: &Doc, path: &[&Syntax], typing: Option<&Syntax>) -> Vec<(Target, &'static str)> {
+    let n = path.len();
+    let target = (n >= 2 && is_export_map(doc, &path[..n - 1]))
+        .then(|| doc.key_of(path[n - 2], path[n - 1]))
+        .flatten()
+        .and_then(|k| Target::named(doc.text(k).strip_prefix(':')?));
+    let Some(target) = target else {
+        return Vec::new();
+    };
+    let present = key_names(doc, path[n - 1], typing);
+    (target.escape_keys().iter())
+        .filter(|k| !present.contains(k))
+        .map(|k| (target, *k))
+        .collect()
 }
 
 /// The keys `map` already has, without `:` or quotes, as if the one being typed were not

@@ -500,7 +500,7 @@ fn unit_files(
 }
 
 /// The sections `:export {:systemd ...}` merges into.
-const ESCAPE_SECTIONS: &[&str] = &["Unit", "Service"];
+pub const ESCAPE_SECTIONS: &[&str] = &["Unit", "Service"];
 
 /// Merges `:export {:systemd {SECTION {KEY VALUE}}}` into the service's sections: a key
 /// replaces the lines of that key (a vector gives one line per item, nil removes them),
