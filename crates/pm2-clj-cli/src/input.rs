@@ -189,7 +189,7 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Report>) {
         problems.extend(found.unreadable.into_iter().map(|(dir, reason)| {
             Report::new(Failure::plain(
                 CliProblem::Unreadable,
-                format!("cannot read {}: {reason}", dir.display()),
+                format!("cannot read {}: {reason}", crate::printer::shown(&dir)),
                 Some("check the folder's permissions".into()),
             ))
         }));

@@ -1,13 +1,17 @@
 //! A diagnostic's message and help broken into lines before miette sees them, with what
-//! a terminal would act on written out ([`printable`]). Lines
+//! a terminal would act on written out ([`pm2_dsl_reader::printable`]). Lines
 //! break at spaces only (a path, a flag or a code is never split at its hyphens), first
 //! fit: miette's own wrapping takes textwrap's optimal fit (another dependency turns it
 //! on), which cost a sixth of a 100-app render whose pre-flight warns about every app.
 
+use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
-use miette::{Diagnostic, LabeledSpan, Severity, SourceCode};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity, SourceCode, SourceSpan, SpanContents,
+};
+use pm2_dsl_reader::printable;
 use textwrap::{Options, WordSeparator, WordSplitter, WrapAlgorithm};
 
 /// The columns miette puts before a report's message (`  × `) and its help (`  help: `),
@@ -80,27 +84,6 @@ fn fill_ascii_line(line: &str, width: usize, out: &mut String) -> bool {
     true
 }
 
-/// `text` with what a terminal would act on rather than show
-/// ([`pm2_dsl_reader::acts_on_terminal`]) written out as `\u{..}`. A message can carry a
-/// value from the file, a folder's name say; the snippet's own text is made safe by
-/// the source it is read from.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let acts = pm2_dsl_reader::acts_on_terminal;
-    if !text.chars().any(acts) {
-        return text.into();
-    }
-    text.chars()
-        .map(|c| {
-            if acts(c) {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect::<String>()
-        .into()
-}
-
 /// A diagnostic whose message and help (and its related diagnostics') are already
 /// broken into lines for a report `width` columns wide; everything else is the
 /// diagnostic's own. Render it with miette's line wrapping off.
@@ -108,7 +91,36 @@ pub struct Prewrapped<'a> {
     inner: &'a dyn Diagnostic,
     message: String,
     help: Option<String>,
+    code: Option<Named<'a>>,
     related: Vec<Prewrapped<'a>>,
+}
+
+/// A diagnostic's source as a report shows it: its name (a file's path, which can hold
+/// anything a folder's name can) made printable.
+struct Named<'a>(&'a dyn SourceCode);
+
+impl SourceCode for Named<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let contents = self
+            .0
+            .read_span(span, context_lines_before, context_lines_after)?;
+        let Some(Cow::Owned(name)) = contents.name().map(printable) else {
+            return Ok(contents);
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            name,
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
 }
 
 impl<'a> Prewrapped<'a> {
@@ -124,6 +136,7 @@ impl<'a> Prewrapped<'a> {
             help: diagnostic
                 .help()
                 .map(|help| fill(&printable(&help.to_string()), text.saturating_sub(HELP_INDENT))),
+            code: diagnostic.source_code().map(Named),
             related: diagnostic
                 .related()
                 .into_iter()
@@ -170,11 +183,17 @@ impl Diagnostic for Prewrapped<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.inner.source_code()
+        self.code.as_ref().map(|c| c as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.inner.labels()
+        let labels = self.inner.labels()?;
+        Some(Box::new(labels.map(|mut label| {
+            if let Some(Cow::Owned(text)) = label.label().map(printable) {
+                label.set_label(Some(text));
+            }
+            label
+        })))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {

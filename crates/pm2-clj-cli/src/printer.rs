@@ -13,7 +13,7 @@ use pm2_clj_sync::conflict::Conflict;
 use pm2_clj_sync::load::InputsFrom;
 use pm2_clj_sync::plan::{Action, Plan};
 use pm2_dsl_emit::logs::ROTATE_MODULE;
-use pm2_dsl_reader::ProblemKind;
+use pm2_dsl_reader::{ProblemKind, printable};
 use serde_json::{Value as Json, json};
 
 use crate::report::{MessageFormat, emit, emit_problems, to_json};
@@ -25,10 +25,17 @@ pub struct Printer {
     lock: Mutex<()>,
 }
 
-/// A path as the user would type it: relative to the current folder when inside it.
+/// A path as the user would type it: relative to the current folder when inside it;
+/// printable ([`shown`]).
 pub fn display(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).unwrap_or(path).display().to_string()
+    shown(path.strip_prefix(&cwd).unwrap_or(path))
+}
+
+/// A path as a terminal can show it: a folder's name can hold an escape sequence, which
+/// is written out (`\u{1b}`) like any character a terminal would act on.
+pub fn shown(path: &Path) -> String {
+    printable(&path.display().to_string()).into_owned()
 }
 
 fn action_json(a: &Action) -> Json {

@@ -24,7 +24,8 @@ use pm2_clj_sync::problem::SourceProblem;
 use pm2_dsl_reader::{Location, Replacement};
 use serde_json::{Value as Json, json};
 
-use crate::prewrap::{Prewrapped, printable};
+use crate::prewrap::Prewrapped;
+use pm2_dsl_reader::printable;
 
 /// How diagnostics are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -397,7 +398,7 @@ pub fn to_short(diagnostic: &dyn Diagnostic) -> String {
         .zip(primary(&labels))
         .and_then(|(code, primary)| locate(code, primary.offset()));
     if let Some((file, at)) = place {
-        out += &format!("{file}:{}:{}: ", at.line, at.column);
+        out += &format!("{}:{}:{}: ", printable(&file), at.line, at.column);
     }
     out += severity_name(diagnostic);
     if let Some(code) = diagnostic.code() {

@@ -462,6 +462,36 @@ fn a_snippet_cannot_drive_the_terminal() {
     );
 }
 
+/// A label carrying the file's text and a file's own name (which a cloned repository
+/// chooses) reach the terminal printable too, in every human format and in `check`'s
+/// line for a good file.
+#[test]
+fn labels_and_file_names_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("t");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(
+        tree.join("x\u{1b}]0;PWN\u{7}.pm2.edn"),
+        "{:apps [{:name \"w\" :script \"a.js\" :cron-restart \"0 3 * * *\u{1b}[2J\"}]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("ok\u{202e}.pm2.edn"),
+        "{:apps [{:name \"v\" :script \"a.js\"}]}\n",
+    )
+    .unwrap();
+    for format in ["human", "short"] {
+        let out = cli(dir.path(), &["--message-format", format, "check", "t"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(all.contains("cron"), "{format}: {all}");
+        assert!(all.contains("x\\u{1b}]0;PWN\\u{7}.pm2.edn"), "{format}: {all}");
+        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+            assert!(!all.contains(c), "{format}: {c:?} in {all:?}");
+        }
+    }
+}
+
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file
 /// in `format`.
 fn report_time(dir: &Path, n: usize, format: &str) -> f64 {

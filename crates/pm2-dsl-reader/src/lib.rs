@@ -50,7 +50,7 @@ pub use print::{
 };
 pub use problem::{Problem, ProblemKind};
 pub use sink::SyntaxKind;
-pub use source::{Location, Source, SourceId, SourceMap, Span, acts_on_terminal};
+pub use source::{Location, Source, SourceId, SourceMap, Span, acts_on_terminal, printable};
 pub use syntax::{Syntax, read_syntax, read_syntax_with};
 
 /// Re-exported number types used by [`Number`].

@@ -333,6 +333,24 @@ pub fn acts_on_terminal(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
 }
 
+/// `text` with every character a terminal acts on ([`acts_on_terminal`]) written out
+/// as `\u{..}`: for a message, a label or a file's name, which can carry a value from
+/// the file or a folder's name.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(acts_on_terminal) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if acts_on_terminal(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
 /// `text` with every character a terminal acts on ([`acts_on_terminal`]; a `\r` that
 /// ends a line with `\n` is a line break, kept) replaced by one of the same length in
 /// bytes — `?`, `¿` or `�` — so every offset and line stays where it was; `None` when

@@ -41,7 +41,7 @@ pub fn run(args: &CheckArgs, message_format: MessageFormat) -> Result<(), Failur
                     let apps = loaded.built.ecosystem.apps.len();
                     eprintln!(
                         "ok: {} ({apps} app{})",
-                        loaded.evaluated.path.display(),
+                        crate::printer::shown(&loaded.evaluated.path),
                         if apps == 1 { "" } else { "s" }
                     );
                 }

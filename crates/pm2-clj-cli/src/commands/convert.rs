@@ -82,10 +82,10 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
         .map(|t| {
             format!(
                 "pm2-clj: TODO {}:{}: {} needs JavaScript: {}",
-                args.file.display(),
+                crate::printer::shown(&args.file),
                 t.line,
-                t.what,
-                t.js.lines().next().unwrap_or_default()
+                pm2_dsl_reader::printable(&t.what),
+                pm2_dsl_reader::printable(t.js.lines().next().unwrap_or_default())
             )
         })
         .collect();
@@ -97,12 +97,12 @@ pub fn run(args: &ConvertArgs) -> Result<(), Failure> {
     if output.exists() && !args.force {
         return Err(Failure::input(Failure::plain(
             CliProblem::Exists,
-            format!("{} exists", output.display()),
+            format!("{} exists", crate::printer::shown(&output)),
             Some("pass --force to replace it, or -o to write elsewhere".into()),
         )));
     }
     write_output(&output, &conversion.text, std::slice::from_ref(&args.file))?;
-    eprintln!("pm2-clj: wrote {} ({summary})", output.display());
+    eprintln!("pm2-clj: wrote {} ({summary})", crate::printer::shown(&output));
     todos.iter().for_each(|t| eprintln!("{t}"));
     Ok(())
 }

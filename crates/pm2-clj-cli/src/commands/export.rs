@@ -102,10 +102,13 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
             CliProblem::Usage,
             format!("--install installs systemd units, not {target} files"),
             Some(match target {
-                Target::Kubernetes => format!("apply them with kubectl: kubectl apply -f {}", out.display()),
+                Target::Kubernetes => format!(
+                    "apply them with kubectl: kubectl apply -f {}",
+                    crate::printer::shown(out)
+                ),
                 _ => format!(
                     "start them with the engine: docker compose -f {}/NAME/compose.yaml up -d",
-                    out.display()
+                    crate::printer::shown(out)
                 ),
             }),
         ))));
@@ -205,19 +208,19 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         let private = if file.private { "  (0600: secrets)" } else { "" };
         lines.push(format!("  {what:9} {}{private}", file.name));
     }
-    let sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let sources: Vec<String> = files.iter().map(|f| crate::printer::shown(f)).collect();
     let profile_text = profile.map(|p| format!(" (profile {p})")).unwrap_or_default();
     println!(
         "exported {}{profile_text} to {target}: {} files in {}",
         sources.join(", "),
         result.files.len(),
-        out.display()
+        crate::printer::shown(out)
     );
     for line in &lines {
         println!("{line}");
     }
     if target == Target::Kubernetes {
-        println!("apply: kubectl apply -f {}", out.display());
+        println!("apply: kubectl apply -f {}", crate::printer::shown(out));
         return Ok(());
     }
 
@@ -225,7 +228,7 @@ pub fn run(args: &ExportArgs, message_format: MessageFormat) -> Result<(), Failu
         for entry in &result.entry_points {
             println!(
                 "start everything: docker compose -f {} up -d",
-                out.join(entry).display()
+                crate::printer::shown(&out.join(entry))
             );
         }
         return Ok(());

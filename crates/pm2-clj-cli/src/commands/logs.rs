@@ -72,7 +72,7 @@ pub fn run(args: &LogsArgs, message_format: MessageFormat) -> Result<(), Failure
             println!(
                 "{} | {} last {} lines:",
                 file.label,
-                file.path.display(),
+                crate::printer::shown(&file.path),
                 args.lines
             );
         }

@@ -49,7 +49,7 @@ pub struct MigrateArgs {
 
 fn shown(path: &Path, dir: &Path) -> String {
     let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-    path.strip_prefix(&dir).unwrap_or(path).display().to_string()
+    crate::printer::shown(path.strip_prefix(&dir).unwrap_or(path))
 }
 
 fn result(row: &MigrationRow, args: &MigrateArgs) -> String {
@@ -77,7 +77,7 @@ fn result(row: &MigrationRow, args: &MigrateArgs) -> String {
         }
         MigrationOutcome::Converted => "converted, not verified (--no-verify)".into(),
         MigrationOutcome::Failed(why) => format!("FAILED: {why}"),
-        MigrationOutcome::Exists => format!("skipped: {} exists", row.output.display()),
+        MigrationOutcome::Exists => format!("skipped: {} exists", crate::printer::shown(&row.output)),
         MigrationOutcome::ChangedDuringMigration => format!(
             "changed during migration ({}): original kept; {} is of the version read before",
             row.outcome.code(),
@@ -119,7 +119,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
     if !args.dir.is_dir() {
         return Err(Failure::Usage(miette::Report::new(Failure::plain(
             CliProblem::NotAFolder,
-            format!("{} is not a folder", args.dir.display()),
+            format!("{} is not a folder", crate::printer::shown(&args.dir)),
             Some("migrate takes the folder to search; convert takes one file".into()),
         ))));
     }
@@ -137,7 +137,10 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
             .and_then(|l| match (l.node, l.package) {
                 (Some(node), Some(package)) => Ok(Pm2Reader { node, package }),
                 (None, _) => Err("node is not on PATH".to_string()),
-                (_, None) => Err(format!("{} is not pm2's own executable", l.bin.display())),
+                (_, None) => Err(format!(
+                    "{} is not pm2's own executable",
+                    crate::printer::shown(&l.bin)
+                )),
             })
     } else {
         Err("not asked to verify".to_string())
@@ -182,7 +185,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         }
     }
     for (path, why) in unreadable {
-        println!("{}: cannot be read: {why}", path.display());
+        println!("{}: cannot be read: {why}", crate::printer::shown(path));
     }
     references(&migration, args);
     let verified = rows
@@ -258,6 +261,6 @@ fn references(migration: &Migration, args: &MigrateArgs) {
         }
     }
     for (file, why) in &migration.edit_failures {
-        eprintln!("pm2-clj: cannot edit {}: {why}", file.display());
+        eprintln!("pm2-clj: cannot edit {}: {why}", crate::printer::shown(file));
     }
 }

@@ -83,7 +83,7 @@ pub fn run(args: &StatusArgs, message_format: MessageFormat) -> Result<(), Failu
         for row in &rows {
             let s = row.summary(now);
             table.push(vec![
-                row.app.clone(),
+                pm2_dsl_reader::printable(&row.app).into_owned(),
                 s.status,
                 s.pid.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                 s.uptime_ms.map(age).unwrap_or_else(|| "-".into()),

@@ -115,7 +115,7 @@ pub fn existing(paths: &[PathBuf]) -> Result<(), Failure> {
     match paths.iter().find(|p| !p.exists()) {
         Some(missing) => Err(Failure::Usage(miette::Report::new(Failure::plain(
             CliProblem::Usage,
-            format!("{} does not exist", missing.display()),
+            format!("{} does not exist", crate::printer::shown(missing)),
             None,
         )))),
         None => Ok(()),

@@ -155,7 +155,7 @@ pub fn run(args: &TopArgs, message_format: MessageFormat) -> Result<(), Failure>
     let printer = Printer::new(message_format, false);
     let pm2: Arc<dyn pm2_clj_runtime::pm2::Pm2> = Arc::from(args.pm2.connect(&printer)?);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let what: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let what: Vec<String> = paths.iter().map(|p| crate::printer::shown(p)).collect();
     let base = std::env::current_dir().unwrap_or_default();
     let mut top = Top::new(&what.join(" "), &pm2.describe(), &base, !plain && !no_color);
     let (tx, rx) = channel();

@@ -38,7 +38,7 @@ pub fn run(args: &WatchArgs, message_format: MessageFormat) -> Result<(), Failur
     if !args.dir.is_dir() {
         return Err(Failure::Usage(miette::Report::new(Failure::plain(
             CliProblem::Usage,
-            format!("{} is not a directory", args.dir.display()),
+            format!("{} is not a directory", crate::printer::shown(&args.dir)),
             None,
         ))));
     }
