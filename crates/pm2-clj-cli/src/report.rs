@@ -429,11 +429,22 @@ fn terminal_width() -> usize {
     width(std::env::var("COLUMNS").ok().as_deref())
 }
 
-/// The width reports are drawn at for a `COLUMNS` value: 100 when unset or unreadable.
+/// The width reports are drawn at for a `COLUMNS` value: 100 when unset or not a whole
+/// number; a negative one is the narrowest, one past any integer the widest.
 fn width(columns: Option<&str>) -> usize {
-    columns
-        .and_then(|c| c.trim().parse::<usize>().ok())
-        .map_or(100, |c| c.clamp(*WIDTHS.start(), *WIDTHS.end()))
+    let Some(c) = columns.map(str::trim) else {
+        return 100;
+    };
+    let (negative, digits) = c.strip_prefix('-').map_or((false, c), |d| (true, d));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return 100;
+    }
+    let c = if negative {
+        0
+    } else {
+        digits.parse::<usize>().unwrap_or(usize::MAX)
+    };
+    c.clamp(*WIDTHS.start(), *WIDTHS.end())
 }
 
 /// A diagnostic as a JSON object (see the module documentation).

@@ -101,8 +101,8 @@ fn human_diagnostics() {
     insta::assert_snapshot!(all);
 }
 
-/// `COLUMNS` of 0 to 39 draws reports 40 columns wide (3 wrapped a message a character
-/// per line), and a value past any terminal is drawn 1,000 wide.
+/// `COLUMNS` of 0 to 39, or negative, draws reports 40 columns wide (3 wrapped a message
+/// a character per line), and a value past any terminal (or any integer) 1,000 wide.
 #[test]
 fn a_narrow_or_absurd_width_is_clamped() {
     let dir = project();
@@ -118,10 +118,14 @@ fn a_narrow_or_absurd_width_is_clamped() {
     };
     let forty = report("40");
     assert!(forty.lines().all(|l| l.chars().count() <= 60), "{forty}");
-    for narrow in ["0", "3", "39"] {
+    for narrow in ["0", "3", "39", "-1", "-40"] {
         assert_eq!(report(narrow), forty, "COLUMNS={narrow}");
     }
-    assert_eq!(report("18446744073709551615"), report("1000"));
+    let widest = report("1000");
+    for wide in ["18446744073709551615", "99999999999999999999999"] {
+        assert_eq!(report(wide), widest, "COLUMNS={wide}");
+    }
+    assert_ne!(report("abc"), forty, "not a number: 100 wide");
 }
 
 #[test]
