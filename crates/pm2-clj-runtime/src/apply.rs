@@ -611,7 +611,10 @@ fn roll_back(
             Undo::Delete { app, ids } => {
                 let r = delete_for_good(pm2, &ids);
                 if r.is_ok() {
-                    restored.push(Check::gone(&app, since));
+                    restored.push(Check {
+                        processes: ids.len(),
+                        ..Check::gone(&app, since)
+                    });
                 }
                 (app, "deleted the new app".to_string(), r)
             }
@@ -776,9 +779,9 @@ mod tests {
     use crate::fake::FakePm2;
     use crate::pm2::Pm2;
 
-    /// Keeps the undo steps and rollbacks reported.
+    /// Keeps the undo steps and rollbacks reported, and with `.1` what was verified down.
     #[derive(Default)]
-    struct Log(Mutex<Vec<String>>);
+    struct Log(Mutex<Vec<String>>, bool);
 
     impl Reporter for Log {
         fn report(&self, event: Event<'_>) {
@@ -788,6 +791,7 @@ mod tests {
                 }
                 Event::RolledBack { healthy, .. } => format!("rolled back, healthy: {healthy}"),
                 Event::Unhealthy(u) => format!("unhealthy {}: {}", u.app, u.saw),
+                Event::Down(d) if self.1 => format!("{} {}: {} process(es)", d.state, d.app, d.processes),
                 _ => return,
             };
             self.0.lock().unwrap().push(line);
@@ -977,10 +981,18 @@ mod tests {
         pm2.puts_back_once("new");
         let bad = source(dir.path(), &[("new", "crash.js")]);
         let u = unit(&bad, vec![(ActionKind::Start, "new", vec![])]);
-        let log = Log::default();
+        let log = Log(Mutex::default(), true);
         let outcome = &apply(&Monitor::new(&pm2), vec![u], OPTIONS, &log)[0];
         assert!(outcome.rolled_back);
         assert_eq!(outcome.restored, Some(true), "{:?}", log.0.lock().unwrap());
+        assert!(
+            log.0
+                .lock()
+                .unwrap()
+                .contains(&"deleted new: 1 process(es)".to_string()),
+            "{:?}",
+            log.0.lock().unwrap()
+        );
         assert_eq!(pm2.calls(), ["start new", "delete 0", "delete 0"]);
         assert!(pm2.list().unwrap().is_empty(), "the new app is gone for good");
 
