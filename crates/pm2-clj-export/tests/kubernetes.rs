@@ -255,17 +255,19 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
             .map(|p| format!("{}: {p}", p.code()))
             .collect()
     };
+    let account =
+        |spec: &str| format!(":cron-job {{:spec {{:jobTemplate {{:spec {{:template {{:spec {spec}}}}}}}}}}}");
     for (patch, runs_as) in [
+        (account(r#"{:serviceAccountName "ops"}"#), "ops"),
+        (account("{:serviceAccountName nil}"), "default"),
+        (account(r#"{:serviceAccountName ""}"#), "default"),
+        // The deprecated field stands in for an unset name.
         (
-            r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName "ops"}}}}}}"#,
+            account(r#"{:serviceAccountName nil :serviceAccount "ops"}"#),
             "ops",
         ),
-        (
-            r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName nil}}}}}}"#,
-            "default",
-        ),
     ] {
-        let export = with(patch);
+        let export = with(&patch);
         assert!(!export.failed(), "{}", shown(&export));
         let said = unused(&export);
         assert!(
@@ -277,10 +279,29 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
         );
     }
     for patch in [
-        "",
-        r#":cron-job {:spec {:jobTemplate {:spec {:template {:spec {:serviceAccountName "web-restart"}}}}}}"#,
+        String::new(),
+        account(r#"{:serviceAccountName "web-restart"}"#),
+        // The name wins over the deprecated field.
+        account(r#"{:serviceAccount "ops"}"#),
     ] {
-        assert_eq!(unused(&with(patch)), Vec::<String>::new(), "{patch}");
+        assert_eq!(unused(&with(&patch)), Vec::<String>::new(), "{patch}");
+    }
+    // A name the API server refuses is refused here; a value of the wrong type is one
+    // error, at its override.
+    for (spec, error) in [
+        (
+            r#"{:serviceAccountName "Ops Bad!"}"#,
+            "serviceAccountName \"Ops Bad!\" is not",
+        ),
+        (
+            r#"{:serviceAccountName "  "}"#,
+            "serviceAccountName \"  \" is not",
+        ),
+        (r#"{:serviceAccount "a_b"}"#, "serviceAccount \"a_b\" is not"),
+        ("{:serviceAccountName 5}", "export::bad-override"),
+    ] {
+        let e = errors(&with(&account(spec)));
+        assert!(e.len() == 1 && e[0].contains(error), "{spec}: {e:?}");
     }
 }
 

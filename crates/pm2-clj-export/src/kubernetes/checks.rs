@@ -2,7 +2,8 @@
 //! values that are not DNS names, a `Deployment` whose pods do not restart `Always`
 //! (kompose's `restartPolicy: OnFailure`), a `Job` whose pods do, a memory limit
 //! `300MB`, a selector that does not select the pod template, ports out of range, an
-//! environment variable with a value and a source. The generated objects never break
+//! environment variable with a value and a source, a service account's name that is not
+//! a DNS name. The generated objects never break
 //! these; the checks catch what `:export {:kubernetes …}` merges in.
 
 use std::collections::BTreeMap;
@@ -185,6 +186,20 @@ fn pod(spec: &PodSpec, at: &str, out: &mut Vec<String>) {
     }
     if spec.termination_grace_period_seconds.is_some_and(|s| s < 0) {
         out.push(format!("{at}.terminationGracePeriodSeconds is negative"));
+    }
+    for (field, account) in [
+        ("serviceAccountName", &spec.service_account_name),
+        ("serviceAccount", &spec.service_account),
+    ] {
+        // Empty is unset: the namespace's `default` account.
+        if let Some(n) = account.as_deref().filter(|n| !n.is_empty())
+            && !Rule::Dns1123Subdomain.allows(n)
+        {
+            out.push(format!(
+                "{at}.{field} {n:?} is not {}",
+                Rule::Dns1123Subdomain.says()
+            ));
+        }
     }
     let mut seen = Vec::new();
     for (i, c) in spec.containers.iter().enumerate() {

@@ -775,28 +775,28 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
         });
         let runs_as = done.iter().find_map(|o| match o {
             Object::CronJob(c) => Some(
-                (c.spec
-                    .as_ref()?
-                    .job_template
-                    .spec
-                    .as_ref()?
-                    .template
-                    .spec
-                    .as_ref())
-                .and_then(|pod| pod.service_account_name.clone()),
+                (c.spec.as_ref())
+                    .and_then(|s| s.job_template.spec.as_ref()?.template.spec.as_ref())
+                    .map_or("default", |pod| {
+                        // The deprecated `serviceAccount` stands in when the name is unset.
+                        let named = [&pod.service_account_name, &pod.service_account];
+                        (named.into_iter())
+                            .find_map(|n| n.as_deref().filter(|n| !n.is_empty()))
+                            .unwrap_or("default")
+                    })
+                    .to_string(),
             ),
             _ => None,
         });
         if let (Some(made), Some(runs_as)) = (made, runs_as)
-            && runs_as.as_deref() != Some(made.as_str())
+            && runs_as != made
         {
             ctx.push(
                 ExportErrorKind::Approximate {
                     option: ":export :kubernetes :cron-job".into(),
                     target: TARGET,
                     how: format!(
-                        "it runs the scheduled restart as ServiceAccount {}, so the ServiceAccount, Role and RoleBinding {made} made for the restart go unused; that account must be allowed to get and patch deployment/{name}",
-                        runs_as.as_deref().unwrap_or("default")
+                        "it runs the scheduled restart as ServiceAccount {runs_as}, so the ServiceAccount, Role and RoleBinding {made} made for the restart go unused; that account must be allowed to get and patch deployment/{name}"
                     ),
                 },
                 hatch.patch("cron-job").and_then(|(_, at)| at).or(hatch.at).or(name_at),
@@ -814,6 +814,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
 /// does not fit, or names an object the app does not have, is an error.
 fn merged(objects: Vec<Object>, hatch: &Hatch, ctx: &mut Ctx) -> Vec<Object> {
     let mut done = Vec::new();
+    let mut refused = Vec::new();
     for object in objects {
         let key = object.hatch_key();
         let patch = key.and_then(|k| hatch.patch(k));
@@ -823,6 +824,7 @@ fn merged(objects: Vec<Object>, hatch: &Hatch, ctx: &mut Ctx) -> Vec<Object> {
                 Err(why) => {
                     let path = format!(":export :kubernetes :{}", key.unwrap_or_default());
                     ctx.push(ExportErrorKind::BadOverride { path, why }, patch_at);
+                    refused.extend(key);
                     continue;
                 }
             },
@@ -831,7 +833,7 @@ fn merged(objects: Vec<Object>, hatch: &Hatch, ctx: &mut Ctx) -> Vec<Object> {
         done.push(object);
     }
     for (key, _, patch_at) in &hatch.patches {
-        if *key != "container" && !done.iter().any(|o| o.hatch_key() == Some(key)) {
+        if *key != "container" && !refused.contains(key) && !done.iter().any(|o| o.hatch_key() == Some(key)) {
             ctx.push(
                 ExportErrorKind::BadOverride {
                     path: format!(":export :kubernetes :{key}"),
