@@ -687,7 +687,16 @@ fn completion_offers_what_fits_where_the_cursor_is() {
         &mut client,
         "{:apps [{:name \"c\" :instances #profile {:prod 1 :staging 2 |}}]}",
     );
-    assert_eq!(labels(&items), [":default", ":prod", ":staging"]);
+    assert_eq!(
+        labels(&items),
+        [":default"],
+        "the profiles the map has are not offered"
+    );
+    let items = complete(
+        &mut client,
+        "{:apps [{:name \"c\" :instances #profile {:prod 1 :staging 2} :port #profile {:prod 80 |}}]}",
+    );
+    assert_eq!(labels(&items), [":default", ":staging"]);
     let items = complete(&mut client, "{:profiles {:qa {}} :port #profile {:d|}}");
     assert_eq!(labels(&items), [":default"]);
     let items = complete(&mut client, "{:port #en|}");

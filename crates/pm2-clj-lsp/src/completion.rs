@@ -78,7 +78,7 @@ pub fn complete(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Vec<Co
         let profile_map = i > 0 && doc.tag(path[i - 1]) == Some("profile");
         let keywords: Vec<(String, CompletionItemKind, String, Option<String>)> =
             match (doc.slot(map, offset, typing), profile_map) {
-                (Slot::Key, true) => profile_names(analysis, typing)
+                (Slot::Key, true) => profile_names(analysis, map, typing)
                     .into_iter()
                     .map(|p| {
                         (
@@ -338,10 +338,10 @@ fn export_keys(doc: &Doc, map: &Syntax, typing: Option<&Syntax>) -> Vec<&'static
         .collect()
 }
 
-/// The profiles this file knows: the evaluation's `#profile` keys, the keys of every
-/// `#profile` map and of `:profiles` in the text (but the one being typed), and
-/// `:default`.
-fn profile_names(analysis: &Analysis, typing: Option<&Syntax>) -> Vec<String> {
+/// The profiles this file knows that the `#profile` map `here` does not have yet: the
+/// evaluation's `#profile` keys, the keys of every `#profile` map and of `:profiles` in
+/// the text (but the one being typed), and `:default`.
+fn profile_names(analysis: &Analysis, here: &Syntax, typing: Option<&Syntax>) -> Vec<String> {
     let doc = analysis.doc();
     let mut names: Vec<String> = analysis
         .evaluator
@@ -374,6 +374,8 @@ fn profile_names(analysis: &Analysis, typing: Option<&Syntax>) -> Vec<String> {
     names.push("default".into());
     names.sort();
     names.dedup();
+    let present: std::collections::HashSet<&str> = key_names(&doc, here, typing).into_iter().collect();
+    names.retain(|n| !present.contains(n.as_str()));
     names
 }
 
