@@ -359,14 +359,14 @@ pub fn write_char(c: char, out: &mut String) {
     out.push('\\');
     if !named.is_empty() {
         out.push_str(named);
-    } else if c.is_control() || c.is_whitespace() {
+    } else if c.is_whitespace() || crate::acts_on_terminal(c) {
         let _ = write!(out, "u{:04X}", c as u32);
     } else {
         out.push(c);
     }
 }
 
-/// Writes a string literal with EDN escapes.
+/// Writes a string literal with EDN escapes (`\u` for what a terminal acts on).
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
@@ -378,7 +378,9 @@ pub fn write_string(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if c.is_control() => {
+            // Controls, bidi overrides and line separators: a printed value reads back
+            // the same, and shows the same wherever it is printed.
+            c if crate::acts_on_terminal(c) => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
@@ -396,6 +398,24 @@ mod tests {
         read_all(&Source::standalone("t", text.to_string()))
             .unwrap()
             .remove(0)
+    }
+
+    #[test]
+    fn what_a_terminal_acts_on_prints_as_an_escape_that_reads_back() {
+        let text = "\"a\\u001B[2J\\u009B\\u202Eb\\u2066\\u2028\\u00E9\" \\u202E";
+        let mut out = String::new();
+        let forms: Vec<Form> = read_all(&Source::standalone("t", text)).unwrap();
+        for f in &forms {
+            match &f.kind {
+                FormKind::Str(s) => write_string(s, &mut out),
+                FormKind::Char(c) => write_char(*c, &mut out),
+                other => panic!("{other:?}"),
+            }
+            out.push(' ');
+        }
+        assert_eq!(out, "\"a\\u001B[2J\\u009B\\u202Eb\\u2066\\u2028é\" \\u202E ");
+        let back: Vec<Form> = read_all(&Source::standalone("t", out.as_str())).unwrap();
+        assert!(back.iter().zip(&forms).all(|(a, b)| a.equiv(b)));
     }
 
     #[test]
