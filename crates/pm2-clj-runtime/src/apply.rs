@@ -666,9 +666,6 @@ fn roll_back(
 /// Records the unit's apps that now run their definition as its last good ones (a
 /// source whose folder is gone has nothing left to record, nor a place to record it).
 fn record_last_good(unit: &Unit, outcome: &mut UnitOutcome, reporter: &dyn Reporter) {
-    if !unit.dir.is_dir() {
-        return;
-    }
     let deleted: Vec<&str> = unit
         .actions
         .iter()

@@ -74,7 +74,9 @@ impl Generated {
     }
 
     /// Records `apps` (as pm2 runs them) as the last verified definitions, keeping
-    /// those of the source's other apps except `removed`.
+    /// those of the source's other apps except `removed`. A source whose folder is gone
+    /// (removed or renamed while the round ran) records nothing, and that is no error:
+    /// the next round takes the source up where it is now.
     pub fn write_last_good(&self, apps: &[Json], removed: &[&str]) -> Result<(), RuntimeError> {
         let mut kept = self.last_good_apps();
         kept.retain(|a| !removed.iter().any(|r| a["name"] == *r));
@@ -83,8 +85,11 @@ impl Generated {
             kept.push(app.clone());
         }
         let text = serde_json::to_string_pretty(&json!({ "apps": kept })).expect("JSON values serialize");
-        generated_dir(&self.last_good)?;
-        write_generated(&self.last_good, &text).map(drop)
+        match generated_dir(&self.last_good).and_then(|_| write_generated(&self.last_good, &text)) {
+            // `.last-good/`, then `dist/` or `.pm2-clj/`, then the source's folder.
+            Err(_) if self.last_good.ancestors().nth(3).is_some_and(|d| !d.is_dir()) => Ok(()),
+            written => written.map(drop),
+        }
     }
 
     /// The last verified definitions (none when there are none, or they cannot be read).
@@ -139,4 +144,35 @@ fn generated_dir(path: &Path) -> Result<&Path, RuntimeError> {
 /// The app objects of an ecosystem, as pm2 reads them from the generated file.
 pub fn apps_json(ecosystem: &Ecosystem) -> Vec<Json> {
     ecosystem.apps.iter().map(app_json).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_whose_folder_went_records_nothing_without_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("b");
+        std::fs::create_dir(&folder).unwrap();
+        let generated = Generated::dist(&folder.join("ecosystem.pm2.edn"), OutputFormat::Json);
+        let app = json!({"name": "b1"});
+        generated
+            .write_last_good(std::slice::from_ref(&app), &[])
+            .unwrap();
+        assert_eq!(generated.last_good_apps(), std::slice::from_ref(&app));
+
+        // Renamed while a round ran: nothing written, nothing made, no error.
+        std::fs::rename(&folder, dir.path().join("b2")).unwrap();
+        generated
+            .write_last_good(std::slice::from_ref(&app), &[])
+            .unwrap();
+        assert!(!folder.exists(), "the old folder is not made again");
+
+        // A folder that is there but cannot take the file is still an error.
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(folder.join("dist"), "a file where the folder goes").unwrap();
+        let e = generated.write_last_good(&[app], &[]).unwrap_err();
+        assert_eq!(e.code(), "runtime::write-file");
+    }
 }
