@@ -281,10 +281,13 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
     for patch in [
         String::new(),
         account(r#"{:serviceAccountName "web-restart"}"#),
-        // The name wins over the deprecated field.
+        // The name wins over the deprecated field, which is then not read at all.
         account(r#"{:serviceAccount "ops"}"#),
+        account(r#"{:serviceAccount "a_b"}"#),
     ] {
-        assert_eq!(unused(&with(&patch)), Vec::<String>::new(), "{patch}");
+        let export = with(&patch);
+        assert!(!export.failed(), "{patch}: {}", shown(&export));
+        assert_eq!(unused(&export), Vec::<String>::new(), "{patch}");
     }
     // A name the API server refuses is refused here; a value of the wrong type is one
     // error, at its override.
@@ -297,7 +300,10 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
             r#"{:serviceAccountName "  "}"#,
             "serviceAccountName \"  \" is not",
         ),
-        (r#"{:serviceAccount "a_b"}"#, "serviceAccount \"a_b\" is not"),
+        (
+            r#"{:serviceAccountName nil :serviceAccount "a_b"}"#,
+            "serviceAccountName \"a_b\" is not",
+        ),
         ("{:serviceAccountName 5}", "export::bad-override"),
     ] {
         let e = errors(&with(&account(spec)));

@@ -180,6 +180,15 @@ fn template(t: &PodTemplateSpec, at: &str, out: &mut Vec<String>) {
     }
 }
 
+/// The service account a pod runs as, as the API server reads the spec: its
+/// `serviceAccountName`, else the deprecated `serviceAccount` (empty is unset); `None`
+/// for the namespace's `default` account.
+pub(crate) fn service_account(spec: &PodSpec) -> Option<&str> {
+    [&spec.service_account_name, &spec.service_account]
+        .into_iter()
+        .find_map(|n| n.as_deref().filter(|n| !n.is_empty()))
+}
+
 fn pod(spec: &PodSpec, at: &str, out: &mut Vec<String>) {
     if spec.containers.is_empty() {
         out.push(format!("{at}.containers is empty"));
@@ -187,19 +196,13 @@ fn pod(spec: &PodSpec, at: &str, out: &mut Vec<String>) {
     if spec.termination_grace_period_seconds.is_some_and(|s| s < 0) {
         out.push(format!("{at}.terminationGracePeriodSeconds is negative"));
     }
-    for (field, account) in [
-        ("serviceAccountName", &spec.service_account_name),
-        ("serviceAccount", &spec.service_account),
-    ] {
-        // Empty is unset: the namespace's `default` account.
-        if let Some(n) = account.as_deref().filter(|n| !n.is_empty())
-            && !Rule::Dns1123Subdomain.allows(n)
-        {
-            out.push(format!(
-                "{at}.{field} {n:?} is not {}",
-                Rule::Dns1123Subdomain.says()
-            ));
-        }
+    if let Some(n) = service_account(spec)
+        && !Rule::Dns1123Subdomain.allows(n)
+    {
+        out.push(format!(
+            "{at}.serviceAccountName {n:?} is not {}",
+            Rule::Dns1123Subdomain.says()
+        ));
     }
     let mut seen = Vec::new();
     for (i, c) in spec.containers.iter().enumerate() {

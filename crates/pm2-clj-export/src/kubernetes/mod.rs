@@ -777,13 +777,8 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
             Object::CronJob(c) => Some(
                 (c.spec.as_ref())
                     .and_then(|s| s.job_template.spec.as_ref()?.template.spec.as_ref())
-                    .map_or("default", |pod| {
-                        // The deprecated `serviceAccount` stands in when the name is unset.
-                        let named = [&pod.service_account_name, &pod.service_account];
-                        (named.into_iter())
-                            .find_map(|n| n.as_deref().filter(|n| !n.is_empty()))
-                            .unwrap_or("default")
-                    })
+                    .and_then(checks::service_account)
+                    .unwrap_or("default")
                     .to_string(),
             ),
             _ => None,
