@@ -406,6 +406,18 @@ pub fn explain(target: Target) -> String {
 mod tests {
     use super::*;
 
+    /// The language's list of export targets (the keys of an app's `:export`) names
+    /// exactly the targets there are.
+    #[test]
+    fn the_languages_export_targets_are_the_targets() {
+        let mut names: Vec<&str> = Target::ALL.iter().map(|t| t.name()).collect();
+        names.sort_unstable();
+        assert_eq!(names, pm2_dsl_emit::targets::EXPORT_TARGETS);
+        for name in names {
+            assert_eq!(Target::named(name).map(Target::name), Some(name));
+        }
+    }
+
     #[test]
     fn every_pm2_option_has_one_row_per_target() {
         let options = pm2_dsl_emit::schema::OPTIONS.iter().map(|o| o.name);

@@ -86,8 +86,10 @@ fn in_style_of(written: &str, snake_form: &str) -> String {
 
 /// What an app map key names.
 pub fn app_key(key: &Value) -> AppKey {
+    let Some(text) = key_text(key) else {
+        return AppKey::NotAName;
+    };
     named_key(key).unwrap_or_else(|| {
-        let text = key_text(key).unwrap_or_default();
         let prefix = if matches!(key.kind(), ValueKind::Keyword(_)) {
             ":"
         } else {
