@@ -37,6 +37,7 @@ mod redact;
 mod sink;
 mod source;
 mod syntax;
+mod terminal;
 
 pub use error::{Delim, FromRead, NameProblem, Prefix, ReadError, ReadErrorKind, Unsupported};
 pub use form::{Form, FormKind, Symbol, Tagged};
@@ -50,8 +51,9 @@ pub use print::{
 };
 pub use problem::{Problem, ProblemKind};
 pub use sink::SyntaxKind;
-pub use source::{Location, Source, SourceId, SourceMap, Span, acts_on_terminal, printable};
+pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, read_syntax, read_syntax_with};
+pub use terminal::{acts_on_terminal, printable};
 
 /// Re-exported number types used by [`Number`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

@@ -1,5 +1,6 @@
 //! Source texts and positions: [`SourceId`], [`Span`], [`Source`] (a named text with a
-//! line index) and [`SourceMap`] (every text read in one run).
+//! line index, shown in diagnostics masked, redacted or terminal-safe as it must be) and
+//! [`SourceMap`] (every text read in one run).
 //!
 //! Spans are byte ranges; [`Source::location`] turns a byte offset into a 1-based line and
 //! column, counted both in characters and in UTF-16 code units (what the Language Server
@@ -9,6 +10,8 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+use crate::terminal::terminal_safe;
 
 /// Identifies one text in a [`SourceMap`]. Ids are dense indices, starting at 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -255,7 +258,8 @@ impl Source {
 /// the text from its start, so reporting many diagnostics of a large text (or of one
 /// long line) stays linear. It gives what miette gives for the same text (the property
 /// tests compare them), except that a lone `\r` does not end a line here, as it does
-/// not for [`Source::location`].
+/// not for [`Source::location`], and that what a terminal acts on is shown as a
+/// character of the same length, as are masked and redacted texts.
 impl SourceCode for Source {
     fn read_span<'a>(
         &'a self,
@@ -322,63 +326,6 @@ impl SourceCode for Source {
             line_of(data_end),
         )))
     }
-}
-
-/// Whether a character written to a terminal acts instead of showing: a control
-/// character but newline and tab (an escape sequence retitles the window or redraws the
-/// screen, a carriage return writes over the line), the bidirectional overrides and
-/// isolates (which reorder what follows), and the Unicode line and paragraph separators.
-pub fn acts_on_terminal(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
-}
-
-/// `text` with every character a terminal acts on ([`acts_on_terminal`]) written out
-/// as `\u{..}`: for a message, a label or a file's name, which can carry a value from
-/// the file or a folder's name.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(acts_on_terminal) {
-        return text.into();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if acts_on_terminal(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out.into()
-}
-
-/// `text` with every character a terminal acts on ([`acts_on_terminal`]; a `\r` that
-/// ends a line with `\n` is a line break, kept) replaced by one of the same length in
-/// bytes — `?`, `¿` or `�` — so every offset and line stays where it was; `None` when
-/// there is none. A snippet of a hostile file cannot drive the terminal it is shown on.
-fn terminal_safe(text: &str) -> Option<String> {
-    // Bytes that can start such a character: C0 controls, DEL, and the lead bytes of
-    // the C1 controls (U+0080..) and of the separators and bidi controls (U+2028..).
-    let maybe = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2;
-    if !text.bytes().any(maybe) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut changed = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        let line_break = c == '\r' && chars.peek() == Some(&'\n');
-        if acts_on_terminal(c) && !line_break {
-            changed = true;
-            out.push(match c.len_utf8() {
-                1 => '?',
-                2 => '¿',
-                _ => '\u{FFFD}',
-            });
-        } else {
-            out.push(c);
-        }
-    }
-    changed.then_some(out)
 }
 
 /// Every source text of one run, indexed by [`SourceId`].
