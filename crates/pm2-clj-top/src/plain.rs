@@ -63,12 +63,12 @@ pub fn table(top: &Top) -> String {
     out
 }
 
-/// `text` with its control characters (an escape sequence in a process's name) shown as
-/// `?`, so that printing it cannot drive the terminal.
+/// `text` on one line with what a terminal acts on (an escape sequence or a bidi
+/// override in a process's name; [`pm2_dsl_reader::acts_on_terminal`]) and line breaks
+/// shown as `?`, so that printing it cannot drive the terminal.
 fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    let acts = |c: char| c.is_control() || pm2_dsl_reader::acts_on_terminal(c);
+    text.chars().map(|c| if acts(c) { '?' } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -98,5 +98,6 @@ mod tests {
         assert!(lines[4].starts_with("new  -          -     -   0"), "{text}");
         assert_eq!(lines.len(), 5);
         assert_eq!(visible("a\u{1b}[2Jb\n"), "a?[2Jb?");
+        assert_eq!(visible("a\u{202e}b\u{2028}"), "a?b?");
     }
 }

@@ -67,7 +67,8 @@ pub enum NameProblem {
     StartsLikeNumber,
     /// A name ends with `:`, or holds `::`.
     BadColon,
-    /// A character that symbols cannot hold.
+    /// A character that symbols cannot hold (`a,b` aside, `a"b`, or a bidi override in
+    /// `:na\u{202e}me`, which would reorder the text around it on a screen).
     BadChar(char),
     /// An auto-resolved keyword `::kw`, which needs a namespace context EDN lacks.
     AutoResolved,

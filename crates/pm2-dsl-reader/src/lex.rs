@@ -374,7 +374,7 @@ fn is_name_char(c: char) -> bool {
                 | '/'
                 | '\''
         )
-        || (!c.is_ascii() && !is_space(c) && !c.is_control())
+        || (!c.is_ascii() && !is_space(c) && !crate::acts_on_terminal(c))
 }
 
 /// Reads a string body (after the opening quote). Returns the rest after the closing
@@ -614,6 +614,14 @@ mod tests {
         assert_eq!(check_name("a^", false), Err(NameProblem::BadChar('^')));
         assert_eq!(check_name("#Y", false), Err(NameProblem::BadChar('#')));
         assert_eq!(check_name("'a", false), Err(NameProblem::BadChar('\'')));
+        assert_eq!(
+            check_name("na\u{202e}me", true),
+            Err(NameProblem::BadChar('\u{202e}'))
+        );
+        assert_eq!(
+            check_name("x\u{2066}", false),
+            Err(NameProblem::BadChar('\u{2066}'))
+        );
     }
 
     #[test]
