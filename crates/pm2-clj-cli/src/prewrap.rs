@@ -1,5 +1,6 @@
 //! A diagnostic's message and help broken into lines before miette sees them, with what
-//! a terminal would act on written out ([`pm2_dsl_reader::printable`]). Lines
+//! a terminal would act on written out ([`pm2_dsl_reader::printable`]) there and in its
+//! labels and its source's name. Lines
 //! break at spaces only (a path, a flag or a code is never split at its hyphens), first
 //! fit: miette's own wrapping takes textwrap's optimal fit (another dependency turns it
 //! on), which cost a sixth of a 100-app render whose pre-flight warns about every app.

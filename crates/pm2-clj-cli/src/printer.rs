@@ -73,8 +73,10 @@ impl Printer {
         }
     }
 
-    /// Prints a line (with a timestamp in `watch`).
+    /// Prints a line (with a timestamp in `watch`), printable: it can carry the name of
+    /// a process pm2-clj did not start, or a folder's.
     pub fn say(&self, line: &str) {
+        let line = printable(line);
         let mut out = std::io::stdout().lock();
         let _ = if self.timestamps {
             let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now());

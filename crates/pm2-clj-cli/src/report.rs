@@ -435,7 +435,10 @@ fn width(columns: Option<&str>) -> usize {
     let Some(c) = columns.map(str::trim) else {
         return 100;
     };
-    let (negative, digits) = c.strip_prefix('-').map_or((false, c), |d| (true, d));
+    let (negative, digits) = match c.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, c.strip_prefix('+').unwrap_or(c)),
+    };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return 100;
     }

@@ -126,6 +126,7 @@ fn a_narrow_or_absurd_width_is_clamped() {
         assert_eq!(report(wide), widest, "COLUMNS={wide}");
     }
     assert_ne!(report("abc"), forty, "not a number: 100 wide");
+    assert_eq!(report("+40"), forty);
 }
 
 #[test]

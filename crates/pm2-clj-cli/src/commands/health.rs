@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use pm2_clj_runtime::health::check_paths;
 use pm2_clj_sync::preflight::Preflight;
+use pm2_dsl_reader::printable;
 use serde_json::json;
 
 use crate::commands::status::StatusFormat;
@@ -72,13 +73,13 @@ pub fn run(args: &HealthArgs, message_format: MessageFormat) -> Result<(), Failu
             );
         } else {
             match &a.result {
-                Ok(detail) => println!("ok    {}: {detail}", a.app),
+                Ok(detail) => println!("ok    {}: {}", printable(&a.app), printable(detail)),
                 Err(problem) => {
-                    println!("FAIL  {}: {problem}", a.app);
+                    println!("FAIL  {}: {}", printable(&a.app), printable(problem));
                     if !a.log.is_empty() {
                         println!("      the last lines of its error log:");
                         for line in &a.log {
-                            println!("      | {line}");
+                            println!("      | {}", printable(line));
                         }
                     }
                 }

@@ -71,7 +71,7 @@ pub fn run(args: &LogsArgs, message_format: MessageFormat) -> Result<(), Failure
         } else {
             println!(
                 "{} | {} last {} lines:",
-                file.label,
+                pm2_dsl_reader::printable(&file.label),
                 crate::printer::shown(&file.path),
                 args.lines
             );

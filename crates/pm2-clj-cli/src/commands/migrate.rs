@@ -81,7 +81,7 @@ fn result(row: &MigrationRow, args: &MigrateArgs) -> String {
         MigrationOutcome::ChangedDuringMigration => format!(
             "changed during migration ({}): original kept; {} is of the version read before",
             row.outcome.code(),
-            row.output.file_name().unwrap_or_default().to_string_lossy()
+            crate::printer::shown(row.output.file_name().unwrap_or_default().as_ref())
         ),
         MigrationOutcome::DeleteFailed(why) => format!("FAILED ({}): {why}", row.outcome.code()),
         MigrationOutcome::Referenced(at) => format!(
@@ -172,7 +172,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
         );
         if let MigrationOutcome::Differs(differences) = &row.outcome {
             for d in differences {
-                println!("{:width$}    {d}", "");
+                println!("{:width$}    {}", "", pm2_dsl_reader::printable(d));
             }
             println!(
                 "{:width$}    (`pm2-clj convert {}` writes the conversion to finish by hand)",
@@ -181,11 +181,15 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
             );
         }
         if let MigrationOutcome::DeleteFailed(why) = &row.outcome {
-            eprintln!("pm2-clj: {why}");
+            eprintln!("pm2-clj: {}", pm2_dsl_reader::printable(why));
         }
     }
     for (path, why) in unreadable {
-        println!("{}: cannot be read: {why}", crate::printer::shown(path));
+        println!(
+            "{}: cannot be read: {}",
+            crate::printer::shown(path),
+            pm2_dsl_reader::printable(why)
+        );
     }
     references(&migration, args);
     let verified = rows
