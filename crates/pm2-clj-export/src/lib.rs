@@ -53,6 +53,17 @@ pub use table::{Fidelity, Target};
 use pm2_dsl_emit::Ecosystem;
 use pm2_dsl_reader::SourceMap;
 
+/// The keys a target's map in an app's `:export` takes: systemd's sections,
+/// compose-spec's service keys (besides `x-` extensions), the kubernetes map's choices
+/// and objects.
+pub fn escape_keys(target: Target) -> &'static [&'static str] {
+    match target {
+        Target::Systemd => systemd::ESCAPE_SECTIONS,
+        Target::Compose => compose::model::SERVICE_KEYS,
+        Target::Kubernetes => kubernetes::hatch::KEYS,
+    }
+}
+
 /// One ecosystem to export: a source file's apps.
 #[derive(Clone, Copy, Debug)]
 pub struct Input<'a> {

@@ -38,16 +38,6 @@ impl Target {
     pub fn named(name: &str) -> Option<Target> {
         Target::ALL.iter().copied().find(|t| t.name() == name)
     }
-
-    /// The keys its map in an app's `:export` takes: systemd's sections, compose-spec's
-    /// service keys (besides `x-` extensions), the kubernetes map's choices and objects.
-    pub fn escape_keys(self) -> &'static [&'static str] {
-        match self {
-            Target::Systemd => crate::systemd::ESCAPE_SECTIONS,
-            Target::Compose => crate::compose::model::SERVICE_KEYS,
-            Target::Kubernetes => crate::kubernetes::hatch::KEYS,
-        }
-    }
 }
 
 impl fmt::Display for Target {

@@ -1,7 +1,7 @@
 //! Completion at a position, from the tree around it (which exists even while the text
 //! does not read) and the tables: option keys in an app map (kebab-case, not already
 //! there, then pm2-clj's export keys), the targets in an app's `:export` map and each
-//! target's keys in its map there (`pm2_clj_export::Target::escape_keys`), the values
+//! target's keys in its map there (`pm2_clj_export::escape_keys`), the values
 //! of an option with a fixed set (`:exec-mode`), profile names in a
 //! `#profile` map, tags after `#`, special forms, functions, this file's definitions and
 //! import aliases, and after `alias/` the names the imported file defines.
@@ -291,7 +291,7 @@ fn target_keys(doc: &Doc, path: &[&Syntax], typing: Option<&Syntax>) -> Vec<(Tar
         return Vec::new();
     };
     let present = key_names(doc, path[n - 1], typing);
-    (target.escape_keys().iter())
+    (pm2_clj_export::escape_keys(target).iter())
         .filter(|k| !present.contains(k))
         .map(|k| (target, *k))
         .collect()
