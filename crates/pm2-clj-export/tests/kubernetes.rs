@@ -255,6 +255,7 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
             .map(|p| format!("{}: {p}", p.code()))
             .collect()
     };
+    let long = "a".repeat(200);
     let account =
         |spec: &str| format!(":cron-job {{:spec {{:jobTemplate {{:spec {{:template {{:spec {spec}}}}}}}}}}}");
     for (patch, runs_as) in [
@@ -265,6 +266,11 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
         (
             account(r#"{:serviceAccountName nil :serviceAccount "ops"}"#),
             "ops",
+        ),
+        // A subdomain's parts have no limit of 63 of their own.
+        (
+            account(&format!("{{:serviceAccountName \"{long}\"}}")),
+            long.as_str(),
         ),
     ] {
         let export = with(&patch);
@@ -302,7 +308,7 @@ fn a_restart_run_as_another_account_says_its_rights_go_unused() {
         ),
         (
             r#"{:serviceAccountName nil :serviceAccount "a_b"}"#,
-            "serviceAccountName \"a_b\" is not",
+            "serviceAccount \"a_b\" is not",
         ),
         ("{:serviceAccountName 5}", "export::bad-override"),
     ] {

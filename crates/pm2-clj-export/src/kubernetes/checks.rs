@@ -180,13 +180,16 @@ fn template(t: &PodTemplateSpec, at: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The service account a pod runs as, as the API server reads the spec: its
-/// `serviceAccountName`, else the deprecated `serviceAccount` (empty is unset); `None`
-/// for the namespace's `default` account.
-pub(crate) fn service_account(spec: &PodSpec) -> Option<&str> {
-    [&spec.service_account_name, &spec.service_account]
-        .into_iter()
-        .find_map(|n| n.as_deref().filter(|n| !n.is_empty()))
+/// The service account a pod runs as, as the API server reads the spec, with the field
+/// it comes from: its `serviceAccountName`, else the deprecated `serviceAccount` (empty
+/// is unset); `None` for the namespace's `default` account.
+pub(crate) fn service_account(spec: &PodSpec) -> Option<(&'static str, &str)> {
+    [
+        ("serviceAccountName", &spec.service_account_name),
+        ("serviceAccount", &spec.service_account),
+    ]
+    .into_iter()
+    .find_map(|(field, n)| n.as_deref().filter(|n| !n.is_empty()).map(|n| (field, n)))
 }
 
 fn pod(spec: &PodSpec, at: &str, out: &mut Vec<String>) {
@@ -196,11 +199,11 @@ fn pod(spec: &PodSpec, at: &str, out: &mut Vec<String>) {
     if spec.termination_grace_period_seconds.is_some_and(|s| s < 0) {
         out.push(format!("{at}.terminationGracePeriodSeconds is negative"));
     }
-    if let Some(n) = service_account(spec)
+    if let Some((field, n)) = service_account(spec)
         && !Rule::Dns1123Subdomain.allows(n)
     {
         out.push(format!(
-            "{at}.serviceAccountName {n:?} is not {}",
+            "{at}.{field} {n:?} is not {}",
             Rule::Dns1123Subdomain.says()
         ));
     }

@@ -778,7 +778,7 @@ fn app_files(app: &AppSpec, input: &Input, header: &str, ctx: &mut Ctx) -> Optio
                 (c.spec.as_ref())
                     .and_then(|s| s.job_template.spec.as_ref()?.template.spec.as_ref())
                     .and_then(checks::service_account)
-                    .unwrap_or("default")
+                    .map_or("default", |(_, account)| account)
                     .to_string(),
             ),
             _ => None,

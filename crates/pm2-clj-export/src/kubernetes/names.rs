@@ -50,16 +50,18 @@ impl Rule {
     /// Whether `name` follows the rule.
     pub fn allows(self, name: &str) -> bool {
         let alnum_lower = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
-        let label = |s: &str| {
+        // A subdomain's parts have no length of their own (Kubernetes's
+        // IsDNS1123Subdomain checks only the whole); a label is one of at most 63.
+        let part = |s: &str| {
             !s.is_empty()
-                && s.len() <= 63
                 && s.chars().all(|c| alnum_lower(c) || c == '-')
                 && s.starts_with(alnum_lower)
                 && s.ends_with(alnum_lower)
         };
+        let label = |s: &str| s.len() <= 63 && part(s);
         match self {
             Rule::Dns1123Label => label(name),
-            Rule::Dns1123Subdomain => name.len() <= 253 && name.split('.').all(label),
+            Rule::Dns1123Subdomain => name.len() <= 253 && name.split('.').all(part),
             Rule::Dns1035Label => label(name) && name.starts_with(|c: char| c.is_ascii_lowercase()),
             Rule::LabelValue => {
                 let alnum = |c: char| c.is_ascii_alphanumeric();
@@ -117,6 +119,12 @@ mod tests {
         assert!(!Rule::Dns1035Label.allows("0api"));
         assert!(Rule::Dns1123Subdomain.allows("api.env"));
         assert!(!Rule::Dns1123Subdomain.allows("api..env"));
+        assert!(
+            Rule::Dns1123Subdomain.allows(&"a".repeat(253)),
+            "no part length of its own"
+        );
+        assert!(!Rule::Dns1123Subdomain.allows(&"a".repeat(254)));
+        assert!(!Rule::Dns1123Label.allows(&"a".repeat(64)));
         assert!(Rule::LabelValue.allows("Shop_1.x"));
         assert!(!Rule::LabelValue.allows("a b"));
         assert!(Rule::EnvVar.allows("NODE_ENV"));
