@@ -500,7 +500,9 @@ fn unit_files(
 }
 
 /// The sections `:export {:systemd ...}` merges into.
-pub const ESCAPE_SECTIONS: &[&str] = &["Unit", "Service"];
+pub const ESCAPE_SECTIONS: &[&str] = &[UNIT, SERVICE];
+const UNIT: &str = "Unit";
+const SERVICE: &str = "Service";
 
 /// Merges `:export {:systemd {SECTION {KEY VALUE}}}` into the service's sections: a key
 /// replaces the lines of that key (a vector gives one line per item, nil removes them),
@@ -531,8 +533,8 @@ fn merge_escape(escape: &Value, unit: &mut Vec<String>, service: &mut Vec<String
     for (section_key, entries) in sections.iter() {
         let section = pm2_dsl_eval::key_text(section_key);
         let lines = match section.as_str() {
-            "Unit" => &mut *unit,
-            "Service" => &mut *service,
+            UNIT => &mut *unit,
+            SERVICE => &mut *service,
             _ => {
                 let suggestion = pm2_dsl_eval::closest(&section, ESCAPE_SECTIONS.iter().copied())
                     .or_else(|| {
