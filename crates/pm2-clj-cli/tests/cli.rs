@@ -495,6 +495,19 @@ fn labels_and_file_names_cannot_drive_the_terminal() {
             assert!(!all.contains(c), "{format}: {c:?} in {all:?}");
         }
     }
+    // migrate's table quotes a failed conversion's text.
+    let old = dir.path().join("m");
+    std::fs::create_dir(&old).unwrap();
+    std::fs::write(
+        old.join("ecosystem.config.js"),
+        "module.exports = { apps: [\n { name: \"a\", script: \"a.js\", [\"k\u{1b}[2J\u{202e}\" + 1]: 2 } ] };\n",
+    )
+    .unwrap();
+    let out = cli(dir.path(), &["migrate", "--no-verify", "m"]);
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(all.contains("FAILED"), "{all}");
+    assert!(all.contains("k\\u{1b}[2J\\u{202e}"), "{all}");
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{202e}'), "{all:?}");
 }
 
 /// The seconds `check` takes (the better of two runs) to report `n` errors of one file

@@ -168,7 +168,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), Failure> {
             "{:width$}  {apps:>4}  {:>4}  {}",
             shown(&row.file, &args.dir),
             row.todos,
-            result(row, args)
+            pm2_dsl_reader::printable(&result(row, args))
         );
         if let MigrationOutcome::Differs(differences) = &row.outcome {
             for d in differences {
