@@ -391,6 +391,16 @@ fn run_unit(
     if !options.rollback || undo.is_empty() {
         return outcome;
     }
+    // A source removed while its change ran has nothing to go back to: its last good
+    // definitions went with its folder, or would be deleted with it. The next round
+    // finds it gone and deletes its apps.
+    if !unit.source.exists() {
+        reporter.report(Event::Note(format!(
+            "{} went while its change was verified: its apps are left to the next round",
+            unit.source.display()
+        )));
+        return outcome;
+    }
     reporter.report(Event::RollingBack {
         source: unit.source.clone(),
     });
@@ -1015,6 +1025,22 @@ mod tests {
         assert!(outcome.succeeded(), "{outcome:?}");
         assert_eq!(pm2.calls()[3..], ["start web", "delete 1", "delete 1"]);
         assert!(pm2.list().unwrap().is_empty(), "web is gone for good");
+    }
+
+    #[test]
+    fn a_source_gone_during_its_change_is_not_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let pm2 = FakePm2::default();
+        let bad = source(dir.path(), &[("new", "crash.js")]);
+        let u = unit(&bad, vec![(ActionKind::Start, "new", vec![])]);
+        std::fs::remove_file(&bad.path).unwrap();
+        let outcome = &apply(&Monitor::new(&pm2), vec![u], OPTIONS, &Log::default())[0];
+        assert!(!outcome.succeeded() && !outcome.rolled_back, "{outcome:?}");
+        assert_eq!(
+            pm2.calls(),
+            ["start new"],
+            "no undo of a change whose source went"
+        );
     }
 
     #[test]
