@@ -622,6 +622,11 @@ mod tests {
             check_name("x\u{2066}", false),
             Err(NameProblem::BadChar('\u{2066}'))
         );
+        assert_eq!(
+            check_name("port\u{200e}", false),
+            Err(NameProblem::BadChar('\u{200e}'))
+        );
+        assert_eq!(check_name("a\u{61c}", true), Err(NameProblem::BadChar('\u{61c}')));
     }
 
     #[test]

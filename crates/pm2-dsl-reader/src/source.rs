@@ -437,20 +437,20 @@ mod tests {
 
     #[test]
     fn a_snippet_shows_what_a_terminal_acts_on_as_characters_of_its_length() {
-        let text = "a\u{1b}[2J\u{85}\u{2028}\u{202e}\r\nb\rc\u{7f}\n\"s3cret\u{7}\"\n";
+        let text = "a\u{1b}[2J\u{85}\u{2028}\u{202e}\r\nb\rc\u{7f}\u{61c}\n\"s3cret\u{7}\"\n";
         let src = Source::standalone("t", text);
         let shown = |src: &Source| {
             let all = SourceSpan::new(0.into(), src.text().len());
             let contents = src.read_span(&all, 0, 0).unwrap();
             String::from_utf8(contents.data().to_vec()).unwrap()
         };
-        assert_eq!(shown(&src), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?\n\"s3cret?\"\n");
+        assert_eq!(shown(&src), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?¿\n\"s3cret?\"\n");
         assert_eq!(shown(&src).len(), text.len());
         // Starred secrets stay starred, and safe.
         let secret = Source::standalone("t", text);
         let quoted = text.find('"').unwrap();
         secret.redact(&[(quoted, text.len() - 1)]);
-        assert_eq!(shown(&secret), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?\n*********\n");
+        assert_eq!(shown(&secret), "a?[2J¿\u{fffd}\u{fffd}\r\nb?c?¿\n*********\n");
         // A clean text is shown as it is, without a copy.
         let clean = Source::standalone("t", "{:a 1}\r\n");
         assert_eq!(shown(&clean), "{:a 1}\r\n");

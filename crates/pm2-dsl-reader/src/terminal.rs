@@ -5,11 +5,21 @@
 
 /// Whether a character written to a terminal acts instead of showing: a control
 /// character but newline and tab (an escape sequence retitles the window or redraws the
-/// screen, a carriage return writes over the line), the bidirectional overrides and
-/// isolates (which reorder what follows), and the Unicode line and paragraph separators.
+/// screen, a carriage return writes over the line), Unicode's bidirectional controls
+/// (the overrides, embeddings and isolates, which reorder what follows, and the
+/// invisible marks U+061C, U+200E and U+200F), and the line and paragraph separators.
 pub fn acts_on_terminal(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 /// `text` with every character a terminal acts on ([`acts_on_terminal`]) written out
@@ -36,8 +46,10 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 /// there is none. A snippet of a hostile file cannot drive the terminal it is shown on.
 pub(crate) fn terminal_safe(text: &str) -> Option<String> {
     // Bytes that can start such a character: C0 controls, DEL, and the lead bytes of
-    // the C1 controls (U+0080..) and of the separators and bidi controls (U+2028..).
-    let maybe = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xE2;
+    // the C1 controls (U+0080..), of U+061C, and of the separators and the other bidi
+    // controls (U+200E..).
+    let maybe =
+        |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7F || b == 0xC2 || b == 0xD8 || b == 0xE2;
     if !text.bytes().any(maybe) {
         return None;
     }
