@@ -24,6 +24,10 @@ use crate::analysis::{Analysis, read_tree};
 use crate::documents::range;
 use crate::query::{Doc, Slot, resolve};
 
+/// The most items one completion answers: a file can define 100,000 profiles or names,
+/// and the list is narrowed as more of the word is typed.
+pub const MOST_ITEMS: usize = 1000;
+
 /// What can be written at byte `offset`. `read` gives the text of another file.
 pub fn complete(analysis: &Analysis, offset: usize, read: &dyn Loader) -> Vec<CompletionItem> {
     let doc = analysis.doc();

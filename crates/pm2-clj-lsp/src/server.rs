@@ -410,7 +410,16 @@ impl Server {
                 let (uri, offset) = self.position(p.text_document_position)?;
                 let path = self.analyses[&uri].path.clone();
                 let loader = self.documents.loader(disk_loader(&self.settings, &path));
-                to_json(completion::complete(&self.analyses[&uri], offset, &loader))
+                let mut items = completion::complete(&self.analyses[&uri], offset, &loader);
+                if items.len() <= completion::MOST_ITEMS {
+                    return to_json(items);
+                }
+                // The first of a long list; the client asks again as more is typed.
+                items.truncate(completion::MOST_ITEMS);
+                to_json(lsp_types::CompletionList {
+                    is_incomplete: true,
+                    items,
+                })
             }
             GotoDefinition::METHOD => {
                 let p: lsp_types::GotoDefinitionParams = params_of(params)?;
