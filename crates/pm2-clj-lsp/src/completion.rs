@@ -6,6 +6,7 @@
 //! `#profile` map, tags after `#`, special forms, functions, this file's definitions and
 //! import aliases, and after `alias/` the names the imported file defines.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use lsp_types::{
@@ -296,14 +297,14 @@ fn target_keys(doc: &Doc, path: &[&Syntax], typing: Option<&Syntax>) -> Vec<(Tar
     };
     let present = key_names(doc, path[n - 1], typing);
     (pm2_clj_export::escape_keys(target).iter())
-        .filter(|k| !present.contains(k))
+        .filter(|k| !present.contains(*k))
         .map(|k| (target, *k))
         .collect()
 }
 
 /// The keys `map` already has, without `:` or quotes, as if the one being typed were not
 /// there yet.
-fn key_names<'a>(doc: &Doc<'a>, map: &'a Syntax, typing: Option<&Syntax>) -> Vec<&'a str> {
+fn key_names<'a>(doc: &Doc<'a>, map: &'a Syntax, typing: Option<&Syntax>) -> HashSet<&'a str> {
     doc.entries_without(map, typing)
         .into_iter()
         .map(|(k, _)| {
@@ -378,7 +379,7 @@ fn profile_names(analysis: &Analysis, here: &Syntax, typing: Option<&Syntax>) ->
     names.push("default".into());
     names.sort();
     names.dedup();
-    let present: std::collections::HashSet<&str> = key_names(&doc, here, typing).into_iter().collect();
+    let present = key_names(&doc, here, typing);
     names.retain(|n| !present.contains(n.as_str()));
     names
 }
