@@ -64,11 +64,12 @@ pub fn table(top: &Top) -> String {
 }
 
 /// `text` on one line with what a terminal acts on (an escape sequence or a bidi
-/// override in a process's name; [`pm2_dsl_reader::acts_on_terminal`]) and line breaks
-/// shown as `?`, so that printing it cannot drive the terminal.
+/// override in a process's name) and line breaks shown as `?`
+/// ([`pm2_dsl_reader::breaks_a_line`]), so that printing it cannot drive the terminal.
 fn visible(text: &str) -> String {
-    let acts = |c: char| c.is_control() || pm2_dsl_reader::acts_on_terminal(c);
-    text.chars().map(|c| if acts(c) { '?' } else { c }).collect()
+    (text.chars())
+        .map(|c| if pm2_dsl_reader::breaks_a_line(c) { '?' } else { c })
+        .collect()
 }
 
 #[cfg(test)]

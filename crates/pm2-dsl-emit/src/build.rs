@@ -595,10 +595,9 @@ pub fn reserved_name(name: &str) -> Option<&'static str> {
 /// The first character of an app name that could fake pm2's output where pm2 prints
 /// the name: a control character (a newline, an escape), a bidirectional-text control
 /// (which reorders what follows on the line) or a line separator
-/// ([`pm2_dsl_reader::acts_on_terminal`]).
+/// ([`pm2_dsl_reader::breaks_a_line`]).
 fn control_character(name: &str) -> Option<char> {
-    name.chars()
-        .find(|&c| c.is_control() || pm2_dsl_reader::acts_on_terminal(c))
+    name.chars().find(|&c| pm2_dsl_reader::breaks_a_line(c))
 }
 
 /// Validates the drafts and turns them into apps.

@@ -53,7 +53,7 @@ pub use problem::{Problem, ProblemKind};
 pub use sink::SyntaxKind;
 pub use source::{Location, Source, SourceId, SourceMap, Span};
 pub use syntax::{Syntax, read_syntax, read_syntax_with};
-pub use terminal::{acts_on_terminal, printable};
+pub use terminal::{acts_on_terminal, breaks_a_line, printable};
 
 /// Re-exported number types used by [`Number`].
 pub use bigdecimal::{BigDecimal, num_bigint::BigInt};

@@ -22,6 +22,13 @@ pub fn acts_on_terminal(c: char) -> bool {
         )
 }
 
+/// Whether a character cannot stand in text shown on one line, a name in a table or in
+/// pm2's own output: one a terminal acts on ([`acts_on_terminal`]), or a line break or
+/// tab.
+pub fn breaks_a_line(c: char) -> bool {
+    c.is_control() || acts_on_terminal(c)
+}
+
 /// `text` with every character a terminal acts on ([`acts_on_terminal`]) written out
 /// as `\u{..}`: for a message, a label or a file's name, which can carry a value from
 /// the file or a folder's name.
