@@ -382,11 +382,26 @@ fn migrate_replace_never_loses_an_edit() {
     const SAME_SIZE: &str = "module.exports = { apps: [{ name: 'api', script: 'bbb.js' }] };\n";
     let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     let later = past + Duration::from_secs(60);
+    // Sets the time by path; while migrate holds the file aside to compare it (a few
+    // milliseconds), the path is briefly missing and the edit tries again.
     let touch = |file: &Path, time| {
-        std::fs::File::options()
-            .write(true)
-            .open(file)
-            .and_then(|f| f.set_modified(time))
+        let set = || {
+            std::fs::File::options()
+                .write(true)
+                .open(file)
+                .and_then(|f| f.set_modified(time))
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        loop {
+            match set() {
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                done => return done,
+            }
+        }
     };
     let mut ended: std::collections::BTreeMap<(&str, Ended), usize> = Default::default();
     let timings = [0, 20, 50, 100, 200, 300, 500];
